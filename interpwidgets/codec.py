@@ -1,0 +1,85 @@
+"""The one codec: numpy arrays <-> ``{dtype, shape, buffer}`` objects for the browser.
+
+Arrays never cross to JavaScript as JSON lists of floats. ``encode`` turns an array into a
+small dict whose ``buffer`` is raw little-endian bytes; ipywidgets sends those bytes as a
+binary buffer and ``js/src/codec.ts`` decodes them once. See ``docs/protocol.md``.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import numpy as np
+
+DTYPES = ("float32", "float16", "uint8", "int32")
+#: In uint8 encoding, this code marks a missing (NaN) value.
+UINT8_NAN = 255
+
+
+def encode(array: Any, dtype: str = "float32") -> dict[str, Any]:
+    """Encode ``array`` as ``{"dtype", "shape", "buffer"}`` (plus ``scale``/``offset`` for uint8).
+
+    ``dtype="uint8"`` quantizes finite values linearly to 0..254 over their range
+    (``value = offset + q * scale``) and stores NaN as 255. Infinite values are rejected:
+    the browser could not draw them faithfully.
+    """
+    if dtype not in DTYPES:
+        raise ValueError(f"dtype: expected one of {DTYPES}, got {dtype!r}")
+    arr = np.asarray(array)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"array: expected a numeric array, got dtype {arr.dtype}")
+    shape = [int(d) for d in arr.shape]
+    if dtype == "int32":
+        if arr.dtype.kind == "f":
+            raise TypeError("array: int32 encoding needs an integer array, got floats")
+        out = np.ascontiguousarray(arr, dtype="<i4")
+        return {"dtype": "int32", "shape": shape, "buffer": out.tobytes()}
+    arr = arr.astype(np.float64, copy=False)
+    if np.isinf(arr).any():
+        raise ValueError("array: infinite values cannot be encoded; replace them with NaN")
+    if dtype == "uint8":
+        finite = arr[~np.isnan(arr)]
+        lo = float(finite.min()) if finite.size else 0.0
+        hi = float(finite.max()) if finite.size else 0.0
+        scale = (hi - lo) / 254.0 if hi > lo else 1.0
+        q = np.where(np.isnan(arr), UINT8_NAN, np.rint((np.nan_to_num(arr, nan=lo) - lo) / scale))
+        out = np.ascontiguousarray(q, dtype=np.uint8)
+        return {
+            "dtype": "uint8",
+            "shape": shape,
+            "buffer": out.tobytes(),
+            "scale": scale,
+            "offset": lo,
+        }
+    out = np.ascontiguousarray(arr, dtype="<f4" if dtype == "float32" else "<f2")
+    return {"dtype": dtype, "shape": shape, "buffer": out.tobytes()}
+
+
+def decode(obj: dict[str, Any]) -> np.ndarray:
+    """Inverse of :func:`encode` (uint8 comes back as float32, NaN where the code is 255)."""
+    dtype = obj.get("dtype")
+    if dtype not in DTYPES:
+        raise ValueError(f"obj['dtype']: expected one of {DTYPES}, got {dtype!r}")
+    buf = obj["buffer"]
+    if isinstance(buf, str):
+        buf = base64.b64decode(buf)
+    shape = tuple(int(d) for d in obj["shape"])
+    np_dtype = {"float32": "<f4", "float16": "<f2", "uint8": "u1", "int32": "<i4"}[dtype]
+    arr = np.frombuffer(memoryview(buf), dtype=np_dtype)
+    expected = int(np.prod(shape)) if shape else 1
+    if arr.size != expected:
+        raise ValueError(
+            f"obj['buffer']: expected {expected} {dtype} values for shape {list(shape)}, got {arr.size}"
+        )
+    arr = arr.reshape(shape)
+    if dtype == "uint8":
+        out = obj["offset"] + arr.astype(np.float32) * np.float32(obj["scale"])
+        out[arr == UINT8_NAN] = np.nan
+        return out.astype(np.float32)
+    return arr.copy()
+
+
+def b64(data: bytes | memoryview) -> str:
+    """Base64 text of raw bytes (used by the exported page and the test fixtures)."""
+    return base64.b64encode(bytes(data)).decode("ascii")

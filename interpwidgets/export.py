@@ -1,0 +1,121 @@
+"""Self-contained HTML for any widget: bundle, state and on-demand data inlined.
+
+The page needs no network and no Jupyter: a small shim (``js/src/shim.ts``) implements the
+model interface anywidget front-ends use and answers their data requests from a store
+saved in the page. The page layout is described in ``docs/protocol.md``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .codec import b64
+
+if TYPE_CHECKING:
+    from .widgets.base import Widget
+
+_PRIVATE = {"_esm", "_css", "_anywidget_id", "_dom_classes", "layout", "tabbable", "tooltip"}
+
+
+def _json_for_script(obj: Any) -> str:
+    """JSON safe to place inside ``<script type="application/json">``."""
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+def page_data(widget: Widget) -> dict[str, Any]:
+    """Everything the exported page holds, as one JSON-able dict."""
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    from .widgets.base import bundle, request_key
+
+    state = {
+        k: v
+        for k, v in widget.get_state().items()
+        if k not in _PRIVATE and not k.startswith("_model") and not k.startswith("_view")
+    }
+    state, paths, buffers = _remove_buffers(state)
+    store = {}
+    for body in widget._export_requests():
+        reply, rbuf = widget._reply(body)
+        store[request_key(body)] = {**reply, "buffers": [b64(b) for b in rbuf]}
+    esm = bundle(widget._bundle).read_bytes()
+    return {
+        "esm": base64.b64encode(esm).decode("ascii"),
+        "state": state,
+        "buffer_paths": paths,
+        "buffers": [b64(b) for b in buffers],
+        "store": store,
+        "missing": widget._export_missing(),
+    }
+
+
+def to_html(widget: Widget, title: str | None = None) -> str:
+    """The widget as one HTML page that opens offline (see :func:`save_html`)."""
+    from .widgets.base import bundle
+
+    shim = bundle("shim.js").read_text(encoding="utf-8")
+    if "</script" in shim.lower():  # pragma: no cover - guarded by the build
+        raise RuntimeError("shim.js contains '</script' and cannot be inlined")
+    css = bundle("style.css").read_text(encoding="utf-8").replace("</", "<\\/")
+    digest = base64.b64encode(hashlib.sha256(shim.encode("utf-8")).digest()).decode("ascii")
+    csp = (
+        "default-src 'none'; "
+        f"script-src 'sha256-{digest}' blob:; "
+        "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; connect-src 'none'"
+    )
+    title = title or f"{type(widget).__name__} — interpwidgets"
+    data = _json_for_script(page_data(widget))
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp, quote=False)}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n"
+        "<style>body{margin:16px;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;}</style>\n"
+        f"<style>{css}</style>\n</head>\n<body>\n"
+        '<div id="iw-root"></div>\n'
+        f'<script type="application/json" id="iw-data">{data}</script>\n'
+        f'<script type="module">{shim}</script>\n'
+        "</body>\n</html>\n"
+    )
+
+
+def save_html(widget: Widget, path: str | os.PathLike[str], title: str | None = None) -> Path:
+    """Write ``widget`` to ``path`` as one self-contained HTML file; returns the path.
+
+    The file is written to a temporary file beside ``path`` and renamed into place, so a
+    reader never sees half a page; an existing directory at ``path`` is refused.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"path: {str(path)!r} is a directory; expected a file name such as 'view.html'"
+        )
+    if not path.parent.exists():
+        raise FileNotFoundError(f"path: the folder {str(path.parent)!r} does not exist")
+    page = to_html(widget, title=title)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(page)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

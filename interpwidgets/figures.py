@@ -1,0 +1,109 @@
+"""Static counterparts of the widgets, as matplotlib figures (for papers and slides)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import numpy as np
+
+from .trace.core import Trace
+
+#: The colour of a missing (NaN) value, as in the browser.
+MISSING = (189 / 255, 189 / 255, 189 / 255)
+CMAP = "RdBu_r"  # the same ColorBrewer stops as js/src/colors.ts
+
+
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def neuron_text_figure(
+    trace: Trace,
+    layer: str | int | None = None,
+    neuron: int = 0,
+    vmax: float | None = None,
+    max_chars: int = 3000,
+    columns: int = 100,
+    fontsize: float = 9.0,
+    ax: Any = None,
+):
+    """The text with each character's background coloured by one neuron, as a Figure.
+
+    Lines longer than ``columns`` wrap; at most ``max_chars`` characters are drawn (a note
+    says when the text was cut). Colours match the widget: ``RdBu_r`` over ±``vmax``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+    from matplotlib.patches import Rectangle
+
+    from .widgets.neuron_text import column_vmax
+
+    name = trace.resolve(layer)
+    values = trace.activations[name]
+    if not isinstance(neuron, (int, np.integer)) or not 0 <= neuron < values.shape[1]:
+        raise ValueError(f"neuron: expected an index in [0, {values.shape[1] - 1}], got {neuron!r}")
+    col = values[:, neuron]
+    vmax = float(vmax) if vmax is not None else column_vmax(col)
+    per_char = np.full(len(trace.text), np.nan, dtype=np.float32)
+    covered = np.zeros(len(trace.text), dtype=bool)
+    for i, (s, e) in enumerate(trace.offsets):
+        per_char[s:e] = col[i]
+        covered[s:e] = True
+    text = trace.text[:max_chars]
+    cmap = colormaps[CMAP]
+    cells = []  # (row, col, width, char, value, covered)
+    row = x = 0
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            cells.append((row, x, 1, "⏎", per_char[i], covered[i]))
+            row, x = row + 1, 0
+            continue
+        w = 4 - x % 4 if ch == "\t" else _char_width(ch)
+        if x + w > columns:
+            row, x = row + 1, 0
+        cells.append((row, x, w, "" if ch == "\t" else ch, per_char[i], covered[i]))
+        x += w
+    n_rows = row + 1
+    if ax is None:
+        fig, ax = plt.subplots(
+            figsize=(columns * fontsize * 0.0085 + 0.4, n_rows * fontsize * 0.019 + 0.9)
+        )
+    else:
+        fig = ax.figure
+    for r, c, w, ch, v, cov in cells:
+        if cov and w:
+            color = MISSING if np.isnan(v) else cmap(0.5 + 0.5 * float(np.clip(v / vmax, -1, 1)))
+            ax.add_patch(Rectangle((c, r), w, 1, facecolor=color, edgecolor="none"))
+        if ch.strip():
+            lum = 1.0
+            if cov and not np.isnan(v):
+                rgb = cmap(0.5 + 0.5 * float(np.clip(v / vmax, -1, 1)))[:3]
+                lum = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
+            ax.text(
+                c + w / 2,
+                r + 0.52,
+                ch,
+                ha="center",
+                va="center",
+                family="monospace",
+                fontsize=fontsize,
+                color="white" if lum < 0.45 else "#111",
+                alpha=0.35 if ch == "⏎" else 1,
+            )
+    ax.set_xlim(0, columns)
+    ax.set_ylim(n_rows, 0)
+    ax.set_axis_off()
+    cut = (
+        f" (first {max_chars} of {len(trace.text)} characters)"
+        if len(trace.text) > max_chars
+        else ""
+    )
+    ax.set_title(
+        f"{name} · neuron {neuron}  (scale ±{vmax:.3g}){cut}", fontsize=fontsize + 1, loc="left"
+    )
+    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(-vmax, vmax))
+    fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=40)
+    return fig

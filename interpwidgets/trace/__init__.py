@@ -1,0 +1,35 @@
+"""Compute: model + text → :class:`Trace`. Never imports widgets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .core import Trace
+
+
+def trace(model: Any, text: str, **options: Any) -> Trace:
+    """Run ``model`` on ``text`` and record what it computed, as a :class:`Trace`.
+
+    Supported now: character models built around ``torch.nn.LSTM``/``GRU``/``RNN``
+    (embedding → recurrent → linear), such as ``iw.zoo.char_lstm()``; see
+    :func:`interpwidgets.trace.rnn.trace_rnn` for the options (``vocab``, ``unk_index``,
+    ``chunk_size``, ``gates``, ``top_k``, ``progress``).
+    """
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is optional for the widgets
+        raise TypeError(
+            "model: tracing a model needs torch (pip install 'interpwidgets[torch]')"
+        ) from None
+    if isinstance(model, torch.nn.Module):
+        from .rnn import RECURRENT, trace_rnn
+
+        if any(isinstance(m, RECURRENT) for m in model.modules()):
+            return trace_rnn(model, text, **options)
+        raise ValueError(
+            f"model: {type(model).__name__} has no nn.LSTM/nn.GRU/nn.RNN; only recurrent character models can be traced so far"
+        )
+    raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+
+
+__all__ = ["Trace", "trace"]

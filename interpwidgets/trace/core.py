@@ -1,0 +1,216 @@
+"""``Trace``: the framework-free record every widget reads.
+
+A trace holds the original ``text``, its ``tokens`` with ``offsets`` (``[start, end)`` in
+Python string indices, i.e. code points), and named arrays. Nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def to_numpy(value: Any, name: str) -> np.ndarray:
+    """Turn an array-like (numpy, torch tensor on any device, JAX, nested lists) into numpy.
+
+    Tensors are detached and moved to the CPU without importing their framework.
+    """
+    if hasattr(value, "detach") and callable(value.detach):  # torch
+        value = value.detach()
+        if hasattr(value, "cpu"):
+            value = value.cpu()
+        if getattr(value, "dtype", None) is not None and "bfloat16" in str(value.dtype):
+            value = value.float()
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(
+            f"{name}: expected an array-like of numbers, got {type(value).__name__} ({exc})"
+        ) from None
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    return arr
+
+
+def _check_text(text: Any) -> str:
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    if not text:
+        raise ValueError("text: expected a non-empty str, got ''")
+    return text
+
+
+def _offsets_from_tokens(text: str, tokens: Sequence[str]) -> np.ndarray:
+    """Find each token in ``text`` left to right (tokens must appear in order)."""
+    out = np.zeros((len(tokens), 2), dtype=np.int64)
+    cursor = 0
+    for i, tok in enumerate(tokens):
+        if not isinstance(tok, str):
+            raise TypeError(f"tokens: expected str items, got {type(tok).__name__} at index {i}")
+        if tok == "":
+            out[i] = (cursor, cursor)
+            continue
+        pos = text.find(tok, cursor)
+        if pos < 0:
+            raise ValueError(
+                f"offsets: tokens[{i}]={tok!r} was not found in text after character {cursor}; "
+                "pass offsets=[(start, end), ...] for tokens that are not substrings of the text"
+            )
+        out[i] = (pos, pos + len(tok))
+        cursor = pos + len(tok)
+    return out
+
+
+def _check_offsets(offsets: Any, text: str, n_tokens: int) -> np.ndarray:
+    arr = to_numpy(offsets, "offsets")
+    if arr.ndim != 2 or arr.shape[1] != 2 or arr.shape[0] != n_tokens:
+        raise ValueError(f"offsets: expected shape ({n_tokens}, 2), got {tuple(arr.shape)}")
+    if arr.dtype.kind == "f" and not (np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))):
+        raise TypeError("offsets: expected integer character positions, got non-integer floats")
+    arr = arr.astype(np.int64)
+    bad = np.nonzero((arr[:, 0] < 0) | (arr[:, 1] < arr[:, 0]) | (arr[:, 1] > len(text)))[0]
+    if bad.size:
+        i = int(bad[0])
+        raise ValueError(
+            f"offsets: expected 0 <= start <= end <= len(text)={len(text)} for every token, "
+            f"got ({arr[i, 0]}, {arr[i, 1]}) at index {i}"
+        )
+    return arr
+
+
+def _check_array(name: str, value: Any, n_tokens: int) -> np.ndarray:
+    arr = to_numpy(value, f"activations[{name!r}]")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"activations[{name!r}]: expected shape (n_tokens={n_tokens}, n_units), got {tuple(arr.shape)}"
+        )
+    if arr.shape[0] != n_tokens:
+        raise ValueError(
+            f"activations[{name!r}]: expected {n_tokens} rows (one per token), got shape {tuple(arr.shape)}"
+        )
+    if arr.shape[1] == 0:
+        raise ValueError(
+            f"activations[{name!r}]: expected at least one unit, got shape {tuple(arr.shape)}"
+        )
+    arr = arr.astype(np.float32, copy=False)
+    if np.isinf(arr).any():
+        raise ValueError(
+            f"activations[{name!r}]: infinite values are not allowed (NaN marks a missing value)"
+        )
+    return arr
+
+
+@dataclass
+class Trace:
+    """What a model did on one text.
+
+    Attributes:
+        text: the original string, rendered exactly as written.
+        tokens: one string per position.
+        offsets: ``int64 (n_tokens, 2)``, ``[start, end)`` code-point offsets into ``text``.
+        activations: name → ``float32 (n_tokens, n_units)``; names are plain strings such as
+            ``"rnn.0.h"`` (hidden state of recurrent layer 0).
+        meta: free-form information about the model and how the trace was made.
+    """
+
+    text: str
+    tokens: list[str]
+    offsets: np.ndarray
+    activations: dict[str, np.ndarray] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.text = _check_text(self.text)
+        if isinstance(self.tokens, str) or not isinstance(self.tokens, Sequence):
+            raise TypeError(f"tokens: expected a list of str, got {type(self.tokens).__name__}")
+        self.tokens = list(self.tokens)
+        if not self.tokens:
+            raise ValueError("tokens: expected at least one token, got an empty list")
+        self.offsets = _check_offsets(self.offsets, self.text, len(self.tokens))
+        if not isinstance(self.activations, Mapping):
+            raise TypeError(
+                f"activations: expected a dict of name -> array, got {type(self.activations).__name__}"
+            )
+        acts = {}
+        for name, value in self.activations.items():
+            if not isinstance(name, str) or not name:
+                raise TypeError(f"activations: expected non-empty str names, got {name!r}")
+            acts[name] = _check_array(name, value, len(self.tokens))
+        self.activations = acts
+
+    @classmethod
+    def from_arrays(
+        cls,
+        text: str,
+        arrays: Mapping[str, Any],
+        tokens: Sequence[str] | None = None,
+        offsets: Any = None,
+        **meta: Any,
+    ) -> Trace:
+        """Build a trace from plain arrays (numpy, torch, JAX…), one row per token.
+
+        With neither ``tokens`` nor ``offsets``, every character is a token. With ``tokens``
+        only, each token is looked up in ``text`` left to right. 1-D arrays count as one unit.
+        """
+        text = _check_text(text)
+        if tokens is None and offsets is None:
+            tokens = list(text)
+            offsets = np.stack([np.arange(len(text)), np.arange(1, len(text) + 1)], axis=1)
+        elif tokens is None:
+            off = _check_offsets(offsets, text, len(to_numpy(offsets, "offsets")))
+            tokens = [text[s:e] for s, e in off]
+        elif offsets is None:
+            if isinstance(tokens, str):
+                raise TypeError("tokens: expected a list of str, got a single str")
+            offsets = _offsets_from_tokens(text, list(tokens))
+        if not isinstance(arrays, Mapping):
+            raise TypeError(
+                f"arrays: expected a dict of name -> array, got {type(arrays).__name__}"
+            )
+        if not arrays:
+            raise ValueError("arrays: expected at least one named array, got an empty dict")
+        return cls(
+            text=text,
+            tokens=list(tokens),
+            offsets=offsets,
+            activations=dict(arrays),
+            meta=dict(meta),
+        )
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self.tokens)
+
+    @property
+    def names(self) -> list[str]:
+        """Names of the activation arrays, in insertion order."""
+        return list(self.activations)
+
+    def resolve(self, layer: str | int | None) -> str:
+        """Turn a layer given as name, index or ``None`` (the first) into a name."""
+        names = self.names
+        if not names:
+            raise ValueError("trace: has no activations to show")
+        if layer is None:
+            return names[0]
+        if isinstance(layer, (bool, np.bool_)):
+            raise TypeError(f"layer: expected a name or index, got {layer!r}")
+        if isinstance(layer, (int, np.integer)):
+            if not -len(names) <= int(layer) < len(names):
+                raise ValueError(f"layer: expected an index in [0, {len(names) - 1}], got {layer}")
+            return names[int(layer)]
+        if isinstance(layer, str):
+            if layer not in self.activations:
+                raise KeyError(f"layer: {layer!r} is not in this trace; expected one of {names}")
+            return layer
+        raise TypeError(f"layer: expected a name (str) or index (int), got {type(layer).__name__}")
+
+    def __repr__(self) -> str:
+        arrays = ", ".join(f"{k}: {v.shape[1]}" for k, v in self.activations.items())
+        preview = self.text[:40] + ("…" if len(self.text) > 40 else "")
+        return f"Trace({self.n_tokens} tokens, text={preview!r}, activations={{{arrays}}})"

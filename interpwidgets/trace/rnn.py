@@ -1,0 +1,244 @@
+"""Traces of character-level recurrent models (embedding → nn.LSTM/GRU/RNN → linear).
+
+The fused torch module computes the hidden states of each layer; gates and cell states are
+then recomputed *vectorized* from those hidden states (no per-character Python loop): the
+gates at step t depend only on the layer input at t and the hidden state at t-1, and the
+LSTM cell state is a linear recurrence solved by a parallel scan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .core import Trace
+
+RECURRENT = (nn.LSTM, nn.GRU, nn.RNN)
+GATES = {"LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
+
+
+def find_parts(model: nn.Module) -> tuple[nn.Embedding, nn.RNNBase, nn.Linear | None]:
+    """The embedding, the recurrent module and the output layer of a char model, found by type."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+    emb = next((m for m in model.modules() if isinstance(m, nn.Embedding)), None)
+    rnn = next((m for m in model.modules() if isinstance(m, RECURRENT)), None)
+    if emb is None or rnn is None:
+        missing = [
+            n for n, m in (("nn.Embedding", emb), ("nn.LSTM/nn.GRU/nn.RNN", rnn)) if m is None
+        ]
+        raise ValueError(
+            f"model: expected a character model with {' and '.join(missing)}; none found in {type(model).__name__}"
+        )
+    head = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    return emb, rnn, (head[-1] if head else None)
+
+
+def char_ids(text: str, vocab: Any, unk_index: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of ``text``'s characters in ``vocab`` (str or char → index mapping).
+
+    Returns ``(ids, unknown_mask)``. Characters not in the vocabulary map to ``unk_index``;
+    without one they raise ``ValueError`` naming them.
+    """
+    if isinstance(vocab, str):
+        index = {c: i for i, c in enumerate(vocab)}
+    elif isinstance(vocab, Mapping):
+        index = dict(vocab)
+    else:
+        raise TypeError(
+            f"vocab: expected a str (character i at index i) or a dict char -> index, got {type(vocab).__name__}"
+        )
+    ids = np.fromiter((index.get(c, -1) for c in text), dtype=np.int64, count=len(text))
+    unknown = ids < 0
+    if unknown.any():
+        if unk_index is None:
+            chars = sorted({text[i] for i in np.nonzero(unknown)[0][:50]})
+            raise ValueError(
+                f"text: characters {chars!r} are not in the model's vocabulary and it has no unk_index"
+            )
+        ids[unknown] = unk_index
+    return ids, unknown
+
+
+def _layer_weights(rnn: nn.RNNBase, k: int) -> dict[str, torch.Tensor]:
+    names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"]
+    return {n: getattr(rnn, f"{n}_l{k}") for n in names if hasattr(rnn, f"{n}_l{k}")}
+
+
+def _single_layer(rnn: nn.RNNBase, k: int, input_size: int) -> nn.RNNBase:
+    """A one-layer copy of layer ``k`` of ``rnn`` (sharing nothing, same weights)."""
+    kwargs: dict[str, Any] = {"batch_first": True, "bias": rnn.bias}
+    if isinstance(rnn, nn.LSTM) and rnn.proj_size:
+        kwargs["proj_size"] = rnn.proj_size
+    if isinstance(rnn, nn.RNN):
+        kwargs["nonlinearity"] = rnn.nonlinearity
+    layer = type(rnn)(input_size, rnn.hidden_size, 1, **kwargs)
+    with torch.no_grad():
+        for name, w in _layer_weights(rnn, k).items():
+            getattr(layer, f"{name}_l0").copy_(w)
+    return layer.to(device=rnn.weight_ih_l0.device, dtype=rnn.weight_ih_l0.dtype).eval()
+
+
+def linear_scan(a: torch.Tensor, b: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
+    """Solve ``x_t = a_t * x_{t-1} + b_t`` for all t at once (Hillis–Steele scan over dim 0)."""
+    a, b = a.clone(), b.clone()
+    b[0] = b[0] + a[0] * x0
+    a[0] = 0
+    shift = 1
+    n = a.shape[0]
+    while shift < n:
+        b[shift:] = b[shift:] + a[shift:] * b[:-shift]
+        a[shift:] = a[shift:] * a[:-shift]
+        shift *= 2
+    return b
+
+
+def _gates(
+    rnn: nn.RNNBase, k: int, x: torch.Tensor, h_prev: torch.Tensor, c0: torch.Tensor | None
+) -> dict[str, torch.Tensor]:
+    """Gates (and the LSTM cell state) of layer ``k`` given its inputs and previous hidden states."""
+    w = _layer_weights(rnn, k)
+    gi = x @ w["weight_ih"].T + (w.get("bias_ih", 0))
+    gh = h_prev @ w["weight_hh"].T + (w.get("bias_hh", 0))
+    if isinstance(rnn, nn.LSTM):
+        i, f, g, o = (gi + gh).chunk(4, dim=-1)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        c = linear_scan(f, i * g, c0)
+        return {"i": i, "f": f, "g": g, "o": o, "c": c}
+    if isinstance(rnn, nn.GRU):
+        ir, iz, in_ = gi.chunk(3, dim=-1)
+        hr, hz, hn = gh.chunk(3, dim=-1)
+        r, z = torch.sigmoid(ir + hr), torch.sigmoid(iz + hz)
+        return {"r": r, "z": z, "n": torch.tanh(in_ + r * hn)}
+    return {}
+
+
+@torch.no_grad()
+def trace_rnn(
+    model: nn.Module,
+    text: str,
+    vocab: Any = None,
+    unk_index: int | None = None,
+    chunk_size: int = 20_000,
+    gates: bool = True,
+    top_k: int = 5,
+    progress: bool | None = None,
+) -> Trace:
+    """Run a character RNN over ``text`` and record every layer at every character.
+
+    Arrays (``(n_chars, units)``, float32): ``rnn.{k}.h`` hidden state; for LSTMs also
+    ``rnn.{k}.c`` cell state and the gates ``rnn.{k}.i/f/g/o`` (input, forget, cell
+    candidate, output); for GRUs ``rnn.{k}.r/z/n`` (reset, update, new). Long texts run in
+    chunks of ``chunk_size`` characters with the state carried over (progress bar shown
+    when there is more than one chunk, or as ``progress`` says). The output layer's top-k
+    next-character predictions go into ``trace.meta["predictions"]``.
+    """
+    from tqdm.auto import tqdm
+
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    if not text:
+        raise ValueError("text: expected a non-empty str, got ''")
+    emb, rnn, head = find_parts(model)
+    if rnn.bidirectional:
+        raise ValueError(
+            "model: bidirectional recurrent layers are not supported (the trace is causal, one state per character)"
+        )
+    vocab = vocab if vocab is not None else getattr(model, "vocab", None)
+    if vocab is None:
+        raise ValueError(
+            "vocab: the model has no .vocab attribute; pass vocab='…' (character i at index i) or a dict char -> index"
+        )
+    if unk_index is None:
+        unk_index = getattr(model, "unk_index", None)
+    ids, unknown = char_ids(text, vocab, unk_index)
+    if not isinstance(chunk_size, int) or chunk_size < 1:
+        raise ValueError(f"chunk_size: expected a positive int, got {chunk_size!r}")
+    was_training = model.training
+    model.eval()
+    device, dtype = rnn.weight_ih_l0.device, rnn.weight_ih_l0.dtype
+    layers = [
+        _single_layer(rnn, k, rnn.input_size if k == 0 else (rnn.proj_size or rnn.hidden_size))
+        for k in range(rnn.num_layers)
+    ]
+    kind = type(rnn).__name__
+    names = ["h"] + (
+        ["c", *GATES[kind]]
+        if gates and kind == "LSTM"
+        else list(GATES.get(kind, ()))
+        if gates
+        else []
+    )
+    out: dict[str, list[np.ndarray]] = {
+        f"rnn.{k}.{n}": [] for k in range(rnn.num_layers) for n in names
+    }
+    preds_idx, preds_p = [], []
+    state: list[Any] = [None] * rnn.num_layers
+    starts = range(0, len(text), chunk_size)
+    show = progress if progress is not None else len(starts) > 1
+    try:
+        for s in tqdm(starts, desc="trace", disable=not show, unit="chunk"):
+            x = emb(torch.as_tensor(ids[s : s + chunk_size], device=device)[None])
+            for k, layer in enumerate(layers):
+                y, new_state = layer(x.to(dtype), state[k])
+                if gates and kind in GATES:
+                    h_seq = y[0]
+                    if kind == "LSTM":
+                        h0 = (
+                            state[k][0][0, 0]
+                            if state[k] is not None
+                            else torch.zeros(
+                                layer.proj_size or rnn.hidden_size, device=device, dtype=dtype
+                            )
+                        )
+                        c0 = (
+                            state[k][1][0, 0]
+                            if state[k] is not None
+                            else torch.zeros(rnn.hidden_size, device=device, dtype=dtype)
+                        )
+                    else:
+                        h0 = (
+                            state[k][0, 0]
+                            if state[k] is not None
+                            else torch.zeros(rnn.hidden_size, device=device, dtype=dtype)
+                        )
+                        c0 = None
+                    h_prev = torch.cat([h0[None], h_seq[:-1]])
+                    for n, v in _gates(rnn, k, x[0].to(dtype), h_prev, c0).items():
+                        out[f"rnn.{k}.{n}"].append(v.float().cpu().numpy())
+                out[f"rnn.{k}.h"].append(y[0].float().cpu().numpy())
+                state[k] = new_state
+                x = y
+            if head is not None and top_k:
+                probs = torch.softmax(head(x[0]).float(), dim=-1)
+                p, i = probs.topk(min(top_k, probs.shape[-1]), dim=-1)
+                preds_p.append(p.cpu().numpy())
+                preds_idx.append(i.cpu().numpy())
+    finally:
+        model.train(was_training)
+    arrays = {k: np.concatenate(v) for k, v in out.items() if v}
+    meta: dict[str, Any] = {
+        "model": type(model).__name__,
+        "cell": kind,
+        "layers": rnn.num_layers,
+        "hidden_size": rnn.hidden_size,
+    }
+    if unknown.any():
+        meta["unknown_chars"] = np.nonzero(unknown)[0]
+    if preds_idx:
+        idx = np.concatenate(preds_idx)
+        chars = np.array(
+            list(vocab)
+            if isinstance(vocab, str)
+            else [c for c, _ in sorted(vocab.items(), key=lambda kv: kv[1])],
+            dtype=object,
+        )
+        meta["predictions"] = {
+            "chars": chars[idx] if idx.max() < len(chars) else idx,
+            "probs": np.concatenate(preds_p),
+        }
+    return Trace.from_arrays(text, arrays, **meta)

@@ -1,0 +1,109 @@
+"""The widget base class: bundle lookup, requests answered on demand, HTML export."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from pathlib import Path
+from typing import Any, ClassVar
+
+import anywidget
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+def bundle(name: str) -> Path:
+    """Path of a built front-end file in ``interpwidgets/static``; a clear error if missing."""
+    path = STATIC / name
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{path} is missing: the JavaScript front-end is not built. Build it with "
+            "`npm install && npm run build` in js/, or reinstall with `pip install -e .`"
+        )
+    return path
+
+
+def _contents(path: Path) -> Any:
+    try:
+        from anywidget._util import try_file_contents
+
+        return try_file_contents(path) or path.read_text(encoding="utf-8")
+    except ImportError:  # pragma: no cover - older anywidget
+        return path.read_text(encoding="utf-8")
+
+
+def request_key(body: Any) -> str:
+    """The canonical text of a request body (same as ``stableStringify`` in codec.ts)."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class Widget(anywidget.AnyWidget):
+    """Base of every interpwidgets widget.
+
+    Subclasses set ``_bundle`` (the file name of their ES module in ``static/``) and answer
+    the front-end's requests for data in :meth:`_answer`. Export with :meth:`save_html`.
+    """
+
+    _bundle: ClassVar[str] = ""
+
+    def __init__(self, **kwargs: Any) -> None:
+        cls = type(self)
+        if cls._bundle and "_esm" not in cls.__dict__:
+            # Looked up on first use, not at import, so the package imports before the JS is
+            # built; FileContents follows the file when ANYWIDGET_HMR=1.
+            cls._esm = _contents(bundle(cls._bundle))
+            cls._css = _contents(bundle("style.css"))
+        super().__init__(**kwargs)
+        self.on_msg(self._on_custom_msg)
+
+    # -- requests -----------------------------------------------------------------------
+    def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Data for a front-end request ``body``; arrays encoded with ``interpwidgets.codec``."""
+        raise ValueError(f"unknown request {body!r}")
+
+    def _reply(self, body: Any) -> tuple[dict[str, Any], list[Any]]:
+        """A reply message (without ``type``/``id``) and its buffers, for ``body``."""
+        from ipywidgets.widgets.widget import _remove_buffers
+
+        try:
+            if not isinstance(body, dict):
+                raise ValueError(f"request body: expected an object, got {type(body).__name__}")
+            data = self._answer(body)
+        except Exception as exc:  # shown in the widget, not lost in a log
+            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}, []
+        data, paths, buffers = _remove_buffers(data)
+        return {"ok": True, "data": data, "buffer_paths": paths}, buffers
+
+    def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, dict) or content.get("type") != "request":
+            return
+        try:
+            reply, buffers = self._reply(content.get("body"))
+        except Exception:  # pragma: no cover - last resort: never leave the front-end waiting
+            reply, buffers = {"ok": False, "error": traceback.format_exc(limit=2)}, []
+        self.send({"type": "reply", "id": content.get("id"), **reply}, buffers)
+
+    def _export_requests(self) -> list[dict[str, Any]]:
+        """Request bodies whose replies an exported page should hold."""
+        return []
+
+    def _export_missing(self) -> str:
+        """Message an exported page shows for a request it does not hold."""
+        return "This exported file does not hold that data."
+
+    # -- export ---------------------------------------------------------------------------
+    def save_html(self, path: str | Path, title: str | None = None) -> Path:
+        """Write this widget as one self-contained HTML file that opens with no network.
+
+        The page holds the widget's current state plus the data listed by the widget's
+        export policy (see the subclass docstring); it is written atomically.
+        """
+        from ..export import save_html
+
+        return save_html(self, path, title=title)
+
+    def to_html(self, title: str | None = None) -> str:
+        """The self-contained HTML page of :meth:`save_html`, as a string."""
+        from ..export import to_html
+
+        return to_html(self, title=title)

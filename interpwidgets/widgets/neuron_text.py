@@ -1,0 +1,204 @@
+"""NeuronText: the original text, each character coloured by one neuron's value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import traitlets
+
+from .. import codec
+from ..trace.core import Trace
+from .base import Widget
+
+#: An exported page holds at most this many bytes of neuron columns (float32) by default.
+EXPORT_BUDGET = 16_000_000
+
+
+def column_vmax(values: np.ndarray) -> float:
+    """Half-width of the colour scale for one column: max |value| (NaN ignored), 1 if none."""
+    finite = np.abs(values[np.isfinite(values)])
+    vmax = float(finite.max()) if finite.size else 0.0
+    return vmax if vmax > 0 else 1.0
+
+
+class LayerName(traitlets.Unicode):
+    """A layer name trait that also takes an index (``w.layer = 1``) and stores the name."""
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+            value = obj._trace.resolve(value)
+        return super().validate(obj, value)
+
+
+class NeuronText(Widget):
+    """Karpathy-style view of one neuron: every character of the text coloured by its value.
+
+    Args:
+        trace: a :class:`~interpwidgets.Trace` (``iw.trace(model, text)`` or
+            ``iw.Trace.from_arrays(text, {"name": array})``).
+        layer: which activation array, by name (``"rnn.0.h"``) or index; default the first.
+        neuron: which unit (column) of that array.
+        vmax: fixed half-width of the colour scale; default per neuron, max |value|.
+        title: an optional caption.
+
+    Traits ``layer`` (name) and ``neuron`` are two-way: the browser's controls set them, and
+    setting them from Python recolours the view. Only the selected neuron's values are sent;
+    the browser asks for other neurons when it needs them. The colour scale is diverging,
+    centred at 0 (blue negative, red positive); NaN shows as a grey "missing" colour.
+
+    :meth:`save_html` writes a page that holds every neuron of the selected layer when they
+    fit in ``export_budget`` bytes (float32), otherwise the neurons nearest the selected one
+    that fit; stepping to a neuron the file does not hold shows a message saying so.
+    """
+
+    _bundle = "neuron_text.js"
+
+    text = traitlets.Unicode().tag(sync=True)
+    offsets = traitlets.Dict().tag(sync=True)
+    layers = traitlets.List().tag(sync=True)
+    layer = LayerName().tag(sync=True)
+    neuron = traitlets.Int(0).tag(sync=True)
+    column = traitlets.Dict().tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        trace: Trace,
+        layer: str | int | None = None,
+        neuron: int = 0,
+        vmax: float | None = None,
+        title: str = "",
+        export_budget: int = EXPORT_BUDGET,
+    ) -> None:
+        if not isinstance(trace, Trace):
+            raise TypeError(
+                f"trace: expected an interpwidgets.Trace (iw.trace(...) or iw.Trace.from_arrays(...)), got {type(trace).__name__}"
+            )
+        if vmax is not None and not (
+            isinstance(vmax, (int, float)) and np.isfinite(vmax) and vmax > 0
+        ):
+            raise ValueError(f"vmax: expected a positive finite number or None, got {vmax!r}")
+        self._trace = trace
+        self._vmax = None if vmax is None else float(vmax)
+        self.export_budget = int(export_budget)
+        name = trace.resolve(layer)
+        self._check_neuron(name, neuron)
+        super().__init__(
+            text=trace.text,
+            offsets=codec.encode(trace.offsets, "int32"),
+            layers=[{"name": k, "n_units": int(v.shape[1])} for k, v in trace.activations.items()],
+            layer=name,
+            neuron=int(neuron),
+            title=title,
+        )
+        self._update_column()
+
+    @property
+    def trace(self) -> Trace:
+        return self._trace
+
+    def _check_neuron(self, layer: str, neuron: Any) -> int:
+        n_units = self._trace.activations[layer].shape[1]
+        if isinstance(neuron, (bool, np.bool_)) or not isinstance(neuron, (int, np.integer)):
+            raise TypeError(f"neuron: expected an int, got {type(neuron).__name__}")
+        if not 0 <= int(neuron) < n_units:
+            raise ValueError(
+                f"neuron: expected an index in [0, {n_units - 1}] for layer {layer!r}, got {neuron}"
+            )
+        return int(neuron)
+
+    @traitlets.validate("layer")
+    def _valid_layer(self, proposal: dict[str, Any]) -> str:
+        return self._trace.resolve(proposal["value"])
+
+    @traitlets.validate("neuron")
+    def _valid_neuron(self, proposal: dict[str, Any]) -> int:
+        layer = self.layer or self._trace.names[0]
+        # A layer change from the browser may arrive before the matching neuron; clamp then.
+        n_units = self._trace.activations[layer].shape[1]
+        value = proposal["value"]
+        if (
+            isinstance(value, (int, np.integer))
+            and not isinstance(value, bool)
+            and value >= n_units
+            and self._syncing
+        ):
+            return n_units - 1
+        return self._check_neuron(layer, value)
+
+    _syncing = False
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:  # updates from the browser
+        self._syncing = True
+        try:
+            super().set_state(sync_data)
+        finally:
+            self._syncing = False
+
+    @traitlets.observe("layer", "neuron")
+    def _on_selection(self, change: dict[str, Any]) -> None:
+        if (
+            change["name"] == "layer"
+            and self.neuron >= self._trace.activations[self.layer].shape[1]
+        ):
+            self.neuron = self._trace.activations[self.layer].shape[1] - 1
+            return  # the neuron change updates the column
+        self._update_column()
+
+    def _column_data(self, layer: str, neuron: int) -> dict[str, Any]:
+        values = self._trace.activations[layer][:, neuron]
+        return {
+            "layer": layer,
+            "neuron": int(neuron),
+            "vmax": self._vmax if self._vmax is not None else column_vmax(values),
+            "values": codec.encode(values, "float32"),
+        }
+
+    def _update_column(self) -> None:
+        if self.layer:
+            self.column = self._column_data(self.layer, self.neuron)
+
+    def values(self, layer: str | int | None = None, neuron: int | None = None) -> np.ndarray:
+        """The values shown for ``layer``/``neuron`` (default: the current selection)."""
+        name = self._trace.resolve(self.layer if layer is None else layer)
+        return self._trace.activations[name][
+            :, self._check_neuron(name, self.neuron if neuron is None else neuron)
+        ]
+
+    # -- data on demand -------------------------------------------------------------------
+    def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("kind") != "column":
+            raise ValueError(f"unknown request kind {body.get('kind')!r}")
+        layer = self._trace.resolve(body.get("layer"))
+        return self._column_data(layer, self._check_neuron(layer, body.get("neuron")))
+
+    def _export_neurons(self) -> range:
+        n_units = self._trace.activations[self.layer].shape[1]
+        per_column = 4 * self._trace.n_tokens
+        fit = max(1, self.export_budget // per_column)
+        if fit >= n_units:
+            return range(n_units)
+        lo = max(0, min(self.neuron - fit // 2, n_units - fit))
+        return range(lo, lo + fit)
+
+    def _export_requests(self) -> list[dict[str, Any]]:
+        return [
+            {"kind": "column", "layer": self.layer, "neuron": n} for n in self._export_neurons()
+        ]
+
+    def _export_missing(self) -> str:
+        held = self._export_neurons()
+        return (
+            f"This exported file holds neurons {held.start}–{held.stop - 1} of layer {self.layer!r} only; "
+            "export again from the notebook to see others."
+        )
+
+    # -- static counterpart -----------------------------------------------------------------
+    def figure(self, max_chars: int = 3000, **kwargs: Any):
+        """The current view as a matplotlib figure (for papers and slides)."""
+        from ..figures import neuron_text_figure
+
+        return neuron_text_figure(
+            self._trace, self.layer, self.neuron, vmax=self._vmax, max_chars=max_chars, **kwargs
+        )

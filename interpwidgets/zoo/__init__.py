@@ -1,0 +1,52 @@
+"""Embedded default models: they load from files inside the package, with no network.
+
+``char_lstm()`` — a 2-layer, 256-unit character LSTM trained on the Python standard
+library's source (model card: ``char_lstm.json`` beside its weights; retrain with
+``python -m interpwidgets.zoo.train char_lstm``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+WEIGHTS = Path(__file__).parent / "weights"
+
+
+def card(name: str) -> dict[str, Any]:
+    """The model card (config, corpus, steps, validation bits per character) of a shipped model."""
+    path = WEIGHTS / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"name: no shipped model {name!r} (looked for {path})")
+    return json.loads(path.read_text())
+
+
+def load(name: str, path: str | Path | None = None):
+    """A shipped character model by name, in eval mode, float32, on the CPU.
+
+    ``path`` points at another folder holding ``<name>.safetensors`` (e.g. one written by
+    ``python -m interpwidgets.zoo.train NAME --out DIR``).
+    """
+    from safetensors.torch import load_file
+
+    from .train import build
+
+    folder = Path(path) if path is not None else WEIGHTS
+    file = folder / f"{name}.safetensors"
+    if not file.is_file():
+        raise FileNotFoundError(
+            f"{file} is missing; train it with `python -m interpwidgets.zoo.train {name} --out {folder}`"
+        )
+    model = build(name)
+    state = {k: v.float() for k, v in load_file(str(file)).items()}
+    model.load_state_dict(state)
+    return model.eval()
+
+
+def char_lstm():
+    """The embedded character-level LSTM (2 layers × 256 units), ready for ``iw.trace``."""
+    return load("char_lstm")
+
+
+__all__ = ["card", "char_lstm", "load"]

@@ -1,0 +1,77 @@
+// Bundles the widgets into ../interpwidgets/static/ (ES modules, minified) and copies the CSS.
+//   node build.mjs           one build
+//   node build.mjs --watch   rebuild on change (pair with ANYWIDGET_HMR=1)
+import * as esbuild from "esbuild";
+import { copyFileSync, mkdirSync, readFileSync, watch } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const outdir = join(here, "..", "interpwidgets", "static");
+
+// One entry per widget module (output name -> source). Add new widgets here.
+const entries = {
+  neuron_text: "src/neuron_text.ts",
+  shim: "src/shim.ts",
+};
+// Files copied as they are.
+const copies = [["src/style.css", "style.css"]];
+// Outputs inlined into an HTML <script>: they must not close or confuse it.
+const inlined = ["shim.js"];
+
+const watchMode = process.argv.includes("--watch");
+
+function copyAssets() {
+  mkdirSync(outdir, { recursive: true });
+  for (const [from, to] of copies) copyFileSync(join(here, from), join(outdir, to));
+}
+
+function checkInlinable() {
+  for (const name of inlined) {
+    const code = readFileSync(join(outdir, name), "utf8");
+    const bad = code.match(/<\/script|<script|<!--/i);
+    if (bad) throw new Error(`${name} contains "${bad[0]}" and cannot be inlined into an HTML page`);
+  }
+}
+
+const afterBuild = {
+  name: "after-build",
+  setup(build) {
+    build.onEnd((result) => {
+      if (result.errors.length) return;
+      try {
+        copyAssets();
+        checkInlinable();
+        if (watchMode) console.log(`[${new Date().toLocaleTimeString()}] built ${Object.keys(entries).join(", ")}`);
+      } catch (err) {
+        console.error(String(err));
+        if (!watchMode) process.exitCode = 1;
+      }
+    });
+  },
+};
+
+const options = {
+  absWorkingDir: here,
+  entryPoints: entries,
+  outdir,
+  bundle: true,
+  format: "esm",
+  minify: true,
+  target: "es2020",
+  platform: "browser",
+  legalComments: "none",
+  logLevel: "info",
+  plugins: [afterBuild],
+};
+
+mkdirSync(outdir, { recursive: true });
+if (watchMode) {
+  const ctx = await esbuild.context(options);
+  await ctx.watch();
+  // CSS is not part of the bundle graph: copy it whenever it changes.
+  for (const [from] of copies) watch(join(here, from), () => { try { copyAssets(); } catch (e) { console.error(e); } });
+  console.log("watching src/ for changes…");
+} else {
+  await esbuild.build(options);
+}

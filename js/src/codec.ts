@@ -1,0 +1,227 @@
+// The one codec: {dtype, shape, buffer} objects from Python -> typed arrays.
+// See docs/protocol.md ("Arrays: the codec"). Widgets never hand-roll serialization.
+
+export type DType = "float32" | "float16" | "uint8" | "int32";
+
+/** A buffer as it arrives: DataView (ipywidgets), ArrayBuffer, any typed array view,
+ *  or (fixtures / exported page before rebuilding) a base64 string. */
+export type BufferLike = DataView | ArrayBuffer | ArrayBufferView | string;
+
+export interface Encoded {
+  dtype: DType;
+  shape: number[];
+  buffer: BufferLike;
+  scale?: number;
+  offset?: number;
+}
+
+export interface Decoded<T extends Float32Array | Int32Array = Float32Array | Int32Array> {
+  dtype: DType;
+  shape: number[];
+  data: T;
+}
+
+const ITEM_SIZE: Record<DType, number> = { float32: 4, float16: 2, uint8: 1, int32: 4 };
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Decode base64 text into bytes. */
+export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(text);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/** A Uint8Array over exactly the bytes of `buffer` (honours byteOffset/byteLength, no copy). */
+export function bytesOf(buffer: BufferLike): Uint8Array {
+  if (typeof buffer === "string") return base64ToBytes(buffer);
+  if (buffer instanceof ArrayBuffer) return new Uint8Array(buffer);
+  if (ArrayBuffer.isView(buffer)) {
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
+  // SharedArrayBuffer or a foreign realm's ArrayBuffer.
+  if (buffer && typeof (buffer as ArrayBuffer).byteLength === "number") {
+    return new Uint8Array(buffer as ArrayBuffer);
+  }
+  throw new TypeError(`buffer: expected a DataView, ArrayBuffer, Uint8Array or base64 string, got ${typeof buffer}`);
+}
+
+/** Bytes whose byteOffset is a multiple of `align` (copied only if needed). */
+function aligned(bytes: Uint8Array, align: number): Uint8Array {
+  return bytes.byteOffset % align === 0 ? bytes : bytes.slice();
+}
+
+let F16_TABLE: Float32Array | null = null;
+
+/** float16 bit pattern -> number (exact, including subnormals, inf and NaN). */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+/** All 65536 float16 values, built once (256 KB): decoding is then one lookup per value. */
+function f16Table(): Float32Array {
+  if (F16_TABLE) return F16_TABLE;
+  const t = new Float32Array(65536);
+  for (let h = 0; h < 65536; h++) t[h] = halfToFloat(h);
+  F16_TABLE = t;
+  return t;
+}
+
+function product(shape: number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Decode an encoded array. Float dtypes (and uint8 with scale) give a Float32Array,
+ *  int32 gives an Int32Array. float32/int32 data may be a view on the original buffer. */
+export function decode(obj: Encoded): Decoded {
+  if (!obj || typeof obj !== "object") throw new TypeError(`decode: expected an encoded array object, got ${obj}`);
+  const { dtype } = obj;
+  const size = ITEM_SIZE[dtype];
+  if (!size) throw new TypeError(`dtype: expected float32, float16, uint8 or int32, got ${JSON.stringify(dtype)}`);
+  const shape = Array.isArray(obj.shape) ? obj.shape.map(Number) : [];
+  if (shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new TypeError(`shape: expected non-negative integers, got ${JSON.stringify(obj.shape)}`);
+  }
+  const n = product(shape);
+  const bytes = bytesOf(obj.buffer);
+  if (bytes.byteLength !== n * size) {
+    throw new RangeError(
+      `buffer: expected ${n * size} bytes (${n} ${dtype} values for shape [${shape}]), got ${bytes.byteLength}`,
+    );
+  }
+  if (dtype === "uint8") {
+    const scale = Math.fround(Number(obj.scale ?? 1));
+    const offset = Math.fround(Number(obj.offset ?? 0));
+    // Same float32 arithmetic as the Python decoder: offset + float32(q) * float32(scale).
+    const lut = new Float32Array(256);
+    for (let q = 0; q < 255; q++) lut[q] = offset + Math.fround(q * scale);
+    lut[255] = NaN;
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = lut[bytes[i]];
+    return { dtype, shape, data };
+  }
+  if (!LITTLE_ENDIAN) return { dtype, shape, data: decodeBigEndianHost(dtype, bytes, n) };
+  const a = aligned(bytes, size);
+  if (dtype === "float32") return { dtype, shape, data: new Float32Array(a.buffer, a.byteOffset, n) };
+  if (dtype === "int32") return { dtype, shape, data: new Int32Array(a.buffer, a.byteOffset, n) };
+  const half = new Uint16Array(a.buffer, a.byteOffset, n);
+  const table = f16Table();
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = table[half[i]];
+  return { dtype, shape, data };
+}
+
+function decodeBigEndianHost(dtype: DType, bytes: Uint8Array, n: number): Float32Array | Int32Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dtype === "int32") {
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) out[i] = view.getInt32(i * 4, true);
+    return out;
+  }
+  const out = new Float32Array(n);
+  if (dtype === "float32") for (let i = 0; i < n; i++) out[i] = view.getFloat32(i * 4, true);
+  else for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+  return out;
+}
+
+/** Is `x` an encoded-array object (has dtype, shape and buffer)? */
+export function isEncoded(x: unknown): x is Encoded {
+  return !!x && typeof x === "object" && "dtype" in x && "shape" in x && "buffer" in x;
+}
+
+function toDataView(b: BufferLike): DataView {
+  if (b instanceof DataView) return b;
+  const bytes = bytesOf(b);
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Put binary buffers back into a JSON structure at `paths` (lists of keys / indices),
+ *  as DataViews, in place — the convention of ipywidgets' put_buffers. Returns `obj`. */
+export function putBuffers<T>(obj: T, paths: (string | number)[][], buffers: BufferLike[]): T {
+  if (paths.length !== buffers.length) {
+    throw new RangeError(`buffer_paths: ${paths.length} paths for ${buffers.length} buffers`);
+  }
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i];
+    if (!path.length) throw new RangeError("buffer_paths: an empty path cannot hold a buffer");
+    let node: any = obj;
+    for (let k = 0; k < path.length - 1; k++) {
+      node = node?.[path[k]];
+      if (node === null || typeof node !== "object") {
+        throw new TypeError(`buffer_paths: [${path.join(", ")}] does not lead to an object or list`);
+      }
+    }
+    node[path[path.length - 1]] = toDataView(buffers[i]);
+  }
+  return obj;
+}
+
+// ---- stableStringify: the request key, identical to Python's
+// json.dumps(x, sort_keys=True, separators=(",", ":")) (ensure_ascii on).
+
+function hex4(c: number): string {
+  return "\\u" + c.toString(16).padStart(4, "0");
+}
+
+const SHORT_ESCAPES: Record<number, string> = {
+  0x22: '\\"', 0x5c: "\\\\", 0x0a: "\\n", 0x0d: "\\r", 0x09: "\\t", 0x08: "\\b", 0x0c: "\\f",
+};
+
+function quote(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const short = SHORT_ESCAPES[c];
+    if (short) out += short;
+    else if (c >= 0x20 && c <= 0x7e) out += s[i];
+    else out += hex4(c); // non-ASCII as UTF-16 units, astral as a surrogate pair, like Python
+  }
+  return out + '"';
+}
+
+function number(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
+  if (Number.isInteger(x)) return Math.abs(x) < 1e21 ? String(x === 0 ? 0 : x) : BigInt(x).toString();
+  // Non-integers: Python's float repr switches to exponent form below 1e-4 ("1e-05").
+  const [mant, exp] = x.toExponential().split("e");
+  const e = Number(exp);
+  if (e < -4) return `${mant}e-${String(-e).padStart(2, "0")}`;
+  return String(x);
+}
+
+function compareCodePoints(a: string, b: string): number {
+  // Python compares code points; JS's default sort compares UTF-16 units.
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.codePointAt(i)!;
+    const cb = b.codePointAt(i)!;
+    if (ca !== cb) return ca - cb;
+    if (ca > 0xffff) i++;
+  }
+  return a.length - b.length;
+}
+
+/** JSON with object keys sorted at every level and no spaces (the request key). */
+export function stableStringify(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "string") return quote(value);
+  if (typeof value === "number") return number(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "bigint") return value.toString();
+  if (Array.isArray(value)) return "[" + value.map(stableStringify).join(",") + "]";
+  if (typeof value === "object") {
+    const obj = value as Record<string, unknown>;
+    const keys = Object.keys(obj).filter((k) => obj[k] !== undefined && typeof obj[k] !== "function");
+    keys.sort(compareCodePoints);
+    return "{" + keys.map((k) => quote(k) + ":" + stableStringify(obj[k])).join(",") + "}";
+  }
+  throw new TypeError(`stableStringify: cannot encode a ${typeof value}`);
+}

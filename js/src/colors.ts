@@ -1,0 +1,67 @@
+// Colour scales shared by every widget.
+
+export type RGB = [number, number, number];
+
+/** ColorBrewer RdBu reversed, 11 stops from -1 (blue) through 0 (near-white) to +1 (red).
+ *  matplotlib's "RdBu_r" is built from the same stops. */
+export const DIVERGING_STOPS: readonly string[] = [
+  "#053061", "#2166ac", "#4393c3", "#92c5de", "#d1e5f0", "#f7f7f7",
+  "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f",
+];
+
+/** Background for a missing (NaN) value: a neutral grey. */
+export const MISSING: RGB = [189, 189, 189];
+
+export function hexToRgb(hex: string): RGB {
+  const h = hex.replace(/^#/, "");
+  return [parseInt(h.slice(0, 2), 16), parseInt(h.slice(2, 4), 16), parseInt(h.slice(4, 6), 16)];
+}
+
+const STOPS: RGB[] = DIVERGING_STOPS.map(hexToRgb);
+
+/** Colour at t in [-1, 1] on the diverging scale (linear in RGB between neighbouring stops). */
+export function divergingAt(t: number): RGB {
+  if (Number.isNaN(t)) return [...MISSING];
+  const c = Math.max(-1, Math.min(1, t));
+  const pos = ((c + 1) / 2) * (STOPS.length - 1);
+  const i = Math.min(STOPS.length - 2, Math.floor(pos));
+  const f = pos - i;
+  const a = STOPS[i];
+  const b = STOPS[i + 1];
+  return [
+    Math.round(a[0] + (b[0] - a[0]) * f),
+    Math.round(a[1] + (b[1] - a[1]) * f),
+    Math.round(a[2] + (b[2] - a[2]) * f),
+  ];
+}
+
+/** Colour of `value` on a symmetric scale from -vmax to +vmax (clipped). NaN gives MISSING;
+ *  a vmax that is not a positive finite number is treated as 1. */
+export function diverging(value: number, vmax: number): RGB {
+  if (Number.isNaN(value)) return [...MISSING];
+  const v = Number.isFinite(vmax) && vmax > 0 ? vmax : 1;
+  return divergingAt(value / v);
+}
+
+function linear(c: number): number {
+  const s = c / 255;
+  return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+}
+
+/** WCAG relative luminance of an sRGB colour (0 black .. 1 white). */
+export function luminance([r, g, b]: RGB): number {
+  return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
+}
+
+/** Text colour readable on `rgb`: "#fff" on dark backgrounds, "#111" on light ones
+ *  (whichever gives the higher contrast ratio). */
+export function textColorFor(rgb: RGB): string {
+  const l = luminance(rgb);
+  const onWhite = 1.05 / (l + 0.05);
+  const onDark = (l + 0.05) / (luminance([17, 17, 17]) + 0.05);
+  return onWhite > onDark ? "#fff" : "#111";
+}
+
+export function rgbString([r, g, b]: RGB): string {
+  return `rgb(${r}, ${g}, ${b})`;
+}

@@ -1,0 +1,62 @@
+// The colour legend shared by widgets that use the diverging scale.
+
+import { MISSING, divergingAt, rgbString } from "./colors";
+
+/** Format a number with 4 significant digits, trailing zeros trimmed ("0.532", "-1.25", "1235"). */
+export function formatValue(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "inf" : "-inf";
+  if (v === 0) return "0";
+  return String(Number(v.toPrecision(4)));
+}
+
+export class Legend {
+  readonly el: HTMLDivElement;
+  private readonly min: HTMLSpanElement;
+  private readonly max: HTMLSpanElement;
+
+  constructor(parent: HTMLElement, label = "activation") {
+    const el = (this.el = document.createElement("div"));
+    el.className = "iw-legend";
+    const name = span("iw-legend-label", label);
+    const scale = document.createElement("span");
+    scale.className = "iw-legend-scale";
+    const canvas = document.createElement("canvas");
+    canvas.className = "iw-legend-bar";
+    canvas.width = 240;
+    canvas.height = 1;
+    const ctx = canvas.getContext("2d");
+    if (ctx) {
+      for (let x = 0; x < canvas.width; x++) {
+        ctx.fillStyle = rgbString(divergingAt(((x + 0.5) / canvas.width) * 2 - 1));
+        ctx.fillRect(x, 0, 1, 1);
+      }
+    }
+    const ticks = document.createElement("span");
+    ticks.className = "iw-legend-ticks";
+    this.min = span("iw-legend-min", "-1");
+    this.max = span("iw-legend-max", "1");
+    ticks.append(this.min, span("iw-legend-zero", "0"), this.max);
+    scale.append(canvas, ticks);
+    const missing = document.createElement("span");
+    missing.className = "iw-legend-missing";
+    const swatch = span("iw-swatch", "");
+    swatch.style.backgroundColor = rgbString(MISSING);
+    missing.append(swatch, document.createTextNode("missing"));
+    el.append(name, scale, missing);
+    parent.appendChild(el);
+  }
+
+  setRange(vmax: number): void {
+    const v = Number.isFinite(vmax) && vmax > 0 ? vmax : 1;
+    this.min.textContent = formatValue(-v);
+    this.max.textContent = formatValue(v);
+  }
+}
+
+function span(className: string, text: string): HTMLSpanElement {
+  const s = document.createElement("span");
+  s.className = className;
+  s.textContent = text;
+  return s;
+}

@@ -1,0 +1,133 @@
+// The script of an exported page (docs/protocol.md, "The exported page"): rebuilds a widget's
+// state from #iw-data, stands in for the kernel with anywidget's model interface, answers
+// requests from the stored replies, and renders the widget module with no network at all.
+
+import { base64ToBytes, putBuffers, stableStringify } from "./codec";
+import type { AnyModel, Callback, RenderProps, WidgetModule } from "./types";
+
+type Path = (string | number)[];
+interface StoredReply { ok: boolean; data?: unknown; error?: string; buffer_paths?: Path[]; buffers?: string[] }
+interface PageData {
+  esm: string;
+  css?: string;
+  state: Record<string, unknown>;
+  buffer_paths?: Path[];
+  buffers?: string[];
+  store?: Record<string, StoredReply>;
+  missing?: string;
+}
+
+function toDataView(b64: string): DataView {
+  const bytes = base64ToBytes(b64);
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** anywidget's model interface over a plain state object; requests answered from `store`. */
+export function createModel(data: PageData): AnyModel {
+  const state: Record<string, unknown> = putBuffers(
+    data.state ?? {},
+    data.buffer_paths ?? [],
+    (data.buffers ?? []).map(toDataView),
+  );
+  const store = data.store ?? {};
+  const listeners = new Map<string, Set<Callback>>();
+  const emit = (event: string, ...args: unknown[]) => {
+    for (const cb of [...(listeners.get(event) ?? [])]) {
+      try { cb(...args); } catch (err) { console.error(err); }
+    }
+  };
+  const model: AnyModel = {
+    get: (name) => state[name],
+    set(name, value) {
+      if (Object.is(state[name], value)) return;
+      state[name] = value;
+      emit(`change:${name}`, model, value);
+      emit("change", model);
+    },
+    save_changes() { /* no kernel to sync with */ },
+    on(event, cb) {
+      for (const e of event.split(/\s+/).filter(Boolean)) {
+        if (!listeners.has(e)) listeners.set(e, new Set());
+        listeners.get(e)!.add(cb);
+      }
+    },
+    off(event, cb) {
+      const events = event ? event.split(/\s+/).filter(Boolean) : [...listeners.keys()];
+      for (const e of events) {
+        if (cb) listeners.get(e)?.delete(cb);
+        else listeners.delete(e);
+      }
+    },
+    send(content) {
+      const msg = content as { type?: string; id?: number; body?: unknown };
+      if (!msg || msg.type !== "request") return;
+      setTimeout(() => {
+        let key = "";
+        try { key = stableStringify(msg.body); } catch { /* unanswerable */ }
+        const hit = Object.prototype.hasOwnProperty.call(store, key) ? store[key] : undefined;
+        if (!hit) {
+          const error = `${data.missing || "This view was not saved in the exported page."} (request ${key})`;
+          emit("msg:custom", { type: "reply", id: msg.id, ok: false, error }, []);
+          return;
+        }
+        // A fresh copy each time: the widget may keep what it gets.
+        const body = hit.ok ? JSON.parse(JSON.stringify(hit.data ?? null)) : undefined;
+        const buffers = (hit.buffers ?? []).map(toDataView);
+        emit(
+          "msg:custom",
+          { type: "reply", id: msg.id, ok: hit.ok, data: body, error: hit.error, buffer_paths: hit.buffer_paths ?? [] },
+          buffers,
+        );
+      }, 0);
+    },
+  };
+  return model;
+}
+
+/** Import the widget's ES module from a blob: URL and accept anywidget's two forms. */
+export async function loadWidget(esmBase64: string): Promise<WidgetModule> {
+  const bytes = base64ToBytes(esmBase64);
+  const url = URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
+  let mod: { default?: unknown; render?: unknown };
+  try {
+    mod = await import(/* @vite-ignore */ url);
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+  let widget = (mod.default ?? mod) as unknown;
+  if (typeof widget === "function") widget = await (widget as () => unknown)();
+  if (!widget || typeof (widget as WidgetModule).render !== "function") {
+    throw new Error("the widget module exports no render function");
+  }
+  return widget as WidgetModule;
+}
+
+function showError(root: HTMLElement, err: unknown): void {
+  console.error(err);
+  const box = document.createElement("div");
+  box.className = "iw-page-error";
+  box.setAttribute("role", "alert");
+  box.style.cssText =
+    "font:13px/1.4 system-ui,sans-serif;color:#9b1c1c;background:#fdecec;border:1px solid #f3b4b4;" +
+    "border-radius:4px;padding:8px 10px;margin:8px 0;white-space:pre-wrap";
+  box.textContent = `This widget could not be shown: ${err instanceof Error ? err.message : String(err)}`;
+  root.appendChild(box);
+}
+
+export async function main(): Promise<void> {
+  const root = document.getElementById("iw-root") ?? document.body;
+  try {
+    const script = document.getElementById("iw-data");
+    if (!script) throw new Error("the page holds no #iw-data");
+    const data = JSON.parse(script.textContent || "{}") as PageData;
+    const model = createModel(data);
+    const widget = await loadWidget(data.esm);
+    if (typeof widget.initialize === "function") await widget.initialize({ model });
+    const props: RenderProps = { model, el: root };
+    await widget.render(props);
+  } catch (err) {
+    showError(root, err);
+  }
+}
+
+if (typeof document !== "undefined" && document.getElementById("iw-data")) void main();

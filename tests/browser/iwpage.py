@@ -1,0 +1,114 @@
+"""Helpers shared by the real-browser tests (imported by conftest.py and the test modules).
+
+Nothing here starts a browser; the fixtures in ``conftest.py`` do that. These are the small
+pieces every test needs: the launch flags, reading a computed colour, the colour we expect
+for a value, waiting until the NeuronText view has drawn a selection.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from typing import Any
+
+#: Debian's Chromium; ``IW_CHROMIUM`` overrides it (the harness's own tests point it nowhere).
+CHROMIUM = os.environ.get("IW_CHROMIUM", "/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+#: Background of a token whose value is NaN ("missing"), and its class.
+MISSING_RGB = (189, 189, 189)
+MISSING_CLASS = "iw-missing"
+#: Channel tolerance when comparing a computed colour with the expected one.
+TOL = 3
+
+ROOT = ".iw-root.iw-neuron-text"
+
+_RGB = re.compile(r"rgba?\(\s*([\d.]+)[,\s]+([\d.]+)[,\s]+([\d.]+)(?:[,/\s]+([\d.]+))?\s*\)")
+
+
+def parse_rgb(css: str) -> tuple[int, int, int]:
+    """``"rgb(12, 34, 56)"`` / ``"rgba(…)"`` → ``(12, 34, 56)``. Raises on anything else."""
+    m = _RGB.fullmatch(css.strip())
+    if not m:
+        raise AssertionError(f"not an rgb() colour: {css!r}")
+    if m.group(4) is not None and float(m.group(4)) == 0:
+        raise AssertionError(f"transparent background (no colour applied): {css!r}")
+    return tuple(round(float(m.group(k))) for k in (1, 2, 3))  # type: ignore[return-value]
+
+
+def bg_rgb(locator: Any) -> tuple[int, int, int]:
+    """``getComputedStyle(el).backgroundColor`` of a Playwright locator / element handle as (r, g, b)."""
+    return parse_rgb(locator.evaluate("el => getComputedStyle(el).backgroundColor"))
+
+
+@lru_cache(maxsize=1)
+def _rdbu_r() -> Any:
+    import matplotlib
+
+    # RdBu_r is ColorBrewer's 11 stops with linear interpolation; resample finely so the
+    # reference is the interpolation itself, not matplotlib's default 256-entry table.
+    return matplotlib.colormaps["RdBu_r"].resampled(1 << 16)
+
+
+def expected_rgb(value: float, vmax: float) -> tuple[int, int, int]:
+    """The colour the design promises for ``value`` on a diverging scale over [-vmax, vmax]."""
+    if value != value:  # NaN
+        return MISSING_RGB
+    x = 0.5 if vmax == 0 else (value / vmax + 1) / 2
+    x = min(max(x, 0.0), 1.0)
+    r, g, b, _ = _rdbu_r()(x)
+    return (round(r * 255), round(g * 255), round(b * 255))
+
+
+def close_rgb(got: tuple[int, int, int], want: tuple[int, int, int], tol: int = TOL) -> bool:
+    return all(abs(a - b) <= tol for a, b in zip(got, want, strict=True))
+
+
+def token_colours(root: Any) -> dict[int, dict[str, Any]]:
+    """Every rendered ``span.iw-tok`` under ``root`` (a locator): index → {rgb, text, cls}."""
+    rows = root.evaluate(
+        """(el) => Array.from(el.querySelectorAll('span.iw-tok')).map(s => [
+            s.getAttribute('data-i'), getComputedStyle(s).backgroundColor, s.textContent, s.className,
+        ])"""
+    )
+    out: dict[int, dict[str, Any]] = {}
+    for i, css, text, cls in rows:
+        out[int(i)] = {"rgb": parse_rgb(css), "text": text, "cls": cls or ""}
+    return out
+
+
+def wait_rendered(
+    root: Any, neuron: int | None = None, layer: str | None = None, timeout: float = 30_000
+) -> None:
+    """Wait until the NeuronText root (a locator) says it has coloured ``layer``/``neuron``."""
+    from playwright.sync_api import expect
+
+    if neuron is None and layer is None:
+        expect(root).to_have_attribute(
+            "data-rendered-neuron", re.compile(r"^\d+$"), timeout=timeout
+        )
+        return
+    if layer is not None:
+        expect(root).to_have_attribute("data-rendered-layer", layer, timeout=timeout)
+    if neuron is not None:
+        expect(root).to_have_attribute("data-rendered-neuron", str(neuron), timeout=timeout)
+
+
+def open_export(page: Any, path: Any, timeout: float = 30_000) -> Any:
+    """Open an exported page from ``file://`` and wait until its first selection is coloured."""
+    from pathlib import Path
+
+    page.goto(Path(path).resolve().as_uri())
+    root = page.locator(ROOT)
+    wait_rendered(root, timeout=timeout)
+    page.locator(f"{ROOT} span.iw-tok").first.wait_for(state="attached", timeout=timeout)
+    return root

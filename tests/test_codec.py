@@ -1,0 +1,79 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from interpwidgets import codec
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_float_round_trip(dtype):
+    x = np.array([[0.0, 1.5, -2.25], [np.nan, 1e-3, 100.0]])
+    enc = codec.encode(x, dtype)
+    assert enc["dtype"] == dtype and enc["shape"] == [2, 3]
+    assert isinstance(enc["buffer"], bytes)
+    assert len(enc["buffer"]) == x.size * (4 if dtype == "float32" else 2)
+    out = codec.decode(enc)
+    np.testing.assert_allclose(out, x, rtol=1e-3 if dtype == "float16" else 1e-7, equal_nan=True)
+
+
+def test_uint8_quantizes_over_range_and_keeps_nan():
+    x = np.array([-1.0, 0.0, 0.5, 1.0, np.nan])
+    enc = codec.encode(x, "uint8")
+    q = np.frombuffer(enc["buffer"], np.uint8)
+    assert q[0] == 0 and q[3] == 254 and q[4] == codec.UINT8_NAN
+    out = codec.decode(enc)
+    np.testing.assert_allclose(out[:4], x[:4], atol=enc["scale"] / 2 + 1e-7)
+    assert np.isnan(out[4])
+
+
+def test_int32_round_trip_and_little_endian():
+    x = np.array([[0, 1], [258, 3]], dtype=np.int64)
+    enc = codec.encode(x, "int32")
+    assert enc["buffer"][8:12] == (258).to_bytes(4, "little")
+    np.testing.assert_array_equal(codec.decode(enc), x)
+
+
+def test_rejects_bad_input():
+    with pytest.raises(ValueError, match="dtype"):
+        codec.encode([1.0], "float64")
+    with pytest.raises(TypeError, match="numeric"):
+        codec.encode(["a"], "float32")
+    with pytest.raises(ValueError, match="infinite"):
+        codec.encode([np.inf], "float32")
+    with pytest.raises(TypeError, match="int32"):
+        codec.encode([1.5], "int32")
+    enc = codec.encode([1.0, 2.0], "float32")
+    enc["shape"] = [3]
+    with pytest.raises(ValueError, match="expected 3 float32 values"):
+        codec.decode(enc)
+
+
+def test_fixture_file_is_current():
+    """The fixtures both test suites decode are what the codec writes today."""
+    import sys
+
+    sys.path.insert(0, str(FIXTURES))
+    try:
+        from make_codec_fixtures import render
+    finally:
+        sys.path.pop(0)
+    assert (FIXTURES / "codec.json").read_text() == render()
+
+
+def test_fixtures_decode_to_listed_values():
+    for case in json.loads((FIXTURES / "codec.json").read_text()):
+        out = codec.decode(case["encoded"]).ravel()
+        want = np.array([np.nan if v is None else v for v in case["values"]], dtype=np.float64)
+        np.testing.assert_array_equal(
+            np.isnan(out.astype(float)), np.isnan(want), err_msg=case["name"]
+        )
+        np.testing.assert_allclose(
+            out.astype(float)[~np.isnan(want)],
+            want[~np.isnan(want)],
+            rtol=1e-6,
+            err_msg=case["name"],
+        )
