@@ -107,3 +107,33 @@ def neuron_text_figure(
     sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(-vmax, vmax))
     fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=40)
     return fig
+
+
+def gate_saturation_figure(table: Any, ax: Any = None):
+    """Karpathy et al.'s saturation plot: per gate, each unit at (fraction left-, right-saturated)."""
+    import matplotlib.pyplot as plt
+
+    gates = list(dict.fromkeys(table["gate"]))
+    if ax is None:
+        fig, axes = plt.subplots(
+            1, len(gates), figsize=(3.2 * len(gates), 3.4), sharex=True, sharey=True, squeeze=False
+        )
+        axes = axes[0]
+    else:
+        fig, axes = ax.figure, [ax]
+    colors = plt.get_cmap("tab10")
+    for a, gate in zip(axes, gates, strict=False):
+        sub = table[table["gate"] == gate]
+        for j, (layer, part) in enumerate(sub.groupby("layer")):
+            a.scatter(
+                part["left"], part["right"], s=8, alpha=0.6, color=colors(j), label=f"layer {layer}"
+            )
+        a.plot([0, 1], [1, 0], color="#999", lw=0.8, ls="--")
+        a.set_xlim(0, 1)
+        a.set_ylim(0, 1)
+        a.set_title(f"{gate} gate")
+        a.set_xlabel("fraction left-saturated (< 0.1)")
+    axes[0].set_ylabel("fraction right-saturated (> 0.9)")
+    axes[0].legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig

@@ -12,6 +12,7 @@ const outdir = join(here, "..", "interpwidgets", "static");
 // One entry per widget module (output name -> source). Add new widgets here.
 const entries = {
   neuron_text: "src/neuron_text.ts",
+  neuron_explorer: "src/neuron_explorer.ts",
   shim: "src/shim.ts",
 };
 // Files copied as they are.

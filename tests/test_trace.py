@@ -109,3 +109,21 @@ def test_resolve_layer_names_and_indices():
         tr.resolve(2)
     with pytest.raises(TypeError, match="layer"):
         tr.resolve(1.5)
+
+
+def test_predictions_are_validated():
+    preds = {"tokens": [["a", "b"], ["c", "d"]], "probs": [[0.6, 0.3], [0.9, 0.1]]}
+    tr = iw.Trace.from_arrays("xy", {"h": np.zeros(2)}, predictions=preds)
+    assert tr.predictions["tokens"][1, 0] == "c" and tr.predictions["probs"].dtype == np.float32
+    with pytest.raises(
+        ValueError, match=r"predictions\['probs'\]: expected shape \(2, k\), got \(1, 2\)"
+    ):
+        iw.Trace.from_arrays(
+            "xy", {"h": np.zeros(2)}, predictions={"tokens": [["a", "b"]], "probs": [[0.5, 0.5]]}
+        )
+    with pytest.raises(ValueError, match=r"probabilities in \[0, 1\]"):
+        iw.Trace.from_arrays(
+            "xy", {"h": np.zeros(2)}, predictions={**preds, "probs": [[2, 0], [0, 0]]}
+        )
+    with pytest.raises(TypeError, match="keys 'tokens' and 'probs'"):
+        iw.Trace.from_arrays("xy", {"h": np.zeros(2)}, predictions={"probs": [[1], [1]]})

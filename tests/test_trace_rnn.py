@@ -77,13 +77,13 @@ def test_chunks_carry_the_state_over(tiny_lstm):
 
 def test_predictions_are_top5_next_characters(tiny_lstm):
     tr = iw.trace(tiny_lstm, "x = 1\n")
-    preds = tr.meta["predictions"]
+    preds = tr.predictions
     assert preds["probs"].shape == (6, 5)
     assert np.all(np.diff(preds["probs"], axis=1) <= 0)
     with torch.no_grad():
         logits, _ = tiny_lstm(torch.from_numpy(encode_text("x = 1\n"))[None])
     best = logits[0].argmax(-1).numpy()
-    assert list(preds["chars"][:, 0]) == [VOCAB[i] for i in best]
+    assert list(preds["tokens"][:, 0]) == [VOCAB[i] for i in best]
 
 
 def test_unknown_characters_map_to_unk_and_are_recorded(tiny_lstm):

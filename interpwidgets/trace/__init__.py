@@ -11,9 +11,10 @@ def trace(model: Any, text: str, **options: Any) -> Trace:
     """Run ``model`` on ``text`` and record what it computed, as a :class:`Trace`.
 
     Supported now: character models built around ``torch.nn.LSTM``/``GRU``/``RNN``
-    (embedding → recurrent → linear), such as ``iw.zoo.char_lstm()``; see
-    :func:`interpwidgets.trace.rnn.trace_rnn` for the options (``vocab``, ``unk_index``,
-    ``chunk_size``, ``gates``, ``top_k``, ``progress``).
+    (embedding → recurrent → linear), such as ``iw.zoo.char_lstm()`` — options in
+    :func:`interpwidgets.trace.rnn.trace_rnn` (``vocab``, ``unk_index``, ``chunk_size``,
+    ``gates``, ``top_k``, ``progress``) — and the character Transformer
+    ``iw.zoo.char_transformer()`` (:func:`interpwidgets.trace.transformer.trace_char_transformer`).
     """
     try:
         import torch
@@ -22,8 +23,13 @@ def trace(model: Any, text: str, **options: Any) -> Trace:
             "model: tracing a model needs torch (pip install 'interpwidgets[torch]')"
         ) from None
     if isinstance(model, torch.nn.Module):
+        from ..zoo.char_transformer import CharTransformer
         from .rnn import RECURRENT, trace_rnn
 
+        if isinstance(model, CharTransformer):
+            from .transformer import trace_char_transformer
+
+            return trace_char_transformer(model, text, **options)
         if any(isinstance(m, RECURRENT) for m in model.modules()):
             return trace_rnn(model, text, **options)
         raise ValueError(

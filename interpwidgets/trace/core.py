@@ -105,6 +105,41 @@ def _check_array(name: str, value: Any, n_tokens: int) -> np.ndarray:
     return arr
 
 
+def _check_predictions(value: Any, n_tokens: int) -> dict[str, np.ndarray]:
+    if not isinstance(value, Mapping) or set(value) != {"tokens", "probs"}:
+        got = sorted(value) if isinstance(value, Mapping) else type(value).__name__
+        raise TypeError(f"predictions: expected a dict with keys 'tokens' and 'probs', got {got}")
+    probs = to_numpy(value["probs"], "predictions['probs']").astype(np.float32)
+    if probs.ndim != 2 or probs.shape[0] != n_tokens:
+        raise ValueError(
+            f"predictions['probs']: expected shape ({n_tokens}, k), got {tuple(probs.shape)}"
+        )
+    if not (np.isfinite(probs).all() and (probs >= 0).all() and (probs <= 1 + 1e-6).all()):
+        raise ValueError(
+            "predictions['probs']: expected probabilities in [0, 1], got values outside or NaN"
+        )
+    tokens = np.asarray(value["tokens"], dtype=object)
+    if tokens.shape != probs.shape:
+        raise ValueError(
+            f"predictions['tokens']: expected shape {tuple(probs.shape)} like probs, got {tuple(tokens.shape)}"
+        )
+    if not all(isinstance(t, str) for t in tokens.ravel()):
+        raise TypeError("predictions['tokens']: expected strings")
+    return {"tokens": tokens, "probs": probs}
+
+
+def _check_attention(value: Any, n_tokens: int) -> np.ndarray:
+    arr = to_numpy(value, "attention")
+    if arr.ndim != 4 or arr.shape[2:] != (n_tokens, n_tokens):
+        raise ValueError(
+            f"attention: expected shape (layers, heads, {n_tokens}, {n_tokens}), got {tuple(arr.shape)}"
+        )
+    arr = arr.astype(np.float32, copy=False)
+    if np.isinf(arr).any():
+        raise ValueError("attention: infinite values are not allowed (NaN marks a missing value)")
+    return arr
+
+
 @dataclass
 class Trace:
     """What a model did on one text.
@@ -115,6 +150,9 @@ class Trace:
         offsets: ``int64 (n_tokens, 2)``, ``[start, end)`` code-point offsets into ``text``.
         activations: name → ``float32 (n_tokens, n_units)``; names are plain strings such as
             ``"rnn.0.h"`` (hidden state of recurrent layer 0).
+        predictions: ``None`` or the model's top-k next-token guesses at each position:
+            ``{"tokens": str array (n_tokens, k), "probs": float32 (n_tokens, k)}``, best first.
+        attention: ``None`` or ``float32 (layers, heads, n_tokens, n_tokens)``, query × key.
         meta: free-form information about the model and how the trace was made.
     """
 
@@ -122,6 +160,8 @@ class Trace:
     tokens: list[str]
     offsets: np.ndarray
     activations: dict[str, np.ndarray] = field(default_factory=dict)
+    predictions: dict[str, np.ndarray] | None = None
+    attention: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -142,6 +182,10 @@ class Trace:
                 raise TypeError(f"activations: expected non-empty str names, got {name!r}")
             acts[name] = _check_array(name, value, len(self.tokens))
         self.activations = acts
+        if self.predictions is not None:
+            self.predictions = _check_predictions(self.predictions, len(self.tokens))
+        if self.attention is not None:
+            self.attention = _check_attention(self.attention, len(self.tokens))
 
     @classmethod
     def from_arrays(
@@ -150,12 +194,15 @@ class Trace:
         arrays: Mapping[str, Any],
         tokens: Sequence[str] | None = None,
         offsets: Any = None,
+        predictions: Mapping[str, Any] | None = None,
+        attention: Any = None,
         **meta: Any,
     ) -> Trace:
         """Build a trace from plain arrays (numpy, torch, JAX…), one row per token.
 
         With neither ``tokens`` nor ``offsets``, every character is a token. With ``tokens``
         only, each token is looked up in ``text`` left to right. 1-D arrays count as one unit.
+        ``predictions``: ``{"tokens": (n_tokens, k) strings, "probs": (n_tokens, k)}``.
         """
         text = _check_text(text)
         if tokens is None and offsets is None:
@@ -179,6 +226,8 @@ class Trace:
             tokens=list(tokens),
             offsets=offsets,
             activations=dict(arrays),
+            predictions=dict(predictions) if predictions is not None else None,
+            attention=attention,
             meta=dict(meta),
         )
 

@@ -135,7 +135,7 @@ def trace_rnn(
     candidate, output); for GRUs ``rnn.{k}.r/z/n`` (reset, update, new). Long texts run in
     chunks of ``chunk_size`` characters with the state carried over (progress bar shown
     when there is more than one chunk, or as ``progress`` says). The output layer's top-k
-    next-character predictions go into ``trace.meta["predictions"]``.
+    next-character predictions go into ``trace.predictions``.
     """
     from tqdm.auto import tqdm
 
@@ -229,16 +229,19 @@ def trace_rnn(
     }
     if unknown.any():
         meta["unknown_chars"] = np.nonzero(unknown)[0]
+    predictions = None
     if preds_idx:
         idx = np.concatenate(preds_idx)
-        chars = np.array(
+        names = (
             list(vocab)
             if isinstance(vocab, str)
-            else [c for c, _ in sorted(vocab.items(), key=lambda kv: kv[1])],
-            dtype=object,
+            else [c for c, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
         )
-        meta["predictions"] = {
-            "chars": chars[idx] if idx.max() < len(chars) else idx,
+        names += [
+            f"<{i}>" for i in range(len(names), int(idx.max()) + 1)
+        ]  # outputs past the vocabulary
+        predictions = {
+            "tokens": np.array(names, dtype=object)[idx],
             "probs": np.concatenate(preds_p),
         }
-    return Trace.from_arrays(text, arrays, **meta)
+    return Trace.from_arrays(text, arrays, predictions=predictions, **meta)

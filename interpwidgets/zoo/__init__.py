@@ -3,6 +3,8 @@
 ``char_lstm()`` — a 2-layer, 256-unit character LSTM trained on the Python standard
 library's source (model card: ``char_lstm.json`` beside its weights; retrain with
 ``python -m interpwidgets.zoo.train char_lstm``).
+``char_transformer()`` — a causal character Transformer (4 blocks × 4 heads, d_model 128)
+on the same corpus and vocabulary, with a similar parameter count, for comparisons.
 """
 
 from __future__ import annotations
@@ -44,9 +46,14 @@ def load(name: str, path: str | Path | None = None):
     return model.eval()
 
 
+def char_transformer():
+    """The embedded causal character Transformer (4 blocks, d_model 128), same corpus and vocabulary."""
+    return load("char_transformer")
+
+
 def char_lstm():
     """The embedded character-level LSTM (2 layers × 256 units), ready for ``iw.trace``."""
     return load("char_lstm")
 
 
-__all__ = ["card", "char_lstm", "load"]
+__all__ = ["card", "char_lstm", "char_transformer", "load"]

@@ -21,12 +21,17 @@ import numpy as np
 
 WEIGHTS = Path(__file__).parent / "weights"
 
-#: name → (model kind, constructor arguments, default steps)
+#: name → (model kind, constructor arguments, training settings)
 RECIPES = {
     "char_lstm": (
         "rnn",
         {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "embedding_dim": 64},
-        8000,
+        {"steps": 8000, "lr": 3e-3},
+    ),
+    "char_transformer": (
+        "transformer",
+        {"d_model": 128, "n_layers": 4, "n_heads": 4, "d_mlp": 512, "context": 256},
+        {"steps": 3500, "lr": 2e-3},
     ),
 }
 
@@ -40,6 +45,10 @@ def build(name: str):
     kind, config, _ = RECIPES[name]
     if kind == "rnn":
         return CharRNN(**config)
+    if kind == "transformer":
+        from .char_transformer import CharTransformer
+
+        return CharTransformer(**config)
     raise AssertionError(kind)
 
 
@@ -71,7 +80,7 @@ def train(
     seed: int = 0,
     batch_size: int = 32,
     seq_len: int = 200,
-    lr: float = 3e-3,
+    lr: float | None = None,
     max_train_chars: int | None = None,
     val_chars: int = 200_000,
     threads: int | None = None,
@@ -89,7 +98,8 @@ def train(
         torch.set_num_threads(threads)
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    steps = steps if steps is not None else RECIPES[name][2]
+    steps = steps if steps is not None else RECIPES[name][2]["steps"]
+    lr = lr if lr is not None else RECIPES[name][2]["lr"]
     train_ids = encode_text(read_corpus("train", max_train_chars))
     val_ids = encode_text(read_corpus("val"))
     model = build(name)
@@ -133,6 +143,7 @@ def train(
         "batch_size": batch_size,
         "seq_len": seq_len,
         "seed": seed,
+        "lr": lr,
         "corpus": {
             "source": "Python standard library source (*.py), site-packages excluded",
             "python": platform.python_version(),
@@ -163,6 +174,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--out", default=str(WEIGHTS))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--max-train-chars", type=int, default=None)
     args = parser.parse_args(argv)
@@ -171,6 +183,7 @@ def main(argv: list[str] | None = None) -> None:
         args.steps,
         args.out,
         args.seed,
+        lr=args.lr,
         threads=args.threads,
         max_train_chars=args.max_train_chars,
     )

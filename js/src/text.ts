@@ -179,6 +179,24 @@ export class TokenStrip {
     return Number.isInteger(i) ? i : -1;
   }
 
+  /** UTF-16 offset into `text` of the DOM boundary point (node, offset), e.g. one end of a
+   *  selection Range; -1 when the point is not inside the container. */
+  offsetOf(node: Node, offset: number): number {
+    if (node === this.container) {
+      return offset < this.blocks.length ? this.blocks[offset].start : this.text.length;
+    }
+    if (!this.container.contains(node)) return -1;
+    const start = node.nodeType === 1 ? (node as Element) : node.parentElement;
+    const blockEl = start?.closest(".iw-block");
+    const b = blockEl ? this.byEl.get(blockEl) : undefined;
+    if (!b) return -1;
+    // Only this block's text is measured (about blockSize characters), never the whole text.
+    const range = document.createRange();
+    range.setStart(b.el, 0);
+    range.setEnd(node, offset);
+    return Math.min(b.end, b.start + range.toString().length);
+  }
+
   /** The span of token i if its block is materialized. */
   spanOf(i: number): HTMLElement | null {
     return this.container.querySelector(`.iw-tok[data-i="${i | 0}"]`);

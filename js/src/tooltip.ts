@@ -1,6 +1,6 @@
 // One floating tooltip per widget view: position fixed, text only (textContent).
 
-/** Whitespace made visible: newline, tab and space as \\n, \\t and ␣ (and \\r). */
+/** Whitespace made visible: newline, tab and space as \n, \t and ␣ (carriage return as \r). */
 export function visibleWhitespace(s: string): string {
   return s.replace(/\r/g, "\\r").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(/ /g, "\u2423");
 }
@@ -43,6 +43,13 @@ export class Tooltip {
     if (top + h > vh - 4) top = Math.max(4, y - h - 10);
     el.style.left = `${left}px`;
     el.style.top = `${top}px`;
+    // A transformed or contained ancestor (as in some notebook front-ends) makes "fixed"
+    // relative to itself: measure where the box landed and correct by the difference.
+    const r = el.getBoundingClientRect();
+    if (Math.abs(r.left - left) > 0.5 || Math.abs(r.top - top) > 0.5) {
+      el.style.left = `${2 * left - r.left}px`;
+      el.style.top = `${2 * top - r.top}px`;
+    }
   }
 
   hide(): void {

@@ -112,3 +112,30 @@ def open_export(page: Any, path: Any, timeout: float = 30_000) -> Any:
     wait_rendered(root, timeout=timeout)
     page.locator(f"{ROOT} span.iw-tok").first.wait_for(state="attached", timeout=timeout)
     return root
+
+
+def unseen_corners(locator: Any) -> list[str]:
+    """Corners of an element that a person cannot see (clipped by an ancestor, off screen, covered).
+
+    Hit-tests a point just inside each corner (with pointer events briefly enabled on the
+    element): clipped or covered parts do not hit it.
+    """
+    return locator.evaluate(
+        """el => {
+            // Tooltips rightly ignore the pointer; let hit-testing see this one for a moment.
+            const style = document.createElement('style');
+            style.textContent = '.iw-probe-hit, .iw-probe-hit * { pointer-events: auto !important; }';
+            document.head.appendChild(style);
+            el.classList.add('iw-probe-hit');
+            const r = el.getBoundingClientRect(), d = 3, out = [];
+            const pts = {'top-left': [r.left + d, r.top + d], 'top-right': [r.right - d, r.top + d],
+                         'bottom-left': [r.left + d, r.bottom - d], 'bottom-right': [r.right - d, r.bottom - d]};
+            for (const [name, [x, y]] of Object.entries(pts)) {
+                const hit = document.elementFromPoint(x, y);
+                if (!hit || !(hit === el || el.contains(hit))) out.push(`${name} (${x|0},${y|0}) -> ${hit ? hit.className || hit.tagName : 'nothing'}`);
+            }
+            el.classList.remove('iw-probe-hit');
+            style.remove();
+            return out;
+        }"""
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -19,7 +20,7 @@ import urllib.request
 
 import numpy as np
 import pytest
-from iwpage import ROOT, close_rgb, expected_rgb, token_colours, wait_rendered
+from iwpage import ROOT, close_rgb, expected_rgb, token_colours, unseen_corners, wait_rendered
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
@@ -84,6 +85,13 @@ def jupyter_server(tmp_path_factory, iw):
     notif.mkdir(parents=True)
     (notif / "notification.jupyterlab-settings").write_text(
         json.dumps({"checkForUpdates": False, "doNotDisturbMode": False, "fetchNews": "false"})
+    )
+    # Start the notebook's own kernel without asking: under load, Lab can show "Select Kernel"
+    # even for a notebook whose metadata names its kernelspec (seen here about 1 run in 6).
+    tracker = base / "settings" / "@jupyterlab" / "notebook-extension"
+    tracker.mkdir(parents=True)
+    (tracker / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"autoStartDefaultKernel": True})
     )
     write_notebook(root / NOTEBOOK)
 
@@ -159,23 +167,73 @@ def cell(page, k: int):
 
 
 def run_cell(page, k: int) -> None:
-    """Click into cell ``k``'s editor (as a person would) and press Shift+Enter."""
-    editor = cell(page, k).locator(".jp-InputArea-editor .cm-content")
-    editor.click()
-    page.keyboard.press("Shift+Enter")
+    """Click into cell ``k``'s editor (as a person would) and press Shift+Enter.
+
+    If the prompt does not change (``[ ]:`` → ``[*]:``/``[n]:``) the key press went nowhere
+    (seen here now and then while Lab settles focus); a person would press it again, once.
+    """
+    c = cell(page, k)
+    prompt = c.locator(".jp-InputArea-prompt")
+    before = prompt.inner_text()
+    for attempt in range(2):
+        c.locator(".jp-InputArea-editor .cm-content").click()
+        # Lab binds Shift+Enter to "run" only once the notebook is in edit mode on this cell.
+        expect(c).to_have_class(re.compile(r"\bjp-mod-active\b"), timeout=10_000)
+        expect(page.locator(".jp-Notebook.jp-mod-editMode")).to_have_count(1, timeout=10_000)
+        expect(c.locator(".cm-editor.cm-focused")).to_have_count(1, timeout=10_000)
+        page.keyboard.press("Shift+Enter")
+        try:
+            expect(prompt).not_to_have_text(before, timeout=15_000)
+            return
+        except AssertionError:
+            source = c.locator(".cm-content").inner_text()
+            print(
+                f"\ncell {k}: Shift+Enter attempt {attempt + 1} did not start the cell; source {source[-40:]!r}"
+            )
+    raise AssertionError(f"cell {k} did not run after two Shift+Enter presses (prompt {before!r})")
 
 
 def output_text(page, k: int) -> str:
     return cell(page, k).locator(".jp-OutputArea").inner_text()
 
 
+def describe(page, server) -> str:
+    """What a person would look at when the widget does not show: outputs, dialogs, server log."""
+    parts = []
+    with contextlib.suppress(Exception):
+        for k in range(page.locator(".jp-Notebook .jp-Cell").count()):
+            parts.append(f"cell {k} output: {output_text(page, k)[:800]!r}")
+    with contextlib.suppress(Exception):
+        parts.append(f"dialogs: {page.locator('.jp-Dialog').all_inner_texts()!r}")
+    with contextlib.suppress(Exception):
+        parts.append(
+            f"kernel status: {page.locator('.jp-Notebook-ExecutionIndicator').get_attribute('data-status')!r}"
+        )
+    with contextlib.suppress(Exception):
+        shot = server["root"].parent / "failure.png"
+        page.screenshot(path=str(shot), full_page=True)
+        parts.append(f"screenshot: {shot}")
+    log = server["log"].read_text(errors="replace")[-3000:]
+    return "\n".join(parts) + "\n--- server log (tail) ---\n" + log
+
+
 def test_click_in_browser_reaches_kernel_and_back(make_page, guard, jupyter_server):
     guard.allow_hosts.add("127.0.0.1")
     page = make_page(viewport={"width": 1280, "height": 1000})
+    try:
+        roundtrip(page, jupyter_server)
+    except Exception as exc:
+        raise AssertionError(f"{exc}\n\n{describe(page, jupyter_server)}") from exc
+
+
+def roundtrip(page, jupyter_server) -> None:
     page.set_default_timeout(WAIT)
     page.goto(f"{jupyter_server['url']}/lab/tree/{NOTEBOOK}")
     expect(cell(page, 3)).to_be_visible(timeout=WAIT)
-    # No "Select Kernel" dialog (the notebook names its kernel).
+    # Wait, as a person would, until the kernel is up; no "Select Kernel" dialog on the way.
+    expect(page.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute(
+        "data-status", "idle", timeout=WAIT
+    )
     expect(page.locator(".jp-Dialog")).to_have_count(0, timeout=5_000)
 
     t0 = time.monotonic()
@@ -213,6 +271,15 @@ def test_click_in_browser_reaches_kernel_and_back(make_page, guard, jupyter_serv
     root.locator('span.iw-tok[data-i="4"]').hover()
     expect(page.locator("div.iw-tooltip")).to_be_visible(timeout=10_000)
     expect(page.locator("div.iw-tooltip")).to_contain_text("token 4")
+    # ... and all of it can be seen: not clipped by the output area, not under other cells.
+    # (The second line is the last one: the tooltip must not hang below the output area.)
+    hidden = unseen_corners(page.locator("div.iw-tooltip"))
+    assert not hidden, f"tooltip partly hidden in JupyterLab: {hidden}"
+
+    # A picture of the widget inside Lab, for a person to look at (kept with the test's files).
+    shot = jupyter_server["root"].parent / "widget_in_lab.png"
+    cell(page, 0).screenshot(path=str(shot))
+    print(f"screenshot of the widget in JupyterLab: {shot}")
 
     # Errors in the kernel or the widget show up in the cells, not as silence.
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")

@@ -27,6 +27,7 @@ from iwpage import (
     expected_rgb,
     open_export,
     token_colours,
+    unseen_corners,
     wait_rendered,
 )
 from playwright.sync_api import expect
@@ -362,6 +363,52 @@ def test_tokens_that_skip_characters_keep_the_text(page, export):
     assert re.search(r"chars\s+7\s*[–-]\s*12\b", tip.inner_text()), tip.inner_text()
 
 
+def test_copy_gives_the_original_text(page, export):
+    """Selecting the text and copying it gives back exactly what was written."""
+    text = UNICODE_TEXT
+    arr = alternating_values(len(text))[:, None]
+    root = open_export(page, export(text, {LAYER: arr}, name="copy"))
+    copied = root.locator(".iw-text").evaluate(
+        """el => { const sel = getSelection(); sel.selectAllChildren(el); return sel.toString(); }"""
+    )
+    # Chromium leaves a text's one final newline out of a selection, as it does for a plain
+    # <div style="white-space: pre-wrap">; everything else must come back as written.
+    assert copied == text.removesuffix("\n")
+
+
+def test_tooltip_stays_on_screen_at_the_edges(make_page, export):
+    line = "x = " + "'abcdefghij' + " * 30 + "'end'"
+    text = line + "\n" * 40 + "last line at the bottom"
+    arr = np.sin(np.arange(len(text), dtype=np.float32))[:, None]
+    page = make_page(viewport={"width": 480, "height": 360})
+    root = open_export(page, export(text, {LAYER: arr}, name="edges"))
+    view = page.viewport_size
+    for j in (len(line) - 1, len(text) - 1):
+        tok = reveal_token(page, j)
+        tok.scroll_into_view_if_needed()
+        tip = tooltip_after_hover(page, f'span.iw-tok[data-i="{j}"]')
+        box = tip.bounding_box()
+        assert box is not None
+        assert box["x"] >= 0 and box["y"] >= 0, (j, box)
+        assert box["x"] + box["width"] <= view["width"] + 1, (j, box, view)
+        assert box["y"] + box["height"] <= view["height"] + 1, (j, box, view)
+        assert not unseen_corners(tip), (j, unseen_corners(tip))
+    assert root.locator(".iw-text").evaluate("el => el.innerText") == text
+
+
+def test_out_of_range_neuron_typed_is_handled(page, known):
+    root = open_export(page, known)
+    neuron_input = page.locator(f"{ROOT} input.iw-neuron")
+    for typed in ("99", "-3"):
+        neuron_input.fill(typed)
+        neuron_input.press("Enter")
+        page.wait_for_timeout(300)
+        shown = int(root.get_attribute("data-rendered-neuron"))
+        assert 0 <= shown < KNOWN.shape[1], (typed, shown)
+        assert_colours(root, KNOWN[:, shown], what=f"after typing {typed}")
+        expect(neuron_input).to_have_value(str(shown))
+
+
 # ---------------------------------------------------------------------------------------
 # long texts stay usable
 
@@ -447,10 +494,15 @@ def test_long_text_stays_usable(page, export, n):
         lo = max(0, j - 20)
         assert_colours(root, arr[:, 2], indices=range(lo, j + 1), what=f"around {j}")
 
-    # Stepping still works on the long text.
+    # Stepping still works on the long text ...
     page.locator(f"{ROOT} button.iw-next").click()
     wait_rendered(root, neuron=3, timeout=30_000)
     assert_colours(root, arr[:, 3], indices=range(n - 20, n), what="end after next")
+    # ... and blocks that were off screen during the step show the new neuron when scrolled back.
+    for j in (0, n // 2):
+        reveal_token(page, j).scroll_into_view_if_needed()
+        page.wait_for_timeout(100)
+        assert_colours(root, arr[:, 3], indices=range(j, j + 20), what=f"back at {j} after next")
 
 
 # ---------------------------------------------------------------------------------------

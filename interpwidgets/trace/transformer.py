@@ -1,0 +1,95 @@
+"""Traces of the causal character Transformer (``interpwidgets.zoo.char_transformer``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+from .core import Trace
+from .rnn import char_ids
+
+
+@torch.no_grad()
+def trace_char_transformer(
+    model: Any,
+    text: str,
+    top_k: int = 5,
+    attention: bool | None = None,
+    progress: bool | None = None,
+) -> Trace:
+    """Run the char Transformer over ``text`` and record every block.
+
+    Arrays: ``blocks.{k}.resid`` (residual stream after block k, ``d_model`` units) and
+    ``blocks.{k}.mlp`` (MLP neurons after the GELU, ``d_mlp`` units). ``trace.attention``
+    holds every layer's and head's weights when the text fits in one context window
+    (``attention=None``: only then; ``True`` raises if it does not fit). Longer texts run in
+    overlapping windows (stride half the context) so every position sees at least half a
+    context of history; each position is read from the window where it has the most.
+    """
+    from tqdm.auto import tqdm
+
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    if not text:
+        raise ValueError("text: expected a non-empty str, got ''")
+    ctx = model.context
+    if attention and len(text) > ctx:
+        raise ValueError(
+            f"attention: the text has {len(text)} characters; attention is recorded for at most context={ctx}"
+        )
+    want_attn = len(text) <= ctx if attention is None else bool(attention)
+    ids, unknown = char_ids(text, model.vocab, model.unk_index)
+    was_training = model.training
+    model.eval()
+    device = model.head.weight.device
+    n, half = len(text), ctx // 2
+    starts = [0] if n <= ctx else list(range(0, n - ctx, half)) + [n - ctx]
+    out: dict[str, np.ndarray] = {}
+    preds_p, preds_i = np.zeros((n, top_k), np.float32), np.zeros((n, top_k), np.int64)
+    attn = None
+    try:
+        for w, s in enumerate(
+            tqdm(
+                starts,
+                desc="trace",
+                disable=not (progress if progress is not None else len(starts) > 8),
+            )
+        ):
+            keep_from = (
+                0 if w == 0 else starts[w - 1] + ctx - s
+            )  # what the previous window did not cover
+            records: list[dict] = []
+            logits, _ = model(
+                torch.as_tensor(ids[s : s + ctx], device=device)[None], records=records
+            )
+            sl = slice(s + keep_from, s + min(ctx, n - s))
+            for k, rec in enumerate(records):
+                for name in ("resid", "mlp"):
+                    arr = rec[name][0, keep_from:].float().cpu().numpy()
+                    key = f"blocks.{k}.{name}"
+                    if key not in out:
+                        out[key] = np.zeros((n, arr.shape[1]), np.float32)
+                    out[key][sl] = arr
+            if top_k:
+                p, i = torch.softmax(logits[0, keep_from:].float(), -1).topk(top_k, -1)
+                preds_p[sl], preds_i[sl] = p.cpu().numpy(), i.cpu().numpy()
+            if want_attn:
+                attn = torch.stack([rec["attn"][0] for rec in records]).float().cpu().numpy()
+    finally:
+        model.train(was_training)
+    meta: dict[str, Any] = {
+        "model": type(model).__name__,
+        "layers": len(model.blocks),
+        "context": ctx,
+    }
+    if unknown.any():
+        meta["unknown_chars"] = np.nonzero(unknown)[0]
+    predictions = None
+    if top_k:
+        predictions = {
+            "tokens": np.array(list(model.vocab), dtype=object)[preds_i],
+            "probs": preds_p,
+        }
+    return Trace.from_arrays(text, out, predictions=predictions, attention=attn, **meta)

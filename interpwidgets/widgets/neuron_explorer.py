@@ -1,0 +1,252 @@
+"""NeuronExplorer: NeuronText plus predictions, a neurons × positions heatmap and neuron search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import traitlets
+
+from .. import codec
+from ..trace.core import Trace
+from .neuron_text import EXPORT_BUDGET, NeuronText
+
+#: Heatmap windows are this many tokens wide and start at multiples of half of it.
+WINDOW = 512
+
+
+class NeuronExplorer(NeuronText):
+    """Explore every neuron of a trace: LSTMVis and Karpathy et al. in one widget.
+
+    On top, the NeuronText view of the selected neuron; hovering a character shows the
+    model's top-5 next-character predictions shaded by probability. Below, a canvas heatmap
+    of all neurons of the layer × positions (rows ordered by the current ranking; click a row
+    to select it) and a ranked neuron list that updates when a feature is chosen (AUROC or
+    correlation, see :func:`interpwidgets.find_neurons`) or when spans of text are brushed
+    with the mouse (the LSTMVis query, :func:`interpwidgets.match_spans`).
+
+    Two-way traits: ``layer``, ``neuron``, ``feature`` (a name from ``features``, "" for
+    none) and ``spans`` (list of ``[start, end]`` character spans). ``ranking`` holds the
+    current ranked rows. Arguments as :class:`NeuronText`, plus ``feature``, ``spans``,
+    ``threshold`` (for span queries), ``rank_layers`` (which arrays neuron search covers;
+    default the hidden and cell states ``*.h``/``*.c`` when the trace has them, else all)
+    and ``top`` (rows in the ranking).
+
+    An exported page holds the selected layer's columns and heatmap, and the ranking of
+    every feature; brushing spans needs the kernel.
+    """
+
+    _bundle = "neuron_explorer.js"
+
+    predictions = traitlets.Dict().tag(sync=True)
+    features = traitlets.List().tag(sync=True)
+    feature = traitlets.Unicode("").tag(sync=True)
+    spans = traitlets.List().tag(sync=True)
+    threshold = traitlets.Float(0.3).tag(sync=True)
+    ranking = traitlets.Dict().tag(sync=True)
+
+    def __init__(
+        self,
+        trace: Trace,
+        layer: str | int | None = None,
+        neuron: int = 0,
+        feature: str = "",
+        spans: Sequence[Sequence[int]] = (),
+        threshold: float = 0.3,
+        rank_layers: Sequence[str | int] | None = None,
+        top: int = 30,
+        vmax: float | None = None,
+        title: str = "",
+        export_budget: int = EXPORT_BUDGET,
+    ) -> None:
+        super().__init__(
+            trace, layer=layer, neuron=neuron, vmax=vmax, title=title, export_budget=export_budget
+        )
+        if rank_layers is None:
+            cells = [n for n in trace.names if n.endswith((".h", ".c"))]
+            rank_layers = cells or trace.names
+        self._rank_layers = [trace.resolve(n) for n in rank_layers]
+        self._top = int(top)
+        self._features: dict[str, np.ndarray] | None = None
+        self._layer_vmax: dict[str, float] = {}
+        self.predictions = self._encode_predictions(trace)
+        self.features = sorted(self._feature_table())
+        self.threshold = float(threshold)
+        if feature:
+            self.feature = feature
+        if spans:
+            self.spans = [list(s) for s in spans]
+
+    # -- traits ---------------------------------------------------------------------------
+    @staticmethod
+    def _encode_predictions(trace: Trace) -> dict[str, Any]:
+        if trace.predictions is None:
+            return {}
+        tokens = trace.predictions["tokens"]
+        vocab, index = np.unique(tokens.astype(str), return_inverse=True)
+        return {
+            "vocab": vocab.tolist(),
+            "index": codec.encode(index.reshape(tokens.shape), "int32"),
+            "probs": codec.encode(trace.predictions["probs"], "float16"),
+        }
+
+    def _feature_table(self) -> dict[str, np.ndarray]:
+        if self._features is None:
+            from .. import features
+
+            table = features.plain_text(self._trace.text)
+            table.update(features.python_code(self._trace.text))
+            self._features = table
+        return self._features
+
+    @traitlets.validate("feature")
+    def _valid_feature(self, proposal: dict[str, Any]) -> str:
+        value = proposal["value"]
+        if value and value not in self._feature_table():
+            raise KeyError(
+                f"feature: {value!r} is not a known feature; expected one of {sorted(self._feature_table())}"
+            )
+        return value
+
+    @traitlets.validate("spans")
+    def _valid_spans(self, proposal: dict[str, Any]) -> list[list[int]]:
+        n = len(self._trace.text)
+        out = []
+        for span in proposal["value"]:
+            if (
+                not isinstance(span, (list, tuple))
+                or len(span) != 2
+                or not all(isinstance(v, (int, np.integer)) for v in span)
+            ):
+                raise TypeError(f"spans: expected [start, end] pairs of ints, got {span!r}")
+            s, e = int(span[0]), int(span[1])
+            if not 0 <= s < e <= n:
+                raise ValueError(
+                    f"spans: expected 0 <= start < end <= len(text)={n}, got [{s}, {e}]"
+                )
+            out.append([s, e])
+        return out
+
+    @traitlets.validate("threshold")
+    def _valid_threshold(self, proposal: dict[str, Any]) -> float:
+        if not np.isfinite(proposal["value"]):
+            raise ValueError(f"threshold: expected a finite number, got {proposal['value']!r}")
+        return proposal["value"]
+
+    @traitlets.observe("feature")
+    def _on_feature(self, change: dict[str, Any]) -> None:
+        self.ranking = (
+            self._rank({"kind": "rank", "feature": change["new"]}) if change["new"] else {}
+        )
+
+    @traitlets.observe("spans", "threshold")
+    def _on_spans(self, _change: dict[str, Any]) -> None:
+        if self.spans:
+            self.ranking = self._rank(
+                {"kind": "rank", "spans": self.spans, "threshold": self.threshold}
+            )
+        elif self.feature:
+            self.ranking = self._rank({"kind": "rank", "feature": self.feature})
+        else:
+            self.ranking = {}
+
+    # -- data on demand -------------------------------------------------------------------
+    def _rank(self, body: dict[str, Any]) -> dict[str, Any]:
+        from ..neurons import find_neurons, match_spans
+
+        try:
+            if "feature" in body:
+                name = body["feature"]
+                if name not in self._feature_table():
+                    raise KeyError(f"feature: {name!r} is not a known feature")
+                table = find_neurons(
+                    self._trace,
+                    self._feature_table()[name],
+                    layers=self._rank_layers,
+                    top=self._top,
+                )
+                metric = "AUROC" if table["metric"].iloc[0] == "auroc" else "|r|"
+                source = f"feature: {name} ({metric})"
+            else:
+                spans = self._valid_spans({"value": body.get("spans", [])})
+                threshold = float(body.get("threshold", self.threshold))
+                table = match_spans(
+                    self._trace, spans, threshold=threshold, layers=self._rank_layers, top=self._top
+                )
+                source = f"spans: {len(spans)} selected, on above {threshold:g}"
+        except (KeyError, ValueError, TypeError) as exc:
+            return {
+                "source": str(body.get("feature") or "spans"),
+                "rows": [],
+                "note": str(exc).strip("'\""),
+            }
+        rows = [
+            {
+                "layer": str(r.layer),
+                "neuron": int(r.neuron),
+                "score": round(float(r.score), 4),
+                "sign": int(r.sign),
+            }
+            for r in table.itertuples()
+        ]
+        return {"source": source, "rows": rows}
+
+    def _heatmap(self, body: dict[str, Any]) -> dict[str, Any]:
+        layer = self._trace.resolve(body.get("layer"))
+        n = self._trace.n_tokens
+        start, stop = body.get("start"), body.get("stop")
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop)):
+            raise TypeError(f"heatmap: expected integer start and stop, got {start!r}, {stop!r}")
+        if not 0 <= start < stop <= n or stop - start > 4 * WINDOW:
+            raise ValueError(
+                f"heatmap: expected 0 <= start < stop <= {n} and at most {4 * WINDOW} positions, got [{start}, {stop})"
+            )
+        acts = self._trace.activations[layer]
+        if layer not in self._layer_vmax:
+            finite = np.abs(acts[np.isfinite(acts)])
+            self._layer_vmax[layer] = (
+                float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+            )
+        return {
+            "layer": layer,
+            "start": start,
+            "stop": stop,
+            "vmax": self._layer_vmax[layer],
+            "values": codec.encode(acts[start:stop].T, "uint8"),
+        }
+
+    def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        kind = body.get("kind")
+        if kind == "heatmap":
+            return self._heatmap(body)
+        if kind == "rank":
+            return self._rank(body)
+        return super()._answer(body)
+
+    def _export_requests(self) -> list[dict[str, Any]]:
+        n = self._trace.n_tokens
+        requests = super()._export_requests()
+        budget = self.export_budget - 4 * n * len(requests)
+        units = self._trace.activations[self.layer].shape[1]
+        for start in range(0, n, WINDOW // 2):
+            if budget < units * WINDOW:
+                break
+            requests.append(
+                {
+                    "kind": "heatmap",
+                    "layer": self.layer,
+                    "start": start,
+                    "stop": min(n, start + WINDOW),
+                }
+            )
+            budget -= units * WINDOW
+            if start + WINDOW >= n:
+                break
+        requests += [{"kind": "rank", "feature": name} for name in self.features]
+        return requests
+
+    def _export_missing(self) -> str:
+        return (
+            super()._export_missing() + " Span queries and other layers need the notebook's kernel."
+        )
