@@ -8,19 +8,25 @@ iw.NeuronText(tr, layer="rnn.1.c", neuron=7)
 """
 
 from . import codec, features, zoo
-from .neurons import find_neurons, match_spans
+from .dropin import head_view, model_view
+from .neurons import find_neurons, gate_saturation, match_spans
 from .trace import Trace, trace
-from .widgets import NeuronText
+from .widgets import AttentionView, NeuronExplorer, NeuronText
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AttentionView",
+    "NeuronExplorer",
     "NeuronText",
     "Trace",
     "codec",
     "features",
     "find_neurons",
+    "gate_saturation",
+    "head_view",
     "match_spans",
+    "model_view",
     "trace",
     "zoo",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -135,5 +136,71 @@ def gate_saturation_figure(table: Any, ax: Any = None):
         a.set_xlabel("fraction left-saturated (< 0.1)")
     axes[0].set_ylabel("fraction right-saturated (> 0.9)")
     axes[0].legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    return fig
+
+
+def attention_matrix_figure(
+    matrix: Any, tokens: Sequence[str], title: str = "", ax: Any = None, max_labels: int = 80
+):
+    """A head's query × key attention as a heatmap with token labels (when they fit)."""
+    import matplotlib.pyplot as plt
+
+    m = np.asarray(matrix, dtype=np.float32)
+    n = m.shape[0]
+    if ax is None:
+        size = min(12.0, 2.5 + 0.16 * n)
+        fig, ax = plt.subplots(figsize=(size + 1, size))
+    else:
+        fig = ax.figure
+    cmap = plt.get_cmap("Blues").copy()
+    cmap.set_bad(MISSING)
+    im = ax.imshow(
+        np.ma.masked_invalid(m),
+        cmap=cmap,
+        vmin=0,
+        vmax=max(float(np.nanmax(m)), 1e-9),
+        interpolation="nearest",
+    )
+    if n <= max_labels:
+        ax.set_xticks(range(n), tokens, rotation=90, fontsize=8)
+        ax.set_yticks(range(n), tokens, fontsize=8)
+    ax.set_xlabel("key (attended to)")
+    ax.set_ylabel("query (attending)")
+    ax.set_title(title, loc="left")
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    fig.tight_layout()
+    return fig
+
+
+def head_summary_figure(
+    values: Any, label: str, layer_labels: Sequence[str], head_labels: Sequence[str], ax: Any = None
+):
+    """A layers × heads grid coloured by one per-head measure, values printed in the cells."""
+    import matplotlib.pyplot as plt
+
+    v = np.asarray(values, dtype=np.float32)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(0.6 * v.shape[1] + 2, 0.5 * v.shape[0] + 1.5))
+    else:
+        fig = ax.figure
+    im = ax.imshow(v, cmap="viridis", aspect="auto")
+    ax.set_xticks(range(v.shape[1]), head_labels)
+    ax.set_yticks(range(v.shape[0]), layer_labels)
+    ax.set_xlabel("head")
+    ax.set_ylabel("layer")
+    ax.set_title(label, loc="left")
+    mid = (np.nanmax(v) + np.nanmin(v)) / 2
+    for (i, j), x in np.ndenumerate(v):
+        ax.text(
+            j,
+            i,
+            f"{x:.2f}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="white" if x < mid else "black",
+        )
+    fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()
     return fig

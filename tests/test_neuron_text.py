@@ -23,13 +23,14 @@ def test_only_the_selected_column_is_in_the_state(trace):
     w = iw.NeuronText(trace, layer="rnn.0.h", neuron=1)
     state = w.get_state()
     np.testing.assert_array_equal(
-        codec.decode(state["column"]["values"]), trace.activations["rnn.0.h"][:, 1]
+        codec.decode(state["column"]["values"]),
+        trace.activations["rnn.0.h"][:, 1].astype(np.float16),
     )
     assert state["column"]["vmax"] == pytest.approx(
         np.nanmax(np.abs(trace.activations["rnn.0.h"][:, 1]))
     )
     sizes = [len(v) for v in _buffers(state)]
-    assert sum(sizes) == 6 * 4 + 6 * 2 * 4  # one float32 column + int32 offsets, nothing else
+    assert sum(sizes) == 6 * 2 + 6 * 2 * 4  # one float16 column + int32 offsets, nothing else
     assert state["layers"] == [{"name": "rnn.0.h", "n_units": 4}, {"name": "rnn.1.h", "n_units": 2}]
 
 
@@ -75,8 +76,8 @@ def test_requests_are_answered_with_buffers_and_errors_are_replies(trace):
     content, buffers = sent[-1]
     assert content["type"] == "reply" and content["id"] == 7 and content["ok"] is True
     assert content["buffer_paths"] == [["values", "buffer"]]
-    got = np.frombuffer(buffers[0], "<f4")
-    np.testing.assert_array_equal(got, trace.activations["rnn.0.h"][:, 2])
+    got = np.frombuffer(buffers[0], "<f2")
+    np.testing.assert_array_equal(got, trace.activations["rnn.0.h"][:, 2].astype(np.float16))
     w._on_custom_msg(
         w,
         {"type": "request", "id": 8, "body": {"kind": "column", "layer": "nope", "neuron": 0}},
@@ -152,7 +153,7 @@ def test_export_is_self_contained_and_escapes_text(tmp_path):
 
 def test_export_budget_keeps_the_neurons_nearest_the_selection(tmp_path):
     tr = iw.Trace.from_arrays("x" * 100, {"h": np.zeros((100, 50))})
-    w = iw.NeuronText(tr, neuron=40, export_budget=100 * 4 * 10)  # room for 10 columns
+    w = iw.NeuronText(tr, neuron=40, export_budget=100 * 2 * 10)  # room for 10 columns
     data = _page_data(w.to_html())
     held = sorted(json.loads(k)["neuron"] for k in data["store"])
     assert held == list(range(35, 45))
@@ -164,7 +165,14 @@ def test_export_values_round_trip(tmp_path, trace):
     reply = data["store"][request_key({"kind": "column", "layer": "rnn.0.h", "neuron": 1})]
     assert reply["buffer_paths"] == [["values", "buffer"]]
     values = codec.decode({**reply["data"]["values"], "buffer": reply["buffers"][0]})
-    np.testing.assert_array_equal(values, trace.activations["rnn.0.h"][:, 1])
+    np.testing.assert_array_equal(values, trace.activations["rnn.0.h"][:, 1].astype(np.float16))
+
+
+def test_columns_beyond_float16_range_travel_as_float32():
+    big = np.array([1.0, -7e4, 3.0])
+    w = iw.NeuronText(iw.Trace.from_arrays("abc", {"h": big}))
+    assert w.column["values"]["dtype"] == "float32"
+    np.testing.assert_array_equal(codec.decode(w.column["values"]), big.astype(np.float32))
 
 
 def test_save_html_refuses_a_directory_and_writes_atomically(tmp_path, trace):

@@ -7,14 +7,16 @@ from typing import Any
 from .core import Trace
 
 
-def trace(model: Any, text: str, **options: Any) -> Trace:
+def trace(model: Any, text: str, tokenizer: Any = None, **options: Any) -> Trace:
     """Run ``model`` on ``text`` and record what it computed, as a :class:`Trace`.
 
     Supported now: character models built around ``torch.nn.LSTM``/``GRU``/``RNN``
     (embedding → recurrent → linear), such as ``iw.zoo.char_lstm()`` — options in
     :func:`interpwidgets.trace.rnn.trace_rnn` (``vocab``, ``unk_index``, ``chunk_size``,
     ``gates``, ``top_k``, ``progress``) — and the character Transformer
-    ``iw.zoo.char_transformer()`` (:func:`interpwidgets.trace.transformer.trace_char_transformer`).
+    ``iw.zoo.char_transformer()`` (:func:`interpwidgets.trace.transformer.trace_char_transformer`),
+    and any Hugging Face encoder or decoder with its ``tokenizer``
+    (:func:`interpwidgets.trace.hf.trace_hf`: tokens with offsets, attention, hidden states).
     """
     try:
         import torch
@@ -22,6 +24,10 @@ def trace(model: Any, text: str, **options: Any) -> Trace:
         raise TypeError(
             "model: tracing a model needs torch (pip install 'interpwidgets[torch]')"
         ) from None
+    if tokenizer is not None or _is_hf(model):
+        from .hf import trace_hf
+
+        return trace_hf(model, text, tokenizer, **options)
     if isinstance(model, torch.nn.Module):
         from ..zoo.char_transformer import CharTransformer
         from .rnn import RECURRENT, trace_rnn
@@ -36,6 +42,10 @@ def trace(model: Any, text: str, **options: Any) -> Trace:
             f"model: {type(model).__name__} has no nn.LSTM/nn.GRU/nn.RNN; only recurrent character models can be traced so far"
         )
     raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
+
+
+def _is_hf(model: Any) -> bool:
+    return hasattr(model, "config") and hasattr(model, "base_model_prefix")
 
 
 __all__ = ["Trace", "trace"]

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from ..attention import check_stack
+
 
 def to_numpy(value: Any, name: str) -> np.ndarray:
     """Turn an array-like (numpy, torch tensor on any device, JAX, nested lists) into numpy.
@@ -128,18 +130,6 @@ def _check_predictions(value: Any, n_tokens: int) -> dict[str, np.ndarray]:
     return {"tokens": tokens, "probs": probs}
 
 
-def _check_attention(value: Any, n_tokens: int) -> np.ndarray:
-    arr = to_numpy(value, "attention")
-    if arr.ndim != 4 or arr.shape[2:] != (n_tokens, n_tokens):
-        raise ValueError(
-            f"attention: expected shape (layers, heads, {n_tokens}, {n_tokens}), got {tuple(arr.shape)}"
-        )
-    arr = arr.astype(np.float32, copy=False)
-    if np.isinf(arr).any():
-        raise ValueError("attention: infinite values are not allowed (NaN marks a missing value)")
-    return arr
-
-
 @dataclass
 class Trace:
     """What a model did on one text.
@@ -185,7 +175,7 @@ class Trace:
         if self.predictions is not None:
             self.predictions = _check_predictions(self.predictions, len(self.tokens))
         if self.attention is not None:
-            self.attention = _check_attention(self.attention, len(self.tokens))
+            self.attention = check_stack(self.attention, len(self.tokens))
 
     @classmethod
     def from_arrays(

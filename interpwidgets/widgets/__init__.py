@@ -1,6 +1,8 @@
 """Widgets: anywidget classes with traits and thin glue; no torch at import time."""
 
+from .attention_view import AttentionView
 from .base import Widget
+from .neuron_explorer import NeuronExplorer
 from .neuron_text import NeuronText
 
-__all__ = ["NeuronText", "Widget"]
+__all__ = ["AttentionView", "NeuronExplorer", "NeuronText", "Widget"]

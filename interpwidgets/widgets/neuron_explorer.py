@@ -227,7 +227,7 @@ class NeuronExplorer(NeuronText):
     def _export_requests(self) -> list[dict[str, Any]]:
         n = self._trace.n_tokens
         requests = super()._export_requests()
-        budget = self.export_budget - 4 * n * len(requests)
+        budget = self.export_budget - 2 * n * len(requests)
         units = self._trace.activations[self.layer].shape[1]
         for start in range(0, n, WINDOW // 2):
             if budget < units * WINDOW:

@@ -11,7 +11,7 @@ from .. import codec
 from ..trace.core import Trace
 from .base import Widget
 
-#: An exported page holds at most this many bytes of neuron columns (float32) by default.
+#: An exported page holds at most this many bytes of neuron columns by default.
 EXPORT_BUDGET = 16_000_000
 
 
@@ -44,11 +44,13 @@ class NeuronText(Widget):
 
     Traits ``layer`` (name) and ``neuron`` are two-way: the browser's controls set them, and
     setting them from Python recolours the view. Only the selected neuron's values are sent;
-    the browser asks for other neurons when it needs them. The colour scale is diverging,
+    the browser asks for other neurons when it needs them. Values travel as float16 (about
+    3 significant digits; float32 when a value is beyond float16's range) — read exact
+    values in Python with :meth:`values`. The colour scale is diverging,
     centred at 0 (blue negative, red positive); NaN shows as a grey "missing" colour.
 
     :meth:`save_html` writes a page that holds every neuron of the selected layer when they
-    fit in ``export_budget`` bytes (float32), otherwise the neurons nearest the selected one
+    fit in ``export_budget`` bytes, otherwise the neurons nearest the selected one
     that fit; stepping to a neuron the file does not hold shows a message saying so.
     """
 
@@ -152,7 +154,7 @@ class NeuronText(Widget):
             "layer": layer,
             "neuron": int(neuron),
             "vmax": self._vmax if self._vmax is not None else column_vmax(values),
-            "values": codec.encode(values, "float32"),
+            "values": codec.encode(values, "auto"),
         }
 
     def _update_column(self) -> None:
@@ -175,7 +177,7 @@ class NeuronText(Widget):
 
     def _export_neurons(self) -> range:
         n_units = self._trace.activations[self.layer].shape[1]
-        per_column = 4 * self._trace.n_tokens
+        per_column = 2 * self._trace.n_tokens  # float16
         fit = max(1, self.export_budget // per_column)
         if fit >= n_units:
             return range(n_units)

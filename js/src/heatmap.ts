@@ -42,10 +42,29 @@ export function rowHeight(rows: number, target = 300, min = 2, max = 14): number
   return Math.max(min, Math.min(max, Math.floor(target / rows)));
 }
 
+/** Half-width of the heatmap's colour scale: the q-quantile of |value| over the finite values
+ *  (index floor(q * (m - 1)) of them sorted), at most `cap`; 1 when there is nothing positive.
+ *  A robust scale: a few huge cell-state values would otherwise wash every other row out. */
+export function robustScale(values: ArrayLike<number>, q = 0.99, cap = Infinity): number {
+  const a = new Float32Array(values.length);
+  let m = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isFinite(v)) a[m++] = Math.abs(v);
+  }
+  if (!m) return Number.isFinite(cap) && cap > 0 ? cap : 1;
+  const sorted = a.subarray(0, m).sort();
+  let v = sorted[Math.floor(q * (m - 1))];
+  if (!(v > 0)) v = sorted[m - 1];
+  if (!(v > 0)) v = 1;
+  return Number.isFinite(cap) && cap > 0 ? Math.min(v, cap) : v;
+}
+
 export interface HeatmapData {
   layer: string;
   start: number;
   stop: number;
+  /** Half-width of the colour scale (robustScale of the values, at most the layer's max). */
   vmax: number;
   rows: number;
   /** Row-major [rows][stop - start], rows in neuron index order. */
@@ -67,6 +86,7 @@ export class Heatmap {
   private data: HeatmapData | null = null;
   private order: Int32Array = new Int32Array(0);
   private selected = -1;
+  private ranked = 0;
   private cssWidth = 0;
   private rowH = 4;
   private observer: ResizeObserver | null = null;
@@ -99,8 +119,10 @@ export class Heatmap {
     this.draw();
   }
 
-  setOrder(order: Int32Array): void {
+  /** Rows in this order; the first `ranked` of them come from a ranking (marked in the gutter). */
+  setOrder(order: Int32Array, ranked = 0): void {
     this.order = order;
+    this.ranked = Math.max(0, Math.min(order.length, ranked));
     this.draw();
   }
 
@@ -115,7 +137,7 @@ export class Heatmap {
   }
 
   private measure(): number {
-    const w = Math.floor(this.el.clientWidth);
+    const w = Math.floor(this.scroller.clientWidth);
     return w > GUTTER + 20 ? w : 600; // 600 when not laid out (hidden, or a DOM without layout)
   }
 
@@ -124,12 +146,12 @@ export class Heatmap {
     const { data, canvas } = this;
     const cols = data ? data.stop - data.start : 0;
     const rows = data ? data.rows : 0;
-    const cssW = (this.cssWidth = this.measure());
     const rowH = (this.rowH = rowHeight(rows));
     const cssH = Math.max(rowH, rows * rowH);
+    canvas.style.height = `${cssH}px`; // first: a vertical scroll bar narrows the width
+    const cssW = (this.cssWidth = this.measure());
     const dpr = Math.max(1, window.devicePixelRatio || 1);
     canvas.style.width = `${cssW}px`;
-    canvas.style.height = `${cssH}px`;
     canvas.width = Math.round(cssW * dpr);
     canvas.height = Math.round(cssH * dpr);
     const ds = canvas.dataset;
@@ -139,6 +161,8 @@ export class Heatmap {
     ds.start = data ? String(data.start) : "";
     ds.stop = data ? String(data.stop) : "";
     ds.rows = String(rows);
+    ds.ranked = String(this.ranked);
+    ds.vmax = data ? String(data.vmax) : "";
     ds.selected = String(this.selected);
     ds.order = Array.from(this.order).join(",");
     this.canvas.setAttribute("aria-label", data
@@ -171,6 +195,11 @@ export class Heatmap {
     ctx.imageSmoothingEnabled = false;
     const left = Math.round(GUTTER * dpr);
     ctx.drawImage(off, left, 0, canvas.width - left, Math.round(rows * rowH * dpr));
+    // Ranked rows: a bar along the gutter's left edge.
+    if (this.ranked > 0) {
+      ctx.fillStyle = getComputedStyle(this.el).getPropertyValue("--iw-accent").trim() || "#1f6feb";
+      ctx.fillRect(0, 0, Math.round(2 * dpr), Math.round(this.ranked * rowH * dpr));
+    }
     // The selected neuron: a triangle in the gutter and a frame around its row.
     const r = this.order.indexOf(this.selected);
     if (r >= 0) {

@@ -5,7 +5,7 @@
 import { decode, type Encoded } from "./codec";
 import { el } from "./dom";
 import { brushSpan, brushedTokens, readSpans } from "./brush";
-import { Heatmap, heatmapWindow, rowOrder, type HeatmapData } from "./heatmap";
+import { Heatmap, heatmapWindow, robustScale, rowOrder, type HeatmapData } from "./heatmap";
 import { formatValue } from "./legend";
 import { NeuronView } from "./neuron_view";
 import { PredictionStrip, decodePredictions, guessesAt, predictionLine, type Predictions } from "./predictions";
@@ -40,6 +40,7 @@ class NeuronExplorerView {
   private readonly heatmap: Heatmap;
   private readonly hmTitle = el("span", "iw-heatmap-title");
   private readonly hmLabel = el("span", "iw-heatmap-label");
+  private readonly hmScale = el("span", "iw-heatmap-scale");
   private readonly panel: RankingPanel;
   private ready = false;
   private destroyed = false;
@@ -82,7 +83,8 @@ class NeuronExplorerView {
     const lower = el("div", "iw-explorer-lower");
     const hmPanel = el("div", "iw-heatmap-panel");
     const hmHead = el("div", "iw-heatmap-head");
-    hmHead.append(el("span", "iw-field-name", "all neurons"), this.hmTitle, this.hmLabel);
+    this.hmScale.title = "colour scale: the 99th percentile of |value| in this window (larger values saturate)";
+    hmHead.append(el("span", "iw-field-name", "all neurons"), this.hmTitle, this.hmLabel, this.hmScale);
     hmPanel.append(hmHead);
     this.heatmap = new Heatmap(hmPanel);
     lower.append(hmPanel);
@@ -284,7 +286,7 @@ class NeuronExplorerView {
     if (d.shape.length !== 2 || cols !== stop - start || (units && rows !== units)) {
       throw new Error(`heatmap: expected values of shape [${units}, ${stop - start}], got [${d.shape}]`);
     }
-    return { layer, start, stop, vmax: Number(raw.vmax), rows, values: data };
+    return { layer, start, stop, vmax: robustScale(data, 0.99, Number(raw.vmax)), rows, values: data };
   }
 
   private showHeatmap(data: HeatmapData): void {
@@ -293,7 +295,7 @@ class NeuronExplorerView {
     this.heatmap.setStatus("");
     this.heatmap.setStale(false);
     this.heatmap.setSelected(this.view.neuron);
-    this.heatmap.setOrder(this.orderFor(data.layer, data.rows));
+    this.heatmap.setOrder(this.orderFor(data.layer, data.rows), this.rankedIn(data.layer, data.rows));
     this.heatmap.setData(data);
     this.updateHeatmapLabel();
   }
@@ -302,12 +304,20 @@ class NeuronExplorerView {
     return rowOrder(rows, this.ranking?.rows ?? [], layer);
   }
 
+  /** How many rows of `layer` the ranking puts on top. */
+  private rankedIn(layer: string, rows: number): number {
+    const ns = (this.ranking?.rows ?? []).filter((r) => r.layer === layer && r.neuron >= 0 && r.neuron < rows);
+    return new Set(ns.map((r) => r.neuron)).size;
+  }
+
   private updateHeatmapLabel(): void {
     const d = this.heatmap.shown;
-    if (!d) { this.hmTitle.textContent = ""; this.hmLabel.textContent = ""; return; }
-    const ranked = new Set((this.ranking?.rows ?? []).filter((r) => r.layer === d.layer).map((r) => r.neuron)).size;
-    this.hmTitle.textContent = `${d.layer} \u00b7 ${d.rows} neurons${ranked ? ` (${ranked} ranked on top)` : ""}`;
+    if (!d) { this.hmTitle.textContent = ""; this.hmLabel.textContent = ""; this.hmScale.textContent = ""; return; }
+    const ranked = this.rankedIn(d.layer, d.rows);
+    const note = !ranked ? "" : ranked < d.rows ? ` (${ranked} ranked on top)` : " (in ranking order)";
+    this.hmTitle.textContent = `${d.layer} \u00b7 ${d.rows} neurons${note}`;
     this.hmLabel.textContent = `positions ${d.start}\u2013${d.stop - 1} of ${this.view.strip.tokenCount}`;
+    this.hmScale.textContent = `\u00b1${formatValue(d.vmax)}`;
   }
 
   private onHeatmapHover(e: MouseEvent): void {
@@ -342,7 +352,7 @@ class NeuronExplorerView {
     this.panel.highlight(this.view.layer, this.view.neuron);
     const d = this.heatmap.shown;
     if (d) {
-      this.heatmap.setOrder(this.orderFor(d.layer, d.rows));
+      this.heatmap.setOrder(this.orderFor(d.layer, d.rows), this.rankedIn(d.layer, d.rows));
       this.updateHeatmapLabel();
     }
   }
@@ -374,7 +384,7 @@ class NeuronExplorerView {
         const [msg, detail] = splitRequestKey(err.message || String(err));
         this.panel.setMessage(msg, "iw-rank-error", () => this.rank(body, cacheKey), detail);
         const d = this.heatmap.shown;
-        if (d) this.heatmap.setOrder(this.orderFor(d.layer, d.rows));
+        if (d) this.heatmap.setOrder(this.orderFor(d.layer, d.rows), 0);
       },
     );
   }

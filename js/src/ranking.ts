@@ -42,6 +42,7 @@ export class RankingPanel {
   private readonly message = el("div", "iw-rank-message");
   private readonly body = el("tbody");
   private readonly table = el("table", "iw-rank-table");
+  private readonly scroll = el("div", "iw-rank-scroll");
   private readonly spansLine = el("div", "iw-spans");
   private readonly spansText = el("span", "iw-spans-text");
   readonly clear = el("button", "iw-clear-spans", "clear spans");
@@ -63,7 +64,7 @@ export class RankingPanel {
     }
     thead.append(hr);
     this.table.append(thead, this.body);
-    const scroll = el("div", "iw-rank-scroll");
+    const { scroll } = this;
     scroll.append(this.table);
     this.message.setAttribute("role", "status");
     this.body.addEventListener("click", (e) => {
@@ -95,7 +96,7 @@ export class RankingPanel {
   setSpans(count: number): void {
     this.spansText.textContent = count
       ? `${count} span${count > 1 ? "s" : ""} brushed`
-      : "or select text to find neurons on it (Shift adds)";
+      : "or select text above (Shift adds)";
     this.spansLine.classList.toggle("iw-spans-empty", count === 0);
     this.clear.hidden = count === 0;
   }
@@ -106,7 +107,7 @@ export class RankingPanel {
     this.rows = r ? r.rows : [];
     this.source.textContent = r ? r.source : "";
     this.source.hidden = !r || !r.source;
-    this.table.hidden = this.rows.length === 0;
+    this.scroll.hidden = this.rows.length === 0;
     const best = Math.max(1e-9, ...this.rows.map((x) => (Number.isFinite(x.score) ? Math.abs(x.score) : 0)));
     this.body.replaceChildren(...this.rows.map((x) => {
       const tr = el("tr", "iw-rank-row");

@@ -1,0 +1,264 @@
+"""Drop-in replacements for ``bertviz.head_view`` and ``bertviz.model_view``.
+
+Same arguments, same checks (with clearer messages), but the result is an
+:class:`~interpwidgets.AttentionView`: binary data instead of JSON text, canvas instead of
+one SVG line per token pair, no CDN — so it works offline and in exported HTML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .trace.core import to_numpy
+from .widgets.attention_view import AttentionView
+
+
+def format_special_chars(tokens: Sequence[str]) -> list[str]:
+    """bertviz's prettifying: BPE ``Ġ`` and SentencePiece ``▁`` become spaces, ``</w>`` goes."""
+    return [t.replace("Ġ", " ").replace("▁", " ").replace("</w>", "") for t in tokens]
+
+
+def _stack(attention: Any, name: str, include_layers: Sequence[int] | None) -> np.ndarray:
+    """bertviz's attention argument (a tuple/list of (1, heads, q, k) per layer) → (layers, heads, q, k)."""
+    if isinstance(attention, (list, tuple)):
+        if not attention:
+            raise ValueError(
+                f"{name}: expected one array per layer, got an empty {type(attention).__name__}"
+            )
+        layers = []
+        for i, a in enumerate(attention):
+            arr = to_numpy(a, f"{name}[{i}]")
+            if arr.ndim != 4:
+                raise ValueError(
+                    f"{name}[{i}]: expected shape (batch=1, heads, query, key) per layer, got {tuple(arr.shape)}; "
+                    "did you pass output_attentions=True?"
+                )
+            if arr.shape[0] != 1:
+                raise ValueError(
+                    f"{name}[{i}]: expected batch size 1, got {arr.shape[0]}; pass one example at a time"
+                )
+            layers.append(arr[0])
+        shapes = {a.shape for a in layers}
+        if len(shapes) > 1:
+            raise ValueError(
+                f"{name}: expected every layer to have the same shape, got {sorted(shapes)}"
+            )
+        stack = np.stack(layers)
+    else:
+        stack = to_numpy(attention, name)
+        if stack.ndim == 5 and stack.shape[1] == 1:
+            stack = stack[:, 0]
+        if stack.ndim != 4:
+            raise ValueError(
+                f"{name}: expected a list of (1, heads, query, key) arrays, one per layer, got shape {tuple(stack.shape)}"
+            )
+    if include_layers is not None:
+        bad = [
+            i
+            for i in include_layers
+            if not isinstance(i, (int, np.integer)) or not 0 <= i < stack.shape[0]
+        ]
+        if bad:
+            raise ValueError(
+                f"include_layers: expected indices in [0, {stack.shape[0] - 1}], got {list(include_layers)}"
+            )
+    return stack
+
+
+def _check_tokens(tokens: Any, n: int, name: str, prettify: bool) -> list[str]:
+    if tokens is None:
+        raise ValueError(f"{name}: is required with this attention")
+    if isinstance(tokens, str) or not isinstance(tokens, Sequence):
+        raise TypeError(f"{name}: expected a list of str, got {type(tokens).__name__}")
+    if len(tokens) != n:
+        raise ValueError(f"{name}: attention has {n} positions but {len(tokens)} tokens were given")
+    return format_special_chars(tokens) if prettify else list(tokens)
+
+
+def _build(
+    attention: Any,
+    tokens: Any,
+    sentence_b_start: int | None,
+    prettify_tokens: bool,
+    encoder_attention: Any,
+    decoder_attention: Any,
+    cross_attention: Any,
+    encoder_tokens: Any,
+    decoder_tokens: Any,
+    include_layers: Sequence[int] | None,
+    include_heads: Sequence[int] | None,
+    layer: int | None,
+    heads: Sequence[int] | None,
+    view: str,
+) -> AttentionView:
+    enc_dec = [
+        a is not None
+        for a in (
+            encoder_attention,
+            decoder_attention,
+            cross_attention,
+            encoder_tokens,
+            decoder_tokens,
+        )
+    ]
+    if attention is not None:
+        if tokens is None:
+            raise ValueError(
+                "tokens: is required with attention (the token strings, one per position)"
+            )
+        if any(enc_dec):
+            raise ValueError(
+                "attention: is for self-attention models; do not combine it with encoder_attention, "
+                "decoder_attention, cross_attention, encoder_tokens or decoder_tokens"
+            )
+        stack, name = _stack(attention, "attention", include_layers), "tokens"
+    elif cross_attention is not None:
+        raise NotImplementedError(
+            "cross_attention: query and key lengths differ, which AttentionView does not draw yet; "
+            "pass encoder_attention or decoder_attention"
+        )
+    elif encoder_attention is not None:
+        if encoder_tokens is None:
+            raise ValueError("encoder_tokens: is required with encoder_attention")
+        stack, tokens, name = (
+            _stack(encoder_attention, "encoder_attention", include_layers),
+            encoder_tokens,
+            "encoder_tokens",
+        )
+    elif decoder_attention is not None:
+        if decoder_tokens is None:
+            raise ValueError("decoder_tokens: is required with decoder_attention")
+        stack, tokens, name = (
+            _stack(decoder_attention, "decoder_attention", include_layers),
+            decoder_tokens,
+            "decoder_tokens",
+        )
+    else:
+        raise ValueError(
+            "attention: you must give at least one of attention, encoder_attention, decoder_attention, cross_attention"
+        )
+    if stack.shape[2] != stack.shape[3]:
+        raise ValueError(
+            f"attention: expected square (query == key) self-attention, got {stack.shape[2]} × {stack.shape[3]}"
+        )
+    toks = _check_tokens(tokens, stack.shape[2], name, prettify_tokens)
+    kept = list(include_layers) if include_layers is not None else list(range(stack.shape[0]))
+    if layer is not None and layer not in kept:
+        raise ValueError(f"layer: {layer} is not in include_layers {kept}")
+    if sentence_b_start is not None and not (
+        isinstance(sentence_b_start, (int, np.integer)) and 0 <= sentence_b_start < len(toks)
+    ):
+        raise ValueError(
+            f"sentence_b_start: expected a token index in [0, {len(toks) - 1}], got {sentence_b_start!r}"
+        )
+    return AttentionView(
+        stack,
+        tokens=toks,
+        layer=kept.index(layer) if layer is not None else 0,
+        heads=heads,
+        view=view,
+        include_layers=include_layers,
+        include_heads=include_heads,
+        sentence_b_start=sentence_b_start,
+    )
+
+
+def _act(widget: AttentionView, html_action: str):
+    if html_action == "view":
+        from IPython.display import display
+
+        display(widget)
+        return None
+    from IPython.display import HTML
+
+    return HTML(widget.to_html())
+
+
+def _check_action(html_action: Any) -> None:
+    if html_action not in ("view", "return"):
+        raise ValueError(f"html_action: expected 'view' or 'return', got {html_action!r}")
+
+
+def head_view(
+    attention: Any = None,
+    tokens: Sequence[str] | None = None,
+    sentence_b_start: int | None = None,
+    prettify_tokens: bool = True,
+    layer: int | None = None,
+    heads: Sequence[int] | None = None,
+    encoder_attention: Any = None,
+    decoder_attention: Any = None,
+    cross_attention: Any = None,
+    encoder_tokens: Sequence[str] | None = None,
+    decoder_tokens: Sequence[str] | None = None,
+    include_layers: Sequence[int] | None = None,
+    html_action: str = "view",
+):
+    """``bertviz.head_view`` with the same arguments, drawn by :class:`AttentionView`.
+
+    ``html_action="view"`` displays the widget; ``"return"`` gives an
+    ``IPython.display.HTML`` holding a self-contained page (no network).
+    """
+    _check_action(html_action)
+    w = _build(
+        attention,
+        tokens,
+        sentence_b_start,
+        prettify_tokens,
+        encoder_attention,
+        decoder_attention,
+        cross_attention,
+        encoder_tokens,
+        decoder_tokens,
+        include_layers,
+        None,
+        layer,
+        heads,
+        "head",
+    )
+    return _act(w, html_action)
+
+
+def model_view(
+    attention: Any = None,
+    tokens: Sequence[str] | None = None,
+    sentence_b_start: int | None = None,
+    prettify_tokens: bool = True,
+    display_mode: str = "dark",
+    encoder_attention: Any = None,
+    decoder_attention: Any = None,
+    cross_attention: Any = None,
+    encoder_tokens: Sequence[str] | None = None,
+    decoder_tokens: Sequence[str] | None = None,
+    include_layers: Sequence[int] | None = None,
+    include_heads: Sequence[int] | None = None,
+    html_action: str = "view",
+):
+    """``bertviz.model_view`` with the same arguments, drawn by :class:`AttentionView`.
+
+    ``display_mode`` (``"dark"``/``"light"``) is accepted for compatibility; the widget
+    follows the notebook's theme.
+    """
+    _check_action(html_action)
+    if display_mode not in ("dark", "light"):
+        raise ValueError(f"display_mode: expected 'dark' or 'light', got {display_mode!r}")
+    w = _build(
+        attention,
+        tokens,
+        sentence_b_start,
+        prettify_tokens,
+        encoder_attention,
+        decoder_attention,
+        cross_attention,
+        encoder_tokens,
+        decoder_tokens,
+        include_layers,
+        include_heads,
+        None,
+        None,
+        "model",
+    )
+    return _act(w, html_action)

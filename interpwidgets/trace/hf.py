@@ -1,0 +1,136 @@
+"""Traces of Hugging Face Transformers models: tokens with offsets, attention, hidden states."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import numpy as np
+import torch
+
+from .core import Trace
+
+
+@contextlib.contextmanager
+def eager_attention(model: Any):
+    """Switch ``model`` to eager attention (which returns weights) for the duration, then back."""
+    config = getattr(model, "config", None)
+    before = getattr(config, "_attn_implementation", None)
+    if before in (None, "eager"):
+        yield
+        return
+    if not hasattr(model, "set_attn_implementation"):
+        raise ValueError(
+            f"model: uses attn_implementation={before!r}, which returns no attention weights; "
+            "load it with from_pretrained(..., attn_implementation='eager')"
+        )
+    try:
+        model.set_attn_implementation("eager")
+    except Exception as exc:  # pragma: no cover - depends on the architecture
+        raise ValueError(
+            f"model: could not switch attn_implementation={before!r} to 'eager' ({exc}); "
+            "load it with from_pretrained(..., attn_implementation='eager')"
+        ) from None
+    try:
+        yield
+    finally:
+        model.set_attn_implementation(before)
+
+
+def _check_text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: expected a str, got {type(value).__name__}")
+    if not value.strip():
+        raise ValueError(f"{name}: expected a non-empty str, got {value!r}")
+    return value
+
+
+@torch.no_grad()
+def trace_hf(
+    model: Any,
+    text: str,
+    tokenizer: Any,
+    text_pair: str | None = None,
+    max_length: int | None = None,
+    hidden_states: bool = True,
+    pair_separator: str = "\n",
+) -> Trace:
+    """Run a Hugging Face encoder or decoder on ``text`` and record attention and hidden states.
+
+    Returns a :class:`Trace` whose ``attention`` is ``(layers, heads, n, n)`` and whose
+    activations are ``embed`` and ``blocks.{k}.resid`` (hidden state after layer k). With
+    ``text_pair`` the trace's text is ``text + pair_separator + text_pair``, offsets of the
+    second segment point into it and ``meta["sentence_b_start"]`` is its first token. Texts
+    longer than the model's maximum are truncated, and ``meta["truncated"]`` says so.
+    Models loaded with SDPA/flash attention are switched to eager attention for the call.
+    """
+    text = _check_text(text, "text")
+    if text_pair is not None:
+        text_pair = _check_text(text_pair, "text_pair")
+    if tokenizer is None:
+        raise ValueError(
+            "tokenizer: expected the model's tokenizer (iw.trace(model, text, tokenizer=tok)), got None"
+        )
+    if not getattr(tokenizer, "is_fast", False):
+        raise ValueError(
+            "tokenizer: character offsets need a fast tokenizer; load it with AutoTokenizer.from_pretrained(..., use_fast=True)"
+        )
+    if getattr(getattr(model, "config", None), "is_encoder_decoder", False):
+        raise ValueError(
+            "model: encoder-decoder models are not traced yet; pass encoder/decoder/cross attention to iw.head_view instead"
+        )
+    limit = max_length or getattr(tokenizer, "model_max_length", None) or 512
+    limit = min(int(limit), int(getattr(model.config, "max_position_embeddings", limit) or limit))
+    enc = tokenizer(
+        text,
+        text_pair,
+        return_offsets_mapping=True,
+        return_tensors="pt",
+        truncation=True,
+        max_length=limit,
+    )
+    full = tokenizer(text, text_pair, add_special_tokens=True)["input_ids"]
+    offsets = enc.pop("offset_mapping")[0].numpy().astype(np.int64)
+    ids = enc["input_ids"][0]
+    seq_ids = enc.sequence_ids(0)
+    joined = text if text_pair is None else text + pair_separator + text_pair
+    b_start = None
+    if text_pair is not None:
+        shift = len(text) + len(pair_separator)
+        second = np.array([s == 1 for s in seq_ids])
+        offsets[second] += shift
+        b_start = int(np.argmax(second)) if second.any() else None
+    special = np.array([s is None for s in seq_ids])
+    offsets[special] = 0  # special tokens cover no text
+    device = next(model.parameters()).device
+    inputs = {k: v.to(device) for k, v in enc.items()}
+    was_training = model.training
+    model.eval()
+    try:
+        with eager_attention(model):
+            out = model(**inputs, output_attentions=True, output_hidden_states=hidden_states)
+    finally:
+        model.train(was_training)
+    attentions = getattr(out, "attentions", None)
+    if not attentions or attentions[0] is None:
+        raise ValueError(
+            "model: returned no attention weights; load it with attn_implementation='eager'"
+        )
+    attention = torch.stack([a[0] for a in attentions]).float().cpu().numpy()
+    arrays: dict[str, np.ndarray] = {}
+    if hidden_states and getattr(out, "hidden_states", None):
+        hs = out.hidden_states
+        arrays["embed"] = hs[0][0].float().cpu().numpy()
+        for k, h in enumerate(hs[1:]):
+            arrays[f"blocks.{k}.resid"] = h[0].float().cpu().numpy()
+    tokens = tokenizer.convert_ids_to_tokens(ids.tolist())
+    meta: dict[str, Any] = {"model": type(model).__name__, "sentence_b_start": b_start}
+    if len(full) > len(ids):
+        meta["truncated"] = (
+            f"input truncated to {len(ids)} of {len(full)} tokens (the model's maximum is {limit})"
+        )
+    if not arrays:
+        arrays["attention.entropy"] = np.zeros((len(tokens), 1), np.float32)
+    return Trace.from_arrays(
+        joined, arrays, tokens=tokens, offsets=offsets, attention=attention, **meta
+    )

@@ -1,0 +1,201 @@
+// Pure pieces of the AttentionView: indexing into decoded [heads, n, n] stacks, block-max
+// pooling, visible-row arithmetic, the segment separator, measure selection and an LRU of
+// decoded layers. No DOM here, so all of it is unit-tested.
+
+import { decode, type Encoded } from "./codec";
+
+/** One layer of attention, decoded once: values[h * n * n + i * n + j] = weight of query i on key j. */
+export interface LayerData {
+  layer: number;
+  heads: number;
+  n: number;
+  values: Float32Array;
+  /** Largest finite weight of each head (0 when a head holds no finite value). */
+  headMax: Float32Array;
+}
+
+/** Offset of head h's n × n matrix in a [heads, n, n] stack. */
+export function headOffset(h: number, n: number): number {
+  return h * n * n;
+}
+
+/** Weight of query i on key j in head h. */
+export function weightAt(values: Float32Array, n: number, h: number, i: number, j: number): number {
+  return values[h * n * n + i * n + j];
+}
+
+/** Largest finite value in values[offset, offset + count) (0 when none is finite or all ≤ 0). */
+export function maxOf(values: ArrayLike<number>, offset = 0, count = values.length - offset): number {
+  let m = 0;
+  const end = offset + count;
+  for (let k = offset; k < end; k++) {
+    const v = values[k];
+    if (v > m) m = v; // NaN compares false
+  }
+  return m;
+}
+
+/** Smallest and largest finite values ([0, 0] when none). */
+export function rangeOf(values: ArrayLike<number>): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return lo <= hi ? [lo, hi] : [0, 0];
+}
+
+export interface LayerReply { layer?: unknown; values?: Encoded }
+
+/** Decode a `current` trait or a layer reply; checks its shape against heads and tokens. */
+export function decodeLayer(raw: LayerReply | null | undefined, heads: number, n: number): LayerData | null {
+  if (!raw || typeof raw !== "object" || !raw.values) return null;
+  const d = decode(raw.values);
+  const shape = d.shape;
+  if (shape.length !== 3 || shape[0] !== heads || shape[1] !== n || shape[2] !== n) {
+    throw new Error(`attention of layer ${String(raw.layer)}: expected shape [${heads}, ${n}, ${n}], got [${shape}]`);
+  }
+  const values = d.data instanceof Float32Array ? d.data : Float32Array.from(d.data);
+  const headMax = new Float32Array(heads);
+  for (let h = 0; h < heads; h++) headMax[h] = maxOf(values, h * n * n, n * n);
+  return { layer: Number(raw.layer), heads, n, values, headMax };
+}
+
+/** Block-max pooling of a rows × cols matrix stored at src[offset + r * stride + c] by k × k
+ *  blocks (the last block of a row or column may be partial). NaN counts only when a whole
+ *  block is NaN. */
+export function poolMax(
+  src: ArrayLike<number>, offset: number, rows: number, cols: number, stride: number, k: number,
+): { data: Float32Array; rows: number; cols: number } {
+  const f = Math.max(1, Math.floor(k));
+  const pr = Math.ceil(rows / f);
+  const pc = Math.ceil(cols / f);
+  const out = new Float32Array(pr * pc).fill(NaN);
+  for (let r = 0; r < rows; r++) {
+    const base = offset + r * stride;
+    const orow = Math.floor(r / f) * pc;
+    for (let c = 0; c < cols; c++) {
+      const v = src[base + c];
+      const o = orow + Math.floor(c / f);
+      if (v > out[o] || (Number.isNaN(out[o]) && !Number.isNaN(v))) out[o] = v;
+    }
+  }
+  return { data: out, rows: pr, cols: pc };
+}
+
+/** Rows [first, last) of a list with fixed row height that touch the visible band
+ *  [scrollTop, scrollTop + height), widened by `overscan` rows on each side and clamped to [0, n). */
+export function visibleRows(scrollTop: number, height: number, rowHeight: number, n: number, overscan = 0): [number, number] {
+  if (!(n > 0) || !(rowHeight > 0)) return [0, 0];
+  const top = Math.max(0, scrollTop);
+  const first = Math.floor(top / rowHeight) - overscan;
+  const last = Math.ceil((top + Math.max(0, height)) / rowHeight) + overscan;
+  return [Math.max(0, Math.min(n, first)), Math.max(0, Math.min(n, last))];
+}
+
+/** The index of the first token of segment B when it splits the tokens into two non-empty
+ *  parts, else -1 (no separator is drawn). */
+export function separatorIndex(sentenceBStart: unknown, n: number): number {
+  const s = Number(sentenceBStart);
+  return Number.isInteger(s) && s > 0 && s < n ? s : -1;
+}
+
+export interface Measure { key: string; label: string; values: Float32Array; layers: number; heads: number }
+
+/** Decode summary.measures, keeping those whose shape is [layers, heads]; bad ones are
+ *  reported in `errors` (shown as notes), never thrown. */
+export function decodeMeasures(summary: unknown, layers: number, heads: number, errors: string[] = []): Measure[] {
+  const list = (summary as { measures?: unknown } | null)?.measures;
+  if (!Array.isArray(list)) return [];
+  const out: Measure[] = [];
+  for (const m of list) {
+    if (!m || typeof m !== "object") continue;
+    const { key, label, values } = m as { key?: unknown; label?: unknown; values?: Encoded };
+    try {
+      const d = decode(values as Encoded);
+      if (d.shape.length !== 2 || d.shape[0] !== layers || d.shape[1] !== heads) {
+        throw new Error(`expected shape [${layers}, ${heads}], got [${d.shape}]`);
+      }
+      const v = d.data instanceof Float32Array ? d.data : Float32Array.from(d.data);
+      out.push({ key: String(key ?? label ?? out.length), label: String(label ?? key ?? ""), values: v, layers, heads });
+    } catch (err) {
+      errors.push(`summary measure ${String(label ?? key)}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+/** The measure called `key`, else the first one (null when there is none). */
+export function pickMeasure(measures: readonly Measure[], key: string): Measure | null {
+  return measures.find((m) => m.key === key) ?? measures[0] ?? null;
+}
+
+/** The (layer, head) cell with the largest finite value of a measure ([-1, -1] when none). */
+export function argmaxCell(m: Measure): [number, number] {
+  let best = -Infinity;
+  let at = -1;
+  for (let k = 0; k < m.values.length; k++) if (m.values[k] > best) { best = m.values[k]; at = k; }
+  return at < 0 ? [-1, -1] : [Math.floor(at / m.heads), at % m.heads];
+}
+
+/** Clean a `heads` trait: integers in [0, heads), unique, sorted. */
+export function normalizeHeads(raw: unknown, heads: number): number[] {
+  if (!Array.isArray(raw)) return Array.from({ length: heads }, (_, h) => h);
+  const set = new Set<number>();
+  for (const x of raw) {
+    const h = Number(x);
+    if (Number.isInteger(h) && h >= 0 && h < heads) set.add(h);
+  }
+  return [...set].sort((a, b) => a - b);
+}
+
+/** Heads after clicking head h: toggled, or only h (double-click). */
+export function toggleHead(active: readonly number[], h: number, only = false): number[] {
+  if (only) return [h];
+  return active.includes(h) ? active.filter((x) => x !== h) : [...active, h].sort((a, b) => a - b);
+}
+
+/** An integer trait clamped into [lo, hi] (NaN or junk → fallback). */
+export function clampInt(raw: unknown, lo: number, hi: number, fallback = lo): number {
+  const x = Number(raw);
+  if (!Number.isFinite(x)) return fallback;
+  return Math.max(lo, Math.min(hi, Math.round(x)));
+}
+
+/** Decoded layers, least recently used first; keeps at most `maxItems` layers and about
+ *  `maxBytes` of values (always at least the newest one). */
+export class LayerCache {
+  private readonly map = new Map<number, LayerData>();
+  constructor(readonly maxItems = 8, readonly maxBytes = 64 * 1024 * 1024) {}
+
+  get(layer: number): LayerData | undefined {
+    const d = this.map.get(layer);
+    if (d) { this.map.delete(layer); this.map.set(layer, d); }
+    return d;
+  }
+
+  has(layer: number): boolean { return this.map.has(layer); }
+
+  put(d: LayerData): void {
+    this.map.delete(d.layer);
+    this.map.set(d.layer, d);
+    let bytes = 0;
+    for (const v of this.map.values()) bytes += v.values.byteLength;
+    while (this.map.size > 1 && (this.map.size > this.maxItems || bytes > this.maxBytes)) {
+      const oldest = this.map.keys().next().value as number;
+      bytes -= this.map.get(oldest)!.values.byteLength;
+      this.map.delete(oldest);
+    }
+  }
+
+  clear(): void { this.map.clear(); }
+  get size(): number { return this.map.size; }
+  keys(): number[] { return [...this.map.keys()]; }
+}
+
+/** Control characters made visible so that each token stays on one row. */
+export function displayToken(s: string): string {
+  return String(s).replace(/\r/g, "\\r").replace(/\n/g, "\\n").replace(/\t/g, "\\t");
+}
