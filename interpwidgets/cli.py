@@ -11,27 +11,14 @@ import time
 from pathlib import Path
 
 
-def demo_text(max_chars: int = 4000) -> tuple[str, str]:
-    """A stretch of standard-library source the embedded models never trained on."""
-    from .zoo.corpus import stdlib_files
-
-    for path in stdlib_files("val"):
-        text = path.read_text(encoding="utf-8", errors="replace")
-        if text.count("'") + text.count('"') > 40 and len(text) > max_chars:
-            start = text.find("\ndef ")
-            start = start + 1 if 0 <= start < len(text) - max_chars else 0
-            end = text.rfind("\n", start, start + max_chars)
-            return text[start : end + 1], path.name
-    raise RuntimeError("no held-out standard-library file found")  # pragma: no cover
-
-
 def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
     """Trace the embedded char-LSTM, find its string cell, and export a NeuronText page."""
     from . import NeuronText, trace, zoo
     from .neurons import find_neurons
+    from .zoo.corpus import held_out_sample
 
     t0 = time.time()
-    text, source = demo_text(chars)
+    text = held_out_sample(chars)
     model = zoo.char_lstm()
     tr = trace(model, text)
     table = find_neurons(
@@ -39,12 +26,12 @@ def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
     )
     best = table.iloc[0]
     print(
-        f"Traced {len(text):,} characters of {source} (held out from training) through the embedded char-LSTM."
+        f"Traced {len(text):,} characters of standard-library code held out from training through the embedded char-LSTM."
     )
     print("Neurons that track 'inside a string' (AUROC, sign):")
     print(table[["layer", "neuron", "score", "sign"]].to_string(index=False))
     widget = NeuronText(
-        tr, layer=str(best["layer"]), neuron=int(best["neuron"]), title=f"{source}: the string cell"
+        tr, layer=str(best["layer"]), neuron=int(best["neuron"]), title="held-out code: the string cell"
     )
     path = widget.save_html(out)
     print(

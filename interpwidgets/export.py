@@ -47,6 +47,7 @@ def page_data(widget: Widget) -> dict[str, Any]:
         for k, v in widget.get_state().items()
         if k not in _PRIVATE and not k.startswith("_model") and not k.startswith("_view")
     }
+    state.update(widget._export_state())
     state, paths, buffers = _remove_buffers(state)
     store = {}
     for body in widget._export_requests():

@@ -13,6 +13,7 @@ const outdir = join(here, "..", "interpwidgets", "static");
 const entries = {
   neuron_text: "src/neuron_text.ts",
   neuron_explorer: "src/neuron_explorer.ts",
+  attention_view: "src/attention_view.ts",
   shim: "src/shim.ts",
 };
 // Files copied as they are.

@@ -34,7 +34,7 @@ def _contents(path: Path) -> Any:
 
 def request_key(body: Any) -> str:
     """The canonical text of a request body (same as ``stableStringify`` in codec.ts)."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
 class Widget(anywidget.AnyWidget):
@@ -86,6 +86,10 @@ class Widget(anywidget.AnyWidget):
     def _export_requests(self) -> list[dict[str, Any]]:
         """Request bodies whose replies an exported page should hold."""
         return []
+
+    def _export_state(self) -> dict[str, Any]:
+        """Extra state only an exported page holds (e.g. which layers it can show)."""
+        return {}
 
     def _export_missing(self) -> str:
         """Message an exported page shows for a request it does not hold."""

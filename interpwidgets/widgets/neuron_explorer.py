@@ -70,6 +70,7 @@ class NeuronExplorer(NeuronText):
         self._top = int(top)
         self._features: dict[str, np.ndarray] | None = None
         self._layer_vmax: dict[str, float] = {}
+        self._rank_cache: dict[str, dict[str, Any]] = {}
         self.predictions = self._encode_predictions(trace)
         self.features = sorted(self._feature_table())
         self.threshold = float(threshold)
@@ -153,6 +154,14 @@ class NeuronExplorer(NeuronText):
 
     # -- data on demand -------------------------------------------------------------------
     def _rank(self, body: dict[str, Any]) -> dict[str, Any]:
+        from .base import request_key
+
+        key = request_key({k: v for k, v in body.items() if k != "kind"})
+        if key not in self._rank_cache:
+            self._rank_cache[key] = self._compute_rank(body)
+        return self._rank_cache[key]
+
+    def _compute_rank(self, body: dict[str, Any]) -> dict[str, Any]:
         from ..neurons import find_neurons, match_spans
 
         try:

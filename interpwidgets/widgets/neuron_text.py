@@ -42,7 +42,8 @@ class NeuronText(Widget):
         vmax: fixed half-width of the colour scale; default per neuron, max |value|.
         title: an optional caption.
 
-    Traits ``layer`` (name) and ``neuron`` are two-way: the browser's controls set them, and
+    Characters the model did not know (``trace.meta["unknown_chars"]``, token indices) are
+    underlined and say so on hover. Traits ``layer`` (name) and ``neuron`` are two-way: the browser's controls set them, and
     setting them from Python recolours the view. Only the selected neuron's values are sent;
     the browser asks for other neurons when it needs them. Values travel as float16 (about
     3 significant digits; float32 when a value is beyond float16's range) — read exact
@@ -63,6 +64,7 @@ class NeuronText(Widget):
     neuron = traitlets.Int(0).tag(sync=True)
     column = traitlets.Dict().tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
+    unknown = traitlets.List().tag(sync=True)
 
     def __init__(
         self,
@@ -93,6 +95,7 @@ class NeuronText(Widget):
             layer=name,
             neuron=int(neuron),
             title=title,
+            unknown=[int(i) for i in np.asarray(trace.meta.get("unknown_chars", []), dtype=np.int64)],
         )
         self._update_column()
 

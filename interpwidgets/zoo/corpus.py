@@ -58,3 +58,19 @@ def read_corpus(split: str = "train", max_chars: int | None = None) -> str:
 def encode_text(text: str) -> np.ndarray:
     """Characters → indices into :data:`VOCAB` (unknown characters → :data:`UNK`)."""
     return np.fromiter((_INDEX.get(c, UNK) for c in text), dtype=np.int64, count=len(text))
+
+
+def held_out_sample(max_chars: int = 4000) -> str:
+    """A stretch of standard-library source held out from training (starts at a ``def``).
+
+    Deterministic: the first held-out file with enough quotes and length, from its first
+    top-level function, cut at a line end.
+    """
+    for path in stdlib_files("val"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if text.count("'") + text.count('"') > 40 and len(text) > max_chars:
+            start = text.find("\ndef ")
+            start = start + 1 if 0 <= start < len(text) - max_chars else 0
+            end = text.rfind("\n", start, start + max_chars)
+            return text[start : end + 1]
+    raise RuntimeError("no held-out standard-library file is long enough")

@@ -199,3 +199,12 @@ export class LayerCache {
 export function displayToken(s: string): string {
   return String(s).replace(/\r/g, "\\r").replace(/\n/g, "\\n").replace(/\t/g, "\\t");
 }
+
+const ids = new WeakMap<object, number>();
+let nextId = 1;
+/** A number that identifies an array object (so images are rebuilt when data is replaced). */
+export function idOf(o: object): number {
+  let id = ids.get(o);
+  if (!id) { id = nextId++; ids.set(o, id); }
+  return id;
+}

@@ -113,6 +113,15 @@ export class Heatmap {
   get shown(): HeatmapData | null { return this.data; }
   get rowOrder(): Int32Array { return this.order; }
 
+  /** Data, row order, ranked rows and selected neuron at once (one redraw). */
+  show(data: HeatmapData, order: Int32Array, ranked: number, selected: number): void {
+    this.data = data;
+    this.order = order.length === data.rows ? order : rowOrder(data.rows, [], data.layer);
+    this.ranked = Math.max(0, Math.min(this.order.length, ranked));
+    this.selected = selected;
+    this.draw();
+  }
+
   setData(data: HeatmapData | null): void {
     this.data = data;
     if (data && this.order.length !== data.rows) this.order = rowOrder(data.rows, [], data.layer);

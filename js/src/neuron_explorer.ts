@@ -128,7 +128,8 @@ class NeuronExplorerView {
     view.listen(canvas, "mouseleave", () => this.unhoverHeatmap());
     view.listen<MouseEvent>(canvas, "click", (e) => {
       const cell = this.heatmap.cellAt(e.clientX, e.clientY);
-      if (cell) this.view.choose(this.view.layer, cell.neuron);
+      // Not while the map still shows another layer (the new one is loading).
+      if (cell && this.heatmap.shown?.layer === this.view.layer) this.view.choose(this.view.layer, cell.neuron);
     });
   }
 
@@ -294,9 +295,7 @@ class NeuronExplorerView {
     this.heatmap.el.title = "";
     this.heatmap.setStatus("");
     this.heatmap.setStale(false);
-    this.heatmap.setSelected(this.view.neuron);
-    this.heatmap.setOrder(this.orderFor(data.layer, data.rows), this.rankedIn(data.layer, data.rows));
-    this.heatmap.setData(data);
+    this.heatmap.show(data, this.orderFor(data.layer, data.rows), this.rankedIn(data.layer, data.rows), this.view.neuron);
     this.updateHeatmapLabel();
   }
 

@@ -5,7 +5,7 @@ import { brushSpan, brushedTokens, readSpans, utf16ToCodePoint } from "../src/br
 import { heatmapWindow, robustScale, rowHeight, rowOrder } from "../src/heatmap";
 import { chipColors, chipText, decodePredictions, formatPercent, guessesAt, predictionLine } from "../src/predictions";
 import { readRanking } from "../src/ranking";
-import { codePointsToUtf16 } from "../src/text";
+import { TokenStrip, codePointsToUtf16 } from "../src/text";
 import { FakeIntersectionObserver } from "./fake_io";
 import { FakeModel } from "./fake_model";
 
@@ -134,6 +134,30 @@ describe("brushing: selection → code-point span", () => {
     expect(Array.from(brushedTokens([0, 1, 1, 2], []))).toEqual([0, 0]);
     expect(readSpans([[1, 3], [4, 4], ["x", 2], [5, 9.5], [2, 8]])).toEqual([[1, 3], [2, 8]]);
     expect(readSpans(null)).toEqual([]);
+  });
+});
+
+describe("TokenStrip.offsetOf: a DOM boundary point → UTF-16 offset in the text", () => {
+  it("works inside tokens, between them, on block and container boundaries", () => {
+    const text = "🙂 ab\ncd";
+    const c = document.createElement("div");
+    const strip = new TokenStrip(c, { blockSize: 4 });
+    // tokens: "🙂" [0,1), "ab" [2,4), "cd" [5,7) in code points; " " and "\n" in no token
+    strip.setText(text, [0, 1, 2, 4, 5, 7]);
+    strip.showAll();
+    expect(c.textContent).toBe(text);
+    const ab = c.querySelector('.iw-tok[data-i="1"]')!;
+    expect(strip.offsetOf(ab.firstChild!, 1)).toBe(text.indexOf("b"));
+    expect(strip.offsetOf(ab, 0)).toBe(text.indexOf("a"));
+    expect(strip.offsetOf(ab, 1)).toBe(text.indexOf("\n"));
+    const cd = c.querySelector('.iw-tok[data-i="2"]')!;
+    expect(strip.offsetOf(cd.firstChild!, 2)).toBe(text.length);
+    expect(strip.offsetOf(c, 0)).toBe(0);
+    expect(strip.offsetOf(c, c.childNodes.length)).toBe(text.length);
+    expect(strip.offsetOf(document.body, 0)).toBe(-1);
+    // and through brushSpan to code points: "b" lies after the emoji (2 units, 1 code point)
+    const b = strip.offsetOf(ab.firstChild!, 1);
+    expect(brushSpan(text, strip.u16, strip.cp, b, b + 1)).toEqual([2, 4]);
   });
 });
 

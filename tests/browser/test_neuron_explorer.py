@@ -137,7 +137,9 @@ def test_heatmap_pixels_have_the_expected_colours(page, explorer):
                   return s.size; }"""
     )
     assert distinct > 100
-    expect(page.locator(f"{ROOT} .iw-heatmap-label")).to_have_text(f"positions 0–511 of {len(TEXT)}")
+    expect(page.locator(f"{ROOT} .iw-heatmap-label")).to_have_text(
+        f"positions 0–511 of {len(TEXT)}"
+    )
 
 
 def test_clicking_a_heatmap_row_selects_that_neuron(page, explorer):
@@ -160,18 +162,21 @@ def test_clicking_a_heatmap_row_selects_that_neuron(page, explorer):
     j = int(m.group(1))
     assert abs(j - 12) <= 1 and m.group(2) == TEXT[j], tip.inner_text()
     expect(tip).to_contain_text("value ")
-    expect(page.locator(f'{ROOT} span.iw-tok[data-i="{j}"]')).to_have_class(re.compile(r"\biw-linked\b"))
+    expect(page.locator(f'{ROOT} span.iw-tok[data-i="{j}"]')).to_have_class(
+        re.compile(r"\biw-linked\b")
+    )
 
 
 def test_hover_shows_five_prediction_chips(page, explorer):
     path, _ = explorer
     open_explorer(page, path)
-    i = 4  # the "g" of "greet"
+    i = 24  # its guesses are y, z, space, newline, tab
     page.locator(f'{ROOT} span.iw-tok[data-i="{i}"]').hover()
     chips = page.locator(f"{ROOT} .iw-predictions span.iw-pred")
     expect(chips).to_have_count(5)
     shown = {"\n": "⏎", "\t": "⇥", " ": "␣"}
     want_chars = [shown.get(c, c) for c in VOCAB[(i + np.arange(5)) % len(VOCAB)]]
+    assert want_chars == ["y", "z", "␣", "⏎", "⇥"]
     assert chips.locator(".iw-pred-char").all_inner_texts() == want_chars
     assert chips.locator(".iw-pred-p").all_inner_texts() == ["61%", "20%", "10%", "5.0%", "0.4%"]
     # Shaded by probability: one green hue, more opaque for the likelier guess.
@@ -181,9 +186,13 @@ def test_hover_shows_five_prediction_chips(page, explorer):
     assert {m.group(1, 2, 3) for m in rgba} == {("26", "127", "55")}, css
     alphas = [float(m.group(4)) for m in rgba]
     assert alphas == sorted(alphas, reverse=True) and alphas[0] > 0.5 > alphas[4], alphas
-    expect(page.locator("div.iw-tooltip")).to_contain_text("next: " + " · ".join(
-        f"{c} {p}" for c, p in zip(want_chars, ["61%", "20%", "10%", "5.0%", "0.4%"], strict=True)
-    ))
+    expect(page.locator("div.iw-tooltip")).to_contain_text(
+        "next: "
+        + " · ".join(
+            f"{c} {p}"
+            for c, p in zip(want_chars, ["61%", "20%", "10%", "5.0%", "0.4%"], strict=True)
+        )
+    )
 
 
 def test_actual_next_character_is_outlined(page, explorer):
@@ -192,7 +201,8 @@ def test_actual_next_character_is_outlined(page, explorer):
     # find a position whose next character is among its guesses
     k = len(VOCAB)
     i = next(
-        i for i in range(len(TEXT) - 1)
+        i
+        for i in range(len(TEXT) - 1)
         if TEXT[i + 1] in [VOCAB[(i + j) % k] for j in range(5)] and TEXT[i] not in " \n"
     )
     page.locator(f'{ROOT} span.iw-tok[data-i="{i}"]').scroll_into_view_if_needed()

@@ -1,0 +1,208 @@
+// The model view (pooled thumbnails of every head), the summary view (one measure per head)
+// and the matrix view (one head's query × key heatmap), each a pane of the AttentionView.
+
+import { displayToken, idOf, maxOf, rangeOf, type LayerData, type Measure } from "./attention_data";
+import { LayerHeadGrid, cellOrigin, type GridLayout } from "./attention_grid";
+import { MatrixPanel } from "./attention_matrix";
+import { paintMatrix, offscreen, cssColor, canvasFont } from "./canvas";
+import { MISSING, rgbString, textColorFor } from "./colors";
+import { formatValue } from "./legend";
+import { LUT_SIZE, sequential, sequentialLut } from "./sequential";
+import type { Tooltip } from "./tooltip";
+
+/** Attention weights for tooltips: three decimals, small values with 4 significant digits. */
+export function formatWeight(v: number): string {
+  if (Number.isNaN(v)) return "missing";
+  return Math.abs(v) >= 0.001 || v === 0 ? v.toFixed(3) : formatValue(v);
+}
+
+export interface PaneHost {
+  tooltip: Tooltip;
+  tokens: () => readonly string[];
+  layerLabels: () => readonly string[];
+  headLabels: () => readonly string[];
+  sep: () => number;
+  /** Open (layer, head) in the matrix view. */
+  open: (layer: number, head: number) => void;
+  /** Pin query token i (-1: none). */
+  pin: (i: number) => void;
+}
+
+export interface Thumbs { layers: number; heads: number; t: number; values: Float32Array }
+
+/** The thumbnails as one image, (heads·t) × (layers·t) pixels, each cell scaled to its own max. */
+export function thumbAtlas(th: Thumbs): HTMLCanvasElement | null {
+  const { layers, heads, t, values } = th;
+  const w = heads * t;
+  const c = offscreen(w, layers * t);
+  let ctx: CanvasRenderingContext2D | null = null;
+  try { ctx = c.getContext("2d"); } catch { ctx = null; }
+  if (!ctx || typeof ctx.createImageData !== "function") return null;
+  const img = ctx.createImageData(w, layers * t);
+  const lut = sequentialLut();
+  for (let l = 0; l < layers; l++) {
+    for (let h = 0; h < heads; h++) {
+      const off = (l * heads + h) * t * t;
+      paintMatrix(img.data, w, h * t, l * t, values, off, t, t, t, maxOf(values, off, t * t), lut, LUT_SIZE);
+    }
+  }
+  ctx.putImageData(img, 0, 0);
+  return c;
+}
+
+export class ModelPane {
+  readonly grid: LayerHeadGrid;
+  private thumbs: Thumbs | null = null;
+  private atlas: HTMLCanvasElement | null = null;
+
+  constructor(parent: HTMLElement, host: PaneHost) {
+    this.grid = new LayerHeadGrid(parent, {
+      className: "iw-attn-grid",
+      tooltip: host.tooltip,
+      caption: "rows: layers \u00b7 columns: heads \u00b7 each thumbnail is a head's query \u00d7 key pattern \u00b7 click one to open it",
+      rowLabels: host.layerLabels,
+      colLabels: host.headLabels,
+      describe: (l, h) => [`layer ${host.layerLabels()[l]} head ${host.headLabels()[h]}`, "click to open it in the matrix view"],
+      onClick: (l, h) => host.open(l, h),
+      paint: (ctx, g) => this.paint(ctx, g),
+      minCell: 26, maxCell: 84, gap: 5,
+    });
+  }
+
+  get el(): HTMLElement { return this.grid.el; }
+
+  setThumbs(th: Thumbs | null): void {
+    this.thumbs = th;
+    this.atlas = th ? thumbAtlas(th) : null;
+  }
+
+  private paint(ctx: CanvasRenderingContext2D, g: GridLayout): void {
+    const th = this.thumbs;
+    if (!th) return;
+    ctx.imageSmoothingEnabled = false;
+    ctx.strokeStyle = cssColor(this.grid.el, "--iw-border", "#d8dee4");
+    ctx.lineWidth = 1;
+    for (let l = 0; l < Math.min(g.rows, th.layers); l++) {
+      for (let h = 0; h < Math.min(g.cols, th.heads); h++) {
+        const [x, y] = cellOrigin(g, l, h);
+        if (this.atlas) ctx.drawImage(this.atlas, h * th.t, l * th.t, th.t, th.t, x, y, g.cell, g.cell);
+        ctx.strokeRect(x - 0.5, y - 0.5, g.cell + 1, g.cell + 1);
+      }
+    }
+  }
+
+  draw(avail: number): boolean {
+    if (!this.thumbs) return false;
+    this.grid.draw(avail);
+    return true;
+  }
+}
+
+export class SummaryPane {
+  readonly grid: LayerHeadGrid;
+  private measure: Measure | null = null;
+  private range: [number, number] = [0, 1];
+
+  constructor(parent: HTMLElement, host: PaneHost) {
+    this.grid = new LayerHeadGrid(parent, {
+      className: "iw-attn-summary-grid",
+      tooltip: host.tooltip,
+      caption: "rows: layers \u00b7 columns: heads \u00b7 darker = larger \u00b7 click a head to open it",
+      rowLabels: host.layerLabels,
+      colLabels: host.headLabels,
+      describe: (l, h) => {
+        const m = this.measure;
+        const v = m ? m.values[l * m.heads + h] : NaN;
+        return [`layer ${host.layerLabels()[l]} head ${host.headLabels()[h]}`, `${m?.label ?? ""}: ${formatValue(v)}`, "click to open it in the matrix view"];
+      },
+      onClick: (l, h) => host.open(l, h),
+      paint: (ctx, g) => this.paint(ctx, g),
+      minCell: 22, maxCell: 60, gap: 2,
+    });
+  }
+
+  get el(): HTMLElement { return this.grid.el; }
+  get shownRange(): [number, number] { return this.range; }
+
+  setMeasure(m: Measure | null): void {
+    this.measure = m;
+    this.range = m ? rangeOf(m.values) : [0, 1];
+    if (m) this.grid.canvas.dataset.measure = m.key;
+  }
+
+  private paint(ctx: CanvasRenderingContext2D, g: GridLayout): void {
+    const m = this.measure;
+    if (!m) return;
+    const [lo, hi] = this.range;
+    const text = g.cell >= 34;
+    ctx.font = canvasFont(this.grid.el, g.cell >= 46 ? 11 : 10, "400", "--iw-code-font");
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    for (let l = 0; l < Math.min(g.rows, m.layers); l++) {
+      for (let h = 0; h < Math.min(g.cols, m.heads); h++) {
+        const v = m.values[l * m.heads + h];
+        const rgb = Number.isNaN(v) ? [...MISSING] as [number, number, number] : sequential(v, hi, lo);
+        const [x, y] = cellOrigin(g, l, h);
+        ctx.fillStyle = rgbString(rgb);
+        ctx.fillRect(x, y, g.cell, g.cell);
+        if (text) {
+          ctx.fillStyle = textColorFor(rgb);
+          ctx.fillText(Number.isNaN(v) ? "\u2013" : shortNumber(v), x + g.cell / 2, y + g.cell / 2 + 0.5);
+        }
+      }
+    }
+  }
+
+  draw(avail: number): boolean {
+    if (!this.measure) return false;
+    this.grid.draw(avail);
+    return true;
+  }
+}
+
+/** A value in at most 4 characters where possible ("0.83", "3.21", "12.4", "-0.5"). */
+export function shortNumber(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 100) return String(Math.round(v));
+  if (a >= 10) return v.toFixed(1);
+  return v.toFixed(2);
+}
+
+export class MatrixPane {
+  readonly panel: MatrixPanel;
+  private layer = 0;
+  private head = 0;
+
+  constructor(parent: HTMLElement, host: PaneHost) {
+    this.panel = new MatrixPanel(parent, {
+      className: "iw-attn-matrix",
+      tooltip: host.tooltip,
+      tokens: host.tokens,
+      sep: host.sep,
+      describe: (i, j, v) => {
+        const t = host.tokens();
+        return [
+          `layer ${host.layerLabels()[this.layer]} \u00b7 head ${host.headLabels()[this.head]} \u00b7 query ${i} \u2192 key ${j}`,
+          `from "${displayToken(t[i] ?? "")}" \u2192 to "${displayToken(t[j] ?? "")}": ${formatWeight(v)}`,
+        ];
+      },
+      onClick: (i) => host.pin(i),
+    });
+  }
+
+  get el(): HTMLElement { return this.panel.el; }
+
+  setHead(data: LayerData, head: number): void {
+    this.layer = data.layer;
+    this.head = head;
+    this.panel.setSource({
+      values: data.values, offset: head * data.n * data.n, n: data.n,
+      vmax: data.headMax[head] || 1, key: `${idOf(data.values)}:${head}`,
+    });
+  }
+
+  draw(avail: number): boolean {
+    return this.panel.draw(avail);
+  }
+}
+
