@@ -8,19 +8,25 @@ iw.NeuronText(tr, layer="rnn.1.c", neuron=7)
 """
 
 from . import codec, features, zoo
+from .attribution import Attribution, attribute
 from .dropin import head_view, model_view
+from .evaluation import evaluate_explanations
 from .neurons import find_neurons, gate_saturation, match_spans
 from .trace import Trace, trace
-from .widgets import AttentionView, NeuronExplorer, NeuronText
+from .widgets import AttentionView, AttributionText, NeuronExplorer, NeuronText
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AttentionView",
+    "Attribution",
+    "AttributionText",
     "NeuronExplorer",
     "NeuronText",
     "Trace",
+    "attribute",
     "codec",
+    "evaluate_explanations",
     "features",
     "find_neurons",
     "gate_saturation",

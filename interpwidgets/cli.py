@@ -1,6 +1,7 @@
 """``interpwidgets`` commands.
 
-interpwidgets demo [--out FILE]    # trace the embedded char-LSTM on held-out code, export a view
+interpwidgets demo [--out FILE]     # trace the embedded char-LSTM on held-out code, export a view
+interpwidgets gallery OUTDIR        # every widget on the embedded models, as offline HTML pages
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
     print("Neurons that track 'inside a string' (AUROC, sign):")
     print(table[["layer", "neuron", "score", "sign"]].to_string(index=False))
     widget = NeuronText(
-        tr, layer=str(best["layer"]), neuron=int(best["neuron"]), title="held-out code: the string cell"
+        tr,
+        layer=str(best["layer"]),
+        neuron=int(best["neuron"]),
+        title="held-out code: the string cell",
     )
     path = widget.save_html(out)
     print(
@@ -44,6 +48,102 @@ def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
         'In a notebook: iw.NeuronText(iw.trace(iw.zoo.char_lstm(), text), layer="rnn.1.c", neuron=...)'
     )
     return path
+
+
+GALLERY_TEXT = "The plot was dull but the acting was wonderful, and the ending was not bad at all."
+
+
+def gallery(outdir: str | Path, chars: int = 3000) -> Path:
+    """Export every widget on the embedded models to ``outdir`` plus an ``index.html``."""
+    import html
+
+    from . import AttentionView, AttributionText, NeuronExplorer, NeuronText, attribute, trace, zoo
+    from .neurons import find_neurons
+    from .zoo.corpus import held_out_sample
+
+    out = Path(outdir)
+    out.mkdir(parents=True, exist_ok=True)
+    pages: list[tuple[str, str, str]] = []
+
+    def save(widget, name: str, title: str, blurb: str) -> None:
+        t0 = time.time()
+        path = widget.save_html(out / name, title=title)
+        pages.append((name, title, blurb))
+        print(f"  {name:<28} {path.stat().st_size / 1e6:6.2f} MB  {time.time() - t0:5.1f} s")
+
+    print(f"Writing the gallery to {out}/")
+    code = held_out_sample(chars)
+    lm = zoo.char_lstm()
+    tr = trace(lm, code)
+    cells = [n for n in tr.names if n.endswith((".h", ".c"))]
+    best = find_neurons(tr, "in_string", layers=cells, top=1).iloc[0]
+    save(
+        NeuronText(
+            tr, layer=str(best.layer), neuron=int(best.neuron), title="char-LSTM: the string cell"
+        ),
+        "neuron_text.html",
+        "NeuronText",
+        "Held-out Python code coloured by the char-LSTM's best 'inside a string' cell.",
+    )
+    save(
+        NeuronExplorer(
+            tr,
+            layer=str(best.layer),
+            neuron=int(best.neuron),
+            feature="in_string",
+            title="char-LSTM on held-out code",
+        ),
+        "neuron_explorer.html",
+        "NeuronExplorer",
+        "Predictions, the neurons × positions heatmap and neuron search by feature.",
+    )
+    tf = zoo.char_transformer()
+    tr_tf = trace(tf, code[:256])
+    save(
+        AttentionView(tr_tf, view="model", title="char-Transformer: attention on code"),
+        "attention_char_transformer.html",
+        "AttentionView — char-Transformer",
+        "Every head of the embedded causal character Transformer.",
+    )
+    enc, tok = zoo.minilm()
+    tr_m = trace(
+        enc,
+        "The cat sat on the mat because it was tired.",
+        tokenizer=tok,
+        text_pair="It fell asleep at once.",
+    )
+    save(
+        AttentionView(tr_m, view="head", title="MiniLM: a sentence pair"),
+        "attention_minilm.html",
+        "AttentionView — MiniLM",
+        "all-MiniLM-L6-v2, 6 layers × 12 heads: head, model, matrix, summary and rollout views.",
+    )
+    clf, ctok = zoo.sentiment()
+    rows = [
+        attribute(clf, GALLERY_TEXT, ctok, method=m, all_targets=True)
+        for m in ("saliency", "input_x_gradient", "integrated_gradients", "attention")
+    ]
+    save(
+        AttributionText(rows, title="Why positive? Four explanations compared"),
+        "attribution_text.html",
+        "AttributionText",
+        "Saliency, gradient × input, Integrated Gradients and attention on one review, with Kendall τ.",
+    )
+    items = "\n".join(
+        f'<li><a href="{html.escape(n)}">{html.escape(t)}</a><br><span>{html.escape(b)}</span></li>'
+        for n, t, b in pages
+    )
+    index = out / "index.html"
+    index.write_text(
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>interpwidgets gallery</title>'
+        "<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;line-height:1.5;padding:0 1rem}"
+        "li{margin:.8rem 0}span{color:#555}</style></head><body><h1>interpwidgets gallery</h1>"
+        "<p>Every page works offline: open it straight from the disk.</p>"
+        f"<ul>{items}</ul></body></html>\n",
+        encoding="utf-8",
+    )
+    print(f"Open {index}")
+    return index
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,9 +161,15 @@ def main(argv: list[str] | None = None) -> int:
         default=4000,
         help="characters of held-out code to trace (default: %(default)s)",
     )
+    g = sub.add_parser(
+        "gallery", help="export every widget on the embedded models as offline HTML pages"
+    )
+    g.add_argument("outdir", help="folder to write the pages and index.html into")
     args = parser.parse_args(argv)
     if args.command == "demo":
         demo(args.out, args.chars)
+    elif args.command == "gallery":
+        gallery(args.outdir)
     return 0
 
 

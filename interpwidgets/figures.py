@@ -204,3 +204,52 @@ def head_summary_figure(
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()
     return fig
+
+
+def attribution_figure(
+    attributions: Sequence[Any], target: int | None = None, fontsize: float = 11.0
+):
+    """Attributions as shaded text, one row per method (diverging scale shared by the rows)."""
+    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+
+    cmap = colormaps[CMAP]
+    cls = attributions[0].target if target is None else target
+    rows = [(a.label, a.all_scores[cls], a) for a in attributions]
+    vmax = (
+        max(
+            float(np.nanmax(np.abs(s[~a.special]))) if (~a.special).any() else 1.0
+            for _, s, a in rows
+        )
+        or 1.0
+    )
+    first = attributions[0]
+    width = max(6.0, 0.11 * len(first.text) * fontsize / 10 + 2.5)
+    fig, ax = plt.subplots(figsize=(min(width, 18), 0.5 * len(rows) + 0.8))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(len(rows), 0)
+    ax.set_axis_off()
+    renderer = fig.canvas.get_renderer()
+    for r, (label, scores, a) in enumerate(rows):
+        ax.text(0.0, r + 0.5, label, ha="left", va="center", fontsize=fontsize - 2, color="#444")
+        x = 0.22
+        for i, (s, e) in enumerate(a.offsets):
+            if e <= s or a.special[i]:
+                continue
+            piece = a.text[s:e].replace("\n", " ")
+            color = cmap(0.5 + 0.5 * float(np.clip(scores[i] / vmax, -1, 1)))
+            t = ax.text(
+                x,
+                r + 0.5,
+                piece,
+                ha="left",
+                va="center",
+                fontsize=fontsize,
+                bbox={"facecolor": color, "edgecolor": "none", "pad": 1.5},
+            )
+            bb = t.get_window_extent(renderer=renderer).transformed(ax.transData.inverted())
+            x = bb.x1 + 0.006
+    ax.set_title(
+        f"target: {first.labels[cls]}  (scale ±{vmax:.3g})", loc="left", fontsize=fontsize - 1
+    )
+    return fig

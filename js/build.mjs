@@ -14,6 +14,7 @@ const entries = {
   neuron_text: "src/neuron_text.ts",
   neuron_explorer: "src/neuron_explorer.ts",
   attention_view: "src/attention_view.ts",
+  attribution_text: "src/attribution_text.ts",
   shim: "src/shim.ts",
 };
 // Files copied as they are.

@@ -1,8 +1,9 @@
 """Widgets: anywidget classes with traits and thin glue; no torch at import time."""
 
 from .attention_view import AttentionView
+from .attribution_text import AttributionText
 from .base import Widget
 from .neuron_explorer import NeuronExplorer
 from .neuron_text import NeuronText
 
-__all__ = ["AttentionView", "NeuronExplorer", "NeuronText", "Widget"]
+__all__ = ["AttentionView", "AttributionText", "NeuronExplorer", "NeuronText", "Widget"]

@@ -95,7 +95,9 @@ class NeuronText(Widget):
             layer=name,
             neuron=int(neuron),
             title=title,
-            unknown=[int(i) for i in np.asarray(trace.meta.get("unknown_chars", []), dtype=np.int64)],
+            unknown=[
+                int(i) for i in np.asarray(trace.meta.get("unknown_chars", []), dtype=np.int64)
+            ],
         )
         self._update_column()
 

@@ -71,9 +71,18 @@ def minilm():
     return model.eval(), tokenizer
 
 
+def sentiment():
+    """``(model, tokenizer)``: a 2-class sentiment classifier (``negative``/``positive``) on
+    MiniLM, its last layer fine-tuned on generated reviews with evidence spans
+    (:mod:`interpwidgets.zoo.sentiment_data`; card: ``card("sentiment")``)."""
+    from .sentiment import load as load_sentiment
+
+    return load_sentiment(WEIGHTS)
+
+
 def char_lstm():
     """The embedded character-level LSTM (2 layers × 256 units), ready for ``iw.trace``."""
     return load("char_lstm")
 
 
-__all__ = ["card", "char_lstm", "char_transformer", "load", "minilm"]
+__all__ = ["card", "char_lstm", "char_transformer", "load", "minilm", "sentiment"]

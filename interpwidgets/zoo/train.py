@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("name", choices=sorted(RECIPES))
+    parser.add_argument("name", choices=sorted([*RECIPES, "sentiment"]))
     parser.add_argument("--steps", type=int, default=None)
     parser.add_argument("--out", default=str(WEIGHTS))
     parser.add_argument("--seed", type=int, default=0)
@@ -178,6 +178,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--max-train-chars", type=int, default=None)
     args = parser.parse_args(argv)
+    if args.name == "sentiment":
+        from .sentiment import train as train_sentiment
+
+        card = train_sentiment(
+            args.out, steps=args.steps or 600, seed=args.seed, threads=args.threads
+        )
+        print(
+            json.dumps(
+                {
+                    k: card[k]
+                    for k in ("name", "steps", "accuracy", "accuracy_by_kind", "train_seconds")
+                }
+            )
+        )
+        return
     card = train(
         args.name,
         args.steps,

@@ -15,18 +15,19 @@ export const LEVELS = 24;
 
 export interface Focus { side: "q" | "k"; i: number }
 
-/** Lines of head h to draw, as (query, key, level) triples: with a focus, every line of
- *  that token; else the lines touching rows [first, last). Weights whose level rounds to 0
- *  are skipped (with a focus, any weight ≥ minFocus shows at level 1 at least). */
+/** Lines of head h to draw, as (query, key, level) triples, level = round(w · gain · LEVELS)
+ *  (at most LEVELS): with a focus, every line of that token; else the lines touching rows
+ *  [first, last). Weights whose level rounds to 0 are skipped (with a focus, any weight
+ *  ≥ minFocus shows at level 1 at least). */
 export function collectLines(
   values: Float32Array, n: number, h: number, focus: Focus | null, first: number, last: number,
-  minFocus = 0.004,
+  gain = 1, minFocus = 0.004,
 ): Int32Array {
   const out: number[] = [];
   const base = h * n * n;
   const push = (i: number, j: number, w: number, floor: boolean) => {
     if (!(w > 0)) return;
-    let level = Math.round(Math.min(1, w) * LEVELS);
+    let level = Math.round(Math.min(1, w * gain) * LEVELS);
     if (level === 0 && floor && w >= minFocus) level = 1;
     if (level > 0) out.push(i, j, level);
   };
@@ -47,6 +48,20 @@ export function collectLines(
     }
   }
   return Int32Array.from(out);
+}
+
+/** Largest weight of the focused token's lines over `heads` (0 when none). */
+export function focusMax(values: Float32Array, n: number, heads: readonly number[], f: Focus): number {
+  let m = 0;
+  if (f.i < 0 || f.i >= n) return 0;
+  for (const h of heads) {
+    const base = h * n * n;
+    for (let t = 0; t < n; t++) {
+      const w = f.side === "q" ? values[base + f.i * n + t] : values[base + t * n + f.i];
+      if (w > m) m = w;
+    }
+  }
+  return m;
 }
 
 export interface HeadViewOptions {
@@ -220,8 +235,11 @@ export class HeadView {
     const y = (i: number) => PAD_TOP + i * ROW_H + ROW_H / 2 - top;
     ctx.lineWidth = heads.length > 4 ? 1.25 : 1.75;
     ctx.lineCap = "round";
+    // With a focus, opacity is relative to that token's largest weight (still ∝ weight), so
+    // a token's strongest line is always clearly visible; without, it is the weight itself.
+    const gain = focus ? 1 / (focusMax(values, n, heads, focus) || 1) : 1;
     for (const head of heads) {
-      const lines = collectLines(values, n, head, focus, first, last);
+      const lines = collectLines(values, n, head, focus, first, last, gain);
       const byLevel: number[][] = Array.from({ length: LEVELS + 1 }, () => []);
       for (let k = 0; k < lines.length; k += 3) byLevel[lines[k + 2]].push(lines[k], lines[k + 1]);
       const rgb = headColor(head);

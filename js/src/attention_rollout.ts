@@ -86,6 +86,8 @@ export class RolloutView {
     }));
   }
 
+  get vmax(): number { return this.data?.vmax ?? 1; }
+
   setData(r: Rollout | null): void {
     this.data = r;
     const src: MatrixSource | null = r ? { values: r.values, offset: 0, n: r.n, vmax: r.vmax, key: `rollout:${idOf(r.values)}` } : null;

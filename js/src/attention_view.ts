@@ -365,7 +365,7 @@ export class AttentionView {
       if (view === "head") {
         this.headView.setLayer(data);
         drawn = this.headView.draw();
-        this.legend.setText("lines", "opacity \u221d attention weight \u00b7 one colour per head \u00b7 hover a token for its lines, click to pin");
+        this.legend.setText("lines", "opacity \u221d weight \u00b7 colour = head");
       } else {
         this.matrixPane.setHead(data, this.head);
         drawn = this.matrixPane.draw(avail);
@@ -386,7 +386,7 @@ export class AttentionView {
       this.legend.setScale(measure?.label ?? "measure", lo, hi);
     } else {
       drawn = this.rolloutView.draw(avail);
-      if (this.hasRollout) this.legend.setScale("rollout", 0, 1, "(strip: share of the row's largest value)");
+      if (this.hasRollout) this.legend.setScale("rollout", 0, this.rolloutView.vmax, "(strip: share of the query's largest value)");
     }
     if (!drawn) {
       this.empty.textContent = this.emptyMessage(view);

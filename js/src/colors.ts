@@ -53,13 +53,19 @@ export function luminance([r, g, b]: RGB): number {
   return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
 }
 
-/** Text colour readable on `rgb`: "#fff" on dark backgrounds, "#111" on light ones
- *  (whichever gives the higher contrast ratio). */
+/** Luminance below which text turns white: only the darkest shades of the diverging scale
+ *  (|t| > ~0.78 on the blue side). Saturated reds get white text a little earlier
+ *  (WHITE_TEXT_BELOW_RED, t > ~0.64): near-black on a strong red reads worse than its
+ *  contrast ratio says. */
+export const WHITE_TEXT_BELOW = 0.14;
+export const WHITE_TEXT_BELOW_RED = 0.2;
+
+/** Text colour on `rgb`: "#fff" on the darkest backgrounds only, "#111" on everything else.
+ *  (Picking whichever contrast is higher flipped the text colour in the middle of the blues,
+ *  so a run of similar values looked jittery; near-black text stays above 3.4:1 here.) */
 export function textColorFor(rgb: RGB): string {
-  const l = luminance(rgb);
-  const onWhite = 1.05 / (l + 0.05);
-  const onDark = (l + 0.05) / (luminance([17, 17, 17]) + 0.05);
-  return onWhite > onDark ? "#fff" : "#111";
+  const limit = rgb[0] > rgb[2] + 40 ? WHITE_TEXT_BELOW_RED : WHITE_TEXT_BELOW;
+  return luminance(rgb) < limit ? "#fff" : "#111";
 }
 
 export function rgbString([r, g, b]: RGB): string {

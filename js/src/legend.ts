@@ -10,10 +10,22 @@ export function formatValue(v: number): string {
   return String(Number(v.toPrecision(4)));
 }
 
+/** A legend tick: 3 significant digits, a real minus sign (U+2212), no exponent for
+ *  ordinary magnitudes ("−0.824", "12.3", "1230", "0.000123"). */
+export function formatTick(v: number): string {
+  if (Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "\u221e" : "\u2212\u221e";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  const s = a >= 1e-4 && a < 1e6 ? String(Number(a.toPrecision(3))) : a.toPrecision(3).replace(/\.?0+e/, "e");
+  return v < 0 ? `\u2212${s}` : s;
+}
+
 export class Legend {
   readonly el: HTMLDivElement;
   private readonly min: HTMLSpanElement;
   private readonly max: HTMLSpanElement;
+  private readonly missing: HTMLSpanElement;
 
   constructor(parent: HTMLElement, label = "activation") {
     const el = (this.el = document.createElement("div"));
@@ -34,14 +46,15 @@ export class Legend {
     }
     const ticks = document.createElement("span");
     ticks.className = "iw-legend-ticks";
-    this.min = span("iw-legend-min", "-1");
+    this.min = span("iw-legend-min", "\u22121");
     this.max = span("iw-legend-max", "1");
     ticks.append(this.min, span("iw-legend-zero", "0"), this.max);
     scale.append(canvas, ticks);
-    const missing = document.createElement("span");
+    const missing = (this.missing = document.createElement("span"));
     missing.className = "iw-legend-missing";
     const swatch = span("iw-swatch", "");
     swatch.style.backgroundColor = rgbString(MISSING);
+    missing.title = "NaN: no value for this token";
     missing.append(swatch, document.createTextNode("missing"));
     el.append(name, scale, missing);
     parent.appendChild(el);
@@ -49,8 +62,13 @@ export class Legend {
 
   setRange(vmax: number): void {
     const v = Number.isFinite(vmax) && vmax > 0 ? vmax : 1;
-    this.min.textContent = formatValue(-v);
-    this.max.textContent = formatValue(v);
+    this.min.textContent = formatTick(-v);
+    this.max.textContent = formatTick(v);
+  }
+
+  /** Show the "missing" swatch (only while the shown values hold a NaN). */
+  setMissing(show: boolean): void {
+    this.missing.hidden = !show;
   }
 }
 

@@ -4,15 +4,19 @@
 // add their own pieces below the text through the hooks in NeuronViewOptions.
 
 import { decode, type Encoded } from "./codec";
+import { ColumnStore, type Column } from "./neuron_columns";
 import { MISSING, diverging, rgbString, textColorFor } from "./colors";
 import { Legend, formatValue } from "./legend";
-import { request } from "./request";
+import { NeuronControls, type LayerInfo } from "./neuron_controls";
 import { TokenStrip, type Colorer } from "./text";
-import { Tooltip, tokenLines } from "./tooltip";
+import { Tooltip, tokenLines, type AnchorRect } from "./tooltip";
 import { el } from "./dom";
 import type { AnyModel } from "./types";
 
-export interface LayerInfo { name: string; n_units: number }
+export type { LayerInfo } from "./neuron_controls";
+
+/** Tooltip line of a token the model did not have in its vocabulary. */
+export const UNKNOWN_LINE = "not in the model's vocabulary (read as unknown)";
 
 export interface NeuronViewOptions {
   /** Class added to the root beside iw-root (e.g. "iw-neuron-text"). */
@@ -29,34 +33,23 @@ export interface NeuronViewOptions {
   /** Called when the text trait changes (after the strip holds the new text). */
   onText?: () => void;
 }
-interface Column { layer: string; neuron: number; vmax: number; values: Float32Array }
-interface RawColumn { layer?: unknown; neuron?: unknown; vmax?: unknown; values?: Encoded }
 
-const CACHE_SIZE = 64;
 const LOADING_DELAY_MS = 150;
 const MISSING_BG = rgbString(MISSING);
-
-const keyOf = (layer: string, neuron: number) => `${layer}\u0000${neuron}`;
 
 export class NeuronView {
   readonly root = el("div", "iw-root");
   readonly model: AnyModel;
   private readonly opts: NeuronViewOptions;
-  private readonly titleMain = el("span", "iw-title-main");
-  private readonly caption = el("span", "iw-caption");
-  private readonly select = el("select", "iw-layer");
-  private readonly input = el("input", "iw-neuron");
-  private readonly prev = el("button", "iw-prev", "\u25C0");
-  private readonly next = el("button", "iw-next", "\u25B6");
-  private readonly of = el("span", "iw-of");
+  private readonly controls = new NeuronControls();
   private readonly status = el("div", "iw-status");
   readonly textEl = el("div", "iw-text");
   readonly strip: TokenStrip;
   private readonly legend: Legend;
   readonly tooltip: Tooltip;
-  private readonly cache = new Map<string, Column>(); // insertion order = LRU order
-  private readonly inflight = new Map<string, Promise<Column>>();
-  layers: LayerInfo[] = [];
+  private readonly columns: ColumnStore;
+  /** Token indices the model read as unknown (the `unknown` trait). */
+  private unknown = new Set<number>();
   layer = "";
   neuron = 0;
   private shown: Column | null = null;
@@ -75,25 +68,9 @@ export class NeuronView {
     root.setAttribute("data-lm-suppress-shortcuts", "true"); // keep JupyterLab's cell shortcuts off
     root.setAttribute("aria-label", opts.ariaLabel ?? "Neuron activations over text. Left/Right: neuron, Up/Down: layer.");
 
-    const title = el("div", "iw-title");
-    title.append(this.titleMain, this.caption);
-
-    const controls = el("div", "iw-controls");
-    const layerLabel = el("label", "iw-field");
-    layerLabel.append(el("span", "iw-field-name", "layer"), this.select);
-    this.input.type = "number";
-    this.input.min = "0";
-    this.input.step = "1";
-    this.input.setAttribute("aria-label", "neuron");
-    this.prev.title = "previous neuron (\u2190)";
-    this.next.title = "next neuron (\u2192)";
-    for (const b of [this.prev, this.next]) b.type = "button";
-    const neuronField = el("span", "iw-field");
-    const stepper = el("span", "iw-stepper");
-    stepper.append(this.prev, this.input, this.next);
-    neuronField.append(el("span", "iw-field-name", "neuron"), stepper, this.of);
-    controls.append(layerLabel, neuronField);
+    const { title, row: controls } = this.controls;
     this.legend = new Legend(controls, "activation");
+    this.legend.setMissing(false);
 
     const wrap = el("div", "iw-text-wrap");
     this.status.setAttribute("role", "status");
@@ -103,9 +80,11 @@ export class NeuronView {
     host.appendChild(root);
     this.tooltip = new Tooltip(root);
     this.strip = new TokenStrip(this.textEl);
+    this.columns = new ColumnStore(model, () => this.strip.tokenCount);
 
     this.bindDom();
     this.bindModel();
+    this.readUnknown();
     this.readText();
     this.readLayers();
     this.readSelection();
@@ -121,14 +100,15 @@ export class NeuronView {
   }
 
   private bindDom(): void {
-    this.listen(this.select, "change", () => this.choose(this.select.value, this.neuron));
-    this.listen(this.input, "change", () => {
-      const n = Number(this.input.value);
-      if (this.input.value.trim() === "" || !Number.isFinite(n)) this.input.value = String(this.neuron);
+    const { select, input, prev, next } = this.controls;
+    this.listen(select, "change", () => this.choose(select.value, this.neuron));
+    this.listen(input, "change", () => {
+      const n = Number(input.value);
+      if (input.value.trim() === "" || !Number.isFinite(n)) input.value = String(this.neuron);
       else this.choose(this.layer, Math.round(n));
     });
-    this.listen(this.prev, "click", () => this.choose(this.layer, this.neuron - 1));
-    this.listen(this.next, "click", () => this.choose(this.layer, this.neuron + 1));
+    this.listen(prev, "click", () => this.choose(this.layer, this.neuron - 1));
+    this.listen(next, "click", () => this.choose(this.layer, this.neuron + 1));
     this.listen<KeyboardEvent>(this.root, "keydown", (e) => this.onKey(e));
     this.listen<MouseEvent>(this.textEl, "mouseover", (e) => this.onHover(e));
     this.listen<MouseEvent>(this.textEl, "mousemove", (e) => this.onHover(e));
@@ -144,6 +124,8 @@ export class NeuronView {
     on("change:text", () => { this.readText(); this.schedule(); });
     on("change:offsets", () => { this.readText(); this.schedule(); });
     on("change:layers", () => { this.readLayers(); this.schedule(); });
+    on("change:export_layers", () => { this.readLayers(); this.schedule(); });
+    on("change:unknown", () => { this.readUnknown(); this.repaint(); });
     on("change:layer", () => { this.readSelection(); this.schedule(); });
     on("change:neuron", () => { this.readSelection(); this.schedule(); });
     on("change:title", () => this.updateTitle());
@@ -155,13 +137,14 @@ export class NeuronView {
     // Form fields handle arrows themselves.
     if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
     if (e.altKey || e.ctrlKey || e.metaKey) return;
-    const li = this.layers.findIndex((l) => l.name === this.layer);
     let handled = true;
     if (e.key === "ArrowRight") this.choose(this.layer, this.neuron + 1);
     else if (e.key === "ArrowLeft") this.choose(this.layer, this.neuron - 1);
-    else if (e.key === "ArrowUp" && li > 0) this.choose(this.layers[li - 1].name, this.neuron);
-    else if (e.key === "ArrowDown" && li >= 0 && li < this.layers.length - 1) this.choose(this.layers[li + 1].name, this.neuron);
-    else handled = e.key === "ArrowUp" || e.key === "ArrowDown";
+    else if (e.key === "ArrowUp" || e.key === "ArrowDown") {
+      // Up/Down step through the layers, skipping those an exported page does not hold.
+      const to = this.controls.stepLayer(this.layer, e.key === "ArrowUp" ? -1 : 1);
+      if (to) this.choose(to, this.neuron);
+    } else handled = false;
     if (handled) { e.preventDefault(); e.stopPropagation(); }
   }
 
@@ -176,24 +159,29 @@ export class NeuronView {
     }
     this.unhover();
     this.strip.setText(text, offsets);
-    this.cache.clear(); // columns belong to the old tokens
-    this.inflight.clear();
+    this.columns.clear(); // columns belong to the old tokens
     this.shown = null;
     this.takeColumnTrait();
     this.opts.onText?.();
   }
 
   private readLayers(): void {
-    const raw = this.model.get("layers");
-    this.layers = Array.isArray(raw)
-      ? raw.map((l: LayerInfo) => ({ name: String(l.name), n_units: Math.max(0, Number(l.n_units) | 0) }))
-      : [];
-    this.select.replaceChildren(...this.layers.map((l) => {
-      const o = el("option", "", l.name);
-      o.value = l.name;
-      return o;
-    }));
-    this.select.disabled = this.layers.length < 2;
+    // `export_layers` exists only in an exported page's state (undefined in a notebook).
+    this.controls.setLayers(this.model.get("layers"), this.model.get("export_layers"));
+  }
+
+  get layers(): LayerInfo[] {
+    return this.controls.layers;
+  }
+
+  private readUnknown(): void {
+    const raw = this.model.get("unknown");
+    this.unknown = new Set(Array.isArray(raw) ? raw.map(Number).filter(Number.isInteger) : []);
+  }
+
+  /** Whether the model read token i as unknown (not in its vocabulary). */
+  isUnknown(i: number): boolean {
+    return this.unknown.has(i);
   }
 
   private readSelection(): void {
@@ -202,42 +190,18 @@ export class NeuronView {
   }
 
   unitsOf(layer: string): number {
-    return this.layers.find((l) => l.name === layer)?.n_units ?? 0;
+    return this.controls.unitsOf(layer);
   }
 
   /** Cache the `column` trait. Quiet when it does not fit the tokens: Python may be halfway
    *  through replacing text and column; a request reply that does not fit is an error. */
   private takeColumnTrait(): void {
     try {
-      const col = this.decodeColumn(this.model.get("column"));
-      if (col) this.remember(col);
+      const col = this.columns.decode(this.model.get("column"));
+      if (col) this.columns.remember(col);
     } catch (err) {
       console.warn("interpwidgets: column trait ignored:", (err as Error).message);
     }
-  }
-
-  private decodeColumn(raw: RawColumn | null | undefined): Column | null {
-    if (!raw || typeof raw !== "object" || !raw.values) return null;
-    const data = decode(raw.values).data;
-    const values = data instanceof Float32Array ? data : Float32Array.from(data);
-    const n = this.strip.tokenCount;
-    if (values.length !== n) {
-      throw new Error(`column: expected ${n} values (one per token), got ${values.length}`);
-    }
-    return { layer: String(raw.layer), neuron: Number(raw.neuron), vmax: Number(raw.vmax), values };
-  }
-
-  private remember(col: Column): void {
-    const k = keyOf(col.layer, col.neuron);
-    this.cache.delete(k);
-    this.cache.set(k, col);
-    while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
-  }
-
-  private cached(layer: string, neuron: number): Column | undefined {
-    const col = this.cache.get(keyOf(layer, neuron));
-    if (col) this.remember(col); // refresh its LRU position
-    return col;
   }
 
   // ---- selection
@@ -264,21 +228,12 @@ export class NeuronView {
   }
 
   private syncControls(): void {
-    const units = this.unitsOf(this.layer);
-    if (this.select.value !== this.layer) this.select.value = this.layer;
-    this.input.max = String(Math.max(0, units - 1));
-    if (this.input.value !== String(this.neuron)) this.input.value = String(this.neuron);
-    this.of.textContent = `of ${units}`;
-    this.prev.disabled = this.neuron <= 0;
-    this.next.disabled = this.neuron >= units - 1;
+    this.controls.sync(this.layer, this.neuron);
     this.updateTitle();
   }
 
   private updateTitle(): void {
-    const title = String(this.model.get("title") ?? "");
-    this.titleMain.textContent = title;
-    this.titleMain.hidden = !title;
-    this.caption.textContent = `${this.layer} \u00b7 neuron ${this.neuron}`;
+    this.controls.setTitle(String(this.model.get("title") ?? ""), this.layer, this.neuron);
   }
 
   private update(): void {
@@ -287,7 +242,7 @@ export class NeuronView {
     this.opts.onUpdate?.();
     const { layer, neuron } = this;
     if (!layer) return;
-    const col = this.cached(layer, neuron);
+    const col = this.columns.get(layer, neuron);
     if (col) {
       if (col !== this.shown) this.render(col);
       else this.hideStatus();
@@ -300,30 +255,13 @@ export class NeuronView {
     return !this.destroyed && this.layer === layer && this.neuron === neuron;
   }
 
-  private fetch(layer: string, neuron: number): Promise<Column> {
-    const k = keyOf(layer, neuron);
-    let p = this.inflight.get(k);
-    if (!p) {
-      p = request<RawColumn>(this.model, { kind: "column", layer, neuron }).then((raw) => {
-        const col = this.decodeColumn(raw);
-        if (!col) throw new Error(`the reply for ${layer} neuron ${neuron} holds no column`);
-        this.remember(col);
-        return col;
-      });
-      const done = () => { if (this.inflight.get(k) === p) this.inflight.delete(k); };
-      p.then(done, done);
-      this.inflight.set(k, p);
-    }
-    return p;
-  }
-
   private load(layer: string, neuron: number): void {
     this.root.classList.add("iw-loading", "iw-stale");
     clearTimeout(this.statusTimer);
     this.statusTimer = setTimeout(() => {
       if (this.isSelected(layer, neuron)) this.setStatus(`loading neuron ${neuron}\u2026`, "iw-status-loading");
     }, LOADING_DELAY_MS);
-    this.fetch(layer, neuron).then(
+    this.columns.fetch(layer, neuron).then(
       (col) => { if (this.isSelected(layer, neuron)) this.render(col); },
       (err: Error) => { if (this.isSelected(layer, neuron)) this.showError(err.message || String(err), true); },
     );
@@ -336,10 +274,13 @@ export class NeuronView {
     this.hideStatus();
     this.root.classList.remove("iw-loading", "iw-stale");
     this.legend.setRange(col.vmax);
+    this.legend.setMissing(col.hasNaN);
     const { values, vmax } = col;
+    const { unknown } = this;
     const { decorate } = this.opts;
     const colorer: Colorer = (span, i) => {
       decorate?.(span, i);
+      span.classList.toggle("iw-unknown", unknown.has(i));
       const v = values[i];
       if (Number.isNaN(v)) {
         span.style.backgroundColor = MISSING_BG;
@@ -375,8 +316,8 @@ export class NeuronView {
   private prefetch(layer: string, neuron: number): void {
     const units = this.unitsOf(layer);
     for (const n of [neuron + 1, neuron - 1]) {
-      if (n < 0 || n >= units || this.cache.has(keyOf(layer, n))) continue;
-      this.fetch(layer, n).catch(() => undefined); // quiet: errors show if it is ever selected
+      if (n < 0 || n >= units || this.columns.has(layer, n)) continue;
+      this.columns.fetch(layer, n).catch(() => undefined); // quiet: errors show if it is ever selected
     }
   }
 
@@ -422,14 +363,17 @@ export class NeuronView {
 
   private lastXY: [number, number] = [0, 0];
 
+  /** The tooltip of a token, above the line the mouse is on (never over the token itself). */
   private showTooltipFor(span: HTMLElement, x = this.lastXY[0], y = this.lastXY[1]): void {
     this.lastXY = [x, y];
     const i = Number(span.dataset.i);
     const { cp } = this.strip;
     const v = this.shown ? this.shown.values[i] : NaN;
     const value = !this.shown ? "value \u2026 (loading)" : Number.isNaN(v) ? "value missing (NaN)" : `value ${formatValue(v)}`;
-    const extra = this.opts.tooltipLines?.(i) ?? [];
-    this.tooltip.show([...tokenLines(i, cp[2 * i], cp[2 * i + 1], this.strip.tokenText(i)), value, ...extra], x, y);
+    const lines = [...tokenLines(i, cp[2 * i], cp[2 * i + 1], this.strip.tokenText(i)), value];
+    if (this.unknown.has(i)) lines.push(UNKNOWN_LINE);
+    lines.push(...(this.opts.tooltipLines?.(i) ?? []));
+    this.tooltip.showFor(lines, lineRect(span, y), x);
   }
 
   private unhover(): void {
@@ -448,4 +392,16 @@ export class NeuronView {
     this.tooltip.destroy();
     this.root.remove();
   }
+}
+
+/** The box of the line of `span` nearest to viewport y (a token may wrap over lines). */
+function lineRect(span: HTMLElement, y: number): AnchorRect {
+  const rects = span.getClientRects();
+  let best: AnchorRect = span.getBoundingClientRect();
+  let dist = Infinity;
+  for (const r of Array.from(rects)) {
+    const d = y < r.top ? r.top - y : y > r.bottom ? y - r.bottom : 0;
+    if (d < dist) { dist = d; best = r; }
+  }
+  return best;
 }

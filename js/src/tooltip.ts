@@ -10,6 +10,11 @@ export function tokenLines(i: number, start: number, end: number, text: string):
   return [`token ${i} \u00b7 chars ${start}\u2013${end}`, `"${visibleWhitespace(text)}"`];
 }
 
+/** A rectangle in viewport coordinates (a DOMRect will do). */
+export interface AnchorRect { left: number; top: number; right: number; bottom: number }
+
+const MARGIN = 4;
+
 export class Tooltip {
   readonly el: HTMLDivElement;
 
@@ -23,6 +28,33 @@ export class Tooltip {
 
   /** Show one line per entry near the viewport point (x, y), kept inside the window. */
   show(lines: string[], x: number, y: number): void {
+    const [w, h, vw, vh] = this.fill(lines);
+    let left = x + 14;
+    let top = y + 18;
+    if (left + w > vw - MARGIN) left = Math.max(MARGIN, x - w - 10);
+    if (top + h > vh - MARGIN) top = Math.max(MARGIN, y - h - 10);
+    this.place(left, top);
+  }
+
+  /** Show the lines just above `anchor` (a viewport rectangle, e.g. a token's line box),
+   *  so the text it points at stays readable; below it when there is no room above, and
+   *  always inside the window. `x` (e.g. the mouse) picks the horizontal position. */
+  showFor(lines: string[], anchor: AnchorRect, x = anchor.left): void {
+    const [w, h, vw, vh] = this.fill(lines);
+    const gap = 6;
+    const above = anchor.top - gap - h;
+    const below = anchor.bottom + gap;
+    let top: number;
+    if (above >= MARGIN) top = above;
+    else if (below + h <= vh - MARGIN) top = below;
+    else top = anchor.top - MARGIN > vh - anchor.bottom ? MARGIN : vh - MARGIN - h; // the roomier side
+    top = Math.max(MARGIN, Math.min(top, vh - MARGIN - h));
+    const left = Math.max(MARGIN, Math.min(Math.min(x, anchor.right) - 12, vw - MARGIN - w));
+    this.place(left, top);
+  }
+
+  /** Fill in the lines and measure: [width, height, viewport width, viewport height]. */
+  private fill(lines: string[]): [number, number, number, number] {
     const el = this.el;
     el.replaceChildren(
       ...lines.map((line) => {
@@ -33,14 +65,15 @@ export class Tooltip {
       }),
     );
     el.hidden = false;
-    const w = el.offsetWidth;
-    const h = el.offsetHeight;
-    const vw = window.innerWidth || document.documentElement.clientWidth;
-    const vh = window.innerHeight || document.documentElement.clientHeight;
-    let left = x + 14;
-    let top = y + 18;
-    if (left + w > vw - 4) left = Math.max(4, x - w - 10);
-    if (top + h > vh - 4) top = Math.max(4, y - h - 10);
+    el.style.left = "0px";
+    el.style.top = "0px";
+    const vw = document.documentElement.clientWidth || window.innerWidth;
+    const vh = document.documentElement.clientHeight || window.innerHeight;
+    return [el.offsetWidth, el.offsetHeight, vw, vh];
+  }
+
+  private place(left: number, top: number): void {
+    const el = this.el;
     el.style.left = `${left}px`;
     el.style.top = `${top}px`;
     // A transformed or contained ancestor (as in some notebook front-ends) makes "fixed"

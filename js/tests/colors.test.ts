@@ -54,6 +54,29 @@ describe("text colour and strings", () => {
     expect(textColorFor([244, 165, 130])).toBe("#111");
     expect(textColorFor(MISSING)).toBe("#111");
   });
+  it("white only on the darkest shades, so mid-dark blues keep dark text", () => {
+    expect(textColorFor(hexToRgb("#4393c3"))).toBe("#111"); // t = -0.6
+    expect(textColorFor(divergingAt(-0.7))).toBe("#111");
+    expect(textColorFor(divergingAt(0.6))).toBe("#111"); // salmon
+    expect(textColorFor(divergingAt(0.7))).toBe("#fff"); // strong red
+    expect(textColorFor(hexToRgb("#2166ac"))).toBe("#fff"); // t = -0.8
+    expect(textColorFor(divergingAt(0.8))).toBe("#fff");
+    expect(textColorFor(divergingAt(-0.9))).toBe("#fff");
+  });
+  it("flips once per side of the scale, in its dark end", () => {
+    const flips: number[] = [];
+    let prev = textColorFor(divergingAt(-1));
+    for (let k = -100; k <= 100; k++) {
+      const c = textColorFor(divergingAt(k / 100));
+      if (c !== prev) flips.push(k / 100);
+      prev = c;
+    }
+    expect(flips.length).toBe(2);
+    expect(flips[0]).toBeLessThan(-0.7);
+    expect(flips[0]).toBeGreaterThan(-0.85);
+    expect(flips[1]).toBeGreaterThan(0.6);
+    expect(flips[1]).toBeLessThan(0.85);
+  });
   it("rgbString matches the browser's computed style", () => {
     expect(rgbString([1, 2, 3])).toBe("rgb(1, 2, 3)");
   });

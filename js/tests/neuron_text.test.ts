@@ -75,7 +75,9 @@ describe("NeuronText", () => {
     expect(root.dataset.renderedLayer).toBe("rnn.0.h");
     expect(root.dataset.renderedNeuron).toBe("3");
     expect($(".iw-legend-max").textContent).toBe("1");
-    expect($(".iw-legend-min").textContent).toBe("-1");
+    expect($(".iw-legend-min").textContent).toBe("\u22121");
+    expect($(".iw-title").hidden).toBe(false);
+    expect($(".iw-legend-missing").hidden).toBe(false); // token 2 is NaN
     // prefetches the neighbours quietly
     expect(requests()).toEqual([
       { kind: "column", layer: "rnn.0.h", neuron: 4 },
@@ -116,6 +118,71 @@ describe("NeuronText", () => {
     // not while the number box has focus
     $("input.iw-neuron").dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowLeft", bubbles: true }));
     expect(model.get("neuron")).toBe(3);
+  });
+
+  it("no caption row without a title; the missing swatch only with a NaN", async () => {
+    mount({ title: "", column: column("rnn.0.h", 3, valuesFor("rnn.0.h", 3).map((v) => (Number.isNaN(v) ? 0 : v)), 0.82361) });
+    await flush();
+    expect($(".iw-title").hidden).toBe(true);
+    expect($(".iw-legend-missing").hidden).toBe(true);
+    expect($(".iw-legend-min").textContent).toBe("\u22120.824");
+    expect($(".iw-legend-max").textContent).toBe("0.824");
+    model.set("title", "Quote cell?");
+    expect($(".iw-title").hidden).toBe(false);
+    expect($(".iw-title-main").textContent).toBe("Quote cell?");
+  });
+
+  it("the number box is sized to the largest index", async () => {
+    mount();
+    await flush();
+    expect($<HTMLInputElement>("input.iw-neuron").style.width).toContain("3ch"); // "7": 2 digits minimum + 1
+    cleanup();
+    host.remove();
+    mount({ layers: [{ name: "rnn.0.h", n_units: 2048 }] });
+    await flush();
+    expect($<HTMLInputElement>("input.iw-neuron").style.width).toContain("5ch"); // "2047"
+  });
+
+  it("layers an exported page does not hold are disabled; Up/Down skip them", async () => {
+    mount({
+      layers: [{ name: "a", n_units: 8 }, { name: "rnn.0.h", n_units: 8 }, { name: "b", n_units: 8 }, { name: "c", n_units: 8 }],
+      export_layers: ["rnn.0.h", "c"],
+    });
+    await flush();
+    const opts = [...$<HTMLSelectElement>("select.iw-layer").options];
+    expect(opts.map((o) => o.textContent)).toEqual(["a \u2014 not in this file", "rnn.0.h", "b \u2014 not in this file", "c"]);
+    expect(opts.map((o) => o.disabled)).toEqual([true, false, true, false]);
+    expect($<HTMLSelectElement>("select.iw-layer").disabled).toBe(false);
+    const root = $(".iw-root");
+    const key = (k: string) => root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
+    key("ArrowUp"); // "a" is not in the file: nowhere to go
+    expect(model.get("layer")).toBe("rnn.0.h");
+    key("ArrowDown"); // skips "b"
+    expect(model.get("layer")).toBe("c");
+    key("ArrowUp");
+    expect(model.get("layer")).toBe("rnn.0.h");
+  });
+
+  it("a live widget (no export_layers) enables every layer", async () => {
+    mount();
+    await flush();
+    const opts = [...$<HTMLSelectElement>("select.iw-layer").options];
+    expect(opts.map((o) => [o.textContent, o.disabled])).toEqual([["rnn.0.h", false], ["rnn.1.h", false]]);
+  });
+
+  it("unknown characters are marked and say so on hover", async () => {
+    mount({ unknown: [5] });
+    await flush();
+    const toks = host.querySelectorAll<HTMLElement>(".iw-tok");
+    const marked = [...toks].filter((t) => t.classList.contains("iw-unknown")).map((t) => t.dataset.i);
+    expect(marked).toEqual(["5"]);
+    toks[5].dispatchEvent(new MouseEvent("mouseover", { bubbles: true, clientX: 10, clientY: 10 }));
+    expect($(".iw-tooltip").textContent).toContain("not in the model's vocabulary (read as unknown)");
+    toks[4].dispatchEvent(new MouseEvent("mouseover", { bubbles: true, clientX: 10, clientY: 10 }));
+    expect($(".iw-tooltip").textContent).not.toContain("vocabulary");
+    model.set("unknown", []);
+    await flush();
+    expect(host.querySelectorAll(".iw-tok.iw-unknown").length).toBe(0);
   });
 
   it("typing a neuron clamps it; garbage reverts", async () => {

@@ -254,6 +254,135 @@ def test_constant_zero_neuron_is_neutral_not_blank(page, export):
     assert page.locator(f"{ROOT} .iw-text").inner_text() == "zeros"
 
 
+def test_legend_labels_three_digits_and_missing_only_with_nan(page, export):
+    arr = np.array([[-0.8236, 0.2], [0.1, NAN], [0.3, -0.5]], dtype=np.float32)
+    root = open_export(page, export("abc", {LAYER: arr}, name="legend", neuron=0))
+    ticks = root.locator(".iw-legend-ticks span")
+    # 3 significant digits and a real minus sign (U+2212), not "-0.8236"
+    expect(ticks).to_have_text(["\u22120.824", "0", "0.824"])
+    missing = root.locator(".iw-legend-missing")
+    expect(missing).to_be_hidden()  # this neuron has no NaN
+    page.locator(f"{ROOT} button.iw-next").click()
+    wait_rendered(root, neuron=1)
+    expect(ticks).to_have_text(["\u22120.5", "0", "0.5"])
+    expect(missing).to_be_visible()  # token 1 is NaN
+
+
+def test_no_caption_row_without_a_title(page, known, export):
+    root = open_export(page, known)
+    expect(root.locator(".iw-title")).to_be_hidden()
+    arr = KNOWN[:, :2]
+    titled = export(KNOWN_TEXT, {LAYER: arr}, name="titled", title="The quote cell")
+    root = open_export(page, titled)
+    title = root.locator(".iw-title")
+    expect(title).to_be_visible()
+    expect(title.locator(".iw-title-main")).to_have_text("The quote cell")
+    expect(title.locator(".iw-caption")).to_have_text(f"{LAYER} · neuron 0")
+    weight = title.locator(".iw-title-main").evaluate("e => getComputedStyle(e).fontWeight")
+    assert int(weight) >= 600, weight
+
+
+def test_neuron_box_fits_the_largest_index(page, export):
+    small = open_export(page, export("abcd", {LAYER: np.zeros((4, 8), np.float32)}, name="n8"))
+    w8 = small.locator("input.iw-neuron").bounding_box()["width"]
+    assert w8 < 60, f"the box for neurons 0–7 is {w8:.0f} px wide"
+    big = open_export(page, export("abcd", {LAYER: np.zeros((4, 12000), np.float32)}, name="n12k"))
+    box = big.locator("input.iw-neuron")
+    box.fill("11999")
+    box.press("Enter")
+    wait_rendered(big, neuron=11999)
+    w = box.bounding_box()["width"]
+    text_w = box.evaluate(
+        """e => { const c = document.createElement('canvas').getContext('2d');
+                  c.font = getComputedStyle(e).font; return c.measureText(e.value).width; }"""
+    )
+    assert w8 < w and text_w + 6 <= w < text_w + 40, (w8, w, text_w)
+
+
+def test_tooltip_sits_above_the_hovered_line(make_page, export):
+    text = "\n".join(f"line {k} = 'abc' + 'def'" for k in range(30))
+    arr = np.sin(np.arange(len(text), dtype=np.float32))[:, None]
+    page = make_page(viewport={"width": 700, "height": 500})
+    root = open_export(page, export(text, {LAYER: arr}, name="above"))
+    j = text.index("line 6") + 2
+    tok = root.locator(f'span.iw-tok[data-i="{j}"]')
+    tip = tooltip_after_hover(page, f'span.iw-tok[data-i="{j}"]')
+    t, b = tip.bounding_box(), tok.bounding_box()
+    assert t["y"] + t["height"] <= b["y"], ("the tooltip covers the token's line", t, b)
+    assert not unseen_corners(tip)
+    # The first line at the very top of the window: no room above, so below it.
+    page.evaluate("window.scrollTo(0, 0)")
+    root.evaluate("e => { e.style.marginTop = '0'; e.style.borderTopWidth = '0'; }")
+    page.add_style_tag(content="body { margin: 0 } .iw-root { padding-top: 0 } .iw-controls { display: none }")
+    tok = root.locator('span.iw-tok[data-i="1"]')
+    tip = tooltip_after_hover(page, 'span.iw-tok[data-i="1"]')
+    t, b = tip.bounding_box(), tok.bounding_box()
+    assert b["y"] < t["height"], "the test meant the token to have no room above"
+    assert t["y"] >= b["y"] + b["height"], ("the tooltip covers the token's line", t, b)
+    assert not unseen_corners(tip)
+
+
+def test_layers_the_file_does_not_hold_are_disabled(iw, page, tmp_path):
+    arrays = {"rnn.0.h": KNOWN, "rnn.1.h": KNOWN * 2, "rnn.2.h": KNOWN * 3, "rnn.3.h": KNOWN * 4}
+    w = iw.NeuronText(iw.Trace.from_arrays(KNOWN_TEXT, arrays), layer="rnn.1.h", neuron=0)
+    # A file that holds two of the four layers (every neuron of rnn.1.h and rnn.3.h), and says
+    # so in its state the way NeuronText's export does (`export_layers`).
+    held = ["rnn.1.h", "rnn.3.h"]
+    w._export_requests = lambda: [
+        {"kind": "column", "layer": name, "neuron": n} for name in held for n in range(4)
+    ]
+    w._export_state = lambda: {**type(w)._export_state(w), "export_layers": held}
+    path = tmp_path / "layers.html"
+    w.save_html(str(path))
+    root = open_export(page, path)
+    options = root.locator("select.iw-layer option")
+    texts = options.all_inner_texts()
+    for name, text in zip(arrays, texts, strict=True):
+        assert text == (name if name in held else f"{name} — not in this file"), texts
+    disabled = options.evaluate_all("os => os.map(o => o.disabled)")
+    assert disabled == [name not in held for name in arrays], disabled
+    # Up/Down step over the layers the file does not hold.
+    root.focus()
+    page.keyboard.press("ArrowDown")
+    expect(root.locator("select.iw-layer")).to_have_value("rnn.3.h")
+    wait_rendered(root, layer="rnn.3.h", neuron=0)
+    assert_colours(root, arrays["rnn.3.h"][:, 0], what="rnn.3.h after ArrowDown")
+    page.keyboard.press("ArrowDown")  # nothing below
+    page.keyboard.press("ArrowUp")
+    wait_rendered(root, layer="rnn.1.h", neuron=0)
+    page.keyboard.press("ArrowUp")  # rnn.0.h is not in the file: stay
+    page.wait_for_timeout(200)
+    expect(root.locator("select.iw-layer")).to_have_value("rnn.1.h")
+    expect(root.locator(".iw-status")).to_be_hidden()
+
+
+def test_unknown_characters_are_marked(iw, page, tmp_path):
+    text = "ab\u00e9cd"
+    arr = np.array([[0.1], [-0.9], [0.95], [0.0], [0.4]], dtype=np.float32)
+    tr = iw.Trace.from_arrays(text, {LAYER: arr}, unknown_chars=np.array([2]))
+    path = tmp_path / "unknown.html"
+    iw.NeuronText(tr).save_html(str(path))
+    root = open_export(page, path)
+    marked = root.locator("span.iw-tok.iw-unknown")
+    expect(marked).to_have_count(1)
+    assert marked.get_attribute("data-i") == "2" and marked.inner_text() == "\u00e9"
+    deco = marked.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.textDecorationLine, s.textDecorationStyle]; }"
+    )
+    assert deco == ["underline", "dotted"], deco
+    # No layout change: same box as its neighbours, the text unchanged.
+    boxes = [root.locator(f'span.iw-tok[data-i="{i}"]').bounding_box() for i in (1, 2, 3)]
+    assert boxes[1]["height"] == boxes[0]["height"] == boxes[2]["height"], boxes
+    assert boxes[1]["y"] == boxes[0]["y"], boxes
+    assert abs(boxes[1]["width"] - boxes[0]["width"]) < 0.5, boxes
+    assert root.locator(".iw-text").inner_text() == text
+    assert_colours(root, arr[:, 0], what="unknown")
+    tip = tooltip_after_hover(page, 'span.iw-tok[data-i="2"]')
+    expect(tip).to_contain_text("not in the model's vocabulary (read as unknown)")
+    tip = tooltip_after_hover(page, 'span.iw-tok[data-i="1"]')
+    expect(tip).not_to_contain_text("vocabulary")
+
+
 # ---------------------------------------------------------------------------------------
 # text shown literally and in place
 

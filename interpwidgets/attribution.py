@@ -1,0 +1,520 @@
+"""Attributions: which tokens pushed a prediction, by captum's methods, on equal terms.
+
+One call, one result type: ``attribute(model, text, tokenizer=None, method=..., target=None)``
+returns an :class:`Attribution` holding per-token scores for the target class, the model's
+probabilities and, for Integrated Gradients, the completeness delta.
+
+Gradient methods run on the output of the model's embedding layer (a forward hook swaps in
+the embeddings captum asks for), so one code path serves Hugging Face classifiers and the
+embedded char models; perturbation methods replace tokens by a baseline token id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: method name → label shown in widgets and tables.
+METHODS = {
+    "saliency": "Saliency (‖gradient‖)",
+    "input_x_gradient": "Gradient × input",
+    "integrated_gradients": "Integrated Gradients",
+    "deeplift": "DeepLift",
+    "occlusion": "Occlusion",
+    "lime": "LIME",
+    "kernel_shap": "KernelSHAP",
+    "attention": "Attention (last layer, mean of heads)",
+    "rollout": "Attention rollout",
+}
+_WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+
+@dataclass
+class Attribution:
+    """Per-token attribution scores for one text and one model.
+
+    Attributes:
+        text, tokens, offsets: the input as in :class:`~interpwidgets.Trace` (special tokens
+            have offsets ``(0, 0)`` and cover no text).
+        scores: ``float32 (n_tokens,)`` for ``target``: positive pushed towards it.
+        target: class index in the model's output; ``labels[target]`` names it.
+        labels: class names (for char models, the characters of the vocabulary).
+        probs: ``float32 (n_classes,)``, the model's probabilities on this text.
+        method: a key of :data:`METHODS`.
+        delta: Integrated Gradients' completeness delta ``Σ scores − (f(x) − f(baseline))``
+            for ``target``; ``None`` for methods without one.
+        all_scores, all_deltas: class index → scores / delta, for every class computed
+            (``all_targets=True``); always include ``target``.
+        special: ``bool (n_tokens,)``, true for special tokens ([CLS], [SEP], …).
+        meta: notes such as ``"truncated"``.
+    """
+
+    text: str
+    tokens: list[str]
+    offsets: np.ndarray
+    scores: np.ndarray
+    target: int
+    labels: list[str]
+    probs: np.ndarray
+    method: str
+    delta: float | None = None
+    all_scores: dict[int, np.ndarray] = field(default_factory=dict)
+    all_deltas: dict[int, float] = field(default_factory=dict)
+    special: np.ndarray | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from .trace.core import Trace
+
+        checked = Trace.from_arrays(
+            self.text,
+            {"scores": np.asarray(self.scores, np.float32)},
+            tokens=self.tokens,
+            offsets=self.offsets,
+        )
+        self.offsets = checked.offsets
+        self.scores = checked.activations["scores"][:, 0]
+        self.probs = np.asarray(self.probs, dtype=np.float32)
+        if self.probs.ndim != 1 or len(self.probs) != len(self.labels):
+            raise ValueError(
+                f"probs: expected shape ({len(self.labels)},) like labels, got {self.probs.shape}"
+            )
+        if not 0 <= self.target < len(self.labels):
+            raise ValueError(
+                f"target: expected a class index in [0, {len(self.labels) - 1}], got {self.target}"
+            )
+        if self.method not in METHODS:
+            raise ValueError(f"method: expected one of {list(METHODS)}, got {self.method!r}")
+        self.all_scores = {
+            int(k): np.asarray(v, np.float32) for k, v in self.all_scores.items()
+        } or {self.target: self.scores}
+        if self.special is None:
+            self.special = self.offsets[:, 0] == self.offsets[:, 1]
+        self.special = np.asarray(self.special, dtype=bool)
+
+    @property
+    def predicted(self) -> int:
+        """The class the model predicts (argmax of ``probs``)."""
+        return int(np.argmax(self.probs))
+
+    @property
+    def label(self) -> str:
+        return METHODS[self.method]
+
+    def words(self, agg: str = "sum") -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+        """Word-level view: ``(word_offsets (n_words, 2), word_of_token (n_tokens,), class → word scores)``.
+
+        Words are runs of letters/digits or single punctuation marks of the original text; a
+        token belongs to the word its first character is in (special tokens: -1). ``agg`` is
+        ``"sum"`` (scores add up, completeness kept) or ``"max_abs"`` (the token with the
+        largest |score| speaks for the word).
+        """
+        if agg not in ("sum", "max_abs"):
+            raise ValueError(f"agg: expected 'sum' or 'max_abs', got {agg!r}")
+        spans = np.array(
+            [m.span() for m in _WORD.finditer(self.text)] or [(0, len(self.text))], dtype=np.int64
+        )
+        of_token = np.full(len(self.tokens), -1, dtype=np.int64)
+        for i, (s, e) in enumerate(self.offsets):
+            if e > s and not self.special[i]:
+                w = int(np.searchsorted(spans[:, 1], s, side="right"))
+                of_token[i] = min(w, len(spans) - 1)
+        out = {}
+        for cls, sc in self.all_scores.items():
+            ws = np.zeros(len(spans), dtype=np.float32)
+            for w in range(len(spans)):
+                members = sc[of_token == w]
+                if members.size:
+                    ws[w] = members.sum() if agg == "sum" else members[np.argmax(np.abs(members))]
+            out[cls] = ws
+        return spans, of_token, out
+
+    def per_char(self, target: int | None = None) -> np.ndarray:
+        """One score per character of the text (each character gets its token's score; NaN where no token)."""
+        sc = self.all_scores[self.target if target is None else target]
+        out = np.full(len(self.text), np.nan, dtype=np.float32)
+        for i, (s, e) in enumerate(self.offsets):
+            if e > s:
+                out[s:e] = sc[i]
+        return out
+
+    def table(self):
+        """Tokens with their scores and ranks (by |score|), as a pandas DataFrame."""
+        import pandas as pd
+
+        df = pd.DataFrame(
+            {
+                "token": self.tokens,
+                "start": self.offsets[:, 0],
+                "end": self.offsets[:, 1],
+                "score": self.scores,
+                "special": self.special,
+            }
+        )
+        df["rank"] = df["score"].abs().where(~df["special"]).rank(ascending=False, method="min")
+        return df
+
+    def __repr__(self) -> str:
+        d = "" if self.delta is None else f", delta={self.delta:.3g}"
+        return f"Attribution({self.method}, target={self.labels[self.target]!r} p={self.probs[self.target]:.3f}, {len(self.tokens)} tokens{d})"
+
+
+# -- the model adapter ----------------------------------------------------------------------
+class _Adapter:
+    """Ids ↔ model for one text: forward by ids or by embeddings, labels, probabilities."""
+
+    def __init__(
+        self, model: Any, text: str, tokenizer: Any, position: int, max_length: int | None
+    ):
+        import torch
+
+        self.torch = torch
+        self.model = model
+        self.text = text
+        self.meta: dict[str, Any] = {}
+        self._override = None
+        if tokenizer is not None:
+            self.kind = "hf"
+            emb = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
+            if emb is None:
+                raise ValueError(
+                    "model: found no embedding layer (tried model.get_input_embeddings()); attributions need one"
+                )
+            limit = max_length or min(
+                int(getattr(tokenizer, "model_max_length", 512) or 512),
+                int(getattr(model.config, "max_position_embeddings", 512) or 512),
+            )
+            enc = tokenizer(
+                text,
+                return_offsets_mapping=True,
+                return_tensors="pt",
+                truncation=True,
+                max_length=limit,
+            )
+            n_full = len(tokenizer(text, verbose=False)["input_ids"])
+            if n_full > enc["input_ids"].shape[1]:
+                self.meta["truncated"] = (
+                    f"input truncated to {enc['input_ids'].shape[1]} of {n_full} tokens (the model's maximum is {limit})"
+                )
+            self.offsets = enc.pop("offset_mapping")[0].numpy().astype(np.int64)
+            self.ids = enc.pop("input_ids")
+            self.extra = dict(enc)
+            self.special = (
+                np.array([s is None for s in enc.sequence_ids(0)], dtype=bool)
+                if hasattr(enc, "sequence_ids")
+                else self.offsets[:, 0] == self.offsets[:, 1]
+            )
+            self.offsets[self.special] = 0
+            self.tokens = tokenizer.convert_ids_to_tokens(self.ids[0].tolist())
+            id2label = getattr(model.config, "id2label", None) or {}
+            self.n_classes = int(
+                getattr(model.config, "num_labels", len(id2label)) or len(id2label)
+            )
+            self.labels = [str(id2label.get(i, i)) for i in range(self.n_classes)]
+            self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+            self.mask_id = (
+                tokenizer.mask_token_id if tokenizer.mask_token_id is not None else self.pad_id
+            )
+            self.position = None
+        else:
+            from .trace.rnn import char_ids
+
+            self.kind = "char"
+            emb = next((m for m in model.modules() if isinstance(m, torch.nn.Embedding)), None)
+            if emb is None or not hasattr(model, "vocab"):
+                raise ValueError(
+                    "model: expected a Hugging Face classifier with tokenizer=…, or a character model with an "
+                    "nn.Embedding and a .vocab (tried tokenizer, get_input_embeddings(), nn.Embedding)"
+                )
+            ctx = getattr(model, "context", None)
+            if ctx is not None and len(text) > ctx:
+                self.meta["truncated"] = (
+                    f"input truncated to the last {ctx} of {len(text)} characters (the model's context)"
+                )
+                text = text[-ctx:]
+                self.text = text
+            ids, _ = char_ids(text, model.vocab, getattr(model, "unk_index", None))
+            self.ids = torch.as_tensor(ids)[None]
+            self.extra = {}
+            self.tokens = list(text)
+            self.offsets = np.stack([np.arange(len(text)), np.arange(1, len(text) + 1)], 1)
+            self.special = np.zeros(len(text), dtype=bool)
+            self.labels = list(model.vocab)
+            self.n_classes = len(self.labels)
+            self.pad_id = self.mask_id = int(getattr(model, "unk_index", 0) or 0)
+            if not -len(text) <= position < len(text):
+                raise ValueError(
+                    f"position: expected an index into the {len(text)} characters, got {position}"
+                )
+            self.position = position
+        self.embedding = emb
+        self._hook = emb.register_forward_hook(self._swap)
+
+    def _swap(self, _module, _inputs, output):
+        return self._override if self._override is not None else output
+
+    def close(self) -> None:
+        self._hook.remove()
+
+    def logits_from_ids(self, ids):
+        if self.kind == "hf":
+            extra = {k: v.expand(ids.shape[0], -1) for k, v in self.extra.items()}
+            return self.model(input_ids=ids, **extra).logits
+        out = self.model(ids)
+        logits = out[0] if isinstance(out, tuple) else out
+        return logits[:, self.position]
+
+    def logits_from_embeddings(self, embeds):
+        ids = self.ids.expand(embeds.shape[0], -1)
+        self._override = embeds
+        try:
+            return self.logits_from_ids(ids)
+        finally:
+            self._override = None
+
+    def embeddings(self, ids):
+        return self.embedding(ids).detach()
+
+
+class _EmbedModule:
+    """An nn.Module view of ``logits_from_embeddings`` (DeepLift needs a module)."""
+
+    def __new__(cls, adapter: _Adapter):
+        import torch
+
+        class Wrapped(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.inner = adapter.model
+
+            def forward(self, embeds):
+                return adapter.logits_from_embeddings(embeds)
+
+        return Wrapped()
+
+
+def _baseline_embeddings(ad: _Adapter, baseline: str):
+    torch = ad.torch
+    if baseline == "zero":
+        return torch.zeros_like(ad.embeddings(ad.ids))
+    if baseline not in ("pad", "mask"):
+        raise ValueError(f"baseline: expected 'pad', 'mask' or 'zero', got {baseline!r}")
+    return ad.embeddings(_baseline_ids(ad, baseline))
+
+
+def _baseline_ids(ad: _Adapter, baseline: str):
+    """Every non-special token replaced by the pad (or mask) token; special tokens kept."""
+    token = ad.mask_id if baseline == "mask" else ad.pad_id
+    ids = ad.ids.clone()
+    keep = ad.torch.as_tensor(ad.special)[None]
+    ids[~keep] = token
+    return ids
+
+
+def _gradient_method(
+    ad: _Adapter, method: str, target: int, baseline: str, n_steps: int, internal_batch_size: int
+):
+    from captum.attr import DeepLift, InputXGradient, IntegratedGradients, Saliency
+
+    embeds = ad.embeddings(ad.ids).requires_grad_(True)
+    delta = None
+    if method == "saliency":
+        attr = Saliency(ad.logits_from_embeddings).attribute(embeds, target=target, abs=False)
+        return attr[0].norm(dim=-1).detach().cpu().numpy(), None
+    if method == "input_x_gradient":
+        attr = InputXGradient(ad.logits_from_embeddings).attribute(embeds, target=target)
+    elif method == "integrated_gradients":
+        ig = IntegratedGradients(ad.logits_from_embeddings)
+        attr, d = ig.attribute(
+            embeds,
+            baselines=_baseline_embeddings(ad, baseline),
+            target=target,
+            n_steps=n_steps,
+            internal_batch_size=internal_batch_size,
+            return_convergence_delta=True,
+        )
+        delta = float(d[0])
+    elif method == "deeplift":
+        attr = DeepLift(_EmbedModule(ad)).attribute(
+            embeds, baselines=_baseline_embeddings(ad, baseline), target=target
+        )
+    else:  # pragma: no cover - guarded by the caller
+        raise AssertionError(method)
+    return attr[0].sum(-1).detach().cpu().numpy(), delta
+
+
+def _perturbation_method(
+    ad: _Adapter, method: str, target: int, baseline: str, n_samples: int, seed: int
+):
+    import torch
+    from captum.attr import FeatureAblation, KernelShap, Lime
+
+    base = _baseline_ids(ad, baseline if baseline != "zero" else "pad")
+    mask = torch.arange(ad.ids.shape[1])[None]
+    forward = ad.logits_from_ids
+    torch.manual_seed(seed)
+    if method == "occlusion":
+        attr = FeatureAblation(forward).attribute(
+            ad.ids, baselines=base, target=target, feature_mask=mask
+        )
+    elif method == "lime":
+        from captum._utils.models.linear_model import SkLearnLinearRegression
+
+        attr = Lime(forward, interpretable_model=SkLearnLinearRegression()).attribute(
+            ad.ids, baselines=base, target=target, feature_mask=mask, n_samples=n_samples
+        )
+    else:
+        attr = KernelShap(forward).attribute(
+            ad.ids, baselines=base, target=target, feature_mask=mask, n_samples=n_samples
+        )
+    return attr[0].float().detach().cpu().numpy(), None
+
+
+def _attention_method(model: Any, text: str, tokenizer: Any, method: str, ad: _Adapter):
+    from .attention import rollout
+    from .trace import trace
+
+    tr = (
+        trace(model, ad.text, tokenizer=tokenizer)
+        if tokenizer is not None
+        else trace(model, ad.text)
+    )
+    if tr.attention is None:
+        raise ValueError(
+            f"method: {method!r} needs a model with attention; {type(model).__name__} has none"
+        )
+    row = 0 if ad.kind == "hf" else (ad.position % len(ad.tokens))
+    if method == "attention":
+        return tr.attention[-1].mean(0)[row]
+    return rollout(tr.attention)[row]
+
+
+def attribute(
+    model: Any,
+    text: str,
+    tokenizer: Any = None,
+    method: str = "integrated_gradients",
+    target: int | str | None = None,
+    all_targets: bool = False,
+    baseline: str = "pad",
+    n_steps: int = 50,
+    internal_batch_size: int = 25,
+    n_samples: int = 200,
+    position: int = -1,
+    top_k: int = 5,
+    max_length: int | None = None,
+    seed: int = 0,
+) -> Attribution:
+    """Attribute a prediction of ``model`` on ``text`` to its tokens, with captum.
+
+    Args:
+        model: a Hugging Face sequence classifier (pass ``tokenizer``) or an embedded char
+            model (``iw.zoo.char_lstm()``), whose next-character prediction at ``position``
+            is attributed to the characters before it.
+        method: one of :data:`METHODS`: ``"saliency"`` (L2 norm of the gradient per token,
+            unsigned), ``"input_x_gradient"``, ``"integrated_gradients"`` (on the embedding
+            layer, with its completeness delta), ``"deeplift"``, ``"occlusion"`` (each token
+            replaced by the baseline token), ``"lime"``, ``"kernel_shap"``, ``"attention"``
+            (last layer, mean over heads, the [CLS]/predicting position's row) and
+            ``"rollout"`` (attention rollout) — class-independent, for comparison.
+        target: class index or label name; default the predicted class.
+        all_targets: also compute every class (HF classifiers) or the ``top_k`` most likely
+            next characters (char models), so widgets can switch targets without the kernel.
+        baseline: ``"pad"`` / ``"mask"`` token embeddings or ``"zero"`` embeddings (IG, DeepLift);
+            perturbation methods use the pad/mask token.
+        n_steps, internal_batch_size: IG's steps and how many run in one batch.
+        n_samples: samples for LIME / KernelSHAP.
+
+    Texts longer than the model's maximum are truncated and ``meta["truncated"]`` says so.
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    if not isinstance(text, str):
+        raise TypeError(f"text: expected a str, got {type(text).__name__}")
+    if not text.strip():
+        raise ValueError(f"text: expected a non-empty str, got {text!r}")
+    if method not in METHODS:
+        raise ValueError(f"method: expected one of {list(METHODS)}, got {method!r}")
+    if not isinstance(n_steps, int) or n_steps < 2:
+        raise ValueError(f"n_steps: expected an int ≥ 2, got {n_steps!r}")
+    was_training = model.training
+    model.eval()
+    ad = _Adapter(model, text, tokenizer, position, max_length)
+    try:
+        with torch.no_grad():
+            probs = torch.softmax(ad.logits_from_ids(ad.ids).float(), -1)[0].cpu().numpy()
+        if len(ad.labels) != len(
+            probs
+        ):  # outputs that are not the vocabulary (or more classes than names)
+            ad.labels = [
+                ad.labels[i] if i < len(ad.labels) and ad.kind == "hf" else f"class {i}"
+                for i in range(len(probs))
+            ]
+        target = _resolve_target(target, ad.labels, probs)
+        classes = [target]
+        if all_targets:
+            ranked = list(np.argsort(-probs)) if ad.kind == "char" else list(range(ad.n_classes))
+            classes = [target] + [
+                int(c) for c in ranked[: top_k if ad.kind == "char" else None] if c != target
+            ]
+        scores: dict[int, np.ndarray] = {}
+        deltas: dict[int, float] = {}
+        attn = (
+            _attention_method(model, text, tokenizer, method, ad)
+            if method in ("attention", "rollout")
+            else None
+        )
+        slow = (
+            method in ("integrated_gradients", "lime", "kernel_shap", "occlusion")
+            and len(classes) > 1
+        )
+        for cls in tqdm(classes, desc=method, disable=not slow, leave=False):
+            if attn is not None:
+                sc, d = attn, None
+            elif method in ("occlusion", "lime", "kernel_shap"):
+                sc, d = _perturbation_method(ad, method, cls, baseline, n_samples, seed)
+            else:
+                sc, d = _gradient_method(ad, method, cls, baseline, n_steps, internal_batch_size)
+            scores[cls] = np.asarray(sc, dtype=np.float32)
+            if d is not None:
+                deltas[cls] = d
+    finally:
+        ad.close()
+        model.train(was_training)
+    return Attribution(
+        text=ad.text,
+        tokens=ad.tokens,
+        offsets=ad.offsets,
+        scores=scores[target],
+        target=target,
+        labels=ad.labels,
+        probs=probs,
+        method=method,
+        delta=deltas.get(target),
+        all_scores=scores,
+        all_deltas=deltas,
+        special=ad.special,
+        meta={**ad.meta, "baseline": baseline, "n_steps": n_steps, "model": type(model).__name__},
+    )
+
+
+def _resolve_target(target: Any, labels: Sequence[str], probs: np.ndarray) -> int:
+    if target is None:
+        return int(np.argmax(probs))
+    if isinstance(target, str):
+        if target not in labels:
+            shown = list(labels) if len(labels) <= 20 else f"{len(labels)} labels"
+            raise ValueError(
+                f"target: {target!r} is not a class of this model; expected one of {shown}"
+            )
+        return list(labels).index(target)
+    if isinstance(target, (bool, np.bool_)) or not isinstance(target, (int, np.integer)):
+        raise TypeError(f"target: expected a class index or label, got {type(target).__name__}")
+    if not 0 <= int(target) < len(labels):
+        raise ValueError(f"target: expected a class index in [0, {len(labels) - 1}], got {target}")
+    return int(target)

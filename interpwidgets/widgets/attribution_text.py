@@ -1,0 +1,170 @@
+"""AttributionText: the text shaded by which tokens pushed a prediction, method by method."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import traitlets
+
+from .. import codec
+from .base import Widget
+
+
+class AttributionText(Widget):
+    """One or more attributions of the same text, as shaded text rows.
+
+    Args:
+        attributions: an :class:`~interpwidgets.attribution.Attribution` (``iw.attribute``)
+            or a list of them on the same text and tokens (compare mode: one row per method
+            and their pairwise Kendall τ — Jain & Wallace 2019's measurement).
+        level: ``"token"`` or ``"word"`` (words aggregate tokens by ``word_agg``).
+        word_agg: ``"sum"`` (keeps completeness) or ``"max_abs"``.
+        scale: ``"shared"`` colour scale across rows or ``"row"`` (each row its own).
+        title: an optional caption.
+
+    Every class computed with ``all_targets=True`` is sent, so the target selector recolours
+    without the kernel. Integrated Gradients rows show their completeness delta, in a warning
+    colour when it exceeds 5% of |Σ scores|. Two-way traits: ``target`` (index into
+    ``labels``), ``level``, ``scale``.
+    """
+
+    _bundle = "attribution_text.js"
+
+    text = traitlets.Unicode().tag(sync=True)
+    offsets = traitlets.Dict().tag(sync=True)
+    tokens = traitlets.List().tag(sync=True)
+    words = traitlets.Dict().tag(sync=True)
+    labels = traitlets.List().tag(sync=True)
+    probs = traitlets.Dict().tag(sync=True)
+    predicted = traitlets.Int(0).tag(sync=True)
+    target = traitlets.Int(0).tag(sync=True)
+    level = traitlets.Unicode("token").tag(sync=True)
+    word_agg = traitlets.Unicode("sum").tag(sync=True)
+    rows = traitlets.List().tag(sync=True)
+    scale = traitlets.Unicode("shared").tag(sync=True)
+    tau = traitlets.Dict().tag(sync=True)
+    notes = traitlets.List().tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        attributions: Any,
+        level: str = "token",
+        word_agg: str = "sum",
+        scale: str = "shared",
+        title: str = "",
+    ) -> None:
+        from ..attribution import Attribution
+        from ..evaluation import agreement
+
+        items = (
+            [attributions]
+            if isinstance(attributions, Attribution)
+            else list(attributions)
+            if isinstance(attributions, Sequence)
+            else None
+        )
+        if not items or not all(isinstance(a, Attribution) for a in items):
+            raise TypeError(
+                f"attributions: expected an Attribution (iw.attribute(...)) or a list of them, got {type(attributions).__name__}"
+            )
+        first = items[0]
+        for i, a in enumerate(items[1:], 1):
+            if a.text != first.text or a.tokens != first.tokens:
+                raise ValueError(
+                    f"attributions[{i}]: expected the same text and tokens as attributions[0] (compare methods on one input)"
+                )
+        classes = sorted(set.intersection(*(set(a.all_scores) for a in items)))
+        if first.target not in classes:
+            classes = [first.target, *classes]
+        if level not in ("token", "word"):
+            raise ValueError(f"level: expected 'token' or 'word', got {level!r}")
+        if scale not in ("shared", "row"):
+            raise ValueError(f"scale: expected 'shared' or 'row', got {scale!r}")
+        self._items = items
+        self._classes = classes
+        spans, of_token, _ = first.words(word_agg)
+        rows = []
+        for a in items:
+            _, _, word_scores = a.words(word_agg)
+            deltas = [a.all_deltas.get(c) for c in classes]
+            has_delta = any(d is not None for d in deltas)
+            sums = np.array([np.abs(a.all_scores[c][~a.special].sum()) for c in classes])
+            delta = np.array([np.nan if d is None else d for d in deltas], dtype=np.float32)
+            ratio = np.abs(delta) / np.maximum(sums, 1e-12)
+            rows.append(
+                {
+                    "method": a.method,
+                    "label": a.label,
+                    "scores": codec.encode(np.stack([a.all_scores[c] for c in classes]), "float32"),
+                    "word_scores": codec.encode(
+                        np.stack([word_scores[c] for c in classes]), "float32"
+                    ),
+                    "delta": codec.encode(delta, "float32") if has_delta else None,
+                    "delta_ratio": codec.encode(ratio, "float32") if has_delta else None,
+                    "note": _note(a),
+                }
+            )
+        tau = np.stack([agreement(items, c) for c in classes]).astype(np.float32)
+        notes = sorted({str(a.meta["truncated"]) for a in items if a.meta.get("truncated")})
+        super().__init__(
+            text=first.text,
+            offsets=codec.encode(first.offsets, "int32"),
+            tokens=list(first.tokens),
+            words={
+                "offsets": codec.encode(spans, "int32"),
+                "of_token": codec.encode(of_token, "int32"),
+            },
+            labels=[first.labels[c] for c in classes],
+            probs=codec.encode(first.probs[classes], "float32"),
+            predicted=classes.index(first.predicted) if first.predicted in classes else -1,
+            target=classes.index(first.target),
+            level=level,
+            word_agg=word_agg,
+            rows=rows,
+            scale=scale,
+            tau=codec.encode(tau, "float32"),
+            notes=notes,
+            title=title,
+        )
+
+    @traitlets.validate("target")
+    def _valid_target(self, proposal: dict[str, Any]) -> int:
+        value = proposal["value"]
+        if not 0 <= value < len(self._classes):
+            raise ValueError(
+                f"target: expected an index into labels [0, {len(self._classes) - 1}], got {value}"
+            )
+        return value
+
+    @traitlets.validate("level")
+    def _valid_level(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in ("token", "word"):
+            raise ValueError(f"level: expected 'token' or 'word', got {proposal['value']!r}")
+        return proposal["value"]
+
+    @traitlets.validate("scale")
+    def _valid_scale(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in ("shared", "row"):
+            raise ValueError(f"scale: expected 'shared' or 'row', got {proposal['value']!r}")
+        return proposal["value"]
+
+    @property
+    def attributions(self) -> list[Any]:
+        return list(self._items)
+
+    def figure(self, **kwargs: Any):
+        """The rows as a matplotlib figure (text shaded per token, one row per method)."""
+        from ..figures import attribution_figure
+
+        return attribution_figure(self._items, self._classes[self.target], **kwargs)
+
+
+def _note(a: Any) -> str:
+    if a.method == "integrated_gradients":
+        return f"baseline: {a.meta.get('baseline', 'pad')}, {a.meta.get('n_steps', 50)} steps"
+    if a.method in ("attention", "rollout"):
+        return "the same for every target class"
+    return ""
