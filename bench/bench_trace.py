@@ -38,8 +38,12 @@ def main() -> None:
     except FileNotFoundError:
         model = build("char_lstm").eval()
     corpus = read_corpus("val", max(args.sizes))
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; model: 2-layer LSTM x 256")
-    print(f"{'chars':>8} | {'forward s':>9} | {'trace h s':>9} | {'full trace s':>12} | {'full/fwd':>8} | {'peak RSS MB':>11}")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads; model: 2-layer LSTM x 256"
+    )
+    print(
+        f"{'chars':>8} | {'forward s':>9} | {'trace h s':>9} | {'full trace s':>12} | {'full/fwd':>8} | {'peak RSS MB':>11}"
+    )
     for n in args.sizes:
         text = corpus[:n]
         ids = torch.from_numpy(encode_text(text))[None]
@@ -50,10 +54,14 @@ def main() -> None:
                 model(ids)
 
         fwd = best_of(forward, repeat)
-        hid = best_of(lambda text=text: iw.trace(model, text, gates=False, top_k=0, progress=False), repeat)
+        hid = best_of(
+            lambda text=text: iw.trace(model, text, gates=False, top_k=0, progress=False), repeat
+        )
         full = best_of(lambda text=text: iw.trace(model, text, progress=False), repeat)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"{n:>8,} | {fwd:>9.3f} | {hid:>9.3f} | {full:>12.3f} | {full / fwd:>7.2f}x | {rss:>11.0f}")
+        print(
+            f"{n:>8,} | {fwd:>9.3f} | {hid:>9.3f} | {full:>12.3f} | {full / fwd:>7.2f}x | {rss:>11.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -401,7 +401,7 @@ def attribute(
     target: int | str | None = None,
     all_targets: bool = False,
     baseline: str = "pad",
-    n_steps: int = 50,
+    n_steps: int = 100,
     internal_batch_size: int = 25,
     n_samples: int = 200,
     position: int = -1,

@@ -9,7 +9,7 @@ evidence spans are known (``iw.zoo.sentiment_data``) and returns one row per met
 - ``comprehensiveness``: p(pred | x) − p(pred | x without the top-k tokens) — high when the
   tokens the method picked were needed (DeYoung et al. 2020).
 - ``sufficiency``: p(pred | x) − p(pred | only the top-k tokens) — low when they suffice.
-- ``tau_attention``: Kendall τ between the method's token ranking and the attention's
+- ``tau_attention``: Kendall τ between the method's token ranking by |score| and the attention's
   (last layer, [CLS] row, mean of heads) — Jain & Wallace (2019)'s measurement.
 """
 
@@ -31,10 +31,12 @@ def kendall_tau(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def agreement(attributions: Sequence[Any], target: int | None = None) -> np.ndarray:
-    """Pairwise Kendall τ between several attributions of the same text (special tokens left out)."""
+    """Pairwise Kendall τ between the importance rankings (|score|) of several attributions of
+    the same text, special tokens left out — the measure Jain & Wallace (2019) use to compare
+    attention with gradient-based importance."""
     keep = ~attributions[0].special
     cls = attributions[0].target if target is None else target
-    scores = [a.all_scores[cls][keep] for a in attributions]
+    scores = [np.abs(a.all_scores[cls][keep]) for a in attributions]
     m = len(scores)
     out = np.eye(m, dtype=np.float32)
     for i in range(m):

@@ -149,6 +149,10 @@ class AttentionView(Widget):
     def _valid_head(self, proposal: dict[str, Any]) -> int:
         return _check_int(proposal["value"], 0, self._stack.shape[1] - 1, "head")
 
+    @traitlets.validate("heads")
+    def _valid_heads(self, proposal: dict[str, Any]) -> list[int]:
+        return [_check_int(h, 0, self._stack.shape[1] - 1, "heads") for h in proposal["value"]]
+
     @traitlets.validate("token")
     def _valid_token(self, proposal: dict[str, Any]) -> int:
         return _check_int(

@@ -21,7 +21,8 @@ class AttributionText(Widget):
             and their pairwise Kendall τ — Jain & Wallace 2019's measurement).
         level: ``"token"`` or ``"word"`` (words aggregate tokens by ``word_agg``).
         word_agg: ``"sum"`` (keeps completeness) or ``"max_abs"``.
-        scale: ``"shared"`` colour scale across rows or ``"row"`` (each row its own).
+        scale: ``"row"`` (each method its own colour range — methods differ in units, e.g.
+            attention weights vs IG scores) or ``"shared"`` (one range for every row).
         title: an optional caption.
 
     Every class computed with ``all_targets=True`` is sent, so the target selector recolours
@@ -53,7 +54,7 @@ class AttributionText(Widget):
         attributions: Any,
         level: str = "token",
         word_agg: str = "sum",
-        scale: str = "shared",
+        scale: str = "row",
         title: str = "",
     ) -> None:
         from ..attribution import Attribution
@@ -164,7 +165,7 @@ class AttributionText(Widget):
 
 def _note(a: Any) -> str:
     if a.method == "integrated_gradients":
-        return f"baseline: {a.meta.get('baseline', 'pad')}, {a.meta.get('n_steps', 50)} steps"
+        return f"baseline: {a.meta.get('baseline', 'pad')}, {a.meta.get('n_steps', 100)} steps"
     if a.method in ("attention", "rollout"):
         return "the same for every target class"
     return ""

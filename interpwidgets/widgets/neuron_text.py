@@ -194,6 +194,9 @@ class NeuronText(Widget):
             {"kind": "column", "layer": self.layer, "neuron": n} for n in self._export_neurons()
         ]
 
+    def _export_state(self) -> dict[str, Any]:
+        return {"export_layers": [self.layer]}
+
     def _export_missing(self) -> str:
         held = self._export_neurons()
         return (

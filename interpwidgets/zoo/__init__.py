@@ -75,7 +75,7 @@ def sentiment():
     """``(model, tokenizer)``: a 2-class sentiment classifier (``negative``/``positive``) on
     MiniLM, its last layer fine-tuned on generated reviews with evidence spans
     (:mod:`interpwidgets.zoo.sentiment_data`; card: ``card("sentiment")``)."""
-    from .sentiment import load as load_sentiment
+    from .sentiment_model import load as load_sentiment
 
     return load_sentiment(WEIGHTS)
 

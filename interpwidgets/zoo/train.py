@@ -179,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-train-chars", type=int, default=None)
     args = parser.parse_args(argv)
     if args.name == "sentiment":
-        from .sentiment import train as train_sentiment
+        from .sentiment_model import train as train_sentiment
 
         card = train_sentiment(
             args.out, steps=args.steps or 600, seed=args.seed, threads=args.threads

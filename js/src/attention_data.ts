@@ -164,6 +164,21 @@ export function clampInt(raw: unknown, lo: number, hi: number, fallback = lo): n
   return Math.max(lo, Math.min(hi, Math.round(x)));
 }
 
+export interface KeyChoice { layer?: number; head?: number; token?: number }
+
+/** The selection a key asks for: Up/Down the layer, Left/Right the head, Escape unpins the
+ *  token (null: nothing to change). */
+export function keyChoice(
+  key: string, at: { layer: number; head: number; token: number }, layers: number, heads: number,
+): KeyChoice | null {
+  if (key === "ArrowUp" && at.layer > 0) return { layer: at.layer - 1 };
+  if (key === "ArrowDown" && at.layer < layers - 1) return { layer: at.layer + 1 };
+  if (key === "ArrowLeft" && at.head > 0) return { head: at.head - 1 };
+  if (key === "ArrowRight" && at.head < heads - 1) return { head: at.head + 1 };
+  if (key === "Escape" && at.token >= 0) return { token: -1 };
+  return null;
+}
+
 /** Decoded layers, least recently used first; keeps at most `maxItems` layers and about
  *  `maxBytes` of values (always at least the newest one). */
 export class LayerCache {
@@ -193,6 +208,34 @@ export class LayerCache {
   clear(): void { this.map.clear(); }
   get size(): number { return this.map.size; }
   keys(): number[] { return [...this.map.keys()]; }
+}
+
+/** The model view's pooled attention: values[((l * heads + h) * t + i) * t + j]. */
+export interface Thumbs { layers: number; heads: number; t: number; values: Float32Array }
+
+/** Decode the `thumbs` trait ([layers, heads, t, t]); null when absent, throws on a bad shape. */
+export function decodeThumbs(raw: unknown, layers: number, heads: number): Thumbs | null {
+  if (!raw || typeof raw !== "object" || !("buffer" in raw)) return null;
+  const d = decode(raw as Encoded);
+  const [L, H, t, t2] = d.shape;
+  if (d.shape.length !== 4 || L !== layers || H !== heads || t !== t2) {
+    throw new Error(`thumbnails: expected shape [${layers}, ${heads}, t, t], got [${d.shape}]`);
+  }
+  return { layers: L, heads: H, t, values: d.data as Float32Array };
+}
+
+/** Attention rollout across layers, [n, n] (query × token), and its largest value. */
+export interface Rollout { n: number; values: Float32Array; vmax: number }
+
+/** Decode the `rollout` trait; null when absent ({}), throws on a bad shape. */
+export function decodeRollout(raw: unknown, n: number): Rollout | null {
+  if (!raw || typeof raw !== "object" || !("buffer" in raw)) return null;
+  const d = decode(raw as Encoded);
+  if (d.shape.length !== 2 || d.shape[0] !== n || d.shape[1] !== n) {
+    throw new Error(`rollout: expected shape [${n}, ${n}], got [${d.shape}]`);
+  }
+  const values = d.data as Float32Array;
+  return { n, values, vmax: maxOf(values) || 1 };
 }
 
 /** Control characters made visible so that each token stays on one row. */

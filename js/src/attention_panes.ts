@@ -1,7 +1,7 @@
 // The model view (pooled thumbnails of every head), the summary view (one measure per head)
 // and the matrix view (one head's query × key heatmap), each a pane of the AttentionView.
 
-import { displayToken, idOf, maxOf, rangeOf, type LayerData, type Measure } from "./attention_data";
+import { displayToken, idOf, maxOf, rangeOf, type LayerData, type Measure, type Thumbs } from "./attention_data";
 import { LayerHeadGrid, cellOrigin, type GridLayout } from "./attention_grid";
 import { MatrixPanel } from "./attention_matrix";
 import { paintMatrix, offscreen, cssColor, canvasFont } from "./canvas";
@@ -27,8 +27,6 @@ export interface PaneHost {
   /** Pin query token i (-1: none). */
   pin: (i: number) => void;
 }
-
-export interface Thumbs { layers: number; heads: number; t: number; values: Float32Array }
 
 /** The thumbnails as one image, (heads·t) × (layers·t) pixels, each cell scaled to its own max. */
 export function thumbAtlas(th: Thumbs): HTMLCanvasElement | null {

@@ -2,15 +2,13 @@
 // and a token strip above it: pick a query token and every token is shaded by how much the
 // rollout attributes to it.
 
-import { displayToken, idOf, maxOf, separatorIndex } from "./attention_data";
+import { displayToken, idOf, maxOf, separatorIndex, type Rollout } from "./attention_data";
 import { MatrixPanel, type MatrixSource } from "./attention_matrix";
 import { el } from "./dom";
 import { formatValue } from "./legend";
 import { rgbString, textColorFor } from "./colors";
 import { sequential } from "./sequential";
 import type { Tooltip } from "./tooltip";
-
-export interface Rollout { n: number; values: Float32Array; vmax: number }
 
 export interface RolloutOptions {
   tooltip: Tooltip;

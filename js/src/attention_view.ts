@@ -5,15 +5,14 @@
 // once and kept in an LRU; dense things are drawn on canvas.
 
 import {
-  LayerCache, clampInt, decodeLayer, decodeMeasures, maxOf, normalizeHeads, pickMeasure, separatorIndex,
-  type LayerData, type LayerReply, type Measure,
+  clampInt, decodeMeasures, keyChoice, type KeyChoice, decodeRollout, decodeThumbs, normalizeHeads, pickMeasure, separatorIndex,
+  type LayerReply, type Measure,
 } from "./attention_data";
 import { HeadView } from "./attention_head";
-import { MatrixPane, ModelPane, SummaryPane, type PaneHost, type Thumbs } from "./attention_panes";
-import { RolloutView, type Rollout } from "./attention_rollout";
-import { decode, type Encoded } from "./codec";
+import { LayerLoader } from "./attention_loader";
+import { MatrixPane, ModelPane, SummaryPane, type PaneHost } from "./attention_panes";
+import { RolloutView } from "./attention_rollout";
 import { el } from "./dom";
-import { request } from "./request";
 import { SequentialLegend } from "./seq_legend";
 import { Tooltip } from "./tooltip";
 import type { AnyModel, RenderProps } from "./types";
@@ -23,7 +22,7 @@ export type View = (typeof VIEWS)[number];
 const VIEW_LABELS: Record<View, string> = { head: "Head view", model: "Model view", matrix: "Matrix", summary: "Summary", rollout: "Rollout" };
 const LOADING_DELAY_MS = 120;
 
-interface Choice { layer?: number; head?: number; heads?: number[]; token?: number; view?: View }
+interface Choice extends KeyChoice { heads?: number[]; view?: View }
 
 export class AttentionView {
   readonly root = el("div", "iw-root iw-attention-view");
@@ -45,28 +44,27 @@ export class AttentionView {
   private readonly matrixPane: MatrixPane;
   private readonly summaryPane: SummaryPane;
   private readonly rolloutView: RolloutView;
-  private readonly cache = new LayerCache(8, 64 * 1024 * 1024);
-  private readonly inflight = new Map<number, Promise<LayerData>>();
+  private readonly layers: LayerLoader;
   private tokens: string[] = [];
   private layerLabels: string[] = [];
   private headLabels: string[] = [];
   private sep = -1;
-  private layer = 0;
-  private head = 0;
+  layer = 0;
+  head = 0;
   private heads: number[] = [];
-  private token = -1;
+  token = -1;
   private view: View = "head";
   private measures: Measure[] = [];
   private measureKey = "";
   private lastWidth = 0;
   private queued = false;
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
-  private prefetchTimer: ReturnType<typeof setTimeout> | undefined;
   private destroyed = false;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(private readonly model: AnyModel, host: HTMLElement) {
     const { root } = this;
+    this.layers = new LayerLoader(model, () => [this.headLabels.length, this.tokens.length], (l) => this.layerLabels[l] ?? String(l));
     root.tabIndex = 0;
     root.setAttribute("data-lm-suppress-shortcuts", "true");
     root.setAttribute("aria-label", "Attention heads. Up/Down: layer, Left/Right: head, Escape: unpin the token.");
@@ -175,14 +173,7 @@ export class AttentionView {
   private onKey(e: KeyboardEvent): void {
     const t = e.target;
     if (t instanceof HTMLSelectElement || t instanceof HTMLInputElement || e.altKey || e.ctrlKey || e.metaKey) return;
-    const L = this.layerLabels.length;
-    const H = this.headLabels.length;
-    let c: Choice | null = null;
-    if (e.key === "ArrowUp" && this.layer > 0) c = { layer: this.layer - 1 };
-    else if (e.key === "ArrowDown" && this.layer < L - 1) c = { layer: this.layer + 1 };
-    else if (e.key === "ArrowLeft" && this.head > 0) c = { head: this.head - 1 };
-    else if (e.key === "ArrowRight" && this.head < H - 1) c = { head: this.head + 1 };
-    else if (e.key === "Escape" && this.token >= 0) c = { token: -1 };
+    const c = keyChoice(e.key, this, this.layerLabels.length, this.headLabels.length);
     if (c) this.choose(c);
     if (c || e.key.startsWith("Arrow")) { e.preventDefault(); e.stopPropagation(); }
   }
@@ -210,17 +201,21 @@ export class AttentionView {
     options(this.layerSelect, this.layerLabels, "");
     options(this.headSelect, this.headLabels, "");
     const errors: string[] = [];
-    this.cache.clear();
-    this.inflight.clear();
+    const guard = <T>(f: () => T): T | null => {
+      try { return f(); } catch (err) { errors.push((err as Error).message); return null; }
+    };
+    this.layers.clear();
     this.takeCurrent(errors);
-    this.modelPane.setThumbs(this.decodeThumbs(errors));
+    const thumbs = guard(() => decodeThumbs(m.get("thumbs"), this.layerLabels.length, this.headLabels.length));
+    this.modelPane.setThumbs(thumbs);
     this.measures = decodeMeasures(m.get("summary"), this.layerLabels.length, this.headLabels.length, errors);
     this.measureSelect.replaceChildren(...this.measures.map((ms) => {
       const o = el("option", "", ms.label);
       o.value = ms.key;
       return o;
     }));
-    this.rolloutView.setData(this.decodeRollout(errors));
+    const rollout = guard(() => decodeRollout(m.get("rollout"), n));
+    this.rolloutView.setData(rollout);
     this.headView.setTokens();
     this.headView.setHeadLabels();
     this.rolloutView.setTokens();
@@ -231,46 +226,8 @@ export class AttentionView {
     this.titleMain.textContent = title;
     this.titleMain.hidden = !title;
     this.tabs.get("summary")!.disabled = this.measures.length === 0;
-    this.tabs.get("rollout")!.disabled = !this.hasRollout;
-    this.tabs.get("model")!.disabled = !this.hasThumbs;
-  }
-
-  private hasRollout = false;
-  private hasThumbs = false;
-
-  private decodeThumbs(errors: string[]): Thumbs | null {
-    this.hasThumbs = false;
-    const raw = this.model.get("thumbs") as Encoded | null | undefined;
-    if (!raw || !("buffer" in raw)) return null;
-    try {
-      const d = decode(raw);
-      const [L, H, t, t2] = d.shape;
-      if (d.shape.length !== 4 || L !== this.layerLabels.length || H !== this.headLabels.length || t !== t2) {
-        throw new Error(`expected shape [${this.layerLabels.length}, ${this.headLabels.length}, t, t], got [${d.shape}]`);
-      }
-      this.hasThumbs = true;
-      return { layers: L, heads: H, t, values: d.data as Float32Array };
-    } catch (err) {
-      errors.push(`thumbnails: ${(err as Error).message}`);
-      return null;
-    }
-  }
-
-  private decodeRollout(errors: string[]): Rollout | null {
-    this.hasRollout = false;
-    const raw = this.model.get("rollout") as Encoded | null | undefined;
-    if (!raw || !("buffer" in raw)) return null;
-    try {
-      const d = decode(raw);
-      const n = this.tokens.length;
-      if (d.shape.length !== 2 || d.shape[0] !== n || d.shape[1] !== n) throw new Error(`expected shape [${n}, ${n}], got [${d.shape}]`);
-      const values = d.data as Float32Array;
-      this.hasRollout = true;
-      return { n, values, vmax: maxOf(values) || 1 };
-    } catch (err) {
-      errors.push(`rollout: ${(err as Error).message}`);
-      return null;
-    }
+    this.tabs.get("rollout")!.disabled = !rollout;
+    this.tabs.get("model")!.disabled = !thumbs;
   }
 
   private readSelection(): void {
@@ -288,8 +245,7 @@ export class AttentionView {
   /** Cache the `current` trait (quiet when it does not fit: Python may be mid-update). */
   private takeCurrent(errors?: string[]): void {
     try {
-      const d = decodeLayer(this.model.get("current") as LayerReply, this.headLabels.length, this.tokens.length);
-      if (d) this.cache.put(d);
+      this.layers.take(this.model.get("current") as LayerReply);
     } catch (err) {
       if (errors) errors.push((err as Error).message);
       else console.warn("interpwidgets: current ignored:", (err as Error).message);
@@ -359,7 +315,7 @@ export class AttentionView {
     const avail = this.lastWidth;
     let drawn = false;
     if (view === "head" || view === "matrix") {
-      const data = this.layerData(this.layer);
+      const data = this.layers.get(this.layer);
       if (!data) { this.load(this.layer); return; }
       this.hideStatus();
       if (view === "head") {
@@ -371,7 +327,7 @@ export class AttentionView {
         drawn = this.matrixPane.draw(avail);
         this.legend.setScale("attention", 0, data.headMax[this.head] || 1, "(0 \u2026 this head's largest weight)");
       }
-      this.prefetchAround(this.layer);
+      this.layers.prefetchAround(this.layer, this.layerLabels.length);
     } else if (view === "model") {
       drawn = this.modelPane.draw(avail);
       this.modelPane.grid.setSelected(this.layer, this.head);
@@ -386,7 +342,7 @@ export class AttentionView {
       this.legend.setScale(measure?.label ?? "measure", lo, hi);
     } else {
       drawn = this.rolloutView.draw(avail);
-      if (this.hasRollout) this.legend.setScale("rollout", 0, this.rolloutView.vmax, "(strip: share of the query's largest value)");
+      if (drawn) this.legend.setScale("rollout", 0, this.rolloutView.vmax, "(strip: share of the query's largest value)");
     }
     if (!drawn) {
       this.empty.textContent = this.emptyMessage(view);
@@ -403,27 +359,6 @@ export class AttentionView {
     return "Nothing to draw: the widget holds no tokens.";
   }
 
-  private layerData(layer: number): LayerData | null {
-    return this.cache.get(layer) ?? null;
-  }
-
-  private fetchLayer(layer: number): Promise<LayerData> {
-    let p = this.inflight.get(layer);
-    if (!p) {
-      p = request<LayerReply>(this.model, { kind: "layer", layer }).then((raw) => {
-        const d = decodeLayer(raw, this.headLabels.length, this.tokens.length);
-        if (!d) throw new Error(`the reply for layer ${this.layerLabels[layer]} holds no attention`);
-        if (d.layer !== layer) throw new Error(`asked for layer ${layer}, the reply holds layer ${d.layer}`);
-        this.cache.put(d);
-        return d;
-      });
-      const done = () => { if (this.inflight.get(layer) === p) this.inflight.delete(layer); };
-      p.then(done, done);
-      this.inflight.set(layer, p);
-    }
-    return p;
-  }
-
   private load(layer: number): void {
     delete this.root.dataset.rendered;
     this.root.classList.add("iw-stale");
@@ -431,20 +366,10 @@ export class AttentionView {
     this.statusTimer = setTimeout(() => {
       if (this.layer === layer) this.setStatus(`loading layer ${this.layerLabels[layer]}\u2026`, "iw-status-loading");
     }, LOADING_DELAY_MS);
-    this.fetchLayer(layer).then(
+    this.layers.fetch(layer).then(
       () => { if (this.layer === layer && !this.destroyed) this.render(); },
       (err: Error) => { if (this.layer === layer && !this.destroyed) this.showError(err.message || String(err)); },
     );
-  }
-
-  private prefetchAround(layer: number): void {
-    clearTimeout(this.prefetchTimer);
-    this.prefetchTimer = setTimeout(() => {
-      for (const l of [layer + 1, layer - 1]) {
-        if (l < 0 || l >= this.layerLabels.length || this.cache.has(l) || this.inflight.has(l)) continue;
-        this.fetchLayer(l).catch(() => undefined); // quiet: shown if that layer is ever chosen
-      }
-    }, 200);
   }
 
   private setStatus(text: string, kind: string): HTMLElement {
@@ -472,7 +397,7 @@ export class AttentionView {
   destroy(): void {
     this.destroyed = true;
     clearTimeout(this.statusTimer);
-    clearTimeout(this.prefetchTimer);
+    this.layers.destroy();
     for (const c of this.cleanups.splice(0)) c();
     this.headView.destroy();
     this.modelPane.grid.destroy();

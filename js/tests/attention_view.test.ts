@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
-  LayerCache, argmaxCell, clampInt, decodeLayer, decodeMeasures, displayToken, headOffset, maxOf,
+  LayerCache, argmaxCell, clampInt, decodeRollout, decodeThumbs, keyChoice, decodeLayer, decodeMeasures, displayToken, headOffset, maxOf,
   normalizeHeads, pickMeasure, poolMax, rangeOf, separatorIndex, toggleHead, visibleRows, weightAt,
   type LayerData,
 } from "../src/attention_data";
@@ -144,6 +144,29 @@ describe("head view arithmetic", () => {
     expect(clampInt("x", 0, 5, 2)).toBe(2);
     expect(clampInt(9, 0, 5)).toBe(5);
     expect(clampInt(-3, -1, 5)).toBe(-1);
+  });
+});
+
+describe("keys and trait decoding", () => {
+  it("arrows move layer and head within bounds, Escape unpins", () => {
+    const at = { layer: 0, head: 2, token: 4 };
+    expect(keyChoice("ArrowUp", at, 3, 3)).toBeNull();
+    expect(keyChoice("ArrowDown", at, 3, 3)).toEqual({ layer: 1 });
+    expect(keyChoice("ArrowRight", at, 3, 3)).toBeNull();
+    expect(keyChoice("ArrowLeft", at, 3, 3)).toEqual({ head: 1 });
+    expect(keyChoice("Escape", at, 3, 3)).toEqual({ token: -1 });
+    expect(keyChoice("Escape", { ...at, token: -1 }, 3, 3)).toBeNull();
+    expect(keyChoice("a", at, 3, 3)).toBeNull();
+  });
+  it("thumbs and rollout: absent is null, a wrong shape throws with the shapes", () => {
+    expect(decodeThumbs({}, 2, 3)).toBeNull();
+    expect(decodeRollout({}, 4)).toBeNull();
+    const th = decodeThumbs(f32(new Float32Array(2 * 3 * 4), [2, 3, 2, 2]), 2, 3)!;
+    expect([th.layers, th.heads, th.t]).toEqual([2, 3, 2]);
+    expect(() => decodeThumbs(f32(new Float32Array(24), [3, 2, 2, 2]), 2, 3)).toThrow(/\[2, 3, t, t\], got \[3,2,2,2\]/);
+    const r = decodeRollout(f32([0.5, 0.5, 0.1, 0.9], [2, 2]), 2)!;
+    expect(r.vmax).toBeCloseTo(0.9);
+    expect(() => decodeRollout(f32([1, 2, 3], [3]), 2)).toThrow(/rollout: expected shape \[2, 2\]/);
   });
 });
 

@@ -269,6 +269,19 @@ describe("AttributionText", () => {
     expect($<HTMLElement>(".iw-attr-scale-field").hidden).toBe(true);
   });
 
+  it("steps the target with Up/Down and copes with no predicted class among the labels", async () => {
+    mount({ predicted: -1, target: 0 });
+    await flush();
+    expect($(".iw-caption").textContent).toBe("");
+    const root = $(".iw-root");
+    root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    await flush();
+    expect(model.state.target).toBe(1);
+    expect(root.dataset.rendered).toBe("1:token:shared");
+    root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
+    expect(model.state.target).toBe(1); // clamped at the last class
+  });
+
   it("cleans up its listeners", () => {
     mount();
     expect(model.listenerCount("change:target")).toBe(1);

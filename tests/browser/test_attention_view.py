@@ -64,7 +64,10 @@ def attention_page(iw, tmp_path):
         w = iw.AttentionView(tr, sentence_b_start=9, title="AttentionView test")
         for k, v in traits.items():
             setattr(w, k, v)
-        path = tmp_path / f"attention_{'_'.join(f'{k}{v}' for k, v in traits.items()) or 'default'}.html"
+        path = (
+            tmp_path
+            / f"attention_{'_'.join(f'{k}{v}' for k, v in traits.items()) or 'default'}.html"
+        )
         w.save_html(str(path))
         return path
 
@@ -182,7 +185,9 @@ def test_matrix_pixels_and_hover_value(page, attention_page):
         got = pixel(canvas, *matrix_point(canvas, q, k))
         want = expected_seq(float(a[layer, head, q, k]), vmax)
         if not close_rgb(got, want, tol=4):
-            bad.append(f"cell ({q}, {k}) = {a[layer, head, q, k]:.4f}: got rgb{got}, want rgb{want}")
+            bad.append(
+                f"cell ({q}, {k}) = {a[layer, head, q, k]:.4f}: got rgb{got}, want rgb{want}"
+            )
     assert not bad, "\n".join(bad)
     # token labels are drawn on both axes (10 tokens fit): the labelled margin is wide
     assert float(canvas.get_attribute("data-x0")) > 30
@@ -223,7 +228,7 @@ def test_clicking_a_model_cell_opens_that_head(page, attention_page):
 
 def test_head_toggle_and_hover_change_the_lines(page, attention_page):
     make, _ = attention_page
-    root = open_view(page, make())
+    open_view(page, make())
     lines = page.locator(f"{ROOT} canvas.iw-attn-lines")
     all_on = canvas_stats(lines)
     swatch = page.locator(f'{ROOT} button.iw-attn-head[data-head="1"]')
@@ -296,7 +301,9 @@ def test_rollout_strip_and_hostile_text(page, attention_page):
     expect(page.locator(f"{ROOT} .iw-attn-query")).to_contain_text("6")
     # the hostile token is literal text in the head view too
     show(page, "head")
-    expect(page.locator(f'{ROOT} .iw-attn-col-q span.iw-attn-tok[data-i="4"]')).to_have_text(HOSTILE)
+    expect(page.locator(f'{ROOT} .iw-attn-col-q span.iw-attn-tok[data-i="4"]')).to_have_text(
+        HOSTILE
+    )
     assert root.evaluate("r => r.querySelectorAll('img, script').length") == 0
 
 
