@@ -12,6 +12,9 @@ import numpy as np
 
 _PUNCT = re.compile(r"^\W+$")
 
+#: Measures that compare a query with keys at the same position: they need square attention.
+SQUARE_ONLY = ("to_self", "to_prev", "to_next")
+
 #: key → label of every per-head measure :func:`head_summary` returns.
 MEASURES = {
     "entropy": "entropy (bits)",
@@ -25,9 +28,16 @@ MEASURES = {
 
 
 def check_stack(
-    attention: object, n_tokens: int | None = None, name: str = "attention"
+    attention: object,
+    n_tokens: int | None = None,
+    name: str = "attention",
+    n_keys: int | None = None,
 ) -> np.ndarray:
-    """Validate an attention stack ``(layers, heads, query, key)`` and return it as float32."""
+    """Validate an attention stack ``(layers, heads, query, key)`` and return it as float32.
+
+    With ``n_tokens`` the stack must be square ``(…, n_tokens, n_tokens)``; with ``n_keys`` too,
+    it is rectangular ``(…, n_tokens, n_keys)`` (cross attention: queries and keys differ).
+    """
     from .trace.core import to_numpy
 
     arr = to_numpy(attention, name)
@@ -35,12 +45,17 @@ def check_stack(
         raise ValueError(
             f"{name}: expected 4 dimensions (layers, heads, query, key), got shape {tuple(arr.shape)}"
         )
-    if arr.shape[2] != arr.shape[3] and n_tokens is None:
-        pass  # cross attention: query and key lengths differ
-    if n_tokens is not None and arr.shape[2:] != (n_tokens, n_tokens):
-        raise ValueError(
-            f"{name}: expected shape (layers, heads, {n_tokens}, {n_tokens}) for {n_tokens} tokens, got {tuple(arr.shape)}"
-        )
+    if n_tokens is not None:
+        nk = n_tokens if n_keys is None else n_keys
+        if arr.shape[2:] != (n_tokens, nk):
+            what = (
+                f"{n_tokens} tokens"
+                if n_keys is None
+                else f"{n_tokens} query and {n_keys} key tokens"
+            )
+            raise ValueError(
+                f"{name}: expected shape (layers, heads, {n_tokens}, {nk}) for {what}, got {tuple(arr.shape)}"
+            )
     if 0 in arr.shape:
         raise ValueError(f"{name}: expected no empty dimension, got shape {tuple(arr.shape)}")
     arr = arr.astype(np.float32, copy=False)
@@ -62,12 +77,16 @@ def head_summary(
 ) -> dict[str, np.ndarray]:
     """Per head: entropy and mean attention to the first token, [SEP], itself, previous, next, punctuation.
 
-    Each value is ``float32 (layers, heads)``: the attention mass from every query to that
-    kind of key, averaged over queries (Clark et al. 2019, "What does BERT look at?").
+    ``tokens`` are the key tokens. For rectangular attention (queries and keys are different
+    tokens, e.g. cross attention) the measures of :data:`SQUARE_ONLY` are left out. Each
+    value is ``float32 (layers, heads)``: the attention mass from every query to that kind of key, averaged over queries (Clark et al. 2019, "What does BERT look at?").
     Entropy is the mean over queries of each row's entropy in bits.
     """
     a = np.nan_to_num(attention, nan=0.0)
     n = a.shape[-1]
+    square = a.shape[-2] == n
+    if len(tokens) != n:
+        raise ValueError(f"tokens: expected {n} key tokens, got {len(tokens)}")
     eye = np.eye(n, dtype=bool)
     prev = np.eye(n, k=-1, dtype=bool)
     nxt = np.eye(n, k=1, dtype=bool)
@@ -81,15 +100,17 @@ def head_summary(
     )
     with np.errstate(divide="ignore", invalid="ignore"):
         ent = -np.where(a > 0, a * np.log2(a), 0).sum(-1).mean(-1)
+    zero = np.zeros(a.shape[:2])
     out = {
         "entropy": ent,
         "to_first": a[..., 0].mean(-1),
-        "to_sep": a[..., sep].sum(-1).mean(-1) if sep.any() else np.zeros(a.shape[:2]),
-        "to_self": (a * eye).sum(-1).mean(-1),
-        "to_prev": (a * prev).sum(-1)[..., 1:].mean(-1) if n > 1 else np.zeros(a.shape[:2]),
-        "to_next": (a * nxt).sum(-1)[..., :-1].mean(-1) if n > 1 else np.zeros(a.shape[:2]),
-        "to_punct": a[..., punct].sum(-1).mean(-1) if punct.any() else np.zeros(a.shape[:2]),
+        "to_sep": a[..., sep].sum(-1).mean(-1) if sep.any() else zero,
     }
+    if square:
+        out["to_self"] = (a * eye).sum(-1).mean(-1)
+        out["to_prev"] = (a * prev).sum(-1)[..., 1:].mean(-1) if n > 1 else zero
+        out["to_next"] = (a * nxt).sum(-1)[..., :-1].mean(-1) if n > 1 else zero
+    out["to_punct"] = a[..., punct].sum(-1).mean(-1) if punct.any() else zero
     return {k: v.astype(np.float32) for k, v in out.items()}
 
 

@@ -98,7 +98,7 @@ def gallery(outdir: str | Path, chars: int = 3000) -> Path:
         "Predictions, the neurons × positions heatmap and neuron search by feature.",
     )
     tf = zoo.char_transformer()
-    tr_tf = trace(tf, code[:256])
+    tr_tf = trace(tf, code[: tf.context])
     save(
         AttentionView(tr_tf, view="model", title="char-Transformer: attention on code"),
         "attention_char_transformer.html",

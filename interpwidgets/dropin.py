@@ -68,14 +68,88 @@ def _stack(attention: Any, name: str, include_layers: Sequence[int] | None) -> n
     return stack
 
 
-def _check_tokens(tokens: Any, n: int, name: str, prettify: bool) -> list[str]:
+def _check_tokens(
+    tokens: Any, n: int, name: str, prettify: bool, what: str = "attention has {n} positions"
+) -> list[str]:
     if tokens is None:
         raise ValueError(f"{name}: is required with this attention")
     if isinstance(tokens, str) or not isinstance(tokens, Sequence):
         raise TypeError(f"{name}: expected a list of str, got {type(tokens).__name__}")
     if len(tokens) != n:
-        raise ValueError(f"{name}: attention has {n} positions but {len(tokens)} tokens were given")
+        raise ValueError(f"{name}: {what.format(n=n)} but {len(tokens)} tokens were given")
     return format_special_chars(tokens) if prettify else list(tokens)
+
+
+def _square(stack: np.ndarray, name: str) -> None:
+    if stack.shape[2] != stack.shape[3]:
+        raise ValueError(
+            f"{name}: expected square (query == key) self-attention, got {stack.shape[2]} × {stack.shape[3]}"
+        )
+
+
+def _encoder_decoder(
+    prettify: bool,
+    encoder_attention: Any,
+    decoder_attention: Any,
+    cross_attention: Any,
+    encoder_tokens: Any,
+    decoder_tokens: Any,
+    include_layers: Sequence[int] | None,
+) -> list[dict[str, Any]]:
+    """bertviz's encoder-decoder groups, in its order: Encoder, Decoder, Cross."""
+    groups = []
+    if encoder_attention is not None:
+        if encoder_tokens is None:
+            raise ValueError("encoder_tokens: is required with encoder_attention")
+        stack = _stack(encoder_attention, "encoder_attention", include_layers)
+        _square(stack, "encoder_attention")
+        toks = _check_tokens(
+            encoder_tokens,
+            stack.shape[2],
+            "encoder_tokens",
+            prettify,
+            "encoder_attention has {n} positions",
+        )
+        groups.append({"name": "Encoder", "attention": stack, "tokens": toks})
+    if decoder_attention is not None:
+        if decoder_tokens is None:
+            raise ValueError("decoder_tokens: is required with decoder_attention")
+        stack = _stack(decoder_attention, "decoder_attention", include_layers)
+        _square(stack, "decoder_attention")
+        toks = _check_tokens(
+            decoder_tokens,
+            stack.shape[2],
+            "decoder_tokens",
+            prettify,
+            "decoder_attention has {n} positions",
+        )
+        groups.append({"name": "Decoder", "attention": stack, "tokens": toks})
+    if cross_attention is not None:
+        if encoder_tokens is None:
+            raise ValueError(
+                "encoder_tokens: is required with cross_attention (the encoder tokens are its keys)"
+            )
+        if decoder_tokens is None:
+            raise ValueError(
+                "decoder_tokens: is required with cross_attention (the decoder tokens are its queries)"
+            )
+        stack = _stack(cross_attention, "cross_attention", include_layers)
+        queries = _check_tokens(
+            decoder_tokens,
+            stack.shape[2],
+            "decoder_tokens",
+            prettify,
+            "cross_attention has {n} query positions",
+        )
+        keys = _check_tokens(
+            encoder_tokens,
+            stack.shape[3],
+            "encoder_tokens",
+            prettify,
+            "cross_attention has {n} key positions",
+        )
+        groups.append({"name": "Cross", "attention": stack, "tokens": queries, "key_tokens": keys})
+    return groups
 
 
 def _build(
@@ -104,6 +178,7 @@ def _build(
             decoder_tokens,
         )
     ]
+    groups = None
     if attention is not None:
         if tokens is None:
             raise ValueError(
@@ -114,56 +189,45 @@ def _build(
                 "attention: is for self-attention models; do not combine it with encoder_attention, "
                 "decoder_attention, cross_attention, encoder_tokens or decoder_tokens"
             )
-        stack, name = _stack(attention, "attention", include_layers), "tokens"
-    elif cross_attention is not None:
-        raise NotImplementedError(
-            "cross_attention: query and key lengths differ, which AttentionView does not draw yet; "
-            "pass encoder_attention or decoder_attention"
-        )
-    elif encoder_attention is not None:
-        if encoder_tokens is None:
-            raise ValueError("encoder_tokens: is required with encoder_attention")
-        stack, tokens, name = (
-            _stack(encoder_attention, "encoder_attention", include_layers),
+        stack = _stack(attention, "attention", include_layers)
+        _square(stack, "attention")
+        toks = _check_tokens(tokens, stack.shape[2], "tokens", prettify_tokens)
+        if sentence_b_start is not None and not (
+            isinstance(sentence_b_start, (int, np.integer)) and 0 <= sentence_b_start < len(toks)
+        ):
+            raise ValueError(
+                f"sentence_b_start: expected a token index in [0, {len(toks) - 1}], got {sentence_b_start!r}"
+            )
+        n_layers = stack.shape[0]
+    elif any(a is not None for a in (encoder_attention, decoder_attention, cross_attention)):
+        groups = _encoder_decoder(
+            prettify_tokens,
+            encoder_attention,
+            decoder_attention,
+            cross_attention,
             encoder_tokens,
-            "encoder_tokens",
-        )
-    elif decoder_attention is not None:
-        if decoder_tokens is None:
-            raise ValueError("decoder_tokens: is required with decoder_attention")
-        stack, tokens, name = (
-            _stack(decoder_attention, "decoder_attention", include_layers),
             decoder_tokens,
-            "decoder_tokens",
+            include_layers,
         )
+        n_layers = groups[0]["attention"].shape[0]
     else:
         raise ValueError(
             "attention: you must give at least one of attention, encoder_attention, decoder_attention, cross_attention"
         )
-    if stack.shape[2] != stack.shape[3]:
-        raise ValueError(
-            f"attention: expected square (query == key) self-attention, got {stack.shape[2]} × {stack.shape[3]}"
-        )
-    toks = _check_tokens(tokens, stack.shape[2], name, prettify_tokens)
-    kept = list(include_layers) if include_layers is not None else list(range(stack.shape[0]))
+    # bertviz: include_layers defaults to every layer of the first attention given
+    kept = list(include_layers) if include_layers is not None else list(range(n_layers))
     if layer is not None and layer not in kept:
         raise ValueError(f"layer: {layer} is not in include_layers {kept}")
-    if sentence_b_start is not None and not (
-        isinstance(sentence_b_start, (int, np.integer)) and 0 <= sentence_b_start < len(toks)
-    ):
-        raise ValueError(
-            f"sentence_b_start: expected a token index in [0, {len(toks) - 1}], got {sentence_b_start!r}"
-        )
-    return AttentionView(
-        stack,
-        tokens=toks,
-        layer=kept.index(layer) if layer is not None else 0,
-        heads=heads,
-        view=view,
-        include_layers=include_layers,
-        include_heads=include_heads,
-        sentence_b_start=sentence_b_start,
-    )
+    common = {
+        "layer": kept.index(layer) if layer is not None else 0,
+        "heads": heads,
+        "view": view,
+        "include_layers": include_layers,
+        "include_heads": include_heads,
+    }
+    if groups is not None:
+        return AttentionView(groups=groups, **common)
+    return AttentionView(stack, tokens=toks, sentence_b_start=sentence_b_start, **common)
 
 
 def _act(widget: AttentionView, html_action: str):

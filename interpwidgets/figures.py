@@ -141,15 +141,24 @@ def gate_saturation_figure(table: Any, ax: Any = None):
 
 
 def attention_matrix_figure(
-    matrix: Any, tokens: Sequence[str], title: str = "", ax: Any = None, max_labels: int = 80
+    matrix: Any,
+    tokens: Sequence[str],
+    title: str = "",
+    ax: Any = None,
+    max_labels: int = 80,
+    key_tokens: Sequence[str] | None = None,
 ):
-    """A head's query × key attention as a heatmap with token labels (when they fit)."""
+    """A head's query × key attention as a heatmap with token labels (when they fit).
+
+    ``tokens`` label the rows (queries), ``key_tokens`` the columns (default: ``tokens``).
+    """
     import matplotlib.pyplot as plt
 
     m = np.asarray(matrix, dtype=np.float32)
-    n = m.shape[0]
+    n, nk = m.shape
+    key_tokens = tokens if key_tokens is None else key_tokens
     if ax is None:
-        size = min(12.0, 2.5 + 0.16 * n)
+        size = min(12.0, 2.5 + 0.16 * max(n, nk))
         fig, ax = plt.subplots(figsize=(size + 1, size))
     else:
         fig = ax.figure
@@ -162,8 +171,8 @@ def attention_matrix_figure(
         vmax=max(float(np.nanmax(m)), 1e-9),
         interpolation="nearest",
     )
-    if n <= max_labels:
-        ax.set_xticks(range(n), tokens, rotation=90, fontsize=8)
+    if max(n, nk) <= max_labels:
+        ax.set_xticks(range(nk), key_tokens, rotation=90, fontsize=8)
         ax.set_yticks(range(n), tokens, fontsize=8)
     ax.set_xlabel("key (attended to)")
     ax.set_ylabel("query (attending)")

@@ -29,7 +29,7 @@ def trace(model: Any, text: str, tokenizer: Any = None, **options: Any) -> Trace
 
         return trace_hf(model, text, tokenizer, **options)
     if isinstance(model, torch.nn.Module):
-        from ..zoo.char_transformer import CharTransformer
+        from ..zoo.transformer import CharTransformer
         from .rnn import RECURRENT, trace_rnn
 
         if isinstance(model, CharTransformer):

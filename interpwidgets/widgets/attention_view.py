@@ -18,35 +18,175 @@ VIEWS = ("head", "model", "matrix", "summary", "rollout")
 EXPORT_BUDGET = 48_000_000
 
 
+#: The groups a sentence pair gets (bertviz's "filters"): name, query slice, key slice.
+PAIR_GROUPS = (
+    ("Sentence A \u2192 Sentence A", "a", "a"),
+    ("Sentence B \u2192 Sentence B", "b", "b"),
+    ("Sentence A \u2192 Sentence B", "a", "b"),
+    ("Sentence B \u2192 Sentence A", "b", "a"),
+)
+_GROUP_KEYS = ("name", "attention", "tokens", "key_tokens", "sentence_b_start")
+
+
+class _Group:
+    """One attention stack the widget can show: its queries, keys and what is derived from it."""
+
+    def __init__(
+        self,
+        name: str,
+        stack: np.ndarray,
+        tokens: list[str],
+        key_tokens: list[str],
+        sep: int = -1,
+        layer_labels: list[str] | None = None,
+        head_labels: list[str] | None = None,
+        sliced: bool = False,
+    ) -> None:
+        self.name, self.stack, self.tokens, self.key_tokens = name, stack, tokens, key_tokens
+        self.sep = sep
+        self.layer_labels = layer_labels or [str(i) for i in range(stack.shape[0])]
+        self.head_labels = head_labels or [str(i) for i in range(stack.shape[1])]
+        self.sliced = sliced
+
+    @property
+    def square(self) -> bool:
+        return self.stack.shape[2] == self.stack.shape[3]
+
+    def keep(self, layers: Sequence[int] | None, heads: Sequence[int] | None) -> _Group:
+        L, H = self.stack.shape[:2]
+        try:
+            kl = _check_indices(layers, L, "include_layers")
+            kh = _check_indices(heads, H, "include_heads")
+        except ValueError as exc:
+            if not self.name:
+                raise
+            raise ValueError(f"{exc} (group {self.name!r} has {L} layers, {H} heads)") from None
+        return _Group(
+            self.name,
+            self.stack[kl][:, kh],
+            self.tokens,
+            self.key_tokens,
+            self.sep,
+            [self.layer_labels[i] for i in kl],
+            [self.head_labels[i] for i in kh],
+            self.sliced,
+        )
+
+    def notes(self) -> list[str]:
+        out = []
+        label = f"{self.name}: " if self.name else ""
+        if self.sliced:
+            out.append(
+                f"{label}a slice of the full attention: each query's weights sum to less than 1 "
+                "(the rest goes to the other sentence); colours show the raw weights."
+            )
+        else:
+            deviation = A.row_sum_deviation(self.stack)
+            if deviation > 1e-3:
+                out.append(
+                    f"{label}Rows do not sum to 1 (largest deviation {deviation:.3g}): colours show raw weights."
+                )
+        if np.isnan(self.stack).any():
+            out.append(
+                f"{label}Some weights are missing (NaN); they are drawn as the missing colour."
+            )
+        if not self.square:
+            nq, nk = self.stack.shape[2:]
+            out.append(
+                f"{label}queries ({nq} tokens, left / rows) and keys ({nk} other tokens, right / "
+                "columns) differ, so \u2192 itself, \u2192 previous/next token and the rollout "
+                "(which need square attention) are left out."
+            )
+        return out
+
+    def payload(self) -> dict[str, Any]:
+        """Everything the browser needs to draw this group, except the layers themselves."""
+        summary = A.head_summary(self.stack, self.key_tokens)
+        return {
+            "name": self.name,
+            "tokens": self.tokens,
+            "key_tokens": self.key_tokens,
+            "n_layers": int(self.stack.shape[0]),
+            "n_heads": int(self.stack.shape[1]),
+            "layer_labels": self.layer_labels,
+            "head_labels": self.head_labels,
+            "sentence_b_start": self.sep,
+            "thumbs": codec.encode(A.pool(self.stack, 32), "uint8"),
+            "summary": {
+                "measures": [
+                    {"key": k, "label": A.MEASURES[k], "values": codec.encode(v, "float32")}
+                    for k, v in summary.items()
+                ]
+            },
+            "rollout": codec.encode(A.rollout(self.stack), "float16") if self.square else {},
+            "notes": self.notes(),
+        }
+
+
+def pair_groups(name: str, stack: np.ndarray, tokens: list[str], sep: int) -> list[_Group]:
+    """bertviz's sentence-pair filters: All (with the separator), A→A, B→B, A→B, B→A."""
+    groups = [_Group(name, stack, tokens, tokens, sep)]
+    if not 0 < sep < len(tokens):
+        return groups
+    groups[0].name = "All"
+    part = {"a": slice(0, sep), "b": slice(sep, len(tokens))}
+    for label, q, k in PAIR_GROUPS:
+        groups.append(
+            _Group(
+                label,
+                np.ascontiguousarray(stack[:, :, part[q], part[k]]),
+                tokens[part[q]],
+                tokens[part[k]],
+                sliced=True,
+            )
+        )
+    return groups
+
+
 class AttentionView(Widget):
     """Every attention head of a model on one input, in five linked views.
 
     Args:
         trace_or_attention: a :class:`~interpwidgets.Trace` with ``attention``, or an array
-            ``(layers, heads, n, n)`` (then pass ``tokens``).
+            ``(layers, heads, n, n)`` (then pass ``tokens``). A trace of an encoder-decoder
+            model (``meta["decoder_attention"]`` / ``meta["cross_attention"]``) gives the
+            groups Encoder, Decoder and Cross.
         tokens: token strings, when an array is given (default: the trace's tokens).
         layer, head: the selected layer/head (indices into the shown layers/heads).
         view: ``"head"`` (bertviz-style lines), ``"model"`` (layers × heads grid),
             ``"matrix"`` (one head's query × key heatmap), ``"summary"`` (per-head measures,
             Clark et al. 2019) or ``"rollout"`` (Abnar & Zuidema 2020).
         heads: heads switched on in the head view (default all).
-        include_layers, include_heads: show only these layers / heads (indices).
-        sentence_b_start: token index where a second segment starts (drawn as a separator).
+        include_layers, include_heads: show only these layers / heads (indices), in every group.
+        sentence_b_start: token index where a second segment starts: drawn as a separator
+            in the group "All", and (with ``sentence_groups``) bertviz's filters
+            A→A, B→B, A→B, B→A become groups too.
         title: an optional caption.
+        groups: instead of ``trace_or_attention``, several attention stacks to switch between:
+            ``[{"name": str, "attention": (layers, heads, n_query, n_key), "tokens": query
+            tokens, "key_tokens": key tokens (default: tokens), "sentence_b_start": int}, ...]``.
+            Queries and keys may differ (cross attention).
+        group: the selected group (index).
 
-    Two-way traits: ``layer``, ``head``, ``heads``, ``token`` (-1 for none) and ``view``.
+    Two-way traits: ``group``, ``layer``, ``head``, ``heads``, ``token`` (a query token, -1 for
+    none) and ``view``. ``tokens``, ``key_tokens``, ``layer_labels``… describe the selected
+    group; the ``groups`` trait holds every group's tokens, thumbnails, summary and rollout.
     Attention crosses to the browser as uint8 (about 0.4% of the largest weight per step),
-    one layer at a time on demand. :meth:`save_html` embeds every shown layer when they fit
-    in ``export_budget`` bytes, else only the current layer.
+    one layer of one group at a time on demand (``{"kind": "layer", "group": g, "layer": l}``).
+    :meth:`save_html` embeds every layer of every group when they fit in ``export_budget``
+    bytes, else the selected layers first and as many others as fit.
     """
 
     _bundle = "attention_view.js"
 
     tokens = traitlets.List().tag(sync=True)
+    key_tokens = traitlets.List().tag(sync=True)
     n_layers = traitlets.Int().tag(sync=True)
     n_heads = traitlets.Int().tag(sync=True)
     layer_labels = traitlets.List().tag(sync=True)
     head_labels = traitlets.List().tag(sync=True)
+    groups = traitlets.List().tag(sync=True)
+    group = traitlets.Int(0).tag(sync=True)
     layer = traitlets.Int(0).tag(sync=True)
     head = traitlets.Int(0).tag(sync=True)
     heads = traitlets.List().tag(sync=True)
@@ -54,15 +194,12 @@ class AttentionView(Widget):
     view = traitlets.Unicode("head").tag(sync=True)
     sentence_b_start = traitlets.Int(-1).tag(sync=True)
     current = traitlets.Dict().tag(sync=True)
-    thumbs = traitlets.Dict().tag(sync=True)
-    summary = traitlets.Dict().tag(sync=True)
-    rollout = traitlets.Dict().tag(sync=True)
     notes = traitlets.List().tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
         self,
-        trace_or_attention: Trace | Any,
+        trace_or_attention: Trace | Any = None,
         tokens: Sequence[str] | None = None,
         layer: int = 0,
         head: int = 0,
@@ -73,60 +210,39 @@ class AttentionView(Widget):
         sentence_b_start: int | None = None,
         title: str = "",
         export_budget: int = EXPORT_BUDGET,
+        groups: Sequence[dict[str, Any]] | None = None,
+        group: int = 0,
+        sentence_groups: bool = True,
     ) -> None:
-        if isinstance(trace_or_attention, Trace):
-            if trace_or_attention.attention is None:
+        if groups is not None:
+            if trace_or_attention is not None or tokens is not None:
                 raise ValueError(
-                    "trace: has no attention; trace a Transformer (iw.trace(model, text, tokenizer=tok))"
+                    "groups: pass either groups or trace_or_attention (with tokens), not both"
                 )
-            stack = trace_or_attention.attention
-            tokens = list(tokens) if tokens is not None else list(trace_or_attention.tokens)
-            if sentence_b_start is None:
-                sentence_b_start = trace_or_attention.meta.get("sentence_b_start")
-        else:
-            stack = A.check_stack(trace_or_attention)
-            if tokens is None:
-                raise ValueError(
-                    "tokens: expected a list of token strings with an attention array, got None"
-                )
-        tokens = _check_tokens(tokens)
-        stack = A.check_stack(stack, len(tokens))
-        n_layers, n_heads = stack.shape[:2]
-        keep_layers = _check_indices(include_layers, n_layers, "include_layers")
-        keep_heads = _check_indices(include_heads, n_heads, "include_heads")
-        self._stack = stack[keep_layers][:, keep_heads]
-        self.export_budget = int(export_budget)
-        notes = []
-        deviation = A.row_sum_deviation(self._stack)
-        if deviation > 1e-3:
-            notes.append(
-                f"Rows do not sum to 1 (largest deviation {deviation:.3g}): colours show raw weights."
+            built = _check_groups(groups)
+        elif trace_or_attention is None:
+            raise ValueError(
+                "trace_or_attention: expected a Trace with attention, an attention array or groups=[...], got None"
             )
-        if np.isnan(self._stack).any():
-            notes.append("Some weights are missing (NaN); they are drawn as the missing colour.")
-        L, H = self._stack.shape[:2]
-        summary = A.head_summary(self._stack, tokens)
+        else:
+            built = self._from_single(trace_or_attention, tokens, sentence_b_start, sentence_groups)
+        self._groups = [
+            g.keep(include_layers, include_heads)
+            if (include_layers is not None or include_heads is not None)
+            else g
+            for g in built
+        ]
+        self.export_budget = int(export_budget)
+        g0 = self._groups[_check_int(group, 0, len(self._groups) - 1, "group")]
+        self._group_index = self._groups.index(g0)
         super().__init__(
-            tokens=tokens,
-            n_layers=L,
-            n_heads=H,
-            layer_labels=[str(i) for i in keep_layers],
-            head_labels=[str(i) for i in keep_heads],
-            sentence_b_start=-1
-            if sentence_b_start is None
-            else _check_int(sentence_b_start, -1, len(tokens) - 1, "sentence_b_start"),
-            thumbs=codec.encode(A.pool(self._stack, 32), "uint8"),
-            summary={
-                "measures": [
-                    {"key": k, "label": A.MEASURES[k], "values": codec.encode(v, "float32")}
-                    for k, v in summary.items()
-                ]
-            },
-            rollout=codec.encode(A.rollout(self._stack), "float16"),
-            notes=notes,
+            groups=[g.payload() for g in self._groups],
             title=title,
         )
+        self.group = self._group_index
+        self._apply_group()
         self.view = view
+        L, H = g0.stack.shape[:2]
         self.layer = _check_int(layer, 0, L - 1, "layer")
         self.head = _check_int(head, 0, H - 1, "head")
         self.heads = (
@@ -134,89 +250,269 @@ class AttentionView(Widget):
         )
         self._update_current()
 
+    @staticmethod
+    def _from_single(
+        source: Any, tokens: Sequence[str] | None, sentence_b_start: Any, sentence_groups: bool
+    ) -> list[_Group]:
+        if isinstance(source, Trace):
+            if source.attention is None:
+                raise ValueError(
+                    "trace: has no attention; trace a Transformer (iw.trace(model, text, tokenizer=tok))"
+                )
+            stack = source.attention
+            tokens = list(tokens) if tokens is not None else list(source.tokens)
+            meta = source.meta
+            if sentence_b_start is None:
+                sentence_b_start = meta.get("sentence_b_start")
+            if meta.get("decoder_attention") is not None or meta.get("cross_attention") is not None:
+                return _encoder_decoder_groups(stack, _check_tokens(tokens), meta)
+        else:
+            stack = A.check_stack(source)
+            if tokens is None:
+                raise ValueError(
+                    "tokens: expected a list of token strings with an attention array, got None"
+                )
+        tokens = _check_tokens(tokens)
+        stack = A.check_stack(stack, len(tokens))
+        sep = (
+            -1
+            if sentence_b_start is None
+            else _check_int(sentence_b_start, -1, len(tokens) - 1, "sentence_b_start")
+        )
+        if sentence_groups:
+            return pair_groups("", stack, tokens, sep)
+        return [_Group("", stack, tokens, tokens, sep)]
+
     # -- traits ---------------------------------------------------------------------------
+    @property
+    def _g(self) -> _Group:
+        return self._groups[self._group_index]
+
+    @property
+    def _stack(self) -> np.ndarray:
+        return self._g.stack
+
+    @traitlets.validate("group")
+    def _valid_group(self, proposal: dict[str, Any]) -> int:
+        return _check_int(proposal["value"], 0, len(self._groups) - 1, "group")
+
     @traitlets.validate("view")
     def _valid_view(self, proposal: dict[str, Any]) -> str:
         if proposal["value"] not in VIEWS:
             raise ValueError(f"view: expected one of {VIEWS}, got {proposal['value']!r}")
         return proposal["value"]
 
+    def _shape(self) -> tuple[int, ...]:
+        # cross-validation runs after every trait of a message is set: read the group trait
+        return self._groups[self.group if 0 <= self.group < len(self._groups) else 0].stack.shape
+
     @traitlets.validate("layer")
     def _valid_layer(self, proposal: dict[str, Any]) -> int:
-        return _check_int(proposal["value"], 0, self._stack.shape[0] - 1, "layer")
+        return _check_int(proposal["value"], 0, self._shape()[0] - 1, "layer")
 
     @traitlets.validate("head")
     def _valid_head(self, proposal: dict[str, Any]) -> int:
-        return _check_int(proposal["value"], 0, self._stack.shape[1] - 1, "head")
+        return _check_int(proposal["value"], 0, self._shape()[1] - 1, "head")
 
     @traitlets.validate("heads")
     def _valid_heads(self, proposal: dict[str, Any]) -> list[int]:
-        return [_check_int(h, 0, self._stack.shape[1] - 1, "heads") for h in proposal["value"]]
+        return [_check_int(h, 0, self._shape()[1] - 1, "heads") for h in proposal["value"]]
 
     @traitlets.validate("token")
     def _valid_token(self, proposal: dict[str, Any]) -> int:
-        return _check_int(
-            proposal["value"], -1, len(self.tokens) - 1 if self.tokens else -1, "token"
-        )
+        return _check_int(proposal["value"], -1, self._shape()[2] - 1, "token")
+
+    @traitlets.observe("group")
+    def _on_group(self, _change: dict[str, Any]) -> None:
+        if not hasattr(self, "_groups"):
+            return
+        self._group_index = self.group
+        self._apply_group()
+
+    def _apply_group(self) -> None:
+        """Mirror the selected group into the plain traits; keep the selection in range."""
+        g = self._g
+        L, H, nq, _ = g.stack.shape
+        with self.hold_trait_notifications():
+            self.tokens = g.tokens
+            self.key_tokens = g.key_tokens
+            self.n_layers, self.n_heads = int(L), int(H)
+            self.layer_labels = g.layer_labels
+            self.head_labels = g.head_labels
+            self.sentence_b_start = g.sep
+            self.notes = g.notes()
+            self.layer = min(self.layer, L - 1)
+            self.head = min(self.head, H - 1)
+            self.heads = [h for h in self.heads if h < H] if self.heads else list(range(H))
+            self.token = self.token if self.token < nq else -1
+            if self.view == "rollout" and not g.square:
+                self.view = "head"
+        self._update_current()
 
     @traitlets.observe("layer")
     def _on_layer(self, _change: dict[str, Any]) -> None:
         self._update_current()
 
-    def _layer_data(self, layer: int) -> dict[str, Any]:
-        return {"layer": layer, "values": codec.encode(self._stack[layer], "uint8")}
+    def _layer_data(self, group: int, layer: int) -> dict[str, Any]:
+        stack = self._groups[group].stack
+        return {"group": group, "layer": layer, "values": codec.encode(stack[layer], "uint8")}
 
     def _update_current(self) -> None:
-        if hasattr(self, "_stack"):
-            self.current = self._layer_data(self.layer)
+        if hasattr(self, "_groups") and self.layer < self._stack.shape[0]:
+            self.current = self._layer_data(self._group_index, self.layer)
 
     @property
     def attention(self) -> np.ndarray:
-        """The shown attention stack ``(layers, heads, query, key)``, float32."""
+        """The selected group's shown attention stack ``(layers, heads, query, key)``, float32."""
         return self._stack
+
+    @property
+    def group_names(self) -> list[str]:
+        """The names of the groups, in order (``[""]`` for one unnamed stack)."""
+        return [g.name for g in self._groups]
 
     # -- data on demand -------------------------------------------------------------------
     def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("kind") != "layer":
             raise ValueError(f"unknown request kind {body.get('kind')!r}")
-        return self._layer_data(_check_int(body.get("layer"), 0, self._stack.shape[0] - 1, "layer"))
+        group = _check_int(body.get("group", 0), 0, len(self._groups) - 1, "group")
+        n = self._groups[group].stack.shape[0]
+        return self._layer_data(group, _check_int(body.get("layer"), 0, n - 1, "layer"))
 
     def _export_requests(self) -> list[dict[str, Any]]:
-        per_layer = self._stack[0].size
-        layers = (
-            range(self._stack.shape[0])
-            if per_layer * self._stack.shape[0] <= self.export_budget
-            else [self.layer]
-        )
-        return [{"kind": "layer", "layer": i} for i in layers]
+        # the selected layer of the selected group, then the same layer of every other
+        # group, then everything else, as long as the budget lasts (the first always)
+        order: list[tuple[int, int]] = [(self._group_index, self.layer)]
+        for gi, g in enumerate(self._groups):
+            if gi != self._group_index:
+                order.append((gi, min(self.layer, g.stack.shape[0] - 1)))
+        for gi, g in enumerate(self._groups):
+            order += [(gi, layer) for layer in range(g.stack.shape[0])]
+        out, seen, used = [], set(), 0
+        for gi, layer in order:
+            if (gi, layer) in seen:
+                continue
+            size = self._groups[gi].stack[layer].size
+            if out and used + size > self.export_budget:
+                continue
+            seen.add((gi, layer))
+            used += size
+            out.append({"kind": "layer", "group": gi, "layer": layer})
+        return out
 
     def _export_missing(self) -> str:
-        return "This exported file holds only the layer that was selected when it was saved; export from the notebook with a larger export_budget to keep every layer."
+        return "This exported file holds only some layers (they did not all fit in its export_budget); export from the notebook with a larger export_budget to keep every layer."
 
     # -- static counterparts ----------------------------------------------------------------
     def figure(self, layer: int | None = None, head: int | None = None, **kwargs: Any):
-        """One head's query × key matrix as a matplotlib figure."""
+        """One head's query × key matrix (of the selected group) as a matplotlib figure."""
         from ..figures import attention_matrix_figure
 
+        g = self._g
         layer = self.layer if layer is None else layer
         head = self.head if head is None else head
+        name = f"{g.name} · " if g.name else ""
         return attention_matrix_figure(
-            self._stack[layer, head],
-            self.tokens,
-            title=f"layer {self.layer_labels[layer]} · head {self.head_labels[head]}",
+            g.stack[layer, head],
+            g.tokens,
+            title=f"{name}layer {g.layer_labels[layer]} · head {g.head_labels[head]}",
+            key_tokens=g.key_tokens,
             **kwargs,
         )
 
     def summary_figure(self, measure: str = "to_prev", **kwargs: Any):
-        """The layers × heads grid of one head-summary measure as a matplotlib figure."""
+        """The layers × heads grid of one head-summary measure (selected group) as a figure."""
         from ..figures import head_summary_figure
 
-        if measure not in A.MEASURES:
-            raise ValueError(f"measure: expected one of {list(A.MEASURES)}, got {measure!r}")
-        values = A.head_summary(self._stack, self.tokens)[measure]
+        g = self._g
+        values = A.head_summary(g.stack, g.key_tokens)
+        if measure not in values:
+            raise ValueError(f"measure: expected one of {list(values)}, got {measure!r}")
         return head_summary_figure(
-            values, A.MEASURES[measure], self.layer_labels, self.head_labels, **kwargs
+            values[measure], A.MEASURES[measure], g.layer_labels, g.head_labels, **kwargs
         )
+
+
+def _encoder_decoder_groups(
+    encoder: np.ndarray, encoder_tokens: list[str], meta: dict[str, Any]
+) -> list[_Group]:
+    """Encoder, Decoder and Cross groups of an encoder-decoder trace (see ``trace_hf``)."""
+    out = [
+        _Group(
+            "Encoder", A.check_stack(encoder, len(encoder_tokens)), encoder_tokens, encoder_tokens
+        )
+    ]
+    dec_tokens = _check_tokens(meta.get("decoder_tokens"), "decoder_tokens")
+    if meta.get("decoder_attention") is not None:
+        stack = A.check_stack(
+            meta["decoder_attention"], len(dec_tokens), 'meta["decoder_attention"]'
+        )
+        out.append(_Group("Decoder", stack, dec_tokens, dec_tokens))
+    if meta.get("cross_attention") is not None:
+        stack = A.check_stack(
+            meta["cross_attention"],
+            len(dec_tokens),
+            'meta["cross_attention"]',
+            n_keys=len(encoder_tokens),
+        )
+        out.append(_Group("Cross", stack, dec_tokens, encoder_tokens))
+    return out
+
+
+def _check_groups(groups: Any) -> list[_Group]:
+    if isinstance(groups, (str, dict)) or not isinstance(groups, Sequence):
+        raise TypeError(f"groups: expected a list of dicts, got {type(groups).__name__}")
+    if not groups:
+        raise ValueError("groups: expected at least one group, got an empty list")
+    out = []
+    for i, spec in enumerate(groups):
+        where = f"groups[{i}]"
+        if not isinstance(spec, dict):
+            raise TypeError(f"{where}: expected a dict, got {type(spec).__name__}")
+        unknown = sorted(set(spec) - set(_GROUP_KEYS))
+        if unknown:
+            raise ValueError(
+                f"{where}: unknown keys {unknown}; expected some of {list(_GROUP_KEYS)}"
+            )
+        for key in ("name", "attention", "tokens"):
+            if spec.get(key) is None:
+                raise ValueError(f"{where}.{key}: is required")
+        name = spec["name"]
+        if not isinstance(name, str):
+            raise TypeError(f"{where}.name: expected a str, got {type(name).__name__}")
+        tokens = _check_tokens(spec["tokens"], f"{where}.tokens")
+        stack = A.check_stack(spec["attention"], name=f"{where}.attention")
+        if spec.get("key_tokens") is None:
+            if stack.shape[2] != stack.shape[3]:
+                raise ValueError(
+                    f"{where}.key_tokens: is required when queries and keys differ "
+                    f"(attention has {stack.shape[2]} query and {stack.shape[3]} key positions)"
+                )
+            key_tokens = tokens
+        else:
+            key_tokens = _check_tokens(spec["key_tokens"], f"{where}.key_tokens")
+        if stack.shape[2] != len(tokens):
+            raise ValueError(
+                f"{where}.tokens: attention has {stack.shape[2]} query positions but {len(tokens)} tokens were given"
+            )
+        if stack.shape[3] != len(key_tokens):
+            raise ValueError(
+                f"{where}.key_tokens: attention has {stack.shape[3]} key positions but {len(key_tokens)} tokens were given"
+            )
+        sep = spec.get("sentence_b_start")
+        sep = (
+            -1 if sep is None else _check_int(sep, -1, len(tokens) - 1, f"{where}.sentence_b_start")
+        )
+        if sep >= 0 and stack.shape[2] != stack.shape[3]:
+            raise ValueError(
+                f"{where}.sentence_b_start: a separator needs square attention, got "
+                f"{stack.shape[2]} query and {stack.shape[3]} key positions"
+            )
+        out.append(_Group(name, stack, tokens, key_tokens, sep))
+    names = [g.name for g in out]
+    if len(set(names)) != len(names):
+        raise ValueError(f"groups: expected distinct names, got {names}")
+    return out
 
 
 def _check_int(value: Any, lo: int, hi: int, name: str) -> int:
@@ -240,14 +536,14 @@ def _check_indices(values: Sequence[int] | None, n: int, name: str) -> list[int]
     return out
 
 
-def _check_tokens(tokens: Any) -> list[str]:
+def _check_tokens(tokens: Any, name: str = "tokens") -> list[str]:
     if isinstance(tokens, str) or not isinstance(tokens, Sequence):
-        raise TypeError(f"tokens: expected a list of str, got {type(tokens).__name__}")
+        raise TypeError(f"{name}: expected a list of str, got {type(tokens).__name__}")
     if not tokens:
-        raise ValueError("tokens: expected at least one token, got an empty list")
+        raise ValueError(f"{name}: expected at least one token, got an empty list")
     bad = [i for i, t in enumerate(tokens) if not isinstance(t, str)]
     if bad:
         raise TypeError(
-            f"tokens: expected str items, got {type(tokens[bad[0]]).__name__} at index {bad[0]}"
+            f"{name}: expected str items, got {type(tokens[bad[0]]).__name__} at index {bad[0]}"
         )
     return list(tokens)

@@ -43,6 +43,12 @@ def load(name: str, path: str | Path | None = None):
     model = build(name)
     state = {k: v.float() for k, v in load_file(str(file)).items()}
     model.load_state_dict(state)
+    card_file = folder / f"{name}.json"
+    if hasattr(model, "context") and card_file.is_file():
+        # positions past the training window length were never trained: traces stay within it
+        model.context = min(
+            model.context, int(json.loads(card_file.read_text()).get("seq_len", model.context))
+        )
     return model.eval()
 
 

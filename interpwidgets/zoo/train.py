@@ -46,7 +46,7 @@ def build(name: str):
     if kind == "rnn":
         return CharRNN(**config)
     if kind == "transformer":
-        from .char_transformer import CharTransformer
+        from .transformer import CharTransformer
 
         return CharTransformer(**config)
     raise AssertionError(kind)
@@ -134,7 +134,8 @@ def train(
                 }
             )
             print(json.dumps(log[-1]), flush=True)
-    val_bpc = bits_per_char(model, val_ids, max_chars=val_chars)
+    # measured on windows of the training length: positions past it were never trained
+    val_bpc = bits_per_char(model, val_ids, seq_len=seq_len, max_chars=val_chars)
     card = {
         "name": name,
         "config": model.config,

@@ -4,24 +4,35 @@
 
 import { decode, type Encoded } from "./codec";
 
-/** One layer of attention, decoded once: values[h * n * n + i * n + j] = weight of query i on key j. */
+/** One layer of one group's attention, decoded once: values[h * n * nk + i * nk + j] = weight
+ *  of query i on key j (n queries, nk keys; nk === n for self-attention). */
 export interface LayerData {
+  /** The group (0 when there is one). */
+  group?: number;
   layer: number;
   heads: number;
+  /** Queries (rows). */
   n: number;
+  /** Keys (columns); n when absent. */
+  nk?: number;
   values: Float32Array;
   /** Largest finite weight of each head (0 when a head holds no finite value). */
   headMax: Float32Array;
 }
 
-/** Offset of head h's n × n matrix in a [heads, n, n] stack. */
-export function headOffset(h: number, n: number): number {
-  return h * n * n;
+/** Keys of a layer (its queries when it is square). */
+export function keysOf(d: LayerData): number {
+  return d.nk ?? d.n;
 }
 
-/** Weight of query i on key j in head h. */
-export function weightAt(values: Float32Array, n: number, h: number, i: number, j: number): number {
-  return values[h * n * n + i * n + j];
+/** Offset of head h's n × nk matrix in a [heads, n, nk] stack. */
+export function headOffset(h: number, n: number, nk = n): number {
+  return h * n * nk;
+}
+
+/** Weight of query i on key j in head h of a [heads, n, nk] stack. */
+export function weightAt(values: Float32Array, n: number, h: number, i: number, j: number, nk = n): number {
+  return values[h * n * nk + i * nk + j];
 }
 
 /** Largest finite value in values[offset, offset + count) (0 when none is finite or all ≤ 0). */
@@ -47,20 +58,27 @@ export function rangeOf(values: ArrayLike<number>): [number, number] {
   return lo <= hi ? [lo, hi] : [0, 0];
 }
 
-export interface LayerReply { layer?: unknown; values?: Encoded }
+export interface LayerReply { group?: unknown; layer?: unknown; values?: Encoded }
 
-/** Decode a `current` trait or a layer reply; checks its shape against heads and tokens. */
-export function decodeLayer(raw: LayerReply | null | undefined, heads: number, n: number): LayerData | null {
+/** Decode a `current` trait or a layer reply; checks its shape against heads, queries (n) and
+ *  keys (nk, default n). */
+export function decodeLayer(raw: LayerReply | null | undefined, heads: number, n: number, nk = n): LayerData | null {
   if (!raw || typeof raw !== "object" || !raw.values) return null;
   const d = decode(raw.values);
   const shape = d.shape;
-  if (shape.length !== 3 || shape[0] !== heads || shape[1] !== n || shape[2] !== n) {
-    throw new Error(`attention of layer ${String(raw.layer)}: expected shape [${heads}, ${n}, ${n}], got [${shape}]`);
+  if (shape.length !== 3 || shape[0] !== heads || shape[1] !== n || shape[2] !== nk) {
+    throw new Error(`attention of layer ${String(raw.layer)}: expected shape [${heads}, ${n}, ${nk}], got [${shape}]`);
   }
   const values = d.data instanceof Float32Array ? d.data : Float32Array.from(d.data);
   const headMax = new Float32Array(heads);
-  for (let h = 0; h < heads; h++) headMax[h] = maxOf(values, h * n * n, n * n);
-  return { layer: Number(raw.layer), heads, n, values, headMax };
+  for (let h = 0; h < heads; h++) headMax[h] = maxOf(values, h * n * nk, n * nk);
+  const group = Number(raw.group ?? 0);
+  return { group: Number.isInteger(group) ? group : 0, layer: Number(raw.layer), heads, n, nk, values, headMax };
+}
+
+/** The cache key of (group, layer). */
+export function layerKey(group: number, layer: number): number {
+  return group * 1_000_000 + layer;
 }
 
 /** Block-max pooling of a rows × cols matrix stored at src[offset + r * stride + c] by k × k
@@ -185,17 +203,19 @@ export class LayerCache {
   private readonly map = new Map<number, LayerData>();
   constructor(readonly maxItems = 8, readonly maxBytes = 64 * 1024 * 1024) {}
 
-  get(layer: number): LayerData | undefined {
-    const d = this.map.get(layer);
-    if (d) { this.map.delete(layer); this.map.set(layer, d); }
+  /** Layer `layer` of group 0, or the layer at a `layerKey(group, layer)`. */
+  get(key: number): LayerData | undefined {
+    const d = this.map.get(key);
+    if (d) { this.map.delete(key); this.map.set(key, d); }
     return d;
   }
 
-  has(layer: number): boolean { return this.map.has(layer); }
+  has(key: number): boolean { return this.map.has(key); }
 
   put(d: LayerData): void {
-    this.map.delete(d.layer);
-    this.map.set(d.layer, d);
+    const key = layerKey(d.group ?? 0, d.layer);
+    this.map.delete(key);
+    this.map.set(key, d);
     let bytes = 0;
     for (const v of this.map.values()) bytes += v.values.byteLength;
     while (this.map.size > 1 && (this.map.size > this.maxItems || bytes > this.maxBytes)) {
@@ -210,18 +230,76 @@ export class LayerCache {
   keys(): number[] { return [...this.map.keys()]; }
 }
 
-/** The model view's pooled attention: values[((l * heads + h) * t + i) * t + j]. */
-export interface Thumbs { layers: number; heads: number; t: number; values: Float32Array }
+/** The model view's pooled attention: values[((l * heads + h) * t + i) * tk + j], t pooled
+ *  query rows by tk pooled key columns (t === tk for self-attention). */
+export interface Thumbs { layers: number; heads: number; t: number; tk: number; values: Float32Array }
 
-/** Decode the `thumbs` trait ([layers, heads, t, t]); null when absent, throws on a bad shape. */
+/** Decode the `thumbs` trait ([layers, heads, t, tk]); null when absent, throws on a bad shape. */
 export function decodeThumbs(raw: unknown, layers: number, heads: number): Thumbs | null {
   if (!raw || typeof raw !== "object" || !("buffer" in raw)) return null;
   const d = decode(raw as Encoded);
-  const [L, H, t, t2] = d.shape;
-  if (d.shape.length !== 4 || L !== layers || H !== heads || t !== t2) {
-    throw new Error(`thumbnails: expected shape [${layers}, ${heads}, t, t], got [${d.shape}]`);
+  const [L, H, t, tk] = d.shape;
+  if (d.shape.length !== 4 || L !== layers || H !== heads || !(t > 0) || !(tk > 0)) {
+    throw new Error(`thumbnails: expected shape [${layers}, ${heads}, t, tk], got [${d.shape}]`);
   }
-  return { layers: L, heads: H, t, values: d.data as Float32Array };
+  return { layers: L, heads: H, t, tk, values: d.data as Float32Array };
+}
+
+/** Where a t × tk thumbnail sits in a square cell of `cell` px, aspect kept: [dx, dy, w, h]. */
+export function thumbRect(t: number, tk: number, cell: number): [number, number, number, number] {
+  const m = Math.max(t, tk, 1);
+  const w = Math.max(1, Math.round((cell * tk) / m));
+  const h = Math.max(1, Math.round((cell * t) / m));
+  return [Math.floor((cell - w) / 2), Math.floor((cell - h) / 2), w, h];
+}
+
+/** One attention group as the browser reads it (the `groups` trait, or the plain traits). */
+export interface GroupInfo {
+  name: string;
+  tokens: string[];
+  keyTokens: string[];
+  layerLabels: string[];
+  headLabels: string[];
+  sep: number;
+  notes: string[];
+  thumbs: unknown;
+  summary: unknown;
+  rollout: unknown;
+}
+
+const strings = (raw: unknown): string[] => (Array.isArray(raw) ? raw.map((x) => String(x)) : []);
+const labels = (raw: unknown, count: unknown): string[] => {
+  const list = strings(raw);
+  const n = Math.max(Number(count) | 0, list.length);
+  return Array.from({ length: n }, (_, i) => list[i] ?? String(i));
+};
+
+/** Read one group from a dict with the trait names (tokens, key_tokens, n_layers, …). */
+export function readGroup(g: Record<string, unknown>): GroupInfo {
+  const tokens = strings(g.tokens);
+  const keys = Array.isArray(g.key_tokens) && g.key_tokens.length ? strings(g.key_tokens) : tokens;
+  return {
+    name: String(g.name ?? ""),
+    tokens,
+    keyTokens: keys,
+    layerLabels: labels(g.layer_labels, g.n_layers),
+    headLabels: labels(g.head_labels, g.n_heads),
+    sep: tokens.length === keys.length ? separatorIndex(g.sentence_b_start, tokens.length) : -1,
+    notes: strings(g.notes),
+    thumbs: g.thumbs,
+    summary: g.summary,
+    rollout: g.rollout,
+  };
+}
+
+/** Every group: the `groups` trait when it holds any, else one group made of the plain traits. */
+export function readGroups(get: (name: string) => unknown): GroupInfo[] {
+  const raw = get("groups");
+  if (Array.isArray(raw) && raw.length) {
+    return raw.map((g) => readGroup((g && typeof g === "object" ? g : {}) as Record<string, unknown>));
+  }
+  const names = ["tokens", "key_tokens", "n_layers", "n_heads", "layer_labels", "head_labels", "sentence_b_start", "notes", "thumbs", "summary", "rollout"];
+  return [readGroup(Object.fromEntries(names.map((k) => [k, get(k)])))];
 }
 
 /** Attention rollout across layers, [n, n] (query × token), and its largest value. */

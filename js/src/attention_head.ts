@@ -3,7 +3,7 @@
 // scroll together in a fixed-height box; the canvas covers only the visible band and draws
 // the lines that touch visible rows (re-drawn on scroll).
 
-import { displayToken, separatorIndex, toggleHead, visibleRows, type LayerData } from "./attention_data";
+import { displayToken, keysOf, separatorIndex, toggleHead, visibleRows, type LayerData } from "./attention_data";
 import { fitCanvas } from "./canvas";
 import { el } from "./dom";
 import { headColor, rgbaString } from "./sequential";
@@ -15,49 +15,51 @@ export const LEVELS = 24;
 
 export interface Focus { side: "q" | "k"; i: number }
 
-/** Lines of head h to draw, as (query, key, level) triples, level = round(w · gain · LEVELS)
- *  (at most LEVELS): with a focus, every line of that token; else the lines touching rows
- *  [first, last). Weights whose level rounds to 0 are skipped (with a focus, any weight
+/** Lines of head h of a [heads, n, nk] stack (n queries on the left, nk keys on the right) to
+ *  draw, as (query, key, level) triples, level = round(w · gain · LEVELS) (at most LEVELS):
+ *  with a focus, every line of that token; else the lines touching rows [first, last) of
+ *  either column. Weights whose level rounds to 0 are skipped (with a focus, any weight
  *  ≥ minFocus shows at level 1 at least). */
 export function collectLines(
   values: Float32Array, n: number, h: number, focus: Focus | null, first: number, last: number,
-  gain = 1, minFocus = 0.004,
+  gain = 1, minFocus = 0.004, nk = n,
 ): Int32Array {
   const out: number[] = [];
-  const base = h * n * n;
+  const base = h * n * nk;
   const push = (i: number, j: number, w: number, floor: boolean) => {
     if (!(w > 0)) return;
     let level = Math.round(Math.min(1, w * gain) * LEVELS);
     if (level === 0 && floor && w >= minFocus) level = 1;
     if (level > 0) out.push(i, j, level);
   };
-  if (focus && focus.i >= 0 && focus.i < n) {
+  if (focus && focus.i >= 0 && focus.i < (focus.side === "q" ? n : nk)) {
     const f = focus.i;
-    if (focus.side === "q") for (let j = 0; j < n; j++) push(f, j, values[base + f * n + j], true);
-    else for (let i = 0; i < n; i++) push(i, f, values[base + i * n + f], true);
+    if (focus.side === "q") for (let j = 0; j < nk; j++) push(f, j, values[base + f * nk + j], true);
+    else for (let i = 0; i < n; i++) push(i, f, values[base + i * nk + f], true);
     return Int32Array.from(out);
   }
-  for (let i = first; i < last; i++) {
-    const row = base + i * n;
-    for (let j = 0; j < n; j++) push(i, j, values[row + j], false);
+  for (let i = first; i < Math.min(last, n); i++) {
+    const row = base + i * nk;
+    for (let j = 0; j < nk; j++) push(i, j, values[row + j], false);
   }
-  for (let j = first; j < last; j++) {
+  for (let j = first; j < Math.min(last, nk); j++) {
     for (let i = 0; i < n; i++) {
       if (i >= first && i < last) continue;
-      push(i, j, values[base + i * n + j], false);
+      push(i, j, values[base + i * nk + j], false);
     }
   }
   return Int32Array.from(out);
 }
 
 /** Largest weight of the focused token's lines over `heads` (0 when none). */
-export function focusMax(values: Float32Array, n: number, heads: readonly number[], f: Focus): number {
+export function focusMax(values: Float32Array, n: number, heads: readonly number[], f: Focus, nk = n): number {
   let m = 0;
-  if (f.i < 0 || f.i >= n) return 0;
+  if (f.i < 0 || f.i >= (f.side === "q" ? n : nk)) return 0;
+  const other = f.side === "q" ? nk : n;
   for (const h of heads) {
-    const base = h * n * n;
-    for (let t = 0; t < n; t++) {
-      const w = f.side === "q" ? values[base + f.i * n + t] : values[base + t * n + f.i];
+    const base = h * n * nk;
+    for (let t = 0; t < other; t++) {
+      const w = f.side === "q" ? values[base + f.i * nk + t] : values[base + t * nk + f.i];
       if (w > m) m = w;
     }
   }
@@ -65,7 +67,10 @@ export function focusMax(values: Float32Array, n: number, heads: readonly number
 }
 
 export interface HeadViewOptions {
+  /** Query tokens (left). */
   tokens: () => readonly string[];
+  /** Key tokens (right); the query tokens when absent. */
+  keyTokens?: () => readonly string[];
   headLabels: () => readonly string[];
   sep: () => number;
   onHeads: (heads: number[]) => void;
@@ -86,6 +91,8 @@ export class HeadView {
   private data: LayerData | null = null;
   private active: number[] = [];
   private pinned: Focus | null = null;
+  /** A key token pinned here only (queries and keys differ, so the `token` trait can't hold it). */
+  private localPin = false;
   private hover: Focus | null = null;
   private shaded: HTMLElement[] = [];
   private frame = 0;
@@ -113,7 +120,8 @@ export class HeadView {
       if (!f) return;
       const same = this.pinned && this.pinned.side === f.side && this.pinned.i === f.i;
       this.pinned = same ? null : f;
-      this.opts.onToken(same ? -1 : f.i);
+      this.localPin = !same && f.side === "k" && !this.square();
+      this.opts.onToken(same || this.localPin ? -1 : f.i);
       this.update();
     });
     on<MouseEvent>(this.controls, "click", (e) => {
@@ -135,11 +143,23 @@ export class HeadView {
     return { side: span.dataset.side === "k" ? "k" : "q", i: Number(span.dataset.i) };
   }
 
+  private keys(): readonly string[] {
+    return this.opts.keyTokens?.() ?? this.opts.tokens();
+  }
+
+  private square(): boolean {
+    return this.keys().length === this.opts.tokens().length;
+  }
+
   /** Rebuild the token columns (tokens or the separator changed). */
   setTokens(): void {
-    const tokens = this.opts.tokens();
-    const sep = separatorIndex(this.opts.sep(), tokens.length);
-    const make = (side: "q" | "k") => tokens.map((t, i) => {
+    const queries = this.opts.tokens();
+    const keys = this.keys();
+    const sep = queries.length === keys.length ? separatorIndex(this.opts.sep(), queries.length) : -1;
+    this.pinned = null;
+    this.localPin = false;
+    this.hover = null;
+    const make = (side: "q" | "k") => (side === "q" ? queries : keys).map((t, i) => {
       const s = el("span", "iw-attn-tok", displayToken(t));
       s.dataset.i = String(i);
       s.dataset.side = side;
@@ -179,10 +199,17 @@ export class HeadView {
     }
   }
 
+  /** The `token` trait: pin query token i (-1: none; a key pinned here alone stays). */
   setPinned(i: number): void {
     const n = this.opts.tokens().length;
-    if (i < 0 || i >= n) this.pinned = null;
+    if (this.localPin && this.pinned) {
+      if (i >= 0 && i < n) { this.localPin = false; this.pinned = { side: "q", i }; }
+    } else if (i < 0 || i >= n) this.pinned = null;
     else if (!this.pinned || this.pinned.i !== i) this.pinned = { side: "q", i };
+    this.markPinned();
+  }
+
+  private markPinned(): void {
     for (const s of this.el.querySelectorAll(".iw-attn-pinned")) s.classList.remove("iw-attn-pinned");
     if (this.pinned) this.spanOf(this.pinned)?.classList.add("iw-attn-pinned");
   }
@@ -211,7 +238,7 @@ export class HeadView {
 
   /** Pinned-token marks, shading and lines for the current hover / pin. */
   update(): void {
-    this.setPinned(this.pinned ? this.pinned.i : -1);
+    this.markPinned();
     this.draw();
   }
 
@@ -230,16 +257,17 @@ export class HeadView {
     if (!data) return false;
     if (!ctx) return true;
     const { n, values } = data;
+    const nk = keysOf(data);
     const top = this.scroller.scrollTop;
-    const [first, last] = visibleRows(top - PAD_TOP, h, ROW_H, n, 2);
+    const [first, last] = visibleRows(top - PAD_TOP, h, ROW_H, Math.max(n, nk), 2);
     const y = (i: number) => PAD_TOP + i * ROW_H + ROW_H / 2 - top;
     ctx.lineWidth = heads.length > 4 ? 1.25 : 1.75;
     ctx.lineCap = "round";
     // With a focus, opacity is relative to that token's largest weight (still ∝ weight), so
     // a token's strongest line is always clearly visible; without, it is the weight itself.
-    const gain = focus ? 1 / (focusMax(values, n, heads, focus) || 1) : 1;
+    const gain = focus ? 1 / (focusMax(values, n, heads, focus, nk) || 1) : 1;
     for (const head of heads) {
-      const lines = collectLines(values, n, head, focus, first, last, gain);
+      const lines = collectLines(values, n, head, focus, first, last, gain, undefined, nk);
       const byLevel: number[][] = Array.from({ length: LEVELS + 1 }, () => []);
       for (let k = 0; k < lines.length; k += 3) byLevel[lines[k + 2]].push(lines[k], lines[k + 1]);
       const rgb = headColor(head);
@@ -269,13 +297,15 @@ export class HeadView {
     const data = this.data;
     if (!focus || !data || !heads.length) return;
     const { n, values } = data;
+    const nk = keysOf(data);
+    if (focus.i >= (focus.side === "q" ? n : nk)) return;
     const col = focus.side === "q" ? this.right : this.left;
     const rgb = heads.length === 1 ? headColor(heads[0]) : [110, 118, 129] as [number, number, number];
-    for (let t = 0; t < n; t++) {
+    for (let t = 0; t < (focus.side === "q" ? nk : n); t++) {
       let sum = 0;
       for (const h of heads) {
-        const base = h * n * n;
-        sum += focus.side === "q" ? values[base + focus.i * n + t] : values[base + t * n + focus.i];
+        const base = h * n * nk;
+        sum += focus.side === "q" ? values[base + focus.i * nk + t] : values[base + t * nk + focus.i];
       }
       const m = sum / heads.length;
       if (!(m >= 0.01)) continue;

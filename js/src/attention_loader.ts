@@ -1,7 +1,8 @@
-// Layers of attention for the AttentionView: decoded once, kept in an LRU, asked for on
-// demand (docs/protocol.md, "Requests": {kind: "layer", layer}), neighbours prefetched quietly.
+// Layers of attention for the AttentionView: decoded once, kept in an LRU keyed by (group,
+// layer), asked for on demand (docs/protocol.md, "Requests": {kind: "layer", group, layer}),
+// neighbours prefetched quietly.
 
-import { LayerCache, decodeLayer, type LayerData, type LayerReply } from "./attention_data";
+import { LayerCache, decodeLayer, layerKey, type LayerData, type LayerReply } from "./attention_data";
 import { request } from "./request";
 import type { AnyModel } from "./types";
 
@@ -10,22 +11,24 @@ export class LayerLoader {
   private readonly inflight = new Map<number, Promise<LayerData>>();
   private prefetchTimer: ReturnType<typeof setTimeout> | undefined;
 
-  /** `shape()` gives the [heads, tokens] every layer must have; `label(l)` names layer l. */
+  /** `shape(g)` gives the [heads, queries, keys] every layer of group g must have; `label(l)`
+   *  names layer l of the shown group. */
   constructor(
     private readonly model: AnyModel,
-    private readonly shape: () => [number, number],
+    private readonly shape: (group: number) => [number, number, number],
     private readonly label: (layer: number) => string,
   ) {}
 
   /** A decoded layer if it is at hand. */
-  get(layer: number): LayerData | null {
-    return this.cache.get(layer) ?? null;
+  get(group: number, layer: number): LayerData | null {
+    return this.cache.get(layerKey(group, layer)) ?? null;
   }
 
-  /** Cache a `current` trait; throws when it does not fit the tokens and heads. */
+  /** Cache a `current` trait; throws when it does not fit its group's tokens and heads. */
   take(raw: LayerReply | null | undefined): void {
-    const [heads, n] = this.shape();
-    const d = decodeLayer(raw, heads, n);
+    if (!raw || typeof raw !== "object") return;
+    const [heads, n, nk] = this.shape(Number(raw.group ?? 0) | 0);
+    const d = decodeLayer(raw, heads, n, nk);
     if (d) this.cache.put(d);
   }
 
@@ -37,33 +40,37 @@ export class LayerLoader {
   }
 
   /** The layer, from the cache or asked for (one request per layer at a time). */
-  fetch(layer: number): Promise<LayerData> {
-    const hit = this.get(layer);
+  fetch(group: number, layer: number): Promise<LayerData> {
+    const hit = this.get(group, layer);
     if (hit) return Promise.resolve(hit);
-    let p = this.inflight.get(layer);
+    const key = layerKey(group, layer);
+    let p = this.inflight.get(key);
     if (!p) {
-      p = request<LayerReply>(this.model, { kind: "layer", layer }).then((raw) => {
-        const [heads, n] = this.shape();
-        const d = decodeLayer(raw, heads, n);
+      p = request<LayerReply>(this.model, { kind: "layer", group, layer }).then((raw) => {
+        const [heads, n, nk] = this.shape(group);
+        const d = decodeLayer(raw, heads, n, nk);
         if (!d) throw new Error(`the reply for layer ${this.label(layer)} holds no attention`);
-        if (d.layer !== layer) throw new Error(`asked for layer ${layer}, the reply holds layer ${d.layer}`);
+        if (d.layer !== layer || (d.group ?? 0) !== group) {
+          throw new Error(`asked for layer ${layer} of group ${group}, the reply holds layer ${d.layer} of group ${d.group ?? 0}`);
+        }
         this.cache.put(d);
         return d;
       });
-      const done = () => { if (this.inflight.get(layer) === p) this.inflight.delete(layer); };
+      const done = () => { if (this.inflight.get(key) === p) this.inflight.delete(key); };
       p.then(done, done);
-      this.inflight.set(layer, p);
+      this.inflight.set(key, p);
     }
     return p;
   }
 
   /** Fetch layer ± 1 a moment later, quietly (errors show if that layer is ever chosen). */
-  prefetchAround(layer: number, count: number): void {
+  prefetchAround(group: number, layer: number, count: number): void {
     clearTimeout(this.prefetchTimer);
     this.prefetchTimer = setTimeout(() => {
       for (const l of [layer + 1, layer - 1]) {
-        if (l < 0 || l >= count || this.cache.has(l) || this.inflight.has(l)) continue;
-        this.fetch(l).catch(() => undefined);
+        const key = layerKey(group, l);
+        if (l < 0 || l >= count || this.cache.has(key) || this.inflight.has(key)) continue;
+        this.fetch(group, l).catch(() => undefined);
       }
     }, 200);
   }

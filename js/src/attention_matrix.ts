@@ -10,10 +10,13 @@ import { LUT_SIZE, sequentialLut } from "./sequential";
 import type { Tooltip } from "./tooltip";
 
 export interface MatrixSource {
-  /** Row-major values, the matrix at values[offset + i * n + j]. */
+  /** Row-major values, the matrix at values[offset + i * nk + j]. */
   values: Float32Array;
   offset: number;
+  /** Rows (queries). */
   n: number;
+  /** Columns (keys); n when absent. */
+  nk?: number;
   vmax: number;
   /** Identifies the data, so the image is rebuilt only when it changes. */
   key: string;
@@ -22,13 +25,17 @@ export interface MatrixSource {
 export interface MatrixLayout {
   /** Pooling factor: one drawn cell covers k × k tokens. */
   k: number;
-  /** Cells per side after pooling. */
+  /** Cells along the longer side after pooling; rows and columns of cells. */
   m: number;
+  rows: number;
+  cols: number;
   /** Css px per drawn cell, and per token. */
   cell: number;
   tokPx: number;
-  /** Side of the heatmap in css px. */
+  /** Longer side of the heatmap in css px; its width (columns) and height (rows). */
   size: number;
+  w: number;
+  h: number;
   /** Whether token labels are drawn on the axes. */
   labels: boolean;
 }
@@ -38,32 +45,41 @@ export const MATRIX_MAX = 620;
 export const CELL_MAX = 30;
 export const LABEL_MIN_CELL = 11;
 
-/** How to draw an n × n matrix in `avail` css px at pixel ratio `dpr`. */
-export function matrixLayout(n: number, avail: number, dpr: number, maxSide = MATRIX_MAX, maxCell = CELL_MAX): MatrixLayout {
-  if (!(n > 0)) return { k: 1, m: 0, cell: 0, tokPx: 0, size: 0, labels: false };
+/** How to draw an n × nk matrix (n rows, nk columns; square by default) in `avail` css px at
+ *  pixel ratio `dpr`: square cells, sized by the longer side. */
+export function matrixLayout(
+  n: number, avail: number, dpr: number, maxSide = MATRIX_MAX, maxCell = CELL_MAX, nk = n,
+): MatrixLayout {
+  const long = Math.max(n, nk);
+  if (!(n > 0) || !(nk > 0)) return { k: 1, m: 0, rows: 0, cols: 0, cell: 0, tokPx: 0, size: 0, w: 0, h: 0, labels: false };
   const side = Math.max(120, Math.min(maxSide, avail));
-  const cellDev = Math.floor((side * dpr) / n);
+  const cellDev = Math.floor((side * dpr) / long);
   if (cellDev >= 1) {
     const cell = Math.min(maxCell, cellDev / dpr);
-    return { k: 1, m: n, cell, tokPx: cell, size: cell * n, labels: cell >= LABEL_MIN_CELL };
+    return { k: 1, m: long, rows: n, cols: nk, cell, tokPx: cell, size: cell * long, w: cell * nk, h: cell * n, labels: cell >= LABEL_MIN_CELL };
   }
-  const k = Math.ceil(n / Math.floor(side * dpr));
-  const m = Math.ceil(n / k);
+  const k = Math.ceil(long / Math.floor(side * dpr));
+  const rows = Math.ceil(n / k);
+  const cols = Math.ceil(nk / k);
   const cell = 1 / dpr;
-  return { k, m, cell, tokPx: cell / k, size: m * cell, labels: false };
+  return { k, m: Math.max(rows, cols), rows, cols, cell, tokPx: cell / k, size: Math.max(rows, cols) * cell, w: cols * cell, h: rows * cell, labels: false };
 }
 
-/** The token index under css offset `p` from the heatmap's origin (-1 outside). */
+/** The token index under css offset `p` from the heatmap's origin along an axis of n tokens
+ *  (-1 outside). */
 export function tokenAt(p: number, layout: MatrixLayout, n: number): number {
   if (!(layout.tokPx > 0) || p < 0) return -1;
   const i = Math.floor(p / layout.tokPx);
-  return i >= 0 && i < n && p < layout.size ? i : -1;
+  return i >= 0 && i < n && p < Math.ceil(n / layout.k) * layout.cell ? i : -1;
 }
 
 export interface MatrixOptions {
   className: string;
   tooltip: Tooltip;
+  /** Row (query) labels. */
   tokens: () => readonly string[];
+  /** Column (key) labels; the row labels when absent. */
+  keyTokens?: () => readonly string[];
   sep: () => number;
   /** Tooltip lines for the cell (query i, key j) holding value v. */
   describe: (i: number, j: number, v: number) => string[];
@@ -82,6 +98,7 @@ export class MatrixPanel {
   private image: HTMLCanvasElement | null = null;
   private imageKey = "";
   private layout: MatrixLayout = matrixLayout(0, 0, 1);
+  private nk = 0;
   private x0 = 0;
   private y0 = 0;
   private width = 0;
@@ -126,33 +143,43 @@ export class MatrixPanel {
     const src = this.src;
     if (!src || !(src.n > 0)) return false;
     const { n } = src;
+    const nk = src.nk ?? n;
+    this.nk = nk;
     const dpr = pixelRatio();
     const ctx0 = this.canvas.getContext?.("2d") ?? null;
-    // Label room: the widest token (capped), measured only when labels could fit.
-    let labelRoom = 0;
-    const probe = matrixLayout(n, avail - 40, dpr);
+    // Label room: the widest row / column label (capped), measured only when labels could fit.
+    let left = 0;
+    let top = 0;
+    const probe = matrixLayout(n, avail - 40, dpr, undefined, undefined, nk);
     const tokens = this.opts.tokens();
+    const keys = this.opts.keyTokens?.() ?? tokens;
     if (probe.labels && ctx0) {
       ctx0.font = canvasFont(this.el, 11);
-      let w = 0;
-      for (let i = 0; i < n; i++) w = Math.max(w, ctx0.measureText(tokens[i] ?? "").width);
-      labelRoom = Math.ceil(Math.min(110, w) + 10);
+      const widest = (list: readonly string[], count: number) => {
+        let w = 0;
+        for (let i = 0; i < count; i++) w = Math.max(w, ctx0.measureText(list[i] ?? "").width);
+        return Math.ceil(Math.min(110, w) + 10);
+      };
+      left = widest(tokens, n);
+      top = widest(keys, nk);
     }
-    let layout = matrixLayout(n, avail - labelRoom - 2 * PAD, dpr);
-    if (!layout.labels) labelRoom = 0;
-    if (labelRoom === 0) layout = matrixLayout(n, avail - 2 * PAD, dpr);
+    let layout = matrixLayout(n, avail - left - 2 * PAD, dpr, undefined, undefined, nk);
+    if (!layout.labels) {
+      left = top = 0;
+      layout = matrixLayout(n, avail - 2 * PAD, dpr, undefined, undefined, nk);
+    }
     this.layout = layout;
-    this.x0 = PAD + labelRoom;
-    this.y0 = PAD + labelRoom;
-    this.width = Math.ceil(this.x0 + layout.size + PAD);
-    this.height = Math.ceil(this.y0 + layout.size + PAD);
-    const key = `${src.key}|${layout.k}|${src.vmax}`;
+    this.x0 = PAD + left;
+    this.y0 = PAD + top;
+    this.width = Math.ceil(this.x0 + layout.w + PAD);
+    this.height = Math.ceil(this.y0 + layout.h + PAD);
+    const key = `${src.key}|${layout.k}|${src.vmax}|${nk}`;
     if (key !== this.imageKey || !this.image) {
       const lut = sequentialLut();
       if (layout.k === 1) {
-        this.image = matrixImage(src.values, src.offset, n, n, n, src.vmax, lut, LUT_SIZE, this.image);
+        this.image = matrixImage(src.values, src.offset, n, nk, nk, src.vmax, lut, LUT_SIZE, this.image);
       } else {
-        const p = poolMax(src.values, src.offset, n, n, n, layout.k);
+        const p = poolMax(src.values, src.offset, n, nk, nk, layout.k);
         this.image = matrixImage(p.data, 0, p.rows, p.cols, p.cols, src.vmax, lut, LUT_SIZE, this.image);
       }
       this.imageKey = key;
@@ -164,57 +191,58 @@ export class MatrixPanel {
     ds.y0 = String(this.y0);
     ds.tok = String(layout.tokPx);
     ds.n = String(n);
+    ds.nk = String(nk);
     ds.k = String(layout.k);
     if (!ctx) return true;
     if (this.image) {
       ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(this.image, 0, 0, layout.m, layout.m, this.x0, this.y0, layout.size, layout.size);
+      ctx.drawImage(this.image, 0, 0, layout.cols, layout.rows, this.x0, this.y0, layout.w, layout.h);
     }
     const fg = cssColor(this.el, "color", "#1f2328");
     const muted = cssColor(this.el, "--iw-fg-muted", "#59636e");
     ctx.strokeStyle = cssColor(this.el, "--iw-border-strong", "#afb8c1");
     ctx.lineWidth = 1;
-    ctx.strokeRect(this.x0 - 0.5, this.y0 - 0.5, layout.size + 1, layout.size + 1);
+    ctx.strokeRect(this.x0 - 0.5, this.y0 - 0.5, layout.w + 1, layout.h + 1);
     const sep = this.opts.sep();
-    if (sep > 0 && sep < n) {
+    if (sep > 0 && sep < n && nk === n) {
       const p = sep * layout.tokPx;
       ctx.strokeStyle = fg;
       ctx.setLineDash([4, 3]);
       ctx.beginPath();
-      ctx.moveTo(this.x0 - labelRoom, this.y0 + p);
-      ctx.lineTo(this.x0 + layout.size, this.y0 + p);
-      ctx.moveTo(this.x0 + p, this.y0 - labelRoom);
-      ctx.lineTo(this.x0 + p, this.y0 + layout.size);
+      ctx.moveTo(this.x0 - left, this.y0 + p);
+      ctx.lineTo(this.x0 + layout.w, this.y0 + p);
+      ctx.moveTo(this.x0 + p, this.y0 - top);
+      ctx.lineTo(this.x0 + p, this.y0 + layout.h);
       ctx.stroke();
       ctx.setLineDash([]);
     }
-    if (layout.labels) this.drawLabels(ctx, tokens, labelRoom, muted);
+    if (layout.labels) this.drawLabels(ctx, tokens, keys, left, top, muted);
     this.drawOverlay();
     return true;
   }
 
-  private drawLabels(ctx: CanvasRenderingContext2D, tokens: readonly string[], room: number, color: string): void {
+  private drawLabels(
+    ctx: CanvasRenderingContext2D, tokens: readonly string[], keys: readonly string[], left: number, top: number, color: string,
+  ): void {
     const { tokPx } = this.layout;
     const n = this.src?.n ?? 0;
     ctx.font = canvasFont(this.el, 11);
     ctx.fillStyle = color;
     ctx.textBaseline = "middle";
     ctx.textAlign = "right";
-    const max = room - 8;
-    const texts = Array.from({ length: n }, (_, i) => fitText(ctx, tokens[i] ?? "", max));
-    for (let i = 0; i < n; i++) ctx.fillText(texts[i], this.x0 - 5, this.y0 + (i + 0.5) * tokPx);
+    for (let i = 0; i < n; i++) ctx.fillText(fitText(ctx, tokens[i] ?? "", left - 8), this.x0 - 5, this.y0 + (i + 0.5) * tokPx);
     ctx.save();
     ctx.translate(this.x0, this.y0 - 5);
     ctx.rotate(-Math.PI / 2);
     ctx.textAlign = "left";
-    for (let j = 0; j < n; j++) ctx.fillText(texts[j], 0, (j + 0.5) * tokPx);
+    for (let j = 0; j < this.nk; j++) ctx.fillText(fitText(ctx, keys[j] ?? "", top - 8), 0, (j + 0.5) * tokPx);
     ctx.restore();
   }
 
   private cellAt(e: MouseEvent): [number, number] {
     const r = this.canvas.getBoundingClientRect();
     const n = this.src?.n ?? 0;
-    const j = tokenAt(e.clientX - r.left - this.x0, this.layout, n);
+    const j = tokenAt(e.clientX - r.left - this.x0, this.layout, this.nk);
     const i = tokenAt(e.clientY - r.top - this.y0, this.layout, n);
     return i >= 0 && j >= 0 ? [i, j] : [-1, -1];
   }
@@ -224,7 +252,7 @@ export class MatrixPanel {
     this.setHover(i, j);
     const src = this.src;
     if (i < 0 || !src) return;
-    this.opts.tooltip.show(this.opts.describe(i, j, src.values[src.offset + i * src.n + j]), e.clientX, e.clientY);
+    this.opts.tooltip.show(this.opts.describe(i, j, src.values[src.offset + i * (src.nk ?? src.n) + j]), e.clientX, e.clientY);
   }
 
   private setHover(i: number, j: number): void {
@@ -242,7 +270,7 @@ export class MatrixPanel {
     const dpr = pixelRatio();
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, this.width, this.height);
-    const { tokPx, size } = this.layout;
+    const { tokPx, w, h } = this.layout;
     const fg = cssColor(this.el, "color", "#1f2328");
     const accent = cssColor(this.el, "--iw-accent", "#1f6feb");
     const band = Math.max(tokPx, 1);
@@ -250,7 +278,7 @@ export class MatrixPanel {
       ctx.strokeStyle = accent;
       ctx.lineWidth = 1.5;
       ctx.setLineDash([3, 2]);
-      ctx.strokeRect(this.x0 - 0.75, this.y0 + this.mark * tokPx - 0.75, size + 1.5, band + 1.5);
+      ctx.strokeRect(this.x0 - 0.75, this.y0 + this.mark * tokPx - 0.75, w + 1.5, band + 1.5);
       ctx.setLineDash([]);
     }
     const [i, j] = this.hover;
@@ -258,8 +286,8 @@ export class MatrixPanel {
     const x = this.x0 + j * tokPx;
     const y = this.y0 + i * tokPx;
     ctx.fillStyle = "rgba(127, 127, 127, 0.16)";
-    ctx.fillRect(this.x0, y, size, band);
-    ctx.fillRect(x, this.y0, band, size);
+    ctx.fillRect(this.x0, y, w, band);
+    ctx.fillRect(x, this.y0, band, h);
     ctx.lineWidth = 1.5;
     ctx.strokeStyle = "#fff";
     ctx.strokeRect(x - 1.5, y - 1.5, band + 3, band + 3);

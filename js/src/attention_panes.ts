@@ -1,7 +1,7 @@
 // The model view (pooled thumbnails of every head), the summary view (one measure per head)
 // and the matrix view (one head's query × key heatmap), each a pane of the AttentionView.
 
-import { displayToken, idOf, maxOf, rangeOf, type LayerData, type Measure, type Thumbs } from "./attention_data";
+import { displayToken, idOf, keysOf, maxOf, rangeOf, thumbRect, type LayerData, type Measure, type Thumbs } from "./attention_data";
 import { LayerHeadGrid, cellOrigin, type GridLayout } from "./attention_grid";
 import { MatrixPanel } from "./attention_matrix";
 import { paintMatrix, offscreen, cssColor, canvasFont } from "./canvas";
@@ -18,7 +18,12 @@ export function formatWeight(v: number): string {
 
 export interface PaneHost {
   tooltip: Tooltip;
+  /** Query tokens. */
   tokens: () => readonly string[];
+  /** Key tokens. */
+  keyTokens: () => readonly string[];
+  /** The shown group's name ("" when there is one group), prefixed to tooltips. */
+  groupName: () => string;
   layerLabels: () => readonly string[];
   headLabels: () => readonly string[];
   sep: () => number;
@@ -28,10 +33,10 @@ export interface PaneHost {
   pin: (i: number) => void;
 }
 
-/** The thumbnails as one image, (heads·t) × (layers·t) pixels, each cell scaled to its own max. */
+/** The thumbnails as one image, (heads·tk) × (layers·t) pixels, each cell scaled to its own max. */
 export function thumbAtlas(th: Thumbs): HTMLCanvasElement | null {
-  const { layers, heads, t, values } = th;
-  const w = heads * t;
+  const { layers, heads, t, tk, values } = th;
+  const w = heads * tk;
   const c = offscreen(w, layers * t);
   let ctx: CanvasRenderingContext2D | null = null;
   try { ctx = c.getContext("2d"); } catch { ctx = null; }
@@ -40,12 +45,18 @@ export function thumbAtlas(th: Thumbs): HTMLCanvasElement | null {
   const lut = sequentialLut();
   for (let l = 0; l < layers; l++) {
     for (let h = 0; h < heads; h++) {
-      const off = (l * heads + h) * t * t;
-      paintMatrix(img.data, w, h * t, l * t, values, off, t, t, t, maxOf(values, off, t * t), lut, LUT_SIZE);
+      const off = (l * heads + h) * t * tk;
+      paintMatrix(img.data, w, h * tk, l * t, values, off, t, tk, tk, maxOf(values, off, t * tk), lut, LUT_SIZE);
     }
   }
   ctx.putImageData(img, 0, 0);
   return c;
+}
+
+/** "Cross · " before a tooltip when there are named groups. */
+function prefix(host: PaneHost): string {
+  const name = host.groupName();
+  return name ? `${name} \u00b7 ` : "";
 }
 
 export class ModelPane {
@@ -60,7 +71,7 @@ export class ModelPane {
       caption: "rows: layers \u00b7 columns: heads \u00b7 each thumbnail is a head's query \u00d7 key pattern \u00b7 click one to open it",
       rowLabels: host.layerLabels,
       colLabels: host.headLabels,
-      describe: (l, h) => [`layer ${host.layerLabels()[l]} head ${host.headLabels()[h]}`, "click to open it in the matrix view"],
+      describe: (l, h) => [`${prefix(host)}layer ${host.layerLabels()[l]} head ${host.headLabels()[h]}`, "click to open it in the matrix view"],
       onClick: (l, h) => host.open(l, h),
       paint: (ctx, g) => this.paint(ctx, g),
       minCell: 26, maxCell: 84, gap: 5,
@@ -83,8 +94,10 @@ export class ModelPane {
     for (let l = 0; l < Math.min(g.rows, th.layers); l++) {
       for (let h = 0; h < Math.min(g.cols, th.heads); h++) {
         const [x, y] = cellOrigin(g, l, h);
-        if (this.atlas) ctx.drawImage(this.atlas, h * th.t, l * th.t, th.t, th.t, x, y, g.cell, g.cell);
-        ctx.strokeRect(x - 0.5, y - 0.5, g.cell + 1, g.cell + 1);
+        // a rectangular thumbnail (queries ≠ keys) keeps its aspect inside the square cell
+        const [dx, dy, w, hh] = thumbRect(th.t, th.tk, g.cell);
+        if (this.atlas) ctx.drawImage(this.atlas, h * th.tk, l * th.t, th.tk, th.t, x + dx, y + dy, w, hh);
+        ctx.strokeRect(x + dx - 0.5, y + dy - 0.5, w + 1, hh + 1);
       }
     }
   }
@@ -111,7 +124,7 @@ export class SummaryPane {
       describe: (l, h) => {
         const m = this.measure;
         const v = m ? m.values[l * m.heads + h] : NaN;
-        return [`layer ${host.layerLabels()[l]} head ${host.headLabels()[h]}`, `${m?.label ?? ""}: ${formatValue(v)}`, "click to open it in the matrix view"];
+        return [`${prefix(host)}layer ${host.layerLabels()[l]} head ${host.headLabels()[h]}`, `${m?.label ?? ""}: ${formatValue(v)}`, "click to open it in the matrix view"];
       },
       onClick: (l, h) => host.open(l, h),
       paint: (ctx, g) => this.paint(ctx, g),
@@ -176,12 +189,14 @@ export class MatrixPane {
       className: "iw-attn-matrix",
       tooltip: host.tooltip,
       tokens: host.tokens,
+      keyTokens: host.keyTokens,
       sep: host.sep,
       describe: (i, j, v) => {
         const t = host.tokens();
+        const k = host.keyTokens();
         return [
-          `layer ${host.layerLabels()[this.layer]} \u00b7 head ${host.headLabels()[this.head]} \u00b7 query ${i} \u2192 key ${j}`,
-          `from "${displayToken(t[i] ?? "")}" \u2192 to "${displayToken(t[j] ?? "")}": ${formatWeight(v)}`,
+          `${prefix(host)}layer ${host.layerLabels()[this.layer]} \u00b7 head ${host.headLabels()[this.head]} \u00b7 query ${i} \u2192 key ${j}`,
+          `from "${displayToken(t[i] ?? "")}" \u2192 to "${displayToken(k[j] ?? "")}": ${formatWeight(v)}`,
         ];
       },
       onClick: (i) => host.pin(i),
@@ -194,7 +209,7 @@ export class MatrixPane {
     this.layer = data.layer;
     this.head = head;
     this.panel.setSource({
-      values: data.values, offset: head * data.n * data.n, n: data.n,
+      values: data.values, offset: head * data.n * keysOf(data), n: data.n, nk: keysOf(data),
       vmax: data.headMax[head] || 1, key: `${idOf(data.values)}:${head}`,
     });
   }

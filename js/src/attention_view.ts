@@ -5,8 +5,8 @@
 // once and kept in an LRU; dense things are drawn on canvas.
 
 import {
-  clampInt, decodeMeasures, keyChoice, type KeyChoice, decodeRollout, decodeThumbs, normalizeHeads, pickMeasure, separatorIndex,
-  type LayerReply, type Measure,
+  clampInt, decodeMeasures, keyChoice, type KeyChoice, decodeRollout, decodeThumbs, normalizeHeads, pickMeasure, readGroups,
+  type GroupInfo, type LayerReply, type Measure, type Rollout, type Thumbs,
 } from "./attention_data";
 import { HeadView } from "./attention_head";
 import { LayerLoader } from "./attention_loader";
@@ -22,13 +22,17 @@ export type View = (typeof VIEWS)[number];
 const VIEW_LABELS: Record<View, string> = { head: "Head view", model: "Model view", matrix: "Matrix", summary: "Summary", rollout: "Rollout" };
 const LOADING_DELAY_MS = 120;
 
-interface Choice extends KeyChoice { heads?: number[]; view?: View }
+interface Choice extends KeyChoice { heads?: number[]; view?: View; group?: number }
+
+/** A group's derived data, decoded once (errors become notes). */
+interface Decoded { thumbs: Thumbs | null; measures: Measure[]; rollout: Rollout | null; errors: string[] }
 
 export class AttentionView {
   readonly root = el("div", "iw-root iw-attention-view");
   private readonly titleMain = el("span", "iw-title-main");
   private readonly caption = el("span", "iw-caption");
   private readonly tabs = new Map<View, HTMLButtonElement>();
+  private readonly groupSelect = el("select", "iw-attn-group");
   private readonly layerSelect = el("select", "iw-attn-layer");
   private readonly headSelect = el("select", "iw-attn-head-select");
   private readonly measureSelect = el("select", "iw-attn-measure");
@@ -45,7 +49,12 @@ export class AttentionView {
   private readonly summaryPane: SummaryPane;
   private readonly rolloutView: RolloutView;
   private readonly layers: LayerLoader;
+  private groups: GroupInfo[] = [];
+  private readonly decoded = new Map<number, Decoded>();
+  group = 0;
+  private groupName = "";
   private tokens: string[] = [];
+  private keyTokens: string[] = [];
   private layerLabels: string[] = [];
   private headLabels: string[] = [];
   private sep = -1;
@@ -64,7 +73,11 @@ export class AttentionView {
 
   constructor(private readonly model: AnyModel, host: HTMLElement) {
     const { root } = this;
-    this.layers = new LayerLoader(model, () => [this.headLabels.length, this.tokens.length], (l) => this.layerLabels[l] ?? String(l));
+    this.layers = new LayerLoader(model, (g) => {
+      const info = this.groups[g];
+      if (!info) throw new Error(`there is no attention group ${g}`);
+      return [info.headLabels.length, info.tokens.length, info.keyTokens.length];
+    }, (l) => this.layerLabels[l] ?? String(l));
     root.tabIndex = 0;
     root.setAttribute("data-lm-suppress-shortcuts", "true");
     root.setAttribute("aria-label", "Attention heads. Up/Down: layer, Left/Right: head, Escape: unpin the token.");
@@ -89,12 +102,16 @@ export class AttentionView {
       this.fields[name] = f;
       controls.append(f);
     };
+    field("group", "Attention", this.groupSelect);
+    this.groupSelect.title = "which attention to show (bertviz's filter)";
     field("layer", "layer", this.layerSelect);
     field("head", "head", this.headSelect);
     field("measure", "measure", this.measureSelect);
     const pane: PaneHost = {
       tooltip: undefined as unknown as Tooltip,
       tokens: () => this.tokens,
+      keyTokens: () => this.keyTokens,
+      groupName: () => (this.groups.length > 1 ? this.groupName : ""),
       layerLabels: () => this.layerLabels,
       headLabels: () => this.headLabels,
       sep: () => this.sep,
@@ -104,6 +121,7 @@ export class AttentionView {
     this.tooltip = pane.tooltip = new Tooltip(root);
     this.headView = new HeadView(this.body, {
       tokens: () => this.tokens,
+      keyTokens: () => this.keyTokens,
       headLabels: () => this.headLabels,
       sep: () => this.sep,
       onHeads: (heads) => this.choose({ heads }),
@@ -140,6 +158,7 @@ export class AttentionView {
 
   private bindDom(): void {
     for (const [v, b] of this.tabs) this.listen(b, "click", () => this.choose({ view: v }));
+    this.listen(this.groupSelect, "change", () => this.choose({ group: Number(this.groupSelect.value) }));
     this.listen(this.layerSelect, "change", () => this.choose({ layer: Number(this.layerSelect.value) }));
     this.listen(this.headSelect, "change", () => this.choose({ head: Number(this.headSelect.value) }));
     this.listen(this.measureSelect, "change", () => { this.measureKey = this.measureSelect.value; this.schedule(); });
@@ -161,12 +180,16 @@ export class AttentionView {
         this.cleanups.push(() => this.model.off(`change:${e}`, fn));
       }
     };
-    on("tokens n_layers n_heads layer_labels head_labels sentence_b_start thumbs summary rollout notes title", () => {
+    on("groups", () => { this.readStatic(); this.readSelection(); this.schedule(); });
+    // the plain traits describe the shown group; with a `groups` trait they only mirror it
+    on("tokens key_tokens n_layers n_heads layer_labels head_labels sentence_b_start thumbs summary rollout notes", () => {
+      if (this.hasGroupsTrait()) return;
       this.readStatic();
       this.readSelection();
       this.schedule();
     });
-    on("layer head heads token view", () => { this.readSelection(); this.schedule(); });
+    on("title", () => { this.readTitle(); });
+    on("group layer head heads token view", () => { this.readSelection(); this.schedule(); });
     on("current", () => { this.takeCurrent(); this.schedule(); });
   }
 
@@ -180,58 +203,103 @@ export class AttentionView {
 
   // ---- reading traits
 
+  private hasGroupsTrait(): boolean {
+    const g = this.model.get("groups");
+    return Array.isArray(g) && g.length > 0;
+  }
+
+  /** Read every group (new data: forget decoded layers), then show the selected one. */
   private readStatic(): void {
-    const m = this.model;
-    const tokens = m.get("tokens");
-    this.tokens = Array.isArray(tokens) ? tokens.map((t) => String(t)) : [];
-    const n = this.tokens.length;
-    const labels = (raw: unknown, count: number) => {
-      const list = Array.isArray(raw) ? raw.map((x) => String(x)) : [];
-      return Array.from({ length: Math.max(count, list.length) }, (_, i) => list[i] ?? String(i));
-    };
-    this.layerLabels = labels(m.get("layer_labels"), Number(m.get("n_layers")) | 0);
-    this.headLabels = labels(m.get("head_labels"), Number(m.get("n_heads")) | 0);
-    this.sep = separatorIndex(m.get("sentence_b_start"), n);
-    const options = (select: HTMLSelectElement, list: string[], prefix: string) =>
-      select.replaceChildren(...list.map((label, i) => {
-        const o = el("option", "", `${prefix}${label}`);
-        o.value = String(i);
-        return o;
-      }));
-    options(this.layerSelect, this.layerLabels, "");
-    options(this.headSelect, this.headLabels, "");
+    this.groups = readGroups((name) => this.model.get(name));
+    this.decoded.clear();
+    this.layers.clear();
+    this.groupSelect.replaceChildren(...this.groups.map((g, i) => {
+      const o = el("option", "", g.name || `group ${i}`);
+      o.value = String(i);
+      return o;
+    }));
+    this.fields.group.hidden = this.groups.length < 2;
+    this.group = clampInt(this.model.get("group"), 0, this.groups.length - 1, 0);
+    this.takeCurrent(this.decodedOf(this.group).errors);
+    this.applyGroup();
+    this.readTitle();
+  }
+
+  private readTitle(): void {
+    const title = String(this.model.get("title") ?? "");
+    this.titleMain.textContent = title;
+    this.titleMain.hidden = !title;
+  }
+
+  private decodedOf(g: number): Decoded {
+    let d = this.decoded.get(g);
+    if (d) return d;
+    const info = this.groups[g];
     const errors: string[] = [];
     const guard = <T>(f: () => T): T | null => {
       try { return f(); } catch (err) { errors.push((err as Error).message); return null; }
     };
-    this.layers.clear();
-    this.takeCurrent(errors);
-    const thumbs = guard(() => decodeThumbs(m.get("thumbs"), this.layerLabels.length, this.headLabels.length));
-    this.modelPane.setThumbs(thumbs);
-    this.measures = decodeMeasures(m.get("summary"), this.layerLabels.length, this.headLabels.length, errors);
+    const L = info.layerLabels.length;
+    const H = info.headLabels.length;
+    const square = info.tokens.length === info.keyTokens.length;
+    d = {
+      thumbs: guard(() => decodeThumbs(info.thumbs, L, H)),
+      measures: decodeMeasures(info.summary, L, H, errors),
+      rollout: square ? guard(() => decodeRollout(info.rollout, info.tokens.length)) : null,
+      errors,
+    };
+    this.decoded.set(g, d);
+    return d;
+  }
+
+  /** Show group `this.group`: its tokens, labels, thumbnails, measures, rollout and notes. */
+  private applyGroup(): void {
+    const info = this.groups[this.group];
+    this.groupName = info.name;
+    this.tokens = info.tokens;
+    this.keyTokens = info.keyTokens;
+    this.layerLabels = info.layerLabels;
+    this.headLabels = info.headLabels;
+    this.sep = info.sep;
+    this.groupSelect.value = String(this.group);
+    const options = (select: HTMLSelectElement, list: string[]) =>
+      select.replaceChildren(...list.map((label, i) => {
+        const o = el("option", "", label);
+        o.value = String(i);
+        return o;
+      }));
+    options(this.layerSelect, this.layerLabels);
+    options(this.headSelect, this.headLabels);
+    const d = this.decodedOf(this.group);
+    this.modelPane.setThumbs(d.thumbs);
+    this.measures = d.measures;
     this.measureSelect.replaceChildren(...this.measures.map((ms) => {
       const o = el("option", "", ms.label);
       o.value = ms.key;
       return o;
     }));
-    const rollout = guard(() => decodeRollout(m.get("rollout"), n));
-    this.rolloutView.setData(rollout);
+    this.rolloutView.setData(d.rollout);
     this.headView.setTokens();
     this.headView.setHeadLabels();
     this.rolloutView.setTokens();
-    const notes = Array.isArray(m.get("notes")) ? (m.get("notes") as unknown[]).map(String) : [];
-    this.notesEl.replaceChildren(...[...notes, ...errors].map((t) => el("div", "iw-attn-note", t)));
-    this.notesEl.hidden = notes.length + errors.length === 0;
-    const title = String(m.get("title") ?? "");
-    this.titleMain.textContent = title;
-    this.titleMain.hidden = !title;
+    const notes = [...info.notes, ...d.errors];
+    this.notesEl.replaceChildren(...notes.map((t) => el("div", "iw-attn-note", t)));
+    this.notesEl.hidden = notes.length === 0;
+    const square = this.tokens.length === this.keyTokens.length;
     this.tabs.get("summary")!.disabled = this.measures.length === 0;
-    this.tabs.get("rollout")!.disabled = !rollout;
-    this.tabs.get("model")!.disabled = !thumbs;
+    this.tabs.get("rollout")!.hidden = !square;
+    this.tabs.get("rollout")!.disabled = !d.rollout;
+    this.tabs.get("model")!.disabled = !d.thumbs;
+    this.root.dataset.group = String(this.group);
   }
 
   private readSelection(): void {
     const m = this.model;
+    const g = clampInt(m.get("group"), 0, Math.max(0, this.groups.length - 1), 0);
+    if (g !== this.group) {
+      this.group = g;
+      this.applyGroup();
+    }
     const L = this.layerLabels.length;
     const H = this.headLabels.length;
     this.layer = clampInt(m.get("layer"), 0, Math.max(0, L - 1), 0);
@@ -240,6 +308,7 @@ export class AttentionView {
     this.token = clampInt(m.get("token"), -1, this.tokens.length - 1, -1);
     const v = String(m.get("view"));
     this.view = (VIEWS as readonly string[]).includes(v) ? (v as View) : "head";
+    if (this.view === "rollout" && this.tabs.get("rollout")!.hidden) this.view = "head";
   }
 
   /** Cache the `current` trait (quiet when it does not fit: Python may be mid-update). */
@@ -263,11 +332,31 @@ export class AttentionView {
       m.set(name, value);
       changed = true;
     };
-    set("layer", c.layer === undefined ? undefined : clampInt(c.layer, 0, this.layerLabels.length - 1), this.layer);
-    set("head", c.head === undefined ? undefined : clampInt(c.head, 0, this.headLabels.length - 1), this.head);
-    set("heads", c.heads, this.heads);
-    set("token", c.token, this.token);
-    set("view", c.view, this.view);
+    let layers = this.layerLabels.length;
+    let heads = this.headLabels.length;
+    let layer = c.layer;
+    let head = c.head;
+    let headsOn = c.heads;
+    let token = c.token;
+    let view = c.view;
+    if (c.group !== undefined && c.group !== this.group && this.groups[c.group]) {
+      // keep the selection where the new group allows it
+      const g = this.groups[c.group];
+      layers = g.layerLabels.length;
+      heads = g.headLabels.length;
+      set("group", c.group, this.group);
+      layer = Math.min(layer ?? this.layer, layers - 1);
+      head = Math.min(head ?? this.head, heads - 1);
+      headsOn = (headsOn ?? this.heads).filter((h) => h < heads);
+      if (!headsOn.length && this.heads.length) headsOn = Array.from({ length: heads }, (_, h) => h);
+      token = -1;
+      if ((view ?? this.view) === "rollout" && g.tokens.length !== g.keyTokens.length) view = "head";
+    }
+    set("layer", layer === undefined ? undefined : clampInt(layer, 0, layers - 1), this.layer);
+    set("head", head === undefined ? undefined : clampInt(head, 0, heads - 1), this.head);
+    set("heads", headsOn, this.heads);
+    set("token", token, this.token);
+    set("view", view, this.view);
     if (!changed) return;
     m.save_changes();
     this.readSelection();
@@ -305,7 +394,11 @@ export class AttentionView {
     this.rolloutView.el.hidden = view !== "rollout";
     this.layerSelect.value = String(this.layer);
     this.headSelect.value = String(this.head);
-    this.caption.textContent = `layer ${this.layerLabels[this.layer] ?? "?"} \u00b7 head ${this.headLabels[this.head] ?? "?"} \u00b7 ${this.tokens.length} tokens`;
+    const nq = this.tokens.length;
+    const nk = this.keyTokens.length;
+    const named = this.groups.length > 1 && this.groupName ? `${this.groupName} \u00b7 ` : "";
+    const count = nq === nk ? `${nq} tokens` : `${nq} query \u00d7 ${nk} key tokens`;
+    this.caption.textContent = `${named}layer ${this.layerLabels[this.layer] ?? "?"} \u00b7 head ${this.headLabels[this.head] ?? "?"} \u00b7 ${count}`;
     this.headView.setActive(this.heads);
     this.headView.setPinned(this.token);
     this.matrixPane.panel.setMark(this.token);
@@ -315,8 +408,8 @@ export class AttentionView {
     const avail = this.lastWidth;
     let drawn = false;
     if (view === "head" || view === "matrix") {
-      const data = this.layers.get(this.layer);
-      if (!data) { this.load(this.layer); return; }
+      const data = this.layers.get(this.group, this.layer);
+      if (!data) { this.load(this.group, this.layer); return; }
       this.hideStatus();
       if (view === "head") {
         this.headView.setLayer(data);
@@ -327,7 +420,7 @@ export class AttentionView {
         drawn = this.matrixPane.draw(avail);
         this.legend.setScale("attention", 0, data.headMax[this.head] || 1, "(0 \u2026 this head's largest weight)");
       }
-      this.layers.prefetchAround(this.layer, this.layerLabels.length);
+      this.layers.prefetchAround(this.group, this.layer, this.layerLabels.length);
     } else if (view === "model") {
       drawn = this.modelPane.draw(avail);
       this.modelPane.grid.setSelected(this.layer, this.head);
@@ -359,16 +452,17 @@ export class AttentionView {
     return "Nothing to draw: the widget holds no tokens.";
   }
 
-  private load(layer: number): void {
+  private load(group: number, layer: number): void {
     delete this.root.dataset.rendered;
     this.root.classList.add("iw-stale");
     clearTimeout(this.statusTimer);
+    const here = () => this.layer === layer && this.group === group && !this.destroyed;
     this.statusTimer = setTimeout(() => {
-      if (this.layer === layer) this.setStatus(`loading layer ${this.layerLabels[layer]}\u2026`, "iw-status-loading");
+      if (here()) this.setStatus(`loading layer ${this.layerLabels[layer]}\u2026`, "iw-status-loading");
     }, LOADING_DELAY_MS);
-    this.layers.fetch(layer).then(
-      () => { if (this.layer === layer && !this.destroyed) this.render(); },
-      (err: Error) => { if (this.layer === layer && !this.destroyed) this.showError(err.message || String(err)); },
+    this.layers.fetch(group, layer).then(
+      () => { if (here()) this.render(); },
+      (err: Error) => { if (here()) this.showError(err.message || String(err)); },
     );
   }
 
