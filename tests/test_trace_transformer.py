@@ -6,8 +6,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import interpwidgets as iw  # noqa: E402
-from interpwidgets.zoo.transformer import CharTransformer  # noqa: E402
 from interpwidgets.zoo.corpus import encode_text  # noqa: E402
+from interpwidgets.zoo.transformer import CharTransformer  # noqa: E402
 
 TEXT = "def f(x):\n    return x + 1  # one\n" * 3
 
