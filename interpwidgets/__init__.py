@@ -12,6 +12,7 @@ from .attribution import Attribution, attribute
 from .dropin import head_view, model_view
 from .evaluation import evaluate_explanations
 from .neurons import find_neurons, gate_saturation, match_spans
+from .probing import ProbingTask, probe
 from .trace import Trace, trace
 from .widgets import AttentionView, AttributionText, NeuronExplorer, NeuronText
 
@@ -23,6 +24,7 @@ __all__ = [
     "AttributionText",
     "NeuronExplorer",
     "NeuronText",
+    "ProbingTask",
     "Trace",
     "attribute",
     "codec",
@@ -33,6 +35,7 @@ __all__ = [
     "head_view",
     "match_spans",
     "model_view",
+    "probe",
     "trace",
     "zoo",
 ]

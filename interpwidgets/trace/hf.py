@@ -106,7 +106,10 @@ def trace_hf(
                 f"decoder_text: is only for encoder-decoder models; {type(model).__name__} has no decoder input"
             )
         decoder_text = _check_text(decoder_text, "decoder_text")
-    limit = max_length or getattr(tokenizer, "model_max_length", None) or 512
+    tok_max = getattr(tokenizer, "model_max_length", None)
+    if tok_max is not None and tok_max > 1_000_000:
+        tok_max = None  # transformers' "no limit" marker (VERY_LARGE_INTEGER)
+    limit = max_length or tok_max or 512
     limit = min(int(limit), int(getattr(model.config, "max_position_embeddings", limit) or limit))
     enc = tokenizer(
         text,

@@ -332,6 +332,8 @@ export class AttentionView {
       m.set(name, value);
       changed = true;
     };
+    // (setting a trait may re-read the selection at once: compare with what it was)
+    const before = { layer: this.layer, head: this.head, heads: this.heads, token: this.token, view: this.view };
     let layers = this.layerLabels.length;
     let heads = this.headLabels.length;
     let layer = c.layer;
@@ -344,19 +346,19 @@ export class AttentionView {
       const g = this.groups[c.group];
       layers = g.layerLabels.length;
       heads = g.headLabels.length;
-      set("group", c.group, this.group);
-      layer = Math.min(layer ?? this.layer, layers - 1);
-      head = Math.min(head ?? this.head, heads - 1);
-      headsOn = (headsOn ?? this.heads).filter((h) => h < heads);
-      if (!headsOn.length && this.heads.length) headsOn = Array.from({ length: heads }, (_, h) => h);
+      layer = Math.min(layer ?? before.layer, layers - 1);
+      head = Math.min(head ?? before.head, heads - 1);
+      headsOn = (headsOn ?? before.heads).filter((h) => h < heads);
+      if (!headsOn.length && before.heads.length) headsOn = Array.from({ length: heads }, (_, h) => h);
       token = -1;
-      if ((view ?? this.view) === "rollout" && g.tokens.length !== g.keyTokens.length) view = "head";
+      if ((view ?? before.view) === "rollout" && g.tokens.length !== g.keyTokens.length) view = "head";
+      set("group", c.group, this.group);
     }
-    set("layer", layer === undefined ? undefined : clampInt(layer, 0, layers - 1), this.layer);
-    set("head", head === undefined ? undefined : clampInt(head, 0, heads - 1), this.head);
-    set("heads", headsOn, this.heads);
-    set("token", token, this.token);
-    set("view", view, this.view);
+    set("layer", layer === undefined ? undefined : clampInt(layer, 0, layers - 1), before.layer);
+    set("head", head === undefined ? undefined : clampInt(head, 0, heads - 1), before.head);
+    set("heads", headsOn, before.heads);
+    set("token", token, before.token);
+    set("view", view, before.view);
     if (!changed) return;
     m.save_changes();
     this.readSelection();

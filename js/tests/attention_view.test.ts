@@ -1,8 +1,8 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
-  LayerCache, argmaxCell, clampInt, decodeRollout, decodeThumbs, keyChoice, decodeLayer, decodeMeasures, displayToken, headOffset, maxOf,
-  normalizeHeads, pickMeasure, poolMax, rangeOf, separatorIndex, toggleHead, visibleRows, weightAt,
+  LayerCache, argmaxCell, clampInt, decodeRollout, decodeThumbs, keyChoice, decodeLayer, decodeMeasures, displayToken, headOffset, layerKey, maxOf,
+  normalizeHeads, pickMeasure, poolMax, rangeOf, readGroups, separatorIndex, thumbRect, toggleHead, visibleRows, weightAt,
   type LayerData,
 } from "../src/attention_data";
 import { LEVELS, collectLines, focusMax } from "../src/attention_head";
@@ -69,6 +69,85 @@ describe("indexing into [heads, n, n]", () => {
     expect(d.values[1]).toBeCloseTo(0.5, 2);
     expect(Number.isNaN(d.values[3])).toBe(true);
     expect(d.headMax[0]).toBeCloseTo(1, 5);
+  });
+});
+
+/** A [H, n, nk] stack where head h, query i, key j holds (h * 100 + i * 10 + j) / 1000. */
+function rampRect(H: number, n: number, nk: number): Float32Array {
+  const v = new Float32Array(H * n * nk);
+  for (let h = 0; h < H; h++) for (let i = 0; i < n; i++) for (let j = 0; j < nk; j++) v[h * n * nk + i * nk + j] = (h * 100 + i * 10 + j) / 1000;
+  return v;
+}
+
+describe("rectangular attention (queries ≠ keys: cross attention)", () => {
+  it("headOffset and weightAt address query × key of a [heads, n, nk] stack", () => {
+    const v = rampRect(2, 3, 5);
+    expect(headOffset(1, 3, 5)).toBe(15);
+    expect(weightAt(v, 3, 1, 2, 4, 5)).toBeCloseTo(0.124);
+    expect(weightAt(v, 3, 0, 1, 3, 5)).toBeCloseTo(0.013);
+  });
+  it("decodeLayer checks [heads, n, nk], keeps the group and finds each head's max", () => {
+    const v = rampRect(2, 3, 5);
+    const d = decodeLayer({ group: 2, layer: 1, values: f32(v, [2, 3, 5]) as never }, 2, 3, 5)!;
+    expect([d.group, d.layer, d.n, d.nk]).toEqual([2, 1, 3, 5]);
+    expect(d.headMax[1]).toBeCloseTo(0.124);
+    expect(() => decodeLayer({ layer: 1, values: f32(v, [2, 5, 3]) as never }, 2, 3, 5)).toThrow(/expected shape \[2, 3, 5\], got \[2,5,3\]/);
+  });
+  it("poolMax pools a rows × cols rectangle out of a stack", () => {
+    const v = rampRect(2, 3, 5);
+    const p = poolMax(v, 15, 3, 5, 5, 2);
+    expect([p.rows, p.cols]).toEqual([2, 3]);
+    expect(p.data[0]).toBeCloseTo(0.111); // head 1, rows 0-1, cols 0-1
+    expect(p.data[2]).toBeCloseTo(0.114); // the partial last column
+    expect(p.data[5]).toBeCloseTo(0.124); // the partial last row and column
+  });
+  it("collectLines and focusMax: n queries on the left, nk keys on the right", () => {
+    const n = 2;
+    const nk = 4;
+    const v = new Float32Array(n * nk);
+    v[0 * nk + 3] = 1; // query 0 → key 3
+    v[1 * nk + 2] = 0.5; // query 1 → key 2
+    const triples = (a: Int32Array) => { const t = []; for (let k = 0; k < a.length; k += 3) t.push([a[k], a[k + 1], a[k + 2]]); return t; };
+    // band rows [2, 4): no query row there, key rows 2 and 3
+    expect(triples(collectLines(v, n, 0, null, 2, 4, 1, 0.004, nk))).toEqual([[1, 2, LEVELS / 2], [0, 3, LEVELS]]);
+    expect(triples(collectLines(v, n, 0, { side: "k", i: 3 }, 0, 0, 1, 0.004, nk))).toEqual([[0, 3, LEVELS]]);
+    expect(triples(collectLines(v, n, 0, { side: "q", i: 1 }, 0, 0, 1, 0.004, nk))).toEqual([[1, 2, LEVELS / 2]]);
+    expect(collectLines(v, n, 0, { side: "q", i: 3 }, 0, 0, 1, 0.004, nk).length).toBe(0); // no query 3
+    expect(focusMax(v, n, [0], { side: "k", i: 2 }, nk)).toBeCloseTo(0.5);
+    expect(focusMax(v, n, [0], { side: "q", i: 0 }, nk)).toBeCloseTo(1);
+  });
+  it("matrixLayout: square cells sized by the longer side; tokenAt per axis", () => {
+    const l = matrixLayout(4, 600, 1, undefined, undefined, 10);
+    expect(l).toMatchObject({ k: 1, rows: 4, cols: 10, cell: 30, w: 300, h: 120, labels: true });
+    expect(tokenAt(100, l, 10)).toBe(3);
+    expect(tokenAt(100, l, 4)).toBe(3);
+    expect(tokenAt(130, l, 4)).toBe(-1); // below the last row
+    const big = matrixLayout(100, 600, 1, undefined, undefined, 2000);
+    expect(big).toMatchObject({ k: 4, rows: 25, cols: 500 });
+  });
+  it("thumbRect keeps a thumbnail's aspect inside its square cell", () => {
+    expect(thumbRect(8, 8, 40)).toEqual([0, 0, 40, 40]);
+    expect(thumbRect(8, 32, 40)).toEqual([0, 15, 40, 10]);
+    expect(thumbRect(32, 16, 40)).toEqual([10, 0, 20, 40]);
+    const th = decodeThumbs(f32(new Float32Array(2 * 3 * 2 * 5), [2, 3, 2, 5]), 2, 3)!;
+    expect([th.t, th.tk]).toEqual([2, 5]);
+  });
+  it("readGroups: the groups trait, else one group of the plain traits", () => {
+    const state: Record<string, unknown> = { tokens: ["a", "b"], n_layers: 2, n_heads: 1, sentence_b_start: 1 };
+    const one = readGroups((k) => state[k]);
+    expect(one.length).toBe(1);
+    expect(one[0]).toMatchObject({ tokens: ["a", "b"], keyTokens: ["a", "b"], layerLabels: ["0", "1"], headLabels: ["0"], sep: 1 });
+    state.groups = [{ name: "Cross", tokens: ["x"], key_tokens: ["a", "b"], n_layers: 1, n_heads: 2, sentence_b_start: 1 }];
+    const g = readGroups((k) => state[k]);
+    expect(g[0]).toMatchObject({ name: "Cross", tokens: ["x"], keyTokens: ["a", "b"], headLabels: ["0", "1"], sep: -1 });
+  });
+  it("LayerCache keys layers by (group, layer)", () => {
+    const c = new LayerCache(8, 1e9);
+    c.put({ group: 1, layer: 0, heads: 1, n: 1, nk: 2, values: new Float32Array(2), headMax: new Float32Array(1) });
+    c.put({ group: 0, layer: 0, heads: 1, n: 2, values: new Float32Array(4), headMax: new Float32Array(1) });
+    expect(c.size).toBe(2);
+    expect(c.get(layerKey(1, 0))!.nk).toBe(2);
+    expect(c.get(0)!.n).toBe(2);
   });
 });
 
@@ -163,7 +242,7 @@ describe("keys and trait decoding", () => {
     expect(decodeRollout({}, 4)).toBeNull();
     const th = decodeThumbs(f32(new Float32Array(2 * 3 * 4), [2, 3, 2, 2]), 2, 3)!;
     expect([th.layers, th.heads, th.t]).toEqual([2, 3, 2]);
-    expect(() => decodeThumbs(f32(new Float32Array(24), [3, 2, 2, 2]), 2, 3)).toThrow(/\[2, 3, t, t\], got \[3,2,2,2\]/);
+    expect(() => decodeThumbs(f32(new Float32Array(24), [3, 2, 2, 2]), 2, 3)).toThrow(/\[2, 3, t, tk\], got \[3,2,2,2\]/);
     const r = decodeRollout(f32([0.5, 0.5, 0.1, 0.9], [2, 2]), 2)!;
     expect(r.vmax).toBeCloseTo(0.9);
     expect(() => decodeRollout(f32([1, 2, 3], [3]), 2)).toThrow(/rollout: expected shape \[2, 2\]/);
@@ -375,7 +454,7 @@ describe("AttentionView widget", () => {
     await tick();
     expect(root.dataset.rendered).toBeUndefined();
     const req = model.sent.find((s) => (s.content as { body: { layer: number } }).body.layer === 2)!;
-    expect((req.content as { body: unknown }).body).toEqual({ kind: "layer", layer: 2 });
+    expect((req.content as { body: unknown }).body).toEqual({ kind: "layer", group: 0, layer: 2 });
     model.emit("msg:custom", { type: "reply", id: (req.content as { id: number }).id, ok: true, data: { layer: 2, values: u8(stackFor(2), [H, N, N]) }, buffer_paths: [] }, []);
     await tick();
     await tick();
@@ -407,6 +486,60 @@ describe("AttentionView widget", () => {
     const empty = root.querySelector(".iw-attn-empty") as HTMLElement;
     expect(empty.hidden).toBe(false);
     expect(empty.textContent).toMatch(/no attention rollout/);
+  });
+  it("groups: a select switches the group, asks for {kind, group, layer} and draws rectangles", async () => {
+    const enc = ["a", "b", "c", "d", "e"];
+    const dec = ["x", "y"];
+    const group = (name: string, q: string[], k: string[]) => ({
+      name, tokens: q, key_tokens: k, n_layers: L, n_heads: H, layer_labels: ["0", "1", "2"], head_labels: ["0", "1"],
+      sentence_b_start: -1, notes: q.length === k.length ? [] : [`${name}: queries and keys differ`],
+      thumbs: u8(new Float32Array(L * H * q.length * k.length).fill(0.5), [L, H, q.length, k.length]),
+      summary: { measures: [{ key: "entropy", label: "entropy (bits)", values: f32([0, 1, 2, 3, 4, 5], [L, H]) }] },
+      rollout: q.length === k.length ? { dtype: "float32", shape: [q.length, q.length], buffer: new DataView(new Float32Array(q.length * q.length).fill(0.2).buffer) } : {},
+    });
+    const root = mount({
+      groups: [group("Encoder", enc, enc), group("Decoder", dec, dec), group("Cross", dec, enc)],
+      group: 0, view: "rollout", current: { group: 0, layer: 0, values: u8(new Float32Array(H * 25).fill(0.2), [H, 5, 5]) },
+    });
+    const select = root.querySelector("select.iw-attn-group") as HTMLSelectElement;
+    expect((select.closest("label") as HTMLElement).hidden).toBe(false);
+    expect([...select.options].map((o) => o.textContent)).toEqual(["Encoder", "Decoder", "Cross"]);
+    expect(root.querySelectorAll(".iw-attn-col-k span.iw-attn-tok").length).toBe(5);
+    select.value = "2";
+    select.dispatchEvent(new Event("change"));
+    expect(model.state.group).toBe(2);
+    expect(model.state.view).toBe("head"); // no rollout for rectangular attention
+    await tick();
+    const rollTab = root.querySelector('button.iw-attn-tab[data-view="rollout"]') as HTMLButtonElement;
+    expect(rollTab.hidden).toBe(true);
+    expect([...root.querySelectorAll(".iw-attn-col-q span.iw-attn-tok")].map((e) => e.textContent)).toEqual(dec);
+    expect([...root.querySelectorAll(".iw-attn-col-k span.iw-attn-tok")].map((e) => e.textContent)).toEqual(enc);
+    expect(root.querySelector(".iw-attn-note")!.textContent).toMatch(/Cross: queries and keys differ/);
+    const req = model.sent[model.sent.length - 1].content as { id: number; body: unknown };
+    expect(req.body).toEqual({ kind: "layer", group: 2, layer: 0 });
+    model.emit("msg:custom", { type: "reply", id: req.id, ok: true, data: { group: 2, layer: 0, values: u8(new Float32Array(H * 10).fill(0.1), [H, 2, 5]) }, buffer_paths: [] }, []);
+    await tick();
+    await tick();
+    expect(root.dataset.rendered).toBe("head:0:0");
+    expect(root.dataset.group).toBe("2");
+    expect(root.querySelector(".iw-caption")!.textContent).toMatch(/Cross · layer 0 · head 0 · 2 query × 5 key tokens/);
+    // a key token pinned in a rectangular group stays pinned (the token trait holds queries)
+    const key4 = root.querySelectorAll(".iw-attn-col-k span.iw-attn-tok")[4] as HTMLElement;
+    key4.click();
+    expect(model.state.token).toBe(-1);
+    await tick();
+    expect(key4.classList.contains("iw-attn-pinned")).toBe(true);
+    // back to the encoder: its layer 0 is still cached (no new request)
+    const sent = model.sent.length;
+    model.set("group", 0);
+    await tick();
+    expect(root.dataset.group).toBe("0");
+    expect(rollTab.hidden).toBe(false);
+    expect(model.sent.length).toBe(sent);
+  });
+  it("one group: no group select", () => {
+    const root = mount();
+    expect((root.querySelector("select.iw-attn-group")!.closest("label") as HTMLElement).hidden).toBe(true);
   });
   it("cleans up its listeners", () => {
     mount();

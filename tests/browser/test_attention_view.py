@@ -407,3 +407,171 @@ def test_512_tokens_6x12_ready_in_every_view(page, iw, tmp_path):
     # hover within a frame or two
     assert times["matrix hover ms (max)"] < 33, matrix_ms
     assert times["head hover ms (max)"] < 33, head_ms
+
+
+# -- groups: encoder-decoder (rectangular cross attention) and sentence-pair filters ----------
+ENC_WORDS = ["<s>", "the", "cat", "sat", "on", "the", "mat", ".", "</s>"]
+DEC_WORDS = ["</s>", "<s>", "die", "katze", "sass", "."]
+CROSS_KNOWN = (1, 1, 4, 2, 0.5)  # Cross, layer 1, head 1: "sass" -> "cat" holds 0.5
+
+
+def _rows(shape, seed):
+    a = np.random.default_rng(seed).dirichlet(np.ones(shape[-1]) * 2.0, size=shape[:-1])
+    return a.astype(np.float32)
+
+
+@pytest.fixture
+def seq2seq_page(iw, tmp_path):
+    ne, nd = len(ENC_WORDS), len(DEC_WORDS)
+    enc = _rows((2, 3, ne, ne), 1)
+    dec = np.tril(_rows((2, 3, nd, nd), 2))
+    dec /= dec.sum(-1, keepdims=True)
+    cross = _rows((2, 3, nd, ne), 3)
+    layer, head, i, j, w = CROSS_KNOWN
+    cross[layer, head, i] = (1 - w) / (ne - 1)
+    cross[layer, head, i, j] = w
+    cross[layer, head, 0] = 0
+    cross[layer, head, 0, 0] = 1.0  # the head's largest weight
+    groups = [
+        {"name": "Encoder", "attention": enc, "tokens": ENC_WORDS},
+        {"name": "Decoder", "attention": dec, "tokens": DEC_WORDS},
+        {"name": "Cross", "attention": cross, "tokens": DEC_WORDS, "key_tokens": ENC_WORDS},
+    ]
+    w = iw.AttentionView(groups=groups, title="encoder-decoder")
+    path = tmp_path / "seq2seq.html"
+    w.save_html(str(path))
+    return path, cross
+
+
+def _column(page, side):
+    return page.locator(f"{ROOT} .iw-attn-col-{side} span.iw-attn-tok").all_inner_texts()
+
+
+def test_encoder_decoder_groups_switch_offline(page, seq2seq_page):
+    path, cross = seq2seq_page
+    root = open_view(page, path)
+    select = page.locator(f"{ROOT} select.iw-attn-group")
+    expect(select).to_be_visible()
+    assert select.locator("option").all_inner_texts() == ["Encoder", "Decoder", "Cross"]
+    assert _column(page, "q") == ENC_WORDS and _column(page, "k") == ENC_WORDS
+    lines = page.locator(f"{ROOT} canvas.iw-attn-lines")
+    for g, (q, k) in enumerate(
+        [(ENC_WORDS, ENC_WORDS), (DEC_WORDS, DEC_WORDS), (DEC_WORDS, ENC_WORDS)]
+    ):
+        select.select_option(str(g))
+        expect(root).to_have_attribute("data-group", str(g))
+        expect(root).to_have_attribute("data-rendered", "head:0:0")
+        assert _column(page, "q") == q and _column(page, "k") == k, g
+        assert canvas_stats(lines)[1] > 500
+        # every layer of every group is in the page: another layer draws with no kernel
+        page.locator(f"{ROOT} select.iw-attn-layer").select_option("1")
+        expect(root).to_have_attribute("data-rendered", "head:1:0")
+        page.locator(f"{ROOT} select.iw-attn-layer").select_option("0")
+    # Cross: the caption says queries and keys differ, rollout is not offered, notes say why
+    expect(page.locator(f"{ROOT} .iw-caption")).to_contain_text(
+        "Cross · layer 0 · head 0 · 6 query × 9 key tokens"
+    )
+    expect(page.locator(f'{ROOT} button.iw-attn-tab[data-view="rollout"]')).to_be_hidden()
+    expect(page.locator(f"{ROOT} .iw-attn-note").first).to_contain_text("left out")
+    # hovering a decoder token draws only its lines into the encoder column and shades it
+    tok = page.locator(f'{ROOT} .iw-attn-col-q span.iw-attn-tok[data-i="4"]')
+    tok.hover()
+    shaded = page.locator(f"{ROOT} .iw-attn-col-k span.iw-attn-tok").evaluate_all(
+        "els => els.map(e => e.style.backgroundColor).filter(Boolean).length"
+    )
+    assert shaded >= 1
+    # a key (encoder) token can be hovered too
+    page.locator(f'{ROOT} .iw-attn-col-k span.iw-attn-tok[data-i="8"]').hover()
+    expect(page.locator(f'{ROOT} .iw-attn-col-k span.iw-attn-tok[data-i="8"]')).to_have_class(
+        re.compile(r"\biw-attn-hover\b")
+    )
+    # the model and summary views draw rectangles / the measures that make sense
+    show(page, "model")
+    assert canvas_stats(page.locator(f"{ROOT} canvas.iw-attn-grid"))[1] > 1000
+    show(page, "summary")
+    keys = page.locator(f"{ROOT} select.iw-attn-measure option").evaluate_all(
+        "os => os.map(o => o.value)"
+    )
+    assert "to_prev" not in keys and "entropy" in keys
+    # back to the encoder, the rollout is offered again
+    select.select_option("0")
+    expect(page.locator(f'{ROOT} button.iw-attn-tab[data-view="rollout"]')).to_be_visible()
+    show(page, "rollout")
+
+
+def test_cross_matrix_is_rectangular_with_the_right_hover(page, seq2seq_page):
+    path, cross = seq2seq_page
+    layer, head, i, j, w = CROSS_KNOWN
+    root = open_view(page, path)
+    page.locator(f"{ROOT} select.iw-attn-group").select_option("2")
+    show(page, "matrix")
+    page.locator(f"{ROOT} select.iw-attn-layer").select_option(str(layer))
+    page.locator(f"{ROOT} select.iw-attn-head-select").select_option(str(head))
+    expect(root).to_have_attribute("data-rendered", f"matrix:{layer}:{head}")
+    canvas = page.locator(f"{ROOT} canvas.iw-attn-matrix")
+    g = canvas.evaluate(
+        "c => ({n: +c.dataset.n, nk: +c.dataset.nk, tok: +c.dataset.tok, x0: +c.dataset.x0, y0: +c.dataset.y0})"
+    )
+    assert (g["n"], g["nk"]) == (len(DEC_WORDS), len(ENC_WORDS))
+    # the heatmap is 6 rows × 9 columns of square cells: wider than tall
+    box = canvas.bounding_box()
+    assert box["width"] - g["x0"] > box["height"] - g["y0"]
+    vmax = float(cross[layer, head].max())
+    for q, k in [(i, j), (0, 0), (5, 8), (i, j + 1)]:
+        got = pixel(canvas, *matrix_point(canvas, q, k))
+        want = expected_seq(float(cross[layer, head, q, k]), vmax)
+        assert close_rgb(got, want, tol=4), (q, k, got, want)
+    x, y = matrix_point(canvas, i, j)
+    canvas.hover(position={"x": x, "y": y})
+    tip = page.locator("div.iw-tooltip")
+    expect(tip).to_contain_text(f"Cross · layer {layer} · head {head} · query {i} → key {j}")
+    expect(tip).to_contain_text(f'from "{DEC_WORDS[i]}" → to "{ENC_WORDS[j]}": {w:.3f}')
+    x, y = matrix_point(canvas, 5, 8)
+    canvas.hover(position={"x": x, "y": y})
+    expect(tip).to_contain_text(f'from "{DEC_WORDS[5]}" → to "{ENC_WORDS[8]}"')
+
+
+def test_sentence_pair_filters(page, iw, tmp_path):
+    words = ["[CLS]", "the", "cat", "sat", "[SEP]", "it", "purred", "[SEP]"]
+    n, b = len(words), 5
+    a = np.random.default_rng(4).dirichlet(np.ones(n) * 2.0, size=(2, 3, n)).astype(np.float32)
+    tr = iw.Trace.from_arrays(
+        " ".join(words),
+        {"x": np.zeros((n, 1), np.float32)},
+        tokens=words,
+        attention=a,
+        sentence_b_start=b,
+    )
+    path = tmp_path / "pair.html"
+    iw.AttentionView(tr).save_html(str(path))
+    root = open_view(page, path)
+    select = page.locator(f"{ROOT} select.iw-attn-group")
+    assert select.locator("option").all_inner_texts() == [
+        "All",
+        "Sentence A → Sentence A",
+        "Sentence B → Sentence B",
+        "Sentence A → Sentence B",
+        "Sentence B → Sentence A",
+    ]
+    expect(select).to_have_value("0")
+    sep = page.locator(f"{ROOT} .iw-attn-col-q span.iw-attn-sep")
+    expect(sep).to_have_count(1)
+    expect(sep).to_have_text("it")
+    cases = {
+        1: (words[:b], words[:b]),
+        2: (words[b:], words[b:]),
+        3: (words[:b], words[b:]),
+        4: (words[b:], words[:b]),
+    }
+    for g, (q, k) in cases.items():
+        select.select_option(str(g))
+        expect(root).to_have_attribute("data-group", str(g))
+        expect(root).to_have_attribute("data-rendered", "head:0:0")
+        assert _column(page, "q") == q and _column(page, "k") == k, g
+        expect(sep).to_have_count(0)  # the separator belongs to "All"
+    show(page, "matrix")
+    canvas = page.locator(f"{ROOT} canvas.iw-attn-matrix")
+    assert canvas.evaluate("c => [+c.dataset.n, +c.dataset.nk]") == [n - b, b]
+    select.select_option("0")
+    show(page, "head")
+    expect(sep).to_have_count(1)
