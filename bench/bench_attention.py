@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -26,16 +27,10 @@ LIBS = {
     "d3/5.7.0/d3.min.js": "node_modules/d3/dist/d3.min.js",
     "jquery/2.0.0/jquery.min.js": "node_modules/jquery/dist/jquery.min.js",
 }
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(HERE.parent / "tests" / "browser"))
+from iwpage import CHROMIUM  # noqa: E402  (one list of Chromium flags)
+from iwpage import LAUNCH_ARGS as FLAGS  # noqa: E402
+
 LONGTASKS = """
 window.__iwLong = [];
 new PerformanceObserver(l => { for (const e of l.getEntries()) window.__iwLong.push(e.startTime + e.duration); })
@@ -170,7 +165,7 @@ def main() -> None:
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         for n in args.tokens:
             for (tool, view), path in sorted(
                 pages(n, args.bertviz_max, Path(tmp)).items(), key=lambda kv: (kv[0][1], kv[0][0])

@@ -27,17 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-CHROMIUM = "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "browser"))
+from iwpage import CHROMIUM, LAUNCH_ARGS  # noqa: E402  (one list of Chromium flags)
+
 LOCAL = ("file:", "data:", "blob:", "about:")
 
 CODE = """def parse(line, sep=","):

@@ -16,18 +16,12 @@ import tokenize
 
 import numpy as np
 
+from .trace.core import _check_text as _check
+
 _STRING_TYPES = {tokenize.STRING}
 for _name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END"):
     if hasattr(tokenize, _name):
         _STRING_TYPES.add(getattr(tokenize, _name))
-
-
-def _check(text: object) -> str:
-    if not isinstance(text, str):
-        raise TypeError(f"text: expected a str, got {type(text).__name__}")
-    if not text:
-        raise ValueError("text: expected a non-empty str, got ''")
-    return text
 
 
 def _line_starts(text: str) -> np.ndarray:
