@@ -68,21 +68,31 @@ class Attribution:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from .trace.core import Trace
+        from .trace.core import Trace, to_numpy
 
+        scores = to_numpy(self.scores, "scores")
+        if scores.ndim != 1:
+            raise ValueError(f"scores: expected shape (n_tokens,), got {tuple(scores.shape)}")
         checked = Trace.from_arrays(
             self.text,
-            {"scores": np.asarray(self.scores, np.float32)},
+            {"scores": scores.astype(np.float32)},
             tokens=self.tokens,
             offsets=self.offsets,
         )
         self.offsets = checked.offsets
         self.scores = checked.activations["scores"][:, 0]
-        self.probs = np.asarray(self.probs, dtype=np.float32)
+        if isinstance(self.labels, str) or not isinstance(self.labels, Sequence):
+            raise TypeError(f"labels: expected a list of str, got {type(self.labels).__name__}")
+        self.probs = to_numpy(self.probs, "probs").astype(np.float32)
         if self.probs.ndim != 1 or len(self.probs) != len(self.labels):
             raise ValueError(
                 f"probs: expected shape ({len(self.labels)},) like labels, got {self.probs.shape}"
             )
+        if isinstance(self.target, (bool, np.bool_)) or not isinstance(
+            self.target, (int, np.integer)
+        ):
+            raise TypeError(f"target: expected an int class index, got {type(self.target).__name__}")
+        self.target = int(self.target)
         if not 0 <= self.target < len(self.labels):
             raise ValueError(
                 f"target: expected a class index in [0, {len(self.labels) - 1}], got {self.target}"
@@ -90,7 +100,8 @@ class Attribution:
         if self.method not in METHODS:
             raise ValueError(f"method: expected one of {list(METHODS)}, got {self.method!r}")
         self.all_scores = {
-            int(k): np.asarray(v, np.float32) for k, v in self.all_scores.items()
+            int(k): to_numpy(v, f"all_scores[{k!r}]").astype(np.float32)
+            for k, v in self.all_scores.items()
         } or {self.target: self.scores}
         if self.special is None:
             self.special = self.offsets[:, 0] == self.offsets[:, 1]
@@ -246,6 +257,10 @@ class _Adapter:
             self.labels = list(model.vocab)
             self.n_classes = len(self.labels)
             self.pad_id = self.mask_id = int(getattr(model, "unk_index", 0) or 0)
+            if isinstance(position, (bool, np.bool_)) or not isinstance(
+                position, (int, np.integer)
+            ):
+                raise TypeError(f"position: expected an int, got {type(position).__name__}")
             if not -len(text) <= position < len(text):
                 raise ValueError(
                     f"position: expected an index into the {len(text)} characters, got {position}"
@@ -263,7 +278,14 @@ class _Adapter:
     def logits_from_ids(self, ids):
         if self.kind == "hf":
             extra = {k: v.expand(ids.shape[0], -1) for k, v in self.extra.items()}
-            return self.model(input_ids=ids, **extra).logits
+            out = self.model(input_ids=ids, **extra)
+            if getattr(out, "logits", None) is None:
+                raise TypeError(
+                    f"model: expected a classifier whose output has .logits (e.g. "
+                    f"AutoModelForSequenceClassification), got {type(self.model).__name__} "
+                    f"returning {type(out).__name__}"
+                )
+            return out.logits
         out = self.model(ids)
         logits = out[0] if isinstance(out, tuple) else out
         return logits[:, self.position]
@@ -442,6 +464,19 @@ def attribute(
         raise ValueError(f"method: expected one of {list(METHODS)}, got {method!r}")
     if not isinstance(n_steps, int) or n_steps < 2:
         raise ValueError(f"n_steps: expected an int ≥ 2, got {n_steps!r}")
+    for name, value in (
+        ("n_samples", n_samples),
+        ("internal_batch_size", internal_batch_size),
+        ("top_k", top_k),
+    ):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name}: expected an int ≥ 1, got {value!r}")
+    if baseline not in ("pad", "mask", "zero"):
+        raise ValueError(f"baseline: expected 'pad', 'mask' or 'zero', got {baseline!r}")
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(
+            f"model: expected a torch.nn.Module (a Hugging Face classifier or a char model), got {type(model).__name__}"
+        )
     was_training = model.training
     model.eval()
     ad = _Adapter(model, text, tokenizer, position, max_length)

@@ -59,15 +59,27 @@ def encode(array: Any, dtype: str = "float32") -> dict[str, Any]:
             "scale": scale,
             "offset": lo,
         }
+    if dtype == "float16" and arr.size and np.nanmax(np.abs(arr), initial=0) > FLOAT16_MAX:
+        raise ValueError(
+            f"array: values up to {np.nanmax(np.abs(arr)):.6g} do not fit float16 (max {FLOAT16_MAX:g}); "
+            "use dtype='float32' or 'auto'"
+        )
     out = np.ascontiguousarray(arr, dtype="<f4" if dtype == "float32" else "<f2")
     return {"dtype": dtype, "shape": shape, "buffer": out.tobytes()}
 
 
 def decode(obj: dict[str, Any]) -> np.ndarray:
     """Inverse of :func:`encode` (uint8 comes back as float32, NaN where the code is 255)."""
+    if not isinstance(obj, dict):
+        raise TypeError(
+            f"obj: expected a dict {{dtype, shape, buffer}} from encode(), got {type(obj).__name__}"
+        )
     dtype = obj.get("dtype")
     if dtype not in DTYPES:
         raise ValueError(f"obj['dtype']: expected one of {DTYPES}, got {dtype!r}")
+    missing = [k for k in ("shape", "buffer") + (("scale", "offset") if dtype == "uint8" else ()) if k not in obj]
+    if missing:
+        raise KeyError(f"obj[{missing[0]!r}]: missing; expected the keys encode() writes")
     buf = obj["buffer"]
     if isinstance(buf, str):
         buf = base64.b64decode(buf)

@@ -78,6 +78,8 @@ def to_html(widget: Widget, title: str | None = None) -> str:
         f"script-src 'sha256-{digest}' blob:; "
         "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; connect-src 'none'"
     )
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title: expected a str or None, got {type(title).__name__}")
     title = title or f"{type(widget).__name__} — interpwidgets"
     data = _json_for_script(page_data(widget))
     return (
@@ -100,6 +102,10 @@ def save_html(widget: Widget, path: str | os.PathLike[str], title: str | None = 
     The file is written to a temporary file beside ``path`` and renamed into place, so a
     reader never sees half a page; an existing directory at ``path`` is refused.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(
+            f"path: expected a str or os.PathLike file name such as 'view.html', got {type(path).__name__}"
+        )
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(
@@ -107,6 +113,8 @@ def save_html(widget: Widget, path: str | os.PathLike[str], title: str | None = 
         )
     if not path.parent.exists():
         raise FileNotFoundError(f"path: the folder {str(path.parent)!r} does not exist")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title: expected a str or None, got {type(title).__name__}")
     page = to_html(widget, title=title)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

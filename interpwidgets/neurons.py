@@ -10,6 +10,24 @@ import numpy as np
 from .trace.core import Trace, to_numpy
 
 
+def _check_trace(trace: Any) -> Trace:
+    if not isinstance(trace, Trace):
+        raise TypeError(
+            f"trace: expected an interpwidgets.Trace (iw.trace(...) or iw.Trace.from_arrays(...)), got {type(trace).__name__}"
+        )
+    return trace
+
+
+def _check_top(top: Any) -> int | None:
+    if top is None:
+        return None
+    if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)):
+        raise TypeError(f"top: expected a positive int or None (every row), got {type(top).__name__}")
+    if top < 1:
+        raise ValueError(f"top: expected a positive int or None (every row), got {top}")
+    return int(top)
+
+
 def _layers(trace: Trace, layers: Sequence[str | int] | str | int | None) -> list[str]:
     if layers is None:
         return trace.names
@@ -26,6 +44,7 @@ def feature_values(trace: Trace, feature: str | Any) -> np.ndarray:
     """
     from . import features
 
+    _check_trace(trace)
     if isinstance(feature, str):
         table = features.python_code(trace.text)
         if feature not in table:
@@ -39,6 +58,8 @@ def feature_values(trace: Trace, feature: str | Any) -> np.ndarray:
         values = to_numpy(feature, "feature")
         if values.ndim != 1:
             raise ValueError(f"feature: expected a 1-D array, got shape {values.shape}")
+        if np.isinf(values).any():
+            raise ValueError("feature: infinite values are not allowed (NaN marks a missing value)")
     n_chars, n_tok = len(trace.text), trace.n_tokens
     if len(values) == n_tok:
         return values
@@ -76,6 +97,7 @@ def find_neurons(
     """
     import pandas as pd
 
+    top = _check_top(top)
     y = feature_values(trace, feature)
     is_bool = y.dtype == bool or set(np.unique(y[~np.isnan(y.astype(float))]).tolist()) <= {0, 1}
     rows = []
@@ -135,6 +157,26 @@ def match_spans(
     """
     import pandas as pd
 
+    _check_trace(trace)
+    top = _check_top(top)
+    if isinstance(threshold, (bool, np.bool_)) or not isinstance(
+        threshold, (int, float, np.integer, np.floating)
+    ):
+        raise TypeError(f"threshold: expected a finite number, got {type(threshold).__name__}")
+    if not np.isfinite(threshold):
+        raise ValueError(f"threshold: expected a finite number, got {threshold!r}")
+    if margin is not None and (
+        isinstance(margin, (bool, np.bool_))
+        or not isinstance(margin, (int, np.integer))
+        or margin < 0
+    ):
+        raise ValueError(f"margin: expected an int >= 0 (characters) or None, got {margin!r}")
+    if isinstance(spans, np.ndarray):
+        spans = spans.tolist()
+    if isinstance(spans, str) or not isinstance(spans, (Sequence, set, frozenset)):
+        raise TypeError(
+            f"spans: expected a list of (start, end) character spans, got {type(spans).__name__}"
+        )
     if (
         isinstance(spans, tuple)
         and len(spans) == 2
@@ -147,10 +189,17 @@ def match_spans(
     inside_c = np.zeros(n, dtype=bool)
     near_c = np.zeros(n, dtype=bool)
     for span in spans:
-        try:
-            s, e = (int(v) for v in span)
-        except (TypeError, ValueError):
-            raise TypeError(f"spans: expected (start, end) pairs of ints, got {span!r}") from None
+        if (
+            isinstance(span, str)
+            or not isinstance(span, Sequence)
+            or len(span) != 2
+            or not all(
+                isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+                for v in span
+            )
+        ):
+            raise TypeError(f"spans: expected (start, end) pairs of ints, got {span!r}")
+        s, e = int(span[0]), int(span[1])
         if not 0 <= s < e <= n:
             raise ValueError(f"spans: expected 0 <= start < end <= len(text)={n}, got ({s}, {e})")
         m = max(5, e - s) if margin is None else int(margin)
@@ -209,6 +258,7 @@ def gate_saturation(trace: Trace, low: float = 0.1, high: float = 0.9):
     """
     import pandas as pd
 
+    _check_trace(trace)
     rows = []
     for name, arr in trace.activations.items():
         parts = name.split(".")

@@ -24,6 +24,11 @@ def trace(model: Any, text: str, tokenizer: Any = None, **options: Any) -> Trace
         raise TypeError(
             "model: tracing a model needs torch (pip install 'interpwidgets[torch]')"
         ) from None
+    if tokenizer is not None and isinstance(model, torch.nn.Module) and not _is_hf(model):
+        raise TypeError(
+            f"model: a tokenizer was given but {type(model).__name__} is not a Hugging Face model "
+            "(no .config / .base_model_prefix); character models take no tokenizer"
+        )
     if tokenizer is not None or _is_hf(model):
         from .hf import trace_hf
 

@@ -199,11 +199,18 @@ class Trace:
             tokens = list(text)
             offsets = np.stack([np.arange(len(text)), np.arange(1, len(text) + 1)], axis=1)
         elif tokens is None:
-            off = _check_offsets(offsets, text, len(to_numpy(offsets, "offsets")))
+            raw = to_numpy(offsets, "offsets")
+            if raw.ndim != 2 or raw.shape[1] != 2:
+                raise ValueError(
+                    f"offsets: expected shape (n_tokens, 2), got {tuple(raw.shape)}"
+                )
+            off = _check_offsets(raw, text, raw.shape[0])
             tokens = [text[s:e] for s, e in off]
         elif offsets is None:
             if isinstance(tokens, str):
                 raise TypeError("tokens: expected a list of str, got a single str")
+            if not isinstance(tokens, Sequence):
+                raise TypeError(f"tokens: expected a list of str, got {type(tokens).__name__}")
             offsets = _offsets_from_tokens(text, list(tokens))
         if not isinstance(arrays, Mapping):
             raise TypeError(
@@ -216,7 +223,7 @@ class Trace:
             tokens=list(tokens),
             offsets=offsets,
             activations=dict(arrays),
-            predictions=dict(predictions) if predictions is not None else None,
+            predictions=dict(predictions) if isinstance(predictions, Mapping) else predictions,
             attention=attention,
             meta=dict(meta),
         )

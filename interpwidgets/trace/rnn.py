@@ -64,6 +64,28 @@ def char_ids(text: str, vocab: Any, unk_index: int | None) -> tuple[np.ndarray, 
     return ids, unknown
 
 
+def check_top_k(top_k: Any) -> int:
+    """``top_k`` as an int ≥ 0 (0: no predictions), or a ``TypeError``/``ValueError`` naming it."""
+    if isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)):
+        raise TypeError(f"top_k: expected an int >= 0, got {type(top_k).__name__}")
+    if top_k < 0:
+        raise ValueError(f"top_k: expected an int >= 0, got {top_k}")
+    return int(top_k)
+
+
+def check_ids_fit(ids: np.ndarray, unknown: np.ndarray, n_embeddings: int) -> None:
+    """Every index must be a row of the embedding (a bad ``unk_index``/``vocab`` is named)."""
+    if not ids.size or int(ids.max()) < n_embeddings:
+        return
+    if unknown.any() and int(ids[unknown][0]) >= n_embeddings:
+        raise ValueError(
+            f"unk_index: expected an index into the model's {n_embeddings} embeddings, got {int(ids[unknown][0])}"
+        )
+    raise ValueError(
+        f"vocab: maps a character of the text to index {int(ids.max())}, but the model has only {n_embeddings} embeddings"
+    )
+
+
 def _layer_weights(rnn: nn.RNNBase, k: int) -> dict[str, torch.Tensor]:
     names = ["weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr"]
     return {n: getattr(rnn, f"{n}_l{k}") for n in names if hasattr(rnn, f"{n}_l{k}")}
@@ -155,8 +177,10 @@ def trace_rnn(
         )
     if unk_index is None:
         unk_index = getattr(model, "unk_index", None)
+    top_k = check_top_k(top_k)
     ids, unknown = char_ids(text, vocab, unk_index)
-    if not isinstance(chunk_size, int) or chunk_size < 1:
+    check_ids_fit(ids, unknown, emb.num_embeddings)
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size: expected a positive int, got {chunk_size!r}")
     was_training = model.training
     model.eval()

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from .core import Trace
-from .rnn import char_ids
+from .rnn import char_ids, check_ids_fit, check_top_k
 
 
 @torch.no_grad()
@@ -40,7 +40,9 @@ def trace_char_transformer(
             f"attention: the text has {len(text)} characters; attention is recorded for at most context={ctx}"
         )
     want_attn = len(text) <= ctx if attention is None else bool(attention)
+    top_k = min(check_top_k(top_k), model.head.out_features)
     ids, unknown = char_ids(text, model.vocab, model.unk_index)
+    check_ids_fit(ids, unknown, model.embedding.num_embeddings)
     was_training = model.training
     model.eval()
     device = model.head.weight.device

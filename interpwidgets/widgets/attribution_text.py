@@ -9,7 +9,7 @@ import numpy as np
 import traitlets
 
 from .. import codec
-from .base import Widget
+from .base import Widget, check_title
 
 
 class AttributionText(Widget):
@@ -84,6 +84,9 @@ class AttributionText(Widget):
             raise ValueError(f"level: expected 'token' or 'word', got {level!r}")
         if scale not in ("shared", "row"):
             raise ValueError(f"scale: expected 'shared' or 'row', got {scale!r}")
+        if word_agg not in ("sum", "max_abs"):
+            raise ValueError(f"word_agg: expected 'sum' or 'max_abs', got {word_agg!r}")
+        title = check_title(title)
         self._items = items
         self._classes = classes
         spans, of_token, _ = first.words(word_agg)

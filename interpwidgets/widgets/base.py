@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import anywidget
+import numpy as np
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -35,6 +36,22 @@ def _contents(path: Path) -> Any:
 def request_key(body: Any) -> str:
     """The canonical text of a request body (same as ``stableStringify`` in codec.ts)."""
     return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
+def check_title(title: Any) -> str:
+    """A caption: a str (shown as text, never as HTML)."""
+    if not isinstance(title, str):
+        raise TypeError(f"title: expected a str, got {type(title).__name__}")
+    return title
+
+
+def check_budget(budget: Any, name: str = "export_budget") -> int:
+    """A byte budget: a positive int."""
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
+        raise TypeError(f"{name}: expected a positive int (bytes), got {type(budget).__name__}")
+    if budget < 1:
+        raise ValueError(f"{name}: expected a positive int (bytes), got {budget}")
+    return int(budget)
 
 
 class Widget(anywidget.AnyWidget):

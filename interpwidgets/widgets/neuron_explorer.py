@@ -66,7 +66,29 @@ class NeuronExplorer(NeuronText):
         if rank_layers is None:
             cells = [n for n in trace.names if n.endswith((".h", ".c"))]
             rank_layers = cells or trace.names
+        elif isinstance(rank_layers, (str, int, np.integer)):
+            rank_layers = [rank_layers]
+        elif not isinstance(rank_layers, Sequence):
+            raise TypeError(
+                f"rank_layers: expected a list of layer names or indices, got {type(rank_layers).__name__}"
+            )
         self._rank_layers = [trace.resolve(n) for n in rank_layers]
+        if not self._rank_layers:
+            raise ValueError("rank_layers: expected at least one layer, got an empty list")
+        if isinstance(top, bool) or not isinstance(top, (int, np.integer)):
+            raise TypeError(f"top: expected a positive int, got {type(top).__name__}")
+        if top < 1:
+            raise ValueError(f"top: expected a positive int, got {top}")
+        if not isinstance(feature, str):
+            raise TypeError(
+                f"feature: expected a str (a name from iw.features, '' for none), got {type(feature).__name__}"
+            )
+        if isinstance(threshold, bool) or not isinstance(
+            threshold, (int, float, np.integer, np.floating)
+        ):
+            raise TypeError(f"threshold: expected a finite number, got {type(threshold).__name__}")
+        if isinstance(spans, str) or not isinstance(spans, (Sequence, np.ndarray)):
+            raise TypeError(f"spans: expected a list of [start, end] pairs, got {type(spans).__name__}")
         self._top = int(top)
         self._features: dict[str, np.ndarray] | None = None
         self._layer_vmax: dict[str, float] = {}
@@ -76,8 +98,8 @@ class NeuronExplorer(NeuronText):
         self.threshold = float(threshold)
         if feature:
             self.feature = feature
-        if spans:
-            self.spans = [list(s) for s in spans]
+        if len(spans):
+            self.spans = [list(s) if isinstance(s, (list, tuple, np.ndarray)) else s for s in spans]
 
     # -- traits ---------------------------------------------------------------------------
     @staticmethod

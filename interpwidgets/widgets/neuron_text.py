@@ -9,7 +9,7 @@ import traitlets
 
 from .. import codec
 from ..trace.core import Trace
-from .base import Widget
+from .base import Widget, check_budget, check_title
 
 #: An exported page holds at most this many bytes of neuron columns by default.
 EXPORT_BUDGET = 16_000_000
@@ -83,9 +83,10 @@ class NeuronText(Widget):
             isinstance(vmax, (int, float)) and np.isfinite(vmax) and vmax > 0
         ):
             raise ValueError(f"vmax: expected a positive finite number or None, got {vmax!r}")
+        title = check_title(title)
         self._trace = trace
         self._vmax = None if vmax is None else float(vmax)
-        self.export_budget = int(export_budget)
+        self.export_budget = check_budget(export_budget)
         name = trace.resolve(layer)
         self._check_neuron(name, neuron)
         super().__init__(

@@ -420,13 +420,13 @@ export class AttentionView {
       } else {
         this.matrixPane.setHead(data, this.head);
         drawn = this.matrixPane.draw(avail);
-        this.legend.setScale("attention", 0, data.headMax[this.head] || 1, "(0 \u2026 this head's largest weight)");
+        this.legend.setScale(this.scaleName(), 0, data.headMax[this.head] || 1, "(0 \u2026 this head's largest weight)");
       }
       this.layers.prefetchAround(this.group, this.layer, this.layerLabels.length);
     } else if (view === "model") {
       drawn = this.modelPane.draw(avail);
       this.modelPane.grid.setSelected(this.layer, this.head);
-      this.legend.setScale("attention", 0, 1, "(each thumbnail scaled to its own largest weight)");
+      this.legend.setScale(this.scaleName(), 0, 1, "(each thumbnail scaled to its own largest weight)");
     } else if (view === "summary") {
       const measure = pickMeasure(this.measures, this.measureKey);
       if (measure) this.measureSelect.value = measure.key;
@@ -445,6 +445,11 @@ export class AttentionView {
     }
     this.root.dataset.rendered = `${view}:${this.layer}:${this.head}`;
     this.root.dataset.renderMs = String(Math.round(performance.now()));
+  }
+
+  /** The colour scale's name ("weight" beside the "Attention" group select, to tell them apart). */
+  private scaleName(): string {
+    return this.groups.length > 1 ? "weight" : "attention";
   }
 
   private emptyMessage(view: View): string {
