@@ -29,7 +29,7 @@ def encode(array: Any, dtype: str = "float32") -> dict[str, Any]:
     """
     if dtype == "auto":
         arr = np.asarray(array)
-        big = arr.dtype.kind == "f" and arr.size and np.nanmax(np.abs(arr), initial=0) > FLOAT16_MAX
+        big = arr.dtype.kind == "f" and bool(np.any(np.abs(arr) > FLOAT16_MAX))
         dtype = "float32" if big else "float16"
     if dtype not in DTYPES:
         raise ValueError(f"dtype: expected one of {DTYPES}, got {dtype!r}")
@@ -59,11 +59,13 @@ def encode(array: Any, dtype: str = "float32") -> dict[str, Any]:
             "scale": scale,
             "offset": lo,
         }
-    if dtype == "float16" and arr.size and np.nanmax(np.abs(arr), initial=0) > FLOAT16_MAX:
-        raise ValueError(
-            f"array: values up to {np.nanmax(np.abs(arr)):.6g} do not fit float16 (max {FLOAT16_MAX:g}); "
-            "use dtype='float32' or 'auto'"
-        )
+    if dtype == "float16":
+        big = np.abs(arr[~np.isnan(arr)])
+        if big.size and big.max() > FLOAT16_MAX:
+            raise ValueError(
+                f"array: values up to {big.max():.6g} do not fit float16 (max {FLOAT16_MAX:g}); "
+                "use dtype='float32' or 'auto'"
+            )
     out = np.ascontiguousarray(arr, dtype="<f4" if dtype == "float32" else "<f2")
     return {"dtype": dtype, "shape": shape, "buffer": out.tobytes()}
 
@@ -93,9 +95,9 @@ def decode(obj: dict[str, Any]) -> np.ndarray:
         )
     arr = arr.reshape(shape)
     if dtype == "uint8":
-        out = obj["offset"] + arr.astype(np.float32) * np.float32(obj["scale"])
-        out[arr == UINT8_NAN] = np.nan
-        return out.astype(np.float32)
+        # in float64, like the browser's doubles: offset + 254 * scale may pass float32's max
+        values = float(obj["offset"]) + arr.astype(np.float64) * float(obj["scale"])
+        return np.where(arr == UINT8_NAN, np.nan, values).astype(np.float32)
     return arr.copy()
 
 

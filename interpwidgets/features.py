@@ -24,6 +24,11 @@ for _name in ("FSTRING_START", "FSTRING_MIDDLE", "FSTRING_END"):
         _STRING_TYPES.add(getattr(tokenize, _name))
 
 
+def _code_points(text: str) -> np.ndarray:
+    """One uint32 per character (lone surrogates included, which UTF-32 cannot encode)."""
+    return np.fromiter(map(ord, text), dtype=np.uint32, count=len(text))
+
+
 def _line_starts(text: str) -> np.ndarray:
     return np.array([0] + [m.end() for m in re.finditer("\n", text)], dtype=np.int64)
 
@@ -130,7 +135,7 @@ def python_code(text: str) -> dict[str, np.ndarray]:
     if reached < n:
         _scan(text, reached, in_string, in_comment)
     # f-strings tokenized in pieces: the closing quote is outside, the pieces between inside
-    chars = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    chars = _code_points(text)
     code = ~(in_string | in_comment)
     delta = np.zeros(n, dtype=np.int64)
     delta[code & np.isin(chars, [ord("("), ord("["), ord("{")])] = 1
@@ -165,7 +170,7 @@ def plain_text(text: str) -> dict[str, np.ndarray]:
             in_quotes[i] = opening
         else:
             in_quotes[i] = inside
-    chars = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+    chars = _code_points(text)
     delta = np.where(chars == ord("("), 1, np.where(chars == ord(")"), -1, 0))
     depth = np.maximum(np.cumsum(delta), 0)
     word = np.array([c.isalnum() or c in "'’_" for c in text])

@@ -17,10 +17,11 @@ import interpwidgets as iw
 from interpwidgets import codec
 
 SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
 )
 ALLOWED = (ValueError, TypeError, KeyError)
 
+F32_MAX = float(np.finfo(np.float32).max)
 SHAPES = hnp.array_shapes(min_dims=0, max_dims=4, min_side=0, max_side=6)
 
 # -- the codec ---------------------------------------------------------------------------------
@@ -51,7 +52,7 @@ def float_arrays(draw, bound, width=64):
 
 
 @SETTINGS
-@given(float_arrays(3.4e38, width=32))
+@given(float_arrays(F32_MAX, width=32))
 def test_codec_float32_is_exact(x):
     obj = codec.encode(x, "float32")
     assert obj["dtype"] == "float32" and isinstance(obj["buffer"], bytes)
@@ -71,7 +72,7 @@ def test_codec_float16_within_range(x):
 
 
 @SETTINGS
-@given(float_arrays(3.4e38, width=32))
+@given(float_arrays(F32_MAX, width=32))
 def test_codec_auto_never_overflows(x):
     obj = codec.encode(x, "auto")
     out = _roundtrip(obj)
@@ -81,7 +82,7 @@ def test_codec_auto_never_overflows(x):
 
 
 @SETTINGS
-@given(float_arrays(3.4e38, width=32))
+@given(float_arrays(F32_MAX, width=32))
 def test_codec_uint8_within_half_a_step(x):
     obj = codec.encode(x, "uint8")
     out = _roundtrip(obj)
@@ -205,7 +206,9 @@ def _junk():
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     st.one_of(TEXT, _junk()),
     _junk(),
