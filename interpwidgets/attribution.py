@@ -91,7 +91,9 @@ class Attribution:
         if isinstance(self.target, (bool, np.bool_)) or not isinstance(
             self.target, (int, np.integer)
         ):
-            raise TypeError(f"target: expected an int class index, got {type(self.target).__name__}")
+            raise TypeError(
+                f"target: expected an int class index, got {type(self.target).__name__}"
+            )
         self.target = int(self.target)
         if not 0 <= self.target < len(self.labels):
             raise ValueError(

@@ -27,15 +27,14 @@ def encode(array: Any, dtype: str = "float32") -> dict[str, Any]:
     (about 3 significant digits, half the bytes) when every value fits its range, else
     float32. Infinite values are rejected: the browser could not draw them faithfully.
     """
-    if dtype == "auto":
-        arr = np.asarray(array)
-        big = arr.dtype.kind == "f" and bool(np.any(np.abs(arr) > FLOAT16_MAX))
-        dtype = "float32" if big else "float16"
-    if dtype not in DTYPES:
-        raise ValueError(f"dtype: expected one of {DTYPES}, got {dtype!r}")
+    if dtype not in (*DTYPES, "auto"):
+        raise ValueError(f"dtype: expected one of {DTYPES} or 'auto', got {dtype!r}")
     arr = np.asarray(array)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"array: expected a numeric array, got dtype {arr.dtype}")
+    if dtype == "auto":  # integers past 65504 need float32 too
+        big = bool(np.any(np.abs(arr.astype(np.float64)) > FLOAT16_MAX))
+        dtype = "float32" if big else "float16"
     shape = [int(d) for d in arr.shape]
     if dtype == "int32":
         if arr.dtype.kind == "f":
@@ -79,7 +78,11 @@ def decode(obj: dict[str, Any]) -> np.ndarray:
     dtype = obj.get("dtype")
     if dtype not in DTYPES:
         raise ValueError(f"obj['dtype']: expected one of {DTYPES}, got {dtype!r}")
-    missing = [k for k in ("shape", "buffer") + (("scale", "offset") if dtype == "uint8" else ()) if k not in obj]
+    missing = [
+        k
+        for k in ("shape", "buffer") + (("scale", "offset") if dtype == "uint8" else ())
+        if k not in obj
+    ]
     if missing:
         raise KeyError(f"obj[{missing[0]!r}]: missing; expected the keys encode() writes")
     buf = obj["buffer"]

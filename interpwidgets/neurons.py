@@ -22,7 +22,9 @@ def _check_top(top: Any) -> int | None:
     if top is None:
         return None
     if isinstance(top, (bool, np.bool_)) or not isinstance(top, (int, np.integer)):
-        raise TypeError(f"top: expected a positive int or None (every row), got {type(top).__name__}")
+        raise TypeError(
+            f"top: expected a positive int or None (every row), got {type(top).__name__}"
+        )
     if top < 1:
         raise ValueError(f"top: expected a positive int or None (every row), got {top}")
     return int(top)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -83,6 +83,8 @@ def test_codec_auto_never_overflows(x):
 
 @SETTINGS
 @given(float_arrays(F32_MAX, width=32))
+@example(np.array(0.0))  # found: a 0-d array broke decode
+@example(np.array([-F32_MAX, F32_MAX]))  # found: offset + 254 * scale overflowed float32
 def test_codec_uint8_within_half_a_step(x):
     obj = codec.encode(x, "uint8")
     out = _roundtrip(obj)
@@ -114,6 +116,8 @@ def test_codec_int32_is_exact(x):
     ),
     st.sampled_from(["float32", "float16", "uint8", "auto"]),
 )
+@example(np.array(65505, dtype=np.uint16), "auto")  # found: "auto" sent it as float16 inf
+@example(np.array(False), "uint8")
 def test_codec_any_numeric_dtype_in(x, dtype):
     """Every numeric input dtype encodes (or is refused with a named ValueError: inf)."""
     try:
@@ -175,7 +179,9 @@ def test_one_token_per_character_offsets_reproduce_the_text(text):
 @SETTINGS
 @given(TEXT, st.data())
 def test_tokens_found_in_text_reproduce_it(text, data):
-    cuts = sorted(data.draw(st.sets(st.integers(1, len(text) - 1), max_size=8)) if len(text) > 1 else [])
+    cuts = sorted(
+        data.draw(st.sets(st.integers(1, len(text) - 1), max_size=8)) if len(text) > 1 else []
+    )
     bounds = [0, *cuts, len(text)]
     tokens = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
     tr = iw.Trace.from_arrays(text, {"a": np.ones(len(tokens))}, tokens=tokens)
@@ -189,20 +195,31 @@ def test_tokens_found_in_text_reproduce_it(text, data):
 def _junk():
     arrays = st.one_of(
         hnp.arrays(
-            st.sampled_from([np.float32, np.float64, np.int64, np.bool_, np.complex64, "U3", object]),
+            st.sampled_from(
+                [np.float32, np.float64, np.int64, np.bool_, np.complex64, "U3", object]
+            ),
             hnp.array_shapes(min_dims=0, max_dims=5, min_side=0, max_side=5),
         ),
         st.lists(st.one_of(st.integers(), st.floats(), st.text(max_size=3)), max_size=6),
         st.lists(st.lists(st.floats(), max_size=3), max_size=4),
     )
     scalars = st.one_of(
-        st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=5), st.binary(max_size=5)
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.floats(),
+        st.text(max_size=5),
+        st.binary(max_size=5),
     )
     return st.one_of(
         scalars,
         arrays,
-        st.dictionaries(st.one_of(st.text(max_size=4), st.integers()), st.one_of(scalars, arrays), max_size=3),
-        st.lists(st.one_of(scalars, st.tuples(st.integers(-3, 50), st.integers(-3, 50))), max_size=6),
+        st.dictionaries(
+            st.one_of(st.text(max_size=4), st.integers()), st.one_of(scalars, arrays), max_size=3
+        ),
+        st.lists(
+            st.one_of(scalars, st.tuples(st.integers(-3, 50), st.integers(-3, 50))), max_size=6
+        ),
     )
 
 
@@ -217,10 +234,16 @@ def _junk():
     st.one_of(st.none(), _junk()),
     st.one_of(st.none(), _junk()),
 )
+@example("0", {"": None}, False, False, None, None)  # found: list(False) escaped unnamed
 def test_from_arrays_never_crashes(text, arrays, tokens, offsets, predictions, attention):
     try:
         tr = iw.Trace.from_arrays(
-            text, arrays, tokens=tokens, offsets=offsets, predictions=predictions, attention=attention
+            text,
+            arrays,
+            tokens=tokens,
+            offsets=offsets,
+            predictions=predictions,
+            attention=attention,
         )
     except ALLOWED as exc:
         msg = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
@@ -237,7 +260,9 @@ def test_from_arrays_with_valid_random_arrays(text, data):
     n = len(text)
     units = data.draw(st.integers(1, 4))
     acts = data.draw(
-        hnp.arrays(np.float32, (n, units), elements=st.floats(-1e6, 1e6, width=32) | st.just(np.nan))
+        hnp.arrays(
+            np.float32, (n, units), elements=st.floats(-1e6, 1e6, width=32) | st.just(np.nan)
+        )
     )
     tr = iw.Trace.from_arrays(text, {"layer": acts})
     np.testing.assert_array_equal(tr.activations["layer"], acts)
@@ -250,9 +275,44 @@ def test_from_arrays_with_valid_random_arrays(text, data):
 
 CODEISH = st.lists(
     st.sampled_from(
-        ["'", '"', '"""', "'''", "#", "\\", "(", ")", "[", "]", "{", "}", "\n", "\r\n", " ", "\t",
-         "def ", "f'", 'rb"', "{x}", "1.5e3", "0x", "if", ":", "    ", "\x00", "\ud800", "\U0001f600",
-         "e\u0301", "\u05e9", "\x0c", "\\\n", "u'", "`", "$", ";"]
+        [
+            "'",
+            '"',
+            '"""',
+            "'''",
+            "#",
+            "\\",
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            "\n",
+            "\r\n",
+            " ",
+            "\t",
+            "def ",
+            "f'",
+            'rb"',
+            "{x}",
+            "1.5e3",
+            "0x",
+            "if",
+            ":",
+            "    ",
+            "\x00",
+            "\ud800",
+            "\U0001f600",
+            "e\u0301",
+            "\u05e9",
+            "\x0c",
+            "\\\n",
+            "u'",
+            "`",
+            "$",
+            ";",
+        ]
     )
     | st.characters(codec="utf-8"),
     min_size=1,

@@ -201,9 +201,7 @@ class Trace:
         elif tokens is None:
             raw = to_numpy(offsets, "offsets")
             if raw.ndim != 2 or raw.shape[1] != 2:
-                raise ValueError(
-                    f"offsets: expected shape (n_tokens, 2), got {tuple(raw.shape)}"
-                )
+                raise ValueError(f"offsets: expected shape (n_tokens, 2), got {tuple(raw.shape)}")
             off = _check_offsets(raw, text, raw.shape[0])
             tokens = [text[s:e] for s, e in off]
         elif offsets is None:
@@ -220,7 +218,7 @@ class Trace:
             raise ValueError("arrays: expected at least one named array, got an empty dict")
         return cls(
             text=text,
-            tokens=list(tokens),
+            tokens=list(tokens) if isinstance(tokens, Sequence) else tokens,  # checked there
             offsets=offsets,
             activations=dict(arrays),
             predictions=dict(predictions) if isinstance(predictions, Mapping) else predictions,

@@ -88,7 +88,9 @@ class NeuronExplorer(NeuronText):
         ):
             raise TypeError(f"threshold: expected a finite number, got {type(threshold).__name__}")
         if isinstance(spans, str) or not isinstance(spans, (Sequence, np.ndarray)):
-            raise TypeError(f"spans: expected a list of [start, end] pairs, got {type(spans).__name__}")
+            raise TypeError(
+                f"spans: expected a list of [start, end] pairs, got {type(spans).__name__}"
+            )
         self._top = int(top)
         self._features: dict[str, np.ndarray] | None = None
         self._layer_vmax: dict[str, float] = {}
