@@ -21,8 +21,16 @@ def format_special_chars(tokens: Sequence[str]) -> list[str]:
     return [t.replace("Ġ", " ").replace("▁", " ").replace("</w>", "") for t in tokens]
 
 
+def _index_list(values: Any, name: str) -> None:
+    if values is not None and (
+        isinstance(values, (str, bytes)) or not isinstance(values, Sequence)
+    ):
+        raise TypeError(f"{name}: expected a list of ints, got {type(values).__name__}")
+
+
 def _stack(attention: Any, name: str, include_layers: Sequence[int] | None) -> np.ndarray:
     """bertviz's attention argument (a tuple/list of (1, heads, q, k) per layer) → (layers, heads, q, k)."""
+    _index_list(include_layers, "include_layers")
     if isinstance(attention, (list, tuple)):
         if not attention:
             raise ValueError(
@@ -77,6 +85,11 @@ def _check_tokens(
         raise TypeError(f"{name}: expected a list of str, got {type(tokens).__name__}")
     if len(tokens) != n:
         raise ValueError(f"{name}: {what.format(n=n)} but {len(tokens)} tokens were given")
+    bad = [i for i, t in enumerate(tokens) if not isinstance(t, str)]
+    if bad:
+        raise TypeError(
+            f"{name}: expected str items, got {type(tokens[bad[0]]).__name__} at index {bad[0]}"
+        )
     return format_special_chars(tokens) if prettify else list(tokens)
 
 

@@ -533,34 +533,11 @@ CASES += [
 
 # fmt: on
 
-# Bugs in files another engineer is editing right now (interpwidgets/widgets/attention_view.py,
-# interpwidgets/dropin.py, interpwidgets/trace/hf.py): kept as strict xfails so the suite stays
-# green and flips to XPASS (a failure) the day they are fixed. See the hardening report.
-# fmt: off
-OFF_LIMITS = {
-    (TH, "max-length-word"): "trace/hf.py: max_length='long' -> int() ValueError without the argument name",
-    (TH, "max-length-negative"): "trace/hf.py: max_length=-5 -> OverflowError from the tokenizer",
-    (TH, "pair-separator-int"): "trace/hf.py: pair_separator=5 -> 'can only concatenate str' TypeError",
-    (TH, "hidden-states-str"): "trace/hf.py: hidden_states='no' -> TypeError from inside transformers",
-    (AV, "title-int"): "widgets/attention_view.py: title is not validated (traitlets.TraitError)",
-    (AV, "export-budget-str"): "widgets/attention_view.py: export_budget='big' -> int() ValueError without the argument name",
-    (AV, "heads-int"): "widgets/attention_view.py: heads=2 -> 'int' object is not iterable",
-    (AV, "view-int"): "widgets/attention_view.py: view=1 -> traitlets.TraitError",
-    (HV, "head_view-heads-int"): "widgets/attention_view.py via dropin.py: heads=1 -> 'int' object is not iterable",
-    (HV, "head_view-include-layers-int"): "dropin.py: include_layers=1 -> 'int' object is not iterable in _stack",
-    (HV, "head_view-tokens-ints"): "dropin.py: prettify_tokens calls str.replace on non-str tokens (AttributeError)",
-    (HV, "model_view-tokens-ints"): "dropin.py: prettify_tokens calls str.replace on non-str tokens (AttributeError)",
-}
-# fmt: on
-
 
 def _params():
     out = []
     for c in CASES:
-        marks = []
-        if (c.entry, c.id) in OFF_LIMITS:
-            marks.append(pytest.mark.xfail(strict=True, reason=OFF_LIMITS[(c.entry, c.id)]))
-        out.append(pytest.param(c, id=f"{c.entry}::{c.id}", marks=marks))
+        out.append(pytest.param(c, id=f"{c.entry}::{c.id}"))
     return out
 
 

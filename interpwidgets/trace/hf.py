@@ -86,6 +86,19 @@ def trace_hf(
     text = _check_text(text, "text")
     if text_pair is not None:
         text_pair = _check_text(text_pair, "text_pair")
+    if not isinstance(pair_separator, str):
+        raise TypeError(f"pair_separator: expected a str, got {type(pair_separator).__name__}")
+    if not isinstance(hidden_states, bool):
+        raise TypeError(f"hidden_states: expected a bool, got {type(hidden_states).__name__}")
+    if max_length is not None:
+        if isinstance(max_length, bool) or not isinstance(max_length, int):
+            raise TypeError(
+                f"max_length: expected a positive int or None, got {type(max_length).__name__}"
+            )
+        if max_length < 2:
+            raise ValueError(
+                f"max_length: expected a positive int of at least 2 (room for the special tokens), got {max_length}"
+            )
     if tokenizer is None:
         raise ValueError(
             "tokenizer: expected the model's tokenizer (iw.trace(model, text, tokenizer=tok)), got None"

@@ -11,7 +11,7 @@ import traitlets
 from .. import attention as A
 from .. import codec
 from ..trace.core import Trace
-from .base import Widget
+from .base import Widget, check_budget, check_title
 
 VIEWS = ("head", "model", "matrix", "summary", "rollout")
 #: An exported page holds every layer when they fit in this many bytes (uint8), else the current one.
@@ -232,7 +232,16 @@ class AttentionView(Widget):
             else g
             for g in built
         ]
-        self.export_budget = int(export_budget)
+        self.export_budget = check_budget(export_budget)
+        title = check_title(title)
+        if view not in VIEWS:
+            raise ValueError(f"view: expected one of {VIEWS}, got {view!r}")
+        if heads is not None and (
+            isinstance(heads, (str, bytes)) or not isinstance(heads, Sequence)
+        ):
+            raise TypeError(
+                f"heads: expected a list of ints (head indices), got {type(heads).__name__}"
+            )
         g0 = self._groups[_check_int(group, 0, len(self._groups) - 1, "group")]
         self._group_index = self._groups.index(g0)
         super().__init__(
