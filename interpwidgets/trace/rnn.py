@@ -197,9 +197,14 @@ def trace_rnn(
         if gates
         else []
     )
-    out: dict[str, list[np.ndarray]] = {
-        f"rnn.{k}.{n}": [] for k in range(rnn.num_layers) for n in names
-    }
+    # Outputs are written into arrays allocated once, so a long text never holds two copies.
+    out: dict[str, np.ndarray] = {}
+
+    def put(key: str, start: int, value: torch.Tensor) -> None:
+        if key not in out:
+            out[key] = np.empty((len(text), value.shape[-1]), dtype=np.float32)
+        out[key][start : start + value.shape[0]] = value.float().cpu().numpy()
+
     preds_idx, preds_p = [], []
     state: list[Any] = [None] * rnn.num_layers
     starts = range(0, len(text), chunk_size)
@@ -233,8 +238,8 @@ def trace_rnn(
                         c0 = None
                     h_prev = torch.cat([h0[None], h_seq[:-1]])
                     for n, v in _gates(rnn, k, x[0].to(dtype), h_prev, c0).items():
-                        out[f"rnn.{k}.{n}"].append(v.float().cpu().numpy())
-                out[f"rnn.{k}.h"].append(y[0].float().cpu().numpy())
+                        put(f"rnn.{k}.{n}", s, v)
+                put(f"rnn.{k}.h", s, y[0])
                 state[k] = new_state
                 x = y
             if head is not None and top_k:
@@ -244,7 +249,8 @@ def trace_rnn(
                 preds_idx.append(i.cpu().numpy())
     finally:
         model.train(was_training)
-    arrays = {k: np.concatenate(v) for k, v in out.items() if v}
+    order = [f"rnn.{k}.{n}" for k in range(rnn.num_layers) for n in names]
+    arrays = {k: out[k] for k in order if k in out}
     meta: dict[str, Any] = {
         "model": type(model).__name__,
         "cell": kind,

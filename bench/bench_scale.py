@@ -1,0 +1,133 @@
+"""Scale: a 100k-character char-LSTM trace's memory, a 1,000,000-character NeuronText and a
+BERT-base-shaped (12 layers × 12 heads × 512 tokens) AttentionView in headless Chromium.
+
+    python bench/bench_scale.py
+
+Memory is the peak resident set of a fresh Python process that loads the model and traces
+(so it includes torch itself); page times are measured in the page from navigation start.
+Figures, not a test.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent / "tests" / "browser"))
+from iwpage import CHROMIUM, LAUNCH_ARGS  # noqa: E402
+
+TRACE = """
+import resource, sys, time
+import interpwidgets as iw
+from interpwidgets.zoo.corpus import read_corpus
+n, gates = int(sys.argv[1]), sys.argv[2] == "1"
+text = read_corpus("val", n)[:n]
+lm = iw.zoo.char_lstm()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter()
+tr = iw.trace(lm, text, gates=gates, progress=False)
+seconds = time.perf_counter() - t
+arrays = sum(a.nbytes for a in tr.activations.values())
+print(base / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, arrays / 1e6, seconds)
+"""
+
+
+def trace_memory() -> None:
+    print("char-LSTM trace (fresh process; RSS includes torch and the model)")
+    print(
+        f"{'chars':>9} {'gates':>6} | {'RSS before MB':>13} {'peak RSS MB':>11} {'arrays MB':>9} {'seconds':>7}"
+    )
+    for n, gates in ((10_000, True), (100_000, True), (100_000, False)):
+        out = subprocess.run(
+            [sys.executable, "-c", TRACE, str(n), "1" if gates else "0"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        before, peak, arrays, seconds = (float(v) for v in out.stdout.split())
+        print(
+            f"{n:>9,} {str(gates):>6} | {before:>13.0f} {peak:>11.0f} {arrays:>9.0f} {seconds:>7.1f}"
+        )
+
+
+def pages(out: Path) -> dict[str, Path]:
+    import interpwidgets as iw
+
+    rng = np.random.default_rng(0)
+    unit = "def f(x):\n    return 'value' + str(x)  # ok\n"
+    text = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
+    acts = np.tanh(rng.normal(size=(len(text), 4))).astype(np.float32)
+    files = {"neuron_text_1M": out / "nt.html"}
+    t = time.perf_counter()
+    iw.NeuronText(iw.Trace.from_arrays(text, {"h": acts})).save_html(files["neuron_text_1M"])
+    print(
+        f"NeuronText 1,000,000 chars × 4 units: export {time.perf_counter() - t:.1f} s, {files['neuron_text_1M'].stat().st_size / 1e6:.1f} MB"
+    )
+    a = rng.random((12, 12, 512, 512), dtype=np.float32) ** 8
+    a /= a.sum(-1, keepdims=True)
+    tokens = [f"tok{i}" for i in range(512)]
+    for view in ("head", "model", "matrix", "summary", "rollout"):
+        files[f"attention_12x12x512_{view}"] = out / f"attn_{view}.html"
+    t = time.perf_counter()
+    w = iw.AttentionView(a, tokens=tokens, view="head")
+    for view in ("head", "model", "matrix", "summary", "rollout"):
+        w.view = view
+        w.save_html(files[f"attention_12x12x512_{view}"])
+    print(
+        f"AttentionView 12 × 12 × 512: 5 exports {time.perf_counter() - t:.1f} s, {files['attention_12x12x512_head'].stat().st_size / 1e6:.1f} MB each"
+    )
+    return files
+
+
+READY = """async () => {
+  const t = performance.now();
+  for (;;) {
+    const r = document.querySelector('.iw-root');
+    if (r && (r.dataset.rendered || r.dataset.renderedNeuron !== undefined)) return performance.now();
+    await new Promise(res => setTimeout(res, 10));
+  }
+}"""
+
+
+def browse(files: dict[str, Path]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        for name, path in files.items():
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.route(
+                "**/*",
+                lambda r: r.continue_() if not r.request.url.startswith("http") else r.abort(),
+            )
+            page.goto(path.resolve().as_uri(), wait_until="load", timeout=600_000)
+            ready = page.evaluate(READY)
+            extra = ""
+            if name.startswith("neuron_text"):
+                t = page.evaluate("""async () => { const t = performance.now(); document.querySelector('button.iw-next').click();
+                    while (document.querySelector('.iw-root').dataset.renderedNeuron !== '1') await new Promise(r => requestAnimationFrame(r));
+                    return performance.now() - t; }""")
+                extra = f", neuron step {t:.0f} ms, token spans in the DOM {page.locator('.iw-tok').count():,}"
+            print(f"  {name:<28} ready {ready / 1e3:5.2f} s after navigation{extra}")
+            page.close()
+        browser.close()
+
+
+def main() -> None:
+    trace_memory()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = pages(Path(tmp))
+        print("Chromium:")
+        browse(files)
+    print(json.dumps({"done": True}))
+
+
+if __name__ == "__main__":
+    main()
