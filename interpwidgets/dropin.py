@@ -111,32 +111,24 @@ def _encoder_decoder(
 ) -> list[dict[str, Any]]:
     """bertviz's encoder-decoder groups, in its order: Encoder, Decoder, Cross."""
     groups = []
-    if encoder_attention is not None:
-        if encoder_tokens is None:
-            raise ValueError("encoder_tokens: is required with encoder_attention")
-        stack = _stack(encoder_attention, "encoder_attention", include_layers)
-        _square(stack, "encoder_attention")
+    for name, attention, tokens in (
+        ("encoder", encoder_attention, encoder_tokens),
+        ("decoder", decoder_attention, decoder_tokens),
+    ):
+        if attention is None:
+            continue
+        if tokens is None:
+            raise ValueError(f"{name}_tokens: is required with {name}_attention")
+        stack = _stack(attention, f"{name}_attention", include_layers)
+        _square(stack, f"{name}_attention")
         toks = _check_tokens(
-            encoder_tokens,
+            tokens,
             stack.shape[2],
-            "encoder_tokens",
+            f"{name}_tokens",
             prettify,
-            "encoder_attention has {n} positions",
+            f"{name}_attention has {{n}} positions",
         )
-        groups.append({"name": "Encoder", "attention": stack, "tokens": toks})
-    if decoder_attention is not None:
-        if decoder_tokens is None:
-            raise ValueError("decoder_tokens: is required with decoder_attention")
-        stack = _stack(decoder_attention, "decoder_attention", include_layers)
-        _square(stack, "decoder_attention")
-        toks = _check_tokens(
-            decoder_tokens,
-            stack.shape[2],
-            "decoder_tokens",
-            prettify,
-            "decoder_attention has {n} positions",
-        )
-        groups.append({"name": "Decoder", "attention": stack, "tokens": toks})
+        groups.append({"name": name.capitalize(), "attention": stack, "tokens": toks})
     if cross_attention is not None:
         if encoder_tokens is None:
             raise ValueError(

@@ -19,20 +19,24 @@ export function hexToRgb(hex: string): RGB {
 
 const STOPS: RGB[] = DIVERGING_STOPS.map(hexToRgb);
 
-/** Colour at t in [-1, 1] on the diverging scale (linear in RGB between neighbouring stops). */
-export function divergingAt(t: number): RGB {
-  if (Number.isNaN(t)) return [...MISSING];
-  const c = Math.max(-1, Math.min(1, t));
-  const pos = ((c + 1) / 2) * (STOPS.length - 1);
-  const i = Math.min(STOPS.length - 2, Math.floor(pos));
+/** Colour at u in [0, 1] along `stops` (clipped; linear in RGB between neighbouring stops). */
+export function interpolateStops(stops: readonly RGB[], u: number): RGB {
+  const pos = Math.max(0, Math.min(1, u)) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(pos));
   const f = pos - i;
-  const a = STOPS[i];
-  const b = STOPS[i + 1];
+  const a = stops[i];
+  const b = stops[i + 1];
   return [
     Math.round(a[0] + (b[0] - a[0]) * f),
     Math.round(a[1] + (b[1] - a[1]) * f),
     Math.round(a[2] + (b[2] - a[2]) * f),
   ];
+}
+
+/** Colour at t in [-1, 1] on the diverging scale (linear in RGB between neighbouring stops). */
+export function divergingAt(t: number): RGB {
+  if (Number.isNaN(t)) return [...MISSING];
+  return interpolateStops(STOPS, (Math.max(-1, Math.min(1, t)) + 1) / 2);
 }
 
 /** Colour of `value` on a symmetric scale from -vmax to +vmax (clipped). NaN gives MISSING;

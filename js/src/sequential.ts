@@ -2,7 +2,7 @@
 // attention weights, a lookup table for drawing heatmaps fast, and the categorical
 // palette that gives every attention head its own colour.
 
-import { MISSING, hexToRgb, type RGB } from "./colors";
+import { MISSING, hexToRgb, interpolateStops, type RGB } from "./colors";
 
 /** ColorBrewer "Blues", 9 stops from 0 (near-white) to 1 (dark blue); matplotlib's "Blues"
  *  is built from the same stops with linear interpolation. */
@@ -15,17 +15,7 @@ const STOPS: RGB[] = SEQUENTIAL_STOPS.map(hexToRgb);
 /** Colour at t in [0, 1] (clipped; linear in RGB between neighbouring stops). NaN → MISSING. */
 export function sequentialAt(t: number): RGB {
   if (Number.isNaN(t)) return [...MISSING];
-  const c = Math.max(0, Math.min(1, t));
-  const pos = c * (STOPS.length - 1);
-  const i = Math.min(STOPS.length - 2, Math.floor(pos));
-  const f = pos - i;
-  const a = STOPS[i];
-  const b = STOPS[i + 1];
-  return [
-    Math.round(a[0] + (b[0] - a[0]) * f),
-    Math.round(a[1] + (b[1] - a[1]) * f),
-    Math.round(a[2] + (b[2] - a[2]) * f),
-  ];
+  return interpolateStops(STOPS, t);
 }
 
 /** Position of `value` on a scale from `vmin` to `vmax` in [0, 1]; a degenerate or invalid
