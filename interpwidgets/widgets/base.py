@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import logging
+import reprlib
 import traceback
 from pathlib import Path
 from typing import Any, ClassVar
 
 import anywidget
 import numpy as np
+import traitlets
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
+
+log = logging.getLogger("interpwidgets")
 
 
 def bundle(name: str) -> Path:
@@ -59,9 +64,19 @@ class Widget(anywidget.AnyWidget):
 
     Subclasses set ``_bundle`` (the file name of their ES module in ``static/``) and answer
     the front-end's requests for data in :meth:`_answer`. Export with :meth:`save_html`.
+
+    ``error`` holds the last exception Python raised while applying a change made in the
+    browser (a validator, or a callback registered with ``observe`` — the user's or ours),
+    as ``"TypeName: message"`` plus which trait changed; the widget shows it in a box at its
+    top, and it is logged to the ``"interpwidgets"`` logger with its traceback. The next
+    browser change that applies cleanly, or "dismiss" in the box, sets it back to ``""``.
+    Changes made in Python (``w.neuron = 99``) still raise where they are made.
     """
 
     _bundle: ClassVar[str] = ""
+
+    #: the last error raised while applying a change from the browser; "" when none
+    error = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, **kwargs: Any) -> None:
         cls = type(self)
@@ -72,6 +87,31 @@ class Widget(anywidget.AnyWidget):
             cls._css = _contents(bundle("style.css"))
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_msg)
+
+    # -- changes from the browser -------------------------------------------------------
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """Apply trait changes sent by the browser; an exception is shown, not lost.
+
+        ipykernel only logs exceptions raised while handling a widget message, so the person
+        who clicked would see nothing. Here the exception goes into ``error`` (shown by the
+        widget) and to the ``"interpwidgets"`` logger, and the browser is sent the kernel's
+        values of the changed traits again (a validator that refused a value rolled it back).
+        """
+        changed = [k for k in sync_data if k in self.keys and k != "error"]
+        try:
+            super().set_state(sync_data)
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}\n({_what_changed(sync_data, changed)})"
+            log.error("%s: %s", type(self).__name__, message.replace("\n", " "), exc_info=True)
+            try:
+                self.error = message
+                if changed:
+                    self.send_state(changed)
+            except Exception:  # pragma: no cover - never raise into the comm handler
+                log.exception("interpwidgets: could not show the error in the widget")
+            return
+        if changed and self.error and "error" not in sync_data:
+            self.error = ""  # this change applied cleanly: the old error is history
 
     # -- requests -----------------------------------------------------------------------
     def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -128,3 +168,18 @@ class Widget(anywidget.AnyWidget):
         from ..export import to_html
 
         return to_html(self, title=title)
+
+
+def _what_changed(sync_data: dict[str, Any], names: list[str]) -> str:
+    """``raised after the browser set neuron = 3`` (values shortened), for an error hint."""
+    if not names:
+        return "raised while applying a change from the browser"
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 40
+    short.maxlist = short.maxdict = 4
+    parts = []
+    for name in names[:3]:
+        value = sync_data[name]
+        parts.append(f"{name} = {short.repr(value)}" if not isinstance(value, bytes) else name)
+    more = f" (+{len(names) - 3} more)" if len(names) > 3 else ""
+    return f"raised after the browser set {', '.join(parts)}{more}"

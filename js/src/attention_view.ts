@@ -13,6 +13,7 @@ import { LayerLoader } from "./attention_loader";
 import { MatrixPane, ModelPane, SummaryPane, type PaneHost } from "./attention_panes";
 import { RolloutView } from "./attention_rollout";
 import { el } from "./dom";
+import { ErrorBox } from "./error_box";
 import { SequentialLegend } from "./seq_legend";
 import { Tooltip } from "./tooltip";
 import type { AnyModel, RenderProps } from "./types";
@@ -43,6 +44,8 @@ export class AttentionView {
   private readonly empty = el("div", "iw-attn-empty");
   private readonly legend: SequentialLegend;
   private readonly tooltip: Tooltip;
+  /** Errors Python raised while applying a change made here (the `error` trait). */
+  readonly errorBox: ErrorBox;
   private readonly headView: HeadView;
   private readonly modelPane: ModelPane;
   private readonly matrixPane: MatrixPane;
@@ -140,6 +143,7 @@ export class AttentionView {
     this.empty.hidden = true;
     this.body.append(this.empty, this.status);
     root.append(title, toolbar, this.notesEl, this.body);
+    this.errorBox = new ErrorBox(model, root);
     host.appendChild(root);
 
     this.bindDom();
@@ -506,6 +510,7 @@ export class AttentionView {
     this.summaryPane.grid.destroy();
     this.rolloutView.destroy();
     this.tooltip.destroy();
+    this.errorBox.destroy();
     this.root.remove();
   }
 }

@@ -12,6 +12,7 @@ import {
 import { SignedLegend, Segmented, shade, tauLines, tauTable } from "./attribution_parts";
 import { MISSING, rgbString } from "./colors";
 import { el } from "./dom";
+import { ErrorBox } from "./error_box";
 import { TokenStrip, type Colorer } from "./text";
 import { Tooltip, visibleWhitespace } from "./tooltip";
 import type { AnyModel, RenderProps } from "./types";
@@ -34,6 +35,8 @@ export class AttributionView {
   private readonly rowsEl = el("div", "iw-attr-rows");
   private readonly compare = el("div", "iw-attr-compare");
   readonly tooltip: Tooltip;
+  /** Errors Python raised while applying a change made here (the `error` trait). */
+  readonly errorBox: ErrorBox;
   data!: AttrData;
   rows: RowView[] = [];
   private target = 0;
@@ -77,6 +80,7 @@ export class AttributionView {
     controls.append(targetField, levelField, this.scaleField, this.legend.el);
     this.notes.setAttribute("role", "note");
     root.append(title, controls, this.notes, this.rowsEl, this.compare);
+    this.errorBox = new ErrorBox(model, root);
     host.appendChild(root);
     this.tooltip = new Tooltip(root);
 
@@ -392,6 +396,7 @@ export class AttributionView {
     for (const c of this.cleanups.splice(0)) c();
     for (const r of this.rows) r.strip.destroy();
     this.tooltip.destroy();
+    this.errorBox.destroy();
     this.root.remove();
   }
 }

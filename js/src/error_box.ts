@@ -11,15 +11,18 @@ export class ErrorBox {
   private readonly text = el("div", "iw-error-text");
   private readonly dismiss = el("button", "iw-error-dismiss", "dismiss");
   private readonly onChange = () => this.show(this.model.get("error"));
-  private readonly onDismiss = () => this.clear();
+  private readonly onDismiss = () => {
+    this.clear();
+    this.root.focus({ preventScroll: true }); // the keys keep working after the button is gone
+  };
 
   /** Adds the (hidden) box as the first child of `root` and follows the model's `error`. */
-  constructor(private readonly model: AnyModel, root: HTMLElement) {
+  constructor(private readonly model: AnyModel, private readonly root: HTMLElement) {
     this.el.setAttribute("role", "alert");
     this.el.hidden = true;
     this.dismiss.type = "button";
     this.dismiss.title = "hide this message (the widget keeps working)";
-    const label = el("div", "iw-error-label", "Error in a Python callback");
+    const label = el("div", "iw-error-label", "Python raised an error");
     const body = el("div", "iw-error-body");
     body.append(label, this.text);
     this.el.append(body, this.dismiss);

@@ -11,6 +11,7 @@ import { NeuronControls, type LayerInfo } from "./neuron_controls";
 import { TokenStrip, type Colorer } from "./text";
 import { Tooltip, tokenLines, type AnchorRect } from "./tooltip";
 import { el } from "./dom";
+import { ErrorBox } from "./error_box";
 import type { AnyModel } from "./types";
 
 export type { LayerInfo } from "./neuron_controls";
@@ -47,6 +48,8 @@ export class NeuronView {
   readonly strip: TokenStrip;
   private readonly legend: Legend;
   readonly tooltip: Tooltip;
+  /** Errors Python raised while applying a change made here (the `error` trait). */
+  readonly errorBox: ErrorBox;
   private readonly columns: ColumnStore;
   /** Token indices the model read as unknown (the `unknown` trait). */
   private unknown = new Set<number>();
@@ -77,6 +80,7 @@ export class NeuronView {
     this.status.hidden = true;
     wrap.append(this.textEl, this.status);
     root.append(title, controls, wrap);
+    this.errorBox = new ErrorBox(model, root);
     host.appendChild(root);
     this.tooltip = new Tooltip(root);
     this.strip = new TokenStrip(this.textEl);
@@ -390,6 +394,7 @@ export class NeuronView {
     for (const c of this.cleanups.splice(0)) c();
     this.strip.destroy();
     this.tooltip.destroy();
+    this.errorBox.destroy();
     this.root.remove();
   }
 }

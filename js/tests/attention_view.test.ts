@@ -17,6 +17,7 @@ import {
 import { hexToRgb, MISSING } from "../src/colors";
 import widget from "../src/attention_view";
 import { FakeModel } from "./fake_model";
+import { checkErrorBox } from "./error_box_check";
 
 /** A [H, n, n] stack where head h, query i, key j holds (h * 100 + i * 10 + j) / 1000. */
 function ramp(H: number, n: number): Float32Array {
@@ -422,6 +423,12 @@ function mount(extra: Record<string, unknown> = {}) {
 const tick = () => new Promise((r) => setTimeout(r, 0));
 
 describe("AttentionView widget", () => {
+  it("shows a Python error in a box at the top and dismisses it", () => {
+    const root = mount({ error: "" });
+    checkErrorBox(model, root);
+    expect(root.dataset.rendered).toBe("head:0:0");
+  });
+
   it("renders the head view with tokens as text, tabs, notes and a separator", () => {
     const root = mount();
     expect(root.dataset.rendered).toBe("head:0:0");

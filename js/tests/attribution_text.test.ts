@@ -9,6 +9,7 @@ import { tauLines, tauTable } from "../src/attribution_parts";
 import { diverging, rgbString } from "../src/colors";
 import { FakeIntersectionObserver } from "./fake_io";
 import { FakeModel } from "./fake_model";
+import { checkErrorBox } from "./error_box_check";
 
 function f32(values: number[], shape: number[]) {
   return { dtype: "float32", shape, buffer: new DataView(new Float32Array(values).buffer) };
@@ -179,6 +180,12 @@ afterEach(() => {
 });
 
 describe("AttributionText", () => {
+  it("shows a Python error in a box at the top and dismisses it", async () => {
+    mount({ error: "" });
+    await flush();
+    checkErrorBox(model, $(".iw-root.iw-attribution-text"));
+  });
+
   it("renders rows, controls, notes and the τ matrix, all data as text", async () => {
     mount();
     await flush();

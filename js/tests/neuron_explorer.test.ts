@@ -8,6 +8,7 @@ import { readRanking } from "../src/ranking";
 import { TokenStrip, codePointsToUtf16 } from "../src/text";
 import { FakeIntersectionObserver } from "./fake_io";
 import { FakeModel } from "./fake_model";
+import { checkErrorBox } from "./error_box_check";
 
 // ---------------------------------------------------------------------------------------
 // pure parts
@@ -309,6 +310,13 @@ afterEach(() => {
 });
 
 describe("NeuronExplorer", () => {
+  it("shows a Python error in a box at the top and dismisses it", async () => {
+    mount({ error: "" });
+    await flush();
+    checkErrorBox(model, $(".iw-root.iw-neuron-explorer"));
+    expect(host.querySelectorAll(".iw-root .iw-error").length).toBe(1); // one box, not one per part
+  });
+
   it("keeps NeuronText's DOM contract and asks for the heatmap window with integers", async () => {
     mount();
     await flush();

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget from "../src/neuron_text";
 import { FakeIntersectionObserver } from "./fake_io";
 import { FakeModel } from "./fake_model";
+import { checkErrorBox } from "./error_box_check";
 
 const TEXT = "if x:\n  <b>\"🙂\"</b>\n";
 const N = Array.from(TEXT).length; // one token per code point
@@ -55,6 +56,13 @@ afterEach(() => {
 });
 
 describe("NeuronText", () => {
+  it("shows a Python error in a box at the top and dismisses it", async () => {
+    mount({ error: "" });
+    await flush();
+    checkErrorBox(model, $(".iw-root.iw-neuron-text"));
+    expect(host.querySelectorAll(".iw-tok").length).toBe(N); // the text is still there
+  });
+
   it("renders controls, title and coloured text from the column trait", async () => {
     mount();
     await flush();

@@ -69,6 +69,8 @@ def write_notebook(path) -> None:
         nbformat.v4.new_code_cell('print("NEURON", w.neuron)'),
         nbformat.v4.new_code_cell("w.neuron = 5"),
         nbformat.v4.new_code_cell('print("LAYER", w.layer, "NEURON", w.neuron)'),
+        nbformat.v4.new_code_cell('w.observe(lambda c: 1 / 0, "neuron")\nprint("OBSERVING")'),
+        nbformat.v4.new_code_cell('print("ERROR", repr(w.error), "NEURON", w.neuron)'),
     ]
     nbformat.write(nb, str(path))
 
@@ -283,6 +285,30 @@ def roundtrip(page, jupyter_server) -> None:
 
     # Errors in the kernel or the widget show up in the cells, not as silence.
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, errors.all_inner_texts()
+
+    # A callback of the user's that raises after a click shows in the widget, in its cell.
+    run_cell(page, 4)
+    expect(cell(page, 4).locator(".jp-OutputArea")).to_contain_text("OBSERVING", timeout=WAIT)
+    box = root.locator(".iw-error")
+    expect(box).to_be_hidden()
+    root.locator("button.iw-next").click()
+    expect(box).to_be_visible(timeout=WAIT)
+    expect(box.locator(".iw-error-text")).to_contain_text("ZeroDivisionError: division by zero")
+    expect(box.locator(".iw-error-text")).to_contain_text("neuron = 6")
+    wait_rendered(root, layer="rnn.1.h", neuron=6, timeout=WAIT)  # the view still works
+    check_colours(root, 6, "rnn.1.h")
+    shot = jupyter_server["root"].parent / "error_in_lab.png"
+    cell(page, 0).screenshot(path=str(shot))
+    print(f"screenshot of the error box in JupyterLab: {shot}")
+    # "dismiss" hides it and clears the trait in the kernel.
+    box.locator("button.iw-error-dismiss").click()
+    expect(box).to_be_hidden()
+    run_cell(page, 5)
+    expect(cell(page, 5).locator(".jp-OutputArea")).to_contain_text(
+        "ERROR '' NEURON 6", timeout=WAIT
+    )
+    # The error went to the widget (and the log), not as stray stderr into some cell.
     assert errors.count() == 0, errors.all_inner_texts()
 
 
