@@ -7,6 +7,7 @@ interpwidgets gallery OUTDIR        # every widget on the embedded models, as of
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -61,7 +62,15 @@ def gallery(outdir: str | Path, chars: int = 3000) -> Path:
     from .neurons import find_neurons
     from .zoo.corpus import held_out_sample
 
+    if not isinstance(outdir, (str, os.PathLike)):
+        raise TypeError(
+            f"outdir: expected a str or os.PathLike folder, got {type(outdir).__name__}"
+        )
     out = Path(outdir)
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(
+            f"outdir: {str(out)!r} is a file; expected a folder (it is created if missing)"
+        )
     out.mkdir(parents=True, exist_ok=True)
     pages: list[tuple[str, str, str]] = []
 

@@ -24,7 +24,7 @@ import pytest
 import interpwidgets as iw
 
 ALLOWED = (ValueError, TypeError, KeyError)
-PATH_ERRORS = (IsADirectoryError, FileNotFoundError)
+PATH_ERRORS = (IsADirectoryError, FileNotFoundError, NotADirectoryError)
 
 
 # -- resources, built once ----------------------------------------------------------------
@@ -515,6 +515,26 @@ CASES += [
     C(SH, "to-html-title-int", lambda tmp: R.widget.to_html(title=["x"]), TypeError, r"^title: expected a str"),
     C(SH, "attention-directory", lambda tmp: iw.AttentionView(R.attn_trace).save_html(tmp), IsADirectoryError, r"^path: "),
     C(SH, "attribution-directory", lambda tmp: iw.AttributionText(R.attribution).save_html(tmp), IsADirectoryError, r"^path: "),
+]
+
+# -- probe ------------------------------------------------------------------------------------
+PR = "probe"
+CASES += [
+    C(PR, "task-unknown", lambda: iw.probe(R.lstm, "nope"), K, r"^name: 'nope' is not a char task"),
+    C(PR, "task-int", lambda: iw.probe(R.lstm, 3), T, r"^task: expected a ProbingTask or a task name"),
+    C(PR, "model-none", lambda: iw.probe(None, iw.ProbingTask("t", ["ab"], [np.array([0, 1])], level="char"), progress=False), T, r"^model: expected"),
+    C(PR, "kind-unknown", lambda: iw.probe(R.lstm, iw.ProbingTask("t", ["abab" * 5], [np.arange(20) % 2], level="char"), kind="svm", progress=False), V, r"^kind: expected 'logistic' or 'mlp'"),
+    C(PR, "layers-unknown", lambda: iw.probe(R.lstm, iw.ProbingTask("t", ["abab"], [np.arange(4) % 2], level="char"), layers=["nope"], progress=False), K, r"^layers: none of \['nope'\]"),
+    C(PR, "char-labels-length", lambda: iw.ProbingTask("t", ["abc"], [np.array([0, 1])], level="char"), V, r"^labels\[0\]: expected 3 character labels"),
+    C(PR, "labels-count", lambda: iw.ProbingTask("t", ["a", "b"], [0]), V, r"^labels: expected one label entry per text"),
+    C(PR, "level-unknown", lambda: iw.ProbingTask("t", ["a"], [0], level="word"), V, r"^level: expected 'sentence' or 'char'"),
+]
+
+# -- gallery ----------------------------------------------------------------------------------
+GA = "gallery"
+CASES += [
+    C(GA, "outdir-is-a-file", lambda tmp: __import__("interpwidgets.cli").cli.gallery((tmp / "f").touch() or tmp / "f"), NotADirectoryError, r"^outdir: .* is a file"),
+    C(GA, "outdir-int", lambda tmp: __import__("interpwidgets.cli").cli.gallery(3), T, r"^outdir: expected a str or os.PathLike"),
 ]
 
 # -- codec ------------------------------------------------------------------------------------

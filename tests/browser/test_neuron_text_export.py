@@ -219,6 +219,33 @@ def test_buttons_and_arrow_keys_step_the_neuron(page, known):
     assert_colours(root, KNOWN[:, 0], what="back at neuron 0")
 
 
+def test_a_failed_fetch_shows_an_error_with_retry_never_a_blank(page, export):
+    """A neuron the file does not hold (like a fetch the kernel never answers) gives a visible
+    error with a retry button; the text stays, and stepping back recovers."""
+    text = "abcdefgh"
+    acts = np.linspace(-1, 1, 8 * 6, dtype=np.float32).reshape(8, 6)
+    path = export(
+        text, {LAYER: acts}, name="budget", neuron=0, export_budget=8 * 2 * 3
+    )  # 3 columns
+    root = open_export(page, path)
+    nxt = page.locator(f"{ROOT} button.iw-next")
+    for n in (1, 2):
+        nxt.click()
+        wait_rendered(root, neuron=n)
+    nxt.click()  # neuron 3 is not in the file
+    status = page.locator(f"{ROOT} .iw-status")
+    expect(status).to_be_visible(timeout=20_000)
+    expect(status).to_contain_text("holds neurons 0–2")
+    expect(status.locator("button.iw-retry")).to_be_visible()
+    assert page.locator(f"{ROOT} .iw-text").inner_text() == text  # never blank
+    status.locator("button.iw-retry").click()  # retrying asks again and says so again
+    expect(status).to_contain_text("holds neurons 0–2")
+    page.locator(f"{ROOT} button.iw-prev").click()
+    wait_rendered(root, neuron=2)
+    assert_colours(root, acts[:, 2], what="back on a neuron the file holds")
+    expect(status).to_be_hidden(timeout=10_000)
+
+
 def test_layers_not_in_export_are_disabled_in_the_menu(page, known):
     """An export holds the selected layer; the others are listed but cannot be picked."""
     root = open_export(page, known)
