@@ -7,7 +7,7 @@ iw.find_neurons(tr, "in_string")
 iw.NeuronText(tr, layer="rnn.1.c", neuron=7)
 """
 
-from . import codec, features, zoo
+from . import codec, diagnosis, features, zoo
 from .attribution import Attribution, attribute
 from .dropin import head_view, model_view
 from .evaluation import evaluate_explanations
@@ -28,6 +28,7 @@ __all__ = [
     "Trace",
     "attribute",
     "codec",
+    "diagnosis",
     "evaluate_explanations",
     "features",
     "find_neurons",
