@@ -14,7 +14,7 @@ from .evaluation import evaluate_explanations
 from .neurons import find_neurons, gate_saturation, match_spans
 from .probing import ProbingTask, probe
 from .trace import Trace, trace
-from .widgets import AttentionView, AttributionText, NeuronExplorer, NeuronText
+from .widgets import AttentionView, AttributionText, NeuronExplorer, NeuronText, ProbeChart
 
 __version__ = "0.1.0"
 
@@ -24,6 +24,7 @@ __all__ = [
     "AttributionText",
     "NeuronExplorer",
     "NeuronText",
+    "ProbeChart",
     "ProbingTask",
     "Trace",
     "attribute",

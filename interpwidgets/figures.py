@@ -262,3 +262,43 @@ def attribution_figure(
         f"target: {first.labels[cls]}  (scale ±{vmax:.3g})", loc="left", fontsize=fontsize - 1
     )
     return fig
+
+
+def probe_figure(results: Sequence[Any], names: Sequence[str] | None = None, ax: Any = None):
+    """Probe accuracy (solid), control accuracy (dashed) and selectivity (dotted) per layer."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 3.6))
+    else:
+        fig = ax.figure
+    colors = plt.get_cmap("tab10")
+    for i, r in enumerate(results):
+        t = r.table
+        x = np.arange(len(t))
+        name = names[i] if names is not None else f"{r.model} · {r.task}"
+        ax.plot(x, t["accuracy"], marker="o", color=colors(i), label=f"{name}: accuracy")
+        ax.plot(
+            x,
+            t["control_accuracy"],
+            ls="--",
+            marker="x",
+            color=colors(i),
+            alpha=0.7,
+            label=f"{name}: control",
+        )
+        ax.plot(
+            x,
+            t["selectivity"],
+            ls=":",
+            marker=".",
+            color=colors(i),
+            alpha=0.9,
+            label=f"{name}: selectivity",
+        )
+    ax.set_xlabel("layer")
+    ax.set_ylabel("held-out accuracy / selectivity")
+    ax.axhline(0, color="#999", lw=0.6)
+    ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig

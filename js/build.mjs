@@ -15,6 +15,7 @@ const entries = {
   neuron_explorer: "src/neuron_explorer.ts",
   attention_view: "src/attention_view.ts",
   attribution_text: "src/attribution_text.ts",
+  probe_chart: "src/probe_chart.ts",
   shim: "src/shim.ts",
 };
 // Files copied as they are.

@@ -5,5 +5,13 @@ from .attribution_text import AttributionText
 from .base import Widget
 from .neuron_explorer import NeuronExplorer
 from .neuron_text import NeuronText
+from .probe_chart import ProbeChart
 
-__all__ = ["AttentionView", "AttributionText", "NeuronExplorer", "NeuronText", "Widget"]
+__all__ = [
+    "AttentionView",
+    "AttributionText",
+    "NeuronExplorer",
+    "NeuronText",
+    "ProbeChart",
+    "Widget",
+]

@@ -1,0 +1,103 @@
+"""ProbeChart: probe accuracy, control accuracy and selectivity per layer, several models overlaid."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import traitlets
+
+from .base import Widget, check_title
+
+METRICS = ("accuracy", "selectivity", "control_accuracy")
+
+
+class ProbeChart(Widget):
+    """Probing results as a line chart per layer (Hewitt & Liang's accuracy vs selectivity).
+
+    Args:
+        results: a :class:`~interpwidgets.probing.ProbeResult` (``iw.probe(...)``) or a list
+            of them — e.g. the char-LSTM and the char-Transformer on the same task, drawn as
+            overlaid series (the LSTM-vs-Transformer plot).
+        names: series names (default ``"{model} · {task}"``).
+        metric: the measure on the y axis at first: ``"accuracy"`` (with the control accuracy
+            and the majority baseline drawn faint), ``"selectivity"`` or ``"control_accuracy"``.
+
+    Hover a point for its values; click a layer to list the neurons its probe weights most,
+    click one of those to select it. Two-way traits: ``metric``, ``selected``
+    (``{"series": i, "layer": name}``) and ``neuron`` (``{"series": i, "layer": name,
+    "neuron": n}`` or ``{}``) — observe ``neuron`` to open it in a NeuronText.
+    """
+
+    _bundle = "probe_chart.js"
+
+    series = traitlets.List().tag(sync=True)
+    metric = traitlets.Unicode("accuracy").tag(sync=True)
+    selected = traitlets.Dict().tag(sync=True)
+    neuron = traitlets.Dict().tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        results: Any,
+        names: Sequence[str] | None = None,
+        metric: str = "accuracy",
+        title: str = "",
+    ) -> None:
+        from ..probing import ProbeResult
+
+        items = (
+            [results]
+            if isinstance(results, ProbeResult)
+            else list(results)
+            if isinstance(results, Sequence)
+            else None
+        )
+        if not items or not all(isinstance(r, ProbeResult) for r in items):
+            raise TypeError(
+                f"results: expected a ProbeResult (iw.probe(...)) or a list of them, got {type(results).__name__}"
+            )
+        if names is not None and (isinstance(names, str) or len(names) != len(items)):
+            raise ValueError(f"names: expected {len(items)} names, one per result, got {names!r}")
+        if metric not in METRICS:
+            raise ValueError(f"metric: expected one of {METRICS}, got {metric!r}")
+        series = []
+        for i, r in enumerate(items):
+            t = r.table
+
+            def col(name: str, t: Any = t) -> list[float | None]:
+                return [None if not np.isfinite(v) else round(float(v), 4) for v in t[name]]
+
+            series.append(
+                {
+                    "name": names[i] if names is not None else f"{r.model} · {r.task}",
+                    "layers": [str(x) for x in t["layer"]],
+                    "accuracy": col("accuracy"),
+                    "control_accuracy": col("control_accuracy"),
+                    "selectivity": col("selectivity"),
+                    "majority": col("majority"),
+                    "top_neurons": {
+                        str(k): [[int(n), round(float(w), 4)] for n, w in v]
+                        for k, v in r.top_neurons.items()
+                    },
+                }
+            )
+        self._results = items
+        super().__init__(series=series, metric=metric, title=check_title(title))
+
+    @traitlets.validate("metric")
+    def _valid_metric(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in METRICS:
+            raise ValueError(f"metric: expected one of {METRICS}, got {proposal['value']!r}")
+        return proposal["value"]
+
+    @property
+    def results(self) -> list[Any]:
+        return list(self._results)
+
+    def figure(self, **kwargs: Any):
+        """The chart as a matplotlib figure (accuracy solid, control dashed, selectivity dotted)."""
+        from ..figures import probe_figure
+
+        return probe_figure(self._results, [s["name"] for s in self.series], **kwargs)

@@ -1,0 +1,195 @@
+// The pure parts of the ProbeChart: traits → series, the y range and its ticks, point
+// positions, number formatting and the tooltip text. No DOM here (tested by vitest).
+
+export type Metric = "accuracy" | "selectivity" | "control_accuracy";
+export const METRICS: readonly Metric[] = ["accuracy", "selectivity", "control_accuracy"];
+export const METRIC_LABEL: Record<Metric, string> = {
+  accuracy: "accuracy",
+  selectivity: "selectivity",
+  control_accuracy: "control accuracy",
+};
+
+export type Value = number | null;
+
+export interface Series {
+  name: string;
+  layers: string[];
+  accuracy: Value[];
+  control_accuracy: Value[];
+  selectivity: Value[];
+  majority: Value[];
+  top_neurons: Record<string, [number, number][]>;
+}
+
+/** One colour per series: distinct in hue and readable on white and on a dark page. */
+export const SERIES_COLORS: readonly string[] = [
+  "#1f6feb", "#e8590c", "#2f9e44", "#ae3ec9", "#d6336c", "#0c8599", "#b08800", "#5f3dc4",
+];
+export function seriesColor(i: number): string {
+  return SERIES_COLORS[((i % SERIES_COLORS.length) + SERIES_COLORS.length) % SERIES_COLORS.length];
+}
+
+function num(v: unknown): Value {
+  return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+function values(v: unknown, n: number): Value[] {
+  const a = Array.isArray(v) ? v : [];
+  return Array.from({ length: n }, (_, i) => num(a[i]));
+}
+
+/** The `series` trait, checked: anything malformed becomes empty / null, never a throw. */
+export function readSeries(raw: unknown): Series[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.map((s: any, i: number) => {
+    const layers = Array.isArray(s?.layers) ? s.layers.map((x: unknown) => String(x)) : [];
+    const n = layers.length;
+    const top: Record<string, [number, number][]> = {};
+    const tn = s?.top_neurons;
+    if (tn && typeof tn === "object") {
+      for (const [k, v] of Object.entries(tn)) {
+        if (!Array.isArray(v)) continue;
+        top[k] = v
+          .filter((p): p is [number, number] => Array.isArray(p) && Number.isInteger(p[0]))
+          .map((p) => [p[0], num(p[1]) ?? NaN]);
+      }
+    }
+    return {
+      name: typeof s?.name === "string" ? s.name : `series ${i}`,
+      layers,
+      accuracy: values(s?.accuracy, n),
+      control_accuracy: values(s?.control_accuracy, n),
+      selectivity: values(s?.selectivity, n),
+      majority: values(s?.majority, n),
+      top_neurons: top,
+    };
+  });
+}
+
+export function asMetric(v: unknown): Metric {
+  return METRICS.includes(v as Metric) ? (v as Metric) : "accuracy";
+}
+
+/** A "nice" step (1, 2 or 5 × 10^k) giving about `target` intervals over `span`. */
+export function niceStep(span: number, target = 5): number {
+  if (!(span > 0)) return 1;
+  const raw = span / target;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 5, 10]) if (m * p >= raw - 1e-12) return m * p;
+  return 10 * p;
+}
+
+export interface YRange { min: number; max: number; ticks: number[] }
+
+/** Accuracies live in [0, 1]; selectivity gets an auto range that always includes 0. */
+export function yRange(series: Series[], metric: Metric): YRange {
+  if (metric !== "selectivity") return { min: 0, max: 1, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] };
+  let lo = 0;
+  let hi = 0;
+  for (const s of series) {
+    for (const v of s.selectivity) {
+      if (v === null) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+  }
+  if (hi - lo < 1e-9) hi = lo + 0.1;
+  const step = niceStep(hi - lo);
+  const min = Math.floor(lo / step + 1e-9) * step;
+  const max = Math.ceil(hi / step - 1e-9) * step;
+  const ticks: number[] = [];
+  for (let t = min; t <= max + step / 2; t += step) ticks.push(Math.round(t / step) * step);
+  return { min: ticks[0], max: ticks[ticks.length - 1], ticks };
+}
+
+/** Plot area inside the SVG (pixels). */
+export interface Frame { left: number; top: number; width: number; height: number }
+
+/** Number of layer slots on the x axis: the longest series. */
+export function slots(series: Series[]): number {
+  return Math.max(0, ...series.map((s) => s.layers.length));
+}
+
+/** x of layer slot `i` of `n`: evenly spaced with half a slot of margin at each end. */
+export function xAt(i: number, n: number, f: Frame): number {
+  return f.left + ((i + 0.5) / Math.max(1, n)) * f.width;
+}
+
+/** y of value `v` on the range (clamped inside the frame). */
+export function yAt(v: number, r: YRange, f: Frame): number {
+  const t = r.max === r.min ? 0 : (v - r.min) / (r.max - r.min);
+  return f.top + (1 - Math.max(0, Math.min(1, t))) * f.height;
+}
+
+export interface Point { series: number; layer: number; x: number; y: number }
+
+/** The drawn points of one series for one measure: missing values are left out. */
+export function points(s: Series, k: number, key: Metric | "majority", n: number, r: YRange, f: Frame): Point[] {
+  const out: Point[] = [];
+  s[key].forEach((v, i) => {
+    if (v !== null) out.push({ series: k, layer: i, x: xAt(i, n, f), y: yAt(v, r, f) });
+  });
+  return out;
+}
+
+/** An SVG path through the points; a missing value breaks the line (a new "M"). */
+export function linePath(pts: Point[]): string {
+  let d = "";
+  let prev = -2;
+  for (const p of pts) {
+    d += `${p.layer === prev + 1 ? "L" : "M"}${p.x.toFixed(1)},${p.y.toFixed(1)}`;
+    prev = p.layer;
+  }
+  return d;
+}
+
+/** Two decimals, a real minus sign, "—" for a missing value. */
+export function fmt(v: Value | undefined, digits = 2): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "\u2014";
+  const s = Math.abs(v).toFixed(digits);
+  return v < 0 && Number(s) !== 0 ? `\u2212${s}` : s;
+}
+
+/** The tooltip of one point: [heading, values]. */
+export function tooltipLines(s: Series, i: number): [string, string] {
+  return [
+    `${s.name} \u00b7 ${s.layers[i] ?? i}`,
+    `accuracy ${fmt(s.accuracy[i])} \u00b7 control ${fmt(s.control_accuracy[i])} \u00b7 `
+      + `selectivity ${fmt(s.selectivity[i])} \u00b7 majority ${fmt(s.majority[i])}`,
+  ];
+}
+
+/** The tooltip as one string: "series · layer: accuracy 0.94 · control 0.99 · …". */
+export function tooltipText(s: Series, i: number): string {
+  const [head, body] = tooltipLines(s, i);
+  return `${head}: ${body}`;
+}
+
+/** "neuron 45 · weight 0.26" */
+export function neuronText(n: number, w: number): string {
+  return `neuron ${n} \u00b7 weight ${fmt(w)}`;
+}
+
+/** The x-axis label rows: one row when every series has the same layers, else one per series. */
+export function labelRows(series: Series[]): { series: number | null; labels: string[] }[] {
+  if (!series.length) return [];
+  const same = series.every((s) => s.layers.join("\u0000") === series[0].layers.join("\u0000"));
+  return same ? [{ series: null, labels: series[0].layers }] : series.map((s, k) => ({ series: k, labels: s.layers }));
+}
+
+/** The point nearest (x, y) in the slot under x (the whole column is a target), or null. */
+export function nearest(all: Point[], x: number, y: number, n: number, f: Frame): Point | null {
+  if (n <= 0 || x < f.left || x > f.left + f.width) return null;
+  const slot = Math.min(n - 1, Math.floor(((x - f.left) / f.width) * n));
+  let best: Point | null = null;
+  for (const p of all) {
+    if (p.layer !== slot) continue;
+    if (!best || Math.abs(p.y - y) < Math.abs(best.y - y)) best = p;
+  }
+  return best;
+}
+
+/** Decimals the tick labels need: 0.1 steps → 1, 0.05 → 2. */
+export function tickDigits(r: YRange): number {
+  const step = r.ticks.length > 1 ? r.ticks[1] - r.ticks[0] : 1;
+  return Math.max(0, Math.min(3, Math.ceil(-Math.log10(step) - 1e-9)));
+}
