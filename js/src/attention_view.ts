@@ -12,7 +12,7 @@ import { HeadView } from "./attention_head";
 import { LayerLoader } from "./attention_loader";
 import { MatrixPane, ModelPane, SummaryPane, type PaneHost } from "./attention_panes";
 import { RolloutView } from "./attention_rollout";
-import { el } from "./dom";
+import { el, listenWithCleanup } from "./dom";
 import { ErrorBox } from "./error_box";
 import { SequentialLegend } from "./seq_legend";
 import { Tooltip } from "./tooltip";
@@ -156,8 +156,7 @@ export class AttentionView {
   // ---- wiring
 
   private listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
-    target.addEventListener(type, fn as EventListener);
-    this.cleanups.push(() => target.removeEventListener(type, fn as EventListener));
+    listenWithCleanup(this.cleanups, target, type, fn);
   }
 
   private bindDom(): void {

@@ -11,7 +11,7 @@ import {
 } from "./attribution_data";
 import { SignedLegend, Segmented, shade, tauLines, tauTable } from "./attribution_parts";
 import { MISSING, rgbString } from "./colors";
-import { el } from "./dom";
+import { el, listenWithCleanup, onModelWithCleanup } from "./dom";
 import { ErrorBox } from "./error_box";
 import { TokenStrip, type Colorer } from "./text";
 import { Tooltip, visibleWhitespace } from "./tooltip";
@@ -98,14 +98,11 @@ export class AttributionView {
   }
 
   private listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
-    const h = fn as EventListener;
-    target.addEventListener(type, h);
-    this.cleanups.push(() => target.removeEventListener(type, h));
+    listenWithCleanup(this.cleanups, target, type, fn);
   }
 
   private on(event: string, fn: () => void): void {
-    this.model.on(event, fn);
-    this.cleanups.push(() => this.model.off(event, fn));
+    onModelWithCleanup(this.cleanups, this.model, event, fn);
   }
 
   /** Coalesce trait changes (Python often sets several at once) into one update. */

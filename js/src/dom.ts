@@ -1,9 +1,26 @@
 // Small DOM helpers shared by the widgets.
 
+import type { AnyModel } from "./types";
+
 /** A new element with a class and text (set as textContent, never parsed as HTML). */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = "", text = ""): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (className) e.className = className;
   if (text) e.textContent = text;
   return e;
+}
+
+/** Add a DOM listener and remember how to remove it (called on the widget's cleanup). */
+export function listenWithCleanup<E extends Event>(
+  cleanups: (() => void)[], target: EventTarget, type: string, fn: (e: E) => void,
+): void {
+  const h = fn as EventListener;
+  target.addEventListener(type, h);
+  cleanups.push(() => target.removeEventListener(type, h));
+}
+
+/** Subscribe to a model event and remember how to unsubscribe (called on the widget's cleanup). */
+export function onModelWithCleanup(cleanups: (() => void)[], model: AnyModel, event: string, fn: () => void): void {
+  model.on(event, fn);
+  cleanups.push(() => model.off(event, fn));
 }

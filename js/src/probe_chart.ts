@@ -4,7 +4,7 @@
 // majority baseline dotted. Hover a point for its values; click a point or a layer to list
 // the neurons that layer's probe weights most; click a neuron to select it.
 
-import { el } from "./dom";
+import { el, listenWithCleanup, onModelWithCleanup } from "./dom";
 import { ErrorBox } from "./error_box";
 import {
   type Frame, type Metric, type Point, type Series, type YRange,
@@ -96,14 +96,11 @@ export class ProbeChartView {
   }
 
   private listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
-    const h = fn as EventListener;
-    target.addEventListener(type, h);
-    this.cleanups.push(() => target.removeEventListener(type, h));
+    listenWithCleanup(this.cleanups, target, type, fn);
   }
 
   private on(event: string, fn: () => void): void {
-    this.model.on(event, fn);
-    this.cleanups.push(() => this.model.off(event, fn));
+    onModelWithCleanup(this.cleanups, this.model, event, fn);
   }
 
   /** Coalesce trait changes into one redraw. */
