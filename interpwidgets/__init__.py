@@ -7,14 +7,22 @@ iw.find_neurons(tr, "in_string")
 iw.NeuronText(tr, layer="rnn.1.c", neuron=7)
 """
 
-from . import codec, diagnosis, features, zoo
+from . import codec, course, diagnosis, features, zoo
 from .attribution import Attribution, attribute
 from .dropin import head_view, model_view
 from .evaluation import evaluate_explanations
 from .neurons import find_neurons, gate_saturation, match_spans
-from .probing import ProbingTask, probe
+from .probing import ProbingTask, lstm_vs_transformer, probe
 from .trace import Trace, trace
-from .widgets import AttentionView, AttributionText, NeuronExplorer, NeuronText, ProbeChart
+from .widgets import (
+    AttentionView,
+    AttributionText,
+    NeuronExplorer,
+    NeuronText,
+    ProbeChart,
+    Robustness,
+)
+from .widgets.base import presentation
 
 __version__ = "0.1.0"
 
@@ -26,17 +34,21 @@ __all__ = [
     "NeuronText",
     "ProbeChart",
     "ProbingTask",
+    "Robustness",
     "Trace",
     "attribute",
     "codec",
+    "course",
     "diagnosis",
     "evaluate_explanations",
     "features",
     "find_neurons",
     "gate_saturation",
+    "lstm_vs_transformer",
     "head_view",
     "match_spans",
     "model_view",
+    "presentation",
     "probe",
     "trace",
     "zoo",

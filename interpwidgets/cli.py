@@ -54,11 +54,34 @@ def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
 GALLERY_TEXT = "The plot was dull but the acting was wonderful, and the ending was not bad at all."
 
 
+def robustness_reviews(n: int = 3) -> list[str]:
+    """Held-out reviews of different constructions (negated, contrast, plain, …), first of each."""
+    from .zoo.sentiment_data import splits
+
+    seen: set[str] = set()
+    out: list[str] = []
+    for e in splits()["test"]:
+        if e.kind not in seen:
+            seen.add(e.kind)
+            out.append(e.text)
+    return out[:n]
+
+
 def gallery(outdir: str | Path, chars: int = 3000) -> Path:
     """Export every widget on the embedded models to ``outdir`` plus an ``index.html``."""
     import html
 
-    from . import AttentionView, AttributionText, NeuronExplorer, NeuronText, attribute, trace, zoo
+    from . import (
+        AttentionView,
+        AttributionText,
+        NeuronExplorer,
+        NeuronText,
+        Robustness,
+        attribute,
+        diagnosis,
+        trace,
+        zoo,
+    )
     from .neurons import find_neurons
     from .zoo.corpus import held_out_sample
 
@@ -137,6 +160,24 @@ def gallery(outdir: str | Path, chars: int = 3000) -> Path:
         "attribution_text.html",
         "AttributionText",
         "Saliency, gradient × input, Integrated Gradients and attention on one review, with Kendall τ.",
+    )
+    reviews = [GALLERY_TEXT, *robustness_reviews(3)]
+    save(
+        Robustness(
+            diagnosis.robustness(
+                clf,
+                ctok,
+                reviews,
+                attributions=True,
+                attribute_kwargs={"n_steps": 24, "internal_batch_size": 24},
+                progress=False,
+            ),
+            title="Sentiment model under perturbation",
+        ),
+        "robustness.html",
+        "Robustness",
+        "Four reviews under six perturbations: flip rates per kind, each edit marked, flips first, "
+        "Integrated Gradients before and after.",
     )
     items = "\n".join(
         f'<li><a href="{html.escape(n)}">{html.escape(t)}</a><br><span>{html.escape(b)}</span></li>'

@@ -2,7 +2,8 @@
 
 ``perturb`` makes deterministic (seeded) variants of a text; ``robustness`` runs a classifier
 on each text and its variants and reports prediction and confidence changes with flips, per
-perturbation; ``compare_models`` lists where two classifiers disagree; ``loss_trace`` puts
+perturbation (a :class:`RobustnessResult`, optionally with attributions before and after, viewed
+with :class:`~interpwidgets.Robustness`); ``compare_models`` lists where two classifiers disagree; ``loss_trace`` puts
 two character models' per-character loss (and its difference) into a :class:`Trace` so
 :class:`~interpwidgets.NeuronText` colours where one predicts better than the other.
 """
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,7 @@ from .trace.core import Trace, _check_text
 
 KINDS = ("char_noise", "word_dropout", "negation", "antonym", "synonym", "shuffle")
 _BE = re.compile(r"\b(is|was|are|were|felt|seemed|seems|feels|looks|looked)\b", re.IGNORECASE)
+_NOT = re.compile(r" not\b", re.IGNORECASE)
 
 
 def lexicon() -> dict[str, dict[str, str]]:
@@ -41,7 +44,8 @@ def lexicon() -> dict[str, dict[str, str]]:
 def perturb(text: str, kind: str, seed: int = 0, rate: float = 0.1) -> str:
     """One seeded variant of ``text``: ``char_noise`` (swap, drop or repeat letters at
     ``rate``), ``word_dropout`` (drop words at ``rate``), ``negation`` (insert "not" after the
-    first is/was/felt/seemed…), ``antonym`` / ``synonym`` (swap sentiment words through
+    first is/was/felt/seemed…, or take it out where that verb is negated already — "was not
+    funny" → "was funny", never "was not not funny"), ``antonym`` / ``synonym`` (swap sentiment words through
     :func:`lexicon`), ``shuffle`` (shuffle the word order). Returns the text unchanged when the
     perturbation does not apply (no verb to negate, no lexicon word)."""
     text = _check_text(text)
@@ -70,7 +74,13 @@ def perturb(text: str, kind: str, seed: int = 0, rate: float = 0.1) -> str:
         kept = [w for w in words if rng.random() >= rate]
         return " ".join(kept) if kept else text
     if kind == "negation":
-        return _BE.sub(lambda m: f"{m.group(0)} not", text, count=1)
+        m = _BE.search(text)
+        if m is None:
+            return text
+        negated = _NOT.match(text, m.end())
+        if negated:  # toggle: "was not good" → "was good"
+            return text[: m.end()] + text[negated.end() :]
+        return f"{text[: m.end()]} not{text[m.end() :]}"
     if kind == "shuffle":
         rng.shuffle(words)
         return " ".join(words)
@@ -101,7 +111,139 @@ def _predict(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int =
 def _check_texts(texts: Any) -> list[str]:
     if isinstance(texts, str) or not isinstance(texts, Sequence) or not texts:
         raise TypeError(f"texts: expected a non-empty list of str, got {type(texts).__name__}")
-    return [_check_text(t) for t in texts]
+    out = []
+    for i, t in enumerate(texts):
+        if not isinstance(t, str):
+            raise TypeError(f"texts[{i}]: expected a str, got {type(t).__name__}")
+        if not t.strip():
+            raise ValueError(f"texts[{i}]: expected a non-empty str, got {t!r}")
+        out.append(t)
+    return out
+
+
+def _check_classifier(model: Any, tokenizer: Any, model_name: str, tok_name: str) -> None:
+    """A Hugging Face sequence classifier (a torch module) and a callable tokenizer."""
+    import torch
+
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(
+            f"{model_name}: expected a Hugging Face sequence classifier (a torch.nn.Module), "
+            f"got {type(model).__name__}"
+        )
+    if tokenizer is None or not callable(tokenizer):
+        raise TypeError(
+            f"{tok_name}: expected the model's tokenizer (callable on a list of texts), "
+            f"got {type(tokenizer).__name__}"
+        )
+
+
+def _labels(model: Any, n_classes: int) -> list[str]:
+    """Class names from ``model.config.id2label`` (the class index as a str where it has none)."""
+    id2label = getattr(getattr(model, "config", None), "id2label", None) or {}
+    return [str(id2label.get(i, i)) for i in range(n_classes)]
+
+
+def _check_kinds(kinds: Any) -> tuple[str, ...]:
+    if isinstance(kinds, str):
+        kinds = (kinds,)
+    if not isinstance(kinds, Sequence) or not kinds:
+        raise TypeError(
+            f"kinds: expected a non-empty list of names from {KINDS}, got {type(kinds).__name__}"
+        )
+    bad = [k for k in kinds if k not in KINDS]
+    if bad:
+        raise ValueError(f"kinds: expected names from {KINDS}, got {bad}")
+    if len(set(kinds)) != len(kinds):
+        raise ValueError(f"kinds: expected each name once, got {list(kinds)}")
+    return tuple(kinds)
+
+
+def _check_seed_rate(seed: Any, rate: Any) -> tuple[int, float]:
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed: expected an int, got {type(seed).__name__}")
+    if (
+        isinstance(rate, (bool, np.bool_))
+        or not isinstance(rate, (int, float, np.integer, np.floating))
+        or not 0 <= rate <= 1
+    ):
+        raise ValueError(f"rate: expected a number in [0, 1], got {rate!r}")
+    return int(seed), float(rate)
+
+
+@dataclass(eq=False)  # holds DataFrames: compare by identity
+class RobustnessResult:
+    """What :func:`robustness` found: each text next to its perturbed variants.
+
+    Unpacks like the pair it used to be: ``summary, details = robustness(...)``.
+
+    Attributes:
+        summary: one row per perturbation kind: ``kind``, ``texts`` (how many inputs),
+            ``changed`` (how many the perturbation changed), ``flips`` (how many of those changed
+            the predicted class), ``flip_rate`` (``flips / changed``; NaN when it changed none)
+            and ``mean_confidence_change`` (mean change in the probability of the original
+            prediction over the changed texts).
+        details: one row per (kind, text): ``kind``, ``text_index``, ``text``, ``perturbed``,
+            ``changed`` (the perturbation applied), ``before`` / ``after`` (predicted label
+            names), ``p_before`` (probability of ``before`` on the text), ``p_after``
+            (probability of ``after`` on the variant), ``p_after_of_before`` (probability of
+            the original prediction on the variant), ``delta`` (``p_after_of_before -
+            p_before``) and ``flipped``.
+        labels: class names (``model.config.id2label``).
+        texts, kinds, seed, rate: the inputs and the perturbation settings.
+        probs_before: ``float32 (n_texts, n_classes)``, the model's probabilities on each text.
+        probs_after: ``float32 (n_kinds, n_texts, n_classes)``, on each variant.
+        perturbed: ``perturbed[k][i]`` is text ``i`` under ``kinds[k]``.
+        method: the attribution method, or ``None`` when attributions were not asked for.
+        attributions: ``(text_index, kind)`` → :class:`~interpwidgets.Attribution`, with
+            ``kind`` ``None`` for the original text; every one is computed for the class the
+            model predicted on the ORIGINAL text, so before and after are comparable. Variants
+            the perturbation did not change have none.
+    """
+
+    summary: Any
+    details: Any
+    labels: list[str]
+    texts: list[str]
+    kinds: tuple[str, ...]
+    seed: int
+    rate: float
+    probs_before: np.ndarray
+    probs_after: np.ndarray
+    perturbed: list[list[str]]
+    method: str | None = None
+    attributions: dict[tuple[int, str | None], Any] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Any]:
+        """``summary, details = result`` (the shape ``robustness`` had before it returned this)."""
+        return iter((self.summary, self.details))
+
+    @property
+    def predicted(self) -> np.ndarray:
+        """``int (n_texts,)``: the class predicted on each original text."""
+        return self.probs_before.argmax(-1)
+
+    def attribution(self, text: int, kind: str | None = None) -> Any:
+        """The attribution of text ``text`` (an index) or of its ``kind`` variant; ``None``
+        when there is none (not asked for, or the perturbation did not change the text)."""
+        if isinstance(text, (bool, np.bool_)) or not isinstance(text, (int, np.integer)):
+            raise TypeError(f"text: expected an int index into texts, got {type(text).__name__}")
+        if not 0 <= text < len(self.texts):
+            raise ValueError(f"text: expected an index in [0, {len(self.texts) - 1}], got {text}")
+        if kind is not None and kind not in self.kinds:
+            raise ValueError(f"kind: expected None or one of {self.kinds}, got {kind!r}")
+        return self.attributions.get((int(text), kind))
+
+    def flips(self) -> Any:
+        """The rows of ``details`` whose prediction flipped."""
+        return self.details[self.details.flipped].reset_index(drop=True)
+
+    def __repr__(self) -> str:
+        flips = int(self.details.flipped.sum()) if len(self.details) else 0
+        att = f", attributions: {self.method}" if self.method else ""
+        return (
+            f"RobustnessResult({len(self.texts)} texts × {len(self.kinds)} kinds, "
+            f"{flips} flips{att})"
+        )
 
 
 def robustness(
@@ -111,80 +253,189 @@ def robustness(
     kinds: Sequence[str] = KINDS,
     seed: int = 0,
     rate: float = 0.1,
-):
-    """Each text next to its perturbed variants: ``(summary, details)`` DataFrames.
+    attributions: bool | str = False,
+    attribute_kwargs: dict[str, Any] | None = None,
+    progress: bool = True,
+) -> RobustnessResult:
+    """Each text next to its perturbed variants, with prediction and confidence changes.
 
-    ``details``: one row per (text, kind) with the prediction and its probability before and
-    after, ``flipped`` and ``changed`` (whether the perturbation applied). ``summary``: per
-    kind, how many texts it changed, the flip rate among them and the mean change in the
-    probability of the original prediction.
+    Args:
+        model, tokenizer: a Hugging Face sequence classifier and its tokenizer
+            (``iw.zoo.sentiment()``).
+        texts: the inputs.
+        kinds: perturbations from :data:`KINDS` (one name or several).
+        seed, rate: passed to :func:`perturb` (the same seed gives the same variants).
+        attributions: ``True`` (Integrated Gradients) or a method name of
+            :func:`~interpwidgets.attribute` to also explain each text and each variant the
+            perturbation changed — always for the class predicted on the original text.
+        attribute_kwargs: more arguments for :func:`~interpwidgets.attribute` (``n_steps``, …).
+        progress: show a progress bar (tqdm) while attributing.
+
+    Returns a :class:`RobustnessResult`; ``summary, details = robustness(...)`` still works.
+    View it with :class:`~interpwidgets.Robustness`.
+    """
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from .attribution import METHODS
+
+    texts = _check_texts(texts)
+    kinds = _check_kinds(kinds)
+    seed, rate = _check_seed_rate(seed, rate)
+    _check_classifier(model, tokenizer, "model", "tokenizer")
+    if attributions is True:
+        method: str | None = "integrated_gradients"
+    elif attributions is False or attributions is None:
+        method = None
+    elif isinstance(attributions, str) and attributions in METHODS:
+        method = attributions
+    else:
+        raise ValueError(
+            f"attributions: expected True, False or a method name from {list(METHODS)}, "
+            f"got {attributions!r}"
+        )
+    if attribute_kwargs is None:
+        attribute_kwargs = {}
+    if not isinstance(attribute_kwargs, dict):
+        raise TypeError(
+            f"attribute_kwargs: expected a dict of iw.attribute arguments, got {type(attribute_kwargs).__name__}"
+        )
+    fixed = {"model", "text", "tokenizer", "method", "target"} & set(attribute_kwargs)
+    if fixed:
+        raise ValueError(
+            f"attribute_kwargs: {sorted(fixed)} are set by robustness itself; pass only options such as n_steps"
+        )
+    if not isinstance(progress, (bool, np.bool_)):
+        raise TypeError(f"progress: expected a bool, got {type(progress).__name__}")
+
+    before = _predict(model, tokenizer, texts).astype(np.float32)
+    labels = _labels(model, before.shape[1])
+    perturbed = [[perturb(t, kind, seed=seed, rate=rate) for t in texts] for kind in kinds]
+    flat = [v for vs in perturbed for v in vs]
+    after = _predict(model, tokenizer, flat).astype(np.float32).reshape(len(kinds), len(texts), -1)
+    rows = []
+    for k, kind in enumerate(kinds):
+        for i, (t, v) in enumerate(zip(texts, perturbed[k], strict=True)):
+            pb, pa = before[i], after[k, i]
+            cls, new = int(pb.argmax()), int(pa.argmax())
+            rows.append(
+                {
+                    "kind": kind,
+                    "text_index": i,
+                    "text": t,
+                    "perturbed": v,
+                    "changed": v != t,
+                    "before": labels[cls],
+                    "p_before": float(pb[cls]),
+                    "after": labels[new],
+                    "p_after": float(pa[new]),
+                    "p_after_of_before": float(pa[cls]),
+                    "delta": float(pa[cls] - pb[cls]),
+                    "flipped": new != cls,
+                }
+            )
+    details = pd.DataFrame(rows)
+    summary_rows = []
+    for kind in kinds:
+        sub = details[(details.kind == kind) & details.changed]
+        n = len(sub)
+        flips = int(sub.flipped.sum())
+        summary_rows.append(
+            {
+                "kind": kind,
+                "texts": len(texts),
+                "changed": n,
+                "flips": flips,
+                "flip_rate": flips / n if n else float("nan"),
+                "mean_confidence_change": float(sub.delta.mean()) if n else float("nan"),
+            }
+        )
+    summary = pd.DataFrame(summary_rows)
+
+    found: dict[tuple[int, str | None], Any] = {}
+    if method is not None:
+        from .attribution import attribute
+
+        jobs: list[tuple[tuple[int, str | None], str, int]] = []
+        for i, t in enumerate(texts):
+            cls = int(before[i].argmax())
+            jobs.append(((i, None), t, cls))
+            for k, kind in enumerate(kinds):
+                if perturbed[k][i] != t:
+                    jobs.append(((i, kind), perturbed[k][i], cls))
+        cache: dict[tuple[str, int], Any] = {}
+        for key, text, cls in tqdm(jobs, desc=f"attributions ({method})", disable=not progress):
+            if (text, cls) not in cache:
+                cache[text, cls] = attribute(
+                    model, text, tokenizer, method=method, target=cls, **attribute_kwargs
+                )
+            found[key] = cache[text, cls]
+    return RobustnessResult(
+        summary=summary,
+        details=details,
+        labels=labels,
+        texts=texts,
+        kinds=kinds,
+        seed=seed,
+        rate=rate,
+        probs_before=before,
+        probs_after=after,
+        perturbed=perturbed,
+        method=method,
+        attributions=found,
+    )
+
+
+def compare_models(
+    model_a: Any,
+    model_b: Any,
+    tokenizer_a: Any,
+    texts: Sequence[str],
+    tokenizer_b: Any = None,
+    names: Sequence[str] = ("a", "b"),
+):
+    """Two classifiers side by side on the same texts, disagreements first (a DataFrame).
+
+    Columns: ``text``, then for each model (named by ``names``, default ``"a"`` and ``"b"``)
+    its predicted label name and that label's probability (``p_<name>``), and ``disagree``
+    (the two predicted class indices differ). Disagreements come first, each group by
+    ``p_<a>``, most confident first. ``tokenizer_b`` defaults to ``tokenizer_a``.
     """
     import pandas as pd
 
     texts = _check_texts(texts)
-    bad = [k for k in kinds if k not in KINDS]
-    if bad:
-        raise ValueError(f"kinds: expected names from {KINDS}, got {bad}")
-    labels = getattr(getattr(model, "config", None), "id2label", None) or {}
-    before = _predict(model, tokenizer, texts)
-    rows = []
-    for kind in kinds:
-        variants = [perturb(t, kind, seed=seed, rate=rate) for t in texts]
-        after = _predict(model, tokenizer, variants)
-        for t, v, pb, pa in zip(texts, variants, before, after, strict=True):
-            cls = int(pb.argmax())
-            rows.append(
-                {
-                    "kind": kind,
-                    "text": t,
-                    "perturbed": v,
-                    "changed": v != t,
-                    "before": labels.get(cls, cls),
-                    "p_before": float(pb[cls]),
-                    "after": labels.get(int(pa.argmax()), int(pa.argmax())),
-                    "p_after_of_before": float(pa[cls]),
-                    "flipped": int(pa.argmax()) != cls,
-                }
-            )
-    details = pd.DataFrame(rows)
-    changed = details[details.changed]
-    summary = (
-        changed.assign(delta=changed.p_after_of_before - changed.p_before)
-        .groupby("kind", sort=False)
-        .agg(
-            changed=("changed", "size"),
-            flip_rate=("flipped", "mean"),
-            mean_confidence_change=("delta", "mean"),
+    _check_classifier(model_a, tokenizer_a, "model_a", "tokenizer_a")
+    _check_classifier(model_b, tokenizer_b or tokenizer_a, "model_b", "tokenizer_b")
+    if (
+        isinstance(names, str)
+        or not isinstance(names, Sequence)
+        or len(names) != 2
+        or not all(isinstance(n, str) and n for n in names)
+    ):
+        raise TypeError(f"names: expected two non-empty str, one per model, got {names!r}")
+    a, b = names
+    columns = ["text", a, f"p_{a}", b, f"p_{b}", "disagree"]
+    if len(set(columns)) != len(columns):
+        raise ValueError(
+            f"names: expected two distinct names that are not 'text' or 'disagree', got {list(names)!r}"
         )
-        .reindex(list(kinds))
-        .fillna({"changed": 0})
-        .reset_index()
-    )
-    return summary, details
-
-
-def compare_models(
-    model_a: Any, model_b: Any, tokenizer_a: Any, texts: Sequence[str], tokenizer_b: Any = None
-):
-    """Two classifiers side by side on the same texts, disagreements first (a DataFrame)."""
-    import pandas as pd
-
-    texts = _check_texts(texts)
     pa = _predict(model_a, tokenizer_a, texts)
     pb = _predict(model_b, tokenizer_b or tokenizer_a, texts)
+    la, lb = _labels(model_a, pa.shape[1]), _labels(model_b, pb.shape[1])
+    ia, ib = pa.argmax(-1), pb.argmax(-1)
     df = pd.DataFrame(
         {
             "text": texts,
-            "a": pa.argmax(-1),
-            "p_a": pa.max(-1),
-            "b": pb.argmax(-1),
-            "p_b": pb.max(-1),
+            a: [la[i] for i in ia],
+            f"p_{a}": pa.max(-1),
+            b: [lb[i] for i in ib],
+            f"p_{b}": pb.max(-1),
+            "disagree": ia != ib,
         }
     )
-    df["disagree"] = df.a != df.b
-    return df.sort_values(["disagree", "p_a"], ascending=[False, False], kind="stable").reset_index(
-        drop=True
-    )
+    return df.sort_values(
+        ["disagree", f"p_{a}"], ascending=[False, False], kind="stable"
+    ).reset_index(drop=True)
 
 
 def char_losses(model: Any, text: str) -> np.ndarray:

@@ -6,6 +6,8 @@ evidence spans are known (``iw.zoo.sentiment_data``) and returns one row per met
 - ``token_f1``: F1 between the top-k tokens by score and the evidence tokens (k = the number
   of evidence tokens of the example), as in ERASER's token-level plausibility.
 - ``auprc``: average precision of the scores at ranking evidence tokens first.
+- ``evidence_mass``: the share of the total |score| that falls on evidence tokens — low on a
+  correct prediction means right for the wrong reason (the decisive words are elsewhere).
 - ``comprehensiveness``: p(pred | x) − p(pred | x without the top-k tokens) — high when the
   tokens the method picked were needed (DeYoung et al. 2020).
 - ``sufficiency``: p(pred | x) − p(pred | only the top-k tokens) — low when they suffice.
@@ -120,6 +122,9 @@ def evaluate_explanations(
                     "token_f1": f1,
                     "auprc": average_precision_score(gold, sc)
                     if gold.any() and not gold.all()
+                    else float("nan"),
+                    "evidence_mass": float(np.abs(sc)[gold].sum() / np.abs(sc).sum())
+                    if gold.any() and np.abs(sc).sum() > 0
                     else float("nan"),
                     "comprehensiveness": p - _prob(model, without, pred),
                     "sufficiency": p - _prob(model, only, pred),

@@ -21,7 +21,16 @@ from .codec import b64
 if TYPE_CHECKING:
     from .widgets.base import Widget
 
-_PRIVATE = {"_esm", "_css", "_anywidget_id", "_dom_classes", "layout", "tabbable", "tooltip"}
+_PRIVATE = {
+    "_esm",
+    "_css",
+    "_anywidget_id",
+    "_dom_classes",
+    "_replies",  # the page holds its own store
+    "layout",
+    "tabbable",
+    "tooltip",
+}
 
 
 def _json_for_script(obj: Any) -> str:
@@ -87,7 +96,8 @@ def to_html(widget: Widget, title: str | None = None) -> str:
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp, quote=False)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n"
-        "<style>body{margin:16px;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;}</style>\n"
+        "<style>:root{color-scheme:light dark;}"
+        "body{margin:16px;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;}</style>\n"
         f"<style>{css}</style>\n</head>\n<body>\n"
         '<div id="iw-root"></div>\n'
         f'<script type="application/json" id="iw-data">{data}</script>\n'

@@ -296,9 +296,74 @@ def probe_figure(results: Sequence[Any], names: Sequence[str] | None = None, ax:
             alpha=0.9,
             label=f"{name}: selectivity",
         )
-    ax.set_xlabel("layer")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("layer (0 = first probed layer)")
     ax.set_ylabel("held-out accuracy / selectivity")
     ax.axhline(0, color="#999", lw=0.6)
     ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
+
+
+#: How the robustness figure and widget name each perturbation.
+KIND_NAMES = {
+    "char_noise": "character noise",
+    "word_dropout": "word dropout",
+    "negation": "negation",
+    "antonym": "antonym swap",
+    "synonym": "synonym swap",
+    "shuffle": "word shuffle",
+}
+
+
+def robustness_figure(result: Any, axes: Any = None):
+    """Flip rate per perturbation kind (bars, "flips/changed" printed) beside the change in the
+    probability of the original prediction (one dot per changed text, the mean as a bar)."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        fig, axes = plt.subplots(
+            1, 2, figsize=(9, 0.42 * len(result.kinds) + 1.3), sharey=True, width_ratios=[1, 1.3]
+        )
+    else:
+        fig = axes[0].figure
+    left, right = axes
+    s = result.summary
+    y = np.arange(len(s))
+    names = [KIND_NAMES.get(k, str(k).replace("_", " ")) for k in s["kind"]]
+    rate = s["flip_rate"].to_numpy(dtype=float)
+    left.barh(y, np.nan_to_num(rate), color="#b2182b", height=0.6)
+    for yi, r, f, n in zip(y, rate, s["flips"], s["changed"], strict=True):
+        label = "did not apply" if n == 0 else f"{r:.0%}  ({int(f)}/{int(n)})"
+        left.text(
+            (0 if np.isnan(r) else r) + 0.02, yi, label, va="center", fontsize=8, color="#333"
+        )
+    left.set_yticks(y, names)
+    left.invert_yaxis()
+    left.set_xlim(0, 1.35)
+    left.set_xticks([0, 0.5, 1], ["0%", "50%", "100%"])
+    left.set_xlabel("flip rate (of the texts it changed)")
+    d = result.details
+    for yi, kind in zip(y, s["kind"], strict=True):
+        rows = d[(d.kind == kind) & d.changed]
+        if not len(rows):
+            continue
+        jitter = (np.arange(len(rows)) % 5 - 2) * 0.06
+        colors = np.where(rows.flipped, "#b2182b", "#2166ac")
+        right.scatter(rows.delta, yi + jitter, s=14, c=colors, alpha=0.75, lw=0)
+        right.plot([rows.delta.mean()] * 2, [yi - 0.3, yi + 0.3], color="#111", lw=2)
+    right.axvline(0, color="#999", lw=0.6)
+    right.set_xlim(-1.05, 1.05)
+    right.set_xlabel("change in P(original prediction): dots per text (red: flipped), bar: mean")
+    for ax in axes:
+        ax.spines[["top", "right"]].set_visible(False)
+    fig.suptitle(
+        f"Robustness of {len(result.texts)} texts (seed {result.seed}, rate {result.rate:g})",
+        fontsize=10,
+        x=0.01,
+        ha="left",
+    )
     fig.tight_layout()
     return fig

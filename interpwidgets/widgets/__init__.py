@@ -6,6 +6,7 @@ from .base import Widget
 from .neuron_explorer import NeuronExplorer
 from .neuron_text import NeuronText
 from .probe_chart import ProbeChart
+from .robustness import Robustness
 
 __all__ = [
     "AttentionView",
@@ -13,5 +14,6 @@ __all__ = [
     "NeuronExplorer",
     "NeuronText",
     "ProbeChart",
+    "Robustness",
     "Widget",
 ]

@@ -178,6 +178,7 @@ class AttentionView(Widget):
     """
 
     _bundle = "attention_view.js"
+    _saved_on = ("group", "layer")
 
     tokens = traitlets.List().tag(sync=True)
     key_tokens = traitlets.List().tag(sync=True)
@@ -387,6 +388,15 @@ class AttentionView(Widget):
         group = _check_int(body.get("group", 0), 0, len(self._groups) - 1, "group")
         n = self._groups[group].stack.shape[0]
         return self._layer_data(group, _check_int(body.get("layer"), 0, n - 1, "layer"))
+
+    def _saved_requests(self) -> list[dict[str, Any]]:
+        # the view prefetches the layers beside the selected one (``current`` holds it)
+        n = self._stack.shape[0]
+        return [
+            {"kind": "layer", "group": self._group_index, "layer": layer}
+            for layer in (self.layer + 1, self.layer - 1)
+            if 0 <= layer < n
+        ]
 
     def _export_requests(self) -> list[dict[str, Any]]:
         # the selected layer of the selected group, then the same layer of every other

@@ -17,6 +17,9 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 log = logging.getLogger("interpwidgets")
 
+#: Bytes of on-demand replies a widget's own state holds by default (``saved_budget``).
+SAVED_BUDGET = 1_000_000
+
 
 def bundle(name: str) -> Path:
     """Path of a built front-end file in ``interpwidgets/static``; a clear error if missing."""
@@ -36,6 +39,25 @@ def _contents(path: Path) -> Any:
         return try_file_contents(path) or path.read_text(encoding="utf-8")
     except ImportError:  # pragma: no cover - older anywidget
         return path.read_text(encoding="utf-8")
+
+
+#: Defaults for traits every widget has, read when a widget is created (see :func:`presentation`).
+_DEFAULTS: dict[str, Any] = {"presentation": False}
+
+
+def presentation(on: bool | None = None) -> bool:
+    """Turn presentation mode on (or off) for every widget created from now on; returns it.
+
+    Presentation mode shows text about 1.5× larger — token text, labels, axes, canvas labels —
+    for a projector. ``iw.presentation(True)`` once at the top of a teaching notebook; each widget
+    can still be switched with its "A+" button or its ``presentation`` trait. Widgets that exist
+    already keep their mode. ``iw.presentation()`` returns the current default.
+    """
+    if on is not None:
+        if not isinstance(on, (bool, np.bool_)):
+            raise TypeError(f"on: expected True, False or None, got {type(on).__name__}")
+        _DEFAULTS["presentation"] = bool(on)
+    return bool(_DEFAULTS["presentation"])
 
 
 def request_key(body: Any) -> str:
@@ -71,12 +93,35 @@ class Widget(anywidget.AnyWidget):
     top, and it is logged to the ``"interpwidgets"`` logger with its traceback. The next
     browser change that applies cleanly, or "dismiss" in the box, sets it back to ``""``.
     Changes made in Python (``w.neuron = 99``) still raise where they are made.
+
+    The state also holds the replies the current view asks for beyond its traits (``_replies``:
+    e.g. the neighbouring neurons the view prefetches), at most ``saved_budget`` bytes (default
+    1 MB; 0 holds none), so a notebook saved with its widget state still draws the widget when it
+    is reopened without a live kernel; anything else then says that no kernel is connected.
+
+    ``presentation`` (two-way) shows the widget's text about 1.5× larger, for a projector; it
+    starts at the module default set with :func:`interpwidgets.presentation` and is flipped by
+    the widget's "A+" button. The toolbar's PNG / SVG buttons download what the widget shows.
     """
 
     _bundle: ClassVar[str] = ""
 
     #: the last error raised while applying a change from the browser; "" when none
     error = traitlets.Unicode("").tag(sync=True)
+    #: presentation mode: text ~1.5× larger (default: :func:`interpwidgets.presentation`)
+    presentation = traitlets.Bool().tag(sync=True)
+
+    @traitlets.default("presentation")
+    def _default_presentation(self) -> bool:
+        return bool(_DEFAULTS["presentation"])
+
+    #: replies to the requests the current view makes, held in the widget's own state so a
+    #: notebook saved with its widget state draws without a kernel (docs/protocol.md)
+    _replies = traitlets.Dict().tag(sync=True)
+    #: at most this many bytes of arrays in ``_replies`` (0: hold none)
+    saved_budget = traitlets.Int(SAVED_BUDGET)
+    #: traits whose change changes what ``_saved_requests`` returns
+    _saved_on: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, **kwargs: Any) -> None:
         cls = type(self)
@@ -87,6 +132,8 @@ class Widget(anywidget.AnyWidget):
             cls._css = _contents(bundle("style.css"))
         super().__init__(**kwargs)
         self.on_msg(self._on_custom_msg)
+        self.observe(self._refresh_saved, names=["saved_budget", *self._saved_on])
+        self._refresh_saved()
 
     # -- changes from the browser -------------------------------------------------------
     def set_state(self, sync_data: dict[str, Any]) -> None:
@@ -143,6 +190,45 @@ class Widget(anywidget.AnyWidget):
     def _export_requests(self) -> list[dict[str, Any]]:
         """Request bodies whose replies an exported page should hold."""
         return []
+
+    # -- replies held in the widget state (a saved notebook without a kernel) ---------------
+    def _saved_requests(self) -> list[dict[str, Any]]:
+        """Request bodies the current view makes (most needed first): their replies go into
+        ``_replies`` while they fit in ``saved_budget``. Data the traits already hold (the
+        selected column, the selected layer) is not repeated here."""
+        return []
+
+    def _refresh_saved(self, _change: Any = None) -> None:
+        """Recompute ``_replies`` for the current view (called when a ``_saved_on`` trait changes)."""
+        from ipywidgets.widgets.widget import _remove_buffers
+
+        replies: dict[str, Any] = {}
+        used = 0
+        budget = max(0, int(self.saved_budget))
+        try:
+            bodies = self._saved_requests() if budget else []
+        except Exception:  # a half-built widget: the next change fills it in
+            log.debug("interpwidgets: no saved replies yet", exc_info=True)
+            bodies = []
+        for body in bodies:
+            key = request_key(body)
+            if key in replies:
+                continue
+            try:
+                data = self._answer(body)
+            except Exception:  # not held: asking for it shows the widget's usual message
+                log.debug("interpwidgets: %s not held in the widget state", key, exc_info=True)
+                continue
+            size = sum(memoryview(b).nbytes for b in _remove_buffers(data)[2])
+            if used + size > budget:
+                continue
+            used += size
+            replies[key] = data
+        try:
+            model_id = self.model_id
+        except Exception:  # pragma: no cover - a closed widget
+            model_id = ""
+        self._replies = {"model_id": model_id, "replies": replies}
 
     def _export_state(self) -> dict[str, Any]:
         """Extra state only an exported page holds (e.g. which layers it can show)."""

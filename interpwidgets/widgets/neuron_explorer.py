@@ -38,6 +38,7 @@ class NeuronExplorer(NeuronText):
     """
 
     _bundle = "neuron_explorer.js"
+    _saved_on = ("layer", "neuron")
 
     predictions = traitlets.Dict().tag(sync=True)
     features = traitlets.List().tag(sync=True)
@@ -102,6 +103,7 @@ class NeuronExplorer(NeuronText):
             self.feature = feature
         if len(spans):
             self.spans = [list(s) if isinstance(s, (list, tuple, np.ndarray)) else s for s in spans]
+        self._refresh_saved()  # the heatmap needs what was set above
 
     # -- traits ---------------------------------------------------------------------------
     @staticmethod
@@ -256,6 +258,12 @@ class NeuronExplorer(NeuronText):
         if kind == "rank":
             return self._rank(body)
         return super()._answer(body)
+
+    def _saved_requests(self) -> list[dict[str, Any]]:
+        # the heatmap's first window (a view opens at the top), then NeuronText's neighbours
+        n = self._trace.n_tokens
+        first = {"kind": "heatmap", "layer": self.layer, "start": 0, "stop": min(n, WINDOW)}
+        return [first, *super()._saved_requests()]
 
     def _export_requests(self) -> list[dict[str, Any]]:
         n = self._trace.n_tokens

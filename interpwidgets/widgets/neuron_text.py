@@ -56,6 +56,7 @@ class NeuronText(Widget):
     """
 
     _bundle = "neuron_text.js"
+    _saved_on = ("layer", "neuron")
 
     text = traitlets.Unicode().tag(sync=True)
     offsets = traitlets.Dict().tag(sync=True)
@@ -180,6 +181,15 @@ class NeuronText(Widget):
             raise ValueError(f"unknown request kind {body.get('kind')!r}")
         layer = self._trace.resolve(body.get("layer"))
         return self._column_data(layer, self._check_neuron(layer, body.get("neuron")))
+
+    def _saved_requests(self) -> list[dict[str, Any]]:
+        # the view prefetches the neighbours of the selected neuron (``column`` holds it)
+        n_units = self._trace.activations[self.layer].shape[1]
+        return [
+            {"kind": "column", "layer": self.layer, "neuron": n}
+            for n in (self.neuron + 1, self.neuron - 1)
+            if 0 <= n < n_units
+        ]
 
     def _export_neurons(self) -> range:
         n_units = self._trace.activations[self.layer].shape[1]

@@ -86,9 +86,32 @@ def sentiment():
     return load_sentiment(WEIGHTS)
 
 
+_bow: tuple[Any, Any] | None = None
+
+
+def sentiment_bow():
+    """``(model, tokenizer)``: a bag-of-words sentiment baseline on the same word pieces and
+    reviews as :func:`sentiment`, blind to word order — the second model for
+    ``iw.diagnosis.compare_models``. Trained on first use (seeded, a few seconds), then kept."""
+    global _bow
+    if _bow is None:
+        from .bag_of_words import train
+
+        _bow = train()
+    return _bow
+
+
 def char_lstm():
     """The embedded character-level LSTM (2 layers × 256 units), ready for ``iw.trace``."""
     return load("char_lstm")
 
 
-__all__ = ["card", "char_lstm", "char_transformer", "load", "minilm", "sentiment"]
+__all__ = [
+    "card",
+    "char_lstm",
+    "char_transformer",
+    "load",
+    "minilm",
+    "sentiment",
+    "sentiment_bow",
+]

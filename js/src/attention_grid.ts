@@ -2,7 +2,7 @@
 // cell) and the summary view (one number per cell). Labels, hover outline + tooltip and
 // click are shared; what goes in a cell is the caller's `paint`.
 
-import { canvasFont, cssColor, fitCanvas, pixelRatio } from "./canvas";
+import { canvasFont, cssColor, fitCanvas, pixelRatio, uiScale } from "./canvas";
 import { el } from "./dom";
 import type { Tooltip } from "./tooltip";
 
@@ -115,14 +115,15 @@ export class LayerHeadGrid {
     const cols = this.opts.colLabels();
     const ctx0 = this.canvas.getContext?.("2d") ?? null;
     const font = canvasFont(this.el, 11);
-    let labelW = 24;
+    const s = uiScale(this.el); // presentation mode: bigger cells and label room
+    let labelW = 24 * s;
     if (ctx0) {
       ctx0.font = font;
       for (const r of rows) labelW = Math.max(labelW, Math.ceil(ctx0.measureText(r).width) + 10);
-      labelW = Math.min(labelW, 90);
+      labelW = Math.min(labelW, 90 * s);
     }
     const g = gridLayout(rows.length, cols.length, avail, {
-      minCell: this.opts.minCell, maxCell: this.opts.maxCell, gap: this.opts.gap, labelW, labelH: 18,
+      minCell: this.opts.minCell * s, maxCell: this.opts.maxCell * s, gap: this.opts.gap, labelW, labelH: Math.round(18 * s),
     });
     this.layout = g;
     const ds = this.canvas.dataset;
@@ -140,13 +141,14 @@ export class LayerHeadGrid {
     ctx.textAlign = "right";
     const step = g.cell + g.gap;
     rows.forEach((label, r) => ctx.fillText(label, g.x0 - 6, g.y0 + r * step + g.cell / 2));
+    this.canvas.dataset.scale = String(s);
     ctx.textAlign = "center";
     ctx.textBaseline = "alphabetic";
     // Column labels: every one when they fit, else every k-th.
     const widest = cols.reduce((w, c) => Math.max(w, ctx.measureText(c).width), 0);
     const every = Math.max(1, Math.ceil((widest + 4) / step));
     cols.forEach((label, c) => {
-      if (c % every === 0) ctx.fillText(label, g.x0 + c * step + g.cell / 2, g.y0 - 6);
+      if (c % every === 0) ctx.fillText(label, g.x0 + c * step + g.cell / 2, g.y0 - 6 * s);
     });
     this.drawOverlay();
   }

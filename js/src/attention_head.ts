@@ -4,9 +4,10 @@
 // the lines that touch visible rows (re-drawn on scroll).
 
 import { displayToken, keysOf, separatorIndex, toggleHead, visibleRows, type LayerData } from "./attention_data";
-import { fitCanvas } from "./canvas";
+import { fitCanvas, uiScale } from "./canvas";
 import { el } from "./dom";
 import { headColor, rgbaString } from "./sequential";
+import { readableText, isDark, themeBackground, over } from "./theme";
 
 export const ROW_H = 20;
 export const PAD_TOP = 4;
@@ -96,6 +97,8 @@ export class HeadView {
   private hover: Focus | null = null;
   private shaded: HTMLElement[] = [];
   private frame = 0;
+  /** Whether the page is dark (head colours follow it). */
+  private dark = false;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(parent: HTMLElement, private readonly opts: HeadViewOptions) {
@@ -182,12 +185,23 @@ export class HeadView {
       const b = el("button", "iw-attn-head", label);
       b.type = "button";
       b.dataset.head = String(h);
-      b.style.setProperty("--iw-head", rgbaString(headColor(h), 1));
       b.title = `head ${label}: click to switch on/off, double-click for only this head`;
       return b;
     });
     this.controls.replaceChildren(el("span", "iw-field-name", "heads"), ...buttons, all);
+    this.paintSwatches();
     this.setActive(this.active);
+  }
+
+  /** Head colours for the page's theme (a second pass through the palette is darker on a
+   *  light page, lighter on a dark one), on the swatches with a readable label colour. */
+  private paintSwatches(): void {
+    this.dark = isDark(this.el);
+    for (const b of this.controls.querySelectorAll<HTMLButtonElement>("button.iw-attn-head")) {
+      const rgb = headColor(Number(b.dataset.head), this.dark);
+      b.style.setProperty("--iw-head", rgbaString(rgb, 1));
+      b.style.setProperty("--iw-head-fg", readableText(rgb));
+    }
   }
 
   setActive(heads: number[]): void {
@@ -252,6 +266,7 @@ export class HeadView {
     const h = Math.max(40, this.scroller.clientHeight || 400);
     this.canvas.style.left = `${this.gap.offsetLeft}px`;
     const ctx = fitCanvas(this.canvas, w, h);
+    if (isDark(this.el) !== this.dark) this.paintSwatches();
     const focus = this.hover ?? this.pinned;
     this.shade(focus, heads);
     if (!data) return false;
@@ -259,8 +274,9 @@ export class HeadView {
     const { n, values } = data;
     const nk = keysOf(data);
     const top = this.scroller.scrollTop;
-    const [first, last] = visibleRows(top - PAD_TOP, h, ROW_H, Math.max(n, nk), 2);
-    const y = (i: number) => PAD_TOP + i * ROW_H + ROW_H / 2 - top;
+    const rowH = this.rowHeight();
+    const [first, last] = visibleRows(top - PAD_TOP, h, rowH, Math.max(n, nk), 2);
+    const y = (i: number) => PAD_TOP + i * rowH + rowH / 2 - top;
     ctx.lineWidth = heads.length > 4 ? 1.25 : 1.75;
     ctx.lineCap = "round";
     // With a focus, opacity is relative to that token's largest weight (still ∝ weight), so
@@ -270,7 +286,7 @@ export class HeadView {
       const lines = collectLines(values, n, head, focus, first, last, gain, undefined, nk);
       const byLevel: number[][] = Array.from({ length: LEVELS + 1 }, () => []);
       for (let k = 0; k < lines.length; k += 3) byLevel[lines[k + 2]].push(lines[k], lines[k + 1]);
-      const rgb = headColor(head);
+      const rgb = headColor(head, this.dark);
       ctx.strokeStyle = rgbaString(rgb, 1);
       for (let level = 1; level <= LEVELS; level++) {
         const pairs = byLevel[level];
@@ -289,10 +305,17 @@ export class HeadView {
     return true;
   }
 
+  /** Height of a token row as laid out (ROW_H, × the text scale in presentation mode). */
+  private rowHeight(): number {
+    const first = this.left.firstElementChild as HTMLElement | null;
+    const h = first ? first.getBoundingClientRect().height : 0;
+    return h > 0 ? h : ROW_H * uiScale(this.el);
+  }
+
   /** With a focus, shade the other column's tokens by the mean weight over active heads
    *  (in the head's colour when only one head is on). */
   private shade(focus: Focus | null, heads: number[]): void {
-    for (const s of this.shaded) s.style.backgroundColor = "";
+    for (const s of this.shaded) { s.style.backgroundColor = ""; s.style.color = ""; }
     this.shaded = [];
     const data = this.data;
     if (!focus || !data || !heads.length) return;
@@ -300,7 +323,8 @@ export class HeadView {
     const nk = keysOf(data);
     if (focus.i >= (focus.side === "q" ? n : nk)) return;
     const col = focus.side === "q" ? this.right : this.left;
-    const rgb = heads.length === 1 ? headColor(heads[0]) : [110, 118, 129] as [number, number, number];
+    const rgb = heads.length === 1 ? headColor(heads[0], this.dark) : [110, 118, 129] as [number, number, number];
+    const page = themeBackground(this.el);
     for (let t = 0; t < (focus.side === "q" ? nk : n); t++) {
       let sum = 0;
       for (const h of heads) {
@@ -311,7 +335,9 @@ export class HeadView {
       if (!(m >= 0.01)) continue;
       const s = col.children[t] as HTMLElement | undefined;
       if (!s) continue;
-      s.style.backgroundColor = rgbaString(rgb, Math.min(0.85, 0.1 + m));
+      const alpha = Math.min(0.85, 0.1 + m);
+      s.style.backgroundColor = rgbaString(rgb, alpha);
+      s.style.color = readableText(over([rgb[0], rgb[1], rgb[2], alpha], page));
       this.shaded.push(s);
     }
   }

@@ -4,7 +4,7 @@
 // Used by the matrix view (one head) and the rollout view.
 
 import { poolMax } from "./attention_data";
-import { canvasFont, cssColor, fitCanvas, fitText, matrixImage, pixelRatio } from "./canvas";
+import { canvasFont, cssColor, fitCanvas, fitText, matrixImage, pixelRatio, uiScale } from "./canvas";
 import { el } from "./dom";
 import { LUT_SIZE, sequentialLut } from "./sequential";
 import type { Tooltip } from "./tooltip";
@@ -48,7 +48,7 @@ export const LABEL_MIN_CELL = 11;
 /** How to draw an n × nk matrix (n rows, nk columns; square by default) in `avail` css px at
  *  pixel ratio `dpr`: square cells, sized by the longer side. */
 export function matrixLayout(
-  n: number, avail: number, dpr: number, maxSide = MATRIX_MAX, maxCell = CELL_MAX, nk = n,
+  n: number, avail: number, dpr: number, maxSide = MATRIX_MAX, maxCell = CELL_MAX, nk = n, labelMin = LABEL_MIN_CELL,
 ): MatrixLayout {
   const long = Math.max(n, nk);
   if (!(n > 0) || !(nk > 0)) return { k: 1, m: 0, rows: 0, cols: 0, cell: 0, tokPx: 0, size: 0, w: 0, h: 0, labels: false };
@@ -56,7 +56,7 @@ export function matrixLayout(
   const cellDev = Math.floor((side * dpr) / long);
   if (cellDev >= 1) {
     const cell = Math.min(maxCell, cellDev / dpr);
-    return { k: 1, m: long, rows: n, cols: nk, cell, tokPx: cell, size: cell * long, w: cell * nk, h: cell * n, labels: cell >= LABEL_MIN_CELL };
+    return { k: 1, m: long, rows: n, cols: nk, cell, tokPx: cell, size: cell * long, w: cell * nk, h: cell * n, labels: cell >= labelMin };
   }
   const k = Math.ceil(long / Math.floor(side * dpr));
   const rows = Math.ceil(n / k);
@@ -150,7 +150,10 @@ export class MatrixPanel {
     // Label room: the widest row / column label (capped), measured only when labels could fit.
     let left = 0;
     let top = 0;
-    const probe = matrixLayout(n, avail - 40, dpr, undefined, undefined, nk);
+    // Presentation mode: bigger cells, label text and room for it (uiScale 1.5).
+    const s = uiScale(this.el);
+    const fit = (room: number) => matrixLayout(n, room, dpr, MATRIX_MAX * s, CELL_MAX * s, nk, LABEL_MIN_CELL * s);
+    const probe = fit(avail - 40);
     const tokens = this.opts.tokens();
     const keys = this.opts.keyTokens?.() ?? tokens;
     if (probe.labels && ctx0) {
@@ -158,15 +161,15 @@ export class MatrixPanel {
       const widest = (list: readonly string[], count: number) => {
         let w = 0;
         for (let i = 0; i < count; i++) w = Math.max(w, ctx0.measureText(list[i] ?? "").width);
-        return Math.ceil(Math.min(110, w) + 10);
+        return Math.ceil(Math.min(110 * s, w) + 10);
       };
       left = widest(tokens, n);
       top = widest(keys, nk);
     }
-    let layout = matrixLayout(n, avail - left - 2 * PAD, dpr, undefined, undefined, nk);
+    let layout = fit(avail - left - 2 * PAD);
     if (!layout.labels) {
       left = top = 0;
-      layout = matrixLayout(n, avail - 2 * PAD, dpr, undefined, undefined, nk);
+      layout = fit(avail - 2 * PAD);
     }
     this.layout = layout;
     this.x0 = PAD + left;

@@ -4,7 +4,7 @@
 import { displayToken, idOf, keysOf, maxOf, rangeOf, thumbRect, type LayerData, type Measure, type Thumbs } from "./attention_data";
 import { LayerHeadGrid, cellOrigin, type GridLayout } from "./attention_grid";
 import { MatrixPanel } from "./attention_matrix";
-import { paintMatrix, offscreen, cssColor, canvasFont } from "./canvas";
+import { paintMatrix, offscreen, cssColor, canvasFont, uiScale } from "./canvas";
 import { MISSING, rgbString, textColorFor } from "./colors";
 import { formatValue } from "./legend";
 import { LUT_SIZE, sequential, sequentialLut } from "./sequential";
@@ -145,8 +145,9 @@ export class SummaryPane {
     const m = this.measure;
     if (!m) return;
     const [lo, hi] = this.range;
-    const text = g.cell >= 34;
-    ctx.font = canvasFont(this.grid.el, g.cell >= 46 ? 11 : 10, "400", "--iw-code-font");
+    const s = uiScale(this.grid.el); // presentation mode: the numbers are bigger, so need bigger cells
+    const text = g.cell >= 34 * s;
+    ctx.font = canvasFont(this.grid.el, g.cell >= 46 * s ? 11 : 10, "400", "--iw-code-font");
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
     for (let l = 0; l < Math.min(g.rows, m.layers); l++) {

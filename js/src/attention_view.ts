@@ -15,6 +15,7 @@ import { RolloutView } from "./attention_rollout";
 import { el, listenWithCleanup } from "./dom";
 import { ErrorBox } from "./error_box";
 import { SequentialLegend } from "./seq_legend";
+import { attachToolbar } from "./toolbar";
 import { Tooltip } from "./tooltip";
 import type { AnyModel, RenderProps } from "./types";
 
@@ -144,6 +145,7 @@ export class AttentionView {
     this.body.append(this.empty, this.status);
     root.append(title, toolbar, this.notesEl, this.body);
     this.errorBox = new ErrorBox(model, root);
+    this.cleanups.push(attachToolbar({ model, root, name: "attention_view", parent: tabs, redraw: () => this.schedule() }));
     host.appendChild(root);
 
     this.bindDom();

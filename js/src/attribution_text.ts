@@ -13,6 +13,7 @@ import { SignedLegend, Segmented, shade, tauLines, tauTable } from "./attributio
 import { MISSING, rgbString } from "./colors";
 import { el, listenWithCleanup, onModelWithCleanup } from "./dom";
 import { ErrorBox } from "./error_box";
+import { attachToolbar } from "./toolbar";
 import { TokenStrip, type Colorer } from "./text";
 import { Tooltip, visibleWhitespace } from "./tooltip";
 import type { AnyModel, RenderProps } from "./types";
@@ -81,6 +82,7 @@ export class AttributionView {
     this.notes.setAttribute("role", "note");
     root.append(title, controls, this.notes, this.rowsEl, this.compare);
     this.errorBox = new ErrorBox(model, root);
+    this.cleanups.push(attachToolbar({ model, root, name: "attribution_text", parent: controls, beside: this.legend.el }));
     host.appendChild(root);
     this.tooltip = new Tooltip(root);
 

@@ -100,8 +100,17 @@ export function cssColor(el: Element, name: string, fallback: string): string {
   }
 }
 
-/** The font of `el` for canvas text at `size` px (ui font by default). */
+/** The text scale of the widget `el` is in: the `--iw-scale` custom property (1, or 1.5 in
+ *  presentation mode, see toolbar.ts); 1 when unset or not a positive number. */
+export function uiScale(el: Element): number {
+  let v = NaN;
+  try { v = parseFloat(getComputedStyle(el).getPropertyValue("--iw-scale")); } catch { v = NaN; }
+  return Number.isFinite(v) && v > 0 ? Math.min(4, v) : 1;
+}
+
+/** The font of `el` for canvas text at `size` css px times the widget's text scale
+ *  (uiScale: bigger in presentation mode), in the ui font by default. */
 export function canvasFont(el: Element, size: number, weight = "400", family = "--iw-ui-font"): string {
   const f = cssColor(el, family, "system-ui, sans-serif");
-  return `${weight} ${size}px ${f}`;
+  return `${weight} ${Math.round(size * uiScale(el) * 10) / 10}px ${f}`;
 }

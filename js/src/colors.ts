@@ -9,6 +9,11 @@ export const DIVERGING_STOPS: readonly string[] = [
   "#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f",
 ];
 
+/** Okabe & Ito's colour-blind-safe categorical palette (2008) without its black and yellow,
+ *  which vanish on a dark and on a white page: blue, orange, bluish green, vermillion, sky
+ *  blue, reddish purple. Every one reads as a line or mark on white and on a dark background. */
+export const OKABE_ITO: readonly string[] = ["#0072b2", "#e69f00", "#009e73", "#d55e00", "#56b4e9", "#cc79a7"];
+
 /** Background for a missing (NaN) value: a neutral grey. */
 export const MISSING: RGB = [189, 189, 189];
 

@@ -76,6 +76,7 @@ class NeuronExplorerView {
       decorate: (span, i) => span.classList.toggle("iw-brushed", this.brushed[i] === 1),
       onUpdate: () => { if (this.ready) this.onSelection(); },
       onText: () => { if (this.ready) this.onText(); },
+      redraw: () => { if (this.ready) this.heatmap.draw(); },
     });
     const { root } = this.view;
     this.predStrip = new PredictionStrip(root);

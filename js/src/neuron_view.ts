@@ -12,6 +12,7 @@ import { TokenStrip, type Colorer } from "./text";
 import { Tooltip, tokenLines, type AnchorRect } from "./tooltip";
 import { el } from "./dom";
 import { ErrorBox } from "./error_box";
+import { attachToolbar } from "./toolbar";
 import type { AnyModel } from "./types";
 
 export type { LayerInfo } from "./neuron_controls";
@@ -33,6 +34,10 @@ export interface NeuronViewOptions {
   onUpdate?: () => void;
   /** Called when the text trait changes (after the strip holds the new text). */
   onText?: () => void;
+  /** File name stem of the picture the toolbar downloads (default: from className). */
+  name?: string;
+  /** Redraw canvases after presentation mode or the theme changed (toolbar.ts). */
+  redraw?: () => void;
 }
 
 const LOADING_DELAY_MS = 150;
@@ -81,6 +86,10 @@ export class NeuronView {
     wrap.append(this.textEl, this.status);
     root.append(title, controls, wrap);
     this.errorBox = new ErrorBox(model, root);
+    this.cleanups.push(attachToolbar({
+      model, root, parent: controls, beside: this.legend.el, redraw: () => opts.redraw?.(),
+      name: opts.name ?? opts.className.replace(/^iw-/, "").replace(/-/g, "_"),
+    }));
     host.appendChild(root);
     this.tooltip = new Tooltip(root);
     this.strip = new TokenStrip(this.textEl);

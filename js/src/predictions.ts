@@ -1,6 +1,8 @@
 // The model's top-k next-token predictions at each position, as chips shaded by probability
 // (Karpathy et al. 2016, the predictions under each character).
 
+import type { RGB } from "./colors";
+import { over, readableText, themeBackground } from "./theme";
 import { decode, type Encoded } from "./codec";
 import { el } from "./dom";
 import { visibleWhitespace } from "./tooltip";
@@ -57,10 +59,11 @@ export function predictionLine(guesses: Guess[]): string {
   return "next: " + guesses.map((g) => `${chipText(g.text)} ${formatPercent(g.p)}`).join(" \u00b7 ");
 }
 
-/** Chip background: one green hue, opacity growing with the probability. */
-export function chipColors(p: number): { background: string; color: string } {
+/** Chip background: one green hue, opacity growing with the probability; the text colour
+ *  that reads best on it over the page's background `page` (white, or a dark theme's). */
+export function chipColors(p: number, page: RGB = [255, 255, 255]): { background: string; color: string } {
   const a = 0.06 + 0.94 * Math.max(0, Math.min(1, p));
-  return { background: `rgba(26, 127, 55, ${a.toFixed(3)})`, color: a > 0.5 ? "#fff" : "" };
+  return { background: `rgba(26, 127, 55, ${a.toFixed(3)})`, color: readableText(over([26, 127, 55, a], page)) };
 }
 
 /** The strip under the text: the guesses after the hovered (or last clicked) token. */
@@ -86,11 +89,12 @@ export class PredictionStrip {
     this.el.dataset.token = String(i);
     this.label.textContent = `after \u201C${chipText(token)}\u201D`;
     this.label.title = `token ${i}`;
+    const page = themeBackground(this.el);
     this.chips.replaceChildren(...guesses.map((g) => {
       const chip = el("span", "iw-pred");
-      const { background, color } = chipColors(g.p);
+      const { background, color } = chipColors(g.p, page);
       chip.style.backgroundColor = background;
-      if (color) chip.style.color = color;
+      chip.style.color = color;
       if (actual !== null && g.text === actual) {
         chip.classList.add("iw-pred-actual");
         chip.title = "what actually comes next";

@@ -12,6 +12,10 @@ import {
   seriesColor, slots, tickDigits, tooltipLines, xAt, yAt, yRange,
 } from "./probe_data";
 import { Tooltip } from "./tooltip";
+import { uiScale } from "./canvas";
+import { hexToRgb, rgbString } from "./colors";
+import { legibleOn, themeBackground } from "./theme";
+import { attachToolbar } from "./toolbar";
 import type { AnyModel, RenderProps } from "./types";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -81,6 +85,7 @@ export class ProbeChartView {
     body.append(this.chart, this.panel);
     root.append(this.titleRow, controls, this.legend, body);
     this.errorBox = new ErrorBox(model, root);
+    this.cleanups.push(attachToolbar({ model, root, name: "probe_chart", parent: controls, redraw: () => this.schedule() }));
     host.appendChild(root);
     this.tooltip = new Tooltip(root);
 
@@ -188,9 +193,17 @@ export class ProbeChartView {
       return;
     }
     const rows = labelRows(series);
-    const width = Math.max(420, Math.min(760, 86 * n + PAD.left + PAD.right));
-    const height = HEIGHT + (rows.length - 1) * ROW_H;
-    const f: Frame = { left: PAD.left, top: PAD.top, width: width - PAD.left - PAD.right, height: HEIGHT - PAD.top - PAD.bottom };
+    // Presentation mode (uiScale 1.5): the text is bigger (CSS), so are the margins that hold it.
+    const scale = uiScale(this.root);
+    const pad = { left: PAD.left * scale, right: PAD.right * scale, top: PAD.top * scale, bottom: PAD.bottom * scale };
+    const rowH = ROW_H * scale;
+    const plotH = HEIGHT * Math.max(1, scale * 0.8);
+    const host = this.root.parentElement?.clientWidth ?? 0;
+    let width = Math.max(420 * scale, Math.min(760 * scale, 86 * scale * n + pad.left + pad.right));
+    if (host > 0 && scale > 1) width = Math.max(420, Math.min(width, host - 40));
+    const height = plotH + (rows.length - 1) * rowH;
+    const f: Frame = { left: pad.left, top: pad.top, width: width - pad.left - pad.right, height: plotH - pad.top - pad.bottom };
+    const page = themeBackground(this.root);
     this.frame = f;
     const r: YRange = yRange(series, metric);
     const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img" }, "iw-probe-svg");
@@ -201,10 +214,10 @@ export class ProbeChartView {
     for (const t of r.ticks) {
       const y = yAt(t, r, f);
       grid.append(svg("line", { x1: f.left, x2: f.left + f.width, y1: y.toFixed(1), y2: y.toFixed(1) }, t === 0 ? "iw-probe-zero" : "iw-probe-gridline"));
-      grid.append(svgText(f.left - 6, y + 4, fmt(t, tickDigits(r)), "iw-probe-tick", "end"));
+      grid.append(svgText(f.left - 6 * scale, y + 4 * scale, fmt(t, tickDigits(r)), "iw-probe-tick", "end"));
     }
     const yLabel = svgText(0, 0, METRIC_LABEL[metric], "iw-probe-axis-label");
-    yLabel.setAttribute("transform", `translate(12 ${(f.top + f.height / 2).toFixed(1)}) rotate(-90)`);
+    yLabel.setAttribute("transform", `translate(${(12 * scale).toFixed(1)} ${(f.top + f.height / 2).toFixed(1)}) rotate(-90)`);
     grid.append(yLabel);
 
     // x axis: column bands (the whole column is a click target) and layer labels
@@ -219,11 +232,11 @@ export class ProbeChartView {
       rows.forEach((row, k) => {
         const label = row.labels[i];
         if (label === undefined) return;
-        const t = svgText(x, f.top + f.height + 17 + k * ROW_H, label, "iw-probe-layer");
+        const t = svgText(x, f.top + f.height + 17 * scale + k * rowH, label, "iw-probe-layer");
         t.dataset.layer = String(i);
         if (row.series !== null) {
           t.dataset.series = String(row.series);
-          t.style.fill = seriesColor(row.series);
+          t.style.fill = rgbString(legibleOn(hexToRgb(seriesColor(row.series)), page)); // text: 4.5:1 on the page
         }
         xaxis.append(t);
       });
@@ -248,7 +261,7 @@ export class ProbeChartView {
       }
       add(metric, "iw-probe-line");
       for (const p of points(s, k, metric, n, r, f)) {
-        const c = svg("circle", { cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: 4, fill: color }, "iw-probe-point");
+        const c = svg("circle", { cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: 4 * scale, fill: color }, "iw-probe-point");
         c.dataset.series = String(k);
         c.dataset.layer = String(p.layer);
         if (sel && sel.series === k && s.layers[p.layer] === sel.layer) c.classList.add("iw-probe-point-selected");

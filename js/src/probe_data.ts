@@ -1,6 +1,8 @@
 // The pure parts of the ProbeChart: traits → series, the y range and its ticks, point
 // positions, number formatting and the tooltip text. No DOM here (tested by vitest).
 
+import { OKABE_ITO } from "./colors";
+
 export type Metric = "accuracy" | "selectivity" | "control_accuracy";
 export const METRICS: readonly Metric[] = ["accuracy", "selectivity", "control_accuracy"];
 export const METRIC_LABEL: Record<Metric, string> = {
@@ -21,10 +23,9 @@ export interface Series {
   top_neurons: Record<string, [number, number][]>;
 }
 
-/** One colour per series: distinct in hue and readable on white and on a dark page. */
-export const SERIES_COLORS: readonly string[] = [
-  "#1f6feb", "#e8590c", "#2f9e44", "#ae3ec9", "#d6336c", "#0c8599", "#b08800", "#5f3dc4",
-];
+/** One colour per series: Okabe–Ito's colour-blind-safe palette, readable on white and on a
+ *  dark page (text in a series colour is made legible in probe_chart.ts). */
+export const SERIES_COLORS: readonly string[] = OKABE_ITO;
 export function seriesColor(i: number): string {
   return SERIES_COLORS[((i % SERIES_COLORS.length) + SERIES_COLORS.length) % SERIES_COLORS.length];
 }

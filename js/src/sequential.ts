@@ -2,7 +2,7 @@
 // attention weights, a lookup table for drawing heatmaps fast, and the categorical
 // palette that gives every attention head its own colour.
 
-import { MISSING, hexToRgb, interpolateStops, type RGB } from "./colors";
+import { MISSING, OKABE_ITO, hexToRgb, interpolateStops, type RGB } from "./colors";
 
 /** ColorBrewer "Blues", 9 stops from 0 (near-white) to 1 (dark blue); matplotlib's "Blues"
  *  is built from the same stops with linear interpolation. */
@@ -53,21 +53,20 @@ export function lutIndex(value: number, vmax: number, vmin = 0): number {
   return Number.isNaN(t) ? LUT_SIZE : Math.round(t * (LUT_SIZE - 1));
 }
 
-/** Twelve distinct colours for heads (d3's category10 plus two), readable on white and dark. */
-export const HEAD_PALETTE: readonly string[] = [
-  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-  "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#3f51b5", "#ad494a",
-];
+/** One colour per head: Okabe–Ito's colour-blind-safe palette (colors.ts OKABE_ITO). */
+export const HEAD_PALETTE: readonly string[] = OKABE_ITO;
 
-/** The colour of head h: the palette, a darker shade on every further pass through it. */
-export function headColor(h: number): RGB {
+/** The colour of head h: the palette, then on every further pass through it the same hues
+ *  darker (on a light page) or lighter (on a dark one), so heads 0 and 6 differ in lightness. */
+export function headColor(h: number, dark = false): RGB {
   const n = HEAD_PALETTE.length;
   const i = ((h % n) + n) % n;
   const base = hexToRgb(HEAD_PALETTE[i]);
   const pass = Math.floor(Math.max(0, h) / n);
   if (pass === 0) return base;
-  const k = Math.max(0.35, 1 - 0.22 * pass);
-  return [Math.round(base[0] * k), Math.round(base[1] * k), Math.round(base[2] * k)];
+  const t = Math.min(0.7, 0.4 * pass);
+  const to = dark ? 255 : 0;
+  return [Math.round(base[0] + (to - base[0]) * t), Math.round(base[1] + (to - base[1]) * t), Math.round(base[2] + (to - base[2]) * t)];
 }
 
 export function rgbaString([r, g, b]: RGB, alpha: number): string {

@@ -290,8 +290,9 @@ describe("sequential colours", () => {
     expect(Array.from(rgba.slice(8, 11))).toEqual(MISSING);
     expect(Array.from(rgba.slice(12, 15))).toEqual(hexToRgb("#08306b"));
   });
-  it("has at least 12 distinct head colours, darker on a second pass", () => {
-    expect(new Set(HEAD_PALETTE).size).toBeGreaterThanOrEqual(12);
+  it("has 12 distinct head colours (Okabe–Ito hues, then darker on a light page)", () => {
+    expect(new Set(HEAD_PALETTE).size).toBe(6);
+    expect(new Set(Array.from({ length: 12 }, (_, h) => headColor(h).join())).size).toBe(12);
     expect(headColor(0)).toEqual(hexToRgb(HEAD_PALETTE[0]));
     const [r, g, b] = headColor(12);
     const [r0, g0, b0] = headColor(0);

@@ -210,7 +210,10 @@ describe("prediction chips", () => {
     expect(alpha(hi.background)).toBeGreaterThan(alpha(lo.background));
     expect(hi.background.startsWith("rgba(26, 127, 55,")).toBe(true);
     expect(lo.background.startsWith("rgba(26, 127, 55,")).toBe(true);
-    expect(hi.color).toBe("#fff");
+    // the text colour reads best on the chip as drawn over the page (light or dark theme)
+    expect(chipColors(1).color).toBe("#fff");
+    expect(lo.color).toBe("#111");
+    expect(chipColors(0.01, [17, 17, 17]).color).toBe("#fff");
   });
 });
 

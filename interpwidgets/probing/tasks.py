@@ -1,15 +1,9 @@
-"""Probing classifiers with control tasks (Conneau et al. 2018; Hewitt & Liang 2019).
+"""Probing tasks that need no download, and Hewitt & Liang control labels.
 
-``probe(model, task)`` extracts one representation per example from every layer, trains a
-seeded logistic-regression probe per layer, and reports held-out accuracy next to the
-accuracy of the same probe on a *control task* (labels assigned at random per word or
-character type, Hewitt & Liang) — their difference is the probe's selectivity — and the
-majority-class baseline. An elastic-net probe ranks the neurons each layer's probe relies on
-(as NeuroX does).
-
-Tasks need no download: sentence tasks (``sentence_length``, ``word_content``,
-``bigram_shift``) are built from English sentences in the standard library's docstrings;
-character tasks come from :mod:`interpwidgets.features` on held-out Python code.
+Sentence tasks (``sentence_length``, ``word_content``, ``bigram_shift``; Conneau et al. 2018)
+are built from English sentences in the standard library's docstrings; character tasks come
+from :mod:`interpwidgets.features` on held-out Python code. Bring your own with
+:class:`ProbingTask`.
 """
 
 from __future__ import annotations
@@ -19,11 +13,13 @@ import random
 import re
 import zlib
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+SENTENCE_TASKS = ("sentence_length", "word_content", "bigram_shift")
+CHAR_TASKS = ("in_string", "in_comment", "bracket_depth", "column", "position_in_word")
 
 
 @dataclass
@@ -95,7 +91,7 @@ def control_labels(task: ProbingTask, seed: int = 0) -> list[Any]:
 # -- tasks that need no download --------------------------------------------------------
 def docstring_sentences(limit: int = 4000, min_words: int = 5, max_words: int = 28) -> list[str]:
     """Plain English sentences from the standard library's docstrings, deterministic."""
-    from .zoo.corpus import stdlib_files
+    from ..zoo.corpus import stdlib_files
 
     out: list[str] = []
     seen = set()
@@ -187,8 +183,8 @@ def char_task(name: str, n_texts: int = 12, chars: int = 400, seed: int = 0) -> 
     """A character-level task from :mod:`interpwidgets.features` on held-out Python code:
     ``in_string``, ``in_comment``, ``bracket_depth`` (0, 1, 2, 3+), ``column`` (bins of 8,
     up to 40+), ``position_in_word`` (0, 1, 2, 3+; -1 outside words is skipped)."""
-    from . import features
-    from .zoo.corpus import stdlib_files
+    from .. import features
+    from ..zoo.corpus import stdlib_files
 
     files = stdlib_files("val")
     rng = random.Random(seed)
@@ -229,177 +225,3 @@ def _shuffled(task: ProbingTask, rng: random.Random) -> ProbingTask:
         task.level,
         classes=task.classes,
     )
-
-
-# -- representations ----------------------------------------------------------------------
-def representations(
-    model: Any,
-    task: ProbingTask,
-    tokenizer: Any = None,
-    layers: Sequence[str] | None = None,
-    progress: bool = True,
-):
-    """``(X: layer → (n_examples, units), y, y_control)``: mean-pooled per sentence, or per character."""
-    from tqdm.auto import tqdm
-
-    from .trace import trace
-
-    xs: dict[str, list[np.ndarray]] = {}
-    ys, cs = [], []
-    for text, y, c in tqdm(
-        list(zip(task.texts, task.labels, task.control, strict=True)),
-        desc=f"representations ({task.name})",
-        disable=not progress,
-    ):
-        tr = (
-            trace(model, text, tokenizer=tokenizer)
-            if tokenizer is not None
-            else trace(model, text, progress=False)
-        )
-        names = [
-            n
-            for n in tr.names
-            if (layers is None and (n.endswith((".h", ".resid")) or n == "embed"))
-            or (layers is not None and n in layers)
-        ]
-        if not names:
-            raise KeyError(
-                f"layers: none of {list(layers or [])} is in the trace; expected some of {tr.names}"
-            )
-        if task.level == "sentence":
-            keep = tr.offsets[:, 1] > tr.offsets[:, 0]
-            for name in names:
-                xs.setdefault(name, []).append(tr.activations[name][keep].mean(0, keepdims=True))
-            ys.append(np.atleast_1d(y))
-            cs.append(np.atleast_1d(c))
-        else:
-            y, c = np.asarray(y), np.asarray(c)
-            keep = y >= 0
-            for name in names:
-                xs.setdefault(name, []).append(tr.activations[name][keep])
-            ys.append(y[keep])
-            cs.append(c[keep])
-    return {k: np.concatenate(v) for k, v in xs.items()}, np.concatenate(ys), np.concatenate(cs)
-
-
-@dataclass
-class ProbeResult:
-    """What :func:`probe` found: ``table`` (pandas, one row per layer), the fitted probes,
-    and each layer's most-weighted neurons (elastic-net ranking)."""
-
-    task: str
-    model: str
-    table: Any
-    probes: dict[str, Any]
-    top_neurons: dict[str, list[tuple[int, float]]]
-
-
-def fit_layer(
-    x: np.ndarray,
-    y: np.ndarray,
-    control: np.ndarray,
-    seed: int = 0,
-    kind: str = "logistic",
-    test_size: float = 0.25,
-) -> dict[str, Any]:
-    """Train the probe on one layer's representations; return accuracies and the probes."""
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import train_test_split
-    from sklearn.neural_network import MLPClassifier
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
-    if kind not in ("logistic", "mlp"):
-        raise ValueError(f"kind: expected 'logistic' or 'mlp', got {kind!r}")
-    if len(np.unique(y)) < 2:
-        raise ValueError("task: has a single class here; a probe needs at least two")
-
-    def make():
-        clf = (
-            LogisticRegression(max_iter=2000, C=1.0)
-            if kind == "logistic"
-            else MLPClassifier((64,), max_iter=500, random_state=seed)
-        )
-        return make_pipeline(StandardScaler(), clf)
-
-    idx = np.arange(len(y))
-    strat = y if min(Counter(y.tolist()).values()) >= 2 else None
-    tr_i, te_i = train_test_split(idx, test_size=test_size, random_state=seed, stratify=strat)
-    main = make().fit(x[tr_i], y[tr_i])
-    ctrl = make().fit(x[tr_i], control[tr_i])
-    import sklearn
-
-    old = tuple(int(p) for p in sklearn.__version__.split(".")[:2]) < (
-        1,
-        8,
-    )  # 1.8 deprecated penalty=
-    net = LogisticRegression(
-        solver="saga",
-        l1_ratio=0.5,
-        C=0.1,
-        max_iter=2000,
-        **({"penalty": "elasticnet"} if old else {}),
-    )
-    sparse = make_pipeline(StandardScaler(), net).fit(x[tr_i], y[tr_i])
-    weights = np.abs(np.atleast_2d(sparse[-1].coef_)).sum(0)
-    majority = Counter(y[tr_i].tolist()).most_common(1)[0][0]
-    acc = float((main.predict(x[te_i]) == y[te_i]).mean())
-    ctrl_acc = float((ctrl.predict(x[te_i]) == control[te_i]).mean())
-    return {
-        "accuracy": acc,
-        "control_accuracy": ctrl_acc,
-        "selectivity": acc - ctrl_acc,
-        "majority": float((y[te_i] == majority).mean()),
-        "probe": main,
-        "neurons": [
-            (int(i), float(weights[i])) for i in np.argsort(-weights)[:10] if weights[i] > 0
-        ],
-    }
-
-
-def probe(
-    model: Any,
-    task: ProbingTask | str,
-    tokenizer: Any = None,
-    layers: Sequence[str] | None = None,
-    control: bool = True,
-    kind: str = "logistic",
-    seed: int = 0,
-    progress: bool = True,
-) -> ProbeResult:
-    """Probe every layer of ``model`` for ``task`` (a :class:`ProbingTask` or a task name).
-
-    ``task`` names: ``sentence_length``, ``word_content``, ``bigram_shift`` (sentence level,
-    for a Hugging Face encoder with ``tokenizer``) or ``in_string``, ``in_comment``,
-    ``bracket_depth``, ``column``, ``position_in_word`` (character level, for the char
-    models). ``layers`` default: the embeddings, every hidden state / residual stream.
-    ``kind="mlp"`` trains a one-hidden-layer MLP instead of logistic regression.
-    """
-    import pandas as pd
-    from tqdm.auto import tqdm
-
-    if isinstance(task, str):
-        task = (
-            sentence_task(task, seed=seed)
-            if task in ("sentence_length", "word_content", "bigram_shift")
-            else char_task(task, seed=seed)
-        )
-    if not isinstance(task, ProbingTask):
-        raise TypeError(f"task: expected a ProbingTask or a task name, got {type(task).__name__}")
-    xs, y, yc = representations(model, task, tokenizer, layers, progress)
-    rows, probes, neurons = [], {}, {}
-    for name, x in tqdm(xs.items(), desc="probes", disable=not progress):
-        r = fit_layer(x, y, yc if control else y, seed=seed, kind=kind)
-        rows.append(
-            {
-                "layer": name,
-                "accuracy": r["accuracy"],
-                "control_accuracy": r["control_accuracy"] if control else np.nan,
-                "selectivity": r["selectivity"] if control else np.nan,
-                "majority": r["majority"],
-                "examples": len(y),
-            }
-        )
-        probes[name] = r["probe"]
-        neurons[name] = r["neurons"]
-    return ProbeResult(task.name, type(model).__name__, pd.DataFrame(rows), probes, neurons)

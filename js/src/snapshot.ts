@@ -1,0 +1,771 @@
+// A picture of what a widget shows, as SVG built from real primitives (no <foreignObject>):
+// the rendered DOM is walked and every box becomes a <rect> (backgrounds, borders, inset
+// rings, outlines; one per line fragment of inline text such as a coloured token), every
+// word a <text> at its measured position in its computed font and colour, every canvas an
+// <image> of its pixels, every inline <svg> a copy with its computed styles written out.
+// Scrolling boxes clip their content, so a scrolled text exports the visible window.
+// The SVG is rasterised on a canvas for PNG (at 2× or the screen's pixel ratio, whichever is
+// larger); both download through blob: URLs, which exported pages' CSP allows.
+
+import { type RGBA, parseColor } from "./theme";
+
+const NS = "http://www.w3.org/2000/svg";
+const XLINK = "http://www.w3.org/1999/xlink";
+
+/** What a snapshot leaves out: the toolbar itself, tooltips, the error box, loading/error
+ *  overlays, and anything marked `data-iw-snapshot="skip"`. */
+export const SNAPSHOT_EXCLUDE =
+  ".iw-toolbar, .iw-tooltip, .iw-error, .iw-status, .iw-heatmap-status, [data-iw-snapshot='skip']";
+
+export interface Rect { left: number; top: number; right: number; bottom: number }
+
+// ---- pure helpers (tested by vitest)
+
+/** "interpwidgets-neuron_text.png": a safe file name for a widget's picture. */
+export function snapshotFileName(name: string, ext: "png" | "svg"): string {
+  const stem = String(name || "widget").toLowerCase().replace(/[^a-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "") || "widget";
+  return `interpwidgets-${stem}.${ext}`;
+}
+
+/** Text that XML 1.0 can hold: control characters other than tab/newline/CR (they have no
+ *  ink) and the non-characters U+FFFE/U+FFFF are dropped; lone surrogates become U+FFFD. */
+export function xmlText(s: string): string {
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "")
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
+}
+
+export function intersect(a: Rect, b: Rect | null): Rect | null {
+  if (!b) return a;
+  const r = { left: Math.max(a.left, b.left), top: Math.max(a.top, b.top), right: Math.min(a.right, b.right), bottom: Math.min(a.bottom, b.bottom) };
+  return r.right > r.left && r.bottom > r.top ? r : null;
+}
+
+/** a − b as up to four rectangles (top band, bottom band, left and right of the middle). */
+export function rectDiff(a: Rect, b: Rect): Rect[] {
+  const i = intersect(a, b);
+  if (!i) return [a];
+  const out: Rect[] = [];
+  if (i.top > a.top) out.push({ left: a.left, top: a.top, right: a.right, bottom: i.top });
+  if (i.bottom < a.bottom) out.push({ left: a.left, top: i.bottom, right: a.right, bottom: a.bottom });
+  if (i.left > a.left) out.push({ left: a.left, top: i.top, right: i.left, bottom: i.bottom });
+  if (i.right < a.right) out.push({ left: i.right, top: i.top, right: a.right, bottom: i.bottom });
+  return out;
+}
+
+/** Split a CSS list at top-level commas (not inside parentheses). */
+export function splitTop(s: string, sep = ","): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = "";
+  for (const ch of s) {
+    if (ch === "(") depth++;
+    else if (ch === ")") depth--;
+    if (ch === sep && depth === 0) { out.push(cur.trim()); cur = ""; } else cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out;
+}
+
+export interface Shadow { color: string; x: number; y: number; blur: number; spread: number; inset: boolean }
+
+/** A computed `box-shadow` ("rgb(1, 2, 3) 0px -3px 0px 0px inset, …") as a list; "none" → []. */
+export function parseShadows(css: string): Shadow[] {
+  if (!css || css === "none") return [];
+  return splitTop(css).map((part) => {
+    const inset = /\binset\b/.test(part);
+    let color = "";
+    const rest = part.replace(/\binset\b/, "").replace(/(rgba?|color|hsla?|oklch|oklab|lab|lch)\([^)]*\)|#[0-9a-f]{3,8}\b/i, (m) => { color = m; return " "; });
+    const nums = rest.split(/\s+/).filter(Boolean).map((t) => parseFloat(t));
+    const words = rest.split(/\s+/).filter((t) => t && !Number.isFinite(parseFloat(t)));
+    if (!color && words.length) color = words[0];
+    const [x = 0, y = 0, blur = 0, spread = 0] = nums.filter((v) => Number.isFinite(v));
+    return { color: color || "black", x, y, blur, spread, inset };
+  });
+}
+
+/** Where a zero-blur box shadow paints, for a box `b`: the ring between the box and its copy
+ *  shifted by (x, y) and grown (outer) or shrunk (inset) by `spread`. */
+export function shadowRects(b: Rect, s: Shadow): Rect[] {
+  if (s.inset) {
+    const inner = { left: b.left + s.x + s.spread, top: b.top + s.y + s.spread, right: b.right + s.x - s.spread, bottom: b.bottom + s.y - s.spread };
+    const kept = inner.right > inner.left && inner.bottom > inner.top ? intersect(inner, b) : null;
+    return kept ? rectDiff(b, kept) : [b];
+  }
+  const outer = { left: b.left + s.x - s.spread, top: b.top + s.y - s.spread, right: b.right + s.x + s.spread, bottom: b.bottom + s.y + s.spread };
+  return outer.right > outer.left && outer.bottom > outer.top ? rectDiff(outer, b) : [];
+}
+
+export interface Stop { color: string; pos: number | null; unit: "%" | "px" }
+export interface Gradient { angle: number; repeating: boolean; stops: Stop[] }
+
+const SIDES: Record<string, number> = { top: 0, right: 90, bottom: 180, left: 270 };
+
+/** A `linear-gradient(…)` / `repeating-linear-gradient(…)` as angle (CSS degrees: 0 up, 90
+ *  right) and colour stops (a stop with two positions becomes two stops). Null otherwise. */
+export function parseGradient(css: string): Gradient | null {
+  const m = /^(repeating-)?linear-gradient\((.*)\)$/i.exec(css.trim());
+  if (!m) return null;
+  const parts = splitTop(m[2]);
+  let angle = 180;
+  if (parts.length && /^(-?[\d.]+(deg|turn|rad|grad)|to\s)/i.test(parts[0])) {
+    const a = parts.shift()!.toLowerCase();
+    if (a.startsWith("to ")) {
+      const ws = a.slice(3).split(/\s+/);
+      if (ws.length === 1) angle = SIDES[ws[0]] ?? 180;
+      else {
+        const v = ws.includes("top") ? 0 : 180;
+        const h = ws.includes("right") ? 90 : 270;
+        angle = v === 0 ? (h === 90 ? 45 : 315) : (h === 90 ? 135 : 225);
+      }
+    } else {
+      const v = parseFloat(a);
+      angle = a.endsWith("turn") ? v * 360 : a.endsWith("grad") ? v * 0.9 : a.endsWith("rad") ? (v * 180) / Math.PI : v;
+    }
+  }
+  const stops: Stop[] = [];
+  for (const p of parts) {
+    let color = "";
+    const rest = p.replace(/^((rgba?|color|hsla?|oklch|oklab|lab|lch)\([^)]*\)|#[0-9a-f]{3,8}\b|[a-z]+)/i, (x) => { color = x; return ""; });
+    const pos = rest.trim().split(/\s+/).filter(Boolean);
+    if (!color) continue;
+    if (!pos.length) stops.push({ color, pos: null, unit: "%" });
+    for (const q of pos.slice(0, 2)) stops.push({ color, pos: parseFloat(q), unit: q.endsWith("px") ? "px" : "%" });
+  }
+  return stops.length ? { angle, repeating: !!m[1], stops } : null;
+}
+
+/** Stop offsets in [0, 1] of the gradient line (`length` px), CSS's rules: missing first/last
+ *  positions are 0 and 100%, missing middle ones evenly spaced, never decreasing. */
+export function stopOffsets(stops: Stop[], length: number): number[] {
+  const n = stops.length;
+  const at = stops.map((s) => (s.pos === null ? NaN : s.unit === "px" ? s.pos / Math.max(1e-9, length) : s.pos / 100));
+  if (Number.isNaN(at[0])) at[0] = 0;
+  if (Number.isNaN(at[n - 1])) at[n - 1] = 1;
+  for (let i = 1; i < n; i++) if (!Number.isNaN(at[i]) && at[i] < at[i - 1]) at[i] = at[i - 1];
+  for (let i = 1; i < n - 1; i++) {
+    if (!Number.isNaN(at[i])) continue;
+    let j = i;
+    while (Number.isNaN(at[j])) j++;
+    for (let k = i; k < j; k++) at[k] = at[i - 1] + ((at[j] - at[i - 1]) * (k - i + 1)) / (j - i + 1);
+    i = j;
+  }
+  return at;
+}
+
+/** The CSS gradient line of a w × h box for `angle`: start and end points (box coordinates). */
+export function gradientLine(angle: number, w: number, h: number): [number, number, number, number] {
+  const t = (angle * Math.PI) / 180;
+  const dx = Math.sin(t);
+  const dy = -Math.cos(t);
+  const len = Math.abs(w * dx) + Math.abs(h * dy);
+  const cx = w / 2;
+  const cy = h / 2;
+  return [cx - (dx * len) / 2, cy - (dy * len) / 2, cx + (dx * len) / 2, cy + (dy * len) / 2];
+}
+
+// ---- the DOM walk
+
+/** A text decoration an element puts on the text inside it (CSS propagates it down). */
+interface Deco { lines: string; color: string; style: string; thickness: number; offset: number | null }
+
+interface Ctx { parent: Element; clip: Rect | null; opacity: number; deco?: Deco[] }
+
+function decoOf(cs: CSSStyleDeclaration): Deco | null {
+  const lines = cs.textDecorationLine || "";
+  if (!lines || lines === "none") return null;
+  const t = parseFloat(cs.textDecorationThickness);
+  const o = parseFloat(cs.textUnderlineOffset);
+  return {
+    lines, color: cs.textDecorationColor || cs.color, style: cs.textDecorationStyle || "solid",
+    thickness: Number.isFinite(t) && t > 0 ? t : Math.max(1, (parseFloat(cs.fontSize) || 13) / 14),
+    offset: Number.isFinite(o) ? o : null,
+  };
+}
+
+function r2(v: number): string {
+  return String(Math.round(v * 100) / 100);
+}
+
+function hex(c: RGBA): string {
+  return "#" + [c[0], c[1], c[2]].map((v) => v.toString(16).padStart(2, "0")).join("");
+}
+
+function visibleColor(css: string): RGBA | null {
+  const c = parseColor(css);
+  return c && c[3] > 0.003 ? c : null;
+}
+
+const fontMetrics = new Map<string, [number, number]>();
+let measureCtx: CanvasRenderingContext2D | null | undefined;
+
+/** Ascent and descent (px) of a CSS font, from the canvas's font metrics. */
+function metrics(font: string, size: number): [number, number] {
+  const hit = fontMetrics.get(font);
+  if (hit) return hit;
+  if (measureCtx === undefined) {
+    try { measureCtx = document.createElement("canvas").getContext("2d"); } catch { measureCtx = null; }
+  }
+  let out: [number, number] = [size * 0.8, size * 0.2];
+  if (measureCtx) {
+    measureCtx.font = font;
+    const m = measureCtx.measureText("Hg");
+    if (Number.isFinite(m.fontBoundingBoxAscent) && m.fontBoundingBoxAscent > 0) out = [m.fontBoundingBoxAscent, m.fontBoundingBoxDescent];
+  }
+  fontMetrics.set(font, out);
+  return out;
+}
+
+class SvgWriter {
+  readonly svg: SVGSVGElement;
+  private readonly defs: SVGDefsElement;
+  private ids = 0;
+  private readonly ox: number;
+  private readonly oy: number;
+  readonly width: number;
+  readonly height: number;
+
+  constructor(box: DOMRect, private readonly exclude: string) {
+    this.ox = box.left;
+    this.oy = box.top;
+    this.width = Math.max(1, Math.ceil(box.width));
+    this.height = Math.max(1, Math.ceil(box.height));
+    this.svg = document.createElementNS(NS, "svg");
+    this.svg.setAttribute("xmlns", NS);
+    this.svg.setAttributeNS("http://www.w3.org/2000/xmlns/", "xmlns:xlink", XLINK);
+    this.svg.setAttribute("width", String(this.width));
+    this.svg.setAttribute("height", String(this.height));
+    this.svg.setAttribute("viewBox", `0 0 ${this.width} ${this.height}`);
+    this.defs = document.createElementNS(NS, "defs");
+    this.svg.append(this.defs);
+  }
+
+  private node<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, parent: Element): SVGElementTagNameMap[K] {
+    const e = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, typeof v === "number" ? r2(v) : v);
+    parent.appendChild(e);
+    return e;
+  }
+
+  private fill(attrs: Record<string, string | number>, c: RGBA, opacity: number, key = "fill"): Record<string, string | number> {
+    attrs[key] = hex(c);
+    const a = c[3] * opacity;
+    if (a < 0.999) attrs[`${key}-opacity`] = Math.round(a * 1000) / 1000;
+    return attrs;
+  }
+
+  rect(r: Rect, c: RGBA, ctx: Ctx, rx = 0): void {
+    const v = intersect(r, ctx.clip);
+    if (!v) return;
+    const a: Record<string, string | number> = { x: r.left - this.ox, y: r.top - this.oy, width: r.right - r.left, height: r.bottom - r.top };
+    if (rx > 0) a.rx = Math.min(rx, (r.right - r.left) / 2, (r.bottom - r.top) / 2);
+    this.node("rect", this.fill(a, c, ctx.opacity), ctx.parent);
+  }
+
+  private strokeRect(r: Rect, c: RGBA, width: number, ctx: Ctx, rx: number, dash: string): void {
+    if (!intersect({ left: r.left - width, top: r.top - width, right: r.right + width, bottom: r.bottom + width }, ctx.clip)) return;
+    const a: Record<string, string | number> = {
+      x: r.left - this.ox, y: r.top - this.oy, width: Math.max(0, r.right - r.left), height: Math.max(0, r.bottom - r.top),
+      fill: "none", "stroke-width": width,
+    };
+    if (rx > 0) a.rx = rx;
+    if (dash) a["stroke-dasharray"] = dash;
+    this.node("rect", this.fill(a, c, ctx.opacity, "stroke"), ctx.parent);
+  }
+
+  private line(x1: number, y1: number, x2: number, y2: number, c: RGBA, width: number, dash: string, ctx: Ctx): void {
+    const a: Record<string, string | number> = { x1: x1 - this.ox, y1: y1 - this.oy, x2: x2 - this.ox, y2: y2 - this.oy, "stroke-width": width };
+    if (dash) a["stroke-dasharray"] = dash;
+    this.node("line", this.fill(a, c, ctx.opacity, "stroke"), ctx.parent);
+  }
+
+  /** A group clipped to `r` (a scrolling or overflow-hidden box). */
+  clipGroup(r: Rect, ctx: Ctx): Element {
+    const id = `iwclip${++this.ids}`;
+    const cp = this.node("clipPath", { id }, this.defs);
+    this.node("rect", { x: r.left - this.ox, y: r.top - this.oy, width: r.right - r.left, height: r.bottom - r.top }, cp);
+    return this.node("g", { "clip-path": `url(#${id})` }, ctx.parent);
+  }
+
+  // ---- one element's own painting
+
+  paintBox(el: Element, cs: CSSStyleDeclaration, ctx: Ctx): void {
+    const inline = cs.display === "inline";
+    const boxes: Rect[] = inline ? Array.from(el.getClientRects()) : [el.getBoundingClientRect()];
+    const rx = parseFloat(cs.borderTopLeftRadius) || 0;
+    const shadows = parseShadows(cs.boxShadow).filter((s) => s.blur === 0);
+    // outer shadows paint under the background
+    for (const s of shadows) {
+      if (s.inset) continue;
+      const c = visibleColor(s.color);
+      if (c) for (const b of boxes) for (const r of shadowRects(b, s)) this.rect(r, c, ctx);
+    }
+    const bg = visibleColor(cs.backgroundColor);
+    if (bg) for (const b of boxes) this.rect(b, bg, ctx, rx);
+    if (cs.backgroundImage && cs.backgroundImage !== "none") {
+      for (const layer of splitTop(cs.backgroundImage).reverse()) {
+        const g = parseGradient(layer);
+        if (g) for (const b of boxes) this.gradient(b, g, ctx, rx);
+      }
+    }
+    for (const s of shadows) {
+      if (!s.inset) continue;
+      const c = visibleColor(s.color);
+      if (c) for (const b of boxes) for (const r of shadowRects(b, s)) this.rect(r, c, ctx);
+    }
+    for (const b of boxes) this.borders(b, cs, ctx, rx);
+    const ow = parseFloat(cs.outlineWidth) || 0;
+    const oc = cs.outlineStyle !== "none" && ow > 0 ? visibleColor(cs.outlineColor) : null;
+    if (oc) {
+      const off = (parseFloat(cs.outlineOffset) || 0) + ow / 2;
+      const dash = cs.outlineStyle === "dashed" ? `${r2(ow * 3)} ${r2(ow * 2)}` : cs.outlineStyle === "dotted" ? `${r2(ow)} ${r2(ow)}` : "";
+      for (const b of boxes) this.strokeRect({ left: b.left - off, top: b.top - off, right: b.right + off, bottom: b.bottom + off }, oc, ow, ctx, 0, dash);
+    }
+  }
+
+  private borders(b: Rect, cs: CSSStyleDeclaration, ctx: Ctx, rx: number): void {
+    const sides = (["Top", "Right", "Bottom", "Left"] as const).map((s) => ({
+      w: cs.getPropertyValue(`border-${s.toLowerCase()}-style`) === "none" ? 0 : parseFloat(cs.getPropertyValue(`border-${s.toLowerCase()}-width`)) || 0,
+      style: cs.getPropertyValue(`border-${s.toLowerCase()}-style`),
+      color: cs.getPropertyValue(`border-${s.toLowerCase()}-color`),
+    }));
+    if (sides.every((s) => s.w === 0)) return;
+    const dashOf = (s: { w: number; style: string }) => (s.style === "dashed" ? `${r2(s.w * 3)} ${r2(s.w * 2)}` : s.style === "dotted" ? `${r2(s.w)} ${r2(s.w)}` : "");
+    const same = sides.every((s) => s.w === sides[0].w && s.style === sides[0].style && s.color === sides[0].color);
+    if (same) {
+      const c = visibleColor(sides[0].color);
+      const w = sides[0].w;
+      if (c) this.strokeRect({ left: b.left + w / 2, top: b.top + w / 2, right: b.right - w / 2, bottom: b.bottom - w / 2 }, c, w, ctx, Math.max(0, rx - w / 2), dashOf(sides[0]));
+      return;
+    }
+    const [t, r, btm, l] = sides;
+    const draw = (s: typeof t, x1: number, y1: number, x2: number, y2: number) => {
+      const c = s.w > 0 ? visibleColor(s.color) : null;
+      if (c) this.line(x1, y1, x2, y2, c, s.w, dashOf(s), ctx);
+    };
+    draw(t, b.left, b.top + t.w / 2, b.right, b.top + t.w / 2);
+    draw(btm, b.left, b.bottom - btm.w / 2, b.right, b.bottom - btm.w / 2);
+    draw(l, b.left + l.w / 2, b.top, b.left + l.w / 2, b.bottom);
+    draw(r, b.right - r.w / 2, b.top, b.right - r.w / 2, b.bottom);
+  }
+
+  private gradient(b: Rect, g: Gradient, ctx: Ctx, rx: number): void {
+    if (!intersect(b, ctx.clip)) return;
+    const w = b.right - b.left;
+    const h = b.bottom - b.top;
+    const id = `iwgrad${++this.ids}`;
+    const [x1, y1, x2, y2] = gradientLine(g.angle, w, h);
+    const len = Math.hypot(x2 - x1, y2 - y1);
+    if (g.repeating) {
+      const period = stopOffsets(g.stops, len);
+      const last = g.stops[g.stops.length - 1];
+      const p = last.unit === "px" && last.pos ? last.pos : period[period.length - 1] * len;
+      if (!(p > 0.5)) return;
+      const pat = this.node("pattern", { id, patternUnits: "userSpaceOnUse", width: p, height: p * 4 + 4, patternTransform: `rotate(${r2(g.angle - 90)})` }, this.defs);
+      const offs = stopOffsets(g.stops, p);
+      for (let i = 0; i + 1 < g.stops.length; i++) {
+        const c = visibleColor(g.stops[i].color);
+        const from = offs[i] * p;
+        const to = offs[i + 1] * p;
+        if (c && to > from && g.stops[i].color === g.stops[i + 1].color) {
+          this.node("rect", this.fill({ x: from, y: 0, width: to - from, height: p * 4 + 4 }, c, 1), pat);
+        }
+      }
+    } else {
+      const lg = this.node("linearGradient", {
+        id, gradientUnits: "userSpaceOnUse",
+        x1: x1 + b.left - this.ox, y1: y1 + b.top - this.oy, x2: x2 + b.left - this.ox, y2: y2 + b.top - this.oy,
+      }, this.defs);
+      const offs = stopOffsets(g.stops, len);
+      g.stops.forEach((s, i) => {
+        const c = parseColor(s.color) ?? [0, 0, 0, 0];
+        const a: Record<string, string | number> = { offset: Math.max(0, Math.min(1, offs[i])), "stop-color": hex(c) };
+        if (c[3] < 0.999) a["stop-opacity"] = c[3];
+        this.node("stop", a, lg);
+      });
+    }
+    const a: Record<string, string | number> = { x: b.left - this.ox, y: b.top - this.oy, width: w, height: h, fill: `url(#${id})` };
+    if (rx > 0) a.rx = Math.min(rx, w / 2, h / 2);
+    if (ctx.opacity < 0.999) a.opacity = ctx.opacity;
+    this.node("rect", a, ctx.parent);
+  }
+
+  // ---- text
+
+  /** One <text> per word (a run of non-space characters on one line) of a text node. */
+  text(node: Text, cs: CSSStyleDeclaration, ctx: Ctx): void {
+    const raw = node.data;
+    if (!/\S/.test(raw)) return;
+    const color = visibleColor(cs.color);
+    if (!color || cs.visibility === "hidden") return;
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    const whole = range.getBoundingClientRect();
+    if (!intersect(whole, ctx.clip) || (whole.width === 0 && whole.height === 0)) return;
+    const font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const size = parseFloat(cs.fontSize) || 13;
+    const [asc, desc] = metrics(font, size);
+    const upper = cs.textTransform === "uppercase";
+    const words = /\S+/g;
+    let m: RegExpExecArray | null;
+    while ((m = words.exec(raw))) {
+      const start = m.index;
+      const end = start + m[0].length;
+      range.setStart(node, start);
+      range.setEnd(node, end);
+      const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0 || r.height > 0);
+      if (!rects.length) continue;
+      if (rects.length === 1) this.word(m[0], rects[0], cs, color, asc, desc, upper, ctx);
+      else this.perChar(node, start, end, cs, color, asc, desc, upper, ctx, range);
+    }
+    range.detach?.();
+  }
+
+  /** A word broken over lines: group its characters by line. */
+  private perChar(node: Text, start: number, end: number, cs: CSSStyleDeclaration, color: RGBA, asc: number, desc: number, upper: boolean, ctx: Ctx, range: Range): void {
+    const s = node.data;
+    let run = "";
+    let box: Rect | null = null;
+    const flush = () => {
+      if (run && box) this.word(run, box as DOMRect, cs, color, asc, desc, upper, ctx);
+      run = "";
+      box = null;
+    };
+    for (let i = start; i < end;) {
+      const cp = s.codePointAt(i) ?? 0;
+      const n = cp > 0xffff ? 2 : 1;
+      range.setStart(node, i);
+      range.setEnd(node, i + n);
+      const r = range.getBoundingClientRect();
+      if (r.width > 0 || r.height > 0) {
+        const b = box as Rect | null;
+        if (b && (Math.abs(r.top - b.top) > (b.bottom - b.top) / 2 || r.left < b.right - 1)) flush();
+        const cur = box as Rect | null;
+        box = cur ? { left: cur.left, top: Math.min(cur.top, r.top), right: r.right, bottom: Math.max(cur.bottom, r.bottom) } : { left: r.left, top: r.top, right: r.right, bottom: r.bottom };
+        run += s.slice(i, i + n);
+      }
+      i += n;
+    }
+    flush();
+  }
+
+  private word(text: string, r: Rect, cs: CSSStyleDeclaration, color: RGBA, asc: number, desc: number, upper: boolean, ctx: Ctx): void {
+    if (!intersect(r, ctx.clip)) return;
+    const content = xmlText(upper ? text.toUpperCase() : text);
+    if (!content) return;
+    const h = r.bottom - r.top;
+    const baseline = r.top + (h - (asc + desc)) / 2 + asc;
+    const a: Record<string, string | number> = {
+      x: r.left - this.ox, y: baseline - this.oy,
+      "font-family": cs.fontFamily, "font-size": cs.fontSize,
+    };
+    if (cs.fontWeight !== "400" && cs.fontWeight !== "normal") a["font-weight"] = cs.fontWeight;
+    if (cs.fontStyle !== "normal") a["font-style"] = cs.fontStyle;
+    const ls = parseFloat(cs.letterSpacing);
+    if (ls) a["letter-spacing"] = ls;
+    if (Array.from(content).length > 1) {
+      a.textLength = r.right - r.left;
+      a.lengthAdjust = "spacingAndGlyphs";
+    }
+    const t = this.node("text", this.fill(a, color, ctx.opacity), ctx.parent);
+    t.textContent = content;
+    const size = parseFloat(cs.fontSize) || 13;
+    for (const d of [...(ctx.deco ?? []), ...[decoOf(cs)].filter((x): x is Deco => !!x)]) {
+      const c = visibleColor(d.color);
+      if (!c) continue;
+      const dash = d.style === "dotted" ? `${r2(d.thickness)} ${r2(d.thickness)}` : d.style === "dashed" ? `${r2(d.thickness * 3)} ${r2(d.thickness * 2)}` : "";
+      const ys: number[] = [];
+      if (d.lines.includes("underline")) ys.push(baseline + (d.offset ?? size * 0.1) + d.thickness / 2);
+      if (d.lines.includes("line-through")) ys.push(baseline - size * 0.28);
+      if (d.lines.includes("overline")) ys.push(r.top + d.thickness / 2);
+      for (const y of ys) this.line(r.left, y, r.right, y, c, d.thickness, dash, ctx);
+    }
+  }
+
+  /** The value shown in a form control (a select's chosen option, an input's value). */
+  control(el: HTMLSelectElement | HTMLInputElement, cs: CSSStyleDeclaration, ctx: Ctx): void {
+    const value = el instanceof HTMLSelectElement ? el.selectedOptions[0]?.textContent ?? "" : el.value;
+    const color = visibleColor(cs.color);
+    const b = el.getBoundingClientRect();
+    if (!color || !intersect(b, ctx.clip)) return;
+    const pl = (parseFloat(cs.paddingLeft) || 0) + (parseFloat(cs.borderLeftWidth) || 0);
+    const pr = (parseFloat(cs.paddingRight) || 0) + (parseFloat(cs.borderRightWidth) || 0);
+    const size = parseFloat(cs.fontSize) || 13;
+    const font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+    const [asc, desc] = metrics(font, size);
+    const isSelect = el instanceof HTMLSelectElement;
+    const arrow = isSelect ? size * 0.9 : 0;
+    const cy = (b.top + b.bottom) / 2;
+    const a: Record<string, string | number> = {
+      y: cy + (asc - desc) / 2 - this.oy, "font-family": cs.fontFamily, "font-size": cs.fontSize,
+    };
+    const align = cs.textAlign;
+    if (align === "center") { a.x = (b.left + pl + b.right - pr - arrow) / 2 - this.ox; a["text-anchor"] = "middle"; }
+    else if (align === "right" || align === "end") { a.x = b.right - pr - arrow - this.ox; a["text-anchor"] = "end"; }
+    else a.x = b.left + pl - this.ox;
+    if (cs.fontWeight !== "400" && cs.fontWeight !== "normal") a["font-weight"] = cs.fontWeight;
+    const clip = this.clipGroup({ left: b.left + pl * 0.5, top: b.top, right: b.right - pr * 0.5 - arrow, bottom: b.bottom }, ctx);
+    const t = this.node("text", this.fill(a, color, ctx.opacity), clip);
+    t.textContent = xmlText(value);
+    if (isSelect) {
+      const x = b.right - pr - arrow / 2 - this.ox;
+      const s = size * 0.28;
+      const y = cy - this.oy;
+      this.node("path", this.fill({ d: `M${r2(x - s)},${r2(y - s / 2)}L${r2(x + s)},${r2(y - s / 2)}L${r2(x)},${r2(y + s / 2)}Z` }, color, ctx.opacity), ctx.parent);
+    }
+  }
+
+  // ---- replaced content
+
+  canvas(c: HTMLCanvasElement, cs: CSSStyleDeclaration, ctx: Ctx): void {
+    if (!c.width || !c.height) return;
+    const b = c.getBoundingClientRect();
+    if (!intersect(b, ctx.clip)) return;
+    let url = "";
+    try { url = c.toDataURL("image/png"); } catch { return; } // a tainted canvas: leave it out
+    const bl = parseFloat(cs.borderLeftWidth) + parseFloat(cs.paddingLeft) || 0;
+    const bt = parseFloat(cs.borderTopWidth) + parseFloat(cs.paddingTop) || 0;
+    const br = parseFloat(cs.borderRightWidth) + parseFloat(cs.paddingRight) || 0;
+    const bb = parseFloat(cs.borderBottomWidth) + parseFloat(cs.paddingBottom) || 0;
+    const a: Record<string, string | number> = {
+      x: b.left + bl - this.ox, y: b.top + bt - this.oy,
+      width: Math.max(0, b.width - bl - br), height: Math.max(0, b.height - bt - bb), preserveAspectRatio: "none",
+    };
+    if (ctx.opacity < 0.999) a.opacity = ctx.opacity;
+    if (/pixelated|crisp-edges/.test(cs.imageRendering)) a.style = "image-rendering:pixelated;image-rendering:crisp-edges";
+    const img = this.node("image", a, ctx.parent);
+    img.setAttributeNS(XLINK, "xlink:href", url);
+  }
+
+  /** An inline <svg> (a chart): a copy positioned where it is, its computed styles written
+   *  out as attributes (the page's stylesheet does not travel with the file). */
+  inlineSvg(src: SVGSVGElement, ctx: Ctx): void {
+    const b = src.getBoundingClientRect();
+    if (!intersect(b, ctx.clip) || !b.width || !b.height) return;
+    const copy = document.createElementNS(NS, "svg");
+    const vb = src.getAttribute("viewBox") || `0 0 ${b.width} ${b.height}`;
+    copy.setAttribute("x", r2(b.left - this.ox));
+    copy.setAttribute("y", r2(b.top - this.oy));
+    copy.setAttribute("width", r2(b.width));
+    copy.setAttribute("height", r2(b.height));
+    copy.setAttribute("viewBox", vb);
+    if (ctx.opacity < 0.999) copy.setAttribute("opacity", r2(ctx.opacity));
+    for (const child of Array.from(src.children)) {
+      const c = copySvgNode(child);
+      if (c) copy.appendChild(c);
+    }
+    ctx.parent.appendChild(copy);
+  }
+
+  walk(el: Element, ctx: Ctx): void {
+    if (el.matches(this.exclude)) return;
+    const cs = getComputedStyle(el);
+    if (cs.display === "none") return;
+    const own = parseFloat(cs.opacity);
+    const opacity = ctx.opacity * (Number.isFinite(own) ? own : 1);
+    if (opacity < 0.005) return;
+    const here: Ctx = { ...ctx, opacity };
+    const box = el.getBoundingClientRect();
+    const clips = cs.overflowX !== "visible" || cs.overflowY !== "visible";
+    if (!intersect(box, ctx.clip) && (clips || cs.display === "inline")) return;
+    if (el instanceof SVGSVGElement) { this.inlineSvg(el, here); return; }
+    if (!(el instanceof HTMLElement)) return;
+    if (cs.visibility !== "hidden" && cs.display !== "contents") this.paintBox(el, cs, here);
+    if (el instanceof HTMLCanvasElement) { if (cs.visibility !== "hidden") this.canvas(el, cs, here); return; }
+    if (el instanceof HTMLSelectElement || (el instanceof HTMLInputElement && el.type !== "checkbox" && el.type !== "radio")) {
+      if (cs.visibility !== "hidden") this.control(el, cs, here);
+      return;
+    }
+    if (el instanceof HTMLImageElement || el instanceof HTMLOptionElement || el instanceof HTMLTemplateElement || el instanceof HTMLScriptElement || el instanceof HTMLStyleElement) return;
+    let inner = here;
+    if (clips) {
+      const pad = {
+        left: box.left + el.clientLeft, top: box.top + el.clientTop,
+        right: box.left + el.clientLeft + el.clientWidth, bottom: box.top + el.clientTop + el.clientHeight,
+      };
+      const clip = intersect(pad, ctx.clip);
+      if (!clip) return;
+      inner = { parent: this.clipGroup(clip, here), clip, opacity, deco: ctx.deco };
+    }
+    // text decorations propagate to the text of descendants (their own are added in word())
+    const mine = decoOf(cs);
+    const down: Ctx = mine ? { ...inner, deco: [...(inner.deco ?? []), mine] } : inner;
+    for (const child of Array.from(el.childNodes)) {
+      if (child.nodeType === 3) this.text(child as Text, cs, inner);
+      else if (child.nodeType === 1) this.walk(child as Element, down);
+    }
+  }
+}
+
+const SVG_PROPS = [
+  "fill", "fill-opacity", "stroke", "stroke-width", "stroke-opacity", "stroke-dasharray", "stroke-linecap",
+  "stroke-linejoin", "opacity", "font-family", "font-size", "font-weight", "font-style", "text-anchor",
+  "dominant-baseline", "letter-spacing",
+];
+const COLOR_PROPS = new Set(["fill", "stroke"]);
+/** Initial values: not written out (an absent attribute means the same). */
+const SVG_DEFAULTS: Record<string, string> = {
+  opacity: "1", "fill-opacity": "1", "stroke-opacity": "1", "stroke-linecap": "butt", "stroke-linejoin": "miter",
+  "font-style": "normal", "font-weight": "400", "text-anchor": "start", "dominant-baseline": "auto",
+  "stroke-dasharray": "none", "letter-spacing": "normal",
+};
+
+/** A copy of one SVG node with its computed presentation written as attributes. */
+function copySvgNode(src: Element): Element | null {
+  if (!(src instanceof SVGElement)) return null;
+  const cs = getComputedStyle(src);
+  if (cs.display === "none" || cs.visibility === "hidden") return null;
+  const out = document.createElementNS(NS, src.tagName);
+  for (const a of Array.from(src.attributes)) {
+    if (a.name === "class" || a.name === "style" || a.name.startsWith("data-") || a.name === "role" || a.name.startsWith("aria-") || a.name === "tabindex") continue;
+    out.setAttribute(a.name, a.value);
+  }
+  for (const p of SVG_PROPS) {
+    const v = cs.getPropertyValue(p).trim();
+    if (!v || (SVG_DEFAULTS[p] === v && !src.hasAttribute(p))) continue;
+    if (COLOR_PROPS.has(p)) {
+      if (v === "none") { out.setAttribute(p, "none"); continue; }
+      const c = parseColor(v);
+      if (!c || c[3] < 0.003) { out.setAttribute(p, "none"); continue; }
+      out.setAttribute(p, hex(c));
+      if (c[3] < 0.999) out.setAttribute(`${p}-opacity`, r2(c[3] * (parseFloat(cs.getPropertyValue(`${p}-opacity`)) || 1)));
+      continue;
+    }
+    if ((p === "fill-opacity" || p === "stroke-opacity") && out.hasAttribute(p)) continue;
+    if (p === "stroke-dasharray") { out.setAttribute(p, v.replace(/px/g, "")); continue; }
+    if (p === "font-size" || p === "stroke-width" || p === "letter-spacing") {
+      const n = parseFloat(v);
+      if (Number.isFinite(n)) out.setAttribute(p, r2(n));
+      continue;
+    }
+    out.setAttribute(p, v);
+  }
+  if (src instanceof SVGCircleElement) {
+    const r = parseFloat(cs.getPropertyValue("r"));
+    if (Number.isFinite(r)) out.setAttribute("r", r2(r));
+  }
+  if (src instanceof SVGTextElement || src instanceof SVGTSpanElement) {
+    const upper = cs.textTransform === "uppercase";
+    for (const n of Array.from(src.childNodes)) {
+      if (n.nodeType === 3) out.appendChild(document.createTextNode(xmlText(upper ? (n.textContent ?? "").toUpperCase() : n.textContent ?? "")));
+      else if (n.nodeType === 1) { const c = copySvgNode(n as Element); if (c) out.appendChild(c); }
+    }
+    return out;
+  }
+  for (const n of Array.from(src.children)) {
+    const c = copySvgNode(n);
+    if (c) out.appendChild(c);
+  }
+  return out;
+}
+
+// ---- pseudo-elements: made real for the walk, then removed
+
+const PSEUDO_HIDE = "iw-snap-hide";
+
+/** Turn every ::before/::after with content under `root` into a real span with the same
+ *  computed style (so the walk sees its box), hiding the pseudo-element meanwhile; returns
+ *  the function that puts everything back. Token spans (the hot path) have none and are
+ *  skipped. */
+function materializePseudo(root: HTMLElement, exclude: string): () => void {
+  const made: HTMLElement[] = [];
+  const hosts: Element[] = [];
+  const style = document.createElement("style");
+  style.textContent = `.${PSEUDO_HIDE}-before::before, .${PSEUDO_HIDE}-after::after { content: none !important; display: none !important; }`;
+  const els = [root, ...Array.from(root.querySelectorAll<HTMLElement>("*:not(.iw-tok):not(.iw-block):not(option)"))];
+  const found: [HTMLElement, "before" | "after", CSSStyleDeclaration][] = [];
+  for (const el of els) {
+    if (!(el instanceof HTMLElement) || el.closest(exclude)) continue;
+    for (const which of ["before", "after"] as const) {
+      const cs = getComputedStyle(el, `::${which}`);
+      const content = cs.content;
+      if (!content || content === "none" || content === "normal" || cs.display === "none") continue;
+      found.push([el, which, cs]);
+    }
+  }
+  for (const [el, which, cs] of found) {
+    const span = document.createElement("span");
+    span.setAttribute("aria-hidden", "true");
+    span.dataset.iwPseudo = which;
+    for (let i = 0; i < cs.length; i++) {
+      const p = cs[i];
+      if (p.startsWith("--")) continue;
+      span.style.setProperty(p, cs.getPropertyValue(p));
+    }
+    span.style.setProperty("content", "normal");
+    const m = /^"((?:[^"\\]|\\.)*)"$/.exec(cs.content);
+    if (m) span.textContent = m[1].replace(/\\(.)/g, "$1");
+    if (which === "before") el.insertBefore(span, el.firstChild);
+    else el.appendChild(span);
+    el.classList.add(`${PSEUDO_HIDE}-${which}`);
+    made.push(span);
+    hosts.push(el);
+  }
+  if (found.length) root.appendChild(style);
+  return () => {
+    for (const s of made) s.remove();
+    for (const h of hosts) h.classList.remove(`${PSEUDO_HIDE}-before`, `${PSEUDO_HIDE}-after`);
+    style.remove();
+  };
+}
+
+export interface Snapshot { svg: string; width: number; height: number }
+
+/** The widget `root` as an SVG document (a string), `root`'s border box at 1 css px = 1 unit. */
+export function snapshotSvg(root: HTMLElement, exclude = SNAPSHOT_EXCLUDE): Snapshot {
+  const restore = materializePseudo(root, exclude);
+  try {
+    const box = root.getBoundingClientRect();
+    const w = new SvgWriter(box, exclude);
+    w.walk(root, { parent: w.svg, clip: { left: box.left, top: box.top, right: box.left + w.width, bottom: box.top + w.height }, opacity: 1 });
+    const text = new XMLSerializer().serializeToString(w.svg);
+    return { svg: `<?xml version="1.0" encoding="UTF-8"?>\n${text}\n`, width: w.width, height: w.height };
+  } finally {
+    restore();
+  }
+}
+
+/** The PNG scale: at least 2 (for slides), more on a denser screen (at most 4). */
+export function pngScale(): number {
+  const dpr = typeof window !== "undefined" && Number.isFinite(window.devicePixelRatio) ? window.devicePixelRatio : 1;
+  return Math.min(4, Math.max(2, dpr));
+}
+
+/** Rasterise an SVG snapshot into a PNG blob at `scale` device pixels per css pixel. */
+export async function svgToPng(snap: Snapshot, scale = pngScale()): Promise<Blob> {
+  const url = URL.createObjectURL(new Blob([snap.svg], { type: "image/svg+xml" }));
+  try {
+    const img = new Image();
+    img.decoding = "sync";
+    const loaded = new Promise<void>((resolve, reject) => {
+      img.onload = () => resolve();
+      img.onerror = () => reject(new Error("the browser could not draw the SVG snapshot"));
+    });
+    img.src = url;
+    await loaded;
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.round(snap.width * scale);
+    canvas.height = Math.round(snap.height * scale);
+    const ctx = canvas.getContext("2d");
+    if (!ctx) throw new Error("no 2d canvas to draw the PNG on");
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    return await new Promise<Blob>((resolve, reject) =>
+      canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the canvas gave no PNG"))), "image/png"));
+  } finally {
+    URL.revokeObjectURL(url);
+  }
+}
+
+/** Save `blob` as a file called `name` (a download through a blob: URL). */
+export function download(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.rel = "noopener";
+  a.style.display = "none";
+  (document.body ?? document.documentElement).appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
