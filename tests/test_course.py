@@ -86,5 +86,5 @@ def test_every_exercise_is_checked_in_its_notebook_and_solved_in_the_answers():
         assert checks, f"{ex.notebook} does not check {name}"
         for c in checks:
             assert c.metadata.get("jupyter", {}).get("source_hidden") is True, name
-            assert "solution" not in c.source
+            assert "course.solution" not in c.source and "find_neurons" not in c.source
         assert f'"{name}"' in answers or f'\\"{name}\\"' in answers, f"answers.ipynb lacks {name}"

@@ -12,12 +12,12 @@ import { HeadView } from "./attention_head";
 import { LayerLoader } from "./attention_loader";
 import { MatrixPane, ModelPane, SummaryPane, type PaneHost } from "./attention_panes";
 import { RolloutView } from "./attention_rollout";
-import { el, listenWithCleanup } from "./dom";
+import { el, listenWithCleanup, widgetModule } from "./dom";
 import { ErrorBox } from "./error_box";
 import { SequentialLegend } from "./seq_legend";
 import { attachToolbar } from "./toolbar";
 import { Tooltip } from "./tooltip";
-import type { AnyModel, RenderProps } from "./types";
+import type { AnyModel } from "./types";
 
 export const VIEWS = ["head", "model", "matrix", "summary", "rollout"] as const;
 export type View = (typeof VIEWS)[number];
@@ -517,9 +517,4 @@ export class AttentionView {
 }
 
 
-export default {
-  render({ model, el: host }: RenderProps) {
-    const view = new AttentionView(model, host);
-    return () => view.destroy();
-  },
-};
+export default widgetModule((model, host) => new AttentionView(model, host));

@@ -11,12 +11,12 @@ import {
 } from "./attribution_data";
 import { SignedLegend, Segmented, shade, tauLines, tauTable } from "./attribution_parts";
 import { MISSING, rgbString } from "./colors";
-import { el, listenWithCleanup, onModelWithCleanup } from "./dom";
+import { el, listenWithCleanup, onModelWithCleanup, widgetModule } from "./dom";
 import { ErrorBox } from "./error_box";
 import { attachToolbar } from "./toolbar";
 import { TokenStrip, type Colorer } from "./text";
 import { Tooltip, visibleWhitespace } from "./tooltip";
-import type { AnyModel, RenderProps } from "./types";
+import type { AnyModel } from "./types";
 
 const MISSING_BG = rgbString(MISSING);
 
@@ -400,9 +400,4 @@ export class AttributionView {
   }
 }
 
-export default {
-  render({ model, el: host }: RenderProps) {
-    const view = new AttributionView(model, host);
-    return () => view.destroy();
-  },
-};
+export default widgetModule((model, host) => new AttributionView(model, host));

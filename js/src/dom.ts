@@ -1,6 +1,6 @@
 // Small DOM helpers shared by the widgets.
 
-import type { AnyModel } from "./types";
+import type { AnyModel, RenderProps } from "./types";
 
 /** A new element with a class and text (set as textContent, never parsed as HTML). */
 export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = "", text = ""): HTMLElementTagNameMap[K] {
@@ -23,4 +23,14 @@ export function listenWithCleanup<E extends Event>(
 export function onModelWithCleanup(cleanups: (() => void)[], model: AnyModel, event: string, fn: () => void): void {
   model.on(event, fn);
   cleanups.push(() => model.off(event, fn));
+}
+
+/** A widget's anywidget module: `render` builds one view per output and destroys it with the output. */
+export function widgetModule(make: (model: AnyModel, host: HTMLElement) => { destroy(): void }) {
+  return {
+    render({ model, el: host }: RenderProps) {
+      const view = make(model, host);
+      return () => view.destroy();
+    },
+  };
 }

@@ -3,7 +3,7 @@
 // spans of text (LSTMVis, Strobelt et al. 2018). Data the kernel did not send is requested.
 
 import { decode, type Encoded } from "./codec";
-import { el } from "./dom";
+import { el, widgetModule } from "./dom";
 import { brushSpan, brushedTokens, readSpans } from "./brush";
 import { Heatmap, heatmapWindow, robustScale, rowOrder, type HeatmapData } from "./heatmap";
 import { formatValue } from "./legend";
@@ -12,7 +12,7 @@ import { PredictionStrip, decodePredictions, guessesAt, predictionLine, type Pre
 import { RankingPanel, readRanking, type Ranking } from "./ranking";
 import { request } from "./request";
 import { visibleWhitespace } from "./tooltip";
-import type { AnyModel, RenderProps } from "./types";
+import type { AnyModel } from "./types";
 
 interface RawHeatmap { layer?: unknown; start?: unknown; stop?: unknown; vmax?: unknown; values?: Encoded }
 
@@ -464,9 +464,4 @@ class NeuronExplorerView {
   }
 }
 
-export default {
-  render({ model, el: host }: RenderProps) {
-    const view = new NeuronExplorerView(model, host);
-    return () => view.destroy();
-  },
-};
+export default widgetModule((model, host) => new NeuronExplorerView(model, host));

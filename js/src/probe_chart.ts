@@ -4,7 +4,7 @@
 // majority baseline dotted. Hover a point for its values; click a point or a layer to list
 // the neurons that layer's probe weights most; click a neuron to select it.
 
-import { el, listenWithCleanup, onModelWithCleanup } from "./dom";
+import { el, listenWithCleanup, onModelWithCleanup, widgetModule } from "./dom";
 import { ErrorBox } from "./error_box";
 import {
   type Frame, type Metric, type Point, type Series, type YRange,
@@ -16,7 +16,7 @@ import { uiScale } from "./canvas";
 import { hexToRgb, rgbString } from "./colors";
 import { legibleOn, themeBackground } from "./theme";
 import { attachToolbar } from "./toolbar";
-import type { AnyModel, RenderProps } from "./types";
+import type { AnyModel } from "./types";
 
 const SVG = "http://www.w3.org/2000/svg";
 const HEIGHT = 300;
@@ -378,9 +378,4 @@ export class ProbeChartView {
   }
 }
 
-export default {
-  render({ model, el: host }: RenderProps) {
-    const view = new ProbeChartView(model, host);
-    return () => view.destroy();
-  },
-};
+export default widgetModule((model, host) => new ProbeChartView(model, host));

@@ -8,7 +8,7 @@
 
 import { SignedLegend } from "./attribution_parts";
 import { MISSING, diverging, rgbString, textColorFor } from "./colors";
-import { el, listenWithCleanup, onModelWithCleanup } from "./dom";
+import { el, listenWithCleanup, onModelWithCleanup, widgetModule } from "./dom";
 import { ErrorBox } from "./error_box";
 import { attachToolbar } from "./toolbar";
 import {
@@ -18,7 +18,7 @@ import {
 } from "./robustness_data";
 import { codePointsToUtf16 } from "./text";
 import { Tooltip, visibleWhitespace } from "./tooltip";
-import type { AnyModel, RenderProps } from "./types";
+import type { AnyModel } from "./types";
 
 /** Inputs drawn at first; "show more" adds as many again. */
 export const PAGE = 25;
@@ -530,9 +530,4 @@ export class RobustnessView {
   }
 }
 
-export default {
-  render({ model, el: host }: RenderProps) {
-    const view = new RobustnessView(model, host);
-    return () => view.destroy();
-  },
-};
+export default widgetModule((model, host) => new RobustnessView(model, host));

@@ -69,6 +69,30 @@ def expected_rgb(value: float, vmax: float) -> tuple[int, int, int]:
     return (round(r * 255), round(g * 255), round(b * 255))
 
 
+@lru_cache(maxsize=1)
+def _blues() -> Any:
+    import matplotlib
+
+    return matplotlib.colormaps["Blues"].resampled(1 << 16)
+
+
+def expected_seq(value: float, vmax: float) -> tuple[int, int, int]:
+    """The sequential scale AttentionView promises: ColorBrewer Blues over [0, vmax]."""
+    r, g, b, _ = _blues()(float(min(max(value / vmax, 0.0), 1.0)))
+    return (round(r * 255), round(g * 255), round(b * 255))
+
+
+def ink(canvas: Any) -> int:
+    """Device pixels of a canvas that are neither transparent nor (near) white."""
+    return canvas.evaluate(
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                  let n = 0;
+                  for (let i = 0; i < d.length; i += 4)
+                    if (d[i + 3] && (d[i] < 250 || d[i+1] < 250 || d[i+2] < 250)) n++;
+                  return n; }"""
+    )
+
+
 def close_rgb(got: tuple[int, int, int], want: tuple[int, int, int], tol: int = TOL) -> bool:
     return all(abs(a - b) <= tol for a, b in zip(got, want, strict=True))
 
@@ -84,6 +108,22 @@ def token_colours(root: Any) -> dict[int, dict[str, Any]]:
     for i, css, text, cls in rows:
         out[int(i)] = {"rgb": parse_rgb(css), "text": text, "cls": cls or ""}
     return out
+
+
+def assert_column_colours(root: Any, values: Any, what: str = "") -> None:
+    """Every character span of a NeuronText root has the colour the diverging scale promises for
+    ``values`` (one per character), on the widget's own scale width (``column_vmax``)."""
+    from interpwidgets.widgets.neuron_text import column_vmax
+
+    vmax = column_vmax(values)
+    got = token_colours(root)
+    assert len(got) == len(values), f"{len(got)} token spans for {len(values)} characters"
+    bad = [
+        (i, got[i]["rgb"], expected_rgb(float(v), vmax))
+        for i, v in enumerate(values)
+        if not close_rgb(got[i]["rgb"], expected_rgb(float(v), vmax))
+    ]
+    assert not bad, f"{what}: wrong colours (index, got, want): {bad[:10]}"
 
 
 def wait_rendered(

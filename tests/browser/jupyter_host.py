@@ -180,7 +180,39 @@ def start(
         log.close()
 
 
+# -- the data the host tests show ------------------------------------------------------------
+#: The text of the NeuronText cells; neuron k of ``rnn.0.h`` is sin(i·(k+1)/3) at character i,
+#: ``rnn.1.h`` is −2 × the units of ``rnn.0.h`` in reverse order.
+TEXT = "def f(x):\n    return 'hi' + x  # ok\n"
+TRACE_SETUP = f"""\
+import numpy as np
+import interpwidgets as iw
+text = {TEXT!r}
+i = np.arange(len(text), dtype=np.float32)[:, None]
+arr = np.sin(i * (np.arange(8, dtype=np.float32)[None, :] + 1) / 3)
+tr = iw.Trace.from_arrays(text, {{"rnn.0.h": arr, "rnn.1.h": -2 * arr[:, ::-1]}})"""
+
+
+def column(neuron: int, layer: str = "rnn.0.h") -> Any:
+    """The values :data:`TRACE_SETUP` puts in ``layer``'s unit ``neuron``, one per character."""
+    import numpy as np
+
+    i = np.arange(len(TEXT), dtype=np.float32)[:, None]
+    arr = np.sin(i * (np.arange(8, dtype=np.float32)[None, :] + 1) / 3)
+    return (-2 * arr[:, ::-1] if layer == "rnn.1.h" else arr)[:, neuron]
+
+
 # -- the notebook page, as a person uses it ---------------------------------------------------
+def open_notebook(page: Any, server: Server, name: str, cells: int, timeout: float) -> None:
+    """Open notebook ``name``, wait for its last of ``cells`` cells and an idle kernel."""
+    from playwright.sync_api import expect
+
+    page.set_default_timeout(timeout)
+    page.goto(server.notebook_url(name))
+    expect(cell(page, cells - 1)).to_be_visible(timeout=timeout)
+    wait_kernel_idle(page, timeout)
+
+
 def cell(page: Any, k: int) -> Any:
     return page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").nth(k)
 

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import re
 import time
-from functools import lru_cache
 
 import numpy as np
 import pytest
-from iwpage import close_rgb
+from iwpage import close_rgb, expected_seq
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -130,19 +129,6 @@ def grid_point(canvas, r, c):
     )
     step = g["cell"] + g["gap"]
     return g["x0"] + c * step + g["cell"] / 2, g["y0"] + r * step + g["cell"] / 2
-
-
-@lru_cache(maxsize=1)
-def _blues():
-    import matplotlib
-
-    return matplotlib.colormaps["Blues"].resampled(1 << 16)
-
-
-def expected_seq(value: float, vmax: float) -> tuple[int, int, int]:
-    """The sequential scale the widget promises: ColorBrewer Blues over [0, vmax]."""
-    r, g, b, _ = _blues()(float(min(max(value / vmax, 0.0), 1.0)))
-    return (round(r * 255), round(g * 255), round(b * 255))
 
 
 def test_every_view_draws(page, attention_page):

@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pytest
-from iwpage import ROOT, close_rgb, expected_rgb, token_colours, unseen_corners, wait_rendered
+from iwpage import (
+    ROOT,
+    assert_column_colours,
+    unseen_corners,
+    wait_rendered,
+)
 from jupyter_host import (
+    TRACE_SETUP,
     cell,
+    column,
     describe,
+    open_notebook,
     output_text,
     run_cell,
     start,
-    wait_kernel_idle,
     write_notebook,
 )
 from playwright.sync_api import expect
@@ -29,24 +35,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
 WAIT = 90_000  # ms: generous, bounded
 NOTEBOOK = "neuron_text_roundtrip.ipynb"
 
-SETUP = """\
-import numpy as np
-import interpwidgets as iw
-text = "def f(x):\\n    return 'hi' + x  # ok\\n"
-i = np.arange(len(text), dtype=np.float32)[:, None]
-arr = np.sin(i * (np.arange(8, dtype=np.float32)[None, :] + 1) / 3)
-tr = iw.Trace.from_arrays(text, {"rnn.0.h": arr, "rnn.1.h": -2 * arr[:, ::-1]})
-w = iw.NeuronText(tr, layer="rnn.0.h", neuron=2)
-w"""
-
-
-def expected_column(neuron: int, layer: str = "rnn.0.h") -> np.ndarray:
-    text = "def f(x):\n    return 'hi' + x  # ok\n"
-    i = np.arange(len(text), dtype=np.float32)[:, None]
-    arr = np.sin(i * (np.arange(8, dtype=np.float32)[None, :] + 1) / 3)
-    if layer == "rnn.1.h":
-        arr = -2 * arr[:, ::-1]
-    return arr[:, neuron]
+SETUP = TRACE_SETUP + '\nw = iw.NeuronText(tr, layer="rnn.0.h", neuron=2)\nw'
 
 
 CELLS = [
@@ -76,10 +65,7 @@ def test_click_in_browser_reaches_kernel_and_back(make_page, guard, jupyter_serv
 
 
 def roundtrip(page, jupyter_server) -> None:
-    page.set_default_timeout(WAIT)
-    page.goto(jupyter_server.notebook_url(NOTEBOOK))
-    expect(cell(page, 3)).to_be_visible(timeout=WAIT)
-    wait_kernel_idle(page, WAIT)
+    open_notebook(page, jupyter_server, NOTEBOOK, 4, WAIT)
 
     t0 = time.monotonic()
     run_cell(page, 0)
@@ -156,13 +142,4 @@ def roundtrip(page, jupyter_server) -> None:
 
 
 def check_colours(root, neuron: int, layer: str = "rnn.0.h") -> None:
-    col = expected_column(neuron, layer)
-    vmax = float(np.max(np.abs(col)))
-    got = token_colours(root)
-    assert len(got) == len(col), f"{len(got)} token spans for {len(col)} characters"
-    bad = [
-        (i, got[i]["rgb"], expected_rgb(float(v), vmax))
-        for i, v in enumerate(col)
-        if not close_rgb(got[i]["rgb"], expected_rgb(float(v), vmax))
-    ]
-    assert not bad, f"{layer} neuron {neuron}: wrong colours (index, got, want): {bad[:10]}"
+    assert_column_colours(root, column(neuron, layer), f"{layer} neuron {neuron}")

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from iwpage import ROOT, close_rgb, expected_rgb, token_colours, wait_rendered
+from iwpage import ROOT, assert_column_colours, ink, wait_rendered
 from jupyter_host import free_port
 from playwright.sync_api import expect
 
@@ -178,27 +178,7 @@ def lstm_trace(iw):
 
 
 def check_colours(root, values: np.ndarray) -> None:
-    from interpwidgets.widgets.neuron_text import column_vmax
-
-    vmax = column_vmax(values)
-    got = token_colours(root)
-    assert len(got) == len(values), f"{len(got)} token spans for {len(values)} characters"
-    bad = [
-        (i, got[i]["rgb"], expected_rgb(float(v), vmax))
-        for i, v in enumerate(values)
-        if not close_rgb(got[i]["rgb"], expected_rgb(float(v), vmax))
-    ]
-    assert not bad, f"wrong colours (index, got, want): {bad[:10]}"
-
-
-def ink(canvas) -> int:
-    return canvas.evaluate(
-        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                  let n = 0;
-                  for (let i = 0; i < d.length; i += 4)
-                    if (d[i + 3] && (d[i] < 250 || d[i+1] < 250 || d[i+2] < 250)) n++;
-                  return n; }"""
-    )
+    assert_column_colours(root, values, "NeuronText")
 
 
 def test_widgets_draw_and_clicks_reach_python(make_page, guard, marimo_app, lstm_trace):

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 import time
-from functools import lru_cache
 
 import numpy as np
 import pytest
-from iwpage import ROOT, close_rgb, expected_rgb, token_colours, wait_rendered
+from iwpage import ROOT, assert_column_colours, close_rgb, expected_seq, ink, wait_rendered
 from jupyter_host import (
     cell,
     describe,
@@ -63,40 +62,7 @@ def column(neuron: int) -> np.ndarray:
 
 
 def check_colours(root, neuron: int) -> None:
-    col = column(neuron)
-    vmax = float(np.max(np.abs(col)))
-    got = token_colours(root)
-    assert len(got) == len(col), f"{len(got)} token spans for {len(col)} characters"
-    bad = [
-        (i, got[i]["rgb"], expected_rgb(float(v), vmax))
-        for i, v in enumerate(col)
-        if not close_rgb(got[i]["rgb"], expected_rgb(float(v), vmax))
-    ]
-    assert not bad, f"neuron {neuron}: wrong colours (index, got, want): {bad[:10]}"
-
-
-@lru_cache(maxsize=1)
-def _blues():
-    import matplotlib
-
-    return matplotlib.colormaps["Blues"].resampled(1 << 16)
-
-
-def expected_seq(value: float, vmax: float) -> tuple[int, int, int]:
-    """The sequential scale AttentionView promises: ColorBrewer Blues over [0, vmax]."""
-    r, g, b, _ = _blues()(float(min(max(value / vmax, 0.0), 1.0)))
-    return (round(r * 255), round(g * 255), round(b * 255))
-
-
-def ink(canvas) -> int:
-    """Device pixels of a canvas that are neither transparent nor (near) white."""
-    return canvas.evaluate(
-        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                  let n = 0;
-                  for (let i = 0; i < d.length; i += 4)
-                    if (d[i + 3] && (d[i] < 250 || d[i+1] < 250 || d[i+2] < 250)) n++;
-                  return n; }"""
-    )
+    assert_column_colours(root, column(neuron), f"neuron {neuron}")
 
 
 def matrix_pixel(canvas, i: int, j: int) -> tuple[int, int, int]:

@@ -22,16 +22,23 @@ import json
 import re
 import time
 
-import numpy as np
 import pytest
-from iwpage import ROOT, close_rgb, expected_rgb, token_colours, wait_rendered
+from iwpage import (
+    ROOT,
+    assert_column_colours,
+    token_colours,
+    wait_rendered,
+)
 from jupyter_host import (
+    TEXT,
+    TRACE_SETUP,
     cell,
+    column,
     describe,
+    open_notebook,
     output_text,
     run_cell,
     start,
-    wait_kernel_idle,
     write_notebook,
 )
 from playwright.sync_api import expect
@@ -40,21 +47,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.jupyter]
 
 WAIT = 90_000  # ms
 NOTEBOOK = "saved_state.ipynb"
-TEXT = "def f(x):\n    return 'hi' + x  # ok\n"
 ATT_ROOT = ".iw-root.iw-attention-view"
 EXP_ROOT = ".iw-root.iw-neuron-explorer"
 NO_KERNEL = "No kernel is connected to this widget"
 
 CELLS = [
-    f"""\
-import numpy as np
-import interpwidgets as iw
-text = {TEXT!r}
-i = np.arange(len(text), dtype=np.float32)[:, None]
-arr = np.sin(i * (np.arange(8, dtype=np.float32)[None, :] + 1) / 3)
-tr = iw.Trace.from_arrays(text, {{"rnn.0.h": arr, "rnn.1.h": -2 * arr[:, ::-1]}})
-w = iw.NeuronText(tr, layer="rnn.0.h", neuron=2)
-w""",
+    TRACE_SETUP + '\nw = iw.NeuronText(tr, layer="rnn.0.h", neuron=2)\nw',
     """\
 rng = np.random.default_rng(0)
 att = rng.dirichlet(np.ones(7), size=(4, 2, 7)).astype(np.float32)
@@ -65,22 +63,8 @@ a""",
 ]
 
 
-def column(neuron: int) -> np.ndarray:
-    i = np.arange(len(TEXT), dtype=np.float32)[:, None]
-    return np.sin(i * (np.arange(8, dtype=np.float32)[None, :] + 1) / 3)[:, neuron]
-
-
 def check_colours(root, neuron: int) -> None:
-    col = column(neuron)
-    vmax = float(np.max(np.abs(col)))
-    got = token_colours(root)
-    assert len(got) == len(col), f"{len(got)} token spans for {len(col)} characters"
-    bad = [
-        (i, got[i]["rgb"], expected_rgb(float(v), vmax))
-        for i, v in enumerate(col)
-        if not close_rgb(got[i]["rgb"], expected_rgb(float(v), vmax))
-    ]
-    assert not bad, f"neuron {neuron}: wrong colours (index, got, want): {bad[:10]}"
+    assert_column_colours(root, column(neuron), f"neuron {neuron}")
 
 
 def canvas_pixels(canvas) -> list[int]:
@@ -158,10 +142,7 @@ def test_saved_notebook_reopened_without_kernel(make_page, guard, lab):
 
 
 def run_and_save(page, lab) -> dict:
-    page.set_default_timeout(WAIT)
-    page.goto(lab.notebook_url(NOTEBOOK))
-    expect(cell(page, 3)).to_be_visible(timeout=WAIT)
-    wait_kernel_idle(page, WAIT)
+    open_notebook(page, lab, NOTEBOOK, 4, WAIT)
     for k in range(3):
         run_cell(page, k)
     text, att, _ = widgets(page)
