@@ -162,8 +162,7 @@ def attention_matrix_figure(
         fig, ax = plt.subplots(figsize=(size + 1, size))
     else:
         fig = ax.figure
-    cmap = plt.get_cmap("Blues").copy()
-    cmap.set_bad(MISSING)
+    cmap = plt.get_cmap("Blues").with_extremes(bad=MISSING)
     im = ax.imshow(
         np.ma.masked_invalid(m),
         cmap=cmap,
