@@ -76,6 +76,7 @@ def gallery(outdir: str | Path, chars: int = 3000) -> Path:
         AttributionText,
         NeuronExplorer,
         NeuronText,
+        ProbeChart,
         Robustness,
         attribute,
         diagnosis,
@@ -83,6 +84,7 @@ def gallery(outdir: str | Path, chars: int = 3000) -> Path:
         zoo,
     )
     from .neurons import find_neurons
+    from .probing import lstm_vs_transformer
     from .zoo.corpus import held_out_sample
 
     if not isinstance(outdir, (str, os.PathLike)):
@@ -149,6 +151,16 @@ def gallery(outdir: str | Path, chars: int = 3000) -> Path:
         "attention_minilm.html",
         "AttentionView — MiniLM",
         "all-MiniLM-L6-v2, 6 layers × 12 heads: head, model, matrix, summary and rollout views.",
+    )
+    probes = lstm_vs_transformer(
+        char_tasks=["in_string"], sentence_tasks=[], n_texts=4, progress=False
+    )
+    save(
+        ProbeChart(probes["in_string"], title="What each layer encodes: inside a string?"),
+        "probe_chart.html",
+        "ProbeChart",
+        "Probe accuracy, control accuracy and selectivity per layer: char-LSTM vs char-Transformer "
+        "on the same held-out code; click a layer for its top neurons.",
     )
     clf, ctok = zoo.sentiment()
     rows = [
