@@ -8,7 +8,7 @@ import { el, listenWithCleanup, onModelWithCleanup, widgetModule } from "./dom";
 import { ErrorBox } from "./error_box";
 import {
   type Frame, type Metric, type Point, type Series, type YRange,
-  METRICS, METRIC_LABEL, asMetric, fmt, labelRows, linePath, nearest, neuronText, points, readSeries,
+  METRICS, METRIC_LABEL, asMetric, fmt, labelRows, linePath, nearest, neuronText, points, readSeries, slotWidth,
   seriesColor, slots, tickDigits, tooltipLines, xAt, yAt, yRange,
 } from "./probe_data";
 import { Tooltip } from "./tooltip";
@@ -199,10 +199,15 @@ export class ProbeChartView {
     const rowH = ROW_H * scale;
     const plotH = HEIGHT * Math.max(1, scale * 0.8);
     const host = this.root.parentElement?.clientWidth ?? 0;
-    let width = Math.max(420 * scale, Math.min(760 * scale, 86 * scale * n + pad.left + pad.right));
+    // Each layer's slot holds its longest label; past the widest chart, labels stagger onto two lines.
+    const need = slotWidth(rows, scale);
+    const widest = Math.max(760 * scale, host - 40);
+    let width = Math.max(420 * scale, Math.min(widest, Math.max(86 * scale, need) * n + pad.left + pad.right));
     if (host > 0 && scale > 1) width = Math.max(420, Math.min(width, host - 40));
-    const height = plotH + (rows.length - 1) * rowH;
-    const f: Frame = { left: pad.left, top: pad.top, width: width - pad.left - pad.right, height: plotH - pad.top - pad.bottom };
+    const plotW = width - pad.left - pad.right;
+    const labelLines = plotW / Math.max(n, 1) < need ? 2 : 1;
+    const height = plotH + (rows.length * labelLines - 1) * rowH;
+    const f: Frame = { left: pad.left, top: pad.top, width: plotW, height: plotH - pad.top - pad.bottom };
     const page = themeBackground(this.root);
     this.frame = f;
     const r: YRange = yRange(series, metric);
@@ -232,7 +237,8 @@ export class ProbeChartView {
       rows.forEach((row, k) => {
         const label = row.labels[i];
         if (label === undefined) return;
-        const t = svgText(x, f.top + f.height + 17 * scale + k * rowH, label, "iw-probe-layer");
+        const line = k * labelLines + (labelLines > 1 ? i % 2 : 0);
+        const t = svgText(x, f.top + f.height + 17 * scale + line * rowH, label, "iw-probe-layer");
         t.dataset.layer = String(i);
         if (row.series !== null) {
           t.dataset.series = String(row.series);

@@ -177,6 +177,16 @@ export function labelRows(series: Series[]): { series: number | null; labels: st
   return same ? [{ series: null, labels: series[0].layers }] : series.map((s, k) => ({ series: k, labels: s.layers }));
 }
 
+/** Width of one character of a layer label (11px monospace ≈ 0.6 em) and the gap beside it. */
+export const LABEL_CHAR = 6.8;
+export const LABEL_GAP = 12;
+
+/** The x-axis slot one layer needs so its longest label does not run into the next one. */
+export function slotWidth(rows: { labels: string[] }[], scale = 1): number {
+  const chars = Math.max(0, ...rows.flatMap((r) => r.labels.map((l) => l.length)));
+  return (LABEL_CHAR * chars + LABEL_GAP) * scale;
+}
+
 /** The point nearest (x, y) in the slot under x (the whole column is a target), or null. */
 export function nearest(all: Point[], x: number, y: number, n: number, f: Frame): Point | null {
   if (n <= 0 || x < f.left || x > f.left + f.width) return null;

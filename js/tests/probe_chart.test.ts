@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import widget from "../src/probe_chart";
 import {
-  type Frame, fmt, labelRows, tickDigits, linePath, nearest, neuronText, niceStep, points, readSeries, slots, tooltipText,
+  type Frame, fmt, labelRows, slotWidth, tickDigits, linePath, nearest, neuronText, niceStep, points, readSeries, slots, tooltipText,
   xAt, yAt, yRange,
 } from "../src/probe_data";
 import { FakeModel } from "./fake_model";
@@ -102,6 +102,11 @@ describe("probe_data", () => {
     expect(neuronText(3, -0.18)).toBe("neuron 3 · weight \u22120.18");
     expect(labelRows([a, a]).length).toBe(1);
     expect(labelRows([a, b]).map((r) => r.series)).toEqual([0, 1]);
+    // a slot holds the longest label of any row, and grows with presentation mode
+    const rows = [{ labels: ["rnn.0.h"] }, { labels: ["embed", "blocks.10.resid"] }];
+    expect(slotWidth(rows)).toBeCloseTo(6.8 * 15 + 12);
+    expect(slotWidth(rows, 1.5)).toBeCloseTo((6.8 * 15 + 12) * 1.5);
+    expect(slotWidth([])).toBe(12);
   });
 });
 

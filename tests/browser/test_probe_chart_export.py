@@ -143,3 +143,29 @@ def test_hostile_names_stay_text(open_chart, page):
     root.locator('circle.iw-probe-point[data-series="1"][data-layer="0"]').click(force=True)
     expect(root.locator(".iw-probe-panel-series")).to_have_text(HOSTILE)
     assert page.locator("img").count() == 0
+
+
+def overlaps(root) -> list:
+    """Pairs of layer labels on one line whose boxes overlap (what a person could not read)."""
+    boxes = root.locator("text.iw-probe-layer").evaluate_all(
+        "els => els.map(e => { const r = e.getBoundingClientRect();"
+        " return [e.textContent, r.left, r.right, Math.round(r.top)]; })"
+    )
+    return [
+        (a[0], b[0])
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if a[3] == b[3] and a[1] < b[2] and b[1] < a[2]
+    ]
+
+
+@pytest.mark.parametrize("layers", [4, 13])
+def test_long_layer_names_do_not_overlap(open_chart, layers):
+    """Residual-stream names ("blocks.10.resid") next to the LSTM's: each label stays readable,
+    for a 4-block model and a BERT-base-deep one (labels stagger onto two lines there)."""
+    names = ["embed"] + [f"blocks.{k}.resid" for k in range(layers - 1)]
+    deep = result("deep", names, [0.8] * layers, [0.6] * layers, [0.5] * layers)
+    lstm = result("char-LSTM", ["rnn.0.h", "rnn.1.h"], [0.9, 0.95], [0.99, 0.98], [0.86, 0.86])
+    root = open_chart(results=(lstm, deep))
+    expect(root.locator("text.iw-probe-layer")).to_have_count(2 + layers)
+    assert not overlaps(root)
