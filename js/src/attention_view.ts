@@ -12,7 +12,7 @@ import { HeadView } from "./attention_head";
 import { LayerLoader } from "./attention_loader";
 import { MatrixPane, ModelPane, SummaryPane, type PaneHost } from "./attention_panes";
 import { RolloutView } from "./attention_rollout";
-import { el, listenWithCleanup, widgetModule } from "./dom";
+import { el, focusableRoot, listenWithCleanup, widgetModule } from "./dom";
 import { ErrorBox } from "./error_box";
 import { SequentialLegend } from "./seq_legend";
 import { attachToolbar } from "./toolbar";
@@ -82,9 +82,7 @@ export class AttentionView {
       if (!info) throw new Error(`there is no attention group ${g}`);
       return [info.headLabels.length, info.tokens.length, info.keyTokens.length];
     }, (l) => this.layerLabels[l] ?? String(l));
-    root.tabIndex = 0;
-    root.setAttribute("data-lm-suppress-shortcuts", "true");
-    root.setAttribute("aria-label", "Attention heads. Up/Down: layer, Left/Right: head, Escape: unpin the token.");
+    focusableRoot(root, "Attention heads. Up/Down: layer, Left/Right: head, Escape: unpin the token.");
     const title = el("div", "iw-title");
     title.append(this.titleMain, this.caption);
 

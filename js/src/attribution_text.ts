@@ -11,7 +11,7 @@ import {
 } from "./attribution_data";
 import { SignedLegend, Segmented, shade, tauLines, tauTable } from "./attribution_parts";
 import { MISSING, rgbString } from "./colors";
-import { el, listenWithCleanup, onModelWithCleanup, widgetModule } from "./dom";
+import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule } from "./dom";
 import { ErrorBox } from "./error_box";
 import { attachToolbar } from "./toolbar";
 import { TokenStrip, type Colorer } from "./text";
@@ -58,9 +58,7 @@ export class AttributionView {
   constructor(model: AnyModel, host: HTMLElement) {
     this.model = model;
     const { root } = this;
-    root.tabIndex = 0;
-    root.setAttribute("data-lm-suppress-shortcuts", "true");
-    root.setAttribute("aria-label", "Attribution scores over text, one row per method. Up/Down: target class.");
+    focusableRoot(root, "Attribution scores over text, one row per method. Up/Down: target class.");
     const title = el("div", "iw-title");
     title.append(this.titleMain, this.caption);
 

@@ -25,6 +25,14 @@ export function onModelWithCleanup(cleanups: (() => void)[], model: AnyModel, ev
   cleanups.push(() => model.off(event, fn));
 }
 
+/** Make a widget's root focusable for its keyboard shortcuts (JupyterLab's own cell shortcuts kept
+ *  off while it has focus) and name it for screen readers. */
+export function focusableRoot(root: HTMLElement, label: string): void {
+  root.tabIndex = 0;
+  root.setAttribute("data-lm-suppress-shortcuts", "true");
+  root.setAttribute("aria-label", label);
+}
+
 /** A widget's anywidget module: `render` builds one view per output and destroys it with the output. */
 export function widgetModule(make: (model: AnyModel, host: HTMLElement) => { destroy(): void }) {
   return {

@@ -10,7 +10,7 @@ import { Legend, formatValue } from "./legend";
 import { NeuronControls, type LayerInfo } from "./neuron_controls";
 import { TokenStrip, type Colorer } from "./text";
 import { Tooltip, tokenLines, type AnchorRect } from "./tooltip";
-import { el } from "./dom";
+import { el, focusableRoot } from "./dom";
 import { ErrorBox } from "./error_box";
 import { attachToolbar } from "./toolbar";
 import type { AnyModel } from "./types";
@@ -72,9 +72,7 @@ export class NeuronView {
     this.opts = opts;
     const { root } = this;
     root.classList.add(opts.className);
-    root.tabIndex = 0;
-    root.setAttribute("data-lm-suppress-shortcuts", "true"); // keep JupyterLab's cell shortcuts off
-    root.setAttribute("aria-label", opts.ariaLabel ?? "Neuron activations over text. Left/Right: neuron, Up/Down: layer.");
+    focusableRoot(root, opts.ariaLabel ?? "Neuron activations over text. Left/Right: neuron, Up/Down: layer.");
 
     const { title, row: controls } = this.controls;
     this.legend = new Legend(controls, "activation");

@@ -4,7 +4,7 @@
 // majority baseline dotted. Hover a point for its values; click a point or a layer to list
 // the neurons that layer's probe weights most; click a neuron to select it.
 
-import { el, listenWithCleanup, onModelWithCleanup, widgetModule } from "./dom";
+import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule } from "./dom";
 import { ErrorBox } from "./error_box";
 import {
   type Frame, type Metric, type Point, type Series, type YRange,
@@ -62,9 +62,7 @@ export class ProbeChartView {
   constructor(model: AnyModel, host: HTMLElement) {
     this.model = model;
     const { root } = this;
-    root.tabIndex = 0;
-    root.setAttribute("data-lm-suppress-shortcuts", "true");
-    root.setAttribute("aria-label", "Probe accuracy per layer. Click a point or a layer to list its top neurons.");
+    focusableRoot(root, "Probe accuracy per layer. Click a point or a layer to list its top neurons.");
     this.titleRow.append(this.titleMain);
     const controls = el("div", "iw-controls iw-probe-controls");
     const field = el("span", "iw-field");

@@ -8,7 +8,7 @@
 
 import { SignedLegend } from "./attribution_parts";
 import { MISSING, diverging, rgbString, textColorFor } from "./colors";
-import { el, listenWithCleanup, onModelWithCleanup, widgetModule } from "./dom";
+import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule } from "./dom";
 import { ErrorBox } from "./error_box";
 import { attachToolbar } from "./toolbar";
 import {
@@ -69,9 +69,7 @@ export class RobustnessView {
   constructor(model: AnyModel, host: HTMLElement) {
     this.model = model;
     const { root } = this;
-    root.tabIndex = 0;
-    root.setAttribute("data-lm-suppress-shortcuts", "true");
-    root.setAttribute("aria-label", "Robustness to perturbations: flip rates per perturbation, then each input and its perturbed variants.");
+    focusableRoot(root, "Robustness to perturbations: flip rates per perturbation, then each input and its perturbed variants.");
     this.titleRow.append(this.titleMain, this.caption);
     const controls = el("div", "iw-controls iw-rob-controls");
     const show = el("span", "iw-field");
