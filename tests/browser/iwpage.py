@@ -126,6 +126,26 @@ def assert_column_colours(root: Any, values: Any, what: str = "") -> None:
     assert not bad, f"{what}: wrong colours (index, got, want): {bad[:10]}"
 
 
+def probe_result(model: str, layers: list, acc: list, ctrl: list, maj: list) -> Any:
+    """A ``ProbeResult`` on ``in_string`` from hand-made numbers: selectivity = acc − ctrl; layer
+    i's top neurons are 45 + i (weight 0.26 − 0.03 i) and 3 i + 1 (weight −0.18)."""
+    import pandas as pd
+
+    from interpwidgets.probing import ProbeResult
+
+    table = pd.DataFrame(
+        {
+            "layer": layers,
+            "accuracy": acc,
+            "control_accuracy": ctrl,
+            "selectivity": [a - c for a, c in zip(acc, ctrl, strict=True)],
+            "majority": maj,
+        }
+    )
+    top = {layer: [(45 + i, 0.26 - 0.03 * i), (3 * i + 1, -0.18)] for i, layer in enumerate(layers)}
+    return ProbeResult("in_string", model, table, {}, top)
+
+
 def wait_rendered(
     root: Any, neuron: int | None = None, layer: str | None = None, timeout: float = 30_000
 ) -> None:

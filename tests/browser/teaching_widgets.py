@@ -7,6 +7,7 @@ a token text and its background colour, or that a canvas must hold non-blank pix
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -91,34 +92,17 @@ def attributions(iw):
 
 
 def probe_results():
-    import pandas as pd
-
-    from interpwidgets.probing import ProbeResult
-
-    def result(model, layers, acc, ctrl, maj):
-        table = pd.DataFrame(
-            {
-                "layer": layers,
-                "accuracy": acc,
-                "control_accuracy": ctrl,
-                "selectivity": [a - c for a, c in zip(acc, ctrl, strict=True)],
-                "majority": maj,
-            }
-        )
-        top = {
-            layer: [(45 + i, 0.26 - 0.03 * i), (3 * i + 1, -0.18)] for i, layer in enumerate(layers)
-        }
-        return ProbeResult("in_string", model, table, {}, top)
+    from iwpage import probe_result
 
     return [
-        result(
+        probe_result(
             "char-LSTM",
             ["embed", "layer 0", "layer 1"],
             [0.71, 0.94, 0.97],
             [0.62, 0.9, 0.69],
             [0.6, 0.6, 0.6],
         ),
-        result(
+        probe_result(
             "char-Transformer",
             ["embed", "layer 0", "layer 1"],
             [0.69, 0.8, 0.91],
@@ -151,6 +135,27 @@ def build(iw, name: str, **traits):
     for k, v in traits.items():
         setattr(w, k, v)
     return w
+
+
+_exported = itertools.count()
+
+
+def open_exported(
+    iw, tmp_path, make_page, name: str, page=None, viewport=None, downloads=False, **traits
+):
+    """Widget ``name`` (``build(iw, name, **traits)``) saved as a page and opened offline in
+    ``page`` or a new one (``viewport``; ``downloads`` lets the page save files): ``(page,
+    root)`` once it has drawn."""
+    w = build(iw, name, **traits)
+    path = tmp_path / f"{name}_{next(_exported)}.html"
+    w.save_html(path)
+    if page is None:
+        options = {"viewport": viewport or {"width": 1100, "height": 800}}
+        if downloads:
+            options["accept_downloads"] = True
+        page = make_page(**options)
+    page.goto(path.resolve().as_uri())
+    return page, wait_drawn(page, name)
 
 
 def wait_drawn(page, name: str, timeout: float = 30_000):

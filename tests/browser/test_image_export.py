@@ -11,6 +11,7 @@ and leaves out the toolbar and the tooltip. A text scrolled to a window exports 
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -29,7 +30,7 @@ from teaching_widgets import (
     RED,
     ROOTS,
     TOWARDS,
-    build,
+    open_exported,
     wait_drawn,
 )
 
@@ -44,16 +45,7 @@ OKABE_BLUE, OKABE_ORANGE = (0, 114, 178), (230, 159, 0)
 @pytest.fixture
 def open_widget(iw, tmp_path, make_page):
     """``open_widget(name, **traits)`` → (page, root) of the exported, drawn widget."""
-
-    def go(name, viewport=None, **traits):
-        w = build(iw, name, **traits)
-        path = tmp_path / f"{name}.html"
-        w.save_html(path)
-        page = make_page(accept_downloads=True, viewport=viewport or {"width": 1100, "height": 800})
-        page.goto(path.resolve().as_uri())
-        return page, wait_drawn(page, name)
-
-    return go
+    return functools.partial(open_exported, iw, tmp_path, make_page, downloads=True)
 
 
 def download(page, root, kind, tmp_path):

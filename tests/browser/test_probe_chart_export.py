@@ -8,11 +8,9 @@ test also fails on any console error, page error, dialog or request (see ``conft
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
+from iwpage import probe_result
 from playwright.sync_api import expect
-
-from interpwidgets.probing import ProbeResult
 
 pytestmark = pytest.mark.browser
 
@@ -21,28 +19,14 @@ HOSTILE = "<img src=x onerror=alert(1)>"
 MINUS = "\u2212"
 
 
-def result(model, layers, acc, ctrl, maj):
-    table = pd.DataFrame(
-        {
-            "layer": layers,
-            "accuracy": acc,
-            "control_accuracy": ctrl,
-            "selectivity": [a - c for a, c in zip(acc, ctrl, strict=True)],
-            "majority": maj,
-        }
-    )
-    top = {layer: [(45 + i, 0.26 - 0.03 * i), (3 * i + 1, -0.18)] for i, layer in enumerate(layers)}
-    return ProbeResult("in_string", model, table, {}, top)
-
-
-LSTM = result(
+LSTM = probe_result(
     "char-LSTM",
     ["embed", "layer 0", "layer 1"],
     [0.71, 0.94, 0.97],
     [0.62, 0.99, 0.69],
     [0.6, 0.86, 0.6],
 )
-TF = result(
+TF = probe_result(
     "char-Transformer",
     ["embed", "block 0", "block 1", "block 2"],
     [0.69, 0.8, 0.91, 0.93],
@@ -164,8 +148,10 @@ def test_long_layer_names_do_not_overlap(open_chart, layers):
     """Residual-stream names ("blocks.10.resid") next to the LSTM's: each label stays readable,
     for a 4-block model and a BERT-base-deep one (labels stagger onto two lines there)."""
     names = ["embed"] + [f"blocks.{k}.resid" for k in range(layers - 1)]
-    deep = result("deep", names, [0.8] * layers, [0.6] * layers, [0.5] * layers)
-    lstm = result("char-LSTM", ["rnn.0.h", "rnn.1.h"], [0.9, 0.95], [0.99, 0.98], [0.86, 0.86])
+    deep = probe_result("deep", names, [0.8] * layers, [0.6] * layers, [0.5] * layers)
+    lstm = probe_result(
+        "char-LSTM", ["rnn.0.h", "rnn.1.h"], [0.9, 0.95], [0.99, 0.98], [0.86, 0.86]
+    )
     root = open_chart(results=(lstm, deep))
     expect(root.locator("text.iw-probe-layer")).to_have_count(2 + layers)
     assert not overlaps(root)

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 import pytest
 from iwpage import unseen_corners
 from playwright.sync_api import expect
-from teaching_widgets import NAMES, build, wait_drawn
+from teaching_widgets import NAMES, open_exported
 
 pytestmark = pytest.mark.browser
 
@@ -40,15 +41,9 @@ def font_px(root, selector):
 
 @pytest.fixture
 def open_widget(iw, tmp_path, make_page):
-    def go(name, page=None, **traits):
-        w = build(iw, name, **traits)
-        path = tmp_path / f"{name}_{len(traits)}.html"
-        w.save_html(path)
-        page = page or make_page(viewport={"width": 1100, "height": 900})
-        page.goto(path.resolve().as_uri())
-        return page, wait_drawn(page, name)
-
-    return go
+    return functools.partial(
+        open_exported, iw, tmp_path, make_page, viewport={"width": 1100, "height": 900}
+    )
 
 
 # -- presentation mode -------------------------------------------------------------------------
