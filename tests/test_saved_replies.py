@@ -114,3 +114,19 @@ def test_neuron_explorer_holds_its_first_heatmap_window(trace):
 def test_exported_pages_leave_it_out(trace):
     w = iw.NeuronText(trace, neuron=2)
     assert "_replies" not in page_data(w)["state"]
+
+
+def test_attention_layers_over_the_budget_are_not_encoded(monkeypatch):
+    """A layer that cannot fit is skipped before it is encoded (it was encoded and thrown away)."""
+    att = np.random.default_rng(0).dirichlet(np.ones(16), size=(4, 3, 16)).astype(np.float32)
+    w = iw.AttentionView(att, tokens=[f"t{i}" for i in range(16)], layer=1)
+    layer_bytes = 3 * 16 * 16
+    encoded = []
+    real = codec.encode
+    monkeypatch.setattr(codec, "encode", lambda a, *k: encoded.append(a.shape) or real(a, *k))
+    w.saved_budget = layer_bytes  # room for one neighbour, not two
+    assert list(w._replies["replies"]) == [request_key({"kind": "layer", "group": 0, "layer": 2})]
+    assert encoded == [(3, 16, 16)]  # layer 2 only: layer 0 was never encoded
+    encoded.clear()
+    w.saved_budget = layer_bytes - 1
+    assert w._replies["replies"] == {} and encoded == []

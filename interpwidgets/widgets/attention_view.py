@@ -389,6 +389,10 @@ class AttentionView(Widget):
         n = self._groups[group].stack.shape[0]
         return self._layer_data(group, _check_int(body.get("layer"), 0, n - 1, "layer"))
 
+    def _reply_nbytes(self, body: dict[str, Any]) -> int | None:
+        # a layer travels as uint8: one byte per weight
+        return self._groups[body["group"]].stack[body["layer"]].size
+
     def _saved_requests(self) -> list[dict[str, Any]]:
         # the view prefetches the layers beside the selected one (``current`` holds it)
         n = self._stack.shape[0]
@@ -411,7 +415,7 @@ class AttentionView(Widget):
         for gi, layer in order:
             if (gi, layer) in seen:
                 continue
-            size = self._groups[gi].stack[layer].size
+            size = self._reply_nbytes({"group": gi, "layer": layer})
             if out and used + size > self.export_budget:
                 continue
             seen.add((gi, layer))

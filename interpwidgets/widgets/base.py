@@ -198,6 +198,11 @@ class Widget(anywidget.AnyWidget):
         selected column, the selected layer) is not repeated here."""
         return []
 
+    def _reply_nbytes(self, body: dict[str, Any]) -> int | None:
+        """Bytes of arrays the reply to ``body`` will hold, when known before computing it
+        (``None``: unknown, compute it and measure)."""
+        return None
+
     def _refresh_saved(self, _change: Any = None) -> None:
         """Recompute ``_replies`` for the current view (called when a ``_saved_on`` trait changes)."""
         from ipywidgets.widgets.widget import _remove_buffers
@@ -214,6 +219,9 @@ class Widget(anywidget.AnyWidget):
             key = request_key(body)
             if key in replies:
                 continue
+            known = self._reply_nbytes(body)
+            if known is not None and used + known > budget:
+                continue  # would not fit: do not encode it only to throw it away
             try:
                 data = self._answer(body)
             except Exception:  # not held: asking for it shows the widget's usual message
