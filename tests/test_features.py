@@ -59,6 +59,103 @@ def test_unterminated_string_runs_to_the_end_of_line():
     assert marks(text, features.python_code(text)["in_string"]) == "'abc"
 
 
+DOCS = '''"""Module doc."""
+import os
+x = "lit"
+class A:
+    """Class 'doc'."""
+    y = 'it"s'
+    def f(self):
+        r"""F doc."""
+        return f"{self!r} and 'q'"
+async def g(): "one-line"
+def h():
+    x = 1
+    "not a doc"
+def k():
+    f"""an f-string is never a docstring"""
+'''
+
+
+def test_docstrings_and_string_literals_are_told_apart():
+    f = features.python_code(DOCS)
+    assert marks(DOCS, f["in_docstring"]) == (
+        '"""Module doc.""' + '"""Class \'doc\'.""' + '"""F doc.""' + '"one-line'
+    )
+    assert marks(DOCS, f["in_string_literal"]) == (
+        '"lit'
+        + "'it\"s"
+        + "\"{self!r} and 'q'"
+        + '"not a doc'
+        + '"""an f-string is never a docstring""'
+    )
+    assert (f["in_string"] == (f["in_docstring"] | f["in_string_literal"])).all()
+    assert not (f["in_docstring"] & f["in_string_literal"]).any()
+
+
+@pytest.mark.parametrize(
+    ("text", "doc", "literal"),
+    [
+        # cut mid-statement: ast fails, the token rule still finds both docstrings
+        (
+            '"""Mod."""\ndef k():\n    \'\'\'doc k\'\'\'\n    return (1, "x",\n',
+            "\"\"\"Mod.\"\"'''doc k''",
+            '"x',
+        ),
+        # a syntax error after the docstrings
+        (
+            'def k():\n    """doc k"""\n    x = = "y"\nclass B:\n    r"""b"""\n',
+            '"""doc k"""""b""',
+            '"y',
+        ),
+        # a bare string that is not the first statement
+        ('x = 1\n"""not a module docstring"""\n(', "", '"""not a module docstring""'),
+        # comments and blank lines before a module docstring
+        ('# comment\n\n"""mod doc"""\nx = (\n', '"""mod doc""', ""),
+        # a docstring never closed: the scanner takes over, inside to the end of the text
+        ('def f():\n    """doc\n    never closed\n', '"""doc\n    never closed\n', ""),
+        # an unterminated literal on a def line is not a docstring
+        ("def f(): x = 'abc\n    pass\n", "", "'abc"),
+    ],
+)
+def test_docstrings_in_code_that_does_not_parse(text, doc, literal):
+    import ast
+
+    with pytest.raises(SyntaxError):
+        ast.parse(text)
+    f = features.python_code(text)
+    assert marks(text, f["in_docstring"]) == doc
+    assert marks(text, f["in_string_literal"]) == literal
+
+
+def test_token_rule_agrees_with_ast_on_stdlib_files():
+    from interpwidgets.zoo.corpus import stdlib_files
+
+    checked = 0
+    for path in stdlib_files("val")[:15]:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        spans, _ = features._tokenize_spans(text)
+        by_ast = features._docstring_spans_ast(text)
+        if not text.strip() or by_ast is None:
+            continue
+        by_tokens = features._docstring_spans_tokens(text, spans)
+        inside = features.python_code(text)["in_string"]
+        masks = []
+        for found in (by_ast, by_tokens):
+            m = np.zeros(len(text), dtype=bool)
+            for s, e in found:
+                m[s:e] = True
+            masks.append(m & inside)
+        assert (masks[0] == masks[1]).all(), path.name
+        checked += 1
+    assert checked >= 10
+
+
+def test_docstring_columns_are_characters_not_bytes():
+    text = '"""é"""\ndef f():\n    x = "ü"; "no"\nclass C:\n  """ß"""\n'
+    assert marks(text, features.python_code(text)["in_docstring"]) == '"""é""' + '"""ß""'
+
+
 def test_plain_text_features():
     text = 'He said "hi (there)." Then left.'
     f = features.plain_text(text)
