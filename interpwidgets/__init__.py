@@ -17,6 +17,7 @@ from .trace import Trace, trace
 from .widgets import (
     AttentionView,
     AttributionText,
+    NeuronDashboard,
     NeuronExplorer,
     NeuronText,
     ProbeChart,
@@ -30,6 +31,7 @@ __all__ = [
     "AttentionView",
     "Attribution",
     "AttributionText",
+    "NeuronDashboard",
     "NeuronExplorer",
     "NeuronText",
     "ProbeChart",

@@ -2,7 +2,7 @@
 //   node build.mjs           one build
 //   node build.mjs --watch   rebuild on change (pair with ANYWIDGET_HMR=1)
 import * as esbuild from "esbuild";
-import { copyFileSync, mkdirSync, readFileSync, watch } from "node:fs";
+import { mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -17,10 +17,11 @@ const entries = {
   attribution_text: "src/attribution_text.ts",
   probe_chart: "src/probe_chart.ts",
   robustness: "src/robustness.ts",
+  neuron_dashboard: "src/neuron_dashboard.ts",
   shim: "src/shim.ts",
 };
-// Files copied as they are.
-const copies = [["src/style.css", "style.css"]];
+// Stylesheets: the shared one, then the widgets that ship their own rules, joined into one file.
+const copies = [[["src/style.css", "src/neuron_dashboard.css"], "style.css"]];
 // Outputs inlined into an HTML <script>: they must not close or confuse it.
 const inlined = ["shim.js"];
 
@@ -28,7 +29,10 @@ const watchMode = process.argv.includes("--watch");
 
 function copyAssets() {
   mkdirSync(outdir, { recursive: true });
-  for (const [from, to] of copies) copyFileSync(join(here, from), join(outdir, to));
+  for (const [from, to] of copies) {
+    const text = [].concat(from).map((f) => readFileSync(join(here, f), "utf8")).join("\n");
+    writeFileSync(join(outdir, to), text);
+  }
 }
 
 function checkInlinable() {
@@ -75,7 +79,9 @@ if (watchMode) {
   const ctx = await esbuild.context(options);
   await ctx.watch();
   // CSS is not part of the bundle graph: copy it whenever it changes.
-  for (const [from] of copies) watch(join(here, from), () => { try { copyAssets(); } catch (e) { console.error(e); } });
+  for (const [from] of copies) {
+    for (const f of [].concat(from)) watch(join(here, f), () => { try { copyAssets(); } catch (e) { console.error(e); } });
+  }
   console.log("watching src/ for changes…");
 } else {
   await esbuild.build(options);

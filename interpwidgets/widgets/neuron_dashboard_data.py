@@ -1,0 +1,190 @@
+"""What NeuronDashboard sends for one unit of a corpus scan (``docs/widgets/neuron_dashboard.md``).
+
+One reply per unit: its statistics, histogram, top / bottom / quantile-interval contexts with
+the unit's value at every character of each context, its feature scores and its direct effect
+on the output. Per-character values cross as one float16 array per section (never JSON
+floats); scalars (a row's value, a score) are plain JSON numbers, NaN sent as ``null``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from .. import codec
+
+#: the methods and attributes a scan must have to be shown (``iw.Scan``'s API)
+SCAN_API = ("layers", "units", "top", "bottom", "histogram", "stats", "context_values")
+
+#: rows of contexts per section the widget shows at most (the scan may hold more)
+MAX_ROWS = 50
+INT32_MAX = 2**31 - 1
+
+
+def number(x: Any) -> float | None:
+    """A JSON-safe float: NaN and ±inf become ``None`` (shown as "n/a")."""
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _int(x: Any) -> int:
+    return int(x)
+
+
+def section(frame: Any, values: list[Any] | None, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Rows of a ``top``/``bottom``/``quantiles`` frame plus the unit's value at each character
+    of each row's context, concatenated into one array (row i holds ``len(context_i)`` values)."""
+    rows: list[dict[str, Any]] = []
+    parts: list[np.ndarray] = []
+    n = 0 if frame is None else min(len(frame), MAX_ROWS)
+    if values is not None and len(values) < n:
+        raise ValueError(
+            f"scan.context_values: expected {n} arrays (one per row), got {len(values)}"
+        )
+    records = frame.iloc[:n].to_dict("records") if n else []
+    for i, r in enumerate(records):
+        context = str(r["context"])
+        row = {
+            "doc": str(r["doc"]),
+            "doc_id": _int(r.get("doc_id", -1)),
+            "position": _int(r["position"]),
+            "value": number(r["value"]),
+            "start": _int(r["start"]),
+            "end": _int(r["end"]),
+            "focus": _int(r["focus"]),
+            "context": context,
+        }
+        for name in extra:
+            v = r.get(name)
+            row[name] = v if isinstance(v, str) else number(v)
+        vals = np.full(len(context), np.nan, np.float32)
+        if values is not None:
+            got = np.asarray(values[i], dtype=np.float32).reshape(-1)
+            if got.size != len(context):
+                raise ValueError(
+                    f"scan.context_values: row {i} has {got.size} values for a context of "
+                    f"{len(context)} characters"
+                )
+            vals = got
+        rows.append(row)
+        parts.append(vals)
+    flat = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    flat = np.where(np.isfinite(flat), flat, np.nan)
+    return {"rows": rows, "values": codec.encode(flat, "auto")}
+
+
+def _values(scan: Any, layer: str, unit: int, which: str) -> list[Any] | None:
+    try:
+        return list(scan.context_values(layer, unit, which=which))
+    except (NotImplementedError, AttributeError):
+        return None
+
+
+def histogram(scan: Any, layer: str, unit: int) -> dict[str, Any]:
+    edges, counts = scan.histogram(layer, unit)
+    edges = np.asarray(edges, dtype=np.float64).reshape(-1)
+    counts = np.asarray(counts).reshape(-1)
+    if counts.size and edges.size != counts.size + 1:
+        raise ValueError(
+            f"scan.histogram: expected {counts.size + 1} edges for {counts.size} counts, got {edges.size}"
+        )
+    if edges.size and not np.all(np.isfinite(edges)):
+        edges = np.nan_to_num(edges, nan=0.0, posinf=np.finfo(np.float32).max)
+    counts = np.clip(np.nan_to_num(counts.astype(np.float64)), 0, INT32_MAX).astype(np.int64)
+    return {"edges": codec.encode(edges, "float32"), "counts": codec.encode(counts, "int32")}
+
+
+def features(scan: Any, layer: str, unit: int) -> list[dict[str, Any]]:
+    fn = getattr(scan, "feature_scores", None)
+    frame = fn(layer, unit) if fn is not None else None
+    if frame is None or len(frame) == 0:
+        return []
+    out = []
+    for r in frame.to_dict("records"):
+        out.append(
+            {
+                "feature": str(r["feature"]),
+                "metric": str(r.get("metric", "")),
+                "value": number(r.get("value")),
+                "score": number(r.get("score")),
+                "sign": number(r.get("sign")),
+            }
+        )
+    out.sort(key=lambda f: -(f["score"] if f["score"] is not None else -1.0))
+    return out
+
+
+def effect(scan: Any, layer: str, unit: int, n: int = 10) -> dict[str, Any] | None:
+    fn = getattr(scan, "effect", None)
+    frame = fn(layer, unit, n=n) if fn is not None else None
+    if frame is None:
+        return None
+    lists: dict[str, list[dict[str, Any]]] = {"promotes": [], "suppresses": []}
+    for r in frame.to_dict("records"):
+        d = str(r.get("direction", ""))
+        if d in lists:
+            lists[d].append({"token": str(r["token"]), "weight": number(r["weight"])})
+    return lists
+
+
+def stats_of(table: Any, layer: str, unit: int) -> dict[str, Any]:
+    """The row of ``scan.stats`` for one unit as plain numbers (``count`` an int)."""
+    try:
+        row = table.loc[(layer, unit)]
+    except KeyError:
+        return {"count": 0}
+    out: dict[str, Any] = {k: number(row[k]) for k in ("mean", "std", "min", "max", "density")}
+    out["count"] = int(row["count"]) if number(row["count"]) is not None else 0
+    return out
+
+
+def vmax_of(stats: dict[str, Any], *sections: dict[str, Any]) -> float:
+    """Half-width of the unit's colour scale: max |value| over the corpus (from its stats), else
+    over the contexts shown, else 1 — one scale for every context of the unit."""
+    lo, hi = stats.get("min"), stats.get("max")
+    v = max(abs(lo) if lo is not None else 0.0, abs(hi) if hi is not None else 0.0)
+    if v > 0:
+        return v
+    vals = [abs(r["value"]) for s in sections for r in s["rows"] if r["value"] is not None]
+    v = max(vals, default=0.0)
+    return v if v > 0 else 1.0
+
+
+def unit_data(scan: Any, stats_table: Any, layer: str, unit: int) -> dict[str, Any]:
+    """Everything the dashboard shows for ``layer``/``unit`` (a request reply / the ``unit`` trait)."""
+    stats = stats_of(stats_table, layer, unit)
+    top = section(scan.top(layer, unit), _values(scan, layer, unit, "top"))
+    bottom = section(scan.bottom(layer, unit), _values(scan, layer, unit, "bottom"))
+    qfn = getattr(scan, "quantiles", None)
+    quant = section(
+        qfn(layer, unit) if qfn is not None else None,
+        _values(scan, layer, unit, "quantile") if qfn is not None else None,
+        extra=("interval", "lo", "hi", "share"),
+    )
+    return {
+        "layer": layer,
+        "neuron": int(unit),
+        "stats": stats,
+        "vmax": vmax_of(stats, top, bottom, quant),
+        "histogram": histogram(scan, layer, unit),
+        "top": top,
+        "bottom": bottom,
+        "quantiles": quant,
+        "features": features(scan, layer, unit),
+        "effect": effect(scan, layer, unit),
+    }
+
+
+def nbytes(data: dict[str, Any]) -> int:
+    """Bytes a reply takes in an exported page: its JSON text plus its buffers."""
+    import json
+
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    body, _paths, buffers = _remove_buffers(data)
+    return len(json.dumps(body, ensure_ascii=False)) + sum(memoryview(b).nbytes for b in buffers)

@@ -1,0 +1,204 @@
+// NeuronDashboard's histogram: the unit's values over the corpus in log-binned signed bins, one
+// equal-width bar per bin (so the x axis is symmetric-log), bar heights on a log count axis,
+// zero marked with a line, and under the axis a strip in the colour each bin's values get in
+// the contexts (the NeuronText scale). Hovering a bar says its range and count.
+
+import { canvasFont, cssColor, fitCanvas, uiScale } from "./canvas";
+import { diverging, rgbString } from "./colors";
+import { formatTick } from "./legend";
+import { el } from "./dom";
+import { zeroPosition } from "./neuron_dashboard_data";
+import { Tooltip } from "./tooltip";
+
+export interface HistData { edges: Float32Array; counts: Int32Array; vmax: number }
+
+const PAD = { left: 40, right: 10, top: 8, bottom: 34 };
+const STRIP = 6;
+
+/** Heights of the bars on a log axis in [0, 1]: log10(1 + count) / log10(1 + max). */
+export function logHeights(counts: ArrayLike<number>): Float32Array {
+  let max = 0;
+  for (let i = 0; i < counts.length; i++) max = Math.max(max, counts[i]);
+  const out = new Float32Array(counts.length);
+  if (max <= 0) return out;
+  const top = Math.log10(1 + max);
+  for (let i = 0; i < counts.length; i++) out[i] = Math.log10(1 + Math.max(0, counts[i])) / top;
+  return out;
+}
+
+/** Which edges get a label: the two ends, zero, and others at least `gap` px from every label. */
+export function tickEdges(edges: ArrayLike<number>, xOf: (i: number) => number, gap: number): number[] {
+  const n = edges.length;
+  if (n === 0) return [];
+  const chosen: number[] = [0, n - 1];
+  for (let i = 0; i < n; i++) if (edges[i] === 0) chosen.push(i);
+  const far = (i: number) => chosen.every((j) => Math.abs(xOf(i) - xOf(j)) >= gap);
+  // powers of ten read best; then anything that fits
+  for (let i = 1; i < n - 1; i++) {
+    const a = Math.abs(edges[i]);
+    if (a > 0 && Math.abs(Math.log10(a) - Math.round(Math.log10(a))) < 1e-3 && far(i)) chosen.push(i);
+  }
+  const uniq = Array.from(new Set(chosen)).filter((i) => i === 0 || i === n - 1 || far(i) || edges[i] === 0);
+  return uniq.sort((a, b) => a - b);
+}
+
+export class Histogram {
+  readonly el = el("div", "iw-nd-hist");
+  readonly canvas = el("canvas", "iw-nd-hist-canvas");
+  private data: HistData | null = null;
+  private width = 0;
+  private height = 0;
+  private readonly tooltip: Tooltip;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(private readonly root: HTMLElement) {
+    this.canvas.setAttribute("role", "img");
+    this.el.append(this.canvas);
+    this.tooltip = new Tooltip(root);
+    const move = (e: MouseEvent) => this.hover(e);
+    const leave = () => this.tooltip.hide();
+    this.canvas.addEventListener("mousemove", move);
+    this.canvas.addEventListener("mouseleave", leave);
+    this.cleanups.push(() => {
+      this.canvas.removeEventListener("mousemove", move);
+      this.canvas.removeEventListener("mouseleave", leave);
+    });
+    if (typeof ResizeObserver !== "undefined") {
+      let last = -1;
+      const ro = new ResizeObserver(() => {
+        const w = this.el.clientWidth;
+        if (w !== last && this.data) { last = w; this.draw(); }
+      });
+      ro.observe(this.el);
+      this.cleanups.push(() => ro.disconnect());
+    }
+  }
+
+  set(data: HistData): void {
+    this.data = data;
+    this.draw();
+  }
+
+  private xOf(i: number): number {
+    const n = Math.max(1, (this.data?.counts.length ?? 1));
+    return PAD.left + (i / n) * (this.width - PAD.left - PAD.right);
+  }
+
+  draw(): void {
+    const d = this.data;
+    if (!d) return;
+    const s = uiScale(this.root);
+    this.width = Math.max(200, this.el.clientWidth || 300);
+    this.height = Math.round(130 * s);
+    const ctx = fitCanvas(this.canvas, this.width, this.height);
+    const n = d.counts.length;
+    let total = 0;
+    for (let i = 0; i < n; i++) total += d.counts[i];
+    this.canvas.setAttribute("aria-label", `histogram of ${total} values in ${n} bins`);
+    this.canvas.dataset.bins = String(n);
+    if (!ctx) return;
+    const fg = cssColor(this.root, "--iw-fg", "#1f2328");
+    const muted = cssColor(this.root, "--iw-fg-muted", "#59636e");
+    const border = cssColor(this.root, "--iw-border-strong", "#afb8c1");
+    const bar = cssColor(this.root, "--iw-nd-bar", "#6e7781");
+    const bottom = this.height - PAD.bottom * s;
+    const plotTop = PAD.top;
+    const plotH = bottom - plotTop;
+    ctx.font = canvasFont(this.root, 10.5);
+    if (n === 0) {
+      ctx.fillStyle = muted;
+      ctx.fillText("no values", PAD.left, plotTop + 20);
+      return;
+    }
+    // y axis: log count, ticks at powers of ten
+    const h = logHeights(d.counts);
+    let max = 0;
+    for (let i = 0; i < n; i++) max = Math.max(max, d.counts[i]);
+    ctx.strokeStyle = border;
+    ctx.fillStyle = muted;
+    ctx.lineWidth = 1;
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    const top = Math.log10(1 + max);
+    let lastY = Infinity;
+    for (let p = 0; 10 ** p <= max; p++) {
+      const y = bottom - (Math.log10(1 + 10 ** p) / top) * plotH;
+      if (lastY - y < 14 * s) continue;
+      lastY = y;
+      ctx.globalAlpha = 0.35;
+      ctx.beginPath(); ctx.moveTo(PAD.left, Math.round(y) + 0.5); ctx.lineTo(this.width - PAD.right, Math.round(y) + 0.5); ctx.stroke();
+      ctx.globalAlpha = 1;
+      ctx.fillText(p < 3 ? String(10 ** p) : p < 6 ? `${10 ** (p - 3)}k` : `${10 ** (p - 6)}M`, PAD.left - 4, y);
+    }
+    // bars
+    ctx.fillStyle = bar;
+    for (let i = 0; i < n; i++) {
+      if (d.counts[i] <= 0) continue;
+      const x0 = this.xOf(i);
+      const x1 = this.xOf(i + 1);
+      const bh = Math.max(1, h[i] * plotH);
+      ctx.fillRect(x0 + 0.5, bottom - bh, Math.max(1, x1 - x0 - 1), bh);
+    }
+    // colour strip: what each bin's values look like in the contexts
+    for (let i = 0; i < n; i++) {
+      const mid = binMiddle(d.edges[i], d.edges[i + 1]);
+      ctx.fillStyle = rgbString(diverging(mid, d.vmax));
+      const x0 = this.xOf(i);
+      ctx.fillRect(x0, bottom + 2, this.xOf(i + 1) - x0 + 0.5, STRIP * s);
+    }
+    ctx.strokeStyle = border;
+    ctx.strokeRect(PAD.left + 0.5, bottom + 2.5, this.width - PAD.left - PAD.right - 1, STRIP * s - 1);
+    ctx.beginPath(); ctx.moveTo(PAD.left, bottom + 0.5); ctx.lineTo(this.width - PAD.right, bottom + 0.5); ctx.stroke();
+    // x labels at bin edges
+    ctx.fillStyle = muted;
+    ctx.textBaseline = "top";
+    const ticks = tickEdges(d.edges, (i) => this.xOf(i), 46 * s);
+    for (const i of ticks) {
+      const x = this.xOf(i);
+      ctx.textAlign = i === 0 ? "left" : i === d.edges.length - 1 ? "right" : "center";
+      ctx.fillText(formatTick(d.edges[i]), x, bottom + 4 + STRIP * s);
+    }
+    // zero
+    const z = zeroPosition(d.edges);
+    if (z !== null) {
+      const x = Math.round(this.xOf(z)) + 0.5;
+      ctx.strokeStyle = fg;
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([4, 3]);
+      ctx.beginPath(); ctx.moveTo(x, plotTop - 2); ctx.lineTo(x, bottom + 2 + STRIP * s); ctx.stroke();
+      ctx.setLineDash([]);
+      this.canvas.dataset.zeroX = String(x);
+    } else delete this.canvas.dataset.zeroX;
+  }
+
+  private hover(e: MouseEvent): void {
+    const d = this.data;
+    if (!d || !d.counts.length) return;
+    const r = this.canvas.getBoundingClientRect();
+    const x = e.clientX - r.left;
+    const n = d.counts.length;
+    const i = Math.floor(((x - PAD.left) / (this.width - PAD.left - PAD.right)) * n);
+    if (i < 0 || i >= n) { this.tooltip.hide(); return; }
+    let total = 0;
+    for (let k = 0; k < n; k++) total += d.counts[k];
+    const share = total > 0 ? (100 * d.counts[i]) / total : 0;
+    const left = r.left + this.xOf(i);
+    this.tooltip.showFor(
+      [`${formatTick(d.edges[i])} to ${formatTick(d.edges[i + 1])}`,
+        `${d.counts[i].toLocaleString("en-US")} values (${share < 0.1 && share > 0 ? "<0.1" : share.toFixed(1)}%)`],
+      { left, right: r.left + this.xOf(i + 1), top: r.top, bottom: r.top + 4 }, e.clientX,
+    );
+  }
+
+  destroy(): void {
+    for (const c of this.cleanups.splice(0)) c();
+    this.tooltip.destroy();
+  }
+}
+
+/** A bin's representative value: the middle on the log scale for bins away from zero. */
+function binMiddle(a: number, b: number): number {
+  if (a > 0 && b > 0) return Math.sqrt(a * b);
+  if (a < 0 && b < 0) return -Math.sqrt(a * b);
+  return (a + b) / 2;
+}
