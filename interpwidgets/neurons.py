@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .features import _line_starts
 from .trace.core import Trace, to_numpy
 
 
@@ -73,63 +74,349 @@ def feature_values(trace: Trace, feature: str | Any) -> np.ndarray:
     )
 
 
-def _auroc(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """AUROC of every column of ``x`` for boolean labels ``y`` (ties get average ranks)."""
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """Average ranks down every column (sorted along contiguous rows: twice as fast)."""
     from scipy.stats import rankdata
 
-    ranks = rankdata(x, axis=0)
+    return rankdata(np.ascontiguousarray(x.T), axis=1).T
+
+
+def _auroc(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """AUROC of every column of ``x`` for boolean labels ``y`` (ties get average ranks)."""
+    ranks = _ranks(x)
     n_pos = y.sum()
     n_neg = len(y) - n_pos
     return (ranks[y].sum(axis=0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
 
 
+def _pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Pearson r of every column of ``x`` with ``y`` (0 where a column is constant)."""
+    yc = y.astype(np.float64) - y.mean()
+    xc = x - x.mean(axis=0)
+    denom = np.sqrt((xc**2).sum(axis=0) * (yc**2).sum())
+    return np.divide(xc.T @ yc, denom, out=np.zeros(x.shape[1]), where=denom > 0)
+
+
+def _block_sums(v: np.ndarray, block: np.ndarray, n_blocks: int) -> np.ndarray:
+    """Sum the rows of ``v`` within each block (``block`` sorted ascending)."""
+    cs = np.concatenate([np.zeros((1,) + v.shape[1:]), np.cumsum(v, axis=0)])
+    bounds = np.searchsorted(block, np.arange(n_blocks + 1))
+    return cs[bounds[1:]] - cs[bounds[:-1]]
+
+
+def auroc_se(x: np.ndarray, y: np.ndarray, block: np.ndarray | None = None) -> np.ndarray:
+    """Standard error of the AUROC of every column of ``x`` for labels ``y``.
+
+    With ``block`` (one sorted block id per row) it is Obuchowski's (1997) clustered
+    variance: rows in one block may depend on each other in any way, blocks are taken as
+    independent. Without it every row is its own block (DeLong's variance).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    x = x[:, None] if x.ndim == 1 else x
+    y = np.asarray(y, dtype=bool)
+    block = np.arange(len(y)) if block is None else np.asarray(block)
+    n_pos, n_neg = int(y.sum()), int((~y).sum())
+    k = int(block.max()) + 1 if len(block) else 0
+    if n_pos == 0 or n_neg == 0 or k < 2:
+        return np.full(x.shape[1], np.nan)
+    ranks = _ranks(x)
+    v10 = (ranks[y] - _ranks(x[y])) / n_neg  # share of negatives below each positive
+    v01 = 1 - (ranks[~y] - _ranks(x[~y])) / n_pos  # share of positives above each negative
+    a = v10.mean(axis=0)
+    m_k = np.bincount(block[y], minlength=k)[:, None]
+    n_k = np.bincount(block[~y], minlength=k)[:, None]
+    dx = _block_sums(v10, block[y], k) - m_k * a
+    dy = _block_sums(v01, block[~y], k) - n_k * a
+    f = k / (k - 1)
+    s10 = f / n_pos * (dx**2).sum(axis=0)
+    s01 = f / n_neg * (dy**2).sum(axis=0)
+    s11 = f * (dx * dy).sum(axis=0)
+    return np.sqrt(np.maximum(s10 / n_pos + s01 / n_neg + 2 * s11 / (n_pos * n_neg), 0))
+
+
+def r_interval(
+    x: np.ndarray, y: np.ndarray, block: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(standard error, 95% low, 95% high) of Pearson r of every column of ``x`` with ``y``.
+
+    A delete-one-block jackknife of Fisher's z = atanh(r), the interval tanh(z ± 1.96·se);
+    blocks are taken as independent, rows within a block may depend on each other. Without
+    ``block`` every row is its own block (close to the textbook 1/sqrt(n − 3) for z).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    x = x[:, None] if x.ndim == 1 else x
+    y = np.asarray(y, dtype=np.float64)
+    block = np.arange(len(y)) if block is None else np.asarray(block)
+    k = int(block.max()) + 1 if len(block) else 0
+    nan = np.full(x.shape[1], np.nan)
+    if k < 3:
+        return nan, nan, nan
+    xc, yc = x - x.mean(axis=0), y - y.mean()
+    per = [
+        _block_sums(v, block, k)
+        for v in (
+            np.ones((len(y), 1)),
+            xc,
+            yc[:, None],
+            xc * xc,
+            yc[:, None] ** 2,
+            xc * yc[:, None],
+        )
+    ]
+    tot = [p.sum(axis=0) for p in per]
+    n, sx, sy, sxx, syy, sxy = (t - p for t, p in zip(tot, per, strict=True))  # block k left out
+    cov = sxy - sx * sy / n
+    var = np.maximum(sxx - sx**2 / n, 0) * np.maximum(syy - sy**2 / n, 0)
+    r_k = np.divide(cov, np.sqrt(var), out=np.zeros_like(cov), where=var > 0)
+    z_k = np.arctanh(np.clip(r_k, -0.999999, 0.999999))
+    se_z = np.sqrt((k - 1) / k * ((z_k - z_k.mean(axis=0)) ** 2).sum(axis=0))
+    se_r = np.sqrt((k - 1) / k * ((r_k - r_k.mean(axis=0)) ** 2).sum(axis=0))
+    z = np.arctanh(np.clip(_pearson(x, y), -0.999999, 0.999999))
+    return se_r, np.tanh(z - 1.96 * se_z), np.tanh(z + 1.96 * se_z)
+
+
+#: Characters per uncertainty block: whole lines grouped up to about this many characters
+#: (fewer on short texts, so that there are about 30 blocks); never across texts.
+BLOCK_CHARS = 2000
+
+
+def _as_traces(value: Any, name: str) -> list[Trace]:
+    if isinstance(value, Trace):
+        return [value]
+    if isinstance(value, (list, tuple)) and value and all(isinstance(t, Trace) for t in value):
+        return list(value)
+    raise TypeError(
+        f"{name}: expected an interpwidgets.Trace (iw.trace(...) or iw.Trace.from_arrays(...)) "
+        f"or a non-empty list of them, got {type(value).__name__}"
+    )
+
+
+class _Part:
+    """Token ranges of traces: one side of a split, with uncertainty blocks."""
+
+    def __init__(self, pieces: list[tuple[int, Trace, int, int]], label: str) -> None:
+        self.pieces = pieces  # (trace index, trace, first token, end token)
+        self.label = label
+
+    @property
+    def n_chars(self) -> int:
+        return sum(_char_span(tr, a, b)[1] - _char_span(tr, a, b)[0] for _, tr, a, b in self.pieces)
+
+    def blocks(self) -> np.ndarray:
+        size = max(1, min(BLOCK_CHARS, self.n_chars // 30))
+        out, offset = [], 0
+        for _, tr, a, b in self.pieces:
+            ends = np.clip(tr.offsets[a:b, 1] - 1, 0, len(tr.text) - 1)
+            c0 = _char_span(tr, a, b)[0]
+            starts = _line_starts(tr.text)
+            line_start = starts[np.searchsorted(starts, ends, side="right") - 1]
+            ids = (np.maximum(line_start - c0, 0) // size).astype(np.int64)
+            ids = np.unique(ids, return_inverse=True)[1].reshape(-1)
+            out.append(ids + offset)
+            offset += int(ids.max()) + 1 if len(ids) else 0
+        return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+
+def _char_span(tr: Trace, a: int, b: int) -> tuple[int, int]:
+    if b <= a:
+        return 0, 0
+    return int(tr.offsets[a, 0]), int(tr.offsets[b - 1, 1])
+
+
+def _cut_points(tr: Trace) -> list[int]:
+    """Token indices where a single text may be cut, nearest the middle first: line starts
+    in the middle half of the tokens; else whitespace; else the middle token."""
+    n = tr.n_tokens
+    lo, hi = max(1, n // 4), max(1, n - n // 4)
+    for boundary in ("\n", " \t"):
+        cuts = [
+            i
+            for i in range(lo, hi)
+            if tr.offsets[i, 0] > 0 and tr.text[tr.offsets[i, 0] - 1] in boundary
+        ]
+        if cuts:
+            return sorted(cuts, key=lambda i: (abs(2 * i - n), i))
+    return [max(1, n // 2)]
+
+
+def _split(traces: list[Trace], ys: list[np.ndarray], is_bool: bool):
+    """Two disjoint contiguous parts: whole texts when there are several, otherwise one text
+    cut at a line boundary near the middle. Prefers a cut where both parts can be scored."""
+
+    def usable(y: np.ndarray) -> bool:
+        y = y[~np.isnan(y.astype(float))]
+        return len(y) > 2 and (bool(y.any() and not y.all()) if is_bool else np.ptp(y) > 0)
+
+    if len(traces) > 1:
+        sizes = np.cumsum([tr.n_tokens for tr in traces])
+        cands = sorted(range(1, len(traces)), key=lambda k: (abs(2 * sizes[k - 1] - sizes[-1]), k))
+        for k in cands:
+            if usable(np.concatenate(ys[:k])) and usable(np.concatenate(ys[k:])):
+                break
+        else:
+            k = cands[0]
+        first = _Part([(i, tr, 0, tr.n_tokens) for i, tr in enumerate(traces[:k])], "")
+        second = _Part([(i + k, tr, 0, tr.n_tokens) for i, tr in enumerate(traces[k:])], "")
+        first.label = f"texts 0–{k - 1} of {len(traces)} ({first.n_chars:,} characters)"
+        second.label = (
+            f"texts {k}–{len(traces) - 1} of {len(traces)} ({second.n_chars:,} characters)"
+        )
+        return first, second, f"by text: {k} texts select, {len(traces) - k} evaluate"
+    tr, y = traces[0], ys[0]
+    cuts = _cut_points(tr)
+    for cut in cuts:
+        if usable(y[:cut]) and usable(y[cut:]):
+            break
+    else:
+        cut = cuts[0]
+    c = int(tr.offsets[cut, 0])
+    line = tr.text.count("\n", 0, c)
+    how = f"line {line + 1}" if c > 0 and tr.text[c - 1] == "\n" else f"character {c}"
+    first = _Part([(0, tr, 0, cut)], f"characters [0, {c}) of the text")
+    second = _Part([(0, tr, cut, tr.n_tokens)], f"characters [{c}, {len(tr.text)}) of the text")
+    return first, second, f"one text cut before {how} (character {c} of {len(tr.text)})"
+
+
+def _gather(part: _Part, name: str, ys: dict[int, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    xs = [tr.activations[name][a:b] for _, tr, a, b in part.pieces]
+    y = [ys[i][a:b] for i, _, a, b in part.pieces]
+    return np.concatenate(xs).astype(np.float64), np.concatenate(y)
+
+
 def find_neurons(
-    trace: Trace,
+    trace: Trace | Sequence[Trace],
     feature: str | Any,
     layers: Sequence[str | int] | str | int | None = None,
     top: int | None = 20,
+    test: Trace | Sequence[Trace] | None = None,
 ):
-    """Neurons whose values track ``feature``, best first, as a pandas DataFrame.
+    """Neurons whose values track ``feature``, best first, as a pandas DataFrame — chosen on
+    one part of the data and scored again on another.
+
+    ``trace`` is a Trace or a list of Traces (one per text); ``feature`` a name
+    (``"in_string"``, ``"in_docstring"``, ``"bracket_depth"``, … see
+    :mod:`interpwidgets.features`) or, for a single trace, an array with one value per token
+    or per character. NaN positions are left out.
+
+    **Selection and evaluation never share data.** With ``test=`` (another Trace or list of
+    Traces) the ranking is made on ``trace`` and every row is scored again on ``test``.
+    Without it the data are split in two disjoint contiguous parts — whole texts when
+    several traces are given, otherwise the text cut at a line boundary near its middle
+    (whitespace if the middle half has no line break) — the ranking is made on the first
+    and ``test_score`` measured on the second. ``df.attrs`` says which: ``"selection"``,
+    ``"evaluation"``, ``"split"``; ``"chance"`` is the score of a unit unrelated to the
+    feature (0.5 for AUROC, 0 for r), the baseline for ``test_score``. ``score`` is
+    optimistic: it is the best of ``attrs["n_candidates"]`` units on the data it was chosen
+    on; ``test_score`` is not.
 
     Columns: ``layer``, ``neuron``, ``score`` (AUROC folded to ≥ 0.5 for a boolean feature,
-    |Pearson r| for a numeric one), ``sign`` (+1 when the neuron is high where the feature
-    is true/large, -1 when low), ``metric`` and the raw ``auroc`` or ``r``. ``feature`` is a
-    name (``"in_string"``, ``"bracket_depth"``, … see :mod:`interpwidgets.features`) or an
-    array with one value per token or per character. NaN positions are left out.
+    |Pearson r| for a numeric one, on the selection data), ``sign`` (+1 when the neuron is
+    high where the feature is true/large, -1 when low), ``metric``, the raw ``auroc`` or
+    ``r``, ``score_se``; then ``test_score`` (the same measure on the evaluation data *with
+    the sign chosen on the selection data*: an AUROC can fall below 0.5, an r below 0), the
+    raw ``test_auroc`` or ``test_r``, ``test_se``, and a 95% interval ``test_low`` /
+    ``test_high``.
+
+    Uncertainty: AUROC standard errors are Obuchowski's (1997) clustered variance, r
+    intervals a block jackknife of Fisher's z. Neighbouring characters are not independent,
+    so the blocks are runs of whole lines of about ``BLOCK_CHARS`` (2,000) characters (fewer
+    on short texts, so there are about 30 per part), never crossing texts, and are taken as
+    independent of each other; dependence that reaches further than a block (a docstring
+    longer than a block) is not counted, so on short texts the intervals are too narrow.
+
+    A scan (``interpwidgets.scan``) passed as ``trace`` answers with its own
+    ``_find_neurons``.
     """
+    if hasattr(trace, "_find_neurons"):
+        return trace._find_neurons(feature, layers=layers, top=top, test=test)
     import pandas as pd
 
+    traces = _as_traces(trace, "trace")
     top = _check_top(top)
-    y = feature_values(trace, feature)
-    is_bool = y.dtype == bool or set(np.unique(y[~np.isnan(y.astype(float))]).tolist()) <= {0, 1}
-    rows = []
-    for name in _layers(trace, layers):
-        x = trace.activations[name].astype(np.float64)
-        keep = ~np.isnan(x).any(axis=1) & ~np.isnan(y.astype(float))
-        xk, yk = x[keep], y[keep]
-        if is_bool:
-            yk = yk.astype(bool)
-            if yk.all() or not yk.any():
+    if not isinstance(feature, str) and (len(traces) > 1 or test is not None):
+        raise ValueError(
+            "feature: an array holds the values of one text; with several traces or test= "
+            "give a feature name (e.g. 'in_string') so it is computed on every text"
+        )
+    names = _layers(traces[0], layers)
+    tests = None if test is None else _as_traces(test, "test")
+    for tr in traces[1:] + (tests or []):
+        for name in names:
+            if name not in tr.activations or (
+                tr.activations[name].shape[1] != traces[0].activations[name].shape[1]
+            ):
                 raise ValueError(
-                    f"feature: is {'always' if yk.all() else 'never'} true on this text; AUROC needs both classes"
+                    f"test: every trace needs layer {name!r} with "
+                    f"{traces[0].activations[name].shape[1]} units, as the first trace has"
                 )
-            raw = _auroc(xk, yk)
-            score, sign, metric = np.maximum(raw, 1 - raw), np.where(raw >= 0.5, 1, -1), "auroc"
+    ys = [feature_values(tr, feature) for tr in traces]
+    y_all = np.concatenate(ys)
+    finite = y_all[~np.isnan(y_all.astype(float))]
+    is_bool = y_all.dtype == bool or set(np.unique(finite).tolist()) <= {0, 1}
+    if is_bool and (finite.astype(bool).all() or not finite.astype(bool).any()):
+        where = "on this text" if len(traces) == 1 else "on these texts"
+        raise ValueError(
+            f"feature: is {'always' if finite.astype(bool).all() else 'never'} true {where}; AUROC needs both classes"
+        )
+    if tests is None:
+        sel, ev, split = _split(traces, ys, is_bool)
+        y_by = dict(enumerate(ys))
+    else:
+        sel = _Part([(i, tr, 0, tr.n_tokens) for i, tr in enumerate(traces)], "")
+        k = len(traces)
+        ev = _Part([(i + k, tr, 0, tr.n_tokens) for i, tr in enumerate(tests)], "")
+        y_by = dict(enumerate(ys)) | {
+            i + k: feature_values(tr, feature) for i, tr in enumerate(tests)
+        }
+        sel.label = (
+            f"trace ({len(traces)} text{'s' * (len(traces) > 1)}, {sel.n_chars:,} characters)"
+        )
+        ev.label = f"test ({len(tests)} text{'s' * (len(tests) > 1)}, {ev.n_chars:,} characters)"
+        split = "given: trace selects, test evaluates"
+    metric = "auroc" if is_bool else "r"
+    sel_blocks, ev_blocks = sel.blocks(), ev.blocks()
+    rows, cache = [], {}
+    note = None
+    for name in names:
+        xs, ysel = _gather(sel, name, y_by)
+        xe, yev = _gather(ev, name, y_by)
+        ks = ~np.isnan(xs).any(axis=1) & ~np.isnan(ysel.astype(float))
+        ke = ~np.isnan(xe).any(axis=1) & ~np.isnan(yev.astype(float))
+        xs, ysel, bs = xs[ks], ysel[ks], sel_blocks[ks]
+        xe, yev, be = xe[ke], yev[ke], ev_blocks[ke]
+        if is_bool:
+            ysel, yev = ysel.astype(bool), yev.astype(bool)
+            if ysel.all() or not ysel.any():
+                raise ValueError(
+                    f"feature: is {'always' if ysel.all() else 'never'} true on the selection part "
+                    f"({sel.label}); AUROC needs both classes — give a longer text or test="
+                )
+            raw = _auroc(xs, ysel)
+            score, sign = np.maximum(raw, 1 - raw), np.where(raw >= 0.5, 1, -1)
+            ok = bool(yev.any() and not yev.all())
+            test_raw = _auroc(xe, yev) if ok else np.full(len(raw), np.nan)
+            test_score = np.where(sign > 0, test_raw, 1 - test_raw)
         else:
-            yc = yk.astype(np.float64) - yk.mean()
-            xc = xk - xk.mean(axis=0)
-            denom = np.sqrt((xc**2).sum(axis=0) * (yc**2).sum())
-            raw = np.divide(xc.T @ yc, denom, out=np.zeros(x.shape[1]), where=denom > 0)
-            score, sign, metric = np.abs(raw), np.where(raw >= 0, 1, -1), "r"
+            ysel, yev = ysel.astype(np.float64), yev.astype(np.float64)
+            raw = _pearson(xs, ysel)
+            score, sign = np.abs(raw), np.where(raw >= 0, 1, -1)
+            ok = len(yev) > 2 and np.ptp(yev) > 0
+            test_raw = _pearson(xe, yev) if ok else np.full(len(raw), np.nan)
+            test_score = sign * test_raw
+        if not ok:
+            note = f"the feature is constant on the evaluation part ({ev.label}): no test score"
+        cache[name] = (xs, ysel, bs, xe, yev, be, ok)
         rows.append(
             pd.DataFrame(
                 {
                     "layer": name,
-                    "neuron": np.arange(x.shape[1]),
+                    "neuron": np.arange(xs.shape[1]),
                     "score": score,
                     "sign": sign,
                     "metric": metric,
                     metric: raw,
+                    "test_score": test_score,
+                    f"test_{metric}": test_raw,
                 }
             )
         )
@@ -138,7 +425,54 @@ def find_neurons(
         .sort_values("score", ascending=False, kind="stable")
         .reset_index(drop=True)
     )
-    return table.head(top) if top else table
+    n_candidates = len(table)
+    if top:
+        table = table.head(top).copy()
+    for col in ("score_se", "test_se", "test_low", "test_high"):
+        table[col] = np.nan
+    for name, idx in table.groupby("layer", sort=False).groups.items():
+        xs, ysel, bs, xe, yev, be, ok = cache[name]
+        units = table.loc[idx, "neuron"].to_numpy()
+        sign = table.loc[idx, "sign"].to_numpy()
+        if is_bool:
+            table.loc[idx, "score_se"] = auroc_se(xs[:, units], ysel, bs)
+            if ok:
+                se = auroc_se(xe[:, units], yev, be)
+                t = table.loc[idx, "test_score"].to_numpy()
+                table.loc[idx, "test_se"] = se
+                table.loc[idx, "test_low"] = np.clip(t - 1.96 * se, 0, 1)
+                table.loc[idx, "test_high"] = np.clip(t + 1.96 * se, 0, 1)
+        else:
+            table.loc[idx, "score_se"] = r_interval(xs[:, units], ysel, bs)[0]
+            if ok:
+                se, lo, hi = r_interval(xe[:, units], yev, be)
+                table.loc[idx, "test_se"] = se
+                table.loc[idx, "test_low"] = np.where(sign > 0, lo, -hi)
+                table.loc[idx, "test_high"] = np.where(sign > 0, hi, -lo)
+    order = ["layer", "neuron", "score", "sign", "metric", metric, "score_se", "test_score",
+             f"test_{metric}", "test_se", "test_low", "test_high"]  # fmt: skip
+    table = table[order]
+    table.attrs.update(
+        {
+            "selection": sel.label,
+            "evaluation": ev.label,
+            "split": split,
+            "metric": metric,
+            "chance": 0.5 if is_bool else 0.0,
+            "n_candidates": n_candidates,
+            "n_selection": int(sum(len(c[1]) for c in cache.values()) // max(len(cache), 1)),
+            "n_evaluation": int(sum(len(c[4]) for c in cache.values()) // max(len(cache), 1)),
+            "interval": (
+                "95% normal interval from Obuchowski's clustered AUROC variance"
+                if is_bool
+                else "95% Fisher-z interval, block-jackknife standard error"
+            )
+            + f"; blocks of whole lines up to {BLOCK_CHARS:,} characters taken as independent",
+        }
+    )
+    if note:
+        table.attrs["note"] = note
+    return table
 
 
 def match_spans(

@@ -199,7 +199,7 @@ def test_find_neurons_ranks_the_planted_cell_first_with_its_sign():
 
 def test_find_neurons_auroc_matches_sklearn_definition():
     tr, inside = _synthetic()
-    table = iw.find_neurons(tr, inside, top=None)
+    table = iw.find_neurons(tr, "in_string", top=None, test=tr)  # choose and score on all
     x, y = tr.activations["h"][:, 0], inside
     pos, neg = x[y], x[~y]
     auc = ((pos[:, None] > neg[None]).sum() + 0.5 * (pos[:, None] == neg[None]).sum()) / (
