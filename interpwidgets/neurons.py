@@ -394,15 +394,11 @@ def find_neurons(
             raw = _auroc(xs, ysel)
             score, sign = np.maximum(raw, 1 - raw), np.where(raw >= 0.5, 1, -1)
             ok = bool(yev.any() and not yev.all())
-            test_raw = _auroc(xe, yev) if ok else np.full(len(raw), np.nan)
-            test_score = np.where(sign > 0, test_raw, 1 - test_raw)
         else:
             ysel, yev = ysel.astype(np.float64), yev.astype(np.float64)
             raw = _pearson(xs, ysel)
             score, sign = np.abs(raw), np.where(raw >= 0, 1, -1)
             ok = len(yev) > 2 and np.ptp(yev) > 0
-            test_raw = _pearson(xe, yev) if ok else np.full(len(raw), np.nan)
-            test_score = sign * test_raw
         if not ok:
             note = f"the feature is constant on the evaluation part ({ev.label}): no test score"
         cache[name] = (xs, ysel, bs, xe, yev, be, ok)
@@ -415,8 +411,6 @@ def find_neurons(
                     "sign": sign,
                     "metric": metric,
                     metric: raw,
-                    "test_score": test_score,
-                    f"test_{metric}": test_raw,
                 }
             )
         )
@@ -428,12 +422,17 @@ def find_neurons(
     n_candidates = len(table)
     if top:
         table = table.head(top).copy()
-    for col in ("score_se", "test_se", "test_low", "test_high"):
+    for col in ("score_se", "test_score", f"test_{metric}", "test_se", "test_low", "test_high"):
         table[col] = np.nan
     for name, idx in table.groupby("layer", sort=False).groups.items():
         xs, ysel, bs, xe, yev, be, ok = cache[name]
         units = table.loc[idx, "neuron"].to_numpy()
         sign = table.loc[idx, "sign"].to_numpy()
+        if ok:  # evaluation scores only for the rows returned
+            test_raw = _auroc(xe[:, units], yev) if is_bool else _pearson(xe[:, units], yev)
+            table.loc[idx, f"test_{metric}"] = test_raw
+            flipped = 1 - test_raw if is_bool else -test_raw
+            table.loc[idx, "test_score"] = np.where(sign > 0, test_raw, flipped)
         if is_bool:
             table.loc[idx, "score_se"] = auroc_se(xs[:, units], ysel, bs)
             if ok:
