@@ -161,7 +161,17 @@ class NeuronDashboard(Widget):
 
     @traitlets.validate("selected")
     def _valid_selected(self, proposal: dict[str, Any]) -> dict[str, Any]:
-        value = proposal["value"]
+        try:
+            return self._check_selected(proposal["value"])
+        except (TypeError, ValueError) as exc:
+            if not self._syncing:
+                raise
+            # from the browser: a TraitError makes traitlets roll the value back
+            raise traitlets.TraitError(str(exc)) from exc
+
+    def _check_selected(self, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise TypeError(f"selected: expected a dict, got {type(value).__name__}")
         if not value:
             return {}
         unknown = sorted(set(value) - set(SELECTED_KEYS) - {"value", "context", "focus"})
@@ -253,6 +263,12 @@ class NeuronDashboard(Widget):
     def _export_missing(self) -> str:
         held = self._export_units()
         self._cache = {}  # the page has been built: keep no copies
+        n_units = self._units[self.layer]
+        if len(held) == n_units:
+            return (
+                f"This exported file holds every unit of layer {self.layer!r} and no other layer; "
+                "export again from the notebook to see others."
+            )
         return (
             f"This exported file holds units {held.start}–{held.stop - 1} of layer {self.layer!r} only "
             f"(export_budget={self.export_budget:,} bytes); export again from the notebook, or "
@@ -260,13 +276,26 @@ class NeuronDashboard(Widget):
         )
 
     # -- Python side of a click -----------------------------------------------------------
-    def open_selected(self, model: Any = None, **kwargs: Any) -> Any:
+    def open_selected(self, model: Any = None, corpus: Any = None, **kwargs: Any) -> Any:
         """A :class:`NeuronText` of the context last clicked (``selected``), on its unit.
 
-        With ``model`` (or a scan that keeps its model), the document is traced from its start
-        to the end of the context, so every unit is available and the values are the model's
-        own; otherwise the context alone is shown with the scan's stored values of this unit
-        (other units then show as missing). Keyword arguments go to :class:`NeuronText`.
+        With ``model`` and the document's text — ``corpus`` as given to ``iw.scan`` (a dict
+        name → text, a list of texts or paths), the document's own text, or nothing when the
+        document was scanned from a file that is still there — the model reads the document
+        from its start to the end of the context (recurrent state as in the scan) and the view
+        shows the context with 400 characters either side, every layer and unit the model
+        records. Otherwise the context alone, with the unit's values stored in the scan (other
+        units show as missing). Keyword arguments go to :class:`NeuronText`.
+
+        Linked view in a notebook::
+
+            out = ipywidgets.Output()
+            def show(change):
+                out.clear_output()
+                with out:
+                    display(dash.open_selected(model=lm, corpus=docs))
+            dash.observe(show, "selected")
+            display(dash, out)
         """
         from .neuron_dashboard_open import open_context
 
@@ -274,4 +303,4 @@ class NeuronDashboard(Widget):
             raise ValueError(
                 "selected: nothing is selected; click a context in the dashboard first"
             )
-        return open_context(self._scan, dict(self.selected), model=model, **kwargs)
+        return open_context(self._scan, dict(self.selected), model=model, corpus=corpus, **kwargs)

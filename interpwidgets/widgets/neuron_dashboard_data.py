@@ -46,21 +46,23 @@ def section(frame: Any, values: list[Any] | None, extra: tuple[str, ...] = ()) -
         raise ValueError(
             f"scan.context_values: expected {n} arrays (one per row), got {len(values)}"
         )
-    records = frame.iloc[:n].to_dict("records") if n else []
-    for i, r in enumerate(records):
-        context = str(r["context"])
+    cols = ("doc", "doc_id", "position", "value", "start", "end", "focus", "context", *extra)
+    # whole columns at once: pandas' per-row access costs more than the rest of a reply
+    data = {c: (frame[c].iloc[:n].tolist() if n and c in frame else [None] * n) for c in cols}
+    for i in range(n):
+        context = str(data["context"][i])
         row = {
-            "doc": str(r["doc"]),
-            "doc_id": _int(r.get("doc_id", -1)),
-            "position": _int(r["position"]),
-            "value": number(r["value"]),
-            "start": _int(r["start"]),
-            "end": _int(r["end"]),
-            "focus": _int(r["focus"]),
+            "doc": str(data["doc"][i]),
+            "doc_id": _int(data["doc_id"][i] if data["doc_id"][i] is not None else -1),
+            "position": _int(data["position"][i]),
+            "value": number(data["value"][i]),
+            "start": _int(data["start"][i]),
+            "end": _int(data["end"][i]),
+            "focus": _int(data["focus"][i]),
             "context": context,
         }
         for name in extra:
-            v = r.get(name)
+            v = data[name][i]
             row[name] = v if isinstance(v, str) else number(v)
         vals = np.full(len(context), np.nan, np.float32)
         if values is not None:
@@ -78,7 +80,12 @@ def section(frame: Any, values: list[Any] | None, extra: tuple[str, ...] = ()) -
     return {"rows": rows, "values": codec.encode(flat, "auto")}
 
 
-def _values(scan: Any, layer: str, unit: int, which: str) -> list[Any] | None:
+def _values(scan: Any, frame: Any, layer: str, unit: int, which: str) -> list[Any] | None:
+    """Per-character values of a frame's rows: the frame's own ``attrs["values"]`` when the
+    scan attached them (iw.Scan does: no second query), else ``scan.context_values``."""
+    held = getattr(frame, "attrs", {}).get("values") if frame is not None else None
+    if held is not None:
+        return list(held)
     try:
         return list(scan.context_values(layer, unit, which=which))
     except (NotImplementedError, AttributeError):
@@ -104,17 +111,20 @@ def features(scan: Any, layer: str, unit: int) -> list[dict[str, Any]]:
     frame = fn(layer, unit) if fn is not None else None
     if frame is None or len(frame) == 0:
         return []
-    out = []
-    for r in frame.to_dict("records"):
-        out.append(
-            {
-                "feature": str(r["feature"]),
-                "metric": str(r.get("metric", "")),
-                "value": number(r.get("value")),
-                "score": number(r.get("score")),
-                "sign": number(r.get("sign")),
-            }
-        )
+    col = {
+        c: (frame[c].tolist() if c in frame else [None] * len(frame))
+        for c in ("feature", "metric", "value", "score", "sign")
+    }
+    out = [
+        {
+            "feature": str(col["feature"][i]),
+            "metric": str(col["metric"][i] or ""),
+            "value": number(col["value"][i]),
+            "score": number(col["score"][i]),
+            "sign": number(col["sign"][i]),
+        }
+        for i in range(len(frame))
+    ]
     out.sort(key=lambda f: -(f["score"] if f["score"] is not None else -1.0))
     return out
 
@@ -158,13 +168,16 @@ def vmax_of(stats: dict[str, Any], *sections: dict[str, Any]) -> float:
 def unit_data(scan: Any, stats_table: Any, layer: str, unit: int) -> dict[str, Any]:
     """Everything the dashboard shows for ``layer``/``unit`` (a request reply / the ``unit`` trait)."""
     stats = stats_of(stats_table, layer, unit)
-    top = section(scan.top(layer, unit), _values(scan, layer, unit, "top"))
-    bottom = section(scan.bottom(layer, unit), _values(scan, layer, unit, "bottom"))
+    frames = {"top": scan.top(layer, unit), "bottom": scan.bottom(layer, unit)}
     qfn = getattr(scan, "quantiles", None)
-    quant = section(
-        qfn(layer, unit) if qfn is not None else None,
-        _values(scan, layer, unit, "quantile") if qfn is not None else None,
-        extra=("interval", "lo", "hi", "share"),
+    frames["quantile"] = qfn(layer, unit) if qfn is not None else None
+    top, bottom, quant = (
+        section(f, _values(scan, f, layer, unit, w) if f is not None else None, extra=x)
+        for w, f, x in (
+            ("top", frames["top"], ()),
+            ("bottom", frames["bottom"], ()),
+            ("quantile", frames["quantile"], ("interval", "lo", "hi", "share")),
+        )
     )
     return {
         "layer": layer,

@@ -252,9 +252,8 @@ export class NeuronDashboardView {
     const groups = groupByInterval(u.quantiles);
     if (!groups.length) quant.append(el("div", "iw-nd-empty", "none in this scan"));
     for (const g of groups) {
-      const range = Number.isFinite(g.lo) && Number.isFinite(g.hi) ? ` \u00b7 ${formatValue(g.lo)} to ${formatValue(g.hi)}` : "";
-      const share = Number.isFinite(g.share) ? ` \u00b7 ${(100 * g.share).toPrecision(2)}% of characters` : "";
-      const list = contextList(g.interval, `${range.slice(3)}${share}`, g.rows, u.vmax, "quantile");
+      const share = Number.isFinite(g.share) ? `${formatShare(g.share)} of characters` : "";
+      const list = contextList(g.interval, share, g.rows, u.vmax, "quantile");
       list.classList.add("iw-nd-interval");
       list.dataset.interval = g.interval;
       quant.append(list);
@@ -367,6 +366,13 @@ export class NeuronDashboardView {
     this.errorBox.destroy();
     this.root.remove();
   }
+}
+
+/** "34%", "2.2%", "0.30%", "<0.01%": a share of the corpus with two significant digits. */
+export function formatShare(x: number): string {
+  if (!(x > 0)) return "0%";
+  const pct = 100 * x;
+  return pct < 0.01 ? "<0.01%" : `${Number(pct.toPrecision(2))}%`;
 }
 
 export default widgetModule((model, host) => new NeuronDashboardView(model, host));

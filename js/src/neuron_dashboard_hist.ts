@@ -26,20 +26,42 @@ export function logHeights(counts: ArrayLike<number>): Float32Array {
   return out;
 }
 
-/** Which edges get a label: the two ends, zero, and others at least `gap` px from every label. */
-export function tickEdges(edges: ArrayLike<number>, xOf: (i: number) => number, gap: number): number[] {
-  const n = edges.length;
-  if (n === 0) return [];
-  const chosen: number[] = [0, n - 1];
-  for (let i = 0; i < n; i++) if (edges[i] === 0) chosen.push(i);
-  const far = (i: number) => chosen.every((j) => Math.abs(xOf(i) - xOf(j)) >= gap);
-  // powers of ten read best; then anything that fits
-  for (let i = 1; i < n - 1; i++) {
-    const a = Math.abs(edges[i]);
-    if (a > 0 && Math.abs(Math.log10(a) - Math.round(Math.log10(a))) < 1e-3 && far(i)) chosen.push(i);
+/** Fractional bin position of value `v` (each bin one unit wide): linear inside a bin that
+ *  holds zero, logarithmic inside the others (the bins are log-spaced); null outside. */
+export function binPosition(edges: ArrayLike<number>, v: number): number | null {
+  const n = edges.length - 1;
+  if (n < 1 || v < edges[0] || v > edges[n]) return null;
+  for (let i = 0; i < n; i++) {
+    const a = edges[i];
+    const b = edges[i + 1];
+    if (v < a || v > b) continue;
+    if (b === a) return i;
+    if (a > 0 && b > 0) return i + Math.log(v / a) / Math.log(b / a);
+    if (a < 0 && b < 0) return i + Math.log(-a / -v) / Math.log(a / b) ;
+    return i + (v - a) / (b - a);
   }
-  const uniq = Array.from(new Set(chosen)).filter((i) => i === 0 || i === n - 1 || far(i) || edges[i] === 0);
-  return uniq.sort((a, b) => a - b);
+  return null;
+}
+
+/** Axis labels: the two ends, zero, then ±powers of ten that land at least `gap` px from
+ *  every label so far (largest magnitudes first). Each is [value, fractional bin position]. */
+export function axisTicks(edges: ArrayLike<number>, xOf: (pos: number) => number, gap: number): [number, number][] {
+  const n = edges.length - 1;
+  if (n < 1) return [];
+  const out: [number, number][] = [[edges[0], 0], [edges[n], n]];
+  const far = (p: number) => out.every(([, q]) => Math.abs(xOf(p) - xOf(q)) >= gap);
+  const z = zeroPosition(edges);
+  if (z !== null && far(z)) out.push([0, z]);
+  const big = Math.max(Math.abs(edges[0]), Math.abs(edges[n]));
+  if (big > 0) {
+    for (let e = Math.floor(Math.log10(big)); e >= Math.floor(Math.log10(big)) - 8; e--) {
+      for (const v of [10 ** e, -(10 ** e)]) {
+        const p = binPosition(edges, v);
+        if (p !== null && far(p)) out.push([v, p]);
+      }
+    }
+  }
+  return out.sort((a, b) => a[1] - b[1]);
 }
 
 export class Histogram {
@@ -137,7 +159,8 @@ export class Histogram {
       const x0 = this.xOf(i);
       const x1 = this.xOf(i + 1);
       const bh = Math.max(1, h[i] * plotH);
-      ctx.fillRect(x0 + 0.5, bottom - bh, Math.max(1, x1 - x0 - 1), bh);
+      const gapPx = x1 - x0 >= 4 ? 1 : 0; // dense bins touch: no comb of hairline gaps
+      ctx.fillRect(x0, bottom - bh, Math.max(1, x1 - x0 - gapPx + (gapPx ? 0 : 0.5)), bh);
     }
     // colour strip: what each bin's values look like in the contexts
     for (let i = 0; i < n; i++) {
@@ -152,11 +175,10 @@ export class Histogram {
     // x labels at bin edges
     ctx.fillStyle = muted;
     ctx.textBaseline = "top";
-    const ticks = tickEdges(d.edges, (i) => this.xOf(i), 46 * s);
-    for (const i of ticks) {
-      const x = this.xOf(i);
-      ctx.textAlign = i === 0 ? "left" : i === d.edges.length - 1 ? "right" : "center";
-      ctx.fillText(formatTick(d.edges[i]), x, bottom + 4 + STRIP * s);
+    for (const [v, p] of axisTicks(d.edges, (q) => this.xOf(q), 40 * s)) {
+      const x = this.xOf(p);
+      ctx.textAlign = p === 0 ? "left" : p === n ? "right" : "center";
+      ctx.fillText(formatTick(v), x, bottom + 4 + STRIP * s);
     }
     // zero
     const z = zeroPosition(d.edges);
