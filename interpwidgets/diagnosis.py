@@ -180,8 +180,10 @@ class RobustnessResult:
         summary: one row per perturbation kind: ``kind``, ``texts`` (how many inputs),
             ``changed`` (how many the perturbation changed), ``flips`` (how many of those changed
             the predicted class), ``flip_rate`` (``flips / changed``; NaN when it changed none)
+            with ``flip_rate_se`` (binomial standard error) and ``flip_rate_low`` /
+            ``flip_rate_high`` (95% Wilson interval, informative at 0 and 1 where the SE is 0),
             and ``mean_confidence_change`` (mean change in the probability of the original
-            prediction over the changed texts).
+            prediction over the changed texts) with ``mean_confidence_change_se``.
         details: one row per (kind, text): ``kind``, ``text_index``, ``text``, ``perturbed``,
             ``changed`` (the perturbation applied), ``before`` / ``after`` (predicted label
             names), ``p_before`` (probability of ``before`` on the text), ``p_after``
@@ -278,6 +280,7 @@ def robustness(
     from tqdm.auto import tqdm
 
     from .attribution import METHODS
+    from .stats import mean_se, proportion_se, wilson
 
     texts = _check_texts(texts)
     kinds = _check_kinds(kinds)
@@ -340,6 +343,8 @@ def robustness(
         sub = details[(details.kind == kind) & details.changed]
         n = len(sub)
         flips = int(sub.flipped.sum())
+        low, high = wilson(flips, n)
+        change, change_se, _ = mean_se(sub.delta.to_numpy())
         summary_rows.append(
             {
                 "kind": kind,
@@ -347,7 +352,11 @@ def robustness(
                 "changed": n,
                 "flips": flips,
                 "flip_rate": flips / n if n else float("nan"),
-                "mean_confidence_change": float(sub.delta.mean()) if n else float("nan"),
+                "flip_rate_se": proportion_se(flips, n),
+                "flip_rate_low": low,
+                "flip_rate_high": high,
+                "mean_confidence_change": change,
+                "mean_confidence_change_se": change_se,
             }
         )
     summary = pd.DataFrame(summary_rows)

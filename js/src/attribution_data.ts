@@ -45,6 +45,10 @@ export interface AttrData {
   rows: AttrRow[];
   /** [n_classes, n_rows, n_rows]; null when absent or of the wrong shape. */
   tau: Float32Array | null;
+  /** [n_classes, n_rows, 2]: each row's τ with random rankings, mean and SE over draws; null when absent. */
+  tauRandom: Float32Array | null;
+  /** How many random rankings the random row averages. */
+  randomDraws: number;
   notes: string[];
   title: string;
   /** Problems with the shared traits, shown above the rows. */
@@ -160,12 +164,17 @@ export function readData(model: AnyModel): AttrData {
   const tau = rows.length >= 2 && asEncoded(tauRaw)
     ? attempt("tau", () => floats(tauRaw, "tau", [nClasses, rows.length, rows.length]), null)
     : null;
+  const randomRaw = model.get("tau_random");
+  const tauRandom = rows.length >= 2 && asEncoded(randomRaw)
+    ? attempt("tau_random", () => floats(randomRaw, "tau_random", [nClasses, rows.length, 2]), null)
+    : null;
+  const randomDraws = Number(model.get("random_draws") ?? 0) || 0;
   const notesRaw = model.get("notes");
   const notes = Array.isArray(notesRaw) ? notesRaw.map((n) => String(n)).filter((n) => n) : [];
   return {
     text, offsets, tokens, nTokens, visible, wordOffsets, ofToken, nWords,
     wordAgg: String(model.get("word_agg") ?? "sum"),
-    labels, probs, predicted, nClasses, rows, tau, notes,
+    labels, probs, predicted, nClasses, rows, tau, tauRandom, randomDraws, notes,
     title: String(model.get("title") ?? ""),
     errors,
   };
@@ -292,6 +301,12 @@ export function tauText(v: number): string {
   if (!Number.isFinite(v)) return "\u2013";
   const s = v.toFixed(2);
   return s === "-0.00" ? "0.00" : realMinus(s);
+}
+
+/** A random-row cell: "0.03 ± 0.05" (real minus signs), "–" where τ is undefined. */
+export function tauPmText(mean: number, se: number): string {
+  if (!Number.isFinite(mean)) return "\u2013";
+  return Number.isFinite(se) ? `${tauText(mean)} \u00b1 ${se.toFixed(2)}` : tauText(mean);
 }
 
 /** A class label as shown: as written, unless it is whitespace or holds a line break or tab

@@ -3,7 +3,7 @@
 
 import { DIVERGING_STOPS, diverging, rgbString, textColorFor } from "./colors";
 import { el } from "./dom";
-import { formatMax, tauText } from "./attribution_data";
+import { formatMax, tauPmText, tauText } from "./attribution_data";
 
 /** The diverging legend: "against" · bar with −m, 0, +m · "towards". */
 export class SignedLegend {
@@ -67,9 +67,17 @@ export class Segmented {
   }
 }
 
+/** The random row under the τ matrix: each method's τ with random rankings, [n, 2] (mean,
+ *  SE over `draws` draws), row-major. */
+export interface RandomRow {
+  values: ArrayLike<number>;
+  draws: number;
+}
+
 /** The Kendall τ matrix of the rows for one class: labels on both sides, cells coloured on
- *  the diverging scale over [−1, 1] with the number printed. `tau` is [n, n], row-major. */
-export function tauTable(labels: string[], tau: ArrayLike<number>): HTMLTableElement {
+ *  the diverging scale over [−1, 1] with the number printed. `tau` is [n, n], row-major.
+ *  With `random`, a last row "random" holds each method's τ with random rankings (mean ± SE). */
+export function tauTable(labels: string[], tau: ArrayLike<number>, random: RandomRow | null = null): HTMLTableElement {
   const n = labels.length;
   const table = el("table", "iw-attr-tau");
   const head = el("thead");
@@ -103,8 +111,37 @@ export function tauTable(labels: string[], tau: ArrayLike<number>): HTMLTableEle
     }
     body.append(tr);
   }
+  if (random) {
+    const tr = el("tr", "iw-attr-tau-random");
+    const th = el("th", "iw-attr-tau-row", `random (${random.draws} draws)`);
+    th.scope = "row";
+    tr.append(th);
+    for (let b = 0; b < n; b++) {
+      const mean = random.values[2 * b];
+      const se = random.values[2 * b + 1];
+      const td = el("td", "iw-attr-tau-cell", tauPmText(mean, se));
+      td.dataset.random = String(b);
+      if (Number.isFinite(mean)) {
+        const rgb = diverging(mean, 1);
+        td.style.backgroundColor = rgbString(rgb);
+        td.style.color = textColorFor(rgb);
+      } else td.classList.add("iw-attr-tau-nan");
+      td.setAttribute("aria-label", randomTauLines(labels[b], mean, se, random.draws).join(". "));
+      tr.append(td);
+    }
+    body.append(tr);
+  }
   table.append(head, body);
   return table;
+}
+
+/** Tooltip lines of a random-row cell. */
+export function randomTauLines(method: string, mean: number, se: number, draws: number): string[] {
+  return [
+    `Kendall \u03c4 = ${tauPmText(mean, se)}`,
+    `Kendall \u03c4 between ${method} and random token rankings: mean \u00b1 standard error over ${draws} seeded draws`,
+    "the agreement reached by chance: a method pair whose \u03c4 is within a few SE of this agrees no better than chance",
+  ];
 }
 
 /** Tooltip lines of a τ cell. */

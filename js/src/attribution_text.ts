@@ -9,7 +9,7 @@ import {
   classOption, deltaBadge, showLabel, formatMax, formatScore, ranksByAbs, readData, rowValues, scaleMaxima,
   spanText, tokenValue, tokensOfWord, unitMask,
 } from "./attribution_data";
-import { SignedLegend, Segmented, shade, tauLines, tauTable } from "./attribution_parts";
+import { SignedLegend, Segmented, randomTauLines, shade, tauLines, tauTable } from "./attribution_parts";
 import { MISSING, rgbString } from "./colors";
 import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule } from "./dom";
 import { ErrorBox } from "./error_box";
@@ -89,7 +89,7 @@ export class AttributionView {
     this.listen<MouseEvent>(root, "mouseover", (e) => this.onHover(e));
     this.listen<MouseEvent>(root, "mousemove", (e) => this.onHover(e));
     this.listen(root, "mouseleave", () => this.unhover());
-    for (const name of ["text", "offsets", "tokens", "words", "word_agg", "labels", "probs", "predicted", "rows", "tau", "notes", "title"]) {
+    for (const name of ["text", "offsets", "tokens", "words", "word_agg", "labels", "probs", "predicted", "rows", "tau", "tau_random", "random_draws", "notes", "title"]) {
       this.on(`change:${name}`, () => this.schedule("data"));
     }
     for (const name of ["target", "level", "scale"]) this.on(`change:${name}`, () => this.schedule("paint"));
@@ -292,9 +292,13 @@ export class AttributionView {
     head.append(
       el("span", "iw-attr-compare-title", "Rank agreement"),
       el("span", "iw-attr-compare-caption",
-        `Kendall \u03c4 between the methods' token rankings for \u201c${showLabel(d.labels[this.target] ?? "")}\u201d \u00b7 1 same order \u00b7 0 unrelated \u00b7 \u22121 reversed`),
+        `Kendall \u03c4 between the methods' token rankings by |score| for \u201c${showLabel(d.labels[this.target] ?? "")}\u201d \u00b7 1 same order \u00b7 0 unrelated \u00b7 \u22121 reversed`
+        + (d.tauRandom ? " \u00b7 random: \u03c4 with random rankings, mean \u00b1 SE" : "")),
     );
-    this.compare.replaceChildren(head, tauTable(d.rows.map((r) => r.label), tau));
+    const random = d.tauRandom
+      ? { values: d.tauRandom.subarray(this.target * n * 2, (this.target + 1) * n * 2), draws: d.randomDraws }
+      : null;
+    this.compare.replaceChildren(head, tauTable(d.rows.map((r) => r.label), tau, random));
     this.compare.hidden = false;
   }
 
@@ -354,6 +358,14 @@ export class AttributionView {
 
   private tauTooltip(cell: HTMLElement): string[] {
     const d = this.data;
+    if (cell.dataset.random !== undefined) {
+      const b = Number(cell.dataset.random);
+      const n = d.rows.length;
+      const at = this.target * n * 2 + 2 * b;
+      const mean = d.tauRandom ? d.tauRandom[at] : NaN;
+      const se = d.tauRandom ? d.tauRandom[at + 1] : NaN;
+      return randomTauLines(d.rows[b]?.label ?? "", mean, se, d.randomDraws);
+    }
     const a = Number(cell.dataset.a);
     const b = Number(cell.dataset.b);
     const n = d.rows.length;

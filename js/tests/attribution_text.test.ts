@@ -3,9 +3,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import widget from "../src/attribution_text";
 import {
   DELTA_WARN, classOption, showLabel, deltaBadge, formatMax, formatScore, maxAbs, ranksByAbs, readData, realMinus,
-  rowValues, scaleMaxima, tauText, tokenValue, tokensOfWord, unitMask,
+  rowValues, scaleMaxima, tauPmText, tauText, tokenValue, tokensOfWord, unitMask,
 } from "../src/attribution_data";
-import { tauLines, tauTable } from "../src/attribution_parts";
+import { randomTauLines, tauLines, tauTable } from "../src/attribution_parts";
 import { diverging, rgbString } from "../src/colors";
 import { FakeIntersectionObserver } from "./fake_io";
 import { FakeModel } from "./fake_model";
@@ -54,6 +54,8 @@ function state(extra: Record<string, unknown> = {}) {
       row("input_x_gradient", "Gradient × input", SCORES_GX, null, null),
     ],
     tau: f32([1, -0.25, -0.25, 1, 1, 0.5, 0.5, 1], [2, 2, 2]),
+    tau_random: f32([0.01, 0.02, -0.03, 0.04, 0.05, 0.06, 0.07, 0.08], [2, 2, 2]),
+    random_draws: 20,
     notes: ["input truncated to 9 of 12 tokens"], title: "Why?",
     ...extra,
   };
@@ -141,6 +143,21 @@ describe("attribution arithmetic", () => {
     expect(cells[0].classList.contains("iw-attr-tau-diag")).toBe(true);
   });
 
+  it("adds the random row under the τ table: mean ± SE per method, coloured by the mean", () => {
+    expect(tauPmText(-0.031, 0.052)).toBe("\u22120.03 \u00b1 0.05");
+    expect(tauPmText(NaN, 0.1)).toBe("\u2013");
+    expect(tauPmText(0.2, NaN)).toBe("0.20");
+    const t = tauTable(["A", "B"], [1, 0.5, 0.5, 1], { values: [0.02, 0.04, -0.1, 0.03], draws: 20 });
+    const random = t.querySelector<HTMLElement>("tr.iw-attr-tau-random")!;
+    expect(random.querySelector("th")!.textContent).toBe("random (20 draws)");
+    const cells = random.querySelectorAll<HTMLElement>("td.iw-attr-tau-cell");
+    expect(Array.from(cells, (c) => c.textContent)).toEqual(["0.02 \u00b1 0.04", "\u22120.10 \u00b1 0.03"]);
+    expect(cells[1].style.backgroundColor).toBe(rgbString(diverging(-0.1, 1)));
+    expect(cells[0].dataset.random).toBe("0");
+    expect(randomTauLines("A", 0.02, 0.04, 20)[1]).toContain("over 20 seeded draws");
+    expect(tauTable(["A", "B"], [1, 0.5, 0.5, 1]).querySelector("tr.iw-attr-tau-random")).toBeNull();
+  });
+
   it("reports shape mismatches per row instead of throwing", () => {
     const bad = state();
     (bad.rows as Record<string, unknown>[])[1].scores = f32([1, 2, 3], [1, 3]);
@@ -202,7 +219,10 @@ describe("AttributionText", () => {
     expect(badge.textContent).toBe("\u0394 0.004 (9.0%)");
     expect(badge.classList.contains("iw-attr-delta-warn")).toBe(true);
     expect($<HTMLElement>(".iw-attr-row[data-method=input_x_gradient] .iw-attr-delta").hidden).toBe(true);
-    expect(Array.from(host.querySelectorAll("td.iw-attr-tau-cell"), (c) => c.textContent)).toEqual(["1.00", "0.50", "0.50", "1.00"]);
+    expect(Array.from(host.querySelectorAll("td.iw-attr-tau-cell"), (c) => c.textContent)).toEqual([
+      "1.00", "0.50", "0.50", "1.00", "0.05 \u00b1 0.06", "0.07 \u00b1 0.08",
+    ]);
+    expect($("tr.iw-attr-tau-random th").textContent).toBe("random (20 draws)");
     // shared scale over both rows' drawn tokens: max |score| = 0.8 (GX's "ok")
     expect(bg("integrated_gradients", 5)).toBe(want(-0.4, 0.8));
     expect(bg("input_x_gradient", 5)).toBe(want(-0.8, 0.8));
