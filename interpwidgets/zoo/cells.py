@@ -1,0 +1,325 @@
+"""The documented cells of the shipped char models, chosen on one text and scored on others.
+
+``python -m interpwidgets.zoo.cells [char_lstm|char_transformer|all] [--write]`` recomputes the
+``"cells"`` entry of each model card (``iw.zoo.card(name)["cells"]``); ``--write`` stores it in
+``interpwidgets/zoo/weights/<name>.json``. Deterministic: the same Python (whose standard
+library is the corpus), the same installed third-party packages and the same weights give
+the same numbers.
+
+For each feature (:data:`FEATURES`) the best unit of :data:`CANDIDATES` is chosen with
+:func:`interpwidgets.find_neurons` on the *selection* texts — held-out standard-library files
+(never trained on), every other file in sorted order — and scored, with the sign chosen
+there, on
+
+- ``held_out``: the *other* held-out standard-library files (≥ 150,000 characters);
+- ``third_party``: the source of installed packages the model never saw
+  (:data:`THIRD_PARTY`: files in sorted path order, each cut at a line end).
+
+Every file is traced on its own (the model starts each file from a fresh state). Beside every
+score: its uncertainty (Obuchowski's clustered AUROC standard error or a block-jackknife
+Fisher-z interval for r, blocks of whole lines; see :func:`interpwidgets.find_neurons`) and its
+baselines — ``chance`` (0.5 for AUROC, 0 for r) and ``best_of_n``: the same choice made with
+the feature shifted by half the selection text against the activations (real units, real
+autocorrelation, no relation to the feature), i.e. what the best of N unrelated units scores
+where it was chosen (``selection``) and where it is scored (``held_out``). The name of each
+cell says what it does on the held-out text: a boolean cell whose held-out AUROC on another
+of the string/comment features reaches :data:`ALSO_AT` is named for both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FEATURES = (
+    "in_string",
+    "in_docstring",
+    "in_string_literal",
+    "in_comment",
+    "bracket_depth",
+    "column",
+)
+BOOLEAN = ("in_string", "in_docstring", "in_string_literal", "in_comment")
+CANDIDATES = {"char_lstm": (".h", ".c"), "char_transformer": (".mlp",)}
+THIRD_PARTY = ("numpy", "pandas", "bertviz")
+FILE_CHARS = 8_000  # each file cut at the last line end before this many characters
+SELECTION_CHARS = 100_000
+HELD_OUT_CHARS = 155_000
+THIRD_PARTY_CHARS = 40_000  # per package
+ALSO_AT = 0.75
+NOUN = {
+    "in_string": "string",
+    "in_docstring": "docstring",
+    "in_string_literal": "string-literal",
+    "in_comment": "comment",
+    "bracket_depth": "bracket-depth",
+    "column": "column",
+}
+# features that contain one another are not "also" each other
+NESTED = {
+    "in_string": {"in_docstring", "in_string_literal"},
+    "in_docstring": {"in_string"},
+    "in_string_literal": {"in_string"},
+    "in_comment": set(),
+}
+
+
+def _cut(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    end = text.rfind("\n", 0, limit)
+    return text[: end + 1] if end > 0 else text[:limit]
+
+
+def _take(paths: list[Path], budget: int, limit: int = FILE_CHARS) -> list[tuple[str, str]]:
+    out, total = [], 0
+    for path in paths:
+        try:
+            text = _cut(path.read_text(encoding="utf-8"), limit)
+        except (UnicodeDecodeError, OSError):
+            continue
+        if len(text.strip()) < 200:
+            continue
+        text = _cut(text, budget - total)
+        out.append((str(path), text))
+        total += len(text)
+        if total >= budget:
+            break
+    return out
+
+
+def stdlib_parts() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(selection, held_out) texts: the held-out stdlib files alternately, in sorted order."""
+    from .corpus import stdlib_files
+
+    files = stdlib_files("val")
+    return _take(files[0::2], SELECTION_CHARS), _take(files[1::2], HELD_OUT_CHARS)
+
+
+def third_party_texts() -> dict[str, list[tuple[str, str]]]:
+    """Installed packages' own source (never in the training corpus), sorted paths."""
+    import importlib.util
+
+    out = {}
+    for name in THIRD_PARTY:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            continue
+        root = Path(list(spec.submodule_search_locations)[0])
+        out[name] = _take(sorted(root.rglob("*.py")), THIRD_PARTY_CHARS)
+    return out
+
+
+def _trace_all(model: Any, texts: list[tuple[str, str]], keep: tuple[str, ...]) -> list:
+    """One trace per text (fresh state), keeping only the candidate arrays."""
+    from ..trace import trace
+    from ..zoo.transformer import CharTransformer
+
+    opts = {"attention": False} if isinstance(model, CharTransformer) else {}
+    out = []
+    for _, text in texts:
+        tr = trace(model, text, progress=False, **opts)
+        for key in [k for k in tr.activations if not k.endswith(keep)]:
+            del tr.activations[key]
+        out.append(tr)
+    return out
+
+
+def _unit_score(traces: list, layer: str, neuron: int, sign: int, feature: str) -> dict:
+    """One unit's score on ``traces`` with a fixed sign, its SE and 95% interval."""
+    from ..neurons import _auroc, _gather, _Part, _pearson, auroc_se, feature_values, r_interval
+
+    part = _Part([(i, tr, 0, tr.n_tokens) for i, tr in enumerate(traces)], "")
+    ys = {i: feature_values(tr, feature) for i, tr in enumerate(traces)}
+    x, y = _gather(part, layer, ys)
+    x, block = x[:, [neuron]], part.blocks()
+    if feature in BOOLEAN:
+        y = y.astype(bool)
+        raw = float(_auroc(x, y)[0])
+        score = raw if sign > 0 else 1 - raw
+        se = float(auroc_se(x, y, block)[0])
+        ci = [max(0.0, score - 1.96 * se), min(1.0, score + 1.96 * se)]
+    else:
+        raw = float(_pearson(x, y.astype(np.float64))[0])
+        score = sign * raw
+        se_r, lo, hi = r_interval(x, y.astype(np.float64), block)
+        se = float(se_r[0])
+        ci = sorted([sign * float(lo[0]), sign * float(hi[0])])
+    return {
+        "score": round(score, 4),
+        "se": round(se, 4),
+        "ci": [round(v, 4) for v in ci],
+        "n_chars": int(sum(len(tr.text) for tr in traces)),
+        "n_texts": len(traces),
+    }
+
+
+def _null_best_of_n(sel: list, ev: list, feature: str, layers: list[str]) -> dict:
+    """Best of N units with the feature shifted half the text against them (no relation)."""
+    from ..neurons import _auroc, _gather, _Part, _pearson, feature_values
+
+    out = {}
+    for name, traces in (("selection", sel), ("held_out", ev)):
+        part = _Part([(i, tr, 0, tr.n_tokens) for i, tr in enumerate(traces)], "")
+        ys = {i: feature_values(tr, feature) for i, tr in enumerate(traces)}
+        y = np.concatenate([ys[i] for i in range(len(traces))])
+        out[name] = (part, np.roll(y, len(y) // 2), ys)
+    best = (-1.0, "", 0, 1)
+    part, y, ys = out["selection"]
+    for layer in layers:
+        x = _gather(part, layer, ys)[0]
+        if feature in BOOLEAN:
+            raw = _auroc(x, y.astype(bool))
+            score, sign = np.maximum(raw, 1 - raw), np.where(raw >= 0.5, 1, -1)
+        else:
+            raw = _pearson(x, y.astype(np.float64))
+            score, sign = np.abs(raw), np.where(raw >= 0, 1, -1)
+        k = int(np.argmax(score))
+        if score[k] > best[0]:
+            best = (float(score[k]), layer, k, int(sign[k]))
+    part, y, ys = out["held_out"]
+    x = _gather(part, best[1], ys)[0][:, [best[2]]]
+    if feature in BOOLEAN:
+        raw = float(_auroc(x, y.astype(bool))[0])
+        held = raw if best[3] > 0 else 1 - raw
+    else:
+        held = best[3] * float(_pearson(x, y.astype(np.float64))[0])
+    return {"selection": round(best[0], 4), "held_out": round(held, 4)}
+
+
+def _name(feature: str, also: list[str], sign: int) -> str:
+    if feature in BOOLEAN:
+        nouns = [NOUN[feature]] + [NOUN[f] for f in also]
+        return "-or-".join(nouns) + " cell" + (" (low inside)" if sign < 0 else "")
+    direction = "rises" if sign > 0 else "falls"
+    what = "as brackets open" if feature == "bracket_depth" else "along the line"
+    return f"{NOUN[feature]} cell ({direction} {what})"
+
+
+def compute(name: str, log=print) -> dict[str, Any]:
+    """The ``"cells"`` entry for shipped model ``name``."""
+    import importlib.metadata
+
+    from ..neurons import find_neurons
+    from . import load
+
+    t0 = time.time()
+    model = load(name)
+    sel_texts, ev_texts = stdlib_parts()
+    tp_texts = third_party_texts()
+    keep = CANDIDATES[name]
+    sel, ev = _trace_all(model, sel_texts, keep), _trace_all(model, ev_texts, keep)
+    tp = {pkg: _trace_all(model, texts, keep) for pkg, texts in tp_texts.items()}
+    tp_all = [tr for trs in tp.values() for tr in trs]
+    log(f"{name}: traced {sum(len(t) for _, t in sel_texts + ev_texts):,} stdlib and "
+        f"{sum(len(tr.text) for tr in tp_all):,} third-party characters in {time.time() - t0:.0f} s")  # fmt: skip
+    layers = [n for n in sel[0].names if n.endswith(keep)]
+    cells: dict[str, Any] = {}
+    for feature in FEATURES:
+        df = find_neurons(sel, feature, layers=layers, top=50, test=ev)
+        best = df.iloc[0]
+        layer, neuron, sign = str(best.layer), int(best.neuron), int(best.sign)
+        held = _unit_score(ev, layer, neuron, sign, feature)
+        entry: dict[str, Any] = {
+            "layer": layer,
+            "neuron": neuron,
+            "sign": sign,
+            "metric": str(best.metric),
+            "selection": {
+                "score": round(float(best.score), 4),
+                "se": round(float(best.score_se), 4),
+                "n_chars": int(sum(len(tr.text) for tr in sel)),
+                "n_texts": len(sel),
+                "rank_held_out": None,
+            },
+            "held_out": held,
+            "third_party": {
+                **_unit_score(tp_all, layer, neuron, sign, feature),
+                "packages": {
+                    pkg: _unit_score(trs, layer, neuron, sign, feature) for pkg, trs in tp.items()
+                },
+            },
+            "baseline": {
+                "chance": 0.5 if feature in BOOLEAN else 0.0,
+                "best_of_n": {
+                    "n": int(df.attrs["n_candidates"]),
+                    **_null_best_of_n(sel, ev, feature, layers),
+                },
+            },
+            "selected_on": df.attrs["selection"].replace("trace", "held-out stdlib files"),
+        }
+        ranks = df.sort_values("test_score", ascending=False).reset_index(drop=True)
+        hit = ranks.index[(ranks.layer == layer) & (ranks.neuron == neuron)]
+        entry["selection"]["rank_held_out"] = (
+            f"{int(hit[0]) + 1} of the top 50" if len(hit) else "not in the top 50"
+        )
+        also = []
+        if feature in BOOLEAN:
+            entry["other_features"] = {}
+            for other in BOOLEAN:
+                if other == feature:
+                    continue
+                s = _unit_score(ev, layer, neuron, sign, other)["score"]
+                entry["other_features"][other] = s
+                if s >= ALSO_AT and other not in NESTED[feature]:
+                    also.append(other)
+        entry["name"] = _name(feature, also, sign)
+        cells[feature] = entry
+        log(
+            f"  {feature:<18} {layer}/{neuron} sign {sign:+d}  selection {best.score:.3f}  "
+            f"held-out {held['score']:.3f} ± {held['se']:.3f}  third-party "
+            f"{entry['third_party']['score']:.3f} ± {entry['third_party']['se']:.3f}  "
+            f"null best-of-{entry['baseline']['best_of_n']['n']} "
+            f"{entry['baseline']['best_of_n']['selection']:.3f} → "
+            f"{entry['baseline']['best_of_n']['held_out']:.3f}  “{entry['name']}”"
+        )
+    versions = {}
+    for pkg in tp:
+        try:
+            versions[pkg] = importlib.metadata.version(pkg)
+        except importlib.metadata.PackageNotFoundError:
+            versions[pkg] = "?"
+    return {
+        "how": "python -m interpwidgets.zoo.cells --write (interpwidgets/zoo/cells.py)",
+        "candidates": f"every unit of {', '.join(layers)}",
+        "selection_texts": f"{len(sel)} held-out stdlib files (every other one, sorted), each cut at {FILE_CHARS:,} characters",
+        "held_out_texts": f"the other {len(ev)} held-out stdlib files, same cut",
+        "third_party_texts": {
+            pkg: f"{pkg} {versions[pkg]}: {len(trs)} files in sorted path order, each cut at {FILE_CHARS:,} characters"
+            for pkg, trs in tp.items()
+        },
+        "interval": "95%: AUROC ± 1.96 SE (Obuchowski's clustered variance), r: Fisher z ± 1.96 block-jackknife SE; blocks of whole lines up to 2,000 characters, never across files",
+        "cells": cells,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m interpwidgets.zoo.cells")
+    parser.add_argument("name", nargs="?", default="all", choices=["all", *CANDIDATES])
+    parser.add_argument("--write", action="store_true", help="store the entry in the card")
+    args = parser.parse_args(argv)
+    from . import WEIGHTS
+
+    for name in CANDIDATES if args.name == "all" else [args.name]:
+        result = compute(name)
+        if args.write:
+            path = WEIGHTS / f"{name}.json"
+            card = json.loads(path.read_text())
+            card["cells"] = result.pop("cells")
+            card["cells_method"] = result
+            path.write_text(json.dumps(card, indent=1) + "\n")
+            print(f"wrote {path}")
+        else:
+            json.dump(result, sys.stdout, indent=1)
+            print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
