@@ -43,15 +43,17 @@ export function binPosition(edges: ArrayLike<number>, v: number): number | null 
   return null;
 }
 
-/** Axis labels: the two ends, zero, then ±powers of ten that land at least `gap` px from
+/** Axis labels: zero, the two ends, then ±powers of ten that land at least `gap` px from
  *  every label so far (largest magnitudes first). Each is [value, fractional bin position]. */
 export function axisTicks(edges: ArrayLike<number>, xOf: (pos: number) => number, gap: number): [number, number][] {
   const n = edges.length - 1;
   if (n < 1) return [];
-  const out: [number, number][] = [[edges[0], 0], [edges[n], n]];
+  const out: [number, number][] = [];
   const far = (p: number) => out.every(([, q]) => Math.abs(xOf(p) - xOf(q)) >= gap);
   const z = zeroPosition(edges);
-  if (z !== null && far(z)) out.push([0, z]);
+  if (z !== null) out.push([0, z]); // zero is always labelled: the dashed line marks it
+  if (far(0)) out.push([edges[0], 0]);
+  if (far(n)) out.push([edges[n], n]);
   const big = Math.max(Math.abs(edges[0]), Math.abs(edges[n]));
   if (big > 0) {
     for (let e = Math.floor(Math.log10(big)); e >= Math.floor(Math.log10(big)) - 8; e--) {
