@@ -13,7 +13,7 @@ import { ErrorBox } from "./error_box";
 import { attachToolbar } from "./toolbar";
 import {
   type AttrItem, type InputView, type Piece, type RobData, type SummaryRow, type Variant,
-  KIND_HELP, arrange, attrKey, diffText, formatDelta, formatProb, formatRate, formatScale, formatScore,
+  KIND_HELP, arrange, attrKey, diffText, formatDelta, formatProb, formatRate, formatRateSE, rateTitle, formatScale, formatScore,
   kindName, pieces, readData, totals, wordDiff,
 } from "./robustness_data";
 import { codePointsToUtf16 } from "./text";
@@ -207,7 +207,7 @@ export class RobustnessView {
       ["perturbation", "click a row to list only that perturbation's variants"],
       ["changed", "texts the perturbation changed, of all texts"],
       ["flips", "changed texts whose predicted class flipped"],
-      ["flip rate", "flips / changed"],
+      ["flip rate", "flips / changed, \u00b1 its binomial standard error in percentage points"],
       ["mean \u0394 P(original)", "mean change in the probability of the original prediction, over the changed texts"],
     ]) {
       const th = el("th", "", text);
@@ -236,7 +236,12 @@ export class RobustnessView {
       const fill = el("span", "iw-rob-rate-fill");
       fill.style.width = `${Math.round((r.flipRate ?? 0) * 100)}%`;
       bar.append(fill);
-      rate.append(el("span", "iw-rob-rate", formatRate(r.flipRate)), bar);
+      rate.append(
+        el("span", "iw-rob-rate", formatRate(r.flipRate)),
+        el("span", "iw-rob-rate-se", formatRateSE(r.flips, r.changed)),
+        bar,
+      );
+      rate.title = rateTitle(r.flips, r.changed);
       const mean = el("td", "iw-rob-mean", formatDelta(r.meanChange));
       if (r.meanChange !== null) mean.classList.add(r.meanChange < -0.005 ? "iw-rob-down" : r.meanChange > 0.005 ? "iw-rob-up" : "iw-rob-flat");
       tr.append(

@@ -101,6 +101,38 @@ export function formatProb(p: number): string {
 }
 
 /** A rate as a whole percentage ("67%", half rounded up); "—" when there is none. */
+/** Binomial standard error sqrt(p (1 − p) / n) of a rate of `k` out of `n`; null when n = 0. */
+export function rateSE(k: number, n: number): number | null {
+  if (!(n > 0)) return null;
+  const p = k / n;
+  return Math.sqrt((p * (1 - p)) / n);
+}
+
+/** 95% Wilson interval of `k` out of `n` (informative at 0 and 1, where the SE is 0); null when n = 0. */
+export function wilson(k: number, n: number): [number, number] | null {
+  if (!(n > 0)) return null;
+  const z = 1.959964;
+  const p = k / n;
+  const centre = (p + (z * z) / (2 * n)) / (1 + (z * z) / n);
+  const half = (z * Math.sqrt((p * (1 - p)) / n + (z * z) / (4 * n * n))) / (1 + (z * z) / n);
+  return [k === 0 ? 0 : Math.max(0, centre - half), k === n ? 1 : Math.min(1, centre + half)];
+}
+
+/** "± 7" (percentage points) beside a flip rate; "" when there is nothing to estimate. */
+export function formatRateSE(k: number, n: number): string {
+  const se = rateSE(k, n);
+  return se === null ? "" : `\u00b1 ${Math.round(se * 100)}`;
+}
+
+/** The tooltip of a flip rate: the rate, its SE and 95% interval, and n. */
+export function rateTitle(k: number, n: number): string {
+  const se = rateSE(k, n);
+  const ci = wilson(k, n);
+  if (se === null || ci === null) return "flips / changed: no changed text";
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  return `flip rate ${pct(k / n)} \u00b1 ${pct(se)} (binomial standard error, ${k} of ${n} changed texts) \u00b7 95% interval ${pct(ci[0])}\u2013${pct(ci[1])} (Wilson)`;
+}
+
 export function formatRate(r: number | null): string {
   return r === null || !Number.isFinite(r) ? "\u2014" : `${Math.round(r * 100)}%`;
 }

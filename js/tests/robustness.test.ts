@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import widget from "../src/robustness";
 import {
-  arrange, diffText, formatDelta, formatProb, formatRate, formatScale, formatScore, kindName, pieces, readData,
-  totals, wordDiff, words,
+  arrange, diffText, formatDelta, formatProb, formatRate, formatRateSE, formatScale, formatScore, kindName, pieces,
+  rateSE, rateTitle, readData, totals, wilson, wordDiff, words,
 } from "../src/robustness_data";
 import { diverging, rgbString } from "../src/colors";
 import { FakeModel } from "./fake_model";
@@ -83,6 +83,21 @@ function withAttributions() {
     },
   });
 }
+
+describe("flip-rate uncertainty", () => {
+  it("gives the binomial SE and a Wilson interval that stays informative at 0 and 1", () => {
+    expect(rateSE(1, 2)).toBeCloseTo(Math.sqrt(0.125));
+    expect(rateSE(0, 0)).toBeNull();
+    expect(formatRateSE(1, 2)).toBe("\u00b1 35");
+    expect(formatRateSE(0, 0)).toBe("");
+    const [lo, hi] = wilson(0, 10)!;
+    expect(lo).toBe(0);
+    expect(hi).toBeCloseTo(0.2775, 3);
+    expect(wilson(10, 10)![1]).toBe(1);
+    expect(rateTitle(0, 0)).toContain("no changed text");
+    expect(rateTitle(3, 10)).toContain("3 of 10 changed texts");
+  });
+});
 
 describe("robustness_data: formats", () => {
   it("formats rates, probabilities, changes, scales and scores", () => {
@@ -262,6 +277,10 @@ describe("Robustness view", () => {
       (tr as HTMLElement).dataset.kind, tr.querySelector(".iw-rob-rate")!.textContent,
     ]);
     expect(rates).toEqual([["word_dropout", "0%"], ["negation", "50%"], ["antonym", "50%"], ["", "40%"]]);
+    // each flip rate with its binomial SE (percentage points) and, in the tooltip, a Wilson interval
+    const neg = root.querySelector<HTMLElement>("tr.iw-rob-kind[data-kind=negation]")!;
+    expect(neg.querySelector(".iw-rob-rate-se")!.textContent).toBe("\u00b1 35");
+    expect(neg.querySelector<HTMLElement>(".iw-rob-rate-cell")!.title).toMatch(/95% interval 9\.5%\u201390\.5% \(Wilson\)/);
     const rows = [...root.querySelectorAll<HTMLElement>(".iw-rob-input[data-text='0'] .iw-rob-var")];
     expect(rows.map((r) => r.dataset.kind)).toEqual(["negation", "antonym"]);
     expect(rows[0].classList.contains("iw-rob-flipped")).toBe(true);
