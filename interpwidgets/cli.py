@@ -13,31 +13,53 @@ import time
 from pathlib import Path
 
 
+def _documented_cell(feature: str = "in_string") -> dict | None:
+    """The char-LSTM's documented cell for ``feature`` from its card (held-out numbers)."""
+    from . import zoo
+
+    return zoo.card("char_lstm").get("cells", {}).get(feature)
+
+
 def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
-    """Trace the embedded char-LSTM, find its string cell, and export a NeuronText page."""
+    """Trace the embedded char-LSTM on held-out code and export its documented string cell
+    (the card's ``cells["in_string"]``: chosen on other held-out files, named for what it does)."""
     from . import NeuronText, trace, zoo
-    from .neurons import find_neurons
     from .zoo.corpus import held_out_sample
 
     t0 = time.time()
     text = held_out_sample(chars)
     model = zoo.char_lstm()
     tr = trace(model, text)
-    table = find_neurons(
-        tr, "in_string", layers=[n for n in tr.names if n.endswith(".h") or n.endswith(".c")], top=5
-    )
-    best = table.iloc[0]
     print(
         f"Traced {len(text):,} characters of standard-library code held out from training through the embedded char-LSTM."
     )
-    print("Neurons that track 'inside a string' (AUROC, sign):")
-    print(table[["layer", "neuron", "score", "sign"]].to_string(index=False))
-    widget = NeuronText(
-        tr,
-        layer=str(best["layer"]),
-        neuron=int(best["neuron"]),
-        title="held-out code: the string cell",
-    )
+    cells = zoo.card("char_lstm").get("cells", {})
+    if cells:
+        print(
+            "Its documented cells, each chosen on other held-out files and scored on unseen code "
+            "(AUROC for 'inside a string' and the other boolean features, r for the numeric ones; "
+            "± 1.96 SE gives a 95% interval; chance = 0.5 AUROC / 0 r):"
+        )
+        for feature, c in cells.items():
+            h, t = c["held_out"], c["third_party"]
+            print(
+                f"  {feature:<18} {c['layer']}/{c['neuron']:<4} {c['name']:<42} "
+                f"held-out stdlib {h['score']:.3f} ± {h['se']:.3f}   third-party {t['score']:.3f} ± {t['se']:.3f}"
+            )
+        cell = cells["in_string"]
+        layer, neuron = cell["layer"], int(cell["neuron"])
+        title = f"held-out code: the {cell['name']} ({layer}/{neuron})"
+    else:  # a retrained model without a cells entry: choose on the first half, say so
+        from .neurons import find_neurons
+
+        best = find_neurons(
+            tr, "in_string", layers=[n for n in tr.names if n.endswith((".h", ".c"))]
+        ).iloc[0]
+        layer, neuron = str(best["layer"]), int(best["neuron"])
+        title = (
+            f"held-out code: the best 'inside a string' unit of the first half ({layer}/{neuron})"
+        )
+    widget = NeuronText(tr, layer=layer, neuron=neuron, title=title)
     path = widget.save_html(out)
     print(
         f"\nWrote {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.time() - t0:.1f} s — open it in any browser, no network needed."
@@ -46,7 +68,7 @@ def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
         "Hover a character for its value; ◀ ▶ or the arrow keys step through the neurons of the layer."
     )
     print(
-        'In a notebook: iw.NeuronText(iw.trace(iw.zoo.char_lstm(), text), layer="rnn.1.c", neuron=...)'
+        f'In a notebook: iw.NeuronText(iw.trace(iw.zoo.char_lstm(), text), layer="{layer}", neuron={neuron})'
     )
     return path
 
@@ -109,21 +131,28 @@ def gallery(outdir: str | Path, chars: int = 3000) -> Path:
     code = held_out_sample(chars)
     lm = zoo.char_lstm()
     tr = trace(lm, code)
-    cells = [n for n in tr.names if n.endswith((".h", ".c"))]
-    best = find_neurons(tr, "in_string", layers=cells, top=1).iloc[0]
+    cell = _documented_cell("in_string")
+    if cell is None:
+        cells = [n for n in tr.names if n.endswith((".h", ".c"))]
+        best = find_neurons(tr, "in_string", layers=cells, top=1).iloc[0]
+        cell = {"layer": str(best.layer), "neuron": int(best.neuron), "name": "best string unit"}
     save(
         NeuronText(
-            tr, layer=str(best.layer), neuron=int(best.neuron), title="char-LSTM: the string cell"
+            tr,
+            layer=cell["layer"],
+            neuron=int(cell["neuron"]),
+            title=f"char-LSTM: the {cell['name']}",
         ),
         "neuron_text.html",
         "NeuronText",
-        "Held-out Python code coloured by the char-LSTM's best 'inside a string' cell.",
+        f"Held-out Python code coloured by the char-LSTM's documented {cell['name']} "
+        "(chosen on other held-out files; its scores are in the model card).",
     )
     save(
         NeuronExplorer(
             tr,
-            layer=str(best.layer),
-            neuron=int(best.neuron),
+            layer=cell["layer"],
+            neuron=int(cell["neuron"]),
             feature="in_string",
             title="char-LSTM on held-out code",
         ),

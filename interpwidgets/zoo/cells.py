@@ -299,12 +299,47 @@ def compute(name: str, log=print) -> dict[str, Any]:
     }
 
 
+def markdown_table(name: str) -> str:
+    """The card's cells as the Markdown table docs/models.md shows (a test keeps them equal)."""
+    from . import card
+
+    cells = card(name)["cells"]
+    lines = [
+        "| feature | cell (sign) | what it does | where chosen | held-out stdlib, 95% CI | "
+        "unseen third-party code, 95% CI | baseline: chance; best of N unrelated units, chosen → held out |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for feature, c in cells.items():
+        m = "AUROC" if c["metric"] == "auroc" else "r"
+        h, t, b = c["held_out"], c["third_party"], c["baseline"]
+        pk = ", ".join(f"{k} {v['score']:.2f}" for k, v in t.get("packages", {}).items())
+        lines.append(
+            f"| `{feature}` | `{c['layer']}` {c['neuron']} ({'+' if c['sign'] > 0 else '−'}) | "
+            f"{c['name']} | {m} {c['selection']['score']:.3f} on {c['selection']['n_chars']:,} chars |"
+            f" **{h['score']:.3f}** ({h['ci'][0]:.3f}–{h['ci'][1]:.3f}), {h['n_chars']:,} chars |"
+            f" {t['score']:.3f} ({t['ci'][0]:.3f}–{t['ci'][1]:.3f}), {t['n_chars']:,} chars; {pk} |"
+            f" {b['chance']:g}; best of {b['best_of_n']['n']:,}: {b['best_of_n']['selection']:.3f}"
+            f" → {b['best_of_n']['held_out']:.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m interpwidgets.zoo.cells")
     parser.add_argument("name", nargs="?", default="all", choices=["all", *CANDIDATES])
     parser.add_argument("--write", action="store_true", help="store the entry in the card")
+    parser.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the card's cells as docs/models.md shows them",
+    )
     args = parser.parse_args(argv)
     from . import WEIGHTS
+
+    if args.markdown:
+        for name in CANDIDATES if args.name == "all" else [args.name]:
+            print(markdown_table(name))
+        return 0
 
     for name in CANDIDATES if args.name == "all" else [args.name]:
         result = compute(name)
