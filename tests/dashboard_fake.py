@@ -3,6 +3,8 @@ brute force from per-document arrays — NeuronDashboard's tests use it beside t
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -161,3 +163,20 @@ def fake_scan(seed=0, units=6, k=5, context=8) -> FakeScan:
         "rnn.0.c": [rng.normal(0, 2.0, (len(t), units)).astype(np.float32) for t in docs.values()],
     }
     return FakeScan(docs, acts, k=k, context=context, effect_layers=("rnn.0.h",))
+
+
+@functools.cache
+def real_scan(n_chars: int = 1400):
+    """``(scan, docs, model)``: the embedded char-LSTM's real ``iw.scan`` of two held-out
+    documents (``rnn.0.c`` and ``rnn.1.h``, k=5), made once per test session."""
+    import interpwidgets as iw
+    from interpwidgets.zoo.corpus import read_corpus
+
+    scan_fn = getattr(iw, "scan", None)
+    if scan_fn is None:  # pragma: no cover - before iw.scan was exported
+        from interpwidgets.scan import scan as scan_fn
+    text = read_corpus("val", max_chars=n_chars)
+    half = len(text) // 2
+    docs = {"a": text[:half], "b": text[half:]}
+    lm = iw.zoo.char_lstm()
+    return scan_fn(lm, docs, k=5, layers=["rnn.0.c", "rnn.1.h"], progress=False), docs, lm

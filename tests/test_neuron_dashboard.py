@@ -15,7 +15,7 @@ from interpwidgets.widgets.base import request_key
 from interpwidgets.widgets.neuron_dashboard_data import nbytes
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dashboard_fake import fake_scan  # noqa: E402
+from dashboard_fake import fake_scan, real_scan  # noqa: E402
 
 
 @pytest.fixture
@@ -192,17 +192,8 @@ def test_open_selected_shows_the_stored_values_without_a_model(scan):
 
 @pytest.fixture(scope="module")
 def real():
-    """A real scan of two held-out documents with the embedded char-LSTM, and its corpus."""
-    scan_fn = getattr(iw, "scan", None)
-    if scan_fn is None:
-        from interpwidgets.scan import scan as scan_fn
-    from interpwidgets.zoo.corpus import read_corpus
-
-    text = read_corpus("val", max_chars=1400)
-    docs = {"a": text[:700], "b": text[700:]}
-    lm = iw.zoo.char_lstm()
-    s = scan_fn(lm, docs, k=5, layers=["rnn.0.c", "rnn.1.h"], progress=False)
-    return s, docs, lm
+    """A real scan of two held-out documents with the embedded char-LSTM, its corpus, its model."""
+    return real_scan()
 
 
 def test_real_scan_contexts_and_values(real):

@@ -171,5 +171,8 @@ export function visibleChar(ch: string): string {
   if (ch === "\t") return "\u21e5";
   if (ch === " ") return "\u2423";
   if (ch === "") return "\u2205";
+  const c = ch.length === 1 ? ch.charCodeAt(0) : -1;
+  if (c >= 0 && c < 0x20) return String.fromCharCode(0x2400 + c); // ␀ ␁ … control pictures
+  if (c === 0x7f) return "\u2421";
   return ch;
 }

@@ -24,7 +24,7 @@ function chars(s: string): string[] {
 function charSpan(ch: string, v: number, vmax: number): HTMLSpanElement {
   const s = document.createElement("span");
   s.className = "iw-nd-ch";
-  const shown = ch === "\n" || ch === "\r" ? visibleChar(ch) : ch;
+  const shown = ch === " " || ch === "\t" ? ch : visibleChar(ch);
   if (shown !== ch) s.classList.add("iw-nd-ws");
   s.textContent = shown;
   if (Number.isNaN(v)) {
@@ -143,6 +143,7 @@ export function featureTable(features: FeatureScore[]): HTMLElement {
     tr.dataset.feature = f.feature;
     const pos = f.sign >= 0;
     const metric = f.metric === "auroc" ? "AUROC" : f.metric || "score";
+    const shownValue = Number.isNaN(f.value) ? "n/a" : formatValue(f.value);
     const barCell = el("td", "iw-nd-fbar-cell");
     const bar = el("span", `iw-nd-fbar ${pos ? "iw-nd-pos-bg" : "iw-nd-neg-bg"}`);
     bar.style.width = `${(100 * strength(f)).toFixed(1)}%`;
@@ -154,10 +155,13 @@ export function featureTable(features: FeatureScore[]): HTMLElement {
     tr.append(
       el("td", "iw-nd-fname", f.feature),
       sign,
-      el("td", "iw-nd-fval", `${metric} ${formatValue(f.value)}`),
+      el("td", "iw-nd-fval", `${metric} ${shownValue}`),
       barCell,
     );
-    tr.title = `${f.feature}: ${metric} ${formatValue(f.value)} (${pos ? "higher" : "lower"} where it holds)`;
+    tr.title = Number.isNaN(f.value)
+      ? `${f.feature}: no score (the corpus has no characters where it holds, or none where it does not)`
+      : `${f.feature}: ${metric} ${shownValue} (${pos ? "higher" : "lower"} where it holds)`;
+    if (Number.isNaN(f.value)) { sign.textContent = ""; tr.classList.add("iw-nd-na"); }
     table.append(tr);
   }
   box.append(table);
