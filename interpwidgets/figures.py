@@ -264,7 +264,9 @@ def attribution_figure(
 
 
 def probe_figure(results: Sequence[Any], names: Sequence[str] | None = None, ax: Any = None):
-    """Probe accuracy (solid), control accuracy (dashed) and selectivity (dotted) per layer."""
+    """Probe accuracy (solid), control accuracy (dashed), selectivity (dotted) and the
+    majority baseline (faint) per layer; error bars are ±1.96 SE (95 %) where the table has
+    ``accuracy_se`` / ``control_accuracy_se`` / ``selectivity_se``."""
     import matplotlib.pyplot as plt
 
     if ax is None:
@@ -276,25 +278,27 @@ def probe_figure(results: Sequence[Any], names: Sequence[str] | None = None, ax:
         t = r.table
         x = np.arange(len(t))
         name = names[i] if names is not None else f"{r.model} · {r.task}"
-        ax.plot(x, t["accuracy"], marker="o", color=colors(i), label=f"{name}: accuracy")
-        ax.plot(
-            x,
-            t["control_accuracy"],
-            ls="--",
-            marker="x",
-            color=colors(i),
-            alpha=0.7,
-            label=f"{name}: control",
-        )
-        ax.plot(
-            x,
-            t["selectivity"],
-            ls=":",
-            marker=".",
-            color=colors(i),
-            alpha=0.9,
-            label=f"{name}: selectivity",
-        )
+
+        def err(col: str, t: Any = t) -> Any:
+            return 1.96 * np.asarray(t[col], dtype=float) if col in t else None
+
+        for col, style, label in (
+            ("accuracy", {"ls": "-", "marker": "o"}, "accuracy"),
+            ("control_accuracy", {"ls": "--", "marker": "x", "alpha": 0.7}, "control"),
+            ("selectivity", {"ls": ":", "marker": ".", "alpha": 0.9}, "selectivity"),
+        ):
+            ax.errorbar(
+                x,
+                t[col],
+                yerr=err(f"{col}_se"),
+                color=colors(i),
+                capsize=2,
+                elinewidth=0.8,
+                label=f"{name}: {label}",
+                **style,
+            )
+        if "majority" in t:
+            ax.plot(x, t["majority"], ls=(0, (1, 3)), color=colors(i), alpha=0.5, lw=1)
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))

@@ -22,10 +22,15 @@ def result(model="char-LSTM", task="in_string", layers=("embed", "layer 0", "lay
             "control_accuracy": ctrl,
             "selectivity": [a - c for a, c in zip(acc, ctrl, strict=True)],
             "majority": [0.6, 0.86, 0.6],
+            "control_majority": [0.6, 0.86, 0.61],
+            "accuracy_se": [0.02, 0.011, float("nan")],
+            "control_accuracy_se": [0.03, 0.01, 0.02],
+            "selectivity_se": [0.025, 0.012, 0.02],
+            "n_test": [400, 400, 400],
         }
     )
     top = {"layer 0": [(45, 0.2617), (np.int64(3), np.float32(-0.18))], "embed": [(1, 0.5)]}
-    return ProbeResult(task, model, table, {}, top)
+    return ProbeResult(task, model, table, {}, top, split="by text, never by character: 3 texts")
 
 
 def test_traits_from_one_result():
@@ -39,6 +44,10 @@ def test_traits_from_one_result():
     assert s["control_accuracy"] == [0.62, 0.99, 0.69]
     assert s["selectivity"][1] == pytest.approx(-0.05)
     assert s["majority"] == [0.6, 0.86, 0.6]
+    assert s["control_majority"] == [0.6, 0.86, 0.61]
+    assert s["accuracy_se"] == [0.02, 0.011, None]  # NaN SE → no error bar
+    assert s["selectivity_se"] == [0.025, 0.012, 0.02] and s["n_test"] == [400, 400, 400]
+    assert s["split"] == "by text, never by character: 3 texts"
     assert s["top_neurons"]["layer 0"] == [[45, 0.2617], [3, -0.18]]
     assert all(type(n) is int and type(v) is float for n, v in s["top_neurons"]["layer 0"])
     assert w.results[0].model == "char-LSTM"
@@ -79,6 +88,13 @@ def test_bad_arguments_name_the_argument(kwargs, exc, name):
         iw.ProbeChart(**kwargs)
 
 
+def test_a_table_without_standard_errors_draws_no_error_bars():
+    r = result()
+    r.table = r.table[["layer", "accuracy", "control_accuracy", "selectivity", "majority"]]
+    (s,) = iw.ProbeChart(r).series
+    assert s["accuracy_se"] == s["control_majority"] == [None, None, None]
+
+
 def test_metric_trait_is_validated():
     w = iw.ProbeChart(result())
     with pytest.raises(Exception, match="metric"):
@@ -99,6 +115,16 @@ def test_figure():
         assert len(ax.lines) >= 2
         ys = np.concatenate([np.asarray(line.get_ydata(), dtype=float) for line in ax.lines])
         assert any(math.isclose(y, 0.94, abs_tol=1e-6) for y in ys)
+        # error bars: ±1.96 SE around the accuracy of layer 1 (0.94 ± 0.0216)
+        segs = [
+            seg
+            for c in ax.collections
+            for seg in c.get_segments()
+            if len(seg) == 2 and seg[0][0] == seg[1][0] == 1
+        ]
+        assert any(
+            math.isclose(min(a[1], b[1]), 0.94 - 1.96 * 0.011, abs_tol=1e-6) for a, b in segs
+        )
     finally:
         plt.close(fig)
 

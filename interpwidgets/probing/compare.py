@@ -37,8 +37,8 @@ class Comparison:
     @property
     def table(self):
         """Every layer of every model on every task (pandas): ``task``, ``model``, ``layer``,
-        ``depth`` (0 = first probed layer, 1 = last), accuracy, control accuracy, selectivity,
-        majority baseline."""
+        ``depth`` (0 = first probed layer, 1 = last), then :func:`probe`'s columns (accuracy
+        and its SE, control accuracy, selectivity, both majority baselines, split sizes)."""
         import pandas as pd
 
         frames = []
@@ -52,8 +52,9 @@ class Comparison:
         return pd.concat(frames, ignore_index=True)
 
     def best(self):
-        """Per task and model, the layer whose probe is most accurate, with its selectivity
-        and the most selective layer: the summary table of the comparison."""
+        """Per task and model, the layer whose probe is most accurate (with its SE, control
+        accuracy and both majority baselines) and the most selective layer (with its
+        selectivity ± SE): the summary table of the comparison."""
         t = self.table
         rows = []
         for (task, model), g in t.groupby(["task", "model"], sort=False):
@@ -65,10 +66,14 @@ class Comparison:
                     "model": model,
                     "best_layer": acc.layer,
                     "accuracy": acc.accuracy,
+                    "accuracy_se": acc.accuracy_se,
                     "control_accuracy": acc.control_accuracy,
                     "majority": acc.majority,
+                    "control_majority": acc.control_majority,
                     "most_selective_layer": sel.layer,
                     "selectivity": sel.selectivity,
+                    "selectivity_se": sel.selectivity_se,
+                    "n_test": acc.n_test,
                 }
             )
         import pandas as pd
@@ -106,16 +111,18 @@ def _names(value: Any, allowed: Sequence[str], name: str) -> list[str]:
 def lstm_vs_transformer(
     char_tasks: Sequence[str] = ("in_string", "bracket_depth", "column"),
     sentence_tasks: Sequence[str] = SENTENCE_TASKS,
-    n_texts: int = 12,
-    n_sentences: int = 600,
+    n_texts: int = 40,
+    n_sentences: int = 10_000,
     kind: str = "logistic",
     seed: int = 0,
     progress: bool = True,
 ) -> Comparison:
     """Probe the shipped char-LSTM and char-Transformer on ``char_tasks`` (the same
-    ``n_texts`` held-out code pieces for both) and MiniLM on ``sentence_tasks`` (``n_sentences``
-    docstring sentences), every layer, with control tasks. No download; a few minutes on a
-    laptop CPU with the defaults.
+    ``n_texts`` held-out code pieces of 400 characters for both, split by piece) and MiniLM
+    on ``sentence_tasks`` (``n_sentences`` WordNet sentences, split by sentence), every layer,
+    with control tasks and standard errors. No download; with the defaults a few minutes on
+    a laptop CPU the first time (MiniLM on 10,000 sentences per task), seconds once the
+    representations are cached (:func:`~interpwidgets.probing.cache_dir`).
 
     Returns a :class:`Comparison`: ``.table`` (every layer), ``.best()`` (one row per task
     and model), ``.figure()``, and ``comparison[task]`` for ``iw.ProbeChart``.

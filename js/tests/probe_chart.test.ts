@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import widget from "../src/probe_chart";
 import {
-  type Frame, fmt, labelRows, slotWidth, tickDigits, linePath, nearest, neuronText, niceStep, points, readSeries, slots, tooltipText,
-  xAt, yAt, yRange,
+  type Frame, Z95, errorBars, fmt, labelRows, slotWidth, tickDigits, linePath, nearest, neuronText, niceStep, points, readSeries, slots, tooltipText,
+  withSe, xAt, yAt, yRange,
 } from "../src/probe_data";
 import { FakeModel } from "./fake_model";
 import { checkErrorBox } from "./error_box_check";
@@ -107,6 +107,69 @@ describe("probe_data", () => {
     expect(slotWidth(rows)).toBeCloseTo(6.8 * 15 + 12);
     expect(slotWidth(rows, 1.5)).toBeCloseTo((6.8 * 15 + 12) * 1.5);
     expect(slotWidth([])).toBe(12);
+  });
+});
+
+describe("standard errors", () => {
+  const WITH_SE = {
+    ...LSTM,
+    accuracy_se: [0.02, 0.011, null],
+    control_accuracy_se: [0.03, -1, 0.02],
+    selectivity_se: [0.025, 0.012, 0.2],
+    control_majority: [0.6, 0.86, 0.61],
+    n_test: [4000, 4000, 4000],
+    split: "by text, never by character: 45 texts train, 15 texts test",
+  };
+
+  it("reads SEs (negative or missing → no bar) and the split", () => {
+    const [s] = readSeries([WITH_SE]);
+    expect(s.accuracy_se).toEqual([0.02, 0.011, null]);
+    expect(s.control_accuracy_se).toEqual([0.03, null, 0.02]);
+    expect(s.split).toContain("by text");
+    const [old] = readSeries([LSTM]); // a table without SEs
+    expect(old.accuracy_se).toEqual([null, null, null]);
+    expect(old.split).toBe("");
+  });
+
+  it("error bars span ±1.96 SE around the value, none where the SE is missing", () => {
+    const [s] = readSeries([WITH_SE]);
+    const r = yRange([s], "accuracy");
+    const bars = errorBars(s, 0, "accuracy", 3, r, F);
+    expect(bars.map((b) => b.layer)).toEqual([0, 1]);
+    const b = bars[1];
+    expect(b.x).toBeCloseTo(xAt(1, 3, F));
+    expect(b.y1).toBeCloseTo(yAt(0.94 + Z95 * 0.011, r, F));
+    expect(b.y2).toBeCloseTo(yAt(0.94 - Z95 * 0.011, r, F));
+    expect(b.y2 - b.y1).toBeCloseTo(2 * Z95 * 0.011 * F.height);
+    // the selectivity axis makes room for the bars
+    const sel = yRange([s], "selectivity");
+    expect(sel.max).toBeGreaterThanOrEqual(0.28 + Z95 * 0.2);
+  });
+
+  it("the tooltip gives value ± SE, both majorities and the test size", () => {
+    const [s] = readSeries([WITH_SE]);
+    expect(withSe(0.94, 0.011)).toBe("0.94 \u00b1 0.01");
+    expect(withSe(0.94, null)).toBe("0.94");
+    expect(tooltipText(s, 1)).toBe(
+      "char-LSTM · in_string · layer 0: accuracy 0.94 \u00b1 0.01 · control 0.99 · "
+        + "selectivity \u22120.05 \u00b1 0.01 · majority 0.86 · control majority 0.86 · n test 4,000",
+    );
+  });
+
+  it("draws the bars and the split note", () => {
+    const model = new FakeModel({ series: [WITH_SE], metric: "accuracy", selected: {}, neuron: {}, title: "", error: "" });
+    const host = document.createElement("div");
+    document.body.appendChild(host);
+    const cleanup = widget.render({ model, el: host }) as () => void;
+    const root = host.querySelector<HTMLElement>(".iw-root.iw-probe-chart")!;
+    // accuracy: bars for layers 0 and 1 (3 lines each) and for the control's three points
+    expect(root.querySelectorAll("g.iw-probe-err-main line").length).toBe(2 * 3);
+    expect(root.querySelectorAll("g.iw-probe-err-control line").length).toBe(2 * 3);
+    expect(root.querySelector(".iw-probe-split")!.textContent).toContain("split by text, never by character");
+    const legend = Array.from(root.querySelectorAll(".iw-probe-legend-name"), (e) => e.textContent);
+    expect(legend).toContain("\u00b11.96 SE (95%)");
+    cleanup();
+    host.remove();
   });
 });
 
