@@ -252,8 +252,9 @@ def test_tau_matrix_three_methods(iw, open_widget, page):
     expect(table).to_be_visible()
     names = list(methods)
     labels = [a.label for a in atts]
-    assert table.locator("th.iw-attr-tau-row").all_text_contents() == labels
-    cells = table.locator("td.iw-attr-tau-cell")
+    methods_rows = "tbody tr:not(.iw-attr-tau-random)"
+    assert table.locator(f"{methods_rows} th.iw-attr-tau-row").all_text_contents() == labels
+    cells = table.locator(f"{methods_rows} td.iw-attr-tau-cell")
     expect(cells).to_have_count(9)
     texts = cells.all_text_contents()
     keep = slice(1, n - 1)
@@ -270,6 +271,19 @@ def test_tau_matrix_three_methods(iw, open_widget, page):
     # Off-diagonal cells carry the colour of τ on the diverging scale over [−1, 1].
     t01 = kendall(np.abs(methods[names[0]][1, keep]), np.abs(methods[names[1]][1, keep]))
     assert close_rgb(bg_rgb(cells.nth(1)), expected_rgb(t01, 1.0))
+    # The random row: each method's τ with 20 seeded random rankings, mean ± SE over draws.
+    from interpwidgets.evaluation import random_agreement
+
+    random = table.locator("tr.iw-attr-tau-random")
+    expect(random.locator("th")).to_have_text("random (20 draws)")
+    want = random_agreement(atts, target=1, draws=20, seed=0)
+    got = random.locator("td.iw-attr-tau-cell").all_text_contents()
+    assert got == [
+        f"{m:.2f}".replace("-", MINUS).replace(f"{MINUS}0.00", "0.00") + f" \u00b1 {se:.2f}"
+        for m, se in want
+    ], got
+    random.locator("td.iw-attr-tau-cell").nth(2).hover()
+    expect(tip).to_contain_text(f"between {labels[2]} and random token rankings")
     expect(root.locator(".iw-attr-scale-field")).to_be_visible()
 
 
