@@ -56,6 +56,10 @@ def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
             tr, "in_string", layers=[n for n in tr.names if n.endswith((".h", ".c"))]
         ).iloc[0]
         layer, neuron = str(best["layer"]), int(best["neuron"])
+        print(
+            "No documented cells in the card: the best 'inside a string' unit of the first half "
+            f"is {layer}/{neuron} (AUROC {best['score']:.3f}; {best['test_score']:.3f} on the second)"
+        )
         title = (
             f"held-out code: the best 'inside a string' unit of the first half ({layer}/{neuron})"
         )
