@@ -231,6 +231,10 @@ export class NeuronDashboardView {
 
   // ---- drawing
 
+  /** Draw unit `u` in two steps: what a person reads first (histogram, stats, top and bottom
+   *  contexts) at once, then, after the browser has painted that, the feature scores, the
+   *  output effect and the quantile samples. `data-open-ms`: selection → first step laid out;
+   *  `data-complete-ms`: → everything; `data-rendered-neuron` is set when everything is drawn. */
   private render(u: Unit, source: string): void {
     this.shown = u;
     this.hideStatus();
@@ -239,33 +243,41 @@ export class NeuronDashboardView {
     this.legend.setRange(u.vmax);
     this.legend.setMissing([u.top, u.bottom, u.quantiles].some((rows) => rows.some((r) => r.values.some(Number.isNaN))));
     this.hist.set({ edges: u.edges, counts: u.counts, vmax: u.vmax });
-    this.side.replaceChildren(this.histBox, statsBox(u.stats), featureTable(u.features), effectBox(u.effect));
-    const k = u.top.length;
-    const sections = [
-      contextList("top activations", `${k} most positive`, u.top, u.vmax, "top"),
-      contextList("bottom activations", `${u.bottom.length} most negative`, u.bottom, u.vmax, "bottom"),
-    ];
+    const features = el("div", "iw-nd-later");
+    this.side.replaceChildren(this.histBox, statsBox(u.stats), features);
     const quant = el("section", "iw-nd-section iw-nd-quantiles");
     const qhead = el("div", "iw-nd-head");
     qhead.append(el("span", "iw-nd-head-title", "quantile samples"), el("span", "iw-nd-head-note", "a few contexts from each interval of values"));
     quant.append(qhead);
-    const groups = groupByInterval(u.quantiles);
-    if (!groups.length) quant.append(el("div", "iw-nd-empty", "none in this scan"));
-    for (const g of groups) {
-      const share = Number.isFinite(g.share) ? `${formatShare(g.share)} of characters` : "";
-      const list = contextList(g.interval, share, g.rows, u.vmax, "quantile");
-      list.classList.add("iw-nd-interval");
-      list.dataset.interval = g.interval;
-      quant.append(list);
-    }
-    sections.push(quant);
-    this.main.replaceChildren(...sections);
+    this.main.replaceChildren(
+      contextList("top activations", `${u.top.length} most positive`, u.top, u.vmax, "top"),
+      contextList("bottom activations", `${u.bottom.length} most negative`, u.bottom, u.vmax, "bottom"),
+      quant,
+    );
     this.markSelected();
-    void this.root.offsetHeight; // lay it out: the measurement below includes layout
-    this.root.dataset.openMs = (performance.now() - this.asked).toFixed(1);
+    void this.root.offsetHeight; // lay it out: the measurement includes layout
+    const asked = this.asked;
+    this.root.dataset.openMs = (performance.now() - asked).toFixed(1);
     this.root.dataset.openSource = source;
-    this.root.dataset.renderedLayer = u.layer;
-    this.root.dataset.renderedNeuron = String(u.neuron);
+    const rest = () => {
+      if (this.destroyed || this.shown !== u) return;
+      features.replaceWith(featureTable(u.features), effectBox(u.effect));
+      const groups = groupByInterval(u.quantiles);
+      if (!groups.length) quant.append(el("div", "iw-nd-empty", "none in this scan"));
+      for (const g of groups) {
+        const share = Number.isFinite(g.share) ? `${formatShare(g.share)} of characters` : "";
+        const list = contextList(g.interval, share, g.rows, u.vmax, "quantile");
+        list.classList.add("iw-nd-interval");
+        list.dataset.interval = g.interval;
+        quant.append(list);
+      }
+      this.markSelected();
+      void this.root.offsetHeight;
+      this.root.dataset.completeMs = (performance.now() - asked).toFixed(1);
+      this.root.dataset.renderedLayer = u.layer;
+      this.root.dataset.renderedNeuron = String(u.neuron);
+    };
+    afterPaint(rest);
     this.prefetch(u.layer, u.neuron);
   }
 
@@ -366,6 +378,12 @@ export class NeuronDashboardView {
     this.errorBox.destroy();
     this.root.remove();
   }
+}
+
+/** Run `fn` once the browser has painted what is on screen now (next frame, then a task). */
+function afterPaint(fn: () => void): void {
+  if (typeof requestAnimationFrame === "function") requestAnimationFrame(() => setTimeout(fn, 0));
+  else setTimeout(fn, 0);
 }
 
 /** "34%", "2.2%", "0.30%", "<0.01%": a share of the corpus with two significant digits. */

@@ -119,7 +119,11 @@ describe("NeuronDashboard data", () => {
 let model: FakeModel;
 let host: HTMLElement;
 let cleanup: () => void;
-const flush = () => new Promise((r) => setTimeout(r, 0));
+/** Let pending replies land and the second drawing step (afterPaint) run. */
+const flush = async () => {
+  await new Promise((r) => setTimeout(r, 0));
+  for (let i = 0; i < 100 && host?.querySelector(".iw-nd-later"); i++) await new Promise((r) => setTimeout(r, 10));
+};
 const $ = <T extends Element = HTMLElement>(sel: string) => host.querySelector(sel) as T;
 const requests = () => model.sent.map((s) => (s.content as { body: unknown }).body);
 
