@@ -8,6 +8,7 @@ import { diverging, rgbString } from "./colors";
 import { formatTick } from "./legend";
 import { el } from "./dom";
 import { zeroPosition } from "./neuron_dashboard_data";
+import { mix, parseColor, themeBackground } from "./theme";
 import { Tooltip } from "./tooltip";
 
 export interface HistData { edges: Float32Array; counts: Int32Array; vmax: number }
@@ -124,7 +125,10 @@ export class Histogram {
     const fg = cssColor(this.root, "--iw-fg", "#1f2328");
     const muted = cssColor(this.root, "--iw-fg-muted", "#59636e");
     const border = cssColor(this.root, "--iw-border-strong", "#afb8c1");
-    const bar = cssColor(this.root, "--iw-nd-bar", "#6e7781");
+    // bars: the text colour halfway to the page's, so they read on light and dark pages
+    const page = themeBackground(this.root);
+    const ink = parseColor(fg) ?? [31, 35, 40, 1];
+    const bar = rgbString(mix([ink[0], ink[1], ink[2]], page, 0.45));
     const bottom = this.height - PAD.bottom * s;
     const plotTop = PAD.top;
     const plotH = bottom - plotTop;
