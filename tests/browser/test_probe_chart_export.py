@@ -155,3 +155,41 @@ def test_long_layer_names_do_not_overlap(open_chart, layers):
     root = open_chart(results=(lstm, deep))
     expect(root.locator("text.iw-probe-layer")).to_have_count(2 + layers)
     assert not overlaps(root)
+
+
+def with_se(result, se, n_test=2500, split="by sentence, never by character: 7,500 train"):
+    """``result`` with standard errors (the same SE for every measure), as ``iw.probe`` gives."""
+    t = result.table.copy()
+    for col in ("accuracy_se", "control_accuracy_se", "selectivity_se"):
+        t[col] = se
+    t["control_majority"] = t["majority"]
+    t["n_test"] = n_test
+    return type(result)(result.task, result.model, t, {}, result.top_neurons, split=split)
+
+
+def test_error_bars_are_drawn_to_scale_and_the_split_is_shown(open_chart):
+    ses = [0.05, 0.01, 0.02]
+    root = open_chart(results=(with_se(LSTM, ses),))
+    bars = root.locator("g.iw-probe-err-main line")
+    expect(bars).to_have_count(3 * 3)  # a bar and two caps per point
+    # the bar of layer 0 spans ±1.96 × 0.05 on an axis where 1.0 is the plot's height
+    spans = bars.evaluate_all(
+        "ls => ls.filter(l => l.getAttribute('x1') === l.getAttribute('x2'))"
+        ".map(l => l.getBoundingClientRect().height)"
+    )
+    grid = root.locator("line.iw-probe-gridline, line.iw-probe-zero").evaluate_all(
+        "ls => ls.map(l => l.getBoundingClientRect().top)"
+    )
+    unit = max(grid) - min(grid)  # 0 … 1
+    assert spans[0] == pytest.approx(2 * 1.96 * 0.05 * unit, abs=1.5)
+    assert spans[0] > spans[2] > spans[1]
+    expect(root.locator(".iw-probe-split")).to_contain_text("split by sentence, never by character")
+    expect(root.locator(".iw-probe-legend")).to_contain_text("±1.96 SE (95%)")
+    root.locator('circle.iw-probe-point[data-series="0"][data-layer="1"]').hover(force=True)
+    expect(root.locator(".iw-tooltip")).to_contain_text("accuracy 0.94 ± 0.01")
+    expect(root.locator(".iw-tooltip")).to_contain_text("n test 2,500")
+    # selectivity: the bars follow the metric
+    root.locator('button.iw-probe-metric[data-metric="selectivity"]').click()
+    expect(root).to_have_attribute("data-rendered", "selectivity")
+    expect(root.locator("g.iw-probe-err-control")).to_have_count(0)
+    expect(root.locator("g.iw-probe-err-main line")).to_have_count(9)
