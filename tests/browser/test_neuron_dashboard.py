@@ -166,19 +166,21 @@ def test_open_time_in_the_exported_page(iw, page, real, tmp_path):
     root = open_export(page, w.save_html(tmp_path / "timing.html"))
     wait_unit(root, 0)
     box = page.locator(f"{ROOT} input.iw-neuron")
-    fetched, cached = [], []
+    fetched, complete, cached = [], [], []
     for n in (40, 80, 120, 160, 200, 240, 20, 60, 100, 140):
         box.fill(str(n))
         box.press("Enter")
         wait_unit(root, n)
         assert root.get_attribute("data-open-source") == "fetched"
         fetched.append(float(root.get_attribute("data-open-ms")))
+        complete.append(float(root.get_attribute("data-complete-ms")))
         page.locator(f"{ROOT} button.iw-next").click()  # prefetched: from the cache
         wait_unit(root, n + 1)
         cached.append(float(root.get_attribute("data-open-ms")))
     print(
         f"\nNeuronDashboard open (exported page, {len(fetched)} units): fetched median "
-        f"{statistics.median(fetched):.1f} ms (max {max(fetched):.1f}), prefetched median "
+        f"{statistics.median(fetched):.1f} ms (max {max(fetched):.1f}), everything drawn "
+        f"{statistics.median(complete):.1f} ms, prefetched median "
         f"{statistics.median(cached):.1f} ms (max {max(cached):.1f})"
     )
 
@@ -362,7 +364,7 @@ def test_hostile_text_dark_theme_and_presentation(iw, make_page, tmp_path):
     acts = {"rnn.0.h": [rng.normal(0, 1, (len(t), 3)).astype(np.float32) for t in docs.values()]}
     scan = FakeScan(docs, acts, k=3, context=12, effect_layers=("rnn.0.h",))
     w = iw.NeuronDashboard(scan)
-    page = make_page(color_scheme="dark")
+    page = make_page(color_scheme="dark", accept_downloads=True)
     root = open_export(page, w.save_html(tmp_path / "hostile.html"))
     wait_unit(root, 0)
     assert page.locator(f"{ROOT} img").count() == 0
@@ -387,6 +389,16 @@ def test_hostile_text_dark_theme_and_presentation(iw, make_page, tmp_path):
     assert bigger == pytest.approx(1.5 * size, rel=0.02)
     assert canvas.evaluate("c => c.height") > width  # the histogram is redrawn larger
     assert ink(canvas) > 100
+    # the toolbar's pictures: an SVG with the histogram embedded as an image, and a PNG
+    with page.expect_download() as dl:
+        page.locator(f"{ROOT} button.iw-tb-svg").click()
+    assert dl.value.suggested_filename == "interpwidgets-neuron_dashboard.svg"
+    svg = Path(dl.value.path()).read_text(encoding="utf-8")
+    assert "<image" in svg and "&lt;" in svg and "onerror=alert(1)&gt;" in svg  # text, escaped
+    with page.expect_download() as dl:
+        page.locator(f"{ROOT} button.iw-tb-png").click()
+    assert dl.value.suggested_filename == "interpwidgets-neuron_dashboard.png"
+    assert Path(dl.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_readme_screenshot(iw, make_page, real, tmp_path):
