@@ -164,15 +164,27 @@ export function zeroPosition(edges: ArrayLike<number>): number | null {
   return edges[n] === 0 ? n : null;
 }
 
-/** Visible form of a token or character that would otherwise be blank or break the line. */
+/** One character of a context as shown on its one line: a newline as ↵, other control
+ *  characters as a middle dot (their value and code are in the tooltip); anything else as is. */
 export function visibleChar(ch: string): string {
   if (ch === "\n") return "\u21b5";
-  if (ch === "\r") return "\u240d";
-  if (ch === "\t") return "\u21e5";
-  if (ch === " ") return "\u2423";
-  if (ch === "") return "\u2205";
+  if (ch === "\t" || ch === " ") return ch;
   const c = ch.length === 1 ? ch.charCodeAt(0) : -1;
-  if (c >= 0 && c < 0x20) return String.fromCharCode(0x2400 + c); // ␀ ␁ … control pictures
-  if (c === 0x7f) return "\u2421";
+  if ((c >= 0 && c < 0x20) || c === 0x7f) return "\u00b7";
   return ch;
+}
+
+/** A token as shown in a list: space ␣, newline ↵, tab ⇥, other control characters escaped
+ *  (\x00, \r); the empty token ∅. */
+export function visibleToken(token: string): string {
+  if (token === "") return "\u2205";
+  return Array.from(token).map((ch) => {
+    if (ch === " ") return "\u2423";
+    if (ch === "\n") return "\u21b5";
+    if (ch === "\t") return "\u21e5";
+    if (ch === "\r") return "\\r";
+    const c = ch.charCodeAt(0);
+    if (c < 0x20 || c === 0x7f) return `\\x${c.toString(16).padStart(2, "0")}`;
+    return ch;
+  }).join("");
 }

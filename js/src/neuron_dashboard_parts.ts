@@ -6,7 +6,7 @@ import { MISSING, diverging, rgbString, textColorFor } from "./colors";
 import { el } from "./dom";
 import { formatValue } from "./legend";
 import type { ContextRow, EffectToken, FeatureScore, Stats } from "./neuron_dashboard_data";
-import { visibleChar } from "./neuron_dashboard_data";
+import { visibleChar, visibleToken } from "./neuron_dashboard_data";
 
 const MISSING_BG = rgbString(MISSING);
 
@@ -24,7 +24,7 @@ function chars(s: string): string[] {
 function charSpan(ch: string, v: number, vmax: number): HTMLSpanElement {
   const s = document.createElement("span");
   s.className = "iw-nd-ch";
-  const shown = ch === " " || ch === "\t" ? ch : visibleChar(ch);
+  const shown = visibleChar(ch);
   if (shown !== ch) s.classList.add("iw-nd-ws");
   s.textContent = shown;
   if (Number.isNaN(v)) {
@@ -176,7 +176,7 @@ function tokenList(title: string, cls: string, tokens: EffectToken[]): HTMLEleme
   for (const t of tokens) if (Number.isFinite(t.weight)) max = Math.max(max, Math.abs(t.weight));
   for (const t of tokens) {
     const li = el("li", "iw-nd-eff");
-    const shown = Array.from(t.token).map(visibleChar).join("") || visibleChar("");
+    const shown = visibleToken(t.token);
     const tok = el("span", "iw-nd-eff-tok", shown);
     tok.title = JSON.stringify(t.token);
     const bar = el("span", "iw-nd-eff-bar");

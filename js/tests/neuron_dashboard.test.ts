@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { afterEach, describe, expect, it } from "vitest";
 import widget, { formatShare } from "../src/neuron_dashboard";
-import { decodeSection, decodeUnit, groupByInterval, visibleChar, zeroPosition, type RawUnit } from "../src/neuron_dashboard_data";
+import { decodeSection, decodeUnit, groupByInterval, visibleChar, visibleToken, zeroPosition, type RawUnit } from "../src/neuron_dashboard_data";
 import { axisTicks, binPosition, logHeights } from "../src/neuron_dashboard_hist";
 import { strength } from "../src/neuron_dashboard_parts";
 import { FakeModel } from "./fake_model";
@@ -110,7 +110,8 @@ describe("NeuronDashboard data", () => {
     expect(strength({ feature: "f", metric: "auroc", value: 0.2, score: 0.8, sign: -1 })).toBeCloseTo(0.6);
     expect(strength({ feature: "f", metric: "r", value: -0.3, score: 0.3, sign: -1 })).toBeCloseTo(0.3);
     expect(strength({ feature: "f", metric: "r", value: NaN, score: NaN, sign: NaN })).toBe(0);
-    expect([" ", "\n", "\t", "", "x"].map(visibleChar)).toEqual(["\u2423", "\u21b5", "\u21e5", "\u2205", "x"]);
+    expect([" ", "\n", "\t", "\r", "\x00", "x", "🙂"].map(visibleChar)).toEqual([" ", "\u21b5", "\t", "\u00b7", "\u00b7", "x", "🙂"]);
+    expect([" ", "\n", "\t", "\r", "\x00", "", "ab"].map(visibleToken)).toEqual(["\u2423", "\u21b5", "\u21e5", "\\r", "\\x00", "\u2205", "ab"]);
   });
 });
 

@@ -32,13 +32,9 @@ REPO = Path(__file__).resolve().parents[2]
 ROOT = ".iw-root.iw-neuron-dashboard"
 LAYER = "rnn.1.h"
 #: how the dashboard shows characters that would break its one-line contexts or be invisible:
-#: newline ↵, other control characters as their control pictures (␍ ␀ …); tab stays a tab
+#: newline ↵, other control characters a middle dot (the tooltip names them); tab stays a tab
 SHOWN = str.maketrans(
-    {
-        **{chr(c): chr(0x2400 + c) for c in range(32) if c != 9},
-        "\n": "\u21b5",
-        "\x7f": "\u2421",
-    }
+    {**{chr(c): "\u00b7" for c in range(32) if c not in (9, 10)}, "\n": "\u21b5", "\x7f": "\u00b7"}
 )
 
 
