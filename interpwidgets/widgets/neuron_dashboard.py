@@ -239,6 +239,11 @@ class NeuronDashboard(Widget):
         self._cache = {(self.layer, self.neuron): data}
         used = nbytes(data)
         step = 1
+        from tqdm.auto import tqdm
+
+        bar = tqdm(
+            total=n_units, initial=1, unit="unit", desc="export", leave=False, disable=n_units < 64
+        )
         while lo > 0 or hi < n_units - 1:
             # alternate right / left so the held range stays around the selected unit
             n = hi + 1 if (step % 2 and hi < n_units - 1) or lo == 0 else lo - 1
@@ -250,6 +255,8 @@ class NeuronDashboard(Widget):
             self._cache[(self.layer, n)] = data
             lo, hi = min(lo, n), max(hi, n)
             step += 1
+            bar.update(1)
+        bar.close()
         held = range(lo, hi + 1)
         self._plan = (key, held)
         return held

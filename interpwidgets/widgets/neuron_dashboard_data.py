@@ -101,7 +101,8 @@ def histogram(scan: Any, layer: str, unit: int) -> dict[str, Any]:
             f"scan.histogram: expected {counts.size + 1} edges for {counts.size} counts, got {edges.size}"
         )
     if edges.size and not np.all(np.isfinite(edges)):
-        edges = np.nan_to_num(edges, nan=0.0, posinf=np.finfo(np.float32).max)
+        big = float(np.finfo(np.float32).max)
+        edges = np.nan_to_num(edges, nan=0.0, posinf=big, neginf=-big)
     counts = np.clip(np.nan_to_num(counts.astype(np.float64)), 0, INT32_MAX).astype(np.int64)
     return {"edges": codec.encode(edges, "float32"), "counts": codec.encode(counts, "int32")}
 
