@@ -49,7 +49,11 @@ def test_result_object_unpacks_and_agrees_with_itself(result):
         "changed",
         "flips",
         "flip_rate",
+        "flip_rate_se",
+        "flip_rate_low",
+        "flip_rate_high",
         "mean_confidence_change",
+        "mean_confidence_change_se",
     ]
     assert len(details) == 18 and set(details.columns) >= {
         "kind",
