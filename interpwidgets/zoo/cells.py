@@ -334,7 +334,11 @@ def main(argv: list[str] | None = None) -> int:
         help="print the card's cells as docs/models.md shows them",
     )
     args = parser.parse_args(argv)
+    import torch
+
     from . import WEIGHTS
+
+    torch.set_num_threads(1)  # batch-1 recurrences: more threads only spin (20x the CPU here)
 
     if args.markdown:
         for name in CANDIDATES if args.name == "all" else [args.name]:
