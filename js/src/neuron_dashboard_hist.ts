@@ -44,23 +44,39 @@ export function binPosition(edges: ArrayLike<number>, v: number): number | null 
   return null;
 }
 
-/** Axis labels: zero, the two ends, then ±powers of ten that land at least `gap` px from
- *  every label so far (largest magnitudes first). Each is [value, fractional bin position]. */
-export function axisTicks(edges: ArrayLike<number>, xOf: (pos: number) => number, gap: number): [number, number][] {
+/** Axis labels: zero (always, the dashed line marks it), the two ends, then ±powers of ten
+ *  from the largest magnitude down — each kept only where its text, `width(v)` px wide (left-
+ *  aligned at the left end, right-aligned at the right end, centred elsewhere), stays `pad` px
+ *  clear of every label kept before it. Each is [value, fractional bin position]. */
+export function axisTicks(
+  edges: ArrayLike<number>, xOf: (pos: number) => number, width: (v: number) => number, pad = 6,
+): [number, number][] {
   const n = edges.length - 1;
   if (n < 1) return [];
   const out: [number, number][] = [];
-  const far = (p: number) => out.every(([, q]) => Math.abs(xOf(p) - xOf(q)) >= gap);
+  const spans: [number, number][] = [];
+  const extent = (v: number, p: number): [number, number] => {
+    const x = xOf(p);
+    const w = width(v);
+    return p === 0 ? [x, x + w] : p === n ? [x - w, x] : [x - w / 2, x + w / 2];
+  };
+  const tryAdd = (v: number, p: number, force = false) => {
+    const [a, b] = extent(v, p);
+    if (!force && spans.some(([c, d]) => a < d + pad && b > c - pad)) return;
+    out.push([v, p]);
+    spans.push([a, b]);
+  };
   const z = zeroPosition(edges);
-  if (z !== null) out.push([0, z]); // zero is always labelled: the dashed line marks it
-  if (far(0)) out.push([edges[0], 0]);
-  if (far(n)) out.push([edges[n], n]);
+  if (z !== null) tryAdd(0, z, true);
+  tryAdd(edges[0], 0);
+  tryAdd(edges[n], n);
   const big = Math.max(Math.abs(edges[0]), Math.abs(edges[n]));
   if (big > 0) {
-    for (let e = Math.floor(Math.log10(big)); e >= Math.floor(Math.log10(big)) - 8; e--) {
+    const top = Math.floor(Math.log10(big));
+    for (let e = top; e >= top - 8; e--) {
       for (const v of [10 ** e, -(10 ** e)]) {
         const p = binPosition(edges, v);
-        if (p !== null && far(p)) out.push([v, p]);
+        if (p !== null) tryAdd(v, p);
       }
     }
   }
@@ -181,7 +197,7 @@ export class Histogram {
     // x labels at bin edges
     ctx.fillStyle = muted;
     ctx.textBaseline = "top";
-    for (const [v, p] of axisTicks(d.edges, (q) => this.xOf(q), 40 * s)) {
+    for (const [v, p] of axisTicks(d.edges, (q) => this.xOf(q), (v) => ctx.measureText(formatTick(v)).width, 8 * s)) {
       const x = this.xOf(p);
       ctx.textAlign = p === 0 ? "left" : p === n ? "right" : "center";
       ctx.fillText(formatTick(v), x, bottom + 4 + STRIP * s);

@@ -94,10 +94,13 @@ describe("NeuronDashboard data", () => {
     expect(binPosition([-1, -0.1, 0.1, 1, 10], Math.sqrt(10))).toBeCloseTo(3.5);
     expect(binPosition([-1, -0.1, 0.1, 1, 10], -Math.sqrt(0.1))).toBeCloseTo(0.5);
     expect(binPosition([-1, 1], 5)).toBeNull();
-    const ticks = axisTicks([-1, -0.1, 0.1, 1, 10], (p) => p * 100, 40).map(([v]) => v);
+    const w30 = () => 30; // every label 30 px wide
+    const ticks = axisTicks([-1, -0.1, 0.1, 1, 10], (p) => p * 100, w30, 6).map(([v]) => v);
     expect(ticks).toEqual([-1, -0.1, 0, 0.1, 1, 10]);
-    expect(axisTicks([-1, -0.1, 0.1, 1, 10], (p) => p * 20, 40).map(([v]) => v)).toEqual([0, 10]); // zero wins over a crowded end
-    expect(axisTicks([0, 0.001, 0.01], (p) => p * 10, 40).map(([v]) => v)).toEqual([0]); // an end on zero: one label
+    // crowded: zero wins, then the ends where they fit ("−1" left-aligned at 0 ends at 30 px)
+    expect(axisTicks([-1, -0.1, 0.1, 1, 10], (p) => p * 25, w30, 6).map(([v]) => v)).toEqual([0, 10]);
+    expect(axisTicks([-1, -0.1, 0.1, 1, 10], (p) => p * 40, w30, 6).map(([v]) => v)).toEqual([-1, 0, 10]);
+    expect(axisTicks([0, 0.001, 0.01], (p) => p * 10, w30).map(([v]) => v)).toEqual([0]); // an end on zero: one label
     const h = logHeights([0, 9, 99]);
     expect(Array.from(h)).toEqual([0, 0.5, 1]);
   });
