@@ -322,8 +322,9 @@ KIND_NAMES = {
 
 
 def robustness_figure(result: Any, axes: Any = None):
-    """Flip rate per perturbation kind (bars, "flips/changed" printed) beside the change in the
-    probability of the original prediction (one dot per changed text, the mean as a bar)."""
+    """Flip rate per perturbation kind (bars with their 95% Wilson interval, "flips/changed"
+    printed) beside the change in the probability of the original prediction (one dot per
+    changed text, the mean as a bar)."""
     import matplotlib.pyplot as plt
 
     if axes is None:
@@ -338,16 +339,29 @@ def robustness_figure(result: Any, axes: Any = None):
     names = [KIND_NAMES.get(k, str(k).replace("_", " ")) for k in s["kind"]]
     rate = s["flip_rate"].to_numpy(dtype=float)
     left.barh(y, np.nan_to_num(rate), color="#b2182b", height=0.6)
-    for yi, r, f, n in zip(y, rate, s["flips"], s["changed"], strict=True):
-        label = "did not apply" if n == 0 else f"{r:.0%}  ({int(f)}/{int(n)})"
-        left.text(
-            (0 if np.isnan(r) else r) + 0.02, yi, label, va="center", fontsize=8, color="#333"
+    end = np.nan_to_num(rate)
+    if {"flip_rate_low", "flip_rate_high"} <= set(s.columns):  # 95% Wilson interval
+        low = s["flip_rate_low"].to_numpy(dtype=float)
+        high = s["flip_rate_high"].to_numpy(dtype=float)
+        ok = ~np.isnan(rate)
+        left.errorbar(
+            rate[ok],
+            y[ok],
+            xerr=[rate[ok] - low[ok], high[ok] - rate[ok]],
+            fmt="none",
+            ecolor="#333",
+            elinewidth=0.8,
+            capsize=2,
         )
+        end = np.where(ok, np.fmax(end, np.nan_to_num(high)), end)
+    for yi, r, e, f, n in zip(y, rate, end, s["flips"], s["changed"], strict=True):
+        label = "did not apply" if n == 0 else f"{r:.0%}  ({int(f)}/{int(n)})"
+        left.text(e + 0.02, yi, label, va="center", fontsize=8, color="#333")
     left.set_yticks(y, names)
     left.invert_yaxis()
     left.set_xlim(0, 1.35)
     left.set_xticks([0, 0.5, 1], ["0%", "50%", "100%"])
-    left.set_xlabel("flip rate (of the texts it changed)")
+    left.set_xlabel("flip rate of changed texts, 95% interval")
     d = result.details
     for yi, kind in zip(y, s["kind"], strict=True):
         rows = d[(d.kind == kind) & d.changed]
