@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -39,19 +40,31 @@ def _layers(trace: Trace, layers: Sequence[str | int] | str | int | None) -> lis
     return [trace.resolve(layer) for layer in layers]
 
 
+@lru_cache(maxsize=256)
+def _features_of(text: str, kind: str) -> dict[str, np.ndarray]:
+    """``features.python_code`` or ``plain_text`` of ``text``, computed once (read-only)."""
+    from . import features
+
+    table = features.python_code(text) if kind == "code" else features.plain_text(text)
+    for v in table.values():
+        v.flags.writeable = False
+    return table
+
+
+def _feature_table(text: str, feature: str) -> dict[str, np.ndarray]:
+    table = _features_of(text, "code")
+    return table if feature in table else {**_features_of(text, "plain"), **table}
+
+
 def feature_values(trace: Trace, feature: str | Any) -> np.ndarray:
     """One value per token for ``feature``: a name from :mod:`interpwidgets.features`, or an array.
 
     An array may have one value per character of the text or one per token; per-character
     values are read at each token's last character.
     """
-    from . import features
-
     _check_trace(trace)
     if isinstance(feature, str):
-        table = features.python_code(trace.text)
-        if feature not in table:
-            table.update(features.plain_text(trace.text))
+        table = _feature_table(trace.text, feature)
         if feature not in table:
             raise KeyError(
                 f"feature: {feature!r} is not a known feature; expected one of {sorted(table)} or an array"
@@ -65,7 +78,7 @@ def feature_values(trace: Trace, feature: str | Any) -> np.ndarray:
             raise ValueError("feature: infinite values are not allowed (NaN marks a missing value)")
     n_chars, n_tok = len(trace.text), trace.n_tokens
     if len(values) == n_tok:
-        return values
+        return values.copy() if isinstance(feature, str) else values
     if len(values) == n_chars:
         ends = np.clip(trace.offsets[:, 1] - 1, 0, n_chars - 1)
         return values[ends]

@@ -333,8 +333,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="print the card's cells as docs/models.md shows them",
     )
+    parser.add_argument(
+        "--selection-chars", type=int, default=SELECTION_CHARS, help="selection budget"
+    )
     args = parser.parse_args(argv)
     import torch
+
+    global SELECTION_CHARS
+    SELECTION_CHARS = args.selection_chars
 
     from . import WEIGHTS
 
