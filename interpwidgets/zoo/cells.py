@@ -325,6 +325,7 @@ def markdown_table(name: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global SELECTION_CHARS
     parser = argparse.ArgumentParser(prog="python -m interpwidgets.zoo.cells")
     parser.add_argument("name", nargs="?", default="all", choices=["all", *CANDIDATES])
     parser.add_argument("--write", action="store_true", help="store the entry in the card")
@@ -339,7 +340,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import torch
 
-    global SELECTION_CHARS
     SELECTION_CHARS = args.selection_chars
 
     from . import WEIGHTS
