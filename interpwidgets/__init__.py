@@ -13,6 +13,7 @@ from .dropin import head_view, model_view
 from .evaluation import evaluate_explanations
 from .neurons import find_neurons, gate_saturation, match_spans
 from .probing import ProbingTask, lstm_vs_transformer, probe
+from .scan import Scan, scan
 from .trace import Trace, trace
 from .widgets import (
     AttentionView,
@@ -37,6 +38,7 @@ __all__ = [
     "ProbeChart",
     "ProbingTask",
     "Robustness",
+    "Scan",
     "Trace",
     "attribute",
     "codec",
@@ -52,6 +54,7 @@ __all__ = [
     "model_view",
     "presentation",
     "probe",
+    "scan",
     "trace",
     "zoo",
 ]

@@ -1,0 +1,251 @@
+"""Batched forward passes over a stream of documents, window by window.
+
+``B`` lanes each read one document at a time, ``T`` characters per window; a lane that
+finishes its document takes the next one (its recurrent state reset to zero, as
+``iw.trace`` starts a text). Within a document the state is carried from window to window,
+so every value equals what ``iw.trace(model, document)`` records, while the forward pass
+runs on ``B`` documents at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from .. import features as feature_module
+from ..trace.rnn import GATES, RECURRENT, _gates, _single_layer, char_ids, find_parts
+from .corpus import Document
+from .state import KEY_SHIFT
+
+
+def feature_names(sample: str = "x = 1\n") -> tuple[list[str], list[str]]:
+    """Boolean and numeric feature names of :func:`interpwidgets.features.python_code`."""
+    table = feature_module.python_code(sample)
+    bools = [k for k, v in table.items() if v.dtype == bool]
+    nums = [k for k, v in table.items() if v.dtype != bool]
+    return bools, nums
+
+
+def document_features(text: str, names: list[str]) -> np.ndarray:
+    table = feature_module.python_code(text)
+    return np.stack([table[n].astype(np.float32) for n in names], axis=1)
+
+
+@dataclass
+class Lane:
+    doc: Document | None = None
+    ids: np.ndarray | None = None
+    codes: np.ndarray | None = None
+    feats: np.ndarray | None = None
+    arrays: np.ndarray | None = None  # precomputed values (per-document models)
+    cursor: int = 0
+    fresh: bool = True  # state must be reset before the next window
+
+    @property
+    def done(self) -> bool:
+        return self.doc is None or self.cursor >= len(self.codes)
+
+
+@dataclass
+class Window:
+    values: torch.Tensor  # (B, T, U)
+    keys: np.ndarray  # (B, T)
+    chars: np.ndarray  # (B, T)
+    features: np.ndarray | None  # (B, T, F)
+
+
+@dataclass
+class Feeder:
+    """Fills lanes from ``docs`` and yields one :class:`Window` per step."""
+
+    docs: Iterator[Document]
+    lanes: int
+    width: int
+    feature_names: list[str] | None
+    on_document: Any = None  # called with each document as it is read
+    lane: list[Lane] = field(default_factory=list)
+
+    def load(self, doc: Document) -> Lane | None:
+        text = doc.read()
+        if self.on_document is not None:
+            self.on_document(doc, len(text))
+        if not text:
+            return None
+        lane = Lane(doc=doc, codes=np.fromiter(map(ord, text), np.int32, len(text)))
+        if self.feature_names:
+            lane.feats = document_features(text, self.feature_names)
+        self.prepare(lane, text)
+        return lane
+
+    def prepare(self, lane: Lane, text: str) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def refill(self) -> bool:
+        """Give every finished lane a new document; False when all lanes are idle."""
+        if not self.lane:
+            self.lane = [Lane() for _ in range(self.lanes)]
+        for i, lane in enumerate(self.lane):
+            while lane.done:
+                doc = next(self.docs, None)
+                if doc is None:
+                    lane = Lane()
+                    break
+                loaded = self.load(doc)
+                if loaded is not None:
+                    lane = loaded
+            self.lane[i] = lane
+        return any(not ln.done for ln in self.lane)
+
+    def frame(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[slice]]:
+        b, t = self.lanes, self.width
+        keys = np.full((b, t), -1, np.int64)
+        chars = np.full((b, t), -1, np.int32)
+        feats = None
+        if self.feature_names:
+            feats = np.full((b, t, len(self.feature_names)), np.nan, np.float32)
+        spans = []
+        for i, lane in enumerate(self.lane):
+            if lane.done:
+                spans.append(slice(0, 0))
+                continue
+            s = slice(lane.cursor, min(lane.cursor + t, len(lane.codes)))
+            n = s.stop - s.start
+            keys[i, :n] = (np.int64(lane.doc.id) << KEY_SHIFT) + np.arange(s.start, s.stop)
+            chars[i, :n] = lane.codes[s]
+            if feats is not None:
+                feats[i, :n] = lane.feats[s]
+            spans.append(s)
+        return keys, chars, feats, spans
+
+    def __iter__(self) -> Iterator[Window]:
+        while self.refill():
+            keys, chars, feats, spans = self.frame()
+            values = self.forward(spans)
+            for lane, s in zip(self.lane, spans, strict=True):
+                if s.stop > s.start:
+                    lane.cursor = s.stop
+                    lane.fresh = False
+            yield Window(values, keys, chars, feats)
+
+    def forward(self, spans: list[slice]) -> torch.Tensor:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class RecurrentFeeder(Feeder):
+    """``nn.LSTM``/``GRU``/``RNN`` char models, batched across lanes with carried state."""
+
+    def __init__(self, model: Any, layers: list[str], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.emb, self.rnn, _ = find_parts(model)
+        self.vocab = model.vocab
+        self.unk = getattr(model, "unk_index", None)
+        self.kind = type(self.rnn).__name__
+        rnn = self.rnn
+        self.parts = [
+            _single_layer(rnn, k, rnn.input_size if k == 0 else (rnn.proj_size or rnn.hidden_size))
+            for k in range(rnn.num_layers)
+        ]
+        self.layers = layers
+        self.need_gates = any(name.split(".")[2] != "h" for name in layers)
+        self.state: list[Any] = [None] * rnn.num_layers
+
+    def prepare(self, lane: Lane, text: str) -> None:
+        lane.ids, _ = char_ids(text, self.vocab, self.unk)
+
+    def _reset(self, lanes: list[int]) -> None:
+        for st in self.state:
+            if st is None:
+                continue
+            for part in st if isinstance(st, tuple) else (st,):
+                part[:, lanes] = 0
+
+    @torch.no_grad()
+    def forward(self, spans: list[slice]) -> torch.Tensor:
+        b, t = self.lanes, self.width
+        dev = self.rnn.weight_ih_l0.device
+        dtype = self.rnn.weight_ih_l0.dtype
+        ids = np.zeros((b, t), np.int64)
+        for i, (lane, s) in enumerate(zip(self.lane, spans, strict=True)):
+            if s.stop > s.start:
+                ids[i, : s.stop - s.start] = lane.ids[s]
+        fresh = [i for i, ln in enumerate(self.lane) if ln.fresh]
+        if fresh:
+            self._reset(fresh)
+        x = self.emb(torch.as_tensor(ids, device=dev)).to(dtype)
+        out: dict[str, torch.Tensor] = {}
+        hs = self.rnn.hidden_size
+        for k, layer in enumerate(self.parts):
+            st = self.state[k]
+            y, new_state = layer(x, st)
+            if self.need_gates and self.kind in GATES:
+                if self.kind == "LSTM":
+                    h0 = (
+                        st[0][0]
+                        if st is not None
+                        else torch.zeros(b, layer.proj_size or hs, dtype=dtype)
+                    )
+                    c0 = st[1][0] if st is not None else torch.zeros(b, hs, dtype=dtype)
+                else:
+                    h0 = st[0] if st is not None else torch.zeros(b, hs, dtype=dtype)
+                    c0 = None
+                h_prev = torch.cat([h0[:, None], y[:, :-1]], dim=1)
+                gates = _gates(
+                    self.rnn, k, x.transpose(0, 1), h_prev.transpose(0, 1), c0
+                )  # time-major: the cell state is a scan over time
+                for n, v in gates.items():
+                    out[f"rnn.{k}.{n}"] = v.transpose(0, 1)
+            out[f"rnn.{k}.h"] = y
+            self.state[k] = new_state
+            x = y
+        return torch.cat([out[name].float() for name in self.layers], dim=-1).contiguous()
+
+
+class TraceFeeder(Feeder):
+    """Any other model ``iw.trace`` knows: each document traced whole, then read by window."""
+
+    def __init__(self, model: Any, layers: list[str], trace_options: dict, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.model = model
+        self.layers = layers
+        self.options = trace_options
+
+    def prepare(self, lane: Lane, text: str) -> None:
+        from ..trace import trace
+
+        tr = trace(self.model, text, progress=False, **self.options)
+        if tr.n_tokens != len(text):
+            raise ValueError(
+                f"model: {type(self.model).__name__} is not a character model (one position per "
+                "character); corpus scans support character models so far"
+            )
+        lane.arrays = np.concatenate([tr.activations[n] for n in self.layers], axis=1)
+
+    def forward(self, spans: list[slice]) -> torch.Tensor:
+        first = next(ln for ln in self.lane if ln.arrays is not None)
+        u = first.arrays.shape[1]
+        out = np.zeros((self.lanes, self.width, u), np.float32)
+        for i, (lane, s) in enumerate(zip(self.lane, spans, strict=True)):
+            if s.stop > s.start:
+                out[i, : s.stop - s.start] = lane.arrays[s]
+        return torch.from_numpy(out)
+
+
+def layer_names(model: Any) -> list[str]:
+    """Every activation array ``iw.trace`` records for ``model``, in its order."""
+    from ..zoo.transformer import CharTransformer
+
+    if isinstance(model, CharTransformer):
+        return [f"blocks.{k}.{n}" for k in range(len(model.blocks)) for n in ("resid", "mlp")]
+    rnn = next((m for m in model.modules() if isinstance(m, RECURRENT)), None)
+    if rnn is None:
+        raise TypeError(
+            f"model: corpus scans support character models (nn.LSTM/GRU/RNN models and "
+            f"iw.zoo.char_transformer()) so far, got {type(model).__name__}"
+        )
+    kind = type(rnn).__name__
+    names = ["h", *(["c"] if kind == "LSTM" else []), *GATES.get(kind, ())]
+    return [f"rnn.{k}.{n}" for k in range(rnn.num_layers) for n in names]
