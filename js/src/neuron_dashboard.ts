@@ -10,7 +10,7 @@ import { Legend, formatValue } from "./legend";
 import { NeuronControls } from "./neuron_controls";
 import { type ContextRow, type RawUnit, type Unit, decodeUnit, groupByInterval } from "./neuron_dashboard_data";
 import { Histogram } from "./neuron_dashboard_hist";
-import { contextList, effectBox, featureTable, statsBox, whereOf } from "./neuron_dashboard_parts";
+import { contextList, effectBox, featureTable, paletteCss, statsBox, whereOf } from "./neuron_dashboard_parts";
 import { request } from "./request";
 import { attachToolbar } from "./toolbar";
 import { Tooltip } from "./tooltip";
@@ -61,7 +61,9 @@ export class NeuronDashboardView {
     this.status.hidden = true;
     const wrap = el("div", "iw-nd-wrap");
     wrap.append(this.body, this.status);
-    root.append(title, row, this.info, wrap);
+    const palette = el("style");
+    palette.textContent = paletteCss();
+    root.append(palette, title, row, this.info, wrap);
     this.errorBox = new ErrorBox(model, root);
     this.cleanups.push(attachToolbar({
       model, root, parent: row, beside: this.legend.el, name: "neuron_dashboard", redraw: () => this.hist.draw(),
