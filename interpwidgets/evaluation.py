@@ -267,7 +267,8 @@ def evaluate_explanations(
     methods = tuple(methods)
     if RANDOM in methods:
         raise ValueError(f"methods: {RANDOM!r} is the baseline row, added by random_draws")
-    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    pad_id = getattr(tokenizer, "pad_token_id", None)
+    pad_id = 0 if pad_id is None else int(pad_id)
     rows = []
     for e, ex in enumerate(tqdm(examples, desc="explanations", disable=not progress)):
         attn = attribute(model, ex.text, tokenizer, method="attention")

@@ -219,3 +219,23 @@ def test_evaluate_explanations_on_the_sentiment_model():
     from interpwidgets.evaluation import explanation_figure
 
     assert len(explanation_figure(summary).axes) == 4
+
+
+def test_bad_arguments_name_themselves():
+    def mk(s, method="saliency"):
+        return iw.Attribution("ab", list("ab"), [(0, 1), (1, 2)], s, 0, ["x"], [1.0], method)
+
+    rows = [mk([1.0, 2.0]), mk([2.0, 1.0], "attention")]
+    with pytest.raises(ValueError, match="random_draws"):
+        iw.AttributionText(rows, random_draws=1)
+    with pytest.raises(TypeError, match="seed"):
+        iw.AttributionText(rows, seed="0")
+    ex = sentiment_data.splits()["test"][:1]
+    with pytest.raises(ValueError, match="random_draws"):
+        iw.evaluate_explanations(None, None, ex, random_draws=-1)
+    with pytest.raises(ValueError, match="bins"):
+        iw.evaluate_explanations(None, None, ex, bins=(0.0, 0.5))
+    with pytest.raises(ValueError, match="methods"):
+        iw.evaluate_explanations(None, None, ex, methods=("random",))
+    with pytest.raises(ValueError, match="scores"):
+        aopc(_Linear(np.zeros(3)), [0, 1, 2], np.zeros(2), target=1)
