@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import queue
 import re
 import signal
 import socket
@@ -59,12 +60,59 @@ class Server:
             return f"{self.url}/lab/tree/{name}"
         return f"{self.url}/notebooks/{name}"
 
-    def api(self, path: str, method: str = "GET") -> Any:
-        """A call to the server's REST API (``/api/...``): the decoded JSON, or None."""
-        req = urllib.request.Request(f"{self.url}{path}", method=method)
-        with urllib.request.urlopen(req, timeout=10) as r:
-            body = r.read()
-        return json.loads(body) if body else None
+    def api(self, path: str, method: str = "GET", body: Any = None) -> Any:
+        """A call to the server's REST API (``/api/...``), ``body`` sent as JSON: the decoded
+        JSON reply, or None."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(f"{self.url}{path}", data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            reply = r.read()
+        return json.loads(reply) if reply else None
+
+    def start_kernel(self, name: str, timeout: float = 90) -> str:
+        """Start the kernel notebook ``name`` gets when it is opened (a session for its path, as
+        the page would make one) and wait until the kernel answers; the kernel's id.
+
+        A page that opens the notebook afterwards connects to this session and its running
+        kernel instead of starting one.
+        """
+        from jupyter_client import BlockingKernelClient
+
+        session = self.api(
+            "/api/sessions",
+            "POST",
+            {
+                "path": name,
+                "name": Path(name).name,
+                "type": "notebook",
+                "kernel": {"name": KERNELSPEC["name"]},
+            },
+        )
+        kernel_id = session["kernel"]["id"]
+        client = BlockingKernelClient(
+            connection_file=str(self.root.parent / "runtime" / f"kernel-{kernel_id}.json")
+        )
+        client.load_connection_file()
+        client.start_channels(iopub=False, stdin=False, hb=False)
+        try:
+            # The kernel is up when it answers a kernel_info request (asked again each second:
+            # jupyter_client's wait_for_ready takes a heartbeat not heard yet for a dead kernel).
+            deadline = time.monotonic() + timeout
+            while True:
+                msg_id = client.kernel_info()
+                with contextlib.suppress(queue.Empty):
+                    while True:
+                        reply = client.get_shell_msg(timeout=1)
+                        if reply["parent_header"].get("msg_id") == msg_id:
+                            return kernel_id
+                if time.monotonic() > deadline:
+                    raise AssertionError(
+                        f"kernel {kernel_id} did not answer within {timeout:.0f} s"
+                    )
+        finally:
+            client.stop_channels()
 
 
 def free_port() -> int:

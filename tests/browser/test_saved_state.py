@@ -3,9 +3,9 @@
 JupyterLab (ipywidgets 8 / jupyterlab_widgets) with "Save Widget State Automatically" on
 writes every live widget's state into the notebook's metadata when it is saved, and restores
 it when the notebook is opened again. Here a person runs a notebook (NeuronText, AttentionView,
-NeuronExplorer), clicks, saves, shuts the kernel down and opens the notebook again: Lab starts a
-fresh kernel that never ran the cells, so the widgets come back from the saved state alone,
-with no kernel behind them. They must draw exactly what they drew before (token colours,
+NeuronExplorer), clicks, saves, shuts the kernel down and opens the notebook again with a fresh
+kernel that never ran the cells, so the widgets come back from the saved state alone, with no
+kernel behind them. They must draw exactly what they drew before (token colours,
 canvas pixels); what the current view asks for (neighbouring neuron / layer, the heatmap's
 first window) comes from the replies the widget state holds (``_replies``, docs/protocol.md),
 and asking for anything else shows a clear message at once instead of a 15 s wait.
@@ -13,6 +13,14 @@ and asking for anything else shows a clear message at once instead of a 15 s wai
 Opening it with "No Kernel" instead is not tested: jupyterlab_widgets 3.0.17 restores nothing
 then (``restoreWidgets`` stops at "Kernel not set" before it reads the notebook's state; every
 widget library shows its text/plain fallback — jupyter-widgets/ipywidgets#3773).
+
+The fresh kernel is started, and answers, before the notebook is opened again (the page then
+connects to it, as to any running kernel). Were the page to start it, the widget state would be
+restored only once the booting kernel answers, and jupyterlab_widgets 3.0.17 loses a race with
+that: each widget output looks its model up for 2 s, and if the state is restored between its
+last look and the end of those 2 s it shows "Error displaying widget: model not found" for good
+(a kernel that boots in about 2 s, as on a loaded machine, hits this now and then; reloading the
+page, with the kernel running, shows the widget).
 """
 
 from __future__ import annotations
@@ -133,12 +141,17 @@ def test_saved_notebook_reopened_without_kernel(make_page, guard, lab):
     for session in lab.api("/api/sessions"):
         lab.api(f"/api/sessions/{session['id']}", "DELETE")
     assert lab.api("/api/sessions") == []
+    # The notebook's new kernel: it has never run a cell (see the module docstring for why it
+    # is up before the page opens).
+    kernel_id = lab.start_kernel(NOTEBOOK)
 
     page = make_page(viewport={"width": 1280, "height": 1400})
     try:
         reopen(page, lab, first)
     except Exception as exc:
         raise AssertionError(f"{exc}\n\n{describe(page, lab, 'failure_reopened.png')}") from exc
+    # The page used that kernel; it did not start another.
+    assert [s["kernel"]["id"] for s in lab.api("/api/sessions")] == [kernel_id]
 
 
 def run_and_save(page, lab) -> dict:
