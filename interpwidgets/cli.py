@@ -186,14 +186,15 @@ def gallery(outdir: str | Path, chars: int = 3000) -> Path:
         "all-MiniLM-L6-v2, 6 layers × 12 heads: head, model, matrix, summary and rollout views.",
     )
     probes = lstm_vs_transformer(
-        char_tasks=["in_string"], sentence_tasks=[], n_texts=4, progress=False
+        char_tasks=["bracket_depth"], sentence_tasks=[], n_texts=24, progress=False
     )
     save(
-        ProbeChart(probes["in_string"], title="What each layer encodes: inside a string?"),
+        ProbeChart(probes["bracket_depth"], title="What each layer encodes: bracket depth"),
         "probe_chart.html",
         "ProbeChart",
-        "Probe accuracy, control accuracy and selectivity per layer: char-LSTM vs char-Transformer "
-        "on the same held-out code; click a layer for its top neurons.",
+        "Probe accuracy (±1.96 SE), control-task accuracy and majority baseline per layer: "
+        "char-LSTM vs char-Transformer on the same held-out code, split by text; switch to "
+        "selectivity; click a layer for its top neurons.",
     )
     clf, ctok = zoo.sentiment()
     rows = [
