@@ -126,6 +126,9 @@ def _probs_of(model: Any, seqs: list[list[int]], cls: int, pad_id: int, batch_si
     import torch
 
     out = np.empty(len(seqs), dtype=np.float64)
+    was_training = getattr(model, "training", False)
+    if hasattr(model, "eval"):
+        model.eval()  # no dropout: the same ranking always scores the same
     with torch.no_grad():
         for i in range(0, len(seqs), batch_size):
             chunk = seqs[i : i + batch_size]
@@ -137,6 +140,8 @@ def _probs_of(model: Any, seqs: list[list[int]], cls: int, pad_id: int, batch_si
                 mask[j, : len(q)] = 1
             logits = model(input_ids=ids, attention_mask=mask).logits.float()
             out[i : i + len(chunk)] = torch.softmax(logits, -1)[:, cls].numpy()
+    if was_training:
+        model.train()
     return out
 
 
