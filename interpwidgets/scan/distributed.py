@@ -8,6 +8,7 @@ fails the scan with its error: a partial result is never returned.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from itertools import islice
 from typing import Any
@@ -17,7 +18,10 @@ from .run import scan_documents
 from .state import Options, ScanState, merge
 
 
-def _scan_shard(model: Any, docs: list[Document], opts: Options) -> tuple[ScanState, list, int]:
+def _scan_shard(
+    model_bytes: bytes, docs: list[Document], opts: Options
+) -> tuple[ScanState, list, int]:
+    model = pickle.loads(model_bytes)
     seen: list[tuple[int, str]] = []
     total = [0]
 
@@ -68,7 +72,8 @@ def scan_on_cluster(
         raise ValueError(f"shards: expected a positive int or None, got {shards!r}")
     size = max(1, -(-len(docs) // n_shards))
     parts = list(_shards(iter(docs), size))
-    model_f = client.scatter(model, broadcast=True)
+    # the model travels pickled: Dask's own torch serializer trips on nn.LSTM's weakrefs
+    model_f = client.scatter(pickle.dumps(model), broadcast=True)
     futures = client.map(
         _scan_shard, [model_f] * len(parts), parts, [opts] * len(parts), retries=2, pure=False
     )
