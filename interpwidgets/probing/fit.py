@@ -457,13 +457,16 @@ def probe(
         rows.append({"layer": name, **row})
         probes[name] = r["probe"]
         neurons[name] = r["neurons"]
-    unit = "sentence" if task.level == "sentence" else "text"
-    units = "sentences" if task.level == "sentence" else "characters"
-    split = (
-        f"by {unit}, never by character: {r.get('groups_train', 0):,} {unit}s "
-        f"({len(tr_i):,} {units}) train, {r.get('groups_test', 0):,} {unit}s "
-        f"({len(te_i):,} {units}) test, seed {seed}"
-    )
+    g_tr, g_te = r.get("groups_train", 0), r.get("groups_test", 0)
+    if task.level == "sentence":
+        split = f"by sentence: {g_tr:,} sentences train, {g_te:,} test, seed {seed}"
+        if g_tr + g_te < len(y):
+            split += f" ({len(tr_i):,} / {len(te_i):,} examples: repeated sentences kept together)"
+    else:
+        split = (
+            f"by text, never by character: {g_tr:,} texts ({len(tr_i):,} characters) train, "
+            f"{g_te:,} texts ({len(te_i):,} characters) test, seed {seed}"
+        )
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     return ProbeResult(
         task.name, type(model).__name__, table, probes, neurons, split=split, source=task.source
