@@ -12,7 +12,7 @@ It scans held-out stdlib text with the embedded char-LSTM (or loads a saved scan
 * export   — ``save_html`` time, page size and the units it holds;
 * fetched  — in the exported page (Chromium, network blocked): a unit number typed into the
              box → its request answered from the page's store, decoded and the first view
-             (histogram, stats, top and bottom contexts) laid out (``data-open-ms``);
+             (histogram, stats, top contexts) laid out (``data-open-ms``);
 * complete — the same → everything drawn, quantile samples included (``data-complete-ms``);
 * cached   — ▶ to the next unit, which the view prefetched: drawing alone.
 

@@ -233,9 +233,9 @@ export class NeuronDashboardView {
 
   // ---- drawing
 
-  /** Draw unit `u` in two steps: what a person reads first (histogram, stats, top and bottom
-   *  contexts) at once, then, after the browser has painted that, the feature scores, the
-   *  output effect and the quantile samples. `data-open-ms`: selection → first step laid out;
+  /** Draw unit `u` in two steps: what a person reads first (histogram, stats, top contexts)
+   *  at once, then, after the browser has painted that, the bottom contexts, the feature
+   *  scores, the output effect and the quantile samples. `data-open-ms`: selection → first step laid out;
    *  `data-complete-ms`: → everything; `data-rendered-neuron` is set when everything is drawn. */
   private render(u: Unit, source: string): void {
     this.shown = u;
@@ -251,9 +251,10 @@ export class NeuronDashboardView {
     const qhead = el("div", "iw-nd-head");
     qhead.append(el("span", "iw-nd-head-title", "quantile samples"), el("span", "iw-nd-head-note", "a few contexts from each interval of values"));
     quant.append(qhead);
+    const bottom = el("div", "iw-nd-later");
     this.main.replaceChildren(
       contextList("top activations", `${u.top.length} most positive`, u.top, u.vmax, "top"),
-      contextList("bottom activations", `${u.bottom.length} most negative`, u.bottom, u.vmax, "bottom"),
+      bottom,
       quant,
     );
     this.markSelected();
@@ -263,6 +264,7 @@ export class NeuronDashboardView {
     this.root.dataset.openSource = source;
     const rest = () => {
       if (this.destroyed || this.shown !== u) return;
+      bottom.replaceWith(contextList("bottom activations", `${u.bottom.length} most negative`, u.bottom, u.vmax, "bottom"));
       features.replaceWith(featureTable(u.features), effectBox(u.effect));
       const groups = groupByInterval(u.quantiles);
       if (!groups.length) quant.append(el("div", "iw-nd-empty", "none in this scan"));
