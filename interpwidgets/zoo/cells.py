@@ -133,12 +133,12 @@ def _trace_all(model: Any, texts: list[tuple[str, str]], keep: tuple[str, ...]) 
 
 def _unit_score(traces: list, layer: str, neuron: int, sign: int, feature: str) -> dict:
     """One unit's score on ``traces`` with a fixed sign, its SE and 95% interval."""
-    from ..neurons import _auroc, _gather, _Part, _pearson, auroc_se, feature_values, r_interval
+    from ..neurons import _auroc, _Part, _pearson, auroc_se, feature_values, r_interval
 
     part = _Part([(i, tr, 0, tr.n_tokens) for i, tr in enumerate(traces)], "")
-    ys = {i: feature_values(tr, feature) for i, tr in enumerate(traces)}
-    x, y = _gather(part, layer, ys)
-    x, block = x[:, [neuron]], part.blocks()
+    y = np.concatenate([feature_values(tr, feature) for tr in traces])
+    x = np.concatenate([tr.activations[layer][:, neuron] for tr in traces])[:, None]
+    x, block = x.astype(np.float64), part.blocks()
     if feature in BOOLEAN:
         y = y.astype(bool)
         raw = float(_auroc(x, y)[0])
