@@ -45,11 +45,18 @@ def read_text(path: Path) -> str:
 
 
 def _is_pathlike(item: Any) -> bool:
-    return isinstance(item, os.PathLike)
+    """A path object, or a str that names an existing file (one line, no text around it)."""
+    if isinstance(item, os.PathLike):
+        return True
+    return (
+        isinstance(item, str) and 0 < len(item) < 4096 and "\n" not in item and os.path.isfile(item)
+    )
 
 
 def documents(corpus: Any) -> tuple[Iterator[Document], int | None]:
     """``(documents, count)`` for every corpus shape :func:`interpwidgets.scan` accepts.
+
+    A str item is a path when it is one line naming an existing file, else a document's text.
 
     ``count`` is ``None`` when the corpus is a one-shot iterator (its length is unknown).
     Nothing is read until a document is used; an iterator is consumed once, as it goes.
@@ -89,14 +96,14 @@ def documents(corpus: Any) -> tuple[Iterator[Document], int | None]:
 
 
 def _document(i: int, name: str, item: Any) -> Document:
-    if isinstance(item, str):
-        return Document(i, name, text=item)
     if _is_pathlike(item):
         if Path(item).is_dir():
             raise ValueError(
                 f"corpus: item {i} ({item}) is a directory; pass the directory itself as corpus"
             )
         return Document(i, name, path=str(item))
+    if isinstance(item, str):
+        return Document(i, name, text=item)
     raise TypeError(
         f"corpus: expected each document as a str (text) or a path, got {type(item).__name__} at item {i}"
     )

@@ -21,6 +21,11 @@ from .state import Options, ScanState, merge
 def _scan_shard(
     model_bytes: bytes, docs: list[Document], opts: Options
 ) -> tuple[ScanState, list, int]:
+    import torch
+    from distributed import get_worker
+
+    # one torch thread per Dask thread: more would spin against the other workers' threads
+    torch.set_num_threads(max(1, get_worker().state.nthreads))
     model = pickle.loads(model_bytes)
     seen: list[tuple[int, str]] = []
     total = [0]

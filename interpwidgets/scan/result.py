@@ -260,7 +260,14 @@ class Scan:
         return frame
 
     # ---- features
-    def _feature_arrays(self, parity: tuple[int, ...]) -> dict[str, np.ndarray]:
+    def _feature_arrays(self, parity: tuple[int, ...]) -> dict[str, tuple]:
+        """Every unit's score per feature on documents of ``parity`` (computed once)."""
+        cache = self.__dict__.setdefault("_feature_cache", {})
+        if parity not in cache:
+            cache[parity] = self._compute_feature_arrays(parity)
+        return cache[parity]
+
+    def _compute_feature_arrays(self, parity: tuple[int, ...]) -> dict[str, tuple]:
         s = self.state
         p = list(parity)
         out = {}

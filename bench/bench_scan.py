@@ -1,0 +1,180 @@
+"""Corpus scans: throughput beside a plain batched nn.LSTM forward, memory as the corpus grows,
+exactness against brute force, and the same scan on a Dask LocalCluster.
+
+    python bench/bench_scan.py [--chars 2000000] [--batch 32] [--big 10000000] [--dask]
+
+The corpus is the Python standard library's source files (read from disk as paths, one
+document per file, in sorted order), cut to the requested number of characters.
+Figures, not a pass/fail test; run it on a quiet machine (it prints torch's thread count).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+import interpwidgets as iw
+from interpwidgets.zoo.corpus import stdlib_files
+
+HC = ["rnn.0.h", "rnn.0.c", "rnn.1.h", "rnn.1.c"]
+
+
+def corpus_paths(chars: int) -> list[str]:
+    out, total = [], 0
+    for path in stdlib_files("all"):
+        try:
+            n = len(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, OSError):
+            continue
+        out.append(str(path))
+        total += n
+        if total >= chars:
+            break
+    return out
+
+
+def plain_forward(model, paths: list[str], batch: int, window: int = 256) -> tuple[float, int]:
+    """The model's own nn.LSTM over the same documents, ``batch`` lanes × ``window`` steps,
+    state carried (no recording, no statistics): the baseline a scan is measured against."""
+    from interpwidgets.zoo.corpus import encode_text
+
+    docs = [encode_text(Path(p).read_text(encoding="utf-8")) for p in paths]
+    lanes = [np.zeros(0, np.int64)] * batch
+    queue, state, n = iter(docs), None, 0
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        while True:
+            for i in range(batch):
+                if not len(lanes[i]):
+                    lanes[i] = next(queue, np.zeros(0, np.int64))
+            if not any(len(x) for x in lanes):
+                break
+            ids = np.zeros((batch, window), np.int64)
+            for i, x in enumerate(lanes):
+                ids[i, : min(window, len(x))] = x[:window]
+                n += min(window, len(x))
+                lanes[i] = x[window:]
+            _, state = model.rnn(model.embedding(torch.as_tensor(ids)), state)
+    return time.perf_counter() - t0, n
+
+
+def measure_memory(paths: list[str], batch: int) -> float:
+    code = (
+        "import resource, json, sys, interpwidgets as iw\n"
+        f"sc = iw.scan(iw.zoo.char_lstm(), {paths!r}, layers={HC!r}, batch_size={batch}, progress=False)\n"
+        "print(json.dumps([resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, sc.meta['n_chars']]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def exactness(model, paths: list[str], units: int = 20) -> float:
+    """Largest |difference| between ``scan.top`` and brute force over ``iw.trace`` (and
+    whether the positions agree) for random units."""
+    sc = iw.scan(model, paths, layers=HC, k=10, progress=False)
+    traces = [iw.trace(model, Path(p).read_text(encoding="utf-8"), progress=False) for p in paths]
+    rng = np.random.default_rng(0)
+    worst, same = 0.0, True
+    for _ in range(units):
+        layer, unit = HC[rng.integers(len(HC))], int(rng.integers(256))
+        vals = [
+            (float(-v), d, p)
+            for d, tr in enumerate(traces)
+            for p, v in enumerate(tr.activations[layer][:, unit])
+        ]
+        vals.sort()
+        top = sc.top(layer, unit)
+        same &= top["position"].tolist() == [p for _, _, p in vals[:10]]
+        worst = max(
+            worst, float(np.abs(top["value"].to_numpy() + [v for v, _, _ in vals[:10]]).max())
+        )
+    return worst if same else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--chars", type=int, default=1_000_000)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument(
+        "--big", type=int, default=0, help="also scan this many characters (e.g. 10000000)"
+    )
+    ap.add_argument("--dask", action="store_true", help="also run on a 2-worker LocalCluster")
+    args = ap.parse_args()
+    print(f"torch threads: {torch.get_num_threads()}")
+    model = iw.zoo.char_lstm()
+    paths = corpus_paths(args.chars)
+
+    t_plain, n = plain_forward(model, paths, args.batch)
+    t0 = time.perf_counter()
+    sc = iw.scan(model, paths, layers=HC, batch_size=args.batch, progress=False)
+    t_scan = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    iw.scan(model, paths, layers=HC, batch_size=args.batch, progress=False, features=False)
+    t_nofeat = time.perf_counter() - t1
+    print(
+        f"\n{n:,} characters in {len(paths)} files, batch {args.batch}, all h and c units (1,024)"
+    )
+    print(f"{'':34}{'seconds':>9}{'chars/s':>12}{'× plain':>9}")
+    print(f"{'plain nn.LSTM forward':34}{t_plain:9.1f}{n / t_plain:12,.0f}{1:9.2f}")
+    print(
+        f"{'iw.scan, features off':34}{t_nofeat:9.1f}{n / t_nofeat:12,.0f}{t_plain / t_nofeat:9.2f}"
+    )
+    print(f"{'iw.scan, features on':34}{t_scan:9.1f}{n / t_scan:12,.0f}{t_plain / t_scan:9.2f}")
+    assert sc.meta["n_chars"] == n
+
+    small = corpus_paths(args.chars // 4)
+    m1, c1 = measure_memory(small, args.batch)
+    m4, c4 = measure_memory(paths, args.batch)
+    print(
+        f"\npeak RSS: {c1:,} chars {m1:.0f} MB; {c4:,} chars {m4:.0f} MB; ratio {m4 / m1:.2f} for {c4 / c1:.1f}× the corpus"
+    )
+
+    err = exactness(model, corpus_paths(60_000))
+    print(
+        f"\nexact: 20 random units, top-10 positions equal to brute force over iw.trace, max |Δvalue| = {err:.2e}"
+    )
+
+    if args.big:
+        big = corpus_paths(args.big)
+        t0 = time.perf_counter()
+        sc_big = iw.scan(
+            model, big, layers=HC, batch_size=args.batch, progress=True, features=False
+        )
+        dt = time.perf_counter() - t0
+        print(
+            f"\n{sc_big.meta['n_chars']:,} characters ({len(big)} files): {dt:.0f} s, {sc_big.meta['n_chars'] / dt:,.0f} chars/s"
+        )
+
+    if args.dask:
+        from distributed import Client, LocalCluster
+
+        with (
+            LocalCluster(
+                n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as lc,
+            Client(lc) as client,
+        ):
+            t0 = time.perf_counter()
+            remote = iw.scan(
+                model, paths, layers=HC, batch_size=args.batch, client=client, progress=False
+            )
+            dt = time.perf_counter() - t0
+        same = all(
+            remote.top(layer, u)["position"].tolist() == sc.top(layer, u)["position"].tolist()
+            for layer in HC
+            for u in range(0, 256, 17)
+        )
+        print(
+            f"\nDask LocalCluster (2 processes × 1 thread): {dt:.1f} s ({n / dt:,.0f} chars/s); same top positions as local: {same}"
+        )
+
+
+if __name__ == "__main__":
+    main()
