@@ -193,13 +193,29 @@ def _null_best_of_n(sel: list, ev: list, feature: str, layers: list[str]) -> dic
     return {"selection": round(best[0], 4), "held_out": round(held, 4)}
 
 
-def _name(feature: str, also: list[str], sign: int) -> str:
+WEAK_BELOW = {"auroc": 0.75, "r": 0.5}  # held-out scores below these: "weak … unit"
+
+
+def name_cell(feature: str, entry: dict[str, Any]) -> str:
+    """What the cell does, from its held-out numbers: the features it separates (its own and
+    any other string/comment feature whose held-out AUROC reaches :data:`ALSO_AT`, nested
+    features aside), its direction, and "weak … unit" when its held-out score is below
+    :data:`WEAK_BELOW`."""
+    sign, held = entry["sign"], entry["held_out"]["score"]
+    weak = held < WEAK_BELOW[entry["metric"]]
     if feature in BOOLEAN:
-        nouns = [NOUN[feature]] + [NOUN[f] for f in also]
-        return "-or-".join(nouns) + " cell" + (" (low inside)" if sign < 0 else "")
-    direction = "rises" if sign > 0 else "falls"
-    what = "as brackets open" if feature == "bracket_depth" else "along the line"
-    return f"{NOUN[feature]} cell ({direction} {what})"
+        also = [
+            f
+            for f, v in entry.get("other_features", {}).items()
+            if v >= ALSO_AT and f not in NESTED[feature]
+        ]
+        base = "-or-".join([NOUN[feature]] + [NOUN[f] for f in also])
+        how = " (low inside)" if sign < 0 else ""
+    else:
+        base = NOUN[feature]
+        direction = "rises" if sign > 0 else "falls"
+        how = f" ({direction} {'as brackets open' if feature == 'bracket_depth' else 'along the line'})"
+    return f"weak {base} unit{how}" if weak else f"{base} cell{how}"
 
 
 def compute(name: str, log=print) -> dict[str, Any]:
@@ -259,17 +275,13 @@ def compute(name: str, log=print) -> dict[str, Any]:
         entry["selection"]["rank_held_out"] = (
             f"{int(hit[0]) + 1} of the top 50" if len(hit) else "not in the top 50"
         )
-        also = []
         if feature in BOOLEAN:
-            entry["other_features"] = {}
-            for other in BOOLEAN:
-                if other == feature:
-                    continue
-                s = _unit_score(ev, layer, neuron, sign, other)["score"]
-                entry["other_features"][other] = s
-                if s >= ALSO_AT and other not in NESTED[feature]:
-                    also.append(other)
-        entry["name"] = _name(feature, also, sign)
+            entry["other_features"] = {
+                other: _unit_score(ev, layer, neuron, sign, other)["score"]
+                for other in BOOLEAN
+                if other != feature
+            }
+        entry["name"] = name_cell(feature, entry)
         cells[feature] = entry
         log(
             f"  {feature:<18} {layer}/{neuron} sign {sign:+d}  selection {best.score:.3f}  "
@@ -335,6 +347,9 @@ def main(argv: list[str] | None = None) -> int:
         help="print the card's cells as docs/models.md shows them",
     )
     parser.add_argument(
+        "--names", action="store_true", help="re-derive the cells' names from the card's numbers"
+    )
+    parser.add_argument(
         "--selection-chars", type=int, default=SELECTION_CHARS, help="selection budget"
     )
     args = parser.parse_args(argv)
@@ -346,6 +361,14 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(1)  # batch-1 recurrences: more threads only spin (20x the CPU here)
 
+    if args.names:  # re-derive the names from the stored numbers (the naming rule changed)
+        for name in CANDIDATES if args.name == "all" else [args.name]:
+            path = WEIGHTS / f"{name}.json"
+            card = json.loads(path.read_text())
+            for feature, entry in card["cells"].items():
+                entry["name"] = name_cell(feature, entry)
+            path.write_text(json.dumps(card, indent=1) + "\n")
+        return 0
     if args.markdown:
         for name in CANDIDATES if args.name == "all" else [args.name]:
             print(markdown_table(name))
