@@ -209,6 +209,8 @@ def name_cell(feature: str, entry: dict[str, Any]) -> str:
             for f, v in entry.get("other_features", {}).items()
             if v >= ALSO_AT and f not in NESTED[feature]
         ]
+        if "in_string" in also:  # "string" already covers both kinds
+            also = [f for f in also if f not in NESTED["in_string"]]
         base = "-or-".join([NOUN[feature]] + [NOUN[f] for f in also])
         how = " (low inside)" if sign < 0 else ""
     else:
