@@ -41,22 +41,29 @@ def main() -> None:
     from interpwidgets.probing import char_task, probe
 
     t0 = time.time()
-    cmp = iw.lstm_vs_transformer(
-        char_tasks=["in_string", "bracket_depth", "column"],
-        sentence_tasks=["sentence_length", "bigram_shift", "word_content"],
-        progress=False,
-    )
-    for task in cmp.tasks:
-        for r in cmp[task]:
-            print(f"\n### {r.model} · {task}\n\nsplit {r.split}; {r.source}\n")
-            print(table(r))
+    results = {}
+    for kw in (  # one task at a time, printed as it comes
+        {"char_tasks": ["bracket_depth"], "sentence_tasks": []},
+        {"char_tasks": ["in_string"], "sentence_tasks": []},
+        {"char_tasks": [], "sentence_tasks": ["sentence_length"]},
+        {"char_tasks": [], "sentence_tasks": ["bigram_shift"]},
+        {"char_tasks": ["column"], "sentence_tasks": []},
+        {"char_tasks": [], "sentence_tasks": ["word_content"]},
+    ):
+        cmp = iw.lstm_vs_transformer(progress=False, **kw)
+        for task in cmp.tasks:
+            results[task] = cmp[task]
+            for r in cmp[task]:
+                print(f"\n### {r.model} · {task}\n\nsplit {r.split}; {r.source}\n")
+                print(table(r), flush=True)
+    cmp = iw.probing.Comparison(results)
     print("\n### best layers\n")
     best = cmp.best()
     print("| " + " | ".join(best.columns) + " |")
     print("|" + " --- |" * len(best.columns))
     for row in best.itertuples(index=False):
         cells = [f"{v:.3f}" if isinstance(v, float) else str(v) for v in row]
-        print("| " + " | ".join(cells) + " |")
+        print("| " + " | ".join(cells) + " |", flush=True)
     print("\n### character control: context length (top layer)\n")
     print("| task | model | context | accuracy | control | selectivity ± SE | control majority |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
@@ -72,7 +79,8 @@ def main() -> None:
                 r = next(probe(m, task, layers=[top], progress=False).table.itertuples())
                 print(
                     f"| {name} | {mname} | {k} | {r.accuracy:.3f} | {r.control_accuracy:.3f} | "
-                    f"{fmt(r.selectivity, r.selectivity_se)} | {r.control_majority:.3f} |"
+                    f"{fmt(r.selectivity, r.selectivity_se)} | {r.control_majority:.3f} |",
+                    flush=True,
                 )
     print(f"\n({time.time() - t0:.0f} s)")
 

@@ -111,7 +111,7 @@ def _names(value: Any, allowed: Sequence[str], name: str) -> list[str]:
 def lstm_vs_transformer(
     char_tasks: Sequence[str] = ("in_string", "bracket_depth", "column"),
     sentence_tasks: Sequence[str] = SENTENCE_TASKS,
-    n_texts: int = 40,
+    n_texts: int = 60,
     n_sentences: int = 10_000,
     kind: str = "logistic",
     seed: int = 0,
