@@ -122,29 +122,42 @@ def auroc_se(x: np.ndarray, y: np.ndarray, block: np.ndarray | None = None) -> n
 
     With ``block`` (one sorted block id per row) it is Obuchowski's (1997) clustered
     variance: rows in one block may depend on each other in any way, blocks are taken as
-    independent. Without it every row is its own block (DeLong's variance).
+    independent — but never below DeLong's variance for independent rows, because the
+    clustered estimate collapses when a class sits in only a few blocks (all positives in
+    one block give it zero between-block spread). Without ``block`` every row is its own
+    block (DeLong's variance).
     """
     x = np.asarray(x, dtype=np.float64)
     x = x[:, None] if x.ndim == 1 else x
     y = np.asarray(y, dtype=bool)
-    block = np.arange(len(y)) if block is None else np.asarray(block)
+    rows = np.arange(len(y))
+    block = rows if block is None else np.asarray(block)
     n_pos, n_neg = int(y.sum()), int((~y).sum())
-    k = int(block.max()) + 1 if len(block) else 0
-    if n_pos == 0 or n_neg == 0 or k < 2:
+    if n_pos == 0 or n_neg == 0 or len(y) < 3:
         return np.full(x.shape[1], np.nan)
     ranks = _ranks(x)
     v10 = (ranks[y] - _ranks(x[y])) / n_neg  # share of negatives below each positive
     v01 = 1 - (ranks[~y] - _ranks(x[~y])) / n_pos  # share of positives above each negative
     a = v10.mean(axis=0)
-    m_k = np.bincount(block[y], minlength=k)[:, None]
-    n_k = np.bincount(block[~y], minlength=k)[:, None]
-    dx = _block_sums(v10, block[y], k) - m_k * a
-    dy = _block_sums(v01, block[~y], k) - n_k * a
-    f = k / (k - 1)
-    s10 = f / n_pos * (dx**2).sum(axis=0)
-    s01 = f / n_neg * (dy**2).sum(axis=0)
-    s11 = f * (dx * dy).sum(axis=0)
-    return np.sqrt(np.maximum(s10 / n_pos + s01 / n_neg + 2 * s11 / (n_pos * n_neg), 0))
+
+    def variance(b: np.ndarray) -> np.ndarray:
+        k = int(b.max()) + 1
+        if k < 2:
+            return np.full(x.shape[1], np.nan)
+        m_k = np.bincount(b[y], minlength=k)[:, None]
+        n_k = np.bincount(b[~y], minlength=k)[:, None]
+        dx = _block_sums(v10, b[y], k) - m_k * a
+        dy = _block_sums(v01, b[~y], k) - n_k * a
+        f = k / (k - 1)
+        s10 = f / n_pos * (dx**2).sum(axis=0)
+        s01 = f / n_neg * (dy**2).sum(axis=0)
+        s11 = f * (dx * dy).sum(axis=0)
+        return np.maximum(s10 / n_pos + s01 / n_neg + 2 * s11 / (n_pos * n_neg), 0)
+
+    iid = variance(rows)
+    if block is rows:
+        return np.sqrt(iid)
+    return np.sqrt(np.fmax(variance(block), iid))
 
 
 def r_interval(
@@ -153,8 +166,8 @@ def r_interval(
     """(standard error, 95% low, 95% high) of Pearson r of every column of ``x`` with ``y``.
 
     A delete-one-block jackknife of Fisher's z = atanh(r), the interval tanh(z ± 1.96·se);
-    blocks are taken as independent, rows within a block may depend on each other. Without
-    ``block`` every row is its own block (close to the textbook 1/sqrt(n − 3) for z).
+    blocks are taken as independent, rows within a block may depend on each other. The
+    standard error is never below the textbook 1/sqrt(n − 3) for independent rows.
     """
     x = np.asarray(x, dtype=np.float64)
     x = x[:, None] if x.ndim == 1 else x
@@ -184,7 +197,10 @@ def r_interval(
     z_k = np.arctanh(np.clip(r_k, -0.999999, 0.999999))
     se_z = np.sqrt((k - 1) / k * ((z_k - z_k.mean(axis=0)) ** 2).sum(axis=0))
     se_r = np.sqrt((k - 1) / k * ((r_k - r_k.mean(axis=0)) ** 2).sum(axis=0))
-    z = np.arctanh(np.clip(_pearson(x, y), -0.999999, 0.999999))
+    r = _pearson(x, y)
+    se_z = np.fmax(se_z, 1 / np.sqrt(max(len(y) - 3, 1)))  # never below independent rows
+    se_r = np.fmax(se_r, (1 - r**2) / np.sqrt(max(len(y) - 3, 1)))
+    z = np.arctanh(np.clip(r, -0.999999, 0.999999))
     return se_r, np.tanh(z - 1.96 * se_z), np.tanh(z + 1.96 * se_z)
 
 

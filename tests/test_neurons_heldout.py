@@ -170,3 +170,15 @@ def test_a_scan_answers_for_itself():
         5,
         1,
     )
+
+
+def test_clustered_se_does_not_collapse_when_a_class_sits_in_one_block():
+    """All positives in one block leave no between-block spread; the SE must not shrink to ~0
+    (it is never below DeLong's independent-rows SE)."""
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=3000), np.zeros(3000, dtype=bool)
+    y[2900:2970] = True  # one comment, at the end
+    block = np.arange(3000) // 100
+    assert auroc_se(x, y, block)[0] >= auroc_se(x, y)[0] > 0.02
+    se, lo, hi = r_interval(x, y.astype(float), block)
+    assert lo[0] < 0 < hi[0] and se[0] >= 1 / np.sqrt(3000)
