@@ -351,7 +351,9 @@ def find_neurons(
     so the blocks are runs of whole lines of about ``BLOCK_CHARS`` (2,000) characters (fewer
     on short texts, so there are about 30 per part), never crossing texts, and are taken as
     independent of each other; dependence that reaches further than a block (a docstring
-    longer than a block) is not counted, so on short texts the intervals are too narrow.
+    longer than a block) is not counted, so on short texts the intervals are too narrow. The
+    SE is never below the independent-rows one (the clustered estimate collapses when a
+    class sits in one or two blocks).
 
     A scan (``interpwidgets.scan``) passed as ``trace`` answers with its own
     ``_find_neurons``.
