@@ -313,6 +313,32 @@ def compute(name: str, log=print) -> dict[str, Any]:
     }
 
 
+def rescore(name: str) -> dict[str, Any]:
+    """Re-measure the card's stored cells on the held-out and third-party texts (same units,
+    same signs, no new selection): for a change in how scores or intervals are computed."""
+    from . import card, load
+
+    cells = card(name)["cells"]
+    model, keep = load(name), CANDIDATES[name]
+    _, ev_texts = stdlib_parts()
+    ev = _trace_all(model, ev_texts, keep)
+    tp = {pkg: _trace_all(model, texts, keep) for pkg, texts in third_party_texts().items()}
+    tp_all = [tr for trs in tp.values() for tr in trs]
+    for feature, c in cells.items():
+        unit = (c["layer"], c["neuron"], c["sign"])
+        c["held_out"] = _unit_score(ev, *unit, feature)
+        c["third_party"] = {
+            **_unit_score(tp_all, *unit, feature),
+            "packages": {pkg: _unit_score(trs, *unit, feature) for pkg, trs in tp.items()},
+        }
+        if feature in BOOLEAN:
+            c["other_features"] = {
+                o: _unit_score(ev, *unit, o)["score"] for o in BOOLEAN if o != feature
+            }
+        c["name"] = name_cell(feature, c)
+    return cells
+
+
 def markdown_table(name: str) -> str:
     """The card's cells as the Markdown table docs/models.md shows (a test keeps them equal)."""
     from . import card
@@ -349,6 +375,9 @@ def main(argv: list[str] | None = None) -> int:
         help="print the card's cells as docs/models.md shows them",
     )
     parser.add_argument(
+        "--rescore", action="store_true", help="re-measure the card's cells (no new selection)"
+    )
+    parser.add_argument(
         "--names", action="store_true", help="re-derive the cells' names from the card's numbers"
     )
     parser.add_argument(
@@ -363,6 +392,15 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(1)  # batch-1 recurrences: more threads only spin (20x the CPU here)
 
+    if args.rescore:
+        for name in CANDIDATES if args.name == "all" else [args.name]:
+            path = WEIGHTS / f"{name}.json"
+            cells = rescore(name)
+            card = json.loads(path.read_text())
+            card["cells"] = cells
+            path.write_text(json.dumps(card, indent=1) + "\n")
+            print(f"rescored {path}")
+        return 0
     if args.names:  # re-derive the names from the stored numbers (the naming rule changed)
         for name in CANDIDATES if args.name == "all" else [args.name]:
             path = WEIGHTS / f"{name}.json"
