@@ -410,7 +410,7 @@ def char_task(
             y = np.where(f[name] < 0, -1, np.minimum(f[name], 3))
         texts.append(piece)
         labels.append(y)
-        groups.append(path.name)
+        groups.append(path.as_posix())
         if len(texts) >= n_texts:
             break
     return ProbingTask(
