@@ -115,8 +115,9 @@ def test_merge_is_associative_commutative_and_equals_one_pass(lm, texts):
             assert sorted(map(tuple, np.sort(ea.key, -1).reshape(-1, ea.key.shape[-1]))) == sorted(
                 map(tuple, np.sort(eo.key, -1).reshape(-1, eo.key.shape[-1]))
             )
-        np.testing.assert_array_equal(a.hist, other.hist)
-        np.testing.assert_array_equal(a.feat_hist, other.feat_hist)
+        # other batchings round differently (~1e-7): a value on a bin edge may change bins
+        assert np.abs(a.hist - other.hist).sum() <= max(4, 1e-4 * a.hist.sum())
+        assert np.abs(a.feat_hist - other.feat_hist).sum() <= max(4, 1e-4 * a.hist.sum())
         np.testing.assert_allclose(a.mean, other.mean, atol=1e-6)
         np.testing.assert_allclose(a.m2, other.m2, rtol=1e-5, atol=1e-4)
 

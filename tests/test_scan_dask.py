@@ -65,7 +65,8 @@ def _same(a: iw.Scan, b: iw.Scan) -> None:
                     fa.drop(columns="value"), fb.drop(columns="value"), check_exact=True
                 )
                 np.testing.assert_allclose(fa["value"], fb["value"], atol=1e-4)
-    np.testing.assert_array_equal(a.state.hist, b.state.hist)
+    # other batchings round differently (~1e-7): a value on a bin edge may change bins
+    assert np.abs(a.state.hist - b.state.hist).sum() <= max(4, 1e-4 * a.state.hist.sum())
     pd.testing.assert_frame_equal(a.stats, b.stats, atol=1e-4)
 
 

@@ -158,9 +158,7 @@ class RecurrentFeeder(Feeder):
 
     def _reset(self, lanes: list[int]) -> None:
         for st in self.state:
-            if st is None:
-                continue
-            for part in st if isinstance(st, tuple) else (st,):
+            for part in st:
                 part[:, lanes] = 0
 
     @torch.no_grad()
@@ -168,40 +166,44 @@ class RecurrentFeeder(Feeder):
         b, t = self.lanes, self.width
         dev = self.rnn.weight_ih_l0.device
         dtype = self.rnn.weight_ih_l0.dtype
-        ids = np.zeros((b, t), np.int64)
-        for i, (lane, s) in enumerate(zip(self.lane, spans, strict=True)):
-            if s.stop > s.start:
-                ids[i, : s.stop - s.start] = lane.ids[s]
+        hs = self.rnn.hidden_size
+        if self.state[0] is None:  # zeros for every lane: (h, c) for LSTMs, (h,) otherwise
+            for k, layer in enumerate(self.parts):
+                h = torch.zeros(1, b, layer.proj_size or hs, dtype=dtype, device=dev)
+                c = torch.zeros(1, b, hs, dtype=dtype, device=dev)
+                self.state[k] = (h, c) if self.kind == "LSTM" else (h,)
         fresh = [i for i, ln in enumerate(self.lane) if ln.fresh]
         if fresh:
             self._reset(fresh)
+        # only lanes that hold a document run: at the corpus's tail most lanes are idle
+        active = [i for i, s in enumerate(spans) if s.stop > s.start]
+        ids = np.zeros((len(active), t), np.int64)
+        for j, i in enumerate(active):
+            s = spans[i]
+            ids[j, : s.stop - s.start] = self.lane[i].ids[s]
+        lanes = torch.as_tensor(active, device=dev)
         x = self.emb(torch.as_tensor(ids, device=dev)).to(dtype)
         out: dict[str, torch.Tensor] = {}
-        hs = self.rnn.hidden_size
         for k, layer in enumerate(self.parts):
-            st = self.state[k]
-            y, new_state = layer(x, st)
+            st = tuple(part[:, lanes] for part in self.state[k])
+            y, new_state = layer(x, st if self.kind == "LSTM" else st[0])
             if self.need_gates and self.kind in GATES:
-                if self.kind == "LSTM":
-                    h0 = (
-                        st[0][0]
-                        if st is not None
-                        else torch.zeros(b, layer.proj_size or hs, dtype=dtype)
-                    )
-                    c0 = st[1][0] if st is not None else torch.zeros(b, hs, dtype=dtype)
-                else:
-                    h0 = st[0] if st is not None else torch.zeros(b, hs, dtype=dtype)
-                    c0 = None
-                h_prev = torch.cat([h0[:, None], y[:, :-1]], dim=1)
+                c0 = st[1][0] if self.kind == "LSTM" else None
+                h_prev = torch.cat([st[0][0][:, None], y[:, :-1]], dim=1)
                 gates = _gates(
                     self.rnn, k, x.transpose(0, 1), h_prev.transpose(0, 1), c0
                 )  # time-major: the cell state is a scan over time
                 for n, v in gates.items():
                     out[f"rnn.{k}.{n}"] = v.transpose(0, 1)
             out[f"rnn.{k}.h"] = y
-            self.state[k] = new_state
+            new_state = new_state if self.kind == "LSTM" else (new_state,)
+            for part, new in zip(self.state[k], new_state, strict=True):
+                part[:, lanes] = new
             x = y
-        return torch.cat([out[name].float() for name in self.layers], dim=-1).contiguous()
+        values = torch.cat([out[name].float() for name in self.layers], dim=-1)
+        full = torch.zeros(b, t, values.shape[-1])
+        full[lanes] = values
+        return full
 
 
 class TraceFeeder(Feeder):
