@@ -10,7 +10,7 @@ import numpy as np
 from .state import (
     EDGES,
     EMPTY_KEY,
-    GROUP,
+    GROUP_OF,
     N_BINS,
     N_GROUPS,
     Ranked,
@@ -218,7 +218,8 @@ class Scan:
         full = np.concatenate([[-np.inf], EDGES, [np.inf]])
         rows, values = [], []
         for grp in range(N_GROUPS - 1, -1, -1):
-            b0, b1 = grp * GROUP, min((grp + 1) * GROUP, N_BINS)
+            members = np.flatnonzero(np.equal(GROUP_OF, grp))
+            b0, b1 = int(members[0]), int(members[-1]) + 1
             share = counts[b0:b1].sum() / max(self.state.n, 1)
             e = self.state.sample
             unit_slots = Ranked(

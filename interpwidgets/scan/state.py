@@ -27,9 +27,18 @@ _MAGS = 10.0 ** np.linspace(
 #: Bin edges (finite part); values beyond ±1e4 fall in the first / last bin.
 EDGES = np.concatenate([-_MAGS[::-1], _MAGS])
 N_BINS = len(EDGES) + 1  # below the first edge, between edges, above the last
-#: Interval samples are kept per group of histogram bins (one decade per group).
-GROUP = PER_DECADE
-N_GROUPS = (N_BINS + GROUP - 1) // GROUP
+#: Interval samples are kept per decade of |value| on each side of 0, plus the ≈0 bin.
+ZERO_BIN = len(EDGES) // 2
+_SIDE = (N_BINS - 1) // 2  # bins on each side of the ≈0 bin
+_DECADES_PER_SIDE = -(-_SIDE // PER_DECADE)
+N_GROUPS = 2 * _DECADES_PER_SIDE + 1
+_dist = np.abs(np.arange(N_BINS) - ZERO_BIN)
+#: Group of every histogram bin: negative decades (largest |value| first), ≈0, positive decades.
+GROUP_OF = np.where(
+    np.arange(N_BINS) == ZERO_BIN,
+    _DECADES_PER_SIDE,
+    _DECADES_PER_SIDE + np.sign(np.arange(N_BINS) - ZERO_BIN) * ((_dist - 1) // PER_DECADE + 1),
+).astype(np.int64)
 KEY_SHIFT = 32
 EMPTY_KEY = np.iinfo(np.int64).max
 

@@ -15,7 +15,7 @@ import torch
 from .state import (
     EDGES,
     EMPTY_KEY,
-    GROUP,
+    GROUP_OF,
     KEY_SHIFT,
     N_BINS,
     N_GROUPS,
@@ -25,6 +25,7 @@ from .state import (
 )
 
 _EDGES = torch.as_tensor(EDGES, dtype=torch.float32)
+_GROUP_OF = torch.as_tensor(GROUP_OF)
 
 
 @dataclass
@@ -173,7 +174,7 @@ def update(state: ScanState, block: Block) -> None:
         absorb(getattr(state, mode), vals, keys[rows], None, fetcher(rows), mode)
 
     prio = priority(keys)
-    srows = _sample_candidates(bins // GROUP, prio, state.samples)  # (U, G, s)
+    srows = _sample_candidates(_GROUP_OF[bins], prio, state.samples)  # (U, G, s)
     empty = srows < 0
     safe = np.where(empty, 0, srows)
     unit_idx = np.broadcast_to(np.arange(u)[:, None, None], srows.shape)
