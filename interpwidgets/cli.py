@@ -100,18 +100,20 @@ def gallery(outdir: str | Path, chars: int = 3000) -> Path:
     from . import (
         AttentionView,
         AttributionText,
+        NeuronDashboard,
         NeuronExplorer,
         NeuronText,
         ProbeChart,
         Robustness,
         attribute,
         diagnosis,
+        scan,
         trace,
         zoo,
     )
     from .neurons import find_neurons
     from .probing import lstm_vs_transformer
-    from .zoo.corpus import held_out_sample
+    from .zoo.corpus import held_out_sample, stdlib_files
 
     if not isinstance(outdir, (str, os.PathLike)):
         raise TypeError(
@@ -163,6 +165,21 @@ def gallery(outdir: str | Path, chars: int = 3000) -> Path:
         "neuron_explorer.html",
         "NeuronExplorer",
         "Predictions, the neurons × positions heatmap and neuron search by feature.",
+    )
+    corpus = stdlib_files("val")[:12]
+    found = scan(lm, corpus, layers=[cell["layer"]], k=8, progress=False)
+    save(
+        NeuronDashboard(
+            found,
+            layer=cell["layer"],
+            neuron=int(cell["neuron"]),
+            title=f"char-LSTM: the {cell['name']}",
+        ),
+        "neuron_dashboard.html",
+        "NeuronDashboard",
+        f"The same cell over {found.meta['n_chars']:,} characters of {len(corpus)} held-out "
+        "standard-library files (iw.scan): histogram, top and bottom contexts, interval samples, "
+        "feature scores and its direct effect on the next character.",
     )
     tf = zoo.char_transformer()
     tr_tf = trace(tf, code[: tf.context])

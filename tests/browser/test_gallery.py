@@ -34,7 +34,7 @@ def test_gallery_pages_all_open_offline(tmp_path, page):
     index = gallery(tmp_path / "gallery")
     page.goto(index.as_uri())
     links = page.locator("a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
-    assert len(links) == 7
+    assert len(links) == 8
     for href in links:
         page.goto((index.parent / href).as_uri())
         page.wait_for_function(
