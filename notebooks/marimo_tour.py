@@ -38,7 +38,8 @@ def _(iw):
     )
     lm = iw.zoo.char_lstm()
     tr = iw.trace(lm, code)
-    best = iw.find_neurons(tr, "in_string").iloc[0]  # a quote cell (Karpathy et al. 2016)
+    # the card's cell: chosen on held-out files and scored on others, named for what it does
+    best = iw.zoo.card("char_lstm")["cells"]["in_string"]
     return best, lm, tr
 
 
@@ -46,7 +47,10 @@ def _(iw):
 def _(best, iw, mo, tr):
     neurons = mo.ui.anywidget(
         iw.NeuronText(
-            tr, layer=best.layer, neuron=int(best.neuron), title="char LSTM, one neuron"
+            tr,
+            layer=best["layer"],
+            neuron=int(best["neuron"]),
+            title=f"char LSTM: the {best['name']}",
         )
     )
     neurons
@@ -107,9 +111,7 @@ def _(heads, mo):
 def _(iw, mo):
     clf, ctok = iw.zoo.sentiment()
     review = "A moving, beautifully acted film, though the ending drags."
-    attribution = iw.attribute(
-        clf, review, tokenizer=ctok, all_targets=True, n_steps=32
-    )
+    attribution = iw.attribute(clf, review, tokenizer=ctok, all_targets=True, n_steps=32)
     why = mo.ui.anywidget(iw.AttributionText(attribution, title="why this sentiment?"))
     why
     return (why,)

@@ -736,20 +736,13 @@ def synthetic_activations(text: str, n_units: int = 16) -> np.ndarray:
 
 
 def readme_trace(iw, text):
-    """Real activations from the embedded character model when there is one."""
+    """Real activations from the embedded character model when there is one, on the card's
+    string-literal cell (chosen on held-out files, not on this snippet)."""
     if hasattr(iw, "zoo") and hasattr(iw.zoo, "char_lstm") and hasattr(iw, "trace"):
         try:
             tr = iw.trace(iw.zoo.char_lstm(), text)
-            names = [k for k in tr.activations if k.endswith(".h")] or list(tr.activations)
-            layer = names[-1]
-            acts = tr.activations[layer]
-            # Per-character flags from tokenize; the trace's offsets map them to tokens.
-            flag = inside_string(text)
-            tok_flag = np.array([flag[a:b].mean() if b > a else 0 for a, b in tr.offsets])
-            x = acts - acts.mean(0)
-            denom = np.linalg.norm(x, axis=0) * np.linalg.norm(tok_flag - tok_flag.mean()) + 1e-9
-            corr = (x * (tok_flag - tok_flag.mean())[:, None]).sum(0) / denom
-            return tr, layer, int(np.nanargmax(np.abs(corr))), "char_lstm"
+            cell = iw.zoo.card("char_lstm")["cells"]["in_string_literal"]
+            return tr, cell["layer"], int(cell["neuron"]), "char_lstm"
         except Exception as exc:  # fall back to the synthetic signal, and say so
             print(
                 f"iw.trace(char_lstm) unavailable for the screenshot: {type(exc).__name__}: {exc}"
