@@ -82,17 +82,8 @@ def save(scan: Scan, path: Any) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     s = scan.state
     layer, unit = _unit_index(scan)
-    n = max(s.n, 1)
-    units = pd.DataFrame(
-        {
-            "layer": layer,
-            "unit": unit,
-            "count": s.n,
-            "mean": s.mean,
-            "std": np.sqrt(s.m2 / n),
-            "min": s.vmin,
-            "max": s.vmax,
-            "density": s.npos / n,
+    units = scan.stats.assign(
+        **{
             "m2": s.m2,
             "positives": s.npos,
             "hist_even": list(s.hist[0]),

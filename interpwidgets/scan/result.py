@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..trace.core import resolve_layer
 from .state import (
     EDGES,
     EMPTY_KEY,
@@ -102,21 +103,8 @@ class Scan:
         return self.state.context
 
     def resolve(self, layer: str | int) -> str:
-        if isinstance(layer, (bool, np.bool_)):
-            raise TypeError(f"layer: expected a name or index, got {layer!r}")
-        if isinstance(layer, (int, np.integer)):
-            if not -len(self.layers) <= int(layer) < len(self.layers):
-                raise ValueError(
-                    f"layer: expected an index in [0, {len(self.layers) - 1}], got {layer}"
-                )
-            return self.layers[int(layer)]
-        if isinstance(layer, str):
-            if layer not in self.layers:
-                raise KeyError(
-                    f"layer: {layer!r} is not in this scan; expected one of {self.layers}"
-                )
-            return layer
-        raise TypeError(f"layer: expected a name (str) or index (int), got {type(layer).__name__}")
+        """A layer given as name or index → its name."""
+        return resolve_layer(self.layers, layer, "this scan")
 
     def _offset(self, layer: str) -> int:
         i = self.layers.index(layer)

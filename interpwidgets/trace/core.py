@@ -130,6 +130,26 @@ def _check_predictions(value: Any, n_tokens: int) -> dict[str, np.ndarray]:
     return {"tokens": tokens, "probs": probs}
 
 
+def resolve_layer(
+    names: Sequence[str], layer: Any, where: str, missing: type[Exception] = KeyError
+) -> str:
+    """A layer given as name, index or ``None`` (the first) → its name in ``names``; errors
+    name the argument (``missing`` is raised for a name that is not there)."""
+    if layer is None:
+        return names[0]
+    if isinstance(layer, (bool, np.bool_)):
+        raise TypeError(f"layer: expected a name or index, got {layer!r}")
+    if isinstance(layer, (int, np.integer)):
+        if not -len(names) <= int(layer) < len(names):
+            raise ValueError(f"layer: expected an index in [0, {len(names) - 1}], got {layer}")
+        return names[int(layer)]
+    if isinstance(layer, str):
+        if layer not in names:
+            raise missing(f"layer: {layer!r} is not in {where}; expected one of {list(names)}")
+        return layer
+    raise TypeError(f"layer: expected a name (str) or index (int), got {type(layer).__name__}")
+
+
 @dataclass
 class Trace:
     """What a model did on one text.
@@ -237,22 +257,9 @@ class Trace:
 
     def resolve(self, layer: str | int | None) -> str:
         """Turn a layer given as name, index or ``None`` (the first) into a name."""
-        names = self.names
-        if not names:
+        if not self.names:
             raise ValueError("trace: has no activations to show")
-        if layer is None:
-            return names[0]
-        if isinstance(layer, (bool, np.bool_)):
-            raise TypeError(f"layer: expected a name or index, got {layer!r}")
-        if isinstance(layer, (int, np.integer)):
-            if not -len(names) <= int(layer) < len(names):
-                raise ValueError(f"layer: expected an index in [0, {len(names) - 1}], got {layer}")
-            return names[int(layer)]
-        if isinstance(layer, str):
-            if layer not in self.activations:
-                raise KeyError(f"layer: {layer!r} is not in this trace; expected one of {names}")
-            return layer
-        raise TypeError(f"layer: expected a name (str) or index (int), got {type(layer).__name__}")
+        return resolve_layer(self.names, layer, "this trace")
 
     def __repr__(self) -> str:
         arrays = ", ".join(f"{k}: {v.shape[1]}" for k, v in self.activations.items())

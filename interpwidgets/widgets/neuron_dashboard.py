@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from ..trace.core import resolve_layer
 from .base import Widget, check_budget, check_title
 from .neuron_dashboard_data import SCAN_API, nbytes, unit_data
 
@@ -121,18 +122,7 @@ class NeuronDashboard(Widget):
 
     # -- validation ---------------------------------------------------------------------
     def _resolve(self, layer: Any) -> str:
-        names = self._names
-        if layer is None:
-            return names[0]
-        if _is_int(layer):
-            if not -len(names) <= int(layer) < len(names):
-                raise ValueError(f"layer: expected an index in [0, {len(names) - 1}], got {layer}")
-            return names[int(layer)]
-        if isinstance(layer, str):
-            if layer not in self._units:
-                raise ValueError(f"layer: {layer!r} is not in this scan; expected one of {names}")
-            return layer
-        raise TypeError(f"layer: expected a name (str) or index (int), got {type(layer).__name__}")
+        return resolve_layer(self._names, layer, "this scan", missing=ValueError)
 
     def _check_neuron(self, layer: str, neuron: Any) -> int:
         n_units = self._units[layer]
