@@ -430,6 +430,8 @@ def probe(
         )
     if not isinstance(task, ProbingTask):
         raise TypeError(f"task: expected a ProbingTask or a task name, got {type(task).__name__}")
+    if kind not in ("logistic", "mlp"):  # before any work: arguments are checked first
+        raise ValueError(f"kind: expected 'logistic' or 'mlp', got {kind!r}")
     xs = cached_representations(model, task, tokenizer, layers, progress, batch_size, cache)
     y = np.concatenate([np.atleast_1d(np.asarray(v)) for v in task.labels])
     yc = np.concatenate([np.atleast_1d(np.asarray(v)) for v in task.control])
