@@ -125,7 +125,8 @@ def scan(
         progress: a progress bar (characters) while scanning.
         features: score every unit against :func:`interpwidgets.features.python_code`.
         samples: contexts kept per activation interval (:meth:`Scan.quantiles`).
-        shards: with ``client``, how many shards (default: 4 per worker).
+        shards: with ``client``, how many shards (default: up to 4 per worker, each of at
+            least ``2 * batch_size`` documents so its lanes stay full).
 
     Values equal ``iw.trace(model, document)``'s for each document: recurrent state is
     carried across windows within a document and reset between documents.

@@ -72,7 +72,12 @@ def scan_on_cluster(
     if not docs:
         raise ValueError("corpus: expected at least one document, got none")
     workers = max(1, len(client.scheduler_info().get("workers", {})))
-    n_shards = shards if shards is not None else 4 * workers
+    # by default up to 4 shards per worker, each with enough documents to keep its lanes full
+    n_shards = (
+        shards
+        if shards is not None
+        else max(workers, min(4 * workers, len(docs) // (2 * opts.batch_size)))
+    )
     if isinstance(n_shards, bool) or not isinstance(n_shards, int) or n_shards < 1:
         raise ValueError(f"shards: expected a positive int or None, got {shards!r}")
     size = max(1, -(-len(docs) // n_shards))
