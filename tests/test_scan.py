@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 import interpwidgets as iw
 from interpwidgets.scan import merge
@@ -201,6 +202,10 @@ def test_directory_corpus_and_bad_inputs(lm, tmp_path):
         iw.scan(lm, ["x"], k="5", progress=False)
     with pytest.raises(TypeError, match="corpus: expected each document"):
         iw.scan(lm, [b"bytes"], progress=False)
+    with pytest.raises(TypeError, match="model: corpus scans support character models"):
+        iw.scan(torch.nn.Linear(2, 2), ["x"], progress=False)
+    with pytest.raises(TypeError, match="model: expected a torch.nn.Module"):
+        iw.scan("char_lstm", ["x"], progress=False)
     with pytest.raises(TypeError, match="client: expected a dask.distributed.Client"):
         iw.scan(lm, ["x"], client=object(), progress=False)
     with pytest.raises(ValueError, match="unit: expected an index in \\[0, 255\\]"):
