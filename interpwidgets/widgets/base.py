@@ -105,6 +105,8 @@ class Widget(anywidget.AnyWidget):
     """
 
     _bundle: ClassVar[str] = ""
+    #: True while :meth:`set_state` applies a change sent by the browser
+    _syncing = False
 
     #: the last error raised while applying a change from the browser; "" when none
     error = traitlets.Unicode("").tag(sync=True)
@@ -145,6 +147,7 @@ class Widget(anywidget.AnyWidget):
         values of the changed traits again (a validator that refused a value rolled it back).
         """
         changed = [k for k in sync_data if k in self.keys and k != "error"]
+        self._syncing = True  # validators can tell a browser change from a Python one
         try:
             super().set_state(sync_data)
         except Exception as exc:
@@ -157,6 +160,8 @@ class Widget(anywidget.AnyWidget):
             except Exception:  # pragma: no cover - never raise into the comm handler
                 log.exception("interpwidgets: could not show the error in the widget")
             return
+        finally:
+            self._syncing = False
         if changed and self.error and "error" not in sync_data:
             self.error = ""  # this change applied cleanly: the old error is history
 

@@ -138,8 +138,6 @@ class NeuronDashboard(Widget):
     def _valid_layer(self, proposal: dict[str, Any]) -> str:
         return self._resolve(proposal["value"])
 
-    _syncing = False
-
     @traitlets.validate("neuron")
     def _valid_neuron(self, proposal: dict[str, Any]) -> int:
         layer = self.layer or self._names[0]
@@ -177,13 +175,6 @@ class NeuronDashboard(Widget):
                 raise ValueError(f"selected: expected a {k!r} key, got {sorted(value)}")
         self._check_neuron(out["layer"], out["neuron"])
         return out
-
-    def set_state(self, sync_data: dict[str, Any]) -> None:  # updates from the browser
-        self._syncing = True
-        try:
-            super().set_state(sync_data)
-        finally:
-            self._syncing = False
 
     # -- the unit shown ---------------------------------------------------------------------
     @traitlets.observe("layer", "neuron")

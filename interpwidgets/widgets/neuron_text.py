@@ -136,15 +136,6 @@ class NeuronText(Widget):
             return n_units - 1
         return self._check_neuron(layer, value)
 
-    _syncing = False
-
-    def set_state(self, sync_data: dict[str, Any]) -> None:  # updates from the browser
-        self._syncing = True
-        try:
-            super().set_state(sync_data)
-        finally:
-            self._syncing = False
-
     @traitlets.observe("layer", "neuron")
     def _on_selection(self, change: dict[str, Any]) -> None:
         if (
