@@ -81,6 +81,16 @@ def check_budget(budget: Any, name: str = "export_budget") -> int:
     return int(budget)
 
 
+class LayerName(traitlets.Unicode):
+    """A layer trait that also takes an index (``w.layer = 1``) and stores the name; the
+    widget's ``_resolve(index)`` turns the index into a name."""
+
+    def validate(self, obj: Any, value: Any) -> Any:
+        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+            value = obj._resolve(value)
+        return super().validate(obj, value)
+
+
 class Widget(anywidget.AnyWidget):
     """Base of every interpwidgets widget.
 

@@ -9,7 +9,7 @@ import numpy as np
 import traitlets
 
 from ..trace.core import resolve_layer
-from .base import Widget, check_budget, check_title
+from .base import LayerName, Widget, check_budget, check_title
 from .neuron_dashboard_data import SCAN_API, nbytes, unit_data
 
 #: An exported page holds at most this many bytes of unit data by default (about 15–25 kB a
@@ -22,15 +22,6 @@ SELECTED_KEYS = ("layer", "neuron", "doc", "doc_id", "position", "start", "end")
 
 def _is_int(x: Any) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
-
-
-class ScanLayer(traitlets.Unicode):
-    """A layer trait that also takes an index (``w.layer = 1``) and stores the name."""
-
-    def validate(self, obj: Any, value: Any) -> Any:
-        if _is_int(value):
-            value = obj._resolve(value)
-        return super().validate(obj, value)
 
 
 class NeuronDashboard(Widget):
@@ -67,7 +58,7 @@ class NeuronDashboard(Widget):
     _saved_on = ("layer", "neuron")
 
     layers = traitlets.List().tag(sync=True)
-    layer = ScanLayer().tag(sync=True)
+    layer = LayerName().tag(sync=True)
     neuron = traitlets.Int(0).tag(sync=True)
     unit = traitlets.Dict().tag(sync=True)
     selected = traitlets.Dict().tag(sync=True)

@@ -9,7 +9,7 @@ import traitlets
 
 from .. import codec
 from ..trace.core import Trace
-from .base import Widget, check_budget, check_title
+from .base import LayerName, Widget, check_budget, check_title
 
 #: An exported page holds at most this many bytes of neuron columns by default.
 EXPORT_BUDGET = 16_000_000
@@ -20,15 +20,6 @@ def column_vmax(values: np.ndarray) -> float:
     finite = np.abs(values[np.isfinite(values)])
     vmax = float(finite.max()) if finite.size else 0.0
     return vmax if vmax > 0 else 1.0
-
-
-class LayerName(traitlets.Unicode):
-    """A layer name trait that also takes an index (``w.layer = 1``) and stores the name."""
-
-    def validate(self, obj: Any, value: Any) -> Any:
-        if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
-            value = obj._trace.resolve(value)
-        return super().validate(obj, value)
 
 
 class NeuronText(Widget):
@@ -66,6 +57,9 @@ class NeuronText(Widget):
     column = traitlets.Dict().tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
     unknown = traitlets.List().tag(sync=True)
+
+    def _resolve(self, layer: Any) -> str:
+        return self._trace.resolve(layer)
 
     def __init__(
         self,
