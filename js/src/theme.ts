@@ -1,7 +1,8 @@
 // The page's theme as the widgets need it on canvas and in inline styles: CSS colours parsed to
 // RGBA, whether the widget sits on a dark background, WCAG contrast, a colour nudged until it
 // is readable on a background, and a watcher that calls back when the host switches theme
-// (JupyterLab's data-jp-theme-light, VS Code's body class, the OS preference).
+// (JupyterLab's data-jp-theme-light, VS Code's body class, the OS preference), and one that
+// calls back once a view is in the page (before that its theme cannot be read).
 
 import { type RGB, luminance } from "./colors";
 
@@ -175,4 +176,40 @@ export function watchTheme(cb: () => void): () => void {
     }
   }
   return () => { for (const u of undo.splice(0)) u(); };
+}
+
+/** Call `cb` once `el` is in the document — at once if it already is. A host may build a
+ *  widget's view before it inserts it (JupyterLab does), and a detached element has no computed
+ *  style, so the theme read at construction is the default light one: read it again here. A
+ *  ResizeObserver notices the element being laid out; an animation-frame check covers hosts that
+ *  attach it hidden. Returns a cleanup that stops watching. */
+export function whenAttached(el: Element, cb: () => void): () => void {
+  if (el.isConnected) {
+    cb();
+    return () => {};
+  }
+  let done = false;
+  let frame: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let ro: ResizeObserver | undefined;
+  const stop = () => {
+    done = true;
+    ro?.disconnect();
+    if (frame !== undefined && typeof cancelAnimationFrame === "function") cancelAnimationFrame(frame);
+    clearTimeout(timer);
+  };
+  const check = () => {
+    if (done) return;
+    if (el.isConnected) {
+      stop();
+      cb();
+    } else if (typeof requestAnimationFrame === "function") frame = requestAnimationFrame(check);
+    else timer = setTimeout(check, 50);
+  };
+  if (typeof ResizeObserver !== "undefined") {
+    ro = new ResizeObserver(() => check());
+    ro.observe(el);
+  }
+  check();
+  return stop;
 }

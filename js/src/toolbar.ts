@@ -7,7 +7,7 @@
 
 import { el } from "./dom";
 import { download, pngScale, snapshotFileName, snapshotSvg, svgToPng } from "./snapshot";
-import { isDark, watchTheme } from "./theme";
+import { isDark, watchTheme, whenAttached } from "./theme";
 import type { AnyModel } from "./types";
 
 export interface ToolbarOptions {
@@ -73,6 +73,9 @@ export class Toolbar {
     this.applyPresentation(false);
     this.themeSig = this.signature();
     root.dataset.theme = this.themeSig.startsWith("dark") ? "dark" : "light";
+    // The host may insert the view later (its theme is unreadable until then): look again once
+    // it is in the page.
+    this.cleanups.push(whenAttached(root, () => this.themeMaybeChanged()));
   }
 
   /** Show the `presentation` trait: the root's class, the button, a redraw. */

@@ -199,6 +199,46 @@ describe("the toolbar (toolbar.ts)", () => {
     expect(root.classList.contains(PRESENT_CLASS)).toBe(false); // no longer listening
     expect(model.listenerCount("change:presentation")).toBe(0);
   });
+  /** A host whose stylesheet makes what is put in it dark, as JupyterLab Dark's does. */
+  function darkHost() {
+    const sheet = document.createElement("style");
+    sheet.textContent = ".dark-host > div { --iw-bg: #111111; }";
+    document.head.append(sheet);
+    const host = document.createElement("div");
+    host.className = "dark-host";
+    document.body.append(host);
+    return { host, sheet };
+  }
+  it("reads the theme again once the host puts the view in the page (built detached)", async () => {
+    const { host, sheet } = darkHost();
+    const model = new FakeModel({});
+    const root = document.createElement("div");
+    const row = document.createElement("div");
+    root.append(row);
+    const redraw = vi.fn();
+    const toolbar = new Toolbar({ model, root, name: "neuron_text", parent: row, redraw });
+    expect(root.dataset.theme).toBe("light"); // nothing to read yet
+    await new Promise((r) => setTimeout(r, 30));
+    host.append(root);
+    await vi.waitFor(() => expect(root.dataset.theme).toBe("dark"));
+    expect(redraw).toHaveBeenCalled();
+    toolbar.destroy();
+    host.remove();
+    sheet.remove();
+  });
+  it("stops watching for the page when destroyed before it was attached", async () => {
+    const { host, sheet } = darkHost();
+    const root = document.createElement("div");
+    const row = document.createElement("div");
+    root.append(row);
+    const toolbar = new Toolbar({ model: new FakeModel({}), root, name: "neuron_text", parent: row });
+    toolbar.destroy();
+    host.append(root);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(root.dataset.theme).toBe("light");
+    host.remove();
+    sheet.remove();
+  });
   it("starts in the mode the model holds (an exported page keeps it)", () => {
     const { root, toolbar } = setup(true);
     expect(root.classList.contains(PRESENT_CLASS)).toBe(true);
