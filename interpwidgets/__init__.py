@@ -7,7 +7,7 @@ iw.find_neurons(tr, "in_string")
 iw.NeuronText(tr, layer="rnn.1.c", neuron=7)
 """
 
-from . import codec, course, diagnosis, features, zoo
+from . import circuitsvis, codec, course, diagnosis, features, zoo
 from .attribution import Attribution, attribute
 from .dropin import head_view, model_view
 from .evaluation import evaluate_explanations
@@ -41,6 +41,7 @@ __all__ = [
     "Scan",
     "Trace",
     "attribute",
+    "circuitsvis",
     "codec",
     "course",
     "diagnosis",

@@ -25,7 +25,7 @@ PAIR_GROUPS = (
     ("Sentence A \u2192 Sentence B", "a", "b"),
     ("Sentence B \u2192 Sentence A", "b", "a"),
 )
-_GROUP_KEYS = ("name", "attention", "tokens", "key_tokens", "sentence_b_start")
+_GROUP_KEYS = ("name", "attention", "tokens", "key_tokens", "sentence_b_start", "head_labels")
 
 
 class _Group:
@@ -531,7 +531,14 @@ def _check_groups(groups: Any) -> list[_Group]:
                 f"{where}.sentence_b_start: a separator needs square attention, got "
                 f"{stack.shape[2]} query and {stack.shape[3]} key positions"
             )
-        out.append(_Group(name, stack, tokens, key_tokens, sep))
+        head_labels = spec.get("head_labels")
+        if head_labels is not None:
+            head_labels = _check_tokens(head_labels, f"{where}.head_labels")
+            if len(head_labels) != stack.shape[1]:
+                raise ValueError(
+                    f"{where}.head_labels: attention has {stack.shape[1]} heads but {len(head_labels)} labels were given"
+                )
+        out.append(_Group(name, stack, tokens, key_tokens, sep, head_labels=head_labels))
     names = [g.name for g in out]
     if len(set(names)) != len(names):
         raise ValueError(f"groups: expected distinct names, got {names}")
