@@ -10,6 +10,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .arrays import check_stack as check_stack  # re-exported: callers import it from here
+
 _PUNCT = re.compile(r"^\W+$")
 
 #: Measures that compare a query with keys at the same position: they need square attention.
@@ -25,43 +27,6 @@ MEASURES = {
     "to_next": "→ next token",
     "to_punct": "→ punctuation",
 }
-
-
-def check_stack(
-    attention: object,
-    n_tokens: int | None = None,
-    name: str = "attention",
-    n_keys: int | None = None,
-) -> np.ndarray:
-    """Validate an attention stack ``(layers, heads, query, key)`` and return it as float32.
-
-    With ``n_tokens`` the stack must be square ``(…, n_tokens, n_tokens)``; with ``n_keys`` too,
-    it is rectangular ``(…, n_tokens, n_keys)`` (cross attention: queries and keys differ).
-    """
-    from .trace.core import to_numpy
-
-    arr = to_numpy(attention, name)
-    if arr.ndim != 4:
-        raise ValueError(
-            f"{name}: expected 4 dimensions (layers, heads, query, key), got shape {tuple(arr.shape)}"
-        )
-    if n_tokens is not None:
-        nk = n_tokens if n_keys is None else n_keys
-        if arr.shape[2:] != (n_tokens, nk):
-            what = (
-                f"{n_tokens} tokens"
-                if n_keys is None
-                else f"{n_tokens} query and {n_keys} key tokens"
-            )
-            raise ValueError(
-                f"{name}: expected shape (layers, heads, {n_tokens}, {nk}) for {what}, got {tuple(arr.shape)}"
-            )
-    if 0 in arr.shape:
-        raise ValueError(f"{name}: expected no empty dimension, got shape {tuple(arr.shape)}")
-    arr = arr.astype(np.float32, copy=False)
-    if np.isinf(arr).any():
-        raise ValueError(f"{name}: infinite values are not allowed (NaN marks a missing value)")
-    return arr
 
 
 def row_sum_deviation(attention: np.ndarray) -> float:

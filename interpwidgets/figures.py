@@ -15,6 +15,13 @@ MISSING = (189 / 255, 189 / 255, 189 / 255)
 CMAP = "RdBu_r"  # the same ColorBrewer stops as js/src/colors.ts
 
 
+def column_vmax(values: np.ndarray) -> float:
+    """Half-width of the colour scale for one column: max |value| (NaN ignored), 1 if none."""
+    finite = np.abs(values[np.isfinite(values)])
+    vmax = float(finite.max()) if finite.size else 0.0
+    return vmax if vmax > 0 else 1.0
+
+
 def _char_width(ch: str) -> int:
     if unicodedata.combining(ch):
         return 0
@@ -39,8 +46,6 @@ def neuron_text_figure(
     import matplotlib.pyplot as plt
     from matplotlib import colormaps
     from matplotlib.patches import Rectangle
-
-    from .widgets.neuron_text import column_vmax
 
     name = trace.resolve(layer)
     values = trace.activations[name]

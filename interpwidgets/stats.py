@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -54,3 +55,10 @@ def pm(value: float, se: float, digits: int = 3) -> str:
     if not math.isfinite(se):
         return f"{value:.{digits}f}"
     return f"{value:.{digits}f} ± {se:.{digits}f}"
+
+
+def hanley_mcneil_se(a: np.ndarray, n_pos: Any, n_neg: Any) -> np.ndarray:
+    """Hanley & McNeil's (1982) standard error of an AUROC (positions taken as independent)."""
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    var = (a * (1 - a) + (n_pos - 1) * (q1 - a * a) + (n_neg - 1) * (q2 - a * a)) / (n_pos * n_neg)
+    return np.sqrt(np.maximum(var, 0))

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .result import Scan
+if TYPE_CHECKING:
+    from .result import Scan
 from .state import EMPTY_KEY, N_BINS, N_GROUPS, Ranked, ScanState, sorted_slots, split_key
 
 FORMAT = 1
@@ -192,7 +193,8 @@ def _restore_ranked(
     return out
 
 
-def load(path: Any) -> Scan:
+def read(path: Any) -> tuple:
+    """The arguments of ``Scan(...)`` read from a folder written by :func:`save`."""
     import pandas as pd
 
     folder = Path(path)
@@ -263,7 +265,7 @@ def load(path: Any) -> Scan:
                 "weights": part["weight"].to_numpy(np.float32).reshape(n_units, -1),
                 "tokens": tokens,
             }
-    return Scan(layers, sizes, info["docs"], state, info["meta"], effects)
+    return layers, sizes, info["docs"], state, info["meta"], effects
 
 
-__all__ = ["load", "save"]
+__all__ = ["read", "save"]

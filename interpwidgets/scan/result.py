@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..stats import hanley_mcneil_se as hanley_mcneil_se  # re-exported
 from ..trace.core import resolve_layer
 from .state import (
     EDGES,
@@ -59,13 +60,6 @@ def auroc_from_hist(pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
     wins = (pos * (below + 0.5 * neg)).sum(-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where((n_pos > 0) & (n_neg > 0), wins / (n_pos * n_neg), np.nan)
-
-
-def hanley_mcneil_se(a: np.ndarray, n_pos: Any, n_neg: Any) -> np.ndarray:
-    """Hanley & McNeil's (1982) standard error of an AUROC (positions taken as independent)."""
-    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
-    var = (a * (1 - a) + (n_pos - 1) * (q1 - a * a) + (n_neg - 1) * (q2 - a * a)) / (n_pos * n_neg)
-    return np.sqrt(np.maximum(var, 0))
 
 
 @dataclass
@@ -339,9 +333,9 @@ class Scan:
     @classmethod
     def load(cls, path: Any) -> Scan:
         """Read a scan written by :meth:`save` (no model, no torch)."""
-        from .files import load
+        from .files import read
 
-        return load(path)
+        return cls(*read(path))
 
     def __repr__(self) -> str:
         units = ", ".join(f"{n}: {s}" for n, s in zip(self.layers, self.sizes, strict=True))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .result import Scan, hanley_mcneil_se
+from ..stats import hanley_mcneil_se
+
+if TYPE_CHECKING:
+    from .result import Scan
 
 _SPLITS = {
     (0,): "even-numbered documents",
@@ -45,7 +48,7 @@ def find_in_scan(
         isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1
     ):
         raise ValueError(f"top: expected a positive int or None (every row), got {top!r}")
-    if test is not None and not isinstance(test, Scan):
+    if test is not None and not isinstance(test, type(scan)):
         raise TypeError(f"test: expected another iw.Scan (or None), got {type(test).__name__}")
     if test is not None and (test.layers != scan.layers or test.sizes != scan.sizes):
         raise ValueError("test: expected a scan of the same layers and sizes as scan")

@@ -12,29 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..attention import check_stack
-
-
-def to_numpy(value: Any, name: str) -> np.ndarray:
-    """Turn an array-like (numpy, torch tensor on any device, JAX, nested lists) into numpy.
-
-    Tensors are detached and moved to the CPU without importing their framework.
-    """
-    if hasattr(value, "detach") and callable(value.detach):  # torch
-        value = value.detach()
-        if hasattr(value, "cpu"):
-            value = value.cpu()
-        if getattr(value, "dtype", None) is not None and "bfloat16" in str(value.dtype):
-            value = value.float()
-    try:
-        arr = np.asarray(value)
-    except Exception as exc:  # ragged lists and the like
-        raise TypeError(
-            f"{name}: expected an array-like of numbers, got {type(value).__name__} ({exc})"
-        ) from None
-    if arr.dtype == object or arr.dtype.kind not in "biuf":
-        raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
-    return arr
+from ..arrays import check_stack, to_numpy
 
 
 def _check_text(text: Any) -> str:

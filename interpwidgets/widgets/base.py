@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import reprlib
 import traceback
@@ -13,23 +12,13 @@ import anywidget
 import numpy as np
 import traitlets
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
+from .assets import STATIC as STATIC
+from .assets import bundle, request_key
 
 log = logging.getLogger("interpwidgets")
 
 #: Bytes of on-demand replies a widget's own state holds by default (``saved_budget``).
 SAVED_BUDGET = 1_000_000
-
-
-def bundle(name: str) -> Path:
-    """Path of a built front-end file in ``interpwidgets/static``; a clear error if missing."""
-    path = STATIC / name
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing: the JavaScript front-end is not built. Build it with "
-            "`npm install && npm run build` in js/, or reinstall with `pip install -e .`"
-        )
-    return path
 
 
 def _contents(path: Path) -> Any:
@@ -58,11 +47,6 @@ def presentation(on: bool | None = None) -> bool:
             raise TypeError(f"on: expected True, False or None, got {type(on).__name__}")
         _DEFAULTS["presentation"] = bool(on)
     return bool(_DEFAULTS["presentation"])
-
-
-def request_key(body: Any) -> str:
-    """The canonical text of a request body (same as ``stableStringify`` in codec.ts)."""
-    return json.dumps(body, sort_keys=True, separators=(",", ":"))
 
 
 def check_title(title: Any) -> str:
@@ -262,21 +246,22 @@ class Widget(anywidget.AnyWidget):
         return "This exported file does not hold that data."
 
     # -- export ---------------------------------------------------------------------------
-    def save_html(self, path: str | Path, title: str | None = None) -> Path:
+    def save_html(self, path: str | Path, title: str | None = None, compress: bool = True) -> Path:
         """Write this widget as one self-contained HTML file that opens with no network.
 
         The page holds the widget's current state plus the data listed by the widget's
-        export policy (see the subclass docstring); it is written atomically.
+        export policy (see the subclass docstring); it is written atomically. Its buffers
+        are deflated unless ``compress=False`` (see :func:`interpwidgets.export.save_html`).
         """
         from ..export import save_html
 
-        return save_html(self, path, title=title)
+        return save_html(self, path, title=title, compress=compress)
 
-    def to_html(self, title: str | None = None) -> str:
+    def to_html(self, title: str | None = None, compress: bool = True) -> str:
         """The self-contained HTML page of :meth:`save_html`, as a string."""
         from ..export import to_html
 
-        return to_html(self, title=title)
+        return to_html(self, title=title, compress=compress)
 
 
 def _what_changed(sync_data: dict[str, Any], names: list[str]) -> str:

@@ -8,18 +8,13 @@ import numpy as np
 import traitlets
 
 from .. import codec
+from ..figures import column_vmax as column_vmax  # re-exported
+from ..figures import neuron_text_figure
 from ..trace.core import Trace
 from .base import LayerName, Widget, check_budget, check_title
 
 #: An exported page holds at most this many bytes of neuron columns by default.
 EXPORT_BUDGET = 16_000_000
-
-
-def column_vmax(values: np.ndarray) -> float:
-    """Half-width of the colour scale for one column: max |value| (NaN ignored), 1 if none."""
-    finite = np.abs(values[np.isfinite(values)])
-    vmax = float(finite.max()) if finite.size else 0.0
-    return vmax if vmax > 0 else 1.0
 
 
 class NeuronText(Widget):
@@ -203,8 +198,6 @@ class NeuronText(Widget):
     # -- static counterpart -----------------------------------------------------------------
     def figure(self, max_chars: int = 3000, **kwargs: Any):
         """The current view as a matplotlib figure (for papers and slides)."""
-        from ..figures import neuron_text_figure
-
         return neuron_text_figure(
             self._trace, self.layer, self.neuron, vmax=self._vmax, max_chars=max_chars, **kwargs
         )

@@ -1,0 +1,69 @@
+"""Array-likes from any framework → checked numpy arrays. A leaf: imports nothing of the package.
+
+``to_numpy`` turns torch tensors (any device), JAX arrays and nested lists into numpy without
+importing their framework; ``check_stack`` validates an attention stack. ``Trace`` and the
+attention computations both build on these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+def to_numpy(value: Any, name: str) -> np.ndarray:
+    """Turn an array-like (numpy, torch tensor on any device, JAX, nested lists) into numpy.
+
+    Tensors are detached and moved to the CPU without importing their framework.
+    """
+    if hasattr(value, "detach") and callable(value.detach):  # torch
+        value = value.detach()
+        if hasattr(value, "cpu"):
+            value = value.cpu()
+        if getattr(value, "dtype", None) is not None and "bfloat16" in str(value.dtype):
+            value = value.float()
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(
+            f"{name}: expected an array-like of numbers, got {type(value).__name__} ({exc})"
+        ) from None
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise TypeError(f"{name}: expected a numeric array, got dtype {arr.dtype}")
+    return arr
+
+
+def check_stack(
+    attention: object,
+    n_tokens: int | None = None,
+    name: str = "attention",
+    n_keys: int | None = None,
+) -> np.ndarray:
+    """Validate an attention stack ``(layers, heads, query, key)`` and return it as float32.
+
+    With ``n_tokens`` the stack must be square ``(…, n_tokens, n_tokens)``; with ``n_keys`` too,
+    it is rectangular ``(…, n_tokens, n_keys)`` (cross attention: queries and keys differ).
+    """
+    arr = to_numpy(attention, name)
+    if arr.ndim != 4:
+        raise ValueError(
+            f"{name}: expected 4 dimensions (layers, heads, query, key), got shape {tuple(arr.shape)}"
+        )
+    if n_tokens is not None:
+        nk = n_tokens if n_keys is None else n_keys
+        if arr.shape[2:] != (n_tokens, nk):
+            what = (
+                f"{n_tokens} tokens"
+                if n_keys is None
+                else f"{n_tokens} query and {n_keys} key tokens"
+            )
+            raise ValueError(
+                f"{name}: expected shape (layers, heads, {n_tokens}, {nk}) for {what}, got {tuple(arr.shape)}"
+            )
+    if 0 in arr.shape:
+        raise ValueError(f"{name}: expected no empty dimension, got shape {tuple(arr.shape)}")
+    arr = arr.astype(np.float32, copy=False)
+    if np.isinf(arr).any():
+        raise ValueError(f"{name}: infinite values are not allowed (NaN marks a missing value)")
+    return arr
