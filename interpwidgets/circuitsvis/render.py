@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ..trace.core import Trace, to_numpy
+from ..arrays import to_numpy
+from ..trace.core import Trace
 from ..widgets.base import Widget
 
 
