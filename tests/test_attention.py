@@ -635,17 +635,19 @@ def test_trace_encoder_decoder(tiny_tokenizer, kind):
     assert tr.tokens == ["<s>", "the", "cat", "sat", "on", "the", "mat", ".", "</s>"]
     assert [tr.text[s:e] for s, e in tr.offsets][1:3] == ["the", "cat"]
     assert tr.attention.shape == (2, 2, n_enc, n_enc)
-    meta = tr.meta
+    d = tr.decoder
+    assert "decoder_attention" not in tr.meta  # typed fields, not meta keys
     start = tok.convert_ids_to_tokens(model.config.decoder_start_token_id)
-    dec = meta["decoder_tokens"]
+    dec = d.tokens
+    assert d.text == target
     assert dec[0] == start and dec[1:] == ["<s>", "die", "katze", "sass", ".", "</s>"]
-    assert [target[s:e] for s, e in meta["decoder_offsets"]][2:4] == ["die", "katze"]
-    assert meta["decoder_attention"].shape == (2, 2, len(dec), len(dec))
-    assert meta["cross_attention"].shape == (2, 2, len(dec), n_enc)
-    np.testing.assert_allclose(meta["cross_attention"].sum(-1), 1, atol=1e-5)
-    np.testing.assert_allclose(meta["decoder_attention"].sum(-1), 1, atol=1e-5)
-    assert np.triu(meta["decoder_attention"][0, 0], 1).max() < 1e-6  # causal
-    assert meta["decoder_hidden_states"].shape == (3, len(dec), 16)
+    assert [target[s:e] for s, e in d.offsets][2:4] == ["die", "katze"]
+    assert d.attention.shape == (2, 2, len(dec), len(dec))
+    assert d.cross_attention.shape == (2, 2, len(dec), n_enc)
+    np.testing.assert_allclose(d.cross_attention.sum(-1), 1, atol=1e-5)
+    np.testing.assert_allclose(d.attention.sum(-1), 1, atol=1e-5)
+    assert np.triu(d.attention[0, 0], 1).max() < 1e-6  # causal
+    assert d.hidden_states.shape == (3, len(dec), 16)
     assert tr.activations["blocks.1.resid"].shape == (n_enc, 16)
     w = iw.AttentionView(tr)
     assert w.group_names == ["Encoder", "Decoder", "Cross"]
@@ -663,4 +665,4 @@ def test_trace_encoder_decoder_arguments(tiny_tokenizer):
     tr = iw.trace(
         model, "the cat", tokenizer=tiny_tokenizer, decoder_text="die katze", decoder_start=False
     )
-    assert tr.meta["decoder_tokens"][0] == "<s>"
+    assert tr.decoder.tokens[0] == "<s>"

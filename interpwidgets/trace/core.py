@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..arrays import check_stack, to_numpy
+from .decoder import Decoder
 
 
 def _check_text(text: Any) -> str:
@@ -141,6 +142,10 @@ class Trace:
         predictions: ``None`` or the model's top-k next-token guesses at each position:
             ``{"tokens": str array (n_tokens, k), "probs": float32 (n_tokens, k)}``, best first.
         attention: ``None`` or ``float32 (layers, heads, n_tokens, n_tokens)``, query × key.
+            For an encoder-decoder model, the encoder's self-attention.
+        decoder: ``None`` or, for an encoder-decoder model, the decoder's tokens, causal
+            attention, cross attention over these ``tokens`` and hidden states
+            (:class:`~interpwidgets.trace.decoder.Decoder`).
         meta: free-form information about the model and how the trace was made.
     """
 
@@ -151,6 +156,7 @@ class Trace:
     predictions: dict[str, np.ndarray] | None = None
     attention: np.ndarray | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    decoder: Decoder | None = None
 
     def __post_init__(self) -> None:
         self.text = _check_text(self.text)
@@ -174,6 +180,12 @@ class Trace:
             self.predictions = _check_predictions(self.predictions, len(self.tokens))
         if self.attention is not None:
             self.attention = check_stack(self.attention, len(self.tokens))
+        if self.decoder is not None:
+            if not isinstance(self.decoder, Decoder):
+                raise TypeError(
+                    f"decoder: expected an interpwidgets.trace.decoder.Decoder, got {type(self.decoder).__name__}"
+                )
+            self.decoder.check_cross(len(self.tokens))
 
     @classmethod
     def from_arrays(
@@ -184,6 +196,7 @@ class Trace:
         offsets: Any = None,
         predictions: Mapping[str, Any] | None = None,
         attention: Any = None,
+        decoder: Decoder | None = None,
         **meta: Any,
     ) -> Trace:
         """Build a trace from plain arrays (numpy, torch, JAX…), one row per token.
@@ -222,6 +235,7 @@ class Trace:
             predictions=dict(predictions) if isinstance(predictions, Mapping) else predictions,
             attention=attention,
             meta=dict(meta),
+            decoder=decoder,
         )
 
     @property

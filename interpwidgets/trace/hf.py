@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from .core import Trace
+from .decoder import Decoder
 
 
 @contextlib.contextmanager
@@ -37,19 +38,10 @@ def eager_attention(model: Any):
         model.set_attn_implementation(before)
 
 
-def _check_text(value: Any, name: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name}: expected a str, got {type(value).__name__}")
-    if not value.strip():
-        raise ValueError(f"{name}: expected a non-empty str, got {value!r}")
-    return value
-
-
 @torch.no_grad()
 def trace_hf(
-    model: Any,
+    adapter: Any,
     text: str,
-    tokenizer: Any,
     text_pair: str | None = None,
     max_length: int | None = None,
     hidden_states: bool = True,
@@ -59,107 +51,65 @@ def trace_hf(
 ) -> Trace:
     """Run a Hugging Face encoder or decoder on ``text`` and record attention and hidden states.
 
-    Returns a :class:`Trace` whose ``attention`` is ``(layers, heads, n, n)`` and whose
-    activations are ``embed`` and ``blocks.{k}.resid`` (hidden state after layer k). With
-    ``text_pair`` the trace's text is ``text + pair_separator + text_pair``, offsets of the
-    second segment point into it and ``meta["sentence_b_start"]`` is its first token. Texts
-    longer than the model's maximum are truncated, and ``meta["truncated"]`` says so.
-    Models loaded with SDPA/flash attention are switched to eager attention for the call.
+    ``adapter`` is the model's :class:`~interpwidgets.models.hf.HFAdapter` (``iw.trace``
+    makes it); it tokenises (one truncation rule) and runs the forward pass. Returns a
+    :class:`Trace` whose ``attention`` is ``(layers, heads, n, n)`` and whose activations are
+    ``embed`` and ``blocks.{k}.resid`` (hidden state after layer k). With ``text_pair`` the
+    trace's text is ``text + pair_separator + text_pair``, offsets of the second segment
+    point into it and ``meta["sentence_b_start"]`` is its first token. Texts longer than the
+    model's maximum are truncated, and ``meta["truncated"]`` says so. Models loaded with
+    SDPA/flash attention are switched to eager attention for the call.
 
     Encoder-decoder models (BART, T5, Marian…) need ``decoder_text``, the decoder's input
     (teacher forcing: e.g. a translation or summary). The trace is the encoder's: ``tokens``,
-    ``offsets``, ``attention`` and activations belong to ``text``. The decoder goes into
-    ``meta``:
-
-    * ``"decoder_text"``: the decoder's text; ``"decoder_tokens"`` (list of str) and
-      ``"decoder_offsets"`` (int64 ``(n_dec, 2)``, into ``decoder_text``; ``[0, 0]`` for
-      special tokens). With ``decoder_start`` (default) the model's
-      ``decoder_start_token_id`` is put first, as in training and generation.
-    * ``"decoder_attention"``: float32 ``(layers, heads, n_dec, n_dec)``, causal.
-    * ``"cross_attention"``: float32 ``(layers, heads, n_dec, n_enc)``: decoder queries
-      attending to encoder keys; each row sums to 1.
-    * ``"decoder_hidden_states"``: float32 ``(layers + 1, n_dec, d_model)`` (with
-      ``hidden_states``).
-
+    ``offsets``, ``attention`` and activations belong to ``text``; ``trace.decoder`` (a
+    :class:`~interpwidgets.trace.decoder.Decoder`) holds the decoder's tokens and offsets
+    (into ``decoder_text``; with ``decoder_start`` the model's ``decoder_start_token_id``
+    first, as in training and generation), its causal ``attention``, its
+    ``cross_attention`` ``(layers, heads, n_dec, n_enc)`` over the encoder's tokens and
+    (with ``hidden_states``) its ``hidden_states`` ``(layers + 1, n_dec, d_model)``.
     ``iw.AttentionView(trace)`` shows them as the groups Encoder, Decoder and Cross.
     """
-    text = _check_text(text, "text")
-    if text_pair is not None:
-        text_pair = _check_text(text_pair, "text_pair")
-    if not isinstance(pair_separator, str):
-        raise TypeError(f"pair_separator: expected a str, got {type(pair_separator).__name__}")
+    model = adapter.module
     if not isinstance(hidden_states, bool):
         raise TypeError(f"hidden_states: expected a bool, got {type(hidden_states).__name__}")
-    if max_length is not None:
-        if isinstance(max_length, bool) or not isinstance(max_length, int):
-            raise TypeError(
-                f"max_length: expected a positive int or None, got {type(max_length).__name__}"
-            )
-        if max_length < 2:
-            raise ValueError(
-                f"max_length: expected a positive int of at least 2 (room for the special tokens), got {max_length}"
-            )
-    if tokenizer is None:
-        raise ValueError(
-            "tokenizer: expected the model's tokenizer (iw.trace(model, text, tokenizer=tok)), got None"
-        )
-    if not getattr(tokenizer, "is_fast", False):
-        raise ValueError(
-            "tokenizer: character offsets need a fast tokenizer; load it with AutoTokenizer.from_pretrained(..., use_fast=True)"
-        )
-    encoder_decoder = bool(getattr(getattr(model, "config", None), "is_encoder_decoder", False))
+    encoder_decoder = adapter.kind == "hf-encoder-decoder"
     if encoder_decoder and decoder_text is None:
         raise ValueError(
             "decoder_text: is required for encoder-decoder models (the decoder's input, e.g. the "
             "translation): iw.trace(model, text, tokenizer=tok, decoder_text='...')"
         )
+    enc = adapter.encode(text, max_length, text_pair, pair_separator)
     if decoder_text is not None:
         if not encoder_decoder:
             raise ValueError(
                 f"decoder_text: is only for encoder-decoder models; {type(model).__name__} has no decoder input"
             )
-        decoder_text = _check_text(decoder_text, "decoder_text")
-    tok_max = getattr(tokenizer, "model_max_length", None)
-    if tok_max is not None and tok_max > 1_000_000:
-        tok_max = None  # transformers' "no limit" marker (VERY_LARGE_INTEGER)
-    limit = max_length or tok_max or 512
-    limit = min(int(limit), int(getattr(model.config, "max_position_embeddings", limit) or limit))
-    enc = tokenizer(
-        text,
-        text_pair,
-        return_offsets_mapping=True,
-        return_tensors="pt",
-        truncation=True,
-        max_length=limit,
-    )
-    full = tokenizer(text, text_pair, add_special_tokens=True, verbose=False)["input_ids"]
-    offsets = enc.pop("offset_mapping")[0].numpy().astype(np.int64)
-    ids = enc["input_ids"][0]
-    seq_ids = enc.sequence_ids(0)
-    joined = text if text_pair is None else text + pair_separator + text_pair
-    b_start = None
-    if text_pair is not None:
-        shift = len(text) + len(pair_separator)
-        second = np.array([s == 1 for s in seq_ids])
-        offsets[second] += shift
-        b_start = int(np.argmax(second)) if second.any() else None
-    special = np.array([s is None for s in seq_ids])
-    offsets[special] = 0  # special tokens cover no text
-    device = next(model.parameters()).device
-    inputs = {k: v.to(device) for k, v in enc.items()}
-    decoder_meta: dict[str, Any] = {}
+        if not isinstance(decoder_text, str):
+            raise TypeError(f"decoder_text: expected a str, got {type(decoder_text).__name__}")
+        if not decoder_text.strip():
+            raise ValueError(f"decoder_text: expected a non-empty str, got {decoder_text!r}")
+    device = adapter.device
+    ids = torch.as_tensor(enc.ids, device=device)[None]
+    inputs = {"input_ids": ids, "attention_mask": torch.ones_like(ids)}
+    if enc.type_ids is not None:
+        inputs["token_type_ids"] = torch.as_tensor(enc.type_ids, device=device)[None]
+    dec = None
     if decoder_text is not None:
-        dec_ids, decoder_meta = _decoder_input(model, tokenizer, decoder_text, limit, decoder_start)
-        inputs["decoder_input_ids"] = dec_ids.to(device)
+        dec = adapter.encode_target(decoder_text, enc.limit, decoder_start)
+        inputs["decoder_input_ids"] = torch.as_tensor(dec.ids, device=device)[None]
     was_training = model.training
     model.eval()
     try:
         with eager_attention(model):
-            out = model(**inputs, output_attentions=True, output_hidden_states=hidden_states)
+            out = adapter.forward(
+                inputs, output_attentions=True, output_hidden_states=hidden_states
+            )
     finally:
         model.train(was_training)
-    if decoder_text is not None:
-        decoder_meta.update(_decoder_outputs(out, hidden_states))
+    decoder = None
+    if dec is not None:
+        decoder = _decoder_outputs(out, dec, hidden_states)
         attentions = getattr(out, "encoder_attentions", None)
         states = getattr(out, "encoder_hidden_states", None)
     else:
@@ -172,54 +122,32 @@ def trace_hf(
     attention = torch.stack([a[0] for a in attentions]).float().cpu().numpy()
     arrays: dict[str, np.ndarray] = {}
     if hidden_states and states:
-        hs = states
-        arrays["embed"] = hs[0][0].float().cpu().numpy()
-        for k, h in enumerate(hs[1:]):
-            arrays[f"blocks.{k}.resid"] = h[0].float().cpu().numpy()
-    tokens = tokenizer.convert_ids_to_tokens(ids.tolist())
+        names = ["embed"] + [f"blocks.{k}.resid" for k in range(len(states) - 1)]
+        for name, h in zip(names, states, strict=True):
+            arrays[name] = h[0].float().cpu().numpy()
     meta: dict[str, Any] = {
         "model": type(model).__name__,
-        "sentence_b_start": b_start,
-        **decoder_meta,
+        "kind": adapter.kind,
+        "sentence_b_start": enc.pair_start,
     }
-    if len(full) > len(ids):
-        meta["truncated"] = (
-            f"input truncated to {len(ids)} of {len(full)} tokens (the model's maximum is {limit})"
-        )
+    if enc.truncated:
+        meta["truncated"] = enc.truncated
     if not arrays:
-        arrays["attention.entropy"] = np.zeros((len(tokens), 1), np.float32)
+        arrays["attention.entropy"] = np.zeros((len(enc.tokens), 1), np.float32)
     return Trace.from_arrays(
-        joined, arrays, tokens=tokens, offsets=offsets, attention=attention, **meta
+        enc.text,
+        arrays,
+        tokens=enc.tokens,
+        offsets=enc.offsets,
+        attention=attention,
+        decoder=decoder,
+        **meta,
     )
 
 
-def _decoder_input(
-    model: Any, tokenizer: Any, text: str, limit: int, start: bool
-) -> tuple[torch.Tensor, dict[str, Any]]:
-    """The decoder's input ids (with the model's start token first) and their tokens/offsets."""
-    dec = tokenizer(
-        text_target=text,
-        return_offsets_mapping=True,
-        return_tensors="pt",
-        truncation=True,
-        max_length=limit,
-    )
-    ids = dec["input_ids"][0]
-    offsets = dec["offset_mapping"][0].numpy().astype(np.int64)
-    special = np.array([s is None for s in dec.sequence_ids(0)])
-    offsets[special] = 0
-    first = getattr(model.config, "decoder_start_token_id", None)
-    if start and first is not None and (len(ids) == 0 or int(ids[0]) != int(first)):
-        ids = torch.cat([torch.tensor([int(first)], dtype=ids.dtype), ids])[:limit]
-        offsets = np.concatenate([np.zeros((1, 2), np.int64), offsets])[:limit]
-    tokens = tokenizer.convert_ids_to_tokens(ids.tolist())
-    meta = {"decoder_text": text, "decoder_tokens": tokens, "decoder_offsets": offsets}
-    return ids[None], meta
-
-
-def _decoder_outputs(out: Any, hidden_states: bool) -> dict[str, Any]:
-    dec, cross = getattr(out, "decoder_attentions", None), getattr(out, "cross_attentions", None)
-    if not dec or dec[0] is None or not cross or cross[0] is None:
+def _decoder_outputs(out: Any, dec: Any, hidden_states: bool) -> Decoder:
+    attn, cross = getattr(out, "decoder_attentions", None), getattr(out, "cross_attentions", None)
+    if not attn or attn[0] is None or not cross or cross[0] is None:
         raise ValueError(
             "model: returned no decoder/cross attention weights; load it with attn_implementation='eager'"
         )
@@ -227,8 +155,12 @@ def _decoder_outputs(out: Any, hidden_states: bool) -> dict[str, Any]:
     def stack(xs: Any) -> np.ndarray:
         return torch.stack([a[0] for a in xs]).float().cpu().numpy()
 
-    meta = {"decoder_attention": stack(dec), "cross_attention": stack(cross)}
     hs = getattr(out, "decoder_hidden_states", None)
-    if hidden_states and hs:
-        meta["decoder_hidden_states"] = stack(hs)
-    return meta
+    return Decoder(
+        text=dec.text,
+        tokens=dec.tokens,
+        offsets=dec.offsets,
+        attention=stack(attn),
+        cross_attention=stack(cross),
+        hidden_states=stack(hs) if hidden_states and hs else None,
+    )

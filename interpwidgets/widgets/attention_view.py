@@ -149,7 +149,7 @@ class AttentionView(Widget):
     Args:
         trace_or_attention: a :class:`~interpwidgets.Trace` with ``attention``, or an array
             ``(layers, heads, n, n)`` (then pass ``tokens``). A trace of an encoder-decoder
-            model (``meta["decoder_attention"]`` / ``meta["cross_attention"]``) gives the
+            model (``trace.decoder``: its attention and cross attention) gives the
             groups Encoder, Decoder and Cross.
         tokens: token strings, when an array is given (default: the trace's tokens).
         layer, head: the selected layer/head (indices into the shown layers/heads).
@@ -274,8 +274,8 @@ class AttentionView(Widget):
             meta = source.meta
             if sentence_b_start is None:
                 sentence_b_start = meta.get("sentence_b_start")
-            if meta.get("decoder_attention") is not None or meta.get("cross_attention") is not None:
-                return _encoder_decoder_groups(stack, _check_tokens(tokens), meta)
+            if source.decoder is not None:
+                return _encoder_decoder_groups(stack, _check_tokens(tokens), source.decoder)
         else:
             stack = A.check_stack(source)
             if tokens is None:
@@ -457,28 +457,20 @@ class AttentionView(Widget):
 
 
 def _encoder_decoder_groups(
-    encoder: np.ndarray, encoder_tokens: list[str], meta: dict[str, Any]
+    encoder: np.ndarray, encoder_tokens: list[str], decoder: Any
 ) -> list[_Group]:
-    """Encoder, Decoder and Cross groups of an encoder-decoder trace (see ``trace_hf``)."""
+    """Encoder, Decoder and Cross groups of an encoder-decoder trace (its ``decoder`` field,
+    already checked by the trace)."""
     out = [
         _Group(
             "Encoder", A.check_stack(encoder, len(encoder_tokens)), encoder_tokens, encoder_tokens
         )
     ]
-    dec_tokens = _check_tokens(meta.get("decoder_tokens"), "decoder_tokens")
-    if meta.get("decoder_attention") is not None:
-        stack = A.check_stack(
-            meta["decoder_attention"], len(dec_tokens), 'meta["decoder_attention"]'
-        )
-        out.append(_Group("Decoder", stack, dec_tokens, dec_tokens))
-    if meta.get("cross_attention") is not None:
-        stack = A.check_stack(
-            meta["cross_attention"],
-            len(dec_tokens),
-            'meta["cross_attention"]',
-            n_keys=len(encoder_tokens),
-        )
-        out.append(_Group("Cross", stack, dec_tokens, encoder_tokens))
+    dec_tokens = _check_tokens(decoder.tokens, "decoder.tokens")
+    if decoder.attention is not None:
+        out.append(_Group("Decoder", decoder.attention, dec_tokens, dec_tokens))
+    if decoder.cross_attention is not None:
+        out.append(_Group("Cross", decoder.cross_attention, dec_tokens, encoder_tokens))
     return out
 
 

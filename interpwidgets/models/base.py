@@ -1,0 +1,131 @@
+"""What every model adapter offers, and the one truncation rule.
+
+An adapter wraps one model (and its tokenizer) of one family and answers everything the
+rest of the package asks about it: how a text becomes ids, tokens, character offsets and a
+special-token mask (:meth:`Adapter.encode`), which activations exist under which names
+(:meth:`Adapter.layer_names`), and the whole record of one run (:meth:`Adapter.trace`).
+Nothing outside ``interpwidgets.models`` looks at a model's type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+#: Tokenizers report this (or more) as ``model_max_length`` when they have no limit.
+_NO_LIMIT = 1_000_000
+
+
+@dataclass
+class Encoding:
+    """One text as the model reads it.
+
+    Attributes:
+        text: the string the offsets point into.
+        ids: ``int64 (n,)`` input ids.
+        tokens: one string per id.
+        offsets: ``int64 (n, 2)``, ``[start, end)`` code-point offsets into ``text``
+            (``[0, 0]`` for special tokens, which cover no text).
+        special: ``bool (n,)``, True for special tokens ([CLS], <s>, BOS…).
+        n_full: how many ids the whole text makes before truncation.
+        limit: the most ids the model reads (see :func:`token_limit`).
+        pair_start: with a text pair, the index of the second text's first token.
+        type_ids: ``int64 (n,)`` segment ids where the tokenizer makes them (BERT), else ``None``.
+    """
+
+    text: str
+    ids: np.ndarray
+    tokens: list[str]
+    offsets: np.ndarray
+    special: np.ndarray
+    n_full: int
+    limit: int
+    pair_start: int | None = None
+    type_ids: np.ndarray | None = None
+
+    @property
+    def truncated(self) -> str | None:
+        """A sentence saying what was cut, or ``None`` when the whole text fits."""
+        if self.n_full <= len(self.ids):
+            return None
+        return (
+            f"input truncated to {len(self.ids)} of {self.n_full} tokens "
+            f"(the model's maximum is {self.limit})"
+        )
+
+
+def check_max_length(max_length: Any) -> int | None:
+    """``max_length`` as ``None`` or an int ≥ 2 (room for special tokens), else a named error."""
+    if max_length is None:
+        return None
+    if isinstance(max_length, bool) or not isinstance(max_length, (int, np.integer)):
+        raise TypeError(
+            f"max_length: expected a positive int or None, got {type(max_length).__name__}"
+        )
+    if max_length < 2:
+        raise ValueError(
+            f"max_length: expected a positive int of at least 2 (room for the special tokens), got {max_length}"
+        )
+    return int(max_length)
+
+
+def token_limit(max_length: int | None, tokenizer: Any, model_max: int | None) -> int:
+    """The one truncation rule: ``min(max_length or the tokenizer's model_max_length or 512,
+    the model's position limit)``. A tokenizer's "no limit" marker counts as none."""
+    tok_max = getattr(tokenizer, "model_max_length", None)
+    if tok_max is not None and tok_max >= _NO_LIMIT:
+        tok_max = None
+    limit = int(max_length or tok_max or 512)
+    if model_max:
+        limit = min(limit, int(model_max))
+    return limit
+
+
+class Adapter:
+    """One model of one family. Subclasses set :attr:`kind` and implement the methods.
+
+    Attributes:
+        model: the wrapped model object (as the user passed it).
+        tokenizer: its tokenizer, or ``None`` (character models).
+    """
+
+    #: Family name: ``"hf-encoder"``, ``"hf-decoder"``, ``"hf-encoder-decoder"``,
+    #: ``"char-rnn"``, ``"char-transformer"``, ``"transformer-lens"``, ``"nnsight"``.
+    kind: ClassVar[str] = ""
+
+    def __init__(self, model: Any, tokenizer: Any = None) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+
+    # -- what every family answers -------------------------------------------------------
+    def encode(self, text: str, max_length: int | None = None) -> Encoding:
+        """``text`` → :class:`Encoding` (ids, tokens, offsets, special mask, truncation)."""
+        raise NotImplementedError
+
+    def layer_names(self) -> list[str]:
+        """Every activation array :meth:`trace` records, in its order."""
+        raise NotImplementedError
+
+    def trace(self, text: str, **options: Any):
+        """Run the model on ``text`` and return a :class:`~interpwidgets.Trace`."""
+        raise NotImplementedError
+
+    def logits(self, text: str, max_length: int | None = None) -> np.ndarray:
+        """``float32 (n_tokens, n_outputs)``: the model's output scores at every position."""
+        raise NotImplementedError(f"{type(self).__name__}: gives no logits")
+
+    def embeddings(self, ids: Any) -> Any:
+        """The input embeddings of ``ids`` (a torch tensor; what attributions perturb)."""
+        raise NotImplementedError(f"{type(self).__name__}: gives no input embeddings")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({type(self.model).__name__}, kind={self.kind!r})"
+
+
+def special_offsets(offsets: np.ndarray, special: np.ndarray) -> np.ndarray:
+    """Offsets with special tokens set to ``[0, 0]`` (they cover no text)."""
+    out = np.asarray(offsets, dtype=np.int64).copy()
+    out[np.asarray(special, dtype=bool)] = 0
+    return out

@@ -1,0 +1,111 @@
+"""Character models: recurrent (embedding → nn.LSTM/GRU/RNN → linear, e.g.
+``iw.zoo.char_lstm()``) and the causal character Transformer (``iw.zoo.char_transformer()``).
+Every character is one token; there are no special tokens and no truncation."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import numpy as np
+
+from .base import Adapter, Encoding
+
+
+def is_char_transformer(model: Any) -> bool:
+    """A character Transformer: ``vocab``, ``context``, ``blocks`` and a forward that takes
+    ``records`` (the per-block arrays it fills)."""
+    if not all(hasattr(model, a) for a in ("vocab", "context", "blocks", "head")):
+        return False
+    try:
+        return "records" in inspect.signature(model.forward).parameters
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return False
+
+
+def recurrent_module(model: Any) -> Any:
+    """The first ``nn.LSTM``/``nn.GRU``/``nn.RNN`` inside ``model``, or ``None``."""
+    from ..trace.rnn import RECURRENT
+
+    modules = getattr(model, "modules", None)
+    if not callable(modules):
+        return None
+    return next((m for m in modules() if isinstance(m, RECURRENT)), None)
+
+
+class _CharAdapter(Adapter):
+    def __init__(self, model: Any, tokenizer: Any = None) -> None:
+        if tokenizer is not None:
+            raise TypeError(
+                f"model: a tokenizer was given but {type(model).__name__} is not a Hugging Face model "
+                "(no .config / .base_model_prefix); character models take no tokenizer"
+            )
+        super().__init__(model, None)
+
+    @property
+    def vocab(self) -> Any:
+        return getattr(self.model, "vocab", None)
+
+    def encode(self, text: str, max_length: int | None = None) -> Encoding:
+        from ..trace.rnn import char_ids
+
+        if not isinstance(text, str):
+            raise TypeError(f"text: expected a str, got {type(text).__name__}")
+        if not text:
+            raise ValueError("text: expected a non-empty str, got ''")
+        if self.vocab is None:
+            raise ValueError(
+                "vocab: the model has no .vocab attribute; pass vocab='…' (character i at index i) or a dict char -> index"
+            )
+        ids, _ = char_ids(text, self.vocab, getattr(self.model, "unk_index", None))
+        n = len(text)
+        offsets = np.stack([np.arange(n), np.arange(1, n + 1)], axis=1).astype(np.int64)
+        return Encoding(text, ids, list(text), offsets, np.zeros(n, bool), n, n)
+
+    def embeddings(self, ids: Any) -> Any:
+        return self.model.embedding(ids)
+
+
+class CharRNNAdapter(_CharAdapter):
+    """A character model around ``nn.LSTM``/``GRU``/``RNN``; arrays ``rnn.{k}.h`` (and ``c``
+    and the gates), traced by :func:`interpwidgets.trace.rnn.trace_rnn`."""
+
+    kind = "char-rnn"
+
+    def layer_names(self, gates: bool = True) -> list[str]:
+        from ..trace.rnn import GATES
+
+        rnn = recurrent_module(self.model)
+        kind = type(rnn).__name__
+        names = ["h"]
+        if gates:
+            names += [*(["c"] if kind == "LSTM" else []), *GATES.get(kind, ())]
+        return [f"rnn.{k}.{n}" for k in range(rnn.num_layers) for n in names]
+
+    def trace(self, text: str, **options: Any):
+        from ..trace.rnn import trace_rnn
+
+        return trace_rnn(self.model, text, **options)
+
+
+class CharTransformerAdapter(_CharAdapter):
+    """The causal character Transformer; arrays ``blocks.{k}.resid`` and ``blocks.{k}.mlp``,
+    traced by :func:`interpwidgets.trace.transformer.trace_char_transformer`."""
+
+    kind = "char-transformer"
+
+    def layer_names(self) -> list[str]:
+        return [f"blocks.{k}.{n}" for k in range(len(self.model.blocks)) for n in ("resid", "mlp")]
+
+    def trace(self, text: str, **options: Any):
+        from ..trace.transformer import trace_char_transformer
+
+        return trace_char_transformer(self.model, text, **options)
+
+    def logits(self, text: str, max_length: int | None = None) -> np.ndarray:
+        import torch
+
+        ids = self.encode(text).ids[-self.model.context :]
+        with torch.no_grad():
+            out, _ = self.model(torch.as_tensor(ids, device=self.model.head.weight.device)[None])
+        return out[0].float().cpu().numpy()
