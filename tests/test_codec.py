@@ -77,3 +77,28 @@ def test_fixtures_decode_to_listed_values():
             rtol=1e-6,
             err_msg=case["name"],
         )
+
+
+def test_pack_deflates_what_pays_and_round_trips():
+    import zlib
+
+    big = np.tile(np.arange(256, dtype=np.uint8), 64).tobytes()  # 16 KB, very regular
+    packed = codec.pack(big)
+    assert set(packed) == {"deflate", "bytes"} and packed["bytes"] == len(big)
+    assert len(packed["deflate"]) < len(big) / 10
+    assert zlib.decompress(codec.base64.b64decode(packed["deflate"])) == big  # zlib format
+    assert codec.unpack(packed) == big
+    assert codec.pack(big, compress=False) == codec.b64(big)  # raw base64 when asked
+    small = b"\x00" * (codec.DEFLATE_MIN - 1)
+    assert codec.pack(small) == codec.b64(small)  # too small to be worth it
+    noise = np.random.default_rng(0).bytes(4096)
+    assert codec.pack(noise) == codec.b64(noise)  # deflate would not make it smaller
+    assert codec.unpack(codec.pack(noise)) == noise
+
+
+def test_unpack_rejects_bad_input():
+    with pytest.raises(TypeError, match="obj: expected base64 text"):
+        codec.unpack({"gzip": "AAAA"})
+    packed = codec.pack(b"\x01" * 4096)
+    with pytest.raises(ValueError, match="obj\\['bytes'\\]: expected 4095"):
+        codec.unpack({**packed, "bytes": 4095})

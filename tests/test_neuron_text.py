@@ -168,7 +168,7 @@ def test_export_values_round_trip(tmp_path, trace):
     data = _page_data(iw.NeuronText(trace, neuron=2).to_html())
     reply = data["store"][request_key({"kind": "column", "layer": "rnn.0.h", "neuron": 1})]
     assert reply["buffer_paths"] == [["values", "buffer"]]
-    values = codec.decode({**reply["data"]["values"], "buffer": reply["buffers"][0]})
+    values = codec.decode({**reply["data"]["values"], "buffer": codec.unpack(reply["buffers"][0])})
     np.testing.assert_array_equal(values, trace.activations["rnn.0.h"][:, 1].astype(np.float16))
 
 

@@ -24,12 +24,43 @@ export interface Decoded<T extends Float32Array | Int32Array = Float32Array | In
 const ITEM_SIZE: Record<DType, number> = { float32: 4, float16: 2, uint8: 1, int32: 4 };
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Decode base64 text into bytes. */
+/** Decode base64 text into bytes (natively where the browser has `Uint8Array.fromBase64`). */
 export function base64ToBytes(text: string): Uint8Array<ArrayBuffer> {
+  const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array<ArrayBuffer> }).fromBase64;
+  if (native) return native(text);
   const bin = atob(text);
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
+}
+
+/** A buffer as an exported page stores it (Python `codec.pack`): base64 text, or deflated. */
+export type Packed = string | { deflate: string; bytes?: number };
+
+/** Shown when a page holds deflated data and the browser cannot inflate it. */
+export const NO_INFLATE =
+  "this page stores its data compressed and this browser has no DecompressionStream " +
+  "(Chrome/Edge 80, Firefox 113, Safari 16.4 or newer have it); open it in a newer browser, " +
+  "or save it again with save_html(..., compress=False)";
+
+/** Inflate zlib-format bytes with the browser's native DecompressionStream. */
+export async function inflate(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
+  if (typeof DecompressionStream === "undefined") throw new Error(NO_INFLATE);
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** The raw bytes of a stored buffer (inverse of Python's `codec.pack`). */
+export async function unpack(packed: Packed): Promise<Uint8Array<ArrayBuffer>> {
+  if (typeof packed === "string") return base64ToBytes(packed);
+  if (!packed || typeof packed.deflate !== "string") {
+    throw new TypeError(`buffer: expected base64 text or {deflate, bytes}, got ${JSON.stringify(packed)?.slice(0, 80)}`);
+  }
+  const raw = await inflate(base64ToBytes(packed.deflate));
+  if (packed.bytes !== undefined && raw.byteLength !== packed.bytes) {
+    throw new RangeError(`buffer: expected ${packed.bytes} inflated bytes, got ${raw.byteLength}`);
+  }
+  return raw;
 }
 
 /** A Uint8Array over exactly the bytes of `buffer` (honours byteOffset/byteLength, no copy). */

@@ -2,24 +2,33 @@
 // state from #iw-data, stands in for the kernel with anywidget's model interface, answers
 // requests from the stored replies, and renders the widget module with no network at all.
 
-import { base64ToBytes, putBuffers, stableStringify } from "./codec";
+import { base64ToBytes, bytesOf, type Packed, putBuffers, stableStringify, unpack } from "./codec";
 import type { AnyModel, Callback, RenderProps, WidgetModule } from "./types";
 
 type Path = (string | number)[];
-interface StoredReply { ok: boolean; data?: unknown; error?: string; buffer_paths?: Path[]; buffers?: string[] }
-interface PageData {
-  esm: string;
+interface StoredReply { ok: boolean; data?: unknown; error?: string; buffer_paths?: Path[]; buffers?: Packed[] }
+/** #iw-data as Python's export.page_data writes it; `unpackPage` turns the packed buffers of
+ *  the state (and the module) into bytes, the store's are inflated when a request needs them. */
+export interface PageData {
+  esm: Packed | Uint8Array<ArrayBuffer>;
   css?: string;
   state: Record<string, unknown>;
   buffer_paths?: Path[];
-  buffers?: string[];
+  buffers?: (string | Uint8Array)[] | Packed[];
   store?: Record<string, StoredReply>;
   missing?: string;
 }
 
-function toDataView(b64: string): DataView {
-  const bytes = base64ToBytes(b64);
+function toDataView(b: string | Uint8Array): DataView {
+  const bytes = typeof b === "string" ? base64ToBytes(b) : bytesOf(b);
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The page's module and state buffers as bytes (inflating those stored deflated, in parallel). */
+export async function unpackPage(data: PageData): Promise<PageData> {
+  const esm = data.esm instanceof Uint8Array ? data.esm : unpack(data.esm);
+  const buffers = Promise.all(((data.buffers ?? []) as (Packed | Uint8Array)[]).map((b) => (b instanceof Uint8Array ? b : unpack(b))));
+  return { ...data, esm: await esm, buffers: await buffers };
 }
 
 /** anywidget's model interface over a plain state object; requests answered from `store`. */
@@ -27,7 +36,7 @@ export function createModel(data: PageData): AnyModel {
   const state: Record<string, unknown> = putBuffers(
     data.state ?? {},
     data.buffer_paths ?? [],
-    (data.buffers ?? []).map(toDataView),
+    ((data.buffers ?? []) as (string | Uint8Array)[]).map(toDataView),
   );
   const store = data.store ?? {};
   const listeners = new Map<string, Set<Callback>>();
@@ -61,7 +70,7 @@ export function createModel(data: PageData): AnyModel {
     send(content) {
       const msg = content as { type?: string; id?: number; body?: unknown };
       if (!msg || msg.type !== "request") return;
-      setTimeout(() => {
+      setTimeout(async () => {
         let key = "";
         try { key = stableStringify(msg.body); } catch { /* unanswerable */ }
         const hit = Object.prototype.hasOwnProperty.call(store, key) ? store[key] : undefined;
@@ -72,7 +81,14 @@ export function createModel(data: PageData): AnyModel {
         }
         // A fresh copy each time: the widget may keep what it gets.
         const body = hit.ok ? JSON.parse(JSON.stringify(hit.data ?? null)) : undefined;
-        const buffers = (hit.buffers ?? []).map(toDataView);
+        let buffers: DataView[];
+        try {
+          buffers = (await Promise.all((hit.buffers ?? []).map(unpack))).map(toDataView);
+        } catch (err) {
+          const error = err instanceof Error ? err.message : String(err);
+          emit("msg:custom", { type: "reply", id: msg.id, ok: false, error }, []);
+          return;
+        }
         emit(
           "msg:custom",
           { type: "reply", id: msg.id, ok: hit.ok, data: body, error: hit.error, buffer_paths: hit.buffer_paths ?? [] },
@@ -85,8 +101,8 @@ export function createModel(data: PageData): AnyModel {
 }
 
 /** Import the widget's ES module from a blob: URL and accept anywidget's two forms. */
-export async function loadWidget(esmBase64: string): Promise<WidgetModule> {
-  const bytes = base64ToBytes(esmBase64);
+export async function loadWidget(esm: string | Uint8Array<ArrayBuffer>): Promise<WidgetModule> {
+  const bytes = typeof esm === "string" ? base64ToBytes(esm) : esm;
   const url = URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
   let mod: { default?: unknown; render?: unknown };
   try {
@@ -119,9 +135,9 @@ export async function main(): Promise<void> {
   try {
     const script = document.getElementById("iw-data");
     if (!script) throw new Error("the page holds no #iw-data");
-    const data = JSON.parse(script.textContent || "{}") as PageData;
+    const data = await unpackPage(JSON.parse(script.textContent || "{}") as PageData);
     const model = createModel(data);
-    const widget = await loadWidget(data.esm);
+    const widget = await loadWidget(data.esm as Uint8Array<ArrayBuffer>);
     if (typeof widget.initialize === "function") await widget.initialize({ model });
     const props: RenderProps = { model, el: root };
     await widget.render(props);

@@ -1,8 +1,16 @@
 // @vitest-environment happy-dom
 import { describe, expect, it } from "vitest";
-import { decode, stableStringify } from "../src/codec";
+import { decode, NO_INFLATE, stableStringify, unpack } from "../src/codec";
 import { request } from "../src/request";
-import { createModel } from "../src/shim";
+import { createModel, unpackPage } from "../src/shim";
+
+/** What Python's codec.pack writes for a buffer worth deflating (zlib format, base64). */
+async function packed(arr: Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer>) {
+  const raw = new Uint8Array(arr.buffer);
+  const stream = new Blob([raw]).stream().pipeThrough(new CompressionStream("deflate"));
+  const z = new Uint8Array(await new Response(stream).arrayBuffer());
+  return { deflate: btoa(String.fromCharCode(...z)), bytes: raw.byteLength };
+}
 
 const b64 = (arr: Float32Array | Int32Array) => btoa(String.fromCharCode(...new Uint8Array(arr.buffer)));
 
@@ -62,5 +70,35 @@ describe("exported page model", () => {
   it("a request not in the store fails with the page's message", async () => {
     const model = createModel(page());
     await expect(request(model, { kind: "column", layer: "rnn.0.h", neuron: 9 })).rejects.toThrow(/^Not saved in this page\./);
+  });
+
+  it("inflates deflated buffers: the state's before rendering, the store's on request", async () => {
+    const raw = page();
+    const body = { kind: "column", layer: "rnn.0.h", neuron: 4 };
+    const data = {
+      ...raw,
+      esm: await packed(new Int32Array([7, 8])),
+      buffers: [await packed(new Int32Array([0, 1, 1, 2]))],
+      store: { [stableStringify(body)]: { ...raw.store[stableStringify(body)], buffers: [await packed(new Float32Array([1.5, -2]))] } },
+    };
+    const ready = await unpackPage(data);
+    expect(Array.from(new Int32Array((ready.esm as Uint8Array).slice().buffer))).toEqual([7, 8]);
+    const model = createModel(ready);
+    expect(Array.from(decode(model.get("offsets")).data)).toEqual([0, 1, 1, 2]);
+    const reply = await request<{ values: never }>(model, body);
+    expect(Array.from(decode(reply.values).data)).toEqual([1.5, -2]);
+  });
+
+  it("a deflated buffer of the wrong length, or no DecompressionStream, is a clear error", async () => {
+    const p = await packed(new Int32Array([1, 2, 3]));
+    await expect(unpack({ ...p, bytes: 8 })).rejects.toThrow("buffer: expected 8 inflated bytes, got 12");
+    const saved = globalThis.DecompressionStream;
+    try {
+      (globalThis as { DecompressionStream?: unknown }).DecompressionStream = undefined;
+      await expect(unpack(p)).rejects.toThrow(NO_INFLATE);
+      expect(Array.from(await unpack(btoa("\x01\x02")))).toEqual([1, 2]); // raw base64 still reads
+    } finally {
+      globalThis.DecompressionStream = saved;
+    }
   });
 });
