@@ -7,12 +7,20 @@ probabilities and, for Integrated Gradients, the completeness delta.
 Gradient methods run on the output of the model's embedding layer (a forward hook swaps in
 the embeddings captum asks for), so one code path serves Hugging Face classifiers and the
 embedded char models; perturbation methods replace tokens by a baseline token id.
+
+Threads: calls on one model are serialised by a per-model lock (so LIME's seeded sampling and
+the eval-mode switch cannot interleave), and the hook swaps embeddings only for forwards made
+by its own call (a context variable names the call), so another thread's forward of the same
+model, or a forward outside :func:`attribute`, sees the model unchanged.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
-from collections.abc import Sequence
+import threading
+import weakref
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +39,22 @@ METHODS = {
     "rollout": "Attention rollout",
 }
 _WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+#: (adapter, embeddings) of the forward being made by this thread/context, or None.
+_ACTIVE: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar(
+    "interpwidgets_attribution_embeddings", default=None
+)
+_LOCKS: weakref.WeakKeyDictionary[Any, threading.RLock] = weakref.WeakKeyDictionary()
+_LOCKS_GUARD = threading.Lock()
+
+
+def _model_lock(model: Any) -> threading.RLock:
+    """One re-entrant lock per model object: attribute() calls on it run one at a time."""
+    with _LOCKS_GUARD:
+        lock = _LOCKS.get(model)
+        if lock is None:
+            lock = _LOCKS[model] = threading.RLock()
+        return lock
 
 
 @dataclass
@@ -101,13 +125,76 @@ class Attribution:
             )
         if self.method not in METHODS:
             raise ValueError(f"method: expected one of {list(METHODS)}, got {self.method!r}")
-        self.all_scores = {
-            int(k): to_numpy(v, f"all_scores[{k!r}]").astype(np.float32)
-            for k, v in self.all_scores.items()
-        } or {self.target: self.scores}
+        self.all_scores = self._check_all_scores()
+        self.all_deltas = self._check_all_deltas()
+        self.special = self._check_special()
+
+    def _check_class(self, key: Any, name: str) -> int:
+        if isinstance(key, (bool, np.bool_)) or not isinstance(key, (int, np.integer)):
+            raise TypeError(f"{name}: expected int class indices as keys, got {key!r}")
+        if not 0 <= int(key) < len(self.labels):
+            raise ValueError(
+                f"{name}: expected class indices in [0, {len(self.labels) - 1}] as keys, got {key!r}"
+            )
+        return int(key)
+
+    def _check_all_scores(self) -> dict[int, np.ndarray]:
+        from .trace.core import to_numpy
+
+        if not isinstance(self.all_scores, Mapping):
+            raise TypeError(
+                f"all_scores: expected a dict class index → scores, got {type(self.all_scores).__name__}"
+            )
+        n = len(self.tokens)
+        out: dict[int, np.ndarray] = {}
+        for key, value in self.all_scores.items():
+            cls = self._check_class(key, "all_scores")
+            name = f"all_scores[{cls}]"
+            arr = to_numpy(value, name)
+            if arr.shape != (n,):
+                raise ValueError(f"{name}: expected shape ({n},) like tokens, got {arr.shape}")
+            if np.isinf(arr).any():
+                raise ValueError(f"{name}: infinite values (NaN is allowed and shows as missing)")
+            out[cls] = arr.astype(np.float32)
+        if self.target not in out:
+            out[self.target] = self.scores
+        elif not np.array_equal(out[self.target], self.scores, equal_nan=True):
+            raise ValueError(
+                f"all_scores[{self.target}]: expected the same values as scores (the target's)"
+            )
+        return out
+
+    def _check_all_deltas(self) -> dict[int, float]:
+        if not isinstance(self.all_deltas, Mapping):
+            raise TypeError(
+                f"all_deltas: expected a dict class index → float, got {type(self.all_deltas).__name__}"
+            )
+        out: dict[int, float] = {}
+        for key, value in self.all_deltas.items():
+            cls = self._check_class(key, "all_deltas")
+            if isinstance(value, (bool, np.bool_)) or not isinstance(
+                value, (int, float, np.integer, np.floating)
+            ):
+                raise TypeError(f"all_deltas[{cls}]: expected a float, got {type(value).__name__}")
+            out[cls] = float(value)
+        return out
+
+    def _check_special(self) -> np.ndarray:
+        n = len(self.tokens)
         if self.special is None:
-            self.special = self.offsets[:, 0] == self.offsets[:, 1]
-        self.special = np.asarray(self.special, dtype=bool)
+            return self.offsets[:, 0] == self.offsets[:, 1]
+        if isinstance(self.special, (str, bytes)):
+            raise TypeError(
+                f"special: expected bools, one per token, got {type(self.special).__name__}"
+            )
+        arr = np.asarray(self.special)
+        if arr.dtype != bool and not (
+            np.issubdtype(arr.dtype, np.integer) and np.isin(arr, (0, 1)).all()
+        ):
+            raise TypeError(f"special: expected bools, one per token, got dtype {arr.dtype}")
+        if arr.shape != (n,):
+            raise ValueError(f"special: expected shape ({n},) like tokens, got {arr.shape}")
+        return arr.astype(bool)
 
     @property
     def predicted(self) -> int:
@@ -189,7 +276,7 @@ class _Adapter:
         self.model = model
         self.text = text
         self.meta: dict[str, Any] = {}
-        self._override = None
+        self.limit: int | None = None
         if tokenizer is not None:
             self.kind = "hf"
             emb = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
@@ -197,10 +284,20 @@ class _Adapter:
                 raise ValueError(
                     "model: found no embedding layer (tried model.get_input_embeddings()); attributions need one"
                 )
-            limit = max_length or min(
-                int(getattr(tokenizer, "model_max_length", 512) or 512),
-                int(getattr(model.config, "max_position_embeddings", 512) or 512),
-            )
+            tok_max = getattr(tokenizer, "model_max_length", None)
+            if not isinstance(tok_max, int) or tok_max > 1_000_000:
+                tok_max = None  # transformers' "no limit" marker (VERY_LARGE_INTEGER)
+            pos_max = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+            model_max = min(m for m in (tok_max, pos_max, 512 if tok_max is None else None) if m)
+            if max_length is not None and max_length < 2:
+                raise ValueError(
+                    f"max_length: expected an int ≥ 2 (room for the special tokens), got {max_length}"
+                )
+            if max_length is not None and max_length > model_max:
+                raise ValueError(
+                    f"max_length: expected at most {model_max} (the model's maximum), got {max_length}"
+                )
+            limit = self.limit = int(max_length or model_max)
             enc = tokenizer(
                 text,
                 return_offsets_mapping=True,
@@ -244,9 +341,13 @@ class _Adapter:
                     "nn.Embedding and a .vocab (tried tokenizer, get_input_embeddings(), nn.Embedding)"
                 )
             ctx = getattr(model, "context", None)
+            if max_length is not None and (ctx is None or max_length < ctx):
+                ctx, why = max_length, "max_length"
+            else:
+                why = "the model's context"
             if ctx is not None and len(text) > ctx:
                 self.meta["truncated"] = (
-                    f"input truncated to the last {ctx} of {len(text)} characters (the model's context)"
+                    f"input truncated to the last {ctx} of {len(text)} characters ({why})"
                 )
                 text = text[-ctx:]
                 self.text = text
@@ -272,7 +373,9 @@ class _Adapter:
         self._hook = emb.register_forward_hook(self._swap)
 
     def _swap(self, _module, _inputs, output):
-        return self._override if self._override is not None else output
+        # Only forwards made by this call's logits_from_embeddings see the swapped embeddings.
+        active = _ACTIVE.get()
+        return active[1] if active is not None and active[0] is self else output
 
     def close(self) -> None:
         self._hook.remove()
@@ -294,11 +397,11 @@ class _Adapter:
 
     def logits_from_embeddings(self, embeds):
         ids = self.ids.expand(embeds.shape[0], -1)
-        self._override = embeds
+        token = _ACTIVE.set((self, embeds))
         try:
             return self.logits_from_ids(ids)
         finally:
-            self._override = None
+            _ACTIVE.reset(token)
 
     def embeddings(self, ids):
         return self.embedding(ids).detach()
@@ -375,12 +478,18 @@ def _perturbation_method(
     ad: _Adapter, method: str, target: int, baseline: str, n_samples: int, seed: int
 ):
     import torch
-    from captum.attr import FeatureAblation, KernelShap, Lime
 
     base = _baseline_ids(ad, baseline if baseline != "zero" else "pad")
     mask = torch.arange(ad.ids.shape[1])[None]
     forward = ad.logits_from_ids
-    torch.manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):  # seeded sampling without moving the caller's RNG
+        torch.manual_seed(seed)
+        return _perturb(ad, method, target, base, mask, forward, n_samples)
+
+
+def _perturb(ad: _Adapter, method: str, target: int, base, mask, forward, n_samples: int):
+    from captum.attr import FeatureAblation, KernelShap, Lime
+
     if method == "occlusion":
         attr = FeatureAblation(forward).attribute(
             ad.ids, baselines=base, target=target, feature_mask=mask
@@ -403,13 +512,18 @@ def _attention_method(model: Any, text: str, tokenizer: Any, method: str, ad: _A
     from .trace import trace
 
     tr = (
-        trace(model, ad.text, tokenizer=tokenizer)
+        trace(model, ad.text, tokenizer=tokenizer, max_length=ad.limit)
         if tokenizer is not None
         else trace(model, ad.text)
     )
     if tr.attention is None:
         raise ValueError(
             f"method: {method!r} needs a model with attention; {type(model).__name__} has none"
+        )
+    if tr.attention.shape[-1] != len(ad.tokens):  # pragma: no cover - same tokenizer, same limit
+        raise ValueError(
+            f"method: {method!r} traced {tr.attention.shape[-1]} tokens where the attribution has "
+            f"{len(ad.tokens)}"
         )
     row = 0 if ad.kind == "hf" else (ad.position % len(ad.tokens))
     if method == "attention":
@@ -452,11 +566,15 @@ def attribute(
             perturbation methods use the pad/mask token.
         n_steps, internal_batch_size: IG's steps and how many run in one batch.
         n_samples: samples for LIME / KernelSHAP.
+        max_length: at most this many tokens (≥ 2 and at most the model's maximum for Hugging
+            Face models; for char models, the last ``max_length`` characters); ``None``: the
+            model's maximum.
 
+    Calls on the same model from several threads run one at a time (a per-model lock) and
+    return what serial calls return; forwards of the model outside the call are not affected.
     Texts longer than the model's maximum are truncated and ``meta["truncated"]`` says so.
     """
     import torch
-    from tqdm.auto import tqdm
 
     if not isinstance(text, str):
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
@@ -475,10 +593,32 @@ def attribute(
             raise ValueError(f"{name}: expected an int ≥ 1, got {value!r}")
     if baseline not in ("pad", "mask", "zero"):
         raise ValueError(f"baseline: expected 'pad', 'mask' or 'zero', got {baseline!r}")
+    if max_length is not None:
+        if isinstance(max_length, (bool, np.bool_)) or not isinstance(
+            max_length, (int, np.integer)
+        ):
+            raise TypeError(f"max_length: expected an int or None, got {type(max_length).__name__}")
+        if max_length < 1:
+            raise ValueError(f"max_length: expected an int ≥ 1 or None, got {max_length}")
+        max_length = int(max_length)
     if not isinstance(model, torch.nn.Module):
         raise TypeError(
             f"model: expected a torch.nn.Module (a Hugging Face classifier or a char model), got {type(model).__name__}"
         )
+    with _model_lock(model):
+        return _attribute_locked(
+            model, text, tokenizer, method, target, all_targets, baseline, n_steps,
+            internal_batch_size, n_samples, position, top_k, max_length, seed,
+        )  # fmt: skip
+
+
+def _attribute_locked(
+    model, text, tokenizer, method, target, all_targets, baseline, n_steps,
+    internal_batch_size, n_samples, position, top_k, max_length, seed,
+) -> Attribution:  # fmt: skip
+    import torch
+    from tqdm.auto import tqdm
+
     was_training = model.training
     model.eval()
     ad = _Adapter(model, text, tokenizer, position, max_length)

@@ -169,3 +169,20 @@ def test_bad_inputs(sentiment, tiny_lstm):
         match=r"model: expected a Hugging Face classifier .* \(tried tokenizer, get_input_embeddings\(\), nn.Embedding\)",
     ):
         iw.attribute(nn.Linear(2, 2), "abc")
+
+
+@pytest.mark.parametrize("method", ["attention", "rollout", "saliency"])
+def test_max_length_truncates_every_method_alike(method):
+    clf, tok = iw.zoo.sentiment()
+    text = "the film was long, slow and in the end rather dull, though the actors tried hard"
+    a = iw.attribute(clf, text, tok, method=method, max_length=8)
+    assert len(a.tokens) == len(a.scores) == 8
+    assert a.tokens[0] == "[CLS]" and a.tokens[-1] == "[SEP]"
+    assert "truncated" in a.meta
+
+
+def test_max_length_on_a_char_model_keeps_the_last_characters():
+    m = LinearChars()
+    a = iw.attribute(m, "abcabcab", method="saliency", max_length=3)
+    assert a.text == "cab" and len(a.scores) == 3
+    assert "max_length" in a.meta["truncated"]

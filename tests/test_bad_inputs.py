@@ -63,6 +63,10 @@ class _Resources:
         return iw.zoo.minilm()
 
     @functools.cached_property
+    def sentiment(self):
+        return iw.zoo.sentiment()
+
+    @functools.cached_property
     def trace(self) -> iw.Trace:
         n = len(self.text)
         rng = np.random.default_rng(0)
@@ -325,6 +329,28 @@ CASES += [
     C("Attribution", "target-str", lambda: attribution(target="pos"), T, r"^target: expected an int"),
     C("Attribution", "method-unknown", lambda: attribution(method="magic"), V, r"^method: expected one of"),
     C("Attribution", "words-agg", lambda: R.attribution.words("mean"), V, r"^agg: expected 'sum' or 'max_abs'"),
+    C(AT, "max-length-zero", lambda: iw.attribute(R.lstm, "abc", method="saliency", max_length=0), V, r"^max_length: expected an int ≥ 1"),
+    C(AT, "max-length-negative", lambda: iw.attribute(R.lstm, "abc", method="saliency", max_length=-3), V, r"^max_length: expected an int ≥ 1"),
+    C(AT, "max-length-str", lambda: iw.attribute(R.lstm, "abc", method="saliency", max_length="64"), T, r"^max_length: expected an int or None"),
+    C(AT, "max-length-bool", lambda: iw.attribute(R.lstm, "abc", method="saliency", max_length=True), T, r"^max_length: expected an int or None"),
+    C(AT, "max-length-float", lambda: iw.attribute(R.lstm, "abc", method="saliency", max_length=8.0), T, r"^max_length: expected an int or None"),
+    C(AT, "max-length-over-model", lambda: iw.attribute(R.sentiment[0], "a b", R.sentiment[1], method="saliency", max_length=100_000), V, r"^max_length: expected at most \d+ \(the model's maximum\)"),
+    C(AT, "max-length-one-hf", lambda: iw.attribute(R.sentiment[0], "a b", R.sentiment[1], method="saliency", max_length=1), V, r"^max_length: expected an int ≥ 2"),
+    C("Attribution", "all-scores-negative-key", lambda: attribution(all_scores={-1: np.zeros(4), 1: np.array([0.0, 0.5, -0.25, 0.0])}), V, r"^all_scores: expected class indices in \[0, 1\]"),
+    C("Attribution", "all-scores-key-range", lambda: attribution(all_scores={5: np.zeros(4)}), V, r"^all_scores: expected class indices in \[0, 1\]"),
+    C("Attribution", "all-scores-key-str", lambda: attribution(all_scores={"pos": np.zeros(4)}), T, r"^all_scores: expected int class indices"),
+    C("Attribution", "all-scores-key-bool", lambda: attribution(all_scores={True: np.zeros(4)}), T, r"^all_scores: expected int class indices"),
+    C("Attribution", "all-scores-length", lambda: attribution(all_scores={0: np.zeros(3)}), V, r"^all_scores\[0\]: expected shape \(4,\)"),
+    C("Attribution", "all-scores-2d", lambda: attribution(all_scores={0: np.zeros((4, 2))}), V, r"^all_scores\[0\]: expected shape \(4,\)"),
+    C("Attribution", "all-scores-inf", lambda: attribution(all_scores={0: [0, np.inf, 0, 0]}), V, r"^all_scores\[0\]: infinite"),
+    C("Attribution", "all-scores-list", lambda: attribution(all_scores=[np.zeros(4)]), T, r"^all_scores: expected a dict"),
+    C("Attribution", "all-scores-target-differs", lambda: attribution(all_scores={1: np.ones(4)}), V, r"^all_scores\[1\]: expected the same values as scores"),
+    C("Attribution", "all-deltas-key", lambda: attribution(all_deltas={-1: 0.0}), V, r"^all_deltas: expected class indices"),
+    C("Attribution", "all-deltas-str", lambda: attribution(all_deltas={1: "0.1"}), T, r"^all_deltas\[1\]: expected a float"),
+    C("Attribution", "special-length", lambda: attribution(special=[True, False]), V, r"^special: expected shape \(4,\)"),
+    C("Attribution", "special-2d", lambda: attribution(special=np.zeros((4, 2), bool)), V, r"^special: expected shape \(4,\)"),
+    C("Attribution", "special-floats", lambda: attribution(special=[0.5, 0, 0, 1]), T, r"^special: expected bools"),
+    C("Attribution", "special-str", lambda: attribution(special="TFFT"), T, r"^special: expected bools"),
 ]
 
 # -- iw.find_neurons / iw.match_spans / gate_saturation ------------------------------------------
