@@ -7,6 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
+# exact versions from constraints.txt; IW_LATEST=1 (scripts/test-latest.sh): the newest
+pins=(-c "$repo/constraints.txt")
+[ -z "${IW_LATEST:-}" ] || pins=()
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -40,7 +43,7 @@ if command -v node >/dev/null || command -v npm >/dev/null; then
   exit 1
 fi
 pip() { python -m pip -q --disable-pip-version-check "$@"; }
-pip install -c "$repo/constraints.txt" build
+pip install "${pins[@]}" build
 
 echo "-- sdist (no node on PATH)"
 python -m build --sdist --outdir "$work/dist" "$repo" >"$work/sdist.log" 2>&1 || { cat "$work/sdist.log"; exit 1; }
@@ -65,7 +68,7 @@ grep -q "using the built JS bundle" "$work/wheel.log" \
   || { echo "the build hook did not report the shipped bundle" >&2; cat "$work/wheel.log"; exit 1; }
 
 echo "-- install the wheel, import, open a widget's JS"
-pip install -c "$repo/constraints.txt" "$work"/wheels/*.whl
+pip install "${pins[@]}" "$work"/wheels/*.whl
 cd "$work"
 python - "$sdist" <<'EOF'
 import sys
