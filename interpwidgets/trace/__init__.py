@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import adapter_for
+from ..sae import add_features
 from .core import Trace
 from .decoder import Decoder
 
 
-def trace(model: Any, text: str, tokenizer: Any = None, **options: Any) -> Trace:
+def trace(
+    model: Any, text: str, tokenizer: Any = None, *, sae: Any = None, **options: Any
+) -> Trace:
     """Run ``model`` on ``text`` and record what it computed, as a :class:`Trace`.
 
     The model's adapter (:func:`interpwidgets.models.adapter_for`) decides how:
@@ -28,8 +31,11 @@ def trace(model: Any, text: str, tokenizer: Any = None, **options: Any) -> Trace
       :meth:`interpwidgets.models.transformer_lens.HookedAdapter.trace`);
     * an nnsight-wrapped Hugging Face model (``tokenizer=`` as for the model it wraps: the
       same trace, run through nnsight).
+
+    ``sae``: a sparse autoencoder (or a list of them) whose features are added as the layer
+    ``"<layer>.sae"`` (:func:`interpwidgets.sae.add_features`).
     """
-    return adapter_for(model, tokenizer).trace(text, **options)
+    return add_features(adapter_for(model, tokenizer).trace(text, **options), sae)
 
 
 __all__ = ["Decoder", "Trace", "trace"]
