@@ -2,6 +2,11 @@
 
     python -m interpwidgets.zoo.train char_lstm            # the shipped model
     python -m interpwidgets.zoo.train char_lstm --steps 20 --out /tmp/x   # a quick check
+    python -m interpwidgets.zoo.train char_lstm --tbptt --out DIR         # stateful TBPTT
+    python -m interpwidgets.zoo.train char_lstm --tbptt --out DIR --resume  # continue it
+
+``--tbptt`` (recurrent models, :mod:`interpwidgets.zoo.tbptt`) carries the state across
+consecutive windows of the same file and checkpoints to ``--checkpoint`` every few minutes.
 
 Writes ``<name>.safetensors`` (float16 weights) and ``<name>.json`` (the model card:
 config, corpus, steps, validation bits per character) into ``--out`` (default: the
@@ -20,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 WEIGHTS = Path(__file__).parent / "weights"
+CHECKPOINT = Path(".train") / "char_lstm_tbptt.pt"
 
 #: name → (model kind, constructor arguments, training settings)
 RECIPES = {
@@ -85,8 +91,14 @@ def train(
     val_chars: int = 200_000,
     threads: int | None = None,
     log_every: int = 100,
+    tbptt: bool = False,
+    **tbptt_options,
 ) -> dict:
-    """Train recipe ``name`` for ``steps`` steps and write its weights and model card."""
+    """Train recipe ``name`` for ``steps`` steps and write its weights and model card.
+
+    ``tbptt=True`` trains statefully (:func:`interpwidgets.zoo.tbptt.train_tbptt`, which takes
+    ``tbptt_options``: ``init``, ``checkpoint``, ``resume``, ``warmup``, ``stop_after``, ...).
+    """
     import torch
     import torch.nn.functional as F
     from safetensors.torch import save_file
@@ -100,6 +112,20 @@ def train(
     rng = np.random.default_rng(seed)
     steps = steps if steps is not None else RECIPES[name][2]["steps"]
     lr = lr if lr is not None else RECIPES[name][2]["lr"]
+    if tbptt:
+        return _train_tbptt(
+            name,
+            steps,
+            out,
+            seed,
+            batch_size,
+            seq_len,
+            lr,
+            max_train_chars,
+            val_chars,
+            log_every,
+            tbptt_options,
+        )
     train_ids = encode_text(read_corpus("train", max_train_chars))
     val_ids = encode_text(read_corpus("val"))
     model = build(name)
@@ -167,6 +193,84 @@ def train(
     return card
 
 
+def _corpus_entry(train_chars: int, val_chars: int) -> dict:
+    from .corpus import stdlib_files
+
+    return {
+        "source": "Python standard library source (*.py), site-packages excluded",
+        "python": platform.python_version(),
+        "train_files": len(stdlib_files("train")),
+        "val_files": len(stdlib_files("val")),
+        "train_chars": int(train_chars),
+        "val_chars": int(val_chars),
+    }
+
+
+def _write(model, card: dict, out: Path | str) -> None:
+    import torch
+    from safetensors.torch import save_file
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    name = card["name"]
+    tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
+    save_file(
+        tensors, str(out / f"{name}.safetensors"), metadata={"config": json.dumps(model.config)}
+    )
+    (out / f"{name}.json").write_text(json.dumps(card, indent=1) + "\n")
+
+
+def _train_tbptt(
+    name, steps, out, seed, batch_size, seq_len, lr, max_train_chars, val_chars, log_every, options
+) -> dict:
+    from .corpus import encode_text, read_corpus
+    from .tbptt import file_bits_per_char, train_tbptt
+
+    if RECIPES[name][0] != "rnn":
+        raise ValueError(f"tbptt: only recurrent recipes carry a state, not {name!r}")
+    options.setdefault("checkpoint", CHECKPOINT)
+    model, part = train_tbptt(
+        name,
+        steps,
+        lr,
+        seed=seed,
+        batch_size=batch_size,
+        seq_len=seq_len,
+        max_train_chars=max_train_chars,
+        log_every=log_every,
+        **options,
+    )
+    val_files = part.pop("val_files")
+    if part["steps_done"] < steps:  # stopped early: the checkpoint holds the run
+        return {
+            "name": name,
+            "steps": part["steps_done"],
+            "val_bits_per_char": None,
+            "train_seconds": part["train_seconds"],
+        }
+    val_ids = encode_text(read_corpus("val"))
+    card = {
+        "name": name,
+        "config": model.config,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "steps": steps,
+        "batch_size": batch_size,
+        "seq_len": seq_len,
+        "seed": seed,
+        "lr": lr,
+        "corpus": _corpus_entry(part.pop("train_chars"), val_chars),
+        # whole held-out files from a fresh state, as iw.trace reads them
+        "val_bits_per_char": round(file_bits_per_char(model, val_files, val_chars), 4),
+        # the earlier measure: windows of seq_len characters, each from a fresh state
+        "val_bits_per_char_windows": round(
+            bits_per_char(model, val_ids, seq_len=seq_len, max_chars=val_chars), 4
+        ),
+        **{k: v for k, v in part.items() if k != "steps_done"},
+    }
+    _write(model, card, out)
+    return card
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -178,7 +282,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--max-train-chars", type=int, default=None)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--log-every", type=int, default=100)
+    parser.add_argument("--seq-len", type=int, default=None, help="200; 256 with --tbptt")
+    tb = parser.add_argument_group("stateful truncated BPTT (recurrent models)")
+    tb.add_argument("--tbptt", action="store_true", help="carry the state across a file's windows")
+    tb.add_argument("--init", default=None, help="start from these .safetensors weights")
+    tb.add_argument(
+        "--checkpoint", default=str(CHECKPOINT), help="checkpoint file (default %(default)s)"
+    )
+    tb.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    tb.add_argument("--resume", action="store_true", help="continue the run in --checkpoint")
+    tb.add_argument("--warmup", type=int, default=100)
+    tb.add_argument("--val-every", type=int, default=1000)
+    tb.add_argument("--stop-after", type=int, default=None, help="leave the run after N more steps")
     args = parser.parse_args(argv)
+    tbptt_only = ("init", "resume", "stop_after")
+    if not args.tbptt and any(getattr(args, k) not in (None, False) for k in tbptt_only):
+        parser.error("--init, --resume and --stop-after need --tbptt")
     if args.name == "sentiment":
         from .sentiment_model import train as train_sentiment
 
@@ -202,6 +323,23 @@ def main(argv: list[str] | None = None) -> None:
         lr=args.lr,
         threads=args.threads,
         max_train_chars=args.max_train_chars,
+        batch_size=args.batch_size,
+        log_every=args.log_every,
+        seq_len=args.seq_len or (256 if args.tbptt else 200),
+        **(
+            {
+                "tbptt": True,
+                "init": args.init,
+                "checkpoint": args.checkpoint,
+                "checkpoint_minutes": args.checkpoint_minutes,
+                "resume": args.resume,
+                "warmup": args.warmup,
+                "val_every": args.val_every,
+                "stop_after": args.stop_after,
+            }
+            if args.tbptt
+            else {}
+        ),
     )
     print(json.dumps({k: card[k] for k in ("name", "steps", "val_bits_per_char", "train_seconds")}))
 
