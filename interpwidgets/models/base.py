@@ -129,3 +129,38 @@ def special_offsets(offsets: np.ndarray, special: np.ndarray) -> np.ndarray:
     out = np.asarray(offsets, dtype=np.int64).copy()
     out[np.asarray(special, dtype=bool)] = 0
     return out
+
+
+def encode_fast(
+    tokenizer: Any,
+    text: str,
+    limit: int | None = None,
+    add_special_tokens: bool = True,
+    prepend: int | None = None,
+) -> Encoding:
+    """``text`` through a fast tokenizer, with offsets: ``prepend`` (an id, e.g. BOS) goes
+    first as a special token; ``limit`` truncates (the prepended id counts)."""
+    if not getattr(tokenizer, "is_fast", False):
+        raise ValueError(
+            "tokenizer: character offsets need a fast tokenizer; load it with "
+            "AutoTokenizer.from_pretrained(..., use_fast=True)"
+        )
+    enc = tokenizer(
+        text,
+        add_special_tokens=add_special_tokens,
+        return_offsets_mapping=True,
+        return_special_tokens_mask=True,
+        verbose=False,
+    )
+    ids = np.asarray(enc["input_ids"], dtype=np.int64)
+    offsets = np.asarray(enc["offset_mapping"], dtype=np.int64).reshape(-1, 2)
+    special = np.asarray(enc["special_tokens_mask"], dtype=bool)
+    if prepend is not None:
+        ids = np.concatenate([[int(prepend)], ids])
+        offsets = np.concatenate([np.zeros((1, 2), np.int64), offsets])
+        special = np.concatenate([[True], special])
+    n_full = len(ids)
+    lim = n_full if limit is None else int(limit)
+    ids, offsets, special = ids[:lim], offsets[:lim], special[:lim]
+    tokens = tokenizer.convert_ids_to_tokens(ids.tolist())
+    return Encoding(text, ids, tokens, special_offsets(offsets, special), special, n_full, lim)

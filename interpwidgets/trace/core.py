@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import check_stack, to_numpy
+from ..arrays import check_stack, owned, to_numpy
+from ..strings import check_unicode, check_unicode_items
 from .decoder import Decoder
 
 
@@ -21,7 +22,7 @@ def _check_text(text: Any) -> str:
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
     if not text:
         raise ValueError("text: expected a non-empty str, got ''")
-    return text
+    return check_unicode(text, "text")
 
 
 def _offsets_from_tokens(text: str, tokens: Sequence[str]) -> np.ndarray:
@@ -78,7 +79,7 @@ def _check_array(name: str, value: Any, n_tokens: int) -> np.ndarray:
         raise ValueError(
             f"activations[{name!r}]: expected at least one unit, got shape {tuple(arr.shape)}"
         )
-    arr = arr.astype(np.float32, copy=False)
+    arr = owned(arr.astype(np.float32, copy=False), value)  # never the caller's buffer
     if np.isinf(arr).any():
         raise ValueError(
             f"activations[{name!r}]: infinite values are not allowed (NaN marks a missing value)"
@@ -106,6 +107,7 @@ def _check_predictions(value: Any, n_tokens: int) -> dict[str, np.ndarray]:
         )
     if not all(isinstance(t, str) for t in tokens.ravel()):
         raise TypeError("predictions['tokens']: expected strings")
+    check_unicode_items(tokens.ravel(), "predictions['tokens']")
     return {"tokens": tokens, "probs": probs}
 
 
@@ -165,6 +167,8 @@ class Trace:
         self.tokens = list(self.tokens)
         if not self.tokens:
             raise ValueError("tokens: expected at least one token, got an empty list")
+        if all(isinstance(t, str) for t in self.tokens):
+            check_unicode_items(self.tokens, "tokens")
         self.offsets = _check_offsets(self.offsets, self.text, len(self.tokens))
         if not isinstance(self.activations, Mapping):
             raise TypeError(
@@ -174,6 +178,7 @@ class Trace:
         for name, value in self.activations.items():
             if not isinstance(name, str) or not name:
                 raise TypeError(f"activations: expected non-empty str names, got {name!r}")
+            check_unicode(name, "activations (a layer name)")
             acts[name] = _check_array(name, value, len(self.tokens))
         self.activations = acts
         if self.predictions is not None:
@@ -236,6 +241,36 @@ class Trace:
             attention=attention,
             meta=dict(meta),
             decoder=decoder,
+        )
+
+    @classmethod
+    def from_cache(
+        cls,
+        cache: Any,
+        tokens: Any = None,
+        tokenizer: Any = None,
+        index: int = 0,
+        names: Sequence[str] | None = None,
+    ) -> Trace:
+        """A trace from a cache another library recorded: a TransformerLens
+        ``ActivationCache`` (layer names are the hook names; attention from the
+        ``hook_pattern`` hooks), nnsight's ``tracer.cache()`` (names are module paths) or a
+        dict of name → ``(n_tokens, …)`` arrays (see :mod:`interpwidgets.models.caches`).
+
+        ``tokens``: the input text (tokenised with the model's tokenizer, or ``tokenizer``),
+        the ids, or the token strings; ``None`` labels positions ``[0]``, ``[1]``… (a model
+        without a tokenizer). ``index`` picks the batch item; ``names`` keeps only those
+        entries.
+        """
+        from ..models.caches import cache_tokens, read_cache
+
+        arrays, attention, kind = read_cache(cache, index, names)
+        n = next(iter(arrays.values())).shape[0] if arrays else attention.shape[-1]
+        text, toks, offsets, meta = cache_tokens(cache, tokens, tokenizer, n)
+        if not arrays:
+            arrays = {"attention.entropy": np.zeros((n, 1), np.float32)}
+        return cls.from_arrays(
+            text, arrays, tokens=toks, offsets=offsets, attention=attention, source=kind, **meta
         )
 
     @property
