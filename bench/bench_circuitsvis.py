@@ -27,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).parent
-VENDOR = HERE / ".vendor"
+VENDOR = HERE / ".vendor" / "page_ready"  # its own npm prefix: other benches prune theirs
 PAGE_READY = Path(
     os.environ.get("IW_PAGE_READY", HERE.parent.parent / "shared" / "tools" / "page_ready.mjs")
 )
@@ -39,7 +39,7 @@ def tool() -> Path:
     """page_ready.mjs beside an npm ``playwright-core`` (it imports it from its own folder)."""
     if not PAGE_READY.is_file():
         sys.exit(f"{PAGE_READY} not found: set IW_PAGE_READY to the project's page_ready.mjs")
-    VENDOR.mkdir(exist_ok=True)
+    VENDOR.mkdir(parents=True, exist_ok=True)
     if not (VENDOR / "node_modules" / "playwright-core").is_dir():
         subprocess.run(
             ["npm", "install", "--no-save", "--no-package-lock", "--prefix", str(VENDOR)]
@@ -114,7 +114,18 @@ def pages(
     return files
 
 
-def measure(page_ready: Path, path: Path) -> dict:
+def measure(page_ready: Path, path: Path, repeat: int) -> dict:
+    """One page_ready run; pages ready within 10 s are run ``repeat`` times (median kept)."""
+    runs = [measure_once(page_ready, path)]
+    if "ready_ms" in runs[0] and runs[0]["ready_ms"] < 10_000:
+        runs += [measure_once(page_ready, path) for _ in range(repeat - 1)]
+    ok = sorted((r for r in runs if "ready_ms" in r), key=lambda r: r["ready_ms"])
+    if not ok:
+        return runs[0]
+    return {**ok[len(ok) // 2], "runs": [r["ready_ms"] for r in ok]}
+
+
+def measure_once(page_ready: Path, path: Path) -> dict:
     run = subprocess.run(
         ["node", str(page_ready), str(path.resolve()), "--offline"],
         cwd=page_ready.parent,
@@ -138,6 +149,14 @@ def main() -> None:
         default=512,
         help="skip circuitsvis's pages above this many tokens",
     )
+    parser.add_argument(
+        "--circuitsvis-attention-max",
+        type=int,
+        default=256,
+        help="skip circuitsvis's attention pages above this many tokens (one takes over a "
+        "minute to settle at 128 tokens, 16 times the cells at 512)",
+    )
+    parser.add_argument("--repeat", type=int, default=3, help="runs of pages ready within 10 s")
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -147,8 +166,14 @@ def main() -> None:
         for n in args.tokens:
             files = pages(n, args.only, Path(tmp), n <= args.circuitsvis_max)
             for (who, view), path in sorted(files.items()):
+                if (
+                    who == "circuitsvis"
+                    and view.startswith("attention")
+                    and n > args.circuitsvis_attention_max
+                ):
+                    continue
                 row = {"tokens": n, "view": view, "tool": who, "bytes": path.stat().st_size}
-                row.update(measure(page_ready, path))
+                row.update(measure(page_ready, path, args.repeat))
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     print(

