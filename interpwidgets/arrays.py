@@ -34,6 +34,19 @@ def to_numpy(value: Any, name: str) -> np.ndarray:
     return arr
 
 
+def owned(arr: np.ndarray, value: Any) -> np.ndarray:
+    """``arr`` (made from the caller's ``value``), copied when it may share the caller's memory.
+
+    A numpy array or CPU tensor handed in keeps living with the caller, who may write to it
+    later; what a trace stores must not change behind its checks. Arrays made fresh from
+    ``value`` (a dtype change, a list) are kept as they are, and so is a read-only array that
+    owns its memory (a producer that hands over such an array promises not to write to it).
+    """
+    if arr.flags.owndata and (arr is not value or not arr.flags.writeable):
+        return arr
+    return arr.copy()
+
+
 def check_stack(
     attention: object,
     n_tokens: int | None = None,
@@ -63,7 +76,7 @@ def check_stack(
             )
     if 0 in arr.shape:
         raise ValueError(f"{name}: expected no empty dimension, got shape {tuple(arr.shape)}")
-    arr = arr.astype(np.float32, copy=False)
+    arr = owned(arr.astype(np.float32, copy=False), attention)
     if np.isinf(arr).any():
         raise ValueError(f"{name}: infinite values are not allowed (NaN marks a missing value)")
     return arr

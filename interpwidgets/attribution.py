@@ -92,6 +92,7 @@ class Attribution:
     meta: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        from .strings import check_unicode_items
         from .trace.core import Trace, to_numpy
 
         scores = to_numpy(self.scores, "scores")
@@ -107,6 +108,11 @@ class Attribution:
         self.scores = checked.activations["scores"][:, 0]
         if isinstance(self.labels, str) or not isinstance(self.labels, Sequence):
             raise TypeError(f"labels: expected a list of str, got {type(self.labels).__name__}")
+        self.labels = list(self.labels)
+        if not all(isinstance(x, str) for x in self.labels):
+            bad = next(x for x in self.labels if not isinstance(x, str))
+            raise TypeError(f"labels: expected a list of str, got an item {type(bad).__name__}")
+        check_unicode_items(self.labels, "labels")
         self.probs = to_numpy(self.probs, "probs").astype(np.float32)
         if self.probs.ndim != 1 or len(self.probs) != len(self.labels):
             raise ValueError(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .codec import pack
+from .strings import check_unicode
 
 if TYPE_CHECKING:
     from .widgets.base import Widget
@@ -89,10 +90,14 @@ def to_html(widget: Widget, title: str | None = None, compress: bool = True) -> 
     csp = (
         "default-src 'none'; "
         f"script-src 'sha256-{digest}' blob:; "
-        "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; connect-src 'none'"
+        "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; connect-src 'none'; "
+        # neither falls back to default-src: a form or a <base> would otherwise be allowed
+        "form-action 'none'; base-uri 'none'"
     )
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title: expected a str or None, got {type(title).__name__}")
+    if title is not None:
+        check_unicode(title, "title")
     if not isinstance(compress, bool):
         raise TypeError(f"compress: expected True or False, got {type(compress).__name__}")
     title = title or f"{type(widget).__name__} — interpwidgets"
@@ -121,32 +126,93 @@ def save_html(
     inflates them with its native ``DecompressionStream`` (Chrome/Edge 80, Firefox 113,
     Safari 16.4 and later); ``compress=False`` writes them raw, for older browsers.
 
-    The file is written to a temporary file beside ``path`` and renamed into place, so a
-    reader never sees half a page; an existing directory at ``path`` is refused.
+    The page is written to a temporary file beside ``path`` and renamed into place, so a
+    reader never sees half a page. Overwriting a file keeps its permission bits (a new file
+    gets ``0o666`` less the umask). A symbolic link at ``path`` is written through: its
+    target is replaced and the link kept. An existing directory at ``path`` is refused.
+    Errors name ``path`` as given; a temporary file left by a write that was killed is
+    removed by the next save to the same path.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(
             f"path: expected a str or os.PathLike file name such as 'view.html', got {type(path).__name__}"
         )
-    path = Path(path)
+    given = path = Path(path)
+    check_unicode(str(path), "path")
     if path.is_dir():
         raise IsADirectoryError(
             f"path: {str(path)!r} is a directory; expected a file name such as 'view.html'"
         )
+    if path.is_symlink():  # write through the link, deliberately: the link stays a link
+        path = Path(os.path.realpath(path))
+        if path.is_dir():
+            raise IsADirectoryError(
+                f"path: {str(given)!r} links to the directory {str(path)!r}; expected a file"
+            )
     if not path.parent.exists():
         raise FileNotFoundError(f"path: the folder {str(path.parent)!r} does not exist")
     if title is not None and not isinstance(title, str):
         raise TypeError(f"title: expected a str or None, got {type(title).__name__}")
-    page = to_html(widget, title=title, compress=compress)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    page = to_html(widget, title=title, compress=compress).encode("utf-8")
+    _write_atomic(path, page, given)
+    return given
+
+
+#: temporary files are ``.<hash of the name>.<pid>.<random>.iwtmp`` beside the page: short,
+#: so a 255-byte file name still fits, and recognisable, so the next save removes those a
+#: killed process left behind.
+_TMP_SUFFIX = ".iwtmp"
+
+
+def _tmp_stem(path: Path) -> str:
+    return "." + hashlib.sha256(os.fsencode(path.name)).hexdigest()[:16] + "."
+
+
+def _alive(pid: int) -> bool:
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(page)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove temporary files of ``path`` whose writing process no longer runs."""
+    stem = _tmp_stem(path)
+    for stale in path.parent.glob(stem + "*" + _TMP_SUFFIX):
+        pid = stale.name[len(stem) :].split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            stale.unlink(missing_ok=True)
+
+
+def _write_atomic(path: Path, data: bytes, given: Path) -> None:
+    """Write ``data`` to ``path`` by a temporary file renamed into place; errors name ``given``."""
+    prefix = f"{_tmp_stem(path)}{os.getpid()}."
+    _remove_stale(path)
+    try:
+        mode = path.stat().st_mode & 0o7777 if path.exists() else None
+    except OSError:
+        mode = None
+    if mode is None:
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        mode = 0o666 & ~umask
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=_TMP_SUFFIX, dir=path.parent)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
+    except OSError as exc:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        raise type(exc)(
+            exc.errno, f"path: could not write {str(given)!r}: {exc.strerror}"
+        ) from None
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
-    return path

@@ -543,6 +543,27 @@ CASES += [
     C(SH, "attribution-directory", lambda tmp: iw.AttributionText(R.attribution).save_html(tmp), IsADirectoryError, r"^path: "),
 ]
 
+# -- lone surrogates: refused at the door, naming the argument (issue 16 item 2) -------------
+US = "lone surrogate"
+_S = "\ud800"
+CASES += [
+    C(US, "trace-text", lambda: iw.Trace.from_arrays("ab" + _S, {"a": np.zeros(3)}), V, r"^text: contains a lone surrogate '\\ud800' at character 2"),
+    C(US, "trace-text-surrogateescape", lambda: iw.Trace.from_arrays(b"ab\xff".decode("utf-8", "surrogateescape"), {"a": np.zeros(3)}), V, r"^text: contains a lone surrogate"),
+    C(US, "trace-tokens", lambda: iw.Trace.from_arrays("abc", {"a": np.zeros(2)}, tokens=["a", "b" + _S], offsets=[(0, 1), (1, 2)]), V, r"^tokens\[1\]: contains a lone surrogate"),
+    C(US, "trace-layer-name", lambda: iw.Trace.from_arrays("abc", {"h" + _S: np.zeros(3)}), V, r"^activations \(a layer name\): contains a lone surrogate"),
+    C(US, "trace-prediction-tokens", lambda: iw.Trace.from_arrays("abc", {"a": _ok}, predictions={"tokens": [["a"], [_S], ["c"]], "probs": np.ones((3, 1))}), V, r"^predictions\['tokens'\]\[1\]: contains a lone surrogate"),
+    C(US, "attribute-text", lambda: iw.attribute(R.lstm, "ab" + _S, method="saliency"), V, r"^text: contains a lone surrogate"),
+    C(US, "attribution-labels", lambda: attribution(labels=["neg", "p" + _S]), V, r"^labels\[1\]: contains a lone surrogate"),
+    C(US, "neuron-text-title", lambda: iw.NeuronText(R.trace, title="t" + _S), V, r"^title: contains a lone surrogate"),
+    C(US, "attention-view-tokens", lambda: iw.AttentionView(stack(), tokens=["[CLS]", _S, "cat", "[SEP]"]), V, r"tokens.*: contains a lone surrogate"),
+    C(US, "attention-view-title", lambda: iw.AttentionView(stack(), tokens=TOKS4, title=_S), V, r"^title: contains a lone surrogate"),
+    C(US, "attribution-text-title", lambda: iw.AttributionText(R.attribution, title=_S), V, r"^title: contains a lone surrogate"),
+    C(US, "save-html-title", lambda tmp: R.widget.save_html(tmp / "x.html", title=_S), V, r"^title: contains a lone surrogate"),
+    C(US, "to-html-title", lambda tmp: R.widget.to_html(title="x" + _S), V, r"^title: contains a lone surrogate"),
+    C(US, "save-html-path", lambda tmp: R.widget.save_html(str(tmp) + "/x" + _S + ".html"), V, r"^path: contains a lone surrogate"),
+    C(US, "widget-trait-later", lambda: setattr(iw.NeuronText(R.trace), "title", "x" + _S), V, r"^title: contains a lone surrogate"),
+]
+
 # -- probe ------------------------------------------------------------------------------------
 PR = "probe"
 CASES += [

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..arrays import check_stack, to_numpy
+from ..strings import check_unicode, check_unicode_items
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Decoder:
         self.tokens = list(self.tokens)
         if not self.tokens or not all(isinstance(t, str) for t in self.tokens):
             raise ValueError("decoder.tokens: expected a non-empty list of str")
+        check_unicode(self.text, "decoder.text")
+        check_unicode_items(self.tokens, "decoder.tokens")
         n = len(self.tokens)
         off = to_numpy(self.offsets, "decoder.offsets")
         if off.shape != (n, 2):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import reprlib
-import traceback
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -12,6 +11,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from ..strings import check_json, check_unicode
 from .assets import STATIC as STATIC
 from .assets import bundle, request_key
 
@@ -53,7 +53,7 @@ def check_title(title: Any) -> str:
     """A caption: a str (shown as text, never as HTML)."""
     if not isinstance(title, str):
         raise TypeError(f"title: expected a str, got {type(title).__name__}")
-    return title
+    return check_unicode(title, "title")
 
 
 def check_budget(budget: Any, name: str = "export_budget") -> int:
@@ -131,6 +131,32 @@ class Widget(anywidget.AnyWidget):
         self.observe(self._refresh_saved, names=["saved_budget", *self._saved_on])
         self._refresh_saved()
 
+    def get_state(self, key: Any = None, drop_defaults: bool = False) -> dict[str, Any]:
+        """The synced state (ipywidgets), refusing a lone surrogate in any trait by name.
+
+        Every road to the browser passes here — opening the comm, each Python-side change, an
+        exported page — so a string that cannot be encoded as UTF-8 is a clear ``ValueError``
+        naming the trait, never a comm that does not open or a page half written.
+        """
+        state = super().get_state(key=key, drop_defaults=drop_defaults)
+        for name, value in state.items():
+            if not isinstance(value, (bytes, memoryview)):
+                check_json(value, name)
+        return state
+
+    def notify_change(self, change: Any) -> None:
+        """A synced trait set to a value holding a lone surrogate is put back and refused."""
+        name = change.get("name")
+        if name in self.keys and change.get("type") == "change":
+            new = change["new"]
+            if isinstance(new, (str, list, tuple, dict)):
+                try:
+                    check_json(new, name)
+                except ValueError:
+                    self._trait_values[name] = change["old"]  # as a validator would have
+                    raise
+        super().notify_change(change)
+
     # -- changes from the browser -------------------------------------------------------
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Apply trait changes sent by the browser; an exception is shown, not lost.
@@ -171,6 +197,7 @@ class Widget(anywidget.AnyWidget):
         try:
             if not isinstance(body, dict):
                 raise ValueError(f"request body: expected an object, got {type(body).__name__}")
+            check_json(body, "request body")
             data = self._answer(body)
         except Exception as exc:  # shown in the widget, not lost in a log
             return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}, []
@@ -180,11 +207,15 @@ class Widget(anywidget.AnyWidget):
     def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
         if not isinstance(content, dict) or content.get("type") != "request":
             return
+        rid = content.get("id")
         try:
+            check_json(rid, "request id")
             reply, buffers = self._reply(content.get("body"))
-        except Exception:  # pragma: no cover - last resort: never leave the front-end waiting
-            reply, buffers = {"ok": False, "error": traceback.format_exc(limit=2)}, []
-        self.send({"type": "reply", "id": content.get("id"), **reply}, buffers)
+        except Exception as exc:  # never leave the front-end waiting
+            reply, buffers = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}, []
+        if isinstance(rid, str):  # echo an id that can be sent (a lone surrogate becomes "?")
+            rid = rid.encode("utf-8", "replace").decode("utf-8")
+        self.send({"type": "reply", "id": rid, **reply}, buffers)
 
     def _export_requests(self) -> list[dict[str, Any]]:
         """Request bodies whose replies an exported page should hold."""
