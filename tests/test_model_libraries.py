@@ -172,3 +172,27 @@ def test_missing_package_names_the_extra():
         require("transformer_lens.not_a_module")
     with pytest.raises(ImportError, match=r"pip install 'interpwidgets\[sae\]'"):
         require("sae_lens.not_a_module")
+
+
+# -- SAELens --------------------------------------------------------------------------------
+def test_trace_with_a_saelens_sae(word_tokenizer):
+    """An SAELens SAE built from a config (random weights) on a TransformerLens trace: its
+    features are the layer ``<hook>.sae``, equal to what ``sae.encode`` returns."""
+    import torch
+
+    sae_lens = pytest.importorskip("sae_lens")
+    model = _hooked(word_tokenizer)
+    hook = "blocks.1.hook_resid_post"
+    cfg = sae_lens.StandardSAEConfig(d_in=16, d_sae=48)
+    cfg.metadata.hook_name = hook
+    torch.manual_seed(0)
+    sae = sae_lens.StandardSAE(cfg)
+    with torch.no_grad():  # random, not all-zero: some features fire
+        sae.b_enc.normal_()
+    tr = iw.trace(model, TEXT, sae=sae)
+    _, cache = model.run_with_cache(model.to_tokens(TEXT))
+    with torch.no_grad():
+        want = sae.encode(cache[hook][0]).numpy()
+    assert tr.activations[f"{hook}.sae"].shape == (tr.n_tokens, 48)
+    np.testing.assert_allclose(tr.activations[f"{hook}.sae"], want, rtol=1e-6, atol=1e-6)
+    assert (want > 0).any()
