@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from iwpage import unseen_corners
 from playwright.sync_api import expect
-from teaching_widgets import NAMES, open_exported
+from teaching_widgets import NAMES, open_exported, wait_drawn
 
 pytestmark = pytest.mark.browser
 
@@ -289,6 +289,42 @@ def test_os_dark_preference_without_host(open_widget):
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(255, 255, 255)"
     got = root.evaluate(LOW_CONTRAST)
     assert not got["out"], got["out"]
+
+
+#: Before the page's scripts run: hand the widget a detached element to render into (as
+#: JupyterLab may), kept on ``window.__iwDetached``; ``window.__iwAttach()`` puts it in the page.
+DETACHED_HOST = """(() => {
+    const real = Document.prototype.getElementById;
+    const el = document.createElement('div');
+    window.__iwDetached = el;
+    Document.prototype.getElementById = function (id) {
+        return id === 'iw-root' ? el : real.call(this, id);
+    };
+    window.__iwAttach = () => real.call(document, 'iw-root').appendChild(el);
+})()"""
+
+
+def test_view_built_outside_the_page_takes_the_dark_theme_when_attached(iw, tmp_path, make_page):
+    """The widget draws into an element that is not in the page yet; the dark theme is set
+    while it is out (no theme change happens after); once attached, the widget is dark."""
+    from teaching_widgets import build
+
+    path = tmp_path / "detached.html"
+    build(iw, "neuron_text").save_html(path)
+    page = make_page()
+    page.add_init_script(DETACHED_HOST)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_function("() => window.__iwDetached.querySelector('.iw-root .iw-toolbar')")
+    go_dark(page)
+    page.wait_for_timeout(600)  # the toolbar's second look at a theme change has passed
+    theme = "() => window.__iwDetached.querySelector('.iw-root').dataset.theme"
+    assert page.evaluate("() => window.__iwDetached.isConnected") is False
+    assert page.evaluate(theme) == "light"  # a detached element has no computed style
+    page.evaluate("() => window.__iwAttach()")
+    root = wait_drawn(page, "neuron_text")
+    expect(root).to_have_attribute("data-theme", "dark", timeout=5_000)
+    got = root.evaluate(LOW_CONTRAST)
+    assert got["checked"] > 10 and not got["out"], got["out"]
 
 
 # -- a real JupyterLab in its dark theme ---------------------------------------------------------
