@@ -120,6 +120,11 @@ class Adapter:
         """The input embeddings of ``ids`` (a torch tensor; what attributions perturb)."""
         raise NotImplementedError(f"{type(self).__name__}: gives no input embeddings")
 
+    def output_effects(self, layers: list[str]) -> dict[str, dict[str, np.ndarray]]:
+        """Each layer's direct path to the output scores, where one exists:
+        ``name → {"weights": float32 (units, n_outputs), "tokens": object (n_outputs,)}``."""
+        return {}
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({type(self.model).__name__}, kind={self.kind!r})"
 

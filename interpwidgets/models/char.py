@@ -65,6 +65,15 @@ class _CharAdapter(Adapter):
     def embeddings(self, ids: Any) -> Any:
         return self.model.embedding(ids)
 
+    def _unembed(self) -> tuple[Any, np.ndarray] | None:
+        """The output layer's weights ``(V, d)`` and the vocabulary, or ``None``."""
+        import torch
+
+        head = getattr(self.model, "head", None)
+        if not isinstance(self.vocab, str) or not isinstance(head, torch.nn.Linear):
+            return None
+        return head.weight.detach().float(), np.array(list(self.vocab), dtype=object)
+
 
 class CharRNNAdapter(_CharAdapter):
     """A character model around ``nn.LSTM``/``GRU``/``RNN``; arrays ``rnn.{k}.h`` (and ``c``
@@ -82,6 +91,17 @@ class CharRNNAdapter(_CharAdapter):
             names += [*(["c"] if kind == "LSTM" else []), *GATES.get(kind, ())]
         return [f"rnn.{k}.{n}" for k in range(rnn.num_layers) for n in names]
 
+    def output_effects(self, layers: list[str]) -> dict[str, dict[str, np.ndarray]]:
+        """The last layer's hidden state ``rnn.{L-1}.h`` reads out through the output layer."""
+        unembed = self._unembed()
+        if unembed is None:
+            return {}
+        w_u, tokens = unembed
+        last = f"rnn.{recurrent_module(self.model).num_layers - 1}.h"
+        if last not in layers:
+            return {}
+        return {last: {"weights": w_u.T.numpy().astype(np.float32), "tokens": tokens}}
+
     def trace(self, text: str, **options: Any):
         from ..trace.rnn import trace_rnn
 
@@ -96,6 +116,28 @@ class CharTransformerAdapter(_CharAdapter):
 
     def layer_names(self) -> list[str]:
         return [f"blocks.{k}.{n}" for k in range(len(self.model.blocks)) for n in ("resid", "mlp")]
+
+    def output_effects(self, layers: list[str]) -> dict[str, dict[str, np.ndarray]]:
+        """The last block's residual stream and every block's MLP neurons (through ``fc2``)
+        reach the output through the final layer norm's scale and the output layer."""
+        unembed = self._unembed()
+        if unembed is None:
+            return {}
+        w_u, tokens = unembed
+        gamma = self.model.ln_f.weight.detach().float()
+        last = len(self.model.blocks) - 1
+        out = {}
+        for name in layers:
+            _, k, part = name.split(".")
+            if part == "resid" and int(k) == last:
+                w = (w_u * gamma).T
+            elif part == "mlp":
+                w_out = self.model.blocks[int(k)].fc2.weight.detach().float()  # (d, m)
+                w = ((w_u * gamma) @ w_out).T
+            else:
+                continue
+            out[name] = {"weights": w.numpy().astype(np.float32), "tokens": tokens}
+        return out
 
     def trace(self, text: str, **options: Any):
         from ..trace.transformer import trace_char_transformer

@@ -32,11 +32,9 @@ def _check_int(value: Any, name: str, low: int, what: str) -> int:
 
 
 def _layer_sizes(model: Any, layers: Any) -> tuple[list[str], list[int]]:
-    from ..trace import trace
-    from .feed import layer_names
-
-    names = layer_names(model)
-    probe = trace(model, "x = (1)\n", progress=False)
+    adapter = _adapter(model)
+    names = adapter.layer_names()
+    probe = adapter.trace("x = (1)\n", progress=False)
     sizes = {n: probe.activations[n].shape[1] for n in names if n in probe.activations}
     if layers is None:
         return names, [sizes[n] for n in names]
@@ -59,40 +57,20 @@ def _layer_sizes(model: Any, layers: Any) -> tuple[list[str], list[int]]:
     return chosen, [sizes[n] for n in chosen]
 
 
-def output_effects(model: Any, layers: list[str]) -> dict[str, dict[str, np.ndarray]]:
-    """Each layer's direct path to the logits, where one exists (see :meth:`Scan.effect`)."""
-    import torch
+def _adapter(model: Any) -> Any:
+    """The model's adapter; scans read one position per character, so character models only."""
+    from ..models import adapter_for
 
-    from .feed import RECURRENT
-
-    out: dict[str, dict[str, np.ndarray]] = {}
-    vocab = list(model.vocab) if isinstance(getattr(model, "vocab", None), str) else None
-    head = getattr(model, "head", None)
-    if vocab is None or not isinstance(head, torch.nn.Linear):
-        return out
-    w_u = head.weight.detach().float()  # (V, d)
-    rnn = next((m for m in model.modules() if isinstance(m, RECURRENT)), None)
-    with torch.no_grad():
-        for name in layers:
-            parts = name.split(".")
-            if rnn is not None and parts[2] == "h" and int(parts[1]) == rnn.num_layers - 1:
-                w = w_u.T
-            elif parts[0] == "blocks":
-                gamma = model.ln_f.weight.detach().float()
-                if parts[2] == "resid" and int(parts[1]) == len(model.blocks) - 1:
-                    w = (w_u * gamma).T
-                elif parts[2] == "mlp":
-                    w_out = model.blocks[int(parts[1])].fc2.weight.detach().float()  # (d, m)
-                    w = ((w_u * gamma) @ w_out).T
-                else:
-                    continue
-            else:
-                continue
-            out[name] = {
-                "weights": w.numpy().astype(np.float32),
-                "tokens": np.array(vocab, dtype=object),
-            }
-    return out
+    try:
+        adapter = adapter_for(model)
+    except (TypeError, ValueError):
+        adapter = None
+    if adapter is None or not adapter.kind.startswith("char-"):
+        raise TypeError(
+            f"model: corpus scans support character models (nn.LSTM/GRU/RNN models and "
+            f"iw.zoo.char_transformer()) so far, got {type(model).__name__}"
+        )
+    return adapter
 
 
 def scan(
@@ -181,7 +159,12 @@ def scan(
         "features": state.bool_features + state.num_features,
     }
     return Scan(
-        list(names), list(sizes), doc_names, state, meta, output_effects(model, list(names))
+        list(names),
+        list(sizes),
+        doc_names,
+        state,
+        meta,
+        _adapter(model).output_effects(list(names)),
     )
 
 

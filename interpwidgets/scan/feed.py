@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from .. import features as feature_module
-from ..trace.rnn import GATES, RECURRENT, _gates, _single_layer, char_ids, find_parts
+from ..trace.rnn import GATES, _gates, _single_layer, char_ids, find_parts
 from .corpus import Document
 from .state import KEY_SHIFT
 
@@ -234,20 +234,3 @@ class TraceFeeder(Feeder):
             if s.stop > s.start:
                 out[i, : s.stop - s.start] = lane.arrays[s]
         return torch.from_numpy(out)
-
-
-def layer_names(model: Any) -> list[str]:
-    """Every activation array ``iw.trace`` records for ``model``, in its order."""
-    from ..zoo.transformer import CharTransformer
-
-    if isinstance(model, CharTransformer):
-        return [f"blocks.{k}.{n}" for k in range(len(model.blocks)) for n in ("resid", "mlp")]
-    rnn = next((m for m in model.modules() if isinstance(m, RECURRENT)), None)
-    if rnn is None:
-        raise TypeError(
-            f"model: corpus scans support character models (nn.LSTM/GRU/RNN models and "
-            f"iw.zoo.char_transformer()) so far, got {type(model).__name__}"
-        )
-    kind = type(rnn).__name__
-    names = ["h", *(["c"] if kind == "LSTM" else []), *GATES.get(kind, ())]
-    return [f"rnn.{k}.{n}" for k in range(rnn.num_layers) for n in names]

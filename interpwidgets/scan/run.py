@@ -32,7 +32,7 @@ def scan_documents(
     model: Any, docs: Iterable[Document], opts: Options, on_document: Any = None
 ) -> ScanState:
     """Scan ``docs`` with ``model`` in this process and return the merged state."""
-    from ..trace.rnn import RECURRENT
+    from ..models import adapter_for
 
     state = empty_state(opts)
     names = state.bool_features + state.num_features
@@ -43,7 +43,7 @@ def scan_documents(
         feature_names=names or None,
         on_document=on_document,
     )
-    recurrent = any(isinstance(m, RECURRENT) for m in model.modules())
+    recurrent = adapter_for(model).kind == "char-rnn"
     was_training = model.training
     model.eval()
     try:
@@ -65,7 +65,7 @@ def scan_documents(
 
 def _block(prev: Window, cur: Window, nxt: Window) -> Block:
     return Block(
-        values=torch.cat([prev.values, cur.values, nxt.values], dim=1),
+        windows=(prev.values, cur.values, nxt.values),
         keys=np.concatenate([prev.keys, cur.keys, nxt.keys], axis=1),
         chars=np.concatenate([prev.chars, cur.chars, nxt.chars], axis=1),
         features=cur.features,
