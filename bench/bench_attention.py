@@ -1,13 +1,14 @@
-"""AttentionView vs bertviz on all-MiniLM-L6-v2, side by side in headless Chromium.
+"""AttentionView vs bertviz 1.4.1 on all-MiniLM-L6-v2, side by side in headless Chromium, one run.
 
-    python bench/bench_attention.py [--tokens 32 128 512] [--bertviz-max 128]
+    python bench/bench_attention.py [--tokens 32 128 512] [--bertviz-max 128] [--hovers 40]
 
-For each input length and view (head, model) it writes both pages, opens each in Debian's
-Chromium and prints: page bytes, time until the page is drawn *and* its main thread has
-settled (no long task for 1 s; measured in the page from navigation start), and hover
-latency (a mouseover on a query token until two frames later). bertviz loads require.js, d3
-and jQuery from a CDN; the bench serves the same versions from npm (installed into
-``bench/.vendor``) so bertviz can draw at all without a network. Figures, not a test.
+For each input length and view (head, model) it writes both pages and prints: page bytes,
+ready time (``page_ready.mjs``: load event and last long task, once the main thread has been
+quiet for 1.5 s) and hover latency p50 / p95 (Event Timing: mouse move → next painted frame)
+over ``--hovers`` moves onto query/key tokens (head view) or layer × head thumbnails (model
+view). bertviz loads require.js, d3 and jQuery from a CDN; the bench points its page at the
+same versions installed from npm into ``bench/.vendor`` so it can draw with no network.
+Figures, not a test (see bench/browser_timing.py for how each is measured).
 """
 
 from __future__ import annotations
@@ -15,68 +16,42 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).parent
-VENDOR = HERE / ".vendor"
-LIBS = {
-    "require.js/2.3.6/require.min.js": "node_modules/requirejs/require.js",
-    "d3/5.7.0/d3.min.js": "node_modules/d3/dist/d3.min.js",
-    "jquery/2.0.0/jquery.min.js": "node_modules/jquery/dist/jquery.min.js",
-}
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "browser"))
+from browser_timing import VENDOR, centres, hover_latency, page_ready, quantiles, vendor  # noqa: E402
 from iwpage import CHROMIUM  # noqa: E402  (one list of Chromium flags)
 from iwpage import LAUNCH_ARGS as FLAGS  # noqa: E402
 
-LONGTASKS = """
-window.__iwLong = [];
-new PerformanceObserver(l => { for (const e of l.getEntries()) window.__iwLong.push(e.startTime + e.duration); })
-  .observe({type: 'longtask', buffered: true});
-"""
-SETTLE = """async (cond) => {
-  const ready = new Function('return (' + cond + ')');
-  while (!ready()) await new Promise(r => setTimeout(r, 20));
-  const drawn = performance.now();
-  for (;;) {
-    const last = Math.max(0, ...window.__iwLong);
-    if (performance.now() - Math.max(last, drawn) > 1000) return Math.max(last, drawn);
-    await new Promise(r => setTimeout(r, 100));
-  }
-}"""
-HOVER = """async (sel) => {
-  const el = document.querySelector(sel);
-  if (!el) return null;
-  const r = el.getBoundingClientRect();
-  const opts = {bubbles: true, clientX: r.x + r.width / 2, clientY: r.y + r.height / 2};
-  const t0 = performance.now();
-  for (const type of ['pointerover', 'mouseover', 'pointermove', 'mousemove']) el.dispatchEvent(new MouseEvent(type, opts));
-  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
-  return performance.now() - t0;
-}"""
-
-
-def vendor() -> None:
-    if all((VENDOR / p).is_file() for p in LIBS.values()):
-        return
-    VENDOR.mkdir(exist_ok=True)
-    subprocess.run(
-        [
-            "npm",
-            "install",
-            "--no-save",
-            "--no-package-lock",
-            "--prefix",
-            str(VENDOR),
-            "requirejs@2.3.6",
-            "d3@5.7.0",
-            "jquery@2.2.4",
-        ],
-        check=True,
-        capture_output=True,
-    )
+#: bertviz's CDN addresses -> the same libraries on disk.
+CDN = {
+    "https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js": "requirejs/require.js",
+    "https://cdnjs.cloudflare.com/ajax/libs/d3/5.7.0/d3.min": "d3/dist/d3.min",
+    "https://cdnjs.cloudflare.com/ajax/libs/jquery/2.0.0/jquery.min": "jquery/dist/jquery.min",
+}
+READY = {
+    "ours": "document.querySelector('.iw-attention-view')?.dataset.rendered?.startsWith('{view}')",
+    "bertviz": "document.querySelectorAll('#vis svg text, #vis svg rect').length > 10",
+}
+WAIT = """async (cond) => { const ready = new Function('return (' + cond + ')');
+  while (!ready()) await new Promise(r => setTimeout(r, 20)); }"""
+#: The model view's thumbnails: ours are cells of one canvas (geometry in its data-*).
+OUR_CELLS = """(limit) => { const c = document.querySelector('canvas.iw-attn-grid');
+  const d = c.dataset, r = c.getBoundingClientRect(), step = +d.cell + +d.gap, out = [];
+  const rows = Math.round((r.height - +d.y0) / step), cols = Math.round((r.width - +d.x0) / step);
+  for (let k = 0; out.length < limit && k < rows * cols; k++) {
+    const i = (k * 7) % (rows * cols);  // spread over the grid
+    out.push([r.left + +d.x0 + (i % cols) * step + d.cell / 2, r.top + +d.y0 + Math.floor(i / cols) * step + d.cell / 2]);
+  } return out; }"""
+HOVER_SEL = {
+    ("ours", "head"): ".iw-attn-col .iw-attn-tok",
+    ("bertviz", "head"): "#vis text",
+    ("bertviz", "model"): "#vis rect",
+}
 
 
 def pages(n_tokens: int, bertviz_max: int, out: Path) -> dict[tuple[str, str], Path]:
@@ -101,6 +76,8 @@ def pages(n_tokens: int, bertviz_max: int, out: Path) -> dict[tuple[str, str], P
         if n_tokens <= bertviz_max:
             fn = head_view if view == "head" else model_view
             html = fn(attention, tr.tokens, html_action="return").data
+            for url, local in CDN.items():
+                html = html.replace(url, (VENDOR / "node_modules" / local).resolve().as_uri())
             theirs = out / f"bertviz_{view}_{n_tokens}.html"
             theirs.write_text(
                 f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{html}</body></html>",
@@ -110,42 +87,20 @@ def pages(n_tokens: int, bertviz_max: int, out: Path) -> dict[tuple[str, str], P
     return files
 
 
-def measure(browser, tool: str, view: str, path: Path) -> dict:
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
+def hovers(browser, tool: str, view: str, path: Path, n: int) -> list[float]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.add_init_script(LONGTASKS)
-
-    def route(r):
-        if not r.request.url.startswith("http"):
-            return r.continue_()
-        for suffix, local in LIBS.items():
-            if r.request.url.endswith(suffix) or r.request.url.endswith(
-                suffix.replace(".min.js", ".min")
-            ):
-                return r.fulfill(path=str(VENDOR / local), content_type="text/javascript")
-        return r.abort()
-
-    page.route("**/*", route)
-    if tool == "ours":
-        cond = (
-            f"document.querySelector('.iw-attention-view')?.dataset.rendered?.startsWith('{view}')"
-        )
-        hover_sel = ".iw-attn-tok"
+    page.set_default_timeout(900_000)
+    page.goto(path.resolve().as_uri(), wait_until="load", timeout=900_000)
+    page.evaluate(WAIT, READY[tool].replace("{view}", view))
+    page.wait_for_timeout(1500)
+    if (tool, view) == ("ours", "model"):
+        points = [tuple(p) for p in page.evaluate(OUR_CELLS, n)]
     else:
-        cond = "document.querySelectorAll('#vis svg').length > 0 && document.querySelectorAll('#vis svg text, #vis svg rect').length > 10"
-        hover_sel = "#vis svg g g g" if view == "head" else None
-    page.goto(path.resolve().as_uri(), wait_until="load", timeout=600_000)
-    page.set_default_timeout(600_000)
-    ready = page.evaluate(SETTLE, cond)
-    hover = page.evaluate(HOVER, hover_sel) if hover_sel and view == "head" else None
+        points = centres(page, HOVER_SEL[(tool, view)], n)
+    times = hover_latency(page, points)
     context.close()
-    return {
-        "tool": tool,
-        "view": view,
-        "bytes": path.stat().st_size,
-        "ready_ms": ready,
-        "hover_ms": hover,
-    }
+    return times
 
 
 def main() -> None:
@@ -157,6 +112,7 @@ def main() -> None:
         default=128,
         help="skip bertviz above this many tokens (512 takes minutes and GBs)",
     )
+    parser.add_argument("--hovers", type=int, default=40, help="mouse moves per page")
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -170,34 +126,51 @@ def main() -> None:
             for (tool, view), path in sorted(
                 pages(n, args.bertviz_max, Path(tmp)).items(), key=lambda kv: (kv[0][1], kv[0][0])
             ):
-                row = {"tokens": n, **measure(browser, tool, view, path)}
+                ready = page_ready(path, "--offline")
+                times = hovers(browser, tool, view, path, args.hovers)
+                p50, p95 = quantiles(times)
+                row = {
+                    "tokens": n,
+                    "tool": tool,
+                    "view": view,
+                    "bytes": path.stat().st_size,
+                    "ready_ms": ready["ready_ms"],
+                    "requests": ready["requests"],
+                    "console_errors": ready["console_errors"],
+                    "hovers": len(times),
+                    "hover_p50": p50,
+                    "hover_p95": p95,
+                    "hover_slow": sum(t > 16 for t in times) / len(times) if times else None,
+                }
                 rows.append(row)
                 print(json.dumps(row), flush=True)
         browser.close()
-    print(
-        f"\n{'tokens':>6} {'view':>5} | {'bertviz MB':>10} {'ours MB':>8} {'×smaller':>8} | {'bertviz s':>9} {'ours s':>7} {'×sooner':>7} | {'hover bv ms':>11} {'ours ms':>7}"
-    )
-    for n in args.tokens:
-        for view in ("head", "model"):
-            ours = next(
-                r for r in rows if r["tokens"] == n and r["view"] == view and r["tool"] == "ours"
-            )
-            bv = next(
-                (
-                    r
-                    for r in rows
-                    if r["tokens"] == n and r["view"] == view and r["tool"] == "bertviz"
-                ),
-                None,
-            )
-            fmt = lambda v, f: "—" if v is None else format(v, f)  # noqa: E731
-            print(
-                f"{n:>6} {view:>5} | {fmt(bv and bv['bytes'] / 1e6, '10.1f'):>10} {ours['bytes'] / 1e6:>8.2f} {fmt(bv and bv['bytes'] / ours['bytes'], '8.0f'):>8} | "
-                f"{fmt(bv and bv['ready_ms'] / 1e3, '9.2f'):>9} {ours['ready_ms'] / 1e3:>7.2f} {fmt(bv and bv['ready_ms'] / ours['ready_ms'], '7.0f'):>7} | "
-                f"{fmt(bv and bv['hover_ms'], '11.1f'):>11} {fmt(ours['hover_ms'], '7.1f'):>7}"
-            )
+    table(rows, args.tokens)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
+
+
+def table(rows: list[dict], tokens: list[int]) -> None:
+    fmt = lambda v, f: "—" if v is None else format(v, f)  # noqa: E731
+    print(
+        f"\n{'tokens':>6} {'view':>5} | {'bertviz MB':>10} {'ours MB':>8} {'×smaller':>8} | "
+        f"{'bertviz s':>9} {'ours s':>7} {'×sooner':>7} | {'hover p50/p95 ms: bertviz':>25} {'ours':>9}"
+    )
+    for n in tokens:
+        for view in ("head", "model"):
+            found = {r["tool"]: r for r in rows if (r["tokens"], r["view"]) == (n, view)}
+            ours, bv = found.get("ours"), found.get("bertviz")
+            if ours is None:
+                continue
+            hover = lambda r: (
+                "—" if r is None else f"{fmt(r['hover_p50'], '.0f')}/{fmt(r['hover_p95'], '.0f')}"
+            )  # noqa: E731
+            print(
+                f"{n:>6} {view:>5} | {fmt(bv and bv['bytes'] / 1e6, '10.1f'):>10} {ours['bytes'] / 1e6:>8.2f} "
+                f"{fmt(bv and bv['bytes'] / ours['bytes'], '8.0f'):>8} | "
+                f"{fmt(bv and bv['ready_ms'] / 1e3, '9.2f'):>9} {ours['ready_ms'] / 1e3:>7.2f} "
+                f"{fmt(bv and bv['ready_ms'] / ours['ready_ms'], '7.0f'):>7} | {hover(bv):>25} {hover(ours):>9}"
+            )
 
 
 if __name__ == "__main__":

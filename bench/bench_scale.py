@@ -1,15 +1,19 @@
-"""Scale: a 100k-character char-LSTM trace's memory, a 1,000,000-character NeuronText and a
-BERT-base-shaped (12 layers × 12 heads × 512 tokens) AttentionView in headless Chromium.
+"""Scale: a 100k-character char-LSTM trace's memory, a 1,000,000-character NeuronText and
+BERT-base-shaped (12 layers × 12 heads × 512 tokens) AttentionViews in headless Chromium.
 
-    python bench/bench_scale.py
+    python bench/bench_scale.py [--skip-trace]
 
 Memory is the peak resident set of a fresh Python process that loads the model and traces
-(so it includes torch itself); page times are measured in the page from navigation start.
+(so it includes torch itself). Pages are timed by ``page_ready.mjs`` (bench/browser_timing.py:
+load event and last long task, network blocked). Two 12 × 12 × 512 stacks: a random one
+(``rand ** 8``, row-normalised: noise, the worst case for the page's deflate) and a real one
+(all-MiniLM-L6-v2's 6 layers on two different 512-token texts, stacked to 12 layers).
 Figures, not a test.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -20,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "browser"))
+from browser_timing import page_ready, vendor  # noqa: E402
 from iwpage import CHROMIUM, LAUNCH_ARGS  # noqa: E402
 
 TRACE = """
@@ -73,17 +79,34 @@ def pages(out: Path) -> dict[str, Path]:
     a = rng.random((12, 12, 512, 512), dtype=np.float32) ** 8
     a /= a.sum(-1, keepdims=True)
     tokens = [f"tok{i}" for i in range(512)]
-    for view in ("head", "model", "matrix", "summary", "rollout"):
-        files[f"attention_12x12x512_{view}"] = out / f"attn_{view}.html"
-    t = time.perf_counter()
-    w = iw.AttentionView(a, tokens=tokens, view="head")
-    for view in ("head", "model", "matrix", "summary", "rollout"):
-        w.view = view
-        w.save_html(files[f"attention_12x12x512_{view}"])
-    print(
-        f"AttentionView 12 × 12 × 512: 5 exports {time.perf_counter() - t:.1f} s, {files['attention_12x12x512_head'].stat().st_size / 1e6:.1f} MB each"
-    )
+    stacks = {"random": (a, tokens), "real": real_stack()}
+    for kind, (stack, toks) in stacks.items():
+        t = time.perf_counter()
+        w = iw.AttentionView(stack, tokens=toks, view="head")
+        for view in ("head", "model", "matrix", "summary", "rollout"):
+            w.view = view
+            name = f"attention_12x12x512_{kind}_{view}"
+            files[name] = out / f"{name}.html"
+            w.save_html(files[name])
+        size = files[f"attention_12x12x512_{kind}_head"].stat().st_size
+        print(
+            f"AttentionView 12 × 12 × 512 ({kind}): 5 exports {time.perf_counter() - t:.1f} s, {size / 1e6:.1f} MB each"
+        )
     return files
+
+
+def real_stack() -> tuple[np.ndarray, list[str]]:
+    """A BERT-base-shaped stack of real attention: MiniLM's 6 layers on two 512-token texts."""
+    import interpwidgets as iw
+    from interpwidgets.zoo.corpus import read_corpus
+
+    model, tok = iw.zoo.minilm()
+    text = read_corpus("val", 40_000)
+    half = len(text) // 2
+    traces = [iw.trace(model, t, tokenizer=tok, max_length=512) for t in (text[:half], text[half:])]
+    assert all(tr.n_tokens == 512 for tr in traces), [tr.n_tokens for tr in traces]
+    stack = np.concatenate([np.asarray(tr.attention) for tr in traces])
+    return stack.astype(np.float32), list(traces[0].tokens)
 
 
 READY = """async () => {
@@ -99,29 +122,36 @@ READY = """async () => {
 def browse(files: dict[str, Path]) -> None:
     from playwright.sync_api import sync_playwright
 
+    print(f"  {'page':<36} {'MB':>6} {'ready s':>7}")
+    for name, path in files.items():
+        r = page_ready(path, "--offline")
+        bad = "" if not (r["console_errors"] or r["requests"]) else f"  PROBLEM {r}"
+        print(f"  {name:<36} {path.stat().st_size / 1e6:>6.1f} {r['ready_ms'] / 1e3:>7.2f}{bad}")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        for name, path in files.items():
-            page = browser.new_page(viewport={"width": 1300, "height": 900})
-            page.route(
-                "**/*",
-                lambda r: r.continue_() if not r.request.url.startswith("http") else r.abort(),
-            )
-            page.goto(path.resolve().as_uri(), wait_until="load", timeout=600_000)
-            ready = page.evaluate(READY)
-            extra = ""
-            if name.startswith("neuron_text"):
-                t = page.evaluate("""async () => { const t = performance.now(); document.querySelector('button.iw-next').click();
-                    while (document.querySelector('.iw-root').dataset.renderedNeuron !== '1') await new Promise(r => requestAnimationFrame(r));
-                    return performance.now() - t; }""")
-                extra = f", neuron step {t:.0f} ms, token spans in the DOM {page.locator('.iw-tok').count():,}"
-            print(f"  {name:<28} ready {ready / 1e3:5.2f} s after navigation{extra}")
-            page.close()
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.route(
+            "**/*",
+            lambda r: r.continue_() if not r.request.url.startswith("http") else r.abort(),
+        )
+        page.goto(files["neuron_text_1M"].resolve().as_uri(), wait_until="load", timeout=600_000)
+        page.evaluate(READY)
+        t = page.evaluate("""async () => { const t = performance.now(); document.querySelector('button.iw-next').click();
+            while (document.querySelector('.iw-root').dataset.renderedNeuron !== '1') await new Promise(r => requestAnimationFrame(r));
+            return performance.now() - t; }""")
+        print(
+            f"  neuron_text_1M: neuron step {t:.0f} ms, token spans in the DOM {page.locator('.iw-tok').count():,}"
+        )
         browser.close()
 
 
 def main() -> None:
-    trace_memory()
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--skip-trace", action="store_true", help="only the pages")
+    args = parser.parse_args()
+    vendor()
+    if not args.skip_trace:
+        trace_memory()
     with tempfile.TemporaryDirectory() as tmp:
         files = pages(Path(tmp))
         print("Chromium:")

@@ -25,19 +25,24 @@ export function collectLines(
   values: Float32Array, n: number, h: number, focus: Focus | null, first: number, last: number,
   gain = 1, minFocus = 0.004, nk = n,
 ): Int32Array {
-  const out: number[] = [];
   const base = h * n * nk;
+  const focused = !!focus && focus.i >= 0 && focus.i < (focus.side === "q" ? n : nk);
+  const rows = Math.max(0, Math.min(last, n) - first);
+  const cols = Math.max(0, Math.min(last, nk) - first);
+  // One typed array as large as the most lines there can be (no growing, little garbage).
+  const out = new Int32Array(3 * (focused ? Math.max(n, nk) : rows * nk + cols * n));
+  let m = 0;
   const push = (i: number, j: number, w: number, floor: boolean) => {
     if (!(w > 0)) return;
     let level = Math.round(Math.min(1, w * gain) * LEVELS);
     if (level === 0 && floor && w >= minFocus) level = 1;
-    if (level > 0) out.push(i, j, level);
+    if (level > 0) { out[m++] = i; out[m++] = j; out[m++] = level; }
   };
-  if (focus && focus.i >= 0 && focus.i < (focus.side === "q" ? n : nk)) {
-    const f = focus.i;
-    if (focus.side === "q") for (let j = 0; j < nk; j++) push(f, j, values[base + f * nk + j], true);
+  if (focused) {
+    const f = focus!.i;
+    if (focus!.side === "q") for (let j = 0; j < nk; j++) push(f, j, values[base + f * nk + j], true);
     else for (let i = 0; i < n; i++) push(i, f, values[base + i * nk + f], true);
-    return Int32Array.from(out);
+    return out.slice(0, m);
   }
   for (let i = first; i < Math.min(last, n); i++) {
     const row = base + i * nk;
@@ -49,7 +54,7 @@ export function collectLines(
       push(i, j, values[base + i * nk + j], false);
     }
   }
-  return Int32Array.from(out);
+  return out.slice(0, m);
 }
 
 /** Largest weight of the focused token's lines over `heads` (0 when none). */
@@ -277,25 +282,24 @@ export class HeadView {
     const rowH = this.rowHeight();
     const [first, last] = visibleRows(top - PAD_TOP, h, rowH, Math.max(n, nk), 2);
     const y = (i: number) => PAD_TOP + i * rowH + rowH / 2 - top;
-    ctx.lineWidth = heads.length > 4 ? 1.25 : 1.75;
+    ctx.lineWidth = heads.length > 4 ? 1 : 1.75;
     ctx.lineCap = "round";
     // With a focus, opacity is relative to that token's largest weight (still ∝ weight), so
     // a token's strongest line is always clearly visible; without, it is the weight itself.
     const gain = focus ? 1 / (focusMax(values, n, heads, focus, nk) || 1) : 1;
     for (const head of heads) {
       const lines = collectLines(values, n, head, focus, first, last, gain, undefined, nk);
-      const byLevel: number[][] = Array.from({ length: LEVELS + 1 }, () => []);
-      for (let k = 0; k < lines.length; k += 3) byLevel[lines[k + 2]].push(lines[k], lines[k + 1]);
-      const rgb = headColor(head, this.dark);
-      ctx.strokeStyle = rgbaString(rgb, 1);
+      const count = new Int32Array(LEVELS + 1);
+      for (let k = 2; k < lines.length; k += 3) count[lines[k]]++;
+      ctx.strokeStyle = rgbaString(headColor(head, this.dark), 1);
       for (let level = 1; level <= LEVELS; level++) {
-        const pairs = byLevel[level];
-        if (!pairs.length) continue;
+        if (!count[level]) continue;
         ctx.globalAlpha = level / LEVELS;
         ctx.beginPath();
-        for (let k = 0; k < pairs.length; k += 2) {
-          ctx.moveTo(0, y(pairs[k]));
-          ctx.lineTo(w, y(pairs[k + 1]));
+        for (let k = 0; k < lines.length; k += 3) {
+          if (lines[k + 2] !== level) continue;
+          ctx.moveTo(0, y(lines[k]));
+          ctx.lineTo(w, y(lines[k + 1]));
         }
         ctx.stroke();
       }
