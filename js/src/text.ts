@@ -45,7 +45,11 @@ export function codePointLength(text: string): number {
 }
 
 /** The visible pieces of the tokens, in text order: token `tok[k]` shows text[start[k], end[k]).
- *  Empty tokens are skipped; characters an earlier token already covers are not repeated. */
+ *  Empty tokens (special tokens, which cover no text) are skipped; characters an earlier token
+ *  already covers are not repeated. A token all of whose characters an earlier token shows
+ *  (byte-level BPE splits one emoji into several tokens with the same offsets; offsets out of
+ *  order) still gets a piece: an empty one (start = end) where the text has got to, drawn as
+ *  a small marker, so every token that covers text is drawn and can be hovered. */
 export interface Segments { tok: Int32Array; start: Int32Array; end: Int32Array; length: number }
 
 export function tokenSegments(u16: ArrayLike<number>): Segments {
@@ -56,9 +60,10 @@ export function tokenSegments(u16: ArrayLike<number>): Segments {
   let m = 0;
   let covered = 0;
   for (let i = 0; i < n; i++) {
-    const s = Math.max(u16[2 * i], covered);
     const e = u16[2 * i + 1];
-    if (e <= s) continue;
+    if (e <= u16[2 * i]) continue;
+    const s = Math.max(u16[2 * i], covered);
+    if (e <= s) { tok[m] = i; start[m] = covered; end[m] = covered; m++; continue; }
     tok[m] = i; start[m] = s; end[m] = e; m++;
     covered = e;
   }
@@ -262,7 +267,7 @@ export class TokenStrip {
     for (let k = b.segFrom; k < b.segTo; k++) {
       if (start[k] > pos) frag.appendChild(document.createTextNode(text.slice(pos, start[k])));
       const span = document.createElement("span");
-      span.className = "iw-tok";
+      span.className = start[k] === end[k] ? "iw-tok iw-shared" : "iw-tok";
       span.dataset.i = String(tok[k]);
       span.textContent = text.slice(start[k], end[k]);
       frag.appendChild(span);

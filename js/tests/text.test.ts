@@ -40,13 +40,20 @@ describe("code-point offsets -> UTF-16", () => {
 });
 
 describe("tokenSegments", () => {
-  it("skips empty tokens and does not repeat covered characters", () => {
+  it("skips empty tokens, does not repeat covered characters, and keeps every token", () => {
     //           special   "ab"  overlap "bcd" inside   backwards  "e"
     const u16 = [0, 0, 0, 2, 1, 4, 2, 3, 0, 1, 4, 5];
     const s = tokenSegments(u16);
-    expect(Array.from(s.tok)).toEqual([1, 2, 5]);
-    expect(Array.from(s.start)).toEqual([0, 2, 4]);
-    expect(Array.from(s.end)).toEqual([2, 4, 5]);
+    // "inside" and "backwards" cover only characters already shown: empty pieces (markers)
+    // where the text has got to, in token order.
+    expect(Array.from(s.tok)).toEqual([1, 2, 3, 4, 5]);
+    expect(Array.from(s.start)).toEqual([0, 2, 4, 4, 4]);
+    expect(Array.from(s.end)).toEqual([2, 4, 4, 4, 5]);
+  });
+  it("draws each byte-level BPE piece of one character (duplicated offsets)", () => {
+    const s = tokenSegments([0, 1, 1, 3, 1, 3, 1, 3, 3, 4]);
+    expect(Array.from(s.tok)).toEqual([0, 1, 2, 3, 4]);
+    expect(Array.from(s.end)).toEqual([1, 3, 3, 3, 4]);
   });
 });
 

@@ -357,3 +357,77 @@ def test_attribution_text(iw, page, tmp_path):
     for p in VISIBLE:
         assert any(p in o for o in options), (p, options)
     assert_all_visible(text)
+
+
+# -- offsets out of order, overlapping, duplicated (issue 16 item 3) --------------------------
+
+
+def _odd_offsets_trace(iw):
+    """Byte-level BPE's pieces of one emoji share its offsets; one token backwards; overlaps."""
+    text = "a🙂b cd ef"
+    tokens = ["a", "\u0120\u00f0\u0141", "\u013a\u0124", "b", " cd", "a", "cd e", "ef"]
+    offsets = [(0, 1), (1, 2), (1, 2), (2, 3), (3, 6), (0, 1), (4, 8), (7, 9)]
+    n = len(tokens)
+    return iw.Trace.from_arrays(
+        text, {"h": np.linspace(-1, 1, n, dtype=np.float32)}, tokens=tokens, offsets=offsets
+    )
+
+
+@pytest.mark.parametrize("widget", ["NeuronText", "AttributionText"])
+def test_every_token_is_drawn_whatever_its_offsets(iw, page, tmp_path, widget):
+    tr = _odd_offsets_trace(iw)
+    n = len(tr.tokens)
+    if widget == "NeuronText":
+        w, root, rendered = iw.NeuronText(tr), ".iw-root.iw-neuron-text", "data-rendered-neuron"
+    else:
+        a = iw.Attribution(
+            text=tr.text,
+            tokens=tr.tokens,
+            offsets=tr.offsets,
+            scores=np.linspace(-1, 1, n, dtype=np.float32),
+            target=0,
+            labels=["x", "y"],
+            probs=np.array([0.5, 0.5], np.float32),
+            method="saliency",
+        )
+        w, root, rendered = iw.AttributionText(a), ".iw-root.iw-attribution-text", "data-rendered"
+    path = tmp_path / f"{widget}.html"
+    w.save_html(path)
+    loc = open_page(page, path, root, rendered)
+    text_el = loc.locator(".iw-text" if widget == "NeuronText" else ".iw-attr-text").first
+    assert text_of(text_el) == tr.text  # the text itself is shown once, unchanged
+    drawn = text_el.locator(".iw-tok").evaluate_all(
+        "els => els.map(e => [Number(e.dataset.i), e.getBoundingClientRect().width])"
+    )
+    assert sorted(i for i, _ in drawn) == list(range(n)), drawn
+    assert all(wd > 0 for _, wd in drawn), drawn
+    text_el.locator('.iw-tok[data-i="2"]').hover()  # the second piece of the emoji
+    tip = page.locator(".iw-tooltip").first
+    expect(tip).to_be_visible()
+    page.screenshot(path=str(tmp_path / f"{widget}.png"))
+
+
+# -- CSP: forms and <base> are refused (issue 16 item 12) --------------------------------------
+
+
+def test_export_csp_refuses_forms_and_base(iw, page, guard, tmp_path):
+    tr = iw.Trace.from_arrays("abc", {"a": np.arange(3.0)})
+    path = tmp_path / "csp.html"
+    iw.NeuronText(tr).save_html(path)
+    open_page(page, path, ".iw-root.iw-neuron-text", "data-rendered-neuron")
+    csp = page.locator('meta[http-equiv="Content-Security-Policy"]').get_attribute("content")
+    assert "form-action 'none'" in csp and "base-uri 'none'" in csp
+    guard.expect_errors = True  # the refusals are reported on the console, as they should be
+    before = page.evaluate("document.baseURI")
+    page.evaluate(
+        """() => { const b = document.createElement('base'); b.href = 'https://example.invalid/';
+                  document.head.appendChild(b); }"""
+    )
+    assert page.evaluate("document.baseURI") == before
+    page.evaluate(
+        """() => { const f = document.createElement('form'); f.action = 'https://example.invalid/x';
+                  f.method = 'get'; document.body.appendChild(f); f.submit(); }"""
+    )
+    page.wait_for_timeout(300)
+    assert page.url.startswith("file:")
+    assert not [r for r in guard.requests if "example.invalid" in r]
