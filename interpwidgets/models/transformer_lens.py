@@ -66,10 +66,12 @@ class HookedAdapter(Adapter):
         names: Any = None,
         top_k: int = 5,
         max_length: int | None = None,
+        progress: bool | None = None,
     ):
         """Run ``model.run_with_cache`` on ``text``. ``names``: keep only these hooks (their
         hook names); attention comes from every ``hook_pattern`` whatever ``names`` says.
-        ``top_k`` next-token predictions from the logits go to ``trace.predictions``."""
+        ``top_k`` next-token predictions from the logits go to ``trace.predictions``.
+        ``progress`` is accepted as every model family takes it; one forward pass shows none."""
         import torch
 
         from ..trace.core import Trace

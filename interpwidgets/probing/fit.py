@@ -19,8 +19,7 @@ from .tasks import SENTENCE_TASKS, ProbingTask, char_task, sentence_task
 
 # -- representations ----------------------------------------------------------------------
 def _hf_sentence_batches(
-    model: Any,
-    tokenizer: Any,
+    adapter: Any,
     texts: Sequence[str],
     layers: Sequence[str] | None,
     batch_size: int,
@@ -28,33 +27,29 @@ def _hf_sentence_batches(
     desc: str,
 ) -> dict[str, np.ndarray] | None:
     """Mean-pooled ``embed`` / ``blocks.{k}.resid`` per sentence, ``batch_size`` sentences per
-    forward pass (padding masked out, special tokens left out, as in one trace per sentence).
-    ``None`` when the model gives no hidden states this way (the caller traces one by one)."""
+    forward pass (the adapter's padding and truncation; padding and special tokens left out,
+    as in one trace per sentence). ``None`` when the model gives no hidden states this way
+    (the caller traces one by one)."""
     import torch
     from tqdm.auto import tqdm
 
-    if getattr(getattr(model, "config", None), "is_encoder_decoder", False):
+    batch = getattr(adapter, "batch", None)
+    if batch is None or adapter.kind == "hf-encoder-decoder":
         return None
+    model = adapter.module
     out: dict[str, list[np.ndarray]] = {}
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
+    device = adapter.device
     try:
         with torch.no_grad():
             for i in tqdm(range(0, len(texts), batch_size), desc=desc, disable=not progress):
-                enc = tokenizer(
-                    list(texts[i : i + batch_size]),
-                    padding=True,
-                    truncation=True,
-                    return_tensors="pt",
-                    return_special_tokens_mask=True,
-                )
-                special = enc.pop("special_tokens_mask").bool()
+                enc = batch(texts[i : i + batch_size])
+                special = enc.pop("special_tokens_mask")
                 keep = (enc["attention_mask"].bool() & ~special).unsqueeze(-1).float().to(device)
+                inputs = {k: v.to(device) for k, v in enc.items()}
                 states = getattr(
-                    model(**{k: v.to(device) for k, v in enc.items()}, output_hidden_states=True),
-                    "hidden_states",
-                    None,
+                    adapter.forward(inputs, output_hidden_states=True), "hidden_states", None
                 )
                 if not states:
                     return None
@@ -83,15 +78,14 @@ def representations(
     """
     from tqdm.auto import tqdm
 
-    from ..trace import trace
+    from ..models import adapter_for
 
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size: expected a positive int, got {batch_size!r}")
     desc = f"representations ({task.name})"
-    if tokenizer is not None and task.level == "sentence":
-        xs_b = _hf_sentence_batches(
-            model, tokenizer, task.texts, layers, batch_size, progress, desc
-        )
+    adapter = adapter_for(model, tokenizer)
+    if task.level == "sentence":
+        xs_b = _hf_sentence_batches(adapter, task.texts, layers, batch_size, progress, desc)
         if xs_b is not None:
             if not xs_b:
                 raise KeyError(
@@ -107,11 +101,7 @@ def representations(
         desc=desc,
         disable=not progress,
     ):
-        tr = (
-            trace(model, text, tokenizer=tokenizer)
-            if tokenizer is not None
-            else trace(model, text, progress=False)
-        )
+        tr = adapter.trace(text, progress=False)
         names = [
             n
             for n in tr.names

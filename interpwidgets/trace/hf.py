@@ -48,6 +48,7 @@ def trace_hf(
     pair_separator: str = "\n",
     decoder_text: str | None = None,
     decoder_start: bool = True,
+    progress: bool | None = None,
 ) -> Trace:
     """Run a Hugging Face encoder or decoder on ``text`` and record attention and hidden states.
 
@@ -69,6 +70,7 @@ def trace_hf(
     ``cross_attention`` ``(layers, heads, n_dec, n_enc)`` over the encoder's tokens and
     (with ``hidden_states``) its ``hidden_states`` ``(layers + 1, n_dec, d_model)``.
     ``iw.AttentionView(trace)`` shows them as the groups Encoder, Decoder and Cross.
+    ``progress`` is accepted as every model family takes it; one forward pass shows none.
     """
     model = adapter.module
     if not isinstance(hidden_states, bool):
