@@ -95,16 +95,21 @@ def perturb(text: str, kind: str, seed: int = 0, rate: float = 0.1) -> str:
 
 
 def _predict(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+    """Class probabilities of ``texts``, ``batch_size`` at a time, tokenised by the model's
+    adapter (its one truncation rule)."""
     import torch
 
+    from .models import adapter_for
+
+    adapter = adapter_for(model, tokenizer)
     out = []
     model.eval()
     with torch.no_grad():
         for i in range(0, len(texts), batch_size):
-            enc = tokenizer(
-                list(texts[i : i + batch_size]), padding=True, truncation=True, return_tensors="pt"
-            )
-            out.append(torch.softmax(model(**enc).logits.float(), -1).numpy())
+            enc = adapter.batch(texts[i : i + batch_size])
+            enc.pop("special_tokens_mask")
+            inputs = {k: v.to(adapter.device) for k, v in enc.items()}
+            out.append(torch.softmax(adapter.forward(inputs).logits.float(), -1).cpu().numpy())
     return np.concatenate(out)
 
 
