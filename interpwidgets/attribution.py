@@ -270,6 +270,24 @@ class Attribution:
 
 
 # -- the model adapter ----------------------------------------------------------------------
+def _model_adapter(model: Any, tokenizer: Any) -> Any:
+    """The model's adapter (:func:`interpwidgets.models.adapter_for`), its errors worded for
+    attributions: they need an embedding layer to perturb."""
+    from .models import adapter_for
+
+    try:
+        return adapter_for(model, tokenizer)
+    except (TypeError, ValueError):
+        if tokenizer is not None:
+            raise ValueError(
+                "model: found no embedding layer (tried model.get_input_embeddings()); attributions need one"
+            ) from None
+        raise ValueError(
+            "model: expected a Hugging Face classifier with tokenizer=…, or a character model with an "
+            "nn.Embedding and a .vocab (tried tokenizer, get_input_embeddings(), nn.Embedding)"
+        ) from None
+
+
 class _Adapter:
     """Ids ↔ model for one text: forward by ids or by embeddings, labels, probabilities."""
 
@@ -283,18 +301,15 @@ class _Adapter:
         self.text = text
         self.meta: dict[str, Any] = {}
         self.limit: int | None = None
-        if tokenizer is not None:
+        self.source = ma = _model_adapter(model, tokenizer)
+        emb = ma.embedding_layer()
+        self.labels = ma.class_labels()
+        self.n_classes = len(self.labels)
+        self.pad_id, self.mask_id = ma.pad_ids()
+        if not ma.kind.startswith("char"):
+            # a classifier: the whole text (one truncation rule, the adapter's) → class scores
             self.kind = "hf"
-            emb = model.get_input_embeddings() if hasattr(model, "get_input_embeddings") else None
-            if emb is None:
-                raise ValueError(
-                    "model: found no embedding layer (tried model.get_input_embeddings()); attributions need one"
-                )
-            tok_max = getattr(tokenizer, "model_max_length", None)
-            if not isinstance(tok_max, int) or tok_max > 1_000_000:
-                tok_max = None  # transformers' "no limit" marker (VERY_LARGE_INTEGER)
-            pos_max = getattr(getattr(model, "config", None), "max_position_embeddings", None)
-            model_max = min(m for m in (tok_max, pos_max, 512 if tok_max is None else None) if m)
+            model_max = ma.limit(None)
             if max_length is not None and max_length < 2:
                 raise ValueError(
                     f"max_length: expected an int ≥ 2 (room for the special tokens), got {max_length}"
@@ -303,50 +318,21 @@ class _Adapter:
                 raise ValueError(
                     f"max_length: expected at most {model_max} (the model's maximum), got {max_length}"
                 )
-            limit = self.limit = int(max_length or model_max)
-            enc = tokenizer(
-                text,
-                return_offsets_mapping=True,
-                return_tensors="pt",
-                truncation=True,
-                max_length=limit,
-            )
-            n_full = len(tokenizer(text, verbose=False)["input_ids"])
-            if n_full > enc["input_ids"].shape[1]:
-                self.meta["truncated"] = (
-                    f"input truncated to {enc['input_ids'].shape[1]} of {n_full} tokens (the model's maximum is {limit})"
-                )
-            self.offsets = enc.pop("offset_mapping")[0].numpy().astype(np.int64)
-            self.ids = enc.pop("input_ids")
-            self.extra = dict(enc)
-            self.special = (
-                np.array([s is None for s in enc.sequence_ids(0)], dtype=bool)
-                if hasattr(enc, "sequence_ids")
-                else self.offsets[:, 0] == self.offsets[:, 1]
-            )
-            self.offsets[self.special] = 0
-            self.tokens = tokenizer.convert_ids_to_tokens(self.ids[0].tolist())
-            id2label = getattr(model.config, "id2label", None) or {}
-            self.n_classes = int(
-                getattr(model.config, "num_labels", len(id2label)) or len(id2label)
-            )
-            self.labels = [str(id2label.get(i, i)) for i in range(self.n_classes)]
-            self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-            self.mask_id = (
-                tokenizer.mask_token_id if tokenizer.mask_token_id is not None else self.pad_id
-            )
+            enc = ma.encode(text, max_length)
+            self.limit = enc.limit
+            if enc.truncated:
+                self.meta["truncated"] = enc.truncated
+            self.offsets, self.special, self.tokens = enc.offsets, enc.special, enc.tokens
+            self.ids = torch.as_tensor(enc.ids)[None]
+            self.extra = {"attention_mask": torch.ones_like(self.ids)}
+            if enc.type_ids is not None:
+                self.extra["token_type_ids"] = torch.as_tensor(enc.type_ids)[None]
             self.position = None
+            self.trace_options: dict[str, Any] = {"max_length": self.limit}
         else:
-            from .trace.rnn import char_ids
-
+            # a character model: the characters before ``position`` → the next character
             self.kind = "char"
-            emb = next((m for m in model.modules() if isinstance(m, torch.nn.Embedding)), None)
-            if emb is None or not hasattr(model, "vocab"):
-                raise ValueError(
-                    "model: expected a Hugging Face classifier with tokenizer=…, or a character model with an "
-                    "nn.Embedding and a .vocab (tried tokenizer, get_input_embeddings(), nn.Embedding)"
-                )
-            ctx = getattr(model, "context", None)
+            ctx = ma.context
             if max_length is not None and (ctx is None or max_length < ctx):
                 ctx, why = max_length, "max_length"
             else:
@@ -357,15 +343,10 @@ class _Adapter:
                 )
                 text = text[-ctx:]
                 self.text = text
-            ids, _ = char_ids(text, model.vocab, getattr(model, "unk_index", None))
-            self.ids = torch.as_tensor(ids)[None]
+            enc = ma.encode(text)
+            self.ids = torch.as_tensor(enc.ids)[None]
             self.extra = {}
-            self.tokens = list(text)
-            self.offsets = np.stack([np.arange(len(text)), np.arange(1, len(text) + 1)], 1)
-            self.special = np.zeros(len(text), dtype=bool)
-            self.labels = list(model.vocab)
-            self.n_classes = len(self.labels)
-            self.pad_id = self.mask_id = int(getattr(model, "unk_index", 0) or 0)
+            self.tokens, self.offsets, self.special = enc.tokens, enc.offsets, enc.special
             if isinstance(position, (bool, np.bool_)) or not isinstance(
                 position, (int, np.integer)
             ):
@@ -375,6 +356,7 @@ class _Adapter:
                     f"position: expected an index into the {len(text)} characters, got {position}"
                 )
             self.position = position
+            self.trace_options = {}
         self.embedding = emb
         self._hook = emb.register_forward_hook(self._swap)
 
@@ -515,14 +497,14 @@ def _perturb(ad: _Adapter, method: str, target: int, base, mask, forward, n_samp
 
 def _attention_method(model: Any, text: str, tokenizer: Any, method: str, ad: _Adapter):
     from .attention import rollout
-    from .trace import trace
 
-    tr = (
-        trace(model, ad.text, tokenizer=tokenizer, max_length=ad.limit)
-        if tokenizer is not None
-        else trace(model, ad.text)
-    )
-    if tr.attention is None:
+    try:
+        tr = ad.source.trace(ad.text, **ad.trace_options)
+    except ValueError as exc:  # a model that records nothing to trace has no attention either
+        if not str(exc).startswith("model:"):
+            raise
+        tr = None
+    if tr is None or tr.attention is None:
         raise ValueError(
             f"method: {method!r} needs a model with attention; {type(model).__name__} has none"
         )

@@ -1,20 +1,19 @@
 """Model adapters: one per model family, and :func:`adapter_for`, the one place that looks at
 a model's type.
 
-========================  ===========================================  ==============
-family                    adapter                                      extra
-========================  ===========================================  ==============
-HF encoder / decoder /    :class:`~interpwidgets.models.hf.HFAdapter`  ``hf``
-encoder-decoder
-char RNN                  :class:`~.char.CharRNNAdapter`               ``torch``
-char Transformer          :class:`~.char.CharTransformerAdapter`       ``torch``
-TransformerLens           :class:`~.transformer_lens.HookedAdapter`    ``tl``
-nnsight                   :class:`~.nnsight.NNsightAdapter`            ``nnsight``
-SAELens SAE (a layer)     :mod:`~.saelens`                             ``sae``
-========================  ===========================================  ==============
+* Hugging Face encoder / decoder / encoder-decoder: :class:`~.hf.HFAdapter` (extra ``hf``)
+* character RNN (``nn.LSTM``/``GRU``/``RNN``): :class:`~.char.CharRNNAdapter` (``torch``)
+* the character Transformer: :class:`~.char.CharTransformerAdapter` (``torch``)
+* other character models (``.vocab`` + ``nn.Embedding``; attributions only):
+  :class:`~.char.CharModelAdapter`
+* TransformerLens ``HookedTransformer``: :class:`~.transformer_lens.HookedAdapter` (``tl``)
+* nnsight wrappers of Hugging Face models: :class:`~.nnsight.NNsightAdapter` (``nnsight``)
+* caches those libraries record: :mod:`~.caches` (``iw.Trace.from_cache``)
 
-``trace``, ``attribute``, ``probe``, ``diagnosis`` and ``scan`` ask an adapter; adding a
-family means adding one module here. This package imports no model library at import time.
+SAELens SAEs are not models but a layer on top of one: ``iw.trace(..., sae=sae)``
+(:mod:`interpwidgets.sae`, extra ``sae``). ``trace``, ``attribute``, ``probe``,
+``diagnosis`` and ``scan`` ask an adapter; adding a family means adding one module here.
+This package imports no model library at import time.
 """
 
 from __future__ import annotations
@@ -75,7 +74,13 @@ def adapter_for(model: Any, tokenizer: Any = None) -> Adapter:
     torch = require("torch")
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    from .char import CharRNNAdapter, CharTransformerAdapter, is_char_transformer, recurrent_module
+    from .char import (
+        CharModelAdapter,
+        CharRNNAdapter,
+        CharTransformerAdapter,
+        is_char_transformer,
+        recurrent_module,
+    )
 
     if tokenizer is not None:
         raise TypeError(
@@ -86,6 +91,10 @@ def adapter_for(model: Any, tokenizer: Any = None) -> Adapter:
         return CharTransformerAdapter(model)
     if recurrent_module(model) is not None:
         return CharRNNAdapter(model)
+    if getattr(model, "vocab", None) is not None and any(
+        isinstance(m, torch.nn.Embedding) for m in model.modules()
+    ):
+        return CharModelAdapter(model)
     raise ValueError(
         f"model: {type(model).__name__} has no nn.LSTM/nn.GRU/nn.RNN; only recurrent character models can be traced so far"
     )

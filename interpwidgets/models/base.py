@@ -120,6 +120,10 @@ class Adapter:
         """The input embeddings of ``ids`` (a torch tensor; what attributions perturb)."""
         raise NotImplementedError(f"{type(self).__name__}: gives no input embeddings")
 
+    def embedding_layer(self) -> Any:
+        """The ``torch.nn.Module`` that maps ids to input embeddings (attributions hook it)."""
+        raise NotImplementedError(f"{type(self).__name__}: has no input embedding layer")
+
     def output_effects(self, layers: list[str]) -> dict[str, dict[str, np.ndarray]]:
         """Each layer's direct path to the output scores, where one exists:
         ``name → {"weights": float32 (units, n_outputs), "tokens": object (n_outputs,)}``."""

@@ -62,8 +62,33 @@ class _CharAdapter(Adapter):
         offsets = np.stack([np.arange(n), np.arange(1, n + 1)], axis=1).astype(np.int64)
         return Encoding(text, ids, list(text), offsets, np.zeros(n, bool), n, n)
 
+    @property
+    def context(self) -> int | None:
+        """The most characters the model reads at once (``None``: no limit)."""
+        return getattr(self.model, "context", None)
+
+    def embedding_layer(self) -> Any:
+        import torch
+
+        emb = next((m for m in self.model.modules() if isinstance(m, torch.nn.Embedding)), None)
+        if emb is None or self.vocab is None:
+            raise ValueError(
+                "model: expected a Hugging Face classifier with tokenizer=…, or a character model with an "
+                "nn.Embedding and a .vocab (tried tokenizer, get_input_embeddings(), nn.Embedding)"
+            )
+        return emb
+
     def embeddings(self, ids: Any) -> Any:
-        return self.model.embedding(ids)
+        return self.embedding_layer()(ids)
+
+    def class_labels(self) -> list[str]:
+        """The next-character classes: the vocabulary."""
+        return list(self.vocab)
+
+    def pad_ids(self) -> tuple[int, int]:
+        """``(pad id, mask id)``: both the unknown-character index (0 without one)."""
+        unk = int(getattr(self.model, "unk_index", 0) or 0)
+        return unk, unk
 
     def _unembed(self) -> tuple[Any, np.ndarray] | None:
         """The output layer's weights ``(V, d)`` and the vocabulary, or ``None``."""
@@ -151,3 +176,19 @@ class CharTransformerAdapter(_CharAdapter):
         with torch.no_grad():
             out, _ = self.model(torch.as_tensor(ids, device=self.model.head.weight.device)[None])
         return out[0].float().cpu().numpy()
+
+
+class CharModelAdapter(_CharAdapter):
+    """Any other character model (``.vocab`` and an ``nn.Embedding``, e.g. embedding → linear):
+    attributions work on it; it records no named activations to trace."""
+
+    kind = "char"
+
+    def layer_names(self) -> list[str]:
+        return []
+
+    def trace(self, text: str, **options: Any):
+        raise ValueError(
+            f"model: {type(self.model).__name__} has no nn.LSTM/nn.GRU/nn.RNN; only recurrent "
+            "character models can be traced so far"
+        )

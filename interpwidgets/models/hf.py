@@ -158,8 +158,31 @@ class HFAdapter(Adapter):
             n = getattr(self.config, "num_layers", 0)
         return ["embed"] + [f"blocks.{k}.resid" for k in range(int(n))]
 
+    def embedding_layer(self) -> Any:
+        get = getattr(self.module, "get_input_embeddings", None)
+        emb = get() if callable(get) else None
+        if emb is None:
+            raise ValueError(
+                "model: found no embedding layer (tried model.get_input_embeddings()); attributions need one"
+            )
+        return emb
+
     def embeddings(self, ids: Any) -> Any:
-        return self.module.get_input_embeddings()(ids)
+        return self.embedding_layer()(ids)
+
+    def class_labels(self) -> list[str]:
+        """A classifier's class names (``config.id2label``; the index where it has none)."""
+        id2label = getattr(self.config, "id2label", None) or {}
+        n = int(getattr(self.config, "num_labels", len(id2label)) or len(id2label))
+        return [str(id2label.get(i, i)) for i in range(n)]
+
+    def pad_ids(self) -> tuple[int, int]:
+        """``(pad id, mask id)``: the tokens perturbation baselines put in (mask falls back
+        to pad, pad to 0)."""
+        pad = self.tokenizer.pad_token_id
+        pad = pad if pad is not None else 0
+        mask = self.tokenizer.mask_token_id
+        return pad, (mask if mask is not None else pad)
 
     def logits(self, text: str, max_length: int | None = None) -> np.ndarray:
         import torch
