@@ -162,7 +162,9 @@ def cache_tokens(
     meta: dict[str, Any] = {}
     if tokens is None:
         pieces = [f"[{i}]" for i in range(n)]
-        meta["token_labels"] = "positions: pass tokens= (the text, ids or token strings) to see the text"
+        meta["token_labels"] = (
+            "positions: pass tokens= (the text, ids or token strings) to see the text"
+        )
         text = " ".join(pieces)
         starts = np.cumsum([0] + [len(p) + 1 for p in pieces[:-1]])
         offsets = np.stack([starts, starts + [len(p) for p in pieces]], axis=1)
