@@ -150,7 +150,19 @@ class RecurrentFeeder(Feeder):
             for k in range(rnn.num_layers)
         ]
         self.layers = layers
-        self.need_gates = any(name.split(".")[2] != "h" for name in layers)
+        # per layer, the arrays beyond h that were asked for (the cell state needs i, f, g)
+        self.need = [
+            tuple(n.split(".")[2] for n in layers if n.startswith(f"rnn.{k}.") and n[-1] != "h")
+            for k in range(rnn.num_layers)
+        ]
+        self.columns: dict[str, slice] = {}
+        start = 0
+        for name in layers:
+            size = (rnn.proj_size or rnn.hidden_size) if name.endswith(".h") else rnn.hidden_size
+            self.columns[name] = slice(start, start + size)
+            start += size
+        self.units = start
+        self.out: torch.Tensor | None = None
         self.state: list[Any] = [None] * rnn.num_layers
 
     def prepare(self, lane: Lane, text: str) -> None:
@@ -181,29 +193,44 @@ class RecurrentFeeder(Feeder):
         for j, i in enumerate(active):
             s = spans[i]
             ids[j, : s.stop - s.start] = self.lane[i].ids[s]
+        every = len(active) == b
         lanes = torch.as_tensor(active, device=dev)
         x = self.emb(torch.as_tensor(ids, device=dev)).to(dtype)
-        out: dict[str, torch.Tensor] = {}
+        # one (B, T, U) array for the window, each requested layer written into its columns
+        full = torch.zeros(b, t, self.units) if self.out is None else self.out
+        self.out = None
+        if not every:
+            full.zero_()
         for k, layer in enumerate(self.parts):
-            st = tuple(part[:, lanes] for part in self.state[k])
+            st = tuple(part if every else part[:, lanes] for part in self.state[k])
             y, new_state = layer(x, st if self.kind == "LSTM" else st[0])
-            if self.need_gates and self.kind in GATES:
+            arrays = {"h": y}
+            need = self.need[k]
+            if need and self.kind in GATES:
                 c0 = st[1][0] if self.kind == "LSTM" else None
                 h_prev = torch.cat([st[0][0][:, None], y[:, :-1]], dim=1)
-                gates = _gates(
-                    self.rnn, k, x.transpose(0, 1), h_prev.transpose(0, 1), c0
-                )  # time-major: the cell state is a scan over time
-                for n, v in gates.items():
-                    out[f"rnn.{k}.{n}"] = v.transpose(0, 1)
-            out[f"rnn.{k}.h"] = y
+                # time-major: the cell state is a recurrence over time
+                gates = _gates(self.rnn, k, x.transpose(0, 1), h_prev.transpose(0, 1), c0, need)
+                arrays.update({n: v.transpose(0, 1) for n, v in gates.items()})
+            for n, v in arrays.items():
+                col = self.columns.get(f"rnn.{k}.{n}")
+                if col is not None:
+                    if every:
+                        full[:, :, col] = v
+                    else:
+                        full[lanes, :, col] = v.float()
             new_state = new_state if self.kind == "LSTM" else (new_state,)
             for part, new in zip(self.state[k], new_state, strict=True):
-                part[:, lanes] = new
+                if every:
+                    part.copy_(new)
+                else:
+                    part[:, lanes] = new
             x = y
-        values = torch.cat([out[name].float() for name in self.layers], dim=-1)
-        full = torch.zeros(b, t, values.shape[-1])
-        full[lanes] = values
         return full
+
+    def recycle(self, values: torch.Tensor) -> None:
+        """Hand back a window's array once it is no longer read (it is reused, not reallocated)."""
+        self.out = values
 
 
 class TraceFeeder(Feeder):

@@ -55,6 +55,8 @@ def scan_documents(
         for w in feeder:
             if cur is not None:
                 update(state, _block(prev or _blank(cur), cur, w))
+                if prev is not None and hasattr(feeder, "recycle"):
+                    feeder.recycle(prev.values)  # no longer read: the next window reuses it
             prev, cur = cur, w
         if cur is not None:
             update(state, _block(prev or _blank(cur), cur, _blank(cur)))

@@ -1,8 +1,16 @@
-"""Folding one block of activations into a :class:`~interpwidgets.scan.state.ScanState`.
+"""Folding one window of activations into a :class:`~interpwidgets.scan.state.ScanState`.
 
-A block is ``B`` lanes × ``3T`` positions: the previous, current and next window of each
-lane, so every position of the current window has its context on both sides. Only the
-current window is counted; the others supply context values and characters.
+A block is the previous, current and next window of every lane (``B`` lanes × ``T``
+positions × ``U`` units each), so every position of the current window has its context on
+both sides. Only the current window is counted; the others supply context values and
+characters, read only for the few positions that enter the state.
+
+Each window's ``B·T × U`` values are touched a handful of times: moments by matrix
+products, the histogram through a table on the float's bits (:func:`bin_index`), and
+top/bottom-k and interval samples by comparing every value with what it would have to
+beat to enter the state (the state's k-th best, the interval's s-th lowest priority) —
+only the few that do are ranked. A full ranking (``torch.topk``, one pass per sample)
+runs only while the state is still filling.
 """
 
 from __future__ import annotations
@@ -13,32 +21,34 @@ import numpy as np
 import torch
 
 from .state import (
-    EDGES,
     EMPTY_KEY,
     GROUP_OF,
     KEY_SHIFT,
     N_BINS,
     N_GROUPS,
+    Ranked,
     ScanState,
     absorb,
+    bin_index,
     priority,
 )
 
-_EDGES = torch.as_tensor(EDGES, dtype=torch.float32)
-_GROUP_OF = torch.as_tensor(GROUP_OF)
+_GROUP_OF = GROUP_OF.astype(np.int8)
+#: Above this many candidates per unit, rank the whole window instead of the candidates.
+CANDIDATES_PER_UNIT = 64
 
 
 @dataclass
 class Block:
     """Three consecutive windows per lane (previous, current, next)."""
 
-    values: torch.Tensor  # float32 (B, 3T, U)
+    windows: tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # float32 (B, T, U) each
     keys: np.ndarray  # int64 (B, 3T); -1 where no position
     chars: np.ndarray  # int32 (B, 3T) code points; -1 where no position
     features: np.ndarray | None  # float32 (B, T, F) for the current window; NaN = unknown
 
 
-def _window_candidates(
+def _rank_window(
     xt: torch.Tensor, keys: np.ndarray, k: int, largest: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per unit the ``k`` best rows of ``xt`` (U, R), ties broken by key: (values, rows) (U, k)."""
@@ -57,9 +67,50 @@ def _window_candidates(
     return vals, rows
 
 
-def _sample_candidates(
-    groups: torch.Tensor, prio: np.ndarray, s: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _per_slot(slot: np.ndarray, sort_keys: tuple, n_slots: int, m: int) -> tuple:
+    """Candidates grouped by ``slot``, the best ``m`` of each by ``sort_keys`` (last = primary):
+    ``(index (n_slots, m) into the candidates, valid mask)``."""
+    order = np.lexsort((*sort_keys, slot))
+    s = slot[order]
+    rank = np.arange(len(s)) - np.searchsorted(s, s, "left")
+    keep = rank < m
+    out = np.zeros((n_slots, m), np.int64)
+    valid = np.zeros((n_slots, m), bool)
+    out[s[keep], rank[keep]] = order[keep]
+    valid[s[keep], rank[keep]] = True
+    return out, valid
+
+
+def _ranked_candidates(
+    x: np.ndarray, extreme: np.ndarray, keys: np.ndarray, slots: Ranked, largest: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Top (or bottom) candidates of a window (R, U) against a full state: only values that
+    reach the state's k-th best can enter, so only units whose window ``extreme`` (max or
+    min per unit) reaches it are looked at. ``(values (U, m), rows (U, m))`` padded with NaN
+    and row -1; ``None`` when too many values qualify (the state is still filling)."""
+    u, k = slots.key.shape
+    if (slots.key == EMPTY_KEY).any():
+        return None
+    edge = slots.value.min(1) if largest else slots.value.max(1)
+    reach = extreme >= edge if largest else extreme <= edge  # units this window can enter
+    cols = np.flatnonzero(reach)
+    if len(cols) > u // 4:  # a column gather would cost more than one pass over all
+        cols = np.arange(u)
+        sub = x
+    else:
+        sub = x[:, cols]
+    hit = sub >= edge[cols] if largest else sub <= edge[cols]
+    rows, j = np.nonzero(hit)
+    if len(rows) > CANDIDATES_PER_UNIT * u:
+        return None
+    units = cols[j]
+    v = sub[rows, j]
+    idx, valid = _per_slot(units, (keys[rows], -v if largest else v), u, k)
+    vals = np.where(valid, v[idx], np.nan).astype(np.float32)
+    return vals, np.where(valid, rows[idx], -1)
+
+
+def _sample_all(groups: np.ndarray, prio: np.ndarray, s: int) -> np.ndarray:
     """Per (unit, group) the ``s`` rows of lowest priority: rows (U, G, s), -1 where none."""
     r, u = groups.shape
     order = np.argsort(prio, kind="stable")
@@ -67,7 +118,7 @@ def _sample_candidates(
     rank[order] = np.arange(r)
     rank_t = torch.as_tensor(rank)
     slots = u * N_GROUPS
-    index = groups + torch.arange(u, dtype=torch.int64)[None] * N_GROUPS  # (R, U)
+    index = torch.as_tensor(groups).long() + torch.arange(u, dtype=torch.int64)[None] * N_GROUPS
     src = rank_t[:, None].expand(r, u).contiguous().view(-1)
     flat_index = index.view(-1)
     out = np.full((u, N_GROUPS, s), -1, np.int64)
@@ -86,40 +137,86 @@ def _sample_candidates(
     return out
 
 
+def _sample_candidates(
+    flat: np.ndarray, bins: np.ndarray, prio: np.ndarray, slots: Ranked
+) -> np.ndarray:
+    """Interval samples of a window: rows (U, G, s), -1 where none.
+
+    A value can enter its (unit, interval) only with a priority at most the interval's
+    s-th lowest so far (any, while it holds fewer than s), so each value is compared with
+    that bound — as a count of the window's rows below it, an int32 per (unit, bin) — and
+    only the values under it are ranked.
+    """
+    r, u = bins.shape
+    s = slots.key.shape[-1]
+    full = (slots.key != EMPTY_KEY).all(-1)  # (U, G)
+    if not full.any():
+        return _sample_all(_GROUP_OF[bins], prio, s)
+    bound = np.where(full, slots.order.max(-1), EMPTY_KEY)  # (U, G): s-th lowest so far
+    order = np.argsort(prio, kind="stable")
+    rank = np.empty(r, np.int32)
+    rank[order] = np.arange(r, dtype=np.int32)
+    below = np.searchsorted(prio[order], bound, "right").astype(np.int32)  # rows ≤ bound
+    per_bin = below[:, _GROUP_OF].reshape(-1)  # (U * N_BINS,) indexed like ``flat``
+    hit = rank[:, None] < per_bin[flat]
+    rows, units = np.nonzero(hit)
+    if len(rows) > CANDIDATES_PER_UNIT * u:
+        return _sample_all(_GROUP_OF[bins], prio, s)
+    slot = units * N_GROUPS + _GROUP_OF[bins[rows, units]]
+    idx, valid = _per_slot(slot, (prio[rows],), u * N_GROUPS, s)
+    return np.where(valid, rows[idx], -1).reshape(u, N_GROUPS, s)
+
+
+def _count(index: np.ndarray, n: int) -> np.ndarray:
+    """``np.bincount(index, minlength=n)`` of int32 ``index`` (torch's takes it without a copy)."""
+    return torch.bincount(torch.from_numpy(index), minlength=n).numpy()
+
+
 def _gather_contexts(
-    block: Block, rows_flat: np.ndarray, units: np.ndarray, context: int, width_t: int
+    block: Block, rows: np.ndarray, units: np.ndarray, context: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Context values (M, C) float16 and characters (M, C) int32 around current-window rows."""
-    b = rows_flat // width_t
-    t = rows_flat % width_t + width_t  # into the 3T buffer
-    cols = t[:, None] + np.arange(-context, context + 1)[None]
+    t = block.windows[1].shape[1]
+    b = rows // t
+    pos = rows % t + t  # into the 3T keys / chars
+    cols = pos[:, None] + np.arange(-context, context + 1)[None]
     keys = block.keys[b[:, None], cols]
-    same_doc = (keys >= 0) & ((keys >> KEY_SHIFT) == (block.keys[b, t] >> KEY_SHIFT)[:, None])
-    vals = block.values[
-        torch.as_tensor(b)[:, None], torch.as_tensor(cols), torch.as_tensor(units)[:, None]
-    ]
-    vals = np.where(same_doc, vals.numpy(), np.nan).astype(np.float16)
+    same_doc = (keys >= 0) & ((keys >> KEY_SHIFT) == (block.keys[b, pos] >> KEY_SHIFT)[:, None])
+    u = block.windows[1].shape[2]
+    src = cols // t  # which window: previous, current, next
+    flat = (b[:, None] * t + cols - src * t) * u + np.asarray(units)[:, None]
+    vals = np.full(cols.shape, np.nan, np.float32)
+    for w, window in enumerate(block.windows):
+        on = same_doc & (src == w)
+        if on.any():
+            vals[on] = window.numpy().reshape(-1)[flat[on]]
     chars = np.where(same_doc, block.chars[b[:, None], cols], -1).astype(np.int32)
-    return vals, chars
+    return vals.astype(np.float16), chars
 
 
 def update(state: ScanState, block: Block) -> None:
     """Count the current window of ``block`` into ``state`` (in place)."""
-    b, t3, u = block.values.shape
-    t = t3 // 3
-    keys_cur = block.keys[:, t : 2 * t].reshape(-1)
-    rows_flat = np.nonzero(keys_cur >= 0)[0]
-    if not rows_flat.size:
+    cur = block.windows[1]
+    b, t, u = cur.shape
+    keys_cur = block.keys[:, t : 2 * t]
+    n_lane = (keys_cur >= 0).sum(1)  # each lane's positions are a prefix of its window
+    if not n_lane.any():
         return
-    x = block.values[:, t : 2 * t].reshape(b * t, u)[torch.as_tensor(rows_flat)]
-    keys = keys_cur[rows_flat]
-    par = (keys >> KEY_SHIFT) & 1
+    if (n_lane == t).all():
+        rows_flat = np.arange(b * t)
+        xt = cur.reshape(b * t, u)
+    else:
+        rows_flat = np.nonzero(keys_cur.reshape(-1) >= 0)[0]
+        xt = cur.reshape(b * t, u)[torch.as_tensor(rows_flat)]
+    x = xt.numpy()
+    keys = keys_cur.reshape(-1)[rows_flat]
+    par = ((keys >> KEY_SHIFT) & 1).astype(np.int64)
     r = len(rows_flat)
 
     # moments (Chan et al.'s parallel update) from per-parity sums, extremes, density
     onehot = torch.as_tensor(np.stack([par == 0, par == 1]).astype(np.float32))
-    sx = (onehot @ x).double().numpy()
-    sxx = (onehot @ (x * x)).double().numpy()
+    sx = (onehot @ xt).double().numpy()
+    sxx = (onehot @ (xt * xt)).double().numpy()
     state.sx += sx
     state.sxx += sxx
     state.n_par += np.bincount(par, minlength=2)
@@ -130,55 +227,61 @@ def update(state: ScanState, block: Block) -> None:
     state.m2 = state.m2 + m2_w + delta**2 * (state.n * r / n)
     state.mean = state.mean + delta * (r / n)
     state.n = n
-    state.vmin = np.minimum(state.vmin, x.amin(0).numpy())
-    state.vmax = np.maximum(state.vmax, x.amax(0).numpy())
-    state.npos += (x > 0).sum(0).numpy()
+    wmin, wmax = x.min(0), x.max(0)
+    state.vmin = np.minimum(state.vmin, wmin)
+    state.vmax = np.maximum(state.vmax, wmax)
+    state.npos += np.count_nonzero(x > 0, axis=0)
 
     # histogram by parity, and where each boolean feature is true
-    bins = torch.bucketize(x, _EDGES)  # (R, U) in [0, N_BINS)
-    flat = bins + (torch.arange(u) * N_BINS)[None] + torch.as_tensor(par * (u * N_BINS))[:, None]
-    state.hist += (
-        torch.bincount(flat.view(-1), minlength=2 * u * N_BINS).numpy().reshape(2, u, N_BINS)
-    )
+    bins = bin_index(x)  # int16 (R, U)
+    flat = bins + (np.arange(u, dtype=np.int32) * N_BINS)[None]  # (unit, bin) as one int32
+    prio = priority(keys)
+    srows = _sample_candidates(flat, bins, prio, state.sample)
+    lane_start = np.concatenate([[0], np.cumsum(n_lane)])
+    for lane in range(b):  # documents of odd parity count in the second half
+        lo, hi = lane_start[lane], lane_start[lane + 1]
+        if hi > lo and par[lo]:
+            flat[lo:hi] += u * N_BINS
+    state.hist += _count(flat.reshape(-1), 2 * u * N_BINS).reshape(2, u, N_BINS)
     if block.features is not None:
         feats = block.features.reshape(b * t, -1)[rows_flat]
         nb = len(state.bool_features)
         for f in range(nb):
-            on = feats[:, f] == 1
-            if on.any():
-                sub = flat[torch.as_tensor(np.nonzero(on)[0])].view(-1)
-                state.feat_hist[:, f] += (
-                    torch.bincount(sub, minlength=2 * u * N_BINS).numpy().reshape(2, u, N_BINS)
+            on = np.nonzero(feats[:, f] == 1)[0]
+            if on.size:
+                state.feat_hist[:, f] += _count(flat[on].reshape(-1), 2 * u * N_BINS).reshape(
+                    2, u, N_BINS
                 )
                 state.feat_n[:, f] += np.bincount(par[on], minlength=2)
         if state.num_features:
-            y = np.nan_to_num(feats[:, nb:].astype(np.float64))
+            y = np.nan_to_num(feats[:, nb:].astype(np.float32))
             for g in (0, 1):
-                rows_g = np.nonzero(par == g)[0]
-                if rows_g.size:
-                    yg = y[rows_g]
-                    state.sy[g] += yg.sum(0)
-                    state.syy[g] += (yg * yg).sum(0)
-                    xg = x[torch.as_tensor(rows_g)].double()
-                    state.sxy[g] += (torch.as_tensor(yg.T) @ xg).numpy()
+                yg = torch.as_tensor(np.where((par == g)[:, None], y, 0).T.copy())
+                state.sy[g] += yg.double().sum(1).numpy()
+                state.syy[g] += (yg.double() ** 2).sum(1).numpy()
+                state.sxy[g] += (yg @ xt).double().numpy()
 
     def fetcher(rows: np.ndarray):
         def fetch(index: tuple) -> tuple[np.ndarray, np.ndarray]:
-            return _gather_contexts(block, rows_flat[rows[index]], index[0], state.context, t)
+            return _gather_contexts(block, rows_flat[rows[index]], index[0], state.context)
 
         return fetch
 
-    xt = x.T.contiguous()
     for mode, largest in (("top", True), ("bottom", False)):
-        vals, rows = _window_candidates(xt, keys, state.k, largest)
-        absorb(getattr(state, mode), vals, keys[rows], None, fetcher(rows), mode)
+        slots = getattr(state, mode)
+        found = _ranked_candidates(x, wmax if largest else wmin, keys, slots, largest)
+        if found is None:
+            vals, rows = _rank_window(xt.T.contiguous(), keys, state.k, largest)
+            cand_keys = keys[rows]
+        else:
+            vals, rows = found
+            cand_keys = np.where(rows < 0, EMPTY_KEY, keys[np.maximum(rows, 0)])
+        absorb(slots, vals, cand_keys, None, fetcher(np.maximum(rows, 0)), mode)
 
-    prio = priority(keys)
-    srows = _sample_candidates(_GROUP_OF[bins], prio, state.samples)  # (U, G, s)
     empty = srows < 0
     safe = np.where(empty, 0, srows)
     unit_idx = np.broadcast_to(np.arange(u)[:, None, None], srows.shape)
-    svals = np.where(empty, np.nan, x.numpy()[safe, unit_idx])
+    svals = np.where(empty, np.nan, x[safe, unit_idx])
     skeys = np.where(empty, EMPTY_KEY, keys[safe])
     sord = np.where(empty, EMPTY_KEY, prio[safe])
     absorb(state.sample, svals.astype(np.float32), skeys, sord, fetcher(safe), "sample")
