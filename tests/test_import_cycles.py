@@ -130,3 +130,23 @@ def test_trace_and_models_do_not_import_the_zoo_or_widgets():
         if module.startswith(("interpwidgets.trace", "interpwidgets.models")):
             bad = {e for e in edges if e.startswith(("interpwidgets.zoo", "interpwidgets.widgets"))}
             assert not bad, f"{module} imports {sorted(bad)}"
+
+
+def test_only_the_adapters_look_at_a_model_s_type():
+    """``trace``, ``attribute``, ``probe``, ``diagnosis`` and ``scan`` ask an adapter
+    (``interpwidgets.models.adapter_for``); none of them tests a model's class itself."""
+    import re
+
+    pattern = re.compile(
+        r"RECURRENT\b|CharTransformer\b|is_encoder_decoder|base_model_prefix|_is_hf\b"
+        r"|\bisinstance\(m, (torch\.)?nn\.(LSTM|GRU|RNN|Embedding)"
+    )
+    users = ["trace/__init__.py", "attribution.py", "probing", "diagnosis.py", "scan"]
+    found = []
+    for entry in users:
+        base = PACKAGE / entry
+        for path in [base] if base.is_file() else sorted(base.rglob("*.py")):
+            for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+                if pattern.search(line):
+                    found.append(f"{path.relative_to(PACKAGE)}:{i}: {line.strip()}")
+    assert not found, "model-type checks outside interpwidgets/models:\n" + "\n".join(found)

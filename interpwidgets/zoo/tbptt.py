@@ -197,7 +197,7 @@ def train_tbptt(
     import torch.nn.functional as F
 
     from .corpus import encode_text, stdlib_files
-    from .train import build
+    from .recipes import build
 
     def read(split: str, budget: int | None = None) -> list[np.ndarray]:
         out, total = [], 0

@@ -1,0 +1,35 @@
+"""The embedded character models' recipes: constructor arguments and training settings, and
+:func:`build`, a freshly initialised model of one (shared by :mod:`~interpwidgets.zoo.train`
+and :mod:`~interpwidgets.zoo.tbptt`, which import it from here, not from each other)."""
+
+from __future__ import annotations
+
+#: name → (model kind, constructor arguments, training settings)
+RECIPES = {
+    "char_lstm": (
+        "rnn",
+        {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "embedding_dim": 64},
+        {"steps": 8000, "lr": 3e-3},
+    ),
+    "char_transformer": (
+        "transformer",
+        {"d_model": 128, "n_layers": 4, "n_heads": 4, "d_mlp": 512, "context": 256},
+        {"steps": 3500, "lr": 2e-3},
+    ),
+}
+
+
+def build(name: str):
+    """A freshly initialised model for recipe ``name``."""
+    from .char_rnn import CharRNN
+
+    if name not in RECIPES:
+        raise KeyError(f"name: expected one of {sorted(RECIPES)}, got {name!r}")
+    kind, config, _ = RECIPES[name]
+    if kind == "rnn":
+        return CharRNN(**config)
+    if kind == "transformer":
+        from .transformer import CharTransformer
+
+        return CharTransformer(**config)
+    raise AssertionError(kind)
