@@ -385,8 +385,25 @@ def test_bad_inputs_name_the_argument(call, exc, match):
 def test_a_2d_pattern_is_one_head_and_export_holds_every_layer():
     w = cv.attention.attention_heads(_attention()[0], TOKENS).widget
     assert w.attention.shape == (1, 1, N, N)
-    acts = np.random.default_rng(4).normal(size=(N, 3, 4))
-    r = cv.activations.text_neuron_activations(TOKENS, acts)
-    held = {(b["layer"], b["neuron"]) for b in r.widget._export_requests()}
-    assert held == {(f"Layer {i}", j) for i in range(3) for j in range(4)}
-    assert r.widget._export_state() == {"export_layers": ["Layer 0", "Layer 1", "Layer 2"]}
+    acts = np.random.default_rng(4).normal(size=(N, 3, 4)).astype(np.float32)
+    w = cv.activations.text_neuron_activations(TOKENS, acts).widget
+    # every layer as one block of all its neurons: one entry per layer in the page
+    assert w._export_requests() == [{"kind": "block", "layer": f"Layer {i}"} for i in range(3)]
+    names = ["Layer 0", "Layer 1", "Layer 2"]
+    assert w._export_state() == {"export_layers": names, "export_blocks": names}
+    block = w._answer({"kind": "block", "layer": "Layer 1"})
+    np.testing.assert_allclose(iw.codec.decode(block["values"]), acts[:, 1], rtol=1e-3)
+    np.testing.assert_allclose(iw.codec.decode(block["vmax"]), np.abs(acts).max(), rtol=1e-6)
+    # a budget for two layers: the selected one first
+    w.layer = "Layer 2"
+    w.export_budget = 2 * acts[:, 0].size * 2
+    assert w._export_state() == {
+        "export_layers": ["Layer 2", "Layer 0"],
+        "export_blocks": ["Layer 2", "Layer 0"],
+    }
+    # a budget smaller than the selected layer: NeuronText's own columns near the selected neuron
+    w.neuron, w.export_budget = 3, 2 * 2 * N
+    held = w._export_requests()
+    assert {"kind": "column", "layer": "Layer 2", "neuron": 3} in held
+    assert all(b["kind"] == "column" and b["layer"] == "Layer 2" for b in held) and len(held) < 4
+    assert w._export_state() == {"export_layers": ["Layer 2"], "export_blocks": []}

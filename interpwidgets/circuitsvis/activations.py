@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .. import codec
+from ..figures import column_vmax
 from ..widgets.neuron_text import EXPORT_BUDGET, NeuronText
 from .render import RenderedHTML, check_labels, check_tokens, check_values, token_trace
 
@@ -14,36 +16,53 @@ _SHAPE = "(tokens, layers, neurons)"
 
 
 class AllLayersNeuronText(NeuronText):
-    """NeuronText whose exported page holds every layer's neurons that fit the budget
-    (circuitsvis's page lets the reader pick any layer and neuron), the selected one first."""
+    """NeuronText whose exported page holds every layer that fits the budget, each as one
+    block of all its neurons (one store entry per layer, not one per neuron), the selected
+    layer first; circuitsvis's page lets the reader pick any layer and neuron. A selected
+    layer too large for the budget keeps the neurons nearest the selected one."""
 
-    def _export_plan(self) -> dict[str, range]:
-        n_tokens = self._trace.n_tokens
-        per_column = 2 * n_tokens  # float16
+    def _block_data(self, layer: str) -> dict[str, Any]:
+        values = self._trace.activations[layer]
+        vmax = [
+            self._vmax if self._vmax is not None else column_vmax(values[:, j])
+            for j in range(values.shape[1])
+        ]
+        return {
+            "layer": layer,
+            "values": codec.encode(values, "auto"),
+            "vmax": codec.encode(np.asarray(vmax), "float32"),
+        }
+
+    def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("kind") == "block":
+            return self._block_data(self._trace.resolve(body.get("layer")))
+        return super()._answer(body)
+
+    def _export_plan(self) -> tuple[list[str], range | None]:
+        """Layers held whole, and the selected layer's neurons when it is not one of them."""
+        per_value = 2  # float16
         left = self.export_budget
-        plan: dict[str, range] = {}
+        whole: list[str] = []
         for name in [self.layer] + [n for n in self._trace.names if n != self.layer]:
-            n_units = self._trace.activations[name].shape[1]
-            fit = min(n_units, max(0, left // per_column))
-            if name == self.layer:
-                fit = max(1, fit)
-                lo = max(0, min(self.neuron - fit // 2, n_units - fit))
-            else:
-                lo = 0
-            if fit:
-                plan[name] = range(lo, lo + fit)
-                left -= fit * per_column
-        return plan
+            size = self._trace.activations[name].size * per_value
+            if size <= left:
+                whole.append(name)
+                left -= size
+            elif name == self.layer:
+                break  # the selected layer first: the others only after it
+        if self.layer in whole:
+            return whole, None
+        return [], self._export_neurons()
 
     def _export_requests(self) -> list[dict[str, Any]]:
-        return [
-            {"kind": "column", "layer": name, "neuron": n}
-            for name, held in self._export_plan().items()
-            for n in held
-        ]
+        whole, neurons = self._export_plan()
+        if neurons is not None:
+            return [{"kind": "column", "layer": self.layer, "neuron": n} for n in neurons]
+        return [{"kind": "block", "layer": name} for name in whole]
 
     def _export_state(self) -> dict[str, Any]:
-        return {"export_layers": list(self._export_plan())}
+        whole, _ = self._export_plan()
+        return {"export_layers": whole or [self.layer], "export_blocks": whole}
 
     def _export_missing(self) -> str:
         return (

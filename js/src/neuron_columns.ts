@@ -12,9 +12,14 @@ const CACHE_SIZE = 64;
 
 const keyOf = (layer: string, neuron: number) => `${layer}\u0000${neuron}`;
 
+/** Every column of one layer at once (an exported page that holds it as one block). */
+interface Block { values: ArrayLike<number>; units: number; vmax: ArrayLike<number> }
+interface RawBlock { values?: Encoded; vmax?: Encoded }
+
 export class ColumnStore {
   private readonly cache = new Map<string, Column>(); // insertion order = LRU order
   private readonly inflight = new Map<string, Promise<Column>>();
+  private readonly blocks = new Map<string, Promise<Block>>();
 
   /** `tokenCount()`: how many values a column must hold (the tokens shown now). */
   constructor(private readonly model: AnyModel, private readonly tokenCount: () => number) {}
@@ -23,6 +28,44 @@ export class ColumnStore {
   clear(): void {
     this.cache.clear();
     this.inflight.clear();
+    this.blocks.clear();
+  }
+
+  /** Whether the page holds `layer` as one block (`export_blocks`, exported pages only). */
+  private inBlock(layer: string): boolean {
+    const held = this.model.get("export_blocks");
+    return Array.isArray(held) && held.map(String).includes(layer);
+  }
+
+  /** A layer's block, requested once and kept (a page holds few, and holds them all anyway). */
+  private block(layer: string): Promise<Block> {
+    let p = this.blocks.get(layer);
+    if (!p) {
+      p = request<RawBlock>(this.model, { kind: "block", layer }).then((raw) => {
+        if (!raw?.values || !raw.vmax) throw new Error(`the reply for layer ${layer} holds no block`);
+        const { data, shape } = decode(raw.values);
+        const n = this.tokenCount();
+        if (shape.length !== 2 || shape[0] !== n) {
+          throw new Error(`block: expected (${n}, units) values, got (${shape.join(", ")})`);
+        }
+        return { values: data, units: shape[1], vmax: decode(raw.vmax).data };
+      });
+      p.catch(() => this.blocks.delete(layer)); // a retry asks again
+      this.blocks.set(layer, p);
+    }
+    return p;
+  }
+
+  private fromBlock(layer: string, neuron: number): Promise<Column> {
+    return this.block(layer).then((b) => {
+      if (!(neuron >= 0 && neuron < b.units)) throw new Error(`layer ${layer} has no neuron ${neuron}`);
+      const n = this.tokenCount();
+      const values = new Float32Array(n);
+      for (let i = 0; i < n; i++) values[i] = b.values[i * b.units + neuron];
+      const col = { layer, neuron, vmax: Number(b.vmax[neuron]), values, hasNaN: values.some(Number.isNaN) };
+      this.remember(col);
+      return col;
+    });
   }
 
   /** A column from its wire form; null when there is none, an error when it does not fit. */
@@ -59,7 +102,9 @@ export class ColumnStore {
   fetch(layer: string, neuron: number): Promise<Column> {
     const k = keyOf(layer, neuron);
     let p = this.inflight.get(k);
-    if (!p) {
+    if (!p && this.inBlock(layer)) {
+      p = this.fromBlock(layer, neuron);
+    } else if (!p) {
       p = request<RawColumn>(this.model, { kind: "column", layer, neuron }).then((raw) => {
         const col = this.decode(raw);
         if (!col) throw new Error(`the reply for ${layer} neuron ${neuron} holds no column`);
