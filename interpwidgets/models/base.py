@@ -113,7 +113,8 @@ class Adapter:
         raise NotImplementedError
 
     def logits(self, text: str, max_length: int | None = None) -> np.ndarray:
-        """``float32 (n_tokens, n_outputs)``: the model's output scores at every position."""
+        """The model's output scores: ``float32 (n_tokens, n_outputs)`` at every position for a
+        language model, ``(n_classes,)`` for a classifier of the whole text."""
         raise NotImplementedError(f"{type(self).__name__}: gives no logits")
 
     def embeddings(self, ids: Any) -> Any:

@@ -127,6 +127,15 @@ class CharRNNAdapter(_CharAdapter):
             return {}
         return {last: {"weights": w_u.T.numpy().astype(np.float32), "tokens": tokens}}
 
+    def logits(self, text: str, max_length: int | None = None) -> np.ndarray:
+        """The output layer's scores at every character (the model's own forward)."""
+        import torch
+
+        ids = torch.as_tensor(self.encode(text).ids, device=self.embedding_layer().weight.device)
+        with torch.no_grad():
+            out = self.model(ids[None])
+        return (out[0] if isinstance(out, tuple) else out)[0].float().cpu().numpy()
+
     def trace(self, text: str, **options: Any):
         from ..trace.rnn import trace_rnn
 
