@@ -157,7 +157,12 @@ def test_export_is_self_contained_and_escapes_text(tmp_path):
 
 def test_export_budget_keeps_the_neurons_nearest_the_selection(tmp_path):
     tr = iw.Trace.from_arrays("x" * 100, {"h": np.zeros((100, 50))})
-    w = iw.NeuronText(tr, neuron=40, export_budget=100 * 2 * 10)  # room for 10 columns
+    w = iw.NeuronText(tr, neuron=40)
+    # room for 10 columns as the page stores them (base64 values + key and JSON): ~470 bytes
+    # each here, where the raw float16 values are 200
+    per_column = w._column_cost("h")
+    assert 400 < per_column < 520
+    w.export_budget = 10 * per_column
     data = _page_data(w.to_html())
     held = sorted(json.loads(k)["neuron"] for k in data["store"])
     assert held == list(range(35, 45))

@@ -27,3 +27,28 @@ def bundle(name: str) -> Path:
 def request_key(body: Any) -> str:
     """The canonical text of a request body (same as ``stableStringify`` in codec.ts)."""
     return json.dumps(body, sort_keys=True, separators=(",", ":"))
+
+
+def b64_len(n: int) -> int:
+    """Length of the base64 text of ``n`` bytes."""
+    return 4 * ((int(n) + 2) // 3)
+
+
+def stored_nbytes(data: dict[str, Any], body: Any = None) -> int:
+    """Bytes the reply ``data`` takes in an exported page's store: the one place that decides
+    what export budgets count.
+
+    That is its request key (when ``body`` is given), the reply envelope and JSON, and each
+    buffer as base64 — uncompressed, so an upper bound (deflate only ever shrinks a buffer).
+    Each stored reply costs about 200 bytes beyond its arrays; a page of many small replies
+    is mostly that.
+    """
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    skeleton, paths, buffers = _remove_buffers(data)
+    entry = {"ok": True, "data": skeleton, "buffer_paths": paths, "buffers": [""] * len(buffers)}
+    size = len(json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode())
+    size += sum(b64_len(memoryview(b).nbytes) for b in buffers)
+    if body is not None:
+        size += len(json.dumps(request_key(body), ensure_ascii=False).encode()) + 2
+    return size

@@ -411,11 +411,22 @@ class AttentionView(Widget):
                 order.append((gi, min(self.layer, g.stack.shape[0] - 1)))
         for gi, g in enumerate(self._groups):
             order += [(gi, layer) for layer in range(g.stack.shape[0])]
+        # each layer counted as the page stores it: base64 of its uint8 weights plus the
+        # key and JSON of its reply (measured on the first, the same for every layer)
+        from .assets import b64_len, stored_nbytes
+
+        gi0, layer0 = order[0]
+        body0 = {"kind": "layer", "group": gi0, "layer": layer0}
+        overhead = (
+            stored_nbytes(self._answer(body0), body0)
+            - b64_len(self._reply_nbytes({"group": gi0, "layer": layer0}))
+            + 16  # longer group / layer numbers and labels
+        )
         out, seen, used = [], set(), 0
         for gi, layer in order:
             if (gi, layer) in seen:
                 continue
-            size = self._reply_nbytes({"group": gi, "layer": layer})
+            size = b64_len(self._reply_nbytes({"group": gi, "layer": layer})) + overhead
             if out and used + size > self.export_budget:
                 continue
             seen.add((gi, layer))

@@ -209,7 +209,7 @@ class NeuronDashboard(Widget):
         lo = hi = self.neuron
         data = self._unit_data(self.layer, self.neuron)
         self._cache = {(self.layer, self.neuron): data}
-        used = nbytes(data)
+        used = nbytes(data, {"kind": "unit", "layer": self.layer, "neuron": self.neuron})
         step = 1
         from tqdm.auto import tqdm
 
@@ -220,7 +220,7 @@ class NeuronDashboard(Widget):
             # alternate right / left so the held range stays around the selected unit
             n = hi + 1 if (step % 2 and hi < n_units - 1) or lo == 0 else lo - 1
             data = unit_data(self._scan, self._stats, self.layer, n)
-            size = nbytes(data)
+            size = nbytes(data, {"kind": "unit", "layer": self.layer, "neuron": n})
             if used + size > self.export_budget:
                 break
             used += size

@@ -194,11 +194,8 @@ def unit_data(scan: Any, stats_table: Any, layer: str, unit: int) -> dict[str, A
     }
 
 
-def nbytes(data: dict[str, Any]) -> int:
-    """Bytes a reply takes in an exported page: its JSON text plus its buffers."""
-    import json
+def nbytes(data: dict[str, Any], body: Any = None) -> int:
+    """Bytes a reply takes in an exported page (see :func:`.assets.stored_nbytes`)."""
+    from .assets import stored_nbytes
 
-    from ipywidgets.widgets.widget import _remove_buffers
-
-    body, _paths, buffers = _remove_buffers(data)
-    return len(json.dumps(body, ensure_ascii=False)) + sum(memoryview(b).nbytes for b in buffers)
+    return stored_nbytes(data, body)

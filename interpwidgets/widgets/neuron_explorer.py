@@ -265,15 +265,33 @@ class NeuronExplorer(NeuronText):
         first = {"kind": "heatmap", "layer": self.layer, "start": 0, "stop": min(n, WINDOW)}
         return [first, *super()._saved_requests()]
 
+    def _rank_requests(self) -> tuple[list[dict[str, Any]], int]:
+        """Every feature's ranking request, and the bytes their replies take in a page."""
+        from .assets import stored_nbytes
+
+        ranks = [{"kind": "rank", "feature": name} for name in self.features]
+        return ranks, sum(stored_nbytes(self._rank(b), b) for b in ranks)
+
+    def _columns_budget(self) -> int:
+        return self.export_budget - self._rank_requests()[1]
+
     def _export_requests(self) -> list[dict[str, Any]]:
+        # every feature's ranking (small), the columns NeuronText holds, then heatmap windows
+        # while the budget lasts; each counted as the page stores it (stored_nbytes)
+        from .assets import stored_nbytes
+
         n = self._trace.n_tokens
-        requests = super()._export_requests()
-        budget = self.export_budget - 2 * n * len(requests)
-        units = self._trace.activations[self.layer].shape[1]
+        ranks, used = self._rank_requests()
+        budget = self.export_budget - used
+        columns = super()._export_requests()
+        budget -= self._column_cost(self.layer) * len(columns)
+        first = {"kind": "heatmap", "layer": self.layer, "start": 0, "stop": min(n, WINDOW)}
+        per_window = stored_nbytes(self._heatmap(first), first) + 16  # longer start/stop
+        windows = []
         for start in range(0, n, WINDOW // 2):
-            if budget < units * WINDOW:
+            if budget < per_window:
                 break
-            requests.append(
+            windows.append(
                 {
                     "kind": "heatmap",
                     "layer": self.layer,
@@ -281,11 +299,10 @@ class NeuronExplorer(NeuronText):
                     "stop": min(n, start + WINDOW),
                 }
             )
-            budget -= units * WINDOW
+            budget -= per_window
             if start + WINDOW >= n:
                 break
-        requests += [{"kind": "rank", "feature": name} for name in self.features]
-        return requests
+        return columns + windows + ranks
 
     def _export_missing(self) -> str:
         return (

@@ -38,7 +38,10 @@ class NeuronText(Widget):
 
     :meth:`save_html` writes a page that holds every neuron of the selected layer when they
     fit in ``export_budget`` bytes, otherwise the neurons nearest the selected one
-    that fit; stepping to a neuron the file does not hold shows a message saying so.
+    that fit; stepping to a neuron the file does not hold shows a message saying so. The
+    budget counts what the page stores for each neuron (its values as base64 plus about 200
+    bytes of key and JSON, :func:`~interpwidgets.widgets.assets.stored_nbytes`), not only
+    the raw values; the text and the selected neuron, which every page holds, are not in it.
     """
 
     _bundle = "neuron_text.js"
@@ -171,10 +174,30 @@ class NeuronText(Widget):
             if 0 <= n < n_units
         ]
 
+    def _column_cost(self, layer: str) -> int:
+        """Bytes one stored column of ``layer`` takes in an exported page (an upper bound)."""
+        from .assets import b64_len, stored_nbytes
+
+        body = {"kind": "column", "layer": layer, "neuron": self.neuron}
+        data = self._column_data(layer, self.neuron)
+        acts = self._trace.activations[layer]
+        wide = 4 if _needs_float32(acts) else 2  # "auto": float16 unless a value is past it
+        n = self._trace.n_tokens
+        digits = len(str(acts.shape[1])) - len(str(self.neuron))  # a longer neuron index
+        return (
+            stored_nbytes(data, body)
+            - b64_len(len(data["values"]["buffer"]))
+            + b64_len(wide * n)
+            + 2 * max(0, digits)
+        )
+
+    def _columns_budget(self) -> int:
+        """Bytes of the export budget the stored columns may take."""
+        return self.export_budget
+
     def _export_neurons(self) -> range:
         n_units = self._trace.activations[self.layer].shape[1]
-        per_column = 2 * self._trace.n_tokens  # float16
-        fit = max(1, self.export_budget // per_column)
+        fit = max(1, self._columns_budget() // self._column_cost(self.layer))
         if fit >= n_units:
             return range(n_units)
         lo = max(0, min(self.neuron - fit // 2, n_units - fit))
@@ -201,3 +224,11 @@ class NeuronText(Widget):
         return neuron_text_figure(
             self._trace, self.layer, self.neuron, vmax=self._vmax, max_chars=max_chars, **kwargs
         )
+
+
+def _needs_float32(acts: np.ndarray, rows: int = 65536) -> bool:
+    """Whether any value of ``acts`` is past float16's range (scanned in row blocks)."""
+    return any(
+        bool(np.any(np.abs(acts[i : i + rows]) > codec.FLOAT16_MAX))
+        for i in range(0, len(acts), rows)
+    )

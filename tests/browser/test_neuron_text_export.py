@@ -219,14 +219,14 @@ def test_buttons_and_arrow_keys_step_the_neuron(page, known):
     assert_colours(root, KNOWN[:, 0], what="back at neuron 0")
 
 
-def test_a_failed_fetch_shows_an_error_with_retry_never_a_blank(page, export):
+def test_a_failed_fetch_shows_an_error_with_retry_never_a_blank(iw, page, export):
     """A neuron the file does not hold (like a fetch the kernel never answers) gives a visible
     error with a retry button; the text stays, and stepping back recovers."""
     text = "abcdefgh"
     acts = np.linspace(-1, 1, 8 * 6, dtype=np.float32).reshape(8, 6)
-    path = export(
-        text, {LAYER: acts}, name="budget", neuron=0, export_budget=8 * 2 * 3
-    )  # 3 columns
+    # room for 3 columns as the page stores them
+    per_column = iw.NeuronText(iw.Trace.from_arrays(text, {LAYER: acts}))._column_cost(LAYER)
+    path = export(text, {LAYER: acts}, name="budget", neuron=0, export_budget=3 * per_column)
     root = open_export(page, path)
     nxt = page.locator(f"{ROOT} button.iw-next")
     for n in (1, 2):
