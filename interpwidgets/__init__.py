@@ -7,7 +7,7 @@ iw.find_neurons(tr, "in_string")
 iw.NeuronText(tr, layer="rnn.1.c", neuron=7)
 """
 
-from . import circuitsvis, codec, course, diagnosis, features, zoo
+from . import circuitsvis, codec, course, diagnosis, features, models, zoo
 from .attribution import Attribution, attribute
 from .dropin import head_view, model_view
 from .evaluation import evaluate_explanations
@@ -53,6 +53,7 @@ __all__ = [
     "head_view",
     "match_spans",
     "model_view",
+    "models",
     "presentation",
     "probe",
     "scan",

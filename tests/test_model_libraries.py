@@ -58,6 +58,8 @@ def test_trace_hooked_transformer_equals_its_cache(word_tokenizer):
         np.testing.assert_array_equal(tr.activations[name], want)
     assert "blocks.0.attn.hook_pattern" not in tr.activations
     assert "blocks.0.attn.hook_attn_scores" not in tr.activations
+    assert "unembed.hook_out" not in tr.activations  # the logits go to predictions
+    assert iw.models.adapter_for(model).layer_names() == tr.names
     want = torch.stack([cache["pattern", k][0] for k in range(2)]).numpy()
     np.testing.assert_array_equal(tr.attention, want)
     top = torch.softmax(logits[0], -1).argmax(-1)

@@ -46,9 +46,15 @@ class HookedAdapter(Adapter):
         )
 
     def layer_names(self) -> list[str]:
-        return [
-            n for n in self.model.hook_dict if not n.endswith(("hook_pattern", "hook_attn_scores"))
-        ]
+        """The hooks that fire on a forward pass (a one-token run), in order; what
+        :meth:`trace` records by default (not the patterns, scores or logits)."""
+        import torch
+
+        with torch.no_grad():
+            _, cache = self.model.run_with_cache(
+                torch.zeros((1, 1), dtype=torch.long, device=self.model.cfg.device)
+            )
+        return [n for n in cache if _default(n)]
 
     def embeddings(self, ids: Any) -> Any:
         return self.model.embed(ids)
@@ -68,8 +74,10 @@ class HookedAdapter(Adapter):
         max_length: int | None = None,
         progress: bool | None = None,
     ):
-        """Run ``model.run_with_cache`` on ``text``. ``names``: keep only these hooks (their
-        hook names); attention comes from every ``hook_pattern`` whatever ``names`` says.
+        """Run ``model.run_with_cache`` on ``text``. Every hook is a layer under its hook name
+        but ``unembed.hook_out`` (the logits: their top ``top_k`` go to ``trace.predictions``);
+        ``names``: keep only these hooks (the logits too, when named). Attention comes from
+        every ``hook_pattern`` whatever ``names`` says.
         ``top_k`` next-token predictions from the logits go to ``trace.predictions``.
         ``progress`` is accepted as every model family takes it; one forward pass shows none."""
         import torch
@@ -82,7 +90,7 @@ class HookedAdapter(Adapter):
         enc = self.encode(text, max_length)
         if names is not None:
             names = [names] if isinstance(names, str) else list(names)
-            unknown = sorted(set(names) - set(self.layer_names()))
+            unknown = sorted(set(names) - set(self.model.hook_dict))
             if unknown:
                 raise KeyError(f"names: {unknown} are not hooks of this model")
             wanted = set(names)
@@ -92,7 +100,7 @@ class HookedAdapter(Adapter):
         else:
 
             def keep(n: str) -> bool:
-                return not n.endswith("hook_attn_scores")
+                return _default(n) or n.endswith("hook_pattern")
 
         was_training = self.model.training
         self.model.eval()
@@ -125,3 +133,10 @@ class HookedAdapter(Adapter):
             predictions=predictions,
             **meta,
         )
+
+
+def _default(name: str) -> bool:
+    """Recorded by default: every hook but the attention scores (pre-softmax, ``-inf`` where
+    masked), the patterns (they are ``trace.attention``) and the logits (vocabulary-wide; their
+    top k are ``trace.predictions``)."""
+    return not name.endswith(("hook_attn_scores", "hook_pattern")) and name != "unembed.hook_out"
