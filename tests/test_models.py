@@ -116,3 +116,32 @@ def test_layer_names_are_what_trace_records(sentiment):
         assert adapter_for(model).layer_names() == iw.trace(model, "x = (1)\n").names
     clf, tok = sentiment
     assert adapter_for(clf, tok).layer_names() == iw.trace(clf, "a b", tokenizer=tok).names
+
+
+def test_widgets_and_from_cache_need_no_model_library():
+    """With torch, transformers, TransformerLens, nnsight and SAELens all missing, the package
+    imports, a dict cache becomes a Trace, widgets draw it, and each adapter module says which
+    extra installs its library."""
+    import subprocess
+    import sys
+
+    code = """
+import sys
+for name in ("torch", "transformers", "transformer_lens", "nnsight", "sae_lens"):
+    sys.modules[name] = None
+import numpy as np
+import interpwidgets as iw
+tr = iw.Trace.from_cache({"blocks.0.hook_resid_post": np.ones((3, 2))}, tokens=["a", " b", " c"])
+iw.NeuronText(tr, neuron=1)
+for module, extra in (("transformer_lens", "tl"), ("nnsight", "nnsight")):
+    try:
+        __import__(f"interpwidgets.models.{module}")
+    except ImportError as exc:
+        assert f"pip install 'interpwidgets[{extra}]'" in str(exc), exc
+    else:
+        raise AssertionError(module)
+print(tr.text, tr.names[0], "torch" in sys.modules and sys.modules["torch"] is not None)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "a b c blocks.0.hook_resid_post False"
