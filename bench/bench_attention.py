@@ -50,7 +50,7 @@ OUR_CELLS = """(limit) => { const c = document.querySelector('canvas.iw-attn-gri
 HOVER_SEL = {
     ("ours", "head"): ".iw-attn-col .iw-attn-tok",
     ("bertviz", "head"): "#vis text",
-    ("bertviz", "model"): "#vis rect",
+    ("bertviz", "model"): '#vis rect[style*="opacity: 0"]',  # each thumbnail's hover region
 }
 
 

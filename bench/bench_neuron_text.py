@@ -11,6 +11,8 @@ Chromium (network blocked) and measures, inside the page with ``performance.now(
 * step   — ``button.iw-next`` clicked → ``data-rendered-neuron`` is the next neuron
 * hover  — the first pointer event of a real mouse move onto a character → the tooltip is
            visible and names that character (then one animation frame, i.e. painted)
+* frame  — hover latency p50 / p95 by the browser's Event Timing (mouse move → next painted
+           frame, as page_ready.mjs reads it; bench/browser_timing.py) over 40 characters
 
 Figures are medians over ``--repeat`` fresh page loads (ready) or trials (step, hover),
 with the worst trial beside them. It prints a table; it does not pass or fail.
@@ -27,7 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "browser"))
+from browser_timing import centres, hover_latency, quantiles  # noqa: E402
 from iwpage import CHROMIUM, LAUNCH_ARGS  # noqa: E402  (one list of Chromium flags)
 
 LOCAL = ("file:", "data:", "blob:", "about:")
@@ -131,7 +135,7 @@ def new_page(browser, problems: list[str]):
 
 def measure(browser, path: Path, repeat: int) -> dict[str, list[float]]:
     problems: list[str] = []
-    ready, step, hover, dom = [], [], [], []
+    ready, step, hover, dom, frame = [], [], [], [], []
     for trial in range(repeat):
         ctx, page = new_page(browser, problems)
         try:
@@ -152,11 +156,12 @@ def measure(browser, path: Path, repeat: int) -> dict[str, list[float]]:
                     page.evaluate(HOVER_ARM, j)
                     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
                     hover.append(page.evaluate("() => window.__iwHover")[1])
+                frame = hover_latency(page, centres(page, "span.iw-tok", 40))
         finally:
             ctx.close()
     if problems:
         print(f"  !! {path.name}: {len(problems)} problems, e.g. {problems[:3]}", file=sys.stderr)
-    return {"ready": ready, "step": step, "hover": hover, "dom": dom}
+    return {"ready": ready, "step": step, "hover": hover, "dom": dom, "frame": frame}
 
 
 def fmt(xs: list[float]) -> str:
@@ -193,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
         )
         head = (
             f"{'chars × units':>15} {'file bytes':>12} {'export s':>8} {'spans':>7} "
-            f"{'ready ms':>16} {'step ms':>16} {'hover ms':>16}"
+            f"{'ready ms':>16} {'step ms':>16} {'hover ms':>16} {'frame p50/p95':>13}"
         )
         print(head)
         print("-" * len(head))
@@ -203,7 +208,8 @@ def main(argv: list[str] | None = None) -> None:
             spans = int(statistics.median(m["dom"])) if m["dom"] else 0
             print(
                 f"{n:>8,} × {units:<4} {path.stat().st_size:>12,} {export_s:>8.2f} {spans:>7,} "
-                f"{fmt(m['ready']):>16} {fmt(m['step']):>16} {fmt(m['hover']):>16}",
+                f"{fmt(m['ready']):>16} {fmt(m['step']):>16} {fmt(m['hover']):>16} "
+                f"{'{:.0f}/{:.0f}'.format(*quantiles(m['frame'])) if m['frame'] else '—':>13}",
                 flush=True,
             )
         browser.close()

@@ -75,7 +75,7 @@ def centres(page, selector: str, limit: int) -> list[tuple[float, float]]:
     """Centres of the first ``limit`` elements matching ``selector`` that are on screen."""
     boxes = page.evaluate(
         """([sel, limit]) => { const out = [];
-          for (const e of document.querySelectorAll(sel)) {
+          for (const e of [...document.querySelectorAll(sel)].slice(0, 4 * limit)) {
             const r = e.getBoundingClientRect();
             const x = r.x + r.width / 2, y = r.y + r.height / 2;
             if (r.width > 0 && r.height > 0 && document.elementFromPoint(x, y) && (e.contains(document.elementFromPoint(x, y)) || document.elementFromPoint(x, y).contains(e))) out.push([x, y]);
