@@ -73,3 +73,14 @@ def check_json(obj: Any, name: str) -> Any:
     if where is not None:
         raise ValueError(f"{where}: contains a lone surrogate; {_HINT}")
     return obj
+
+
+def shorten(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for echoing what a user or a browser
+    sent inside an error message (a 10 MB name is not repeated back)."""
+    import reprlib
+
+    r = reprlib.Repr()
+    r.maxstring = r.maxother = limit
+    r.maxlist = r.maxdict = r.maxtuple = 4
+    return r.repr(value)

@@ -174,3 +174,54 @@ def test_the_export_csp_forbids_forms_and_base():
     html = _widget().to_html()
     csp = html.split('http-equiv="Content-Security-Policy" content="', 1)[1].split('"', 1)[0]
     assert "form-action 'none'" in csp and "base-uri 'none'" in csp
+
+
+# -- NeuronExplorer's rank cache (issue 16 item 4) ----------------------------------------------
+def _explorer():
+    text = "def f(x):\n    return 'hi' + x\n" * 3
+    rng = np.random.default_rng(0)
+    tr = iw.Trace.from_arrays(text, {"rnn.0.h": rng.normal(size=(len(text), 6))})
+    return iw.NeuronExplorer(tr)
+
+
+def _request(w, body):
+    sent = []
+    w.send = lambda msg, buffers=None: sent.append(msg)
+    w._on_custom_msg(w, {"type": "request", "id": 1, "body": body}, [])
+    return sent[0]
+
+
+def test_rank_cache_is_keyed_on_what_decides_the_answer_and_bounded():
+    from interpwidgets.widgets.neuron_explorer import RANK_CACHE_SIZE
+
+    w = _explorer()
+    w._rank_cache.clear()
+    feature = w.features[0]
+    for i in range(50):  # extra fields do not make new entries
+        _request(w, {"kind": "rank", "feature": feature, "junk": i})
+    assert len(w._rank_cache) == 1
+    n = len(w.text)
+    for i in range(2000):  # many different span queries: the cache stays bounded
+        reply = _request(
+            w, {"kind": "rank", "spans": [[i % (n - 1), i % (n - 1) + 1]], "threshold": 0.1 + i}
+        )
+        assert reply["ok"], reply
+    assert len(w._rank_cache) <= RANK_CACHE_SIZE
+
+
+def test_failed_rankings_are_not_cached_and_echoes_are_capped():
+    import json
+
+    w = _explorer()
+    w._rank_cache.clear()
+    huge = "x" * 1_000_000
+    for i in range(20):
+        reply = _request(w, {"kind": "rank", "feature": huge + str(i)})
+        assert len(json.dumps(reply)) < 2000, len(json.dumps(reply))
+        assert "is not a known feature" in json.dumps(reply)
+    reply = _request(w, {"kind": "nope" + huge})
+    assert reply["ok"] is False and len(reply["error"]) < 500
+    assert len(w._rank_cache) == 0
+    with pytest.raises(KeyError) as info:
+        w.feature = huge
+    assert len(str(info.value)) < 2000

@@ -11,7 +11,7 @@ import anywidget
 import numpy as np
 import traitlets
 
-from ..strings import check_json, check_unicode
+from ..strings import check_json, check_unicode, shorten
 from .assets import STATIC as STATIC
 from .assets import bundle, request_key
 
@@ -171,7 +171,7 @@ class Widget(anywidget.AnyWidget):
         try:
             super().set_state(sync_data)
         except Exception as exc:
-            message = f"{type(exc).__name__}: {exc}\n({_what_changed(sync_data, changed)})"
+            message = f"{_message(exc)}\n({_what_changed(sync_data, changed)})"
             log.error("%s: %s", type(self).__name__, message.replace("\n", " "), exc_info=True)
             try:
                 self.error = message
@@ -188,7 +188,7 @@ class Widget(anywidget.AnyWidget):
     # -- requests -----------------------------------------------------------------------
     def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
         """Data for a front-end request ``body``; arrays encoded with ``interpwidgets.codec``."""
-        raise ValueError(f"unknown request {body!r}")
+        raise ValueError(f"unknown request {shorten(body)}")
 
     def _reply(self, body: Any) -> tuple[dict[str, Any], list[Any]]:
         """A reply message (without ``type``/``id``) and its buffers, for ``body``."""
@@ -200,7 +200,7 @@ class Widget(anywidget.AnyWidget):
             check_json(body, "request body")
             data = self._answer(body)
         except Exception as exc:  # shown in the widget, not lost in a log
-            return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}, []
+            return {"ok": False, "error": _message(exc)}, []
         data, paths, buffers = _remove_buffers(data)
         return {"ok": True, "data": data, "buffer_paths": paths}, buffers
 
@@ -212,7 +212,7 @@ class Widget(anywidget.AnyWidget):
             check_json(rid, "request id")
             reply, buffers = self._reply(content.get("body"))
         except Exception as exc:  # never leave the front-end waiting
-            reply, buffers = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}, []
+            reply, buffers = {"ok": False, "error": _message(exc)}, []
         if isinstance(rid, str):  # echo an id that can be sent (a lone surrogate becomes "?")
             rid = rid.encode("utf-8", "replace").decode("utf-8")
         self.send({"type": "reply", "id": rid, **reply}, buffers)
@@ -293,6 +293,17 @@ class Widget(anywidget.AnyWidget):
         from ..export import to_html
 
         return to_html(self, title=title, compress=compress)
+
+
+#: An error sent to the browser or shown in the widget is cut to this many characters.
+ERROR_LIMIT = 2000
+
+
+def _message(exc: BaseException) -> str:
+    """``"TypeName: message"``, cut to :data:`ERROR_LIMIT` characters (messages that echo
+    what was sent are not repeated back at full length)."""
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= ERROR_LIMIT else text[: ERROR_LIMIT - 1] + "…"
 
 
 def _what_changed(sync_data: dict[str, Any], names: list[str]) -> str:

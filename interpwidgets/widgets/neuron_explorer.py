@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,11 +10,14 @@ import numpy as np
 import traitlets
 
 from .. import codec
+from ..strings import shorten
 from ..trace.core import Trace
 from .neuron_text import EXPORT_BUDGET, NeuronText
 
 #: Heatmap windows are this many tokens wide and start at multiples of half of it.
 WINDOW = 512
+#: Rankings kept per widget (least recently used dropped first); each is at most ``top`` rows.
+RANK_CACHE_SIZE = 64
 
 
 class NeuronExplorer(NeuronText):
@@ -95,7 +99,8 @@ class NeuronExplorer(NeuronText):
         self._top = int(top)
         self._features: dict[str, np.ndarray] | None = None
         self._layer_vmax: dict[str, float] = {}
-        self._rank_cache: dict[str, dict[str, Any]] = {}
+        # (feature,) or (spans, threshold) → ranking; only successes, at most RANK_CACHE_SIZE
+        self._rank_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
         self.predictions = self._encode_predictions(trace)
         self.features = sorted(self._feature_table())
         self.threshold = float(threshold)
@@ -132,7 +137,7 @@ class NeuronExplorer(NeuronText):
         value = proposal["value"]
         if value and value not in self._feature_table():
             raise KeyError(
-                f"feature: {value!r} is not a known feature; expected one of {sorted(self._feature_table())}"
+                f"feature: {shorten(value)} is not a known feature; expected one of {sorted(self._feature_table())}"
             )
         return value
 
@@ -179,22 +184,44 @@ class NeuronExplorer(NeuronText):
             self.ranking = {}
 
     # -- data on demand -------------------------------------------------------------------
+    def _rank_key(self, body: dict[str, Any]) -> tuple[Any, ...]:
+        """What decides a ranking: a known feature's name, or the checked spans and threshold
+        (other fields of the request do not). Raises for anything else, naming it briefly."""
+        if "feature" in body:
+            name = body["feature"]
+            if not isinstance(name, str) or name not in self._feature_table():
+                raise KeyError(f"feature: {shorten(name)} is not a known feature")
+            return ("feature", name)
+        spans = self._valid_spans({"value": body.get("spans", [])})
+        threshold = body.get("threshold", self.threshold)
+        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)):
+            raise TypeError(f"threshold: expected a number, got {shorten(threshold)}")
+        threshold = self._valid_threshold({"value": float(threshold)})
+        return ("spans", tuple(map(tuple, spans)), threshold)
+
     def _rank(self, body: dict[str, Any]) -> dict[str, Any]:
-        from .base import request_key
+        try:
+            key = self._rank_key(body)
+        except (KeyError, ValueError, TypeError) as exc:  # not cached: a note, echoes capped
+            source = body.get("feature") or "spans"
+            return {"source": shorten(source, 40), "rows": [], "note": str(exc).strip("'\"")}
+        hit = self._rank_cache.get(key)
+        if hit is None:
+            hit = self._compute_rank(key)
+            if not hit.get("note"):
+                self._rank_cache[key] = hit
+                while len(self._rank_cache) > RANK_CACHE_SIZE:
+                    self._rank_cache.popitem(last=False)
+        else:
+            self._rank_cache.move_to_end(key)
+        return hit
 
-        key = request_key({k: v for k, v in body.items() if k != "kind"})
-        if key not in self._rank_cache:
-            self._rank_cache[key] = self._compute_rank(body)
-        return self._rank_cache[key]
-
-    def _compute_rank(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _compute_rank(self, key: tuple[Any, ...]) -> dict[str, Any]:
         from ..neurons import find_neurons, match_spans
 
         try:
-            if "feature" in body:
-                name = body["feature"]
-                if name not in self._feature_table():
-                    raise KeyError(f"feature: {name!r} is not a known feature")
+            if key[0] == "feature":
+                name = key[1]
                 table = find_neurons(
                     self._trace,
                     self._feature_table()[name],
@@ -204,15 +231,14 @@ class NeuronExplorer(NeuronText):
                 metric = "AUROC" if table["metric"].iloc[0] == "auroc" else "|r|"
                 source = f"feature: {name} ({metric})"
             else:
-                spans = self._valid_spans({"value": body.get("spans", [])})
-                threshold = float(body.get("threshold", self.threshold))
+                spans, threshold = [list(s) for s in key[1]], key[2]
                 table = match_spans(
                     self._trace, spans, threshold=threshold, layers=self._rank_layers, top=self._top
                 )
                 source = f"spans: {len(spans)} selected, on above {threshold:g}"
         except (KeyError, ValueError, TypeError) as exc:
             return {
-                "source": str(body.get("feature") or "spans"),
+                "source": key[1] if key[0] == "feature" else "spans",
                 "rows": [],
                 "note": str(exc).strip("'\""),
             }

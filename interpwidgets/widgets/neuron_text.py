@@ -10,6 +10,7 @@ import traitlets
 from .. import codec
 from ..figures import column_vmax as column_vmax  # re-exported
 from ..figures import neuron_text_figure
+from ..strings import shorten
 from ..trace.core import Trace
 from .base import LayerName, Widget, check_budget, check_title
 
@@ -161,7 +162,7 @@ class NeuronText(Widget):
     # -- data on demand -------------------------------------------------------------------
     def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("kind") != "column":
-            raise ValueError(f"unknown request kind {body.get('kind')!r}")
+            raise ValueError(f"unknown request kind {shorten(body.get('kind'))}")
         layer = self._trace.resolve(body.get("layer"))
         return self._column_data(layer, self._check_neuron(layer, body.get("neuron")))
 
