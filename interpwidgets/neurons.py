@@ -40,9 +40,12 @@ def _layers(trace: Trace, layers: Sequence[str | int] | str | int | None) -> lis
     return [trace.resolve(layer) for layer in layers]
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=8)
 def _features_of(text: str, kind: str) -> dict[str, np.ndarray]:
-    """``features.python_code`` or ``plain_text`` of ``text``, computed once (read-only)."""
+    """``features.python_code`` or ``plain_text`` of ``text``, computed once (read-only).
+
+    At most 8 texts are kept: each entry holds several arrays as long as its text, so a
+    larger cache of long texts would hold gigabytes."""
     from . import features
 
     table = features.python_code(text) if kind == "code" else features.plain_text(text)
