@@ -133,6 +133,35 @@ def test_from_cache_canonical_hook_names():
     np.testing.assert_array_equal(tr.attention[0], legacy["pattern", 0][0].numpy())
 
 
+def test_trace_transformer_bridge_canonical_names(word_tokenizer):
+    """A TransformerBridge (TransformerLens's newer model class; random weights from a config)
+    records canonical names (``blocks.1.hook_out``, ``blocks.0.mlp.out.hook_in``) beside the
+    legacy aliases; both are layers, equal to the bridge's own cache."""
+    import torch
+
+    bridge_module = pytest.importorskip("transformer_lens.model_bridge")
+    bridge = bridge_module.TransformerBridge.boot_native(
+        {"n_layers": 2, "d_model": 16, "n_ctx": 32, "d_head": 4, "n_heads": 4, "d_mlp": 32,
+         "d_vocab": 20, "act_fn": "gelu", "seed": 0}
+    )  # fmt: skip
+    tr = iw.trace(bridge, TEXT, tokenizer=word_tokenizer)
+    ids = torch.as_tensor(
+        [
+            [
+                word_tokenizer.bos_token_id,
+                *word_tokenizer(TEXT, add_special_tokens=False)["input_ids"],
+            ]
+        ]
+    )
+    _, cache = bridge.run_with_cache(ids)
+    for name in ("blocks.1.hook_out", "blocks.0.mlp.out.hook_in", "blocks.0.hook_resid_post"):
+        np.testing.assert_array_equal(tr.activations[name], cache[name][0].numpy())
+    assert "embed.hook_in" not in tr.activations  # token ids, not activations
+    want = torch.stack([cache[f"blocks.{k}.attn.hook_pattern"][0] for k in range(2)]).numpy()
+    np.testing.assert_array_equal(tr.attention, want)
+    assert iw.models.adapter_for(bridge, word_tokenizer).layer_names() == tr.names
+
+
 # -- nnsight --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def minilm():

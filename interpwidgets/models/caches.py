@@ -114,7 +114,7 @@ def read_cache(
             continue
         if keep is not None and name not in keep:
             continue
-        if arr.ndim == 0:
+        if arr.ndim == 0 or arr.dtype.kind in "biu":  # token ids (e.g. ``embed.hook_in``)
             continue
         if n is None:
             n = arr.shape[0]

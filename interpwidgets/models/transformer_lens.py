@@ -54,7 +54,9 @@ class HookedAdapter(Adapter):
             _, cache = self.model.run_with_cache(
                 torch.zeros((1, 1), dtype=torch.long, device=self.model.cfg.device)
             )
-        return [n for n in cache if _default(n)]
+        from .caches import read_cache
+
+        return [n for n in read_cache(cache)[0] if _default(n)]
 
     def embeddings(self, ids: Any) -> Any:
         return self.model.embed(ids)
@@ -93,14 +95,10 @@ class HookedAdapter(Adapter):
             unknown = sorted(set(names) - set(self.model.hook_dict))
             if unknown:
                 raise KeyError(f"names: {unknown} are not hooks of this model")
-            wanted = set(names)
-
-            def keep(n: str) -> bool:
-                return n in wanted or n.endswith("hook_pattern")
+            patterns = [n for n in self.model.hook_dict if n.endswith("hook_pattern")]
+            keep: Any = list(dict.fromkeys([*names, *patterns]))
         else:
-
-            def keep(n: str) -> bool:
-                return _default(n) or n.endswith("hook_pattern")
+            keep = None  # every hook that fires; scores and logits are dropped below
 
         was_training = self.model.training
         self.model.eval()
@@ -111,6 +109,8 @@ class HookedAdapter(Adapter):
         finally:
             self.model.train(was_training)
         arrays, attention, _ = read_cache(cache, 0, names)
+        if names is None:
+            arrays = {n: a for n, a in arrays.items() if _default(n)}
         predictions = None
         if top_k:
             probs = torch.softmax(logits[0].float(), -1)
