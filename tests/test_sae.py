@@ -136,3 +136,26 @@ def test_training_reconstructs():
     assert s["variance_explained"] > 0.8 and s["l0"] <= 6
     assert variance_explained(sae, x) == pytest.approx(s["variance_explained"], abs=1e-4)
     assert log[-1]["fve"] > log[0]["fve"]
+
+
+def test_probe_reads_features(lm):
+    from interpwidgets.probing import char_task
+
+    task = char_task("in_string", n_texts=8, chars=200)
+    sae = _sae()
+    res = iw.probe(lm, task, layers=["rnn.1.c", "rnn.1.c.sae"], sae=sae, progress=False)
+    assert set(res.table.layer) == {"rnn.1.c", "rnn.1.c.sae"}
+    assert res.table.accuracy.between(0, 1).all()
+    default = iw.probe(lm, task, sae=sae, progress=False, control=False)
+    assert "rnn.1.c.sae" in set(default.table.layer)  # feature layers join the default set
+
+
+def test_shipped_sae_loads_offline():
+    sae = iw.zoo.sae("char_lstm")
+    assert (
+        sae.d_in == 256
+        and sae.hook_name.startswith("rnn.")
+        and sae.meta["held_out"]["variance_explained"] > 0.5
+    )
+    with pytest.raises(FileNotFoundError, match="name: no shipped SAE for 'nope'"):
+        iw.zoo.sae("nope")

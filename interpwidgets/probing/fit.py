@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..sae import add_features
 from .tasks import SENTENCE_TASKS, ProbingTask, char_task, sentence_task
 
 
@@ -70,8 +71,12 @@ def representations(
     layers: Sequence[str] | None = None,
     progress: bool = True,
     batch_size: int = 32,
+    sae: Any = None,
 ):
     """``(X: layer → (n_examples, units), y, y_control)``: mean-pooled per sentence, or per character.
+
+    ``sae``: sparse autoencoder(s) whose features join as ``"<layer>.sae"`` layers
+    (:func:`interpwidgets.sae.add_features`; per-text traces only).
 
     Sentence tasks on a Hugging Face encoder run ``batch_size`` sentences per forward pass;
     character models are traced one text at a time (each text is one long sequence).
@@ -84,7 +89,7 @@ def representations(
         raise ValueError(f"batch_size: expected a positive int, got {batch_size!r}")
     desc = f"representations ({task.name})"
     adapter = adapter_for(model, tokenizer)
-    if task.level == "sentence":
+    if task.level == "sentence" and sae is None:
         xs_b = _hf_sentence_batches(adapter, task.texts, layers, batch_size, progress, desc)
         if xs_b is not None:
             if not xs_b:
@@ -101,11 +106,11 @@ def representations(
         desc=desc,
         disable=not progress,
     ):
-        tr = adapter.trace(text, progress=False)
+        tr = add_features(adapter.trace(text, progress=False), sae)
         names = [
             n
             for n in tr.names
-            if (layers is None and (n.endswith((".h", ".resid")) or n == "embed"))
+            if (layers is None and (n.endswith((".h", ".resid", ".sae")) or n == "embed"))
             or (layers is not None and n in layers)
         ]
         if not names:
@@ -185,11 +190,12 @@ def cached_representations(
     progress: bool = True,
     batch_size: int = 32,
     cache: bool = True,
+    sae: Any = None,
 ) -> dict[str, np.ndarray]:
     """:func:`representations` as float16 (what the probes are trained on), kept in memory
     and on disk under :func:`cache_dir`, keyed by a hash of the model's weights and the
     task's texts — a second ``probe`` of the same model on the same texts skips the model."""
-    fp = _fingerprint(model, tokenizer) if cache else ""
+    fp = _fingerprint(model, tokenizer) if cache and sae is None else ""
     key = f"{fp}-{_task_key(task, layers)}" if fp else ""
     if key and key in _MEMORY:
         return _MEMORY[key][0]
@@ -202,7 +208,7 @@ def cached_representations(
             return xs
         except (OSError, ValueError):
             pass
-    xs32, _, _ = representations(model, task, tokenizer, layers, progress, batch_size)
+    xs32, _, _ = representations(model, task, tokenizer, layers, progress, batch_size, sae)
     xs = {k: v.astype(np.float16) for k, v in xs32.items()}
     if key:
         if len(_MEMORY) >= 6:
@@ -392,6 +398,7 @@ def probe(
     progress: bool = True,
     batch_size: int = 32,
     cache: bool = True,
+    sae: Any = None,
 ) -> ProbeResult:
     """Probe every layer of ``model`` for ``task`` (a :class:`ProbingTask` or a task name).
 
@@ -410,6 +417,8 @@ def probe(
     (accuracy − control accuracy, Hewitt & Liang 2019) ± its paired SE, the ``majority``
     and ``control_majority`` baselines, ``n_train`` and ``n_test`` (examples).
     Representations are cached (``cache=False`` to skip; see :func:`cache_dir`).
+    ``sae=`` adds sparse-autoencoder features as layers ``"<layer>.sae"``, probed like the
+    others (:func:`interpwidgets.sae.add_features`; not cached).
     """
     import pandas as pd
     from tqdm.auto import tqdm
@@ -422,7 +431,7 @@ def probe(
         raise TypeError(f"task: expected a ProbingTask or a task name, got {type(task).__name__}")
     if kind not in ("logistic", "mlp"):  # before any work: arguments are checked first
         raise ValueError(f"kind: expected 'logistic' or 'mlp', got {kind!r}")
-    xs = cached_representations(model, task, tokenizer, layers, progress, batch_size, cache)
+    xs = cached_representations(model, task, tokenizer, layers, progress, batch_size, cache, sae)
     y = np.concatenate([np.atleast_1d(np.asarray(v)) for v in task.labels])
     yc = np.concatenate([np.atleast_1d(np.asarray(v)) for v in task.control])
     if task.level == "char":

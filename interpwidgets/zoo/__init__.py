@@ -101,6 +101,20 @@ def sentiment_bow():
     return _bow
 
 
+def sae(name: str = "char_lstm"):
+    """The shipped sparse autoencoder over a layer of model ``name``
+    (:class:`interpwidgets.sae.TopKSAE`; card in ``.meta``): ``iw.trace(model, text, sae=...)``
+    adds its features as the layer ``"<layer>.sae"``. Retrain with
+    ``python -m interpwidgets.zoo.train_sae NAME``."""
+    from ..sae import TopKSAE
+
+    path = WEIGHTS / f"sae_{name}"
+    if not path.with_suffix(".safetensors").is_file():
+        shipped = sorted(p.stem[4:] for p in WEIGHTS.glob("sae_*.safetensors"))
+        raise FileNotFoundError(f"name: no shipped SAE for {name!r}; shipped: {shipped}")
+    return TopKSAE.load(path)
+
+
 def char_lstm():
     """The embedded character-level LSTM (2 layers × 256 units), ready for ``iw.trace``."""
     return load("char_lstm")
@@ -112,6 +126,7 @@ __all__ = [
     "char_transformer",
     "load",
     "minilm",
+    "sae",
     "sentiment",
     "sentiment_bow",
 ]
