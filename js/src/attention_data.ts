@@ -298,6 +298,7 @@ export function readGroups(get: (name: string) => unknown): GroupInfo[] {
   if (Array.isArray(raw) && raw.length) {
     return raw.map((g) => readGroup((g && typeof g === "object" ? g : {}) as Record<string, unknown>));
   }
+  // (no Python trait holds thumbs, summary or rollout: they come inside `groups`)
   const names = ["tokens", "key_tokens", "n_layers", "n_heads", "layer_labels", "head_labels", "sentence_b_start", "notes", "thumbs", "summary", "rollout"];
   return [readGroup(Object.fromEntries(names.map((k) => [k, get(k)])))];
 }

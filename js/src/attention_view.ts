@@ -17,6 +17,7 @@ import { ErrorBox } from "./error_box";
 import { SequentialLegend } from "./seq_legend";
 import { attachToolbar } from "./toolbar";
 import { Tooltip } from "./tooltip";
+import type { AttentionViewState } from "./states";
 import type { AnyModel } from "./types";
 
 export const VIEWS = ["head", "model", "matrix", "summary", "rollout"] as const;
@@ -75,7 +76,7 @@ export class AttentionView {
   private destroyed = false;
   private readonly cleanups: (() => void)[] = [];
 
-  constructor(private readonly model: AnyModel, host: HTMLElement) {
+  constructor(private readonly model: AnyModel<AttentionViewState>, host: HTMLElement) {
     const { root } = this;
     this.layers = new LayerLoader(model, (g) => {
       const info = this.groups[g];
@@ -213,7 +214,7 @@ export class AttentionView {
 
   /** Read every group (new data: forget decoded layers), then show the selected one. */
   private readStatic(): void {
-    this.groups = readGroups((name) => this.model.get(name));
+    this.groups = readGroups((name) => (this.model as AnyModel).get(name));
     this.decoded.clear();
     this.layers.clear();
     this.groupSelect.replaceChildren(...this.groups.map((g, i) => {
@@ -330,9 +331,9 @@ export class AttentionView {
   choose(c: Choice): void {
     const m = this.model;
     let changed = false;
-    const set = (name: string, value: unknown, now: unknown) => {
+    const set = (name: keyof AttentionViewState & string, value: unknown, now: unknown) => {
       if (value === undefined || JSON.stringify(value) === JSON.stringify(now)) return;
-      m.set(name, value);
+      m.set(name, value as never);
       changed = true;
     };
     // (setting a trait may re-read the selection at once: compare with what it was)

@@ -5,6 +5,7 @@
 import { decode, type Encoded } from "./codec";
 import { codePointsToUtf16 } from "./text";
 import { visibleWhitespace } from "./tooltip";
+import type { AttributionTextState } from "./states";
 import type { AnyModel } from "./types";
 
 export type Level = "token" | "word";
@@ -103,7 +104,7 @@ function ints(x: unknown, what: string): Int32Array {
 }
 
 /** Read every trait once. Problems become messages (shown in the view), never exceptions. */
-export function readData(model: AnyModel): AttrData {
+export function readData(model: AnyModel<AttributionTextState>): AttrData {
   const errors: string[] = [];
   const attempt = <T>(what: string, fn: () => T, fallback: T): T => {
     try { return fn(); } catch (err) { errors.push(err instanceof Error ? err.message : `${what}: ${err}`); return fallback; }

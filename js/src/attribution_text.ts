@@ -16,6 +16,7 @@ import { ErrorBox } from "./error_box";
 import { attachToolbar } from "./toolbar";
 import { TokenStrip, type Colorer } from "./text";
 import { Tooltip, visibleWhitespace } from "./tooltip";
+import type { AttributionTextState } from "./states";
 import type { AnyModel } from "./types";
 
 const MISSING_BG = rgbString(MISSING);
@@ -24,7 +25,7 @@ interface RowView { root: HTMLElement; text: HTMLElement; strip: TokenStrip; del
 
 export class AttributionView {
   readonly root = el("div", "iw-root iw-attribution-text");
-  private readonly model: AnyModel;
+  private readonly model: AnyModel<AttributionTextState>;
   private readonly titleMain = el("span", "iw-title-main");
   private readonly caption = el("span", "iw-caption");
   private readonly select = el("select", "iw-attr-target");
@@ -55,7 +56,7 @@ export class AttributionView {
   private destroyed = false;
   private readonly cleanups: (() => void)[] = [];
 
-  constructor(model: AnyModel, host: HTMLElement) {
+  constructor(model: AnyModel<AttributionTextState>, host: HTMLElement) {
     this.model = model;
     const { root } = this;
     focusableRoot(root, "Attribution scores over text, one row per method. Up/Down: target class.");

@@ -14,6 +14,7 @@ import { contextList, effectBox, featureTable, paletteCss, statsBox, whereOf } f
 import { request } from "./request";
 import { attachToolbar } from "./toolbar";
 import { Tooltip } from "./tooltip";
+import type { NeuronDashboardState } from "./states";
 import type { AnyModel } from "./types";
 
 const CACHE_SIZE = 32;
@@ -45,7 +46,7 @@ export class NeuronDashboardView {
   /** When the selection last changed (performance.now()), for the open-time measurement. */
   private asked = 0;
 
-  constructor(private readonly model: AnyModel, host: HTMLElement) {
+  constructor(private readonly model: AnyModel<NeuronDashboardState>, host: HTMLElement) {
     const { root } = this;
     focusableRoot(root, "Corpus dashboard of one unit. Left/Right: neuron, Up/Down: layer, Enter on a context: select it.");
     const { title, row } = this.controls;

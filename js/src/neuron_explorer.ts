@@ -12,6 +12,7 @@ import { PredictionStrip, decodePredictions, guessesAt, predictionLine, type Pre
 import { RankingPanel, readRanking, type Ranking } from "./ranking";
 import { request } from "./request";
 import { visibleWhitespace } from "./tooltip";
+import type { NeuronExplorerState } from "./states";
 import type { AnyModel } from "./types";
 
 interface RawHeatmap { layer?: unknown; start?: unknown; stop?: unknown; vmax?: unknown; values?: Encoded }
@@ -34,7 +35,7 @@ export function describeRank(body: { feature?: string; spans?: unknown[] }): str
 }
 
 class NeuronExplorerView {
-  private readonly model: AnyModel;
+  private readonly model: AnyModel<NeuronExplorerState>;
   private readonly view: NeuronView;
   private readonly predStrip: PredictionStrip;
   private readonly heatmap: Heatmap;
@@ -66,7 +67,7 @@ class NeuronExplorerView {
   private spans: [number, number][] = [];
   private brushed: Uint8Array = new Uint8Array(0);
 
-  constructor(model: AnyModel, host: HTMLElement) {
+  constructor(model: AnyModel<NeuronExplorerState>, host: HTMLElement) {
     this.model = model;
     this.view = new NeuronView(model, host, {
       className: "iw-neuron-explorer",

@@ -13,6 +13,7 @@ import { Tooltip, tokenLines, type AnchorRect } from "./tooltip";
 import { el, focusableRoot } from "./dom";
 import { ErrorBox } from "./error_box";
 import { attachToolbar } from "./toolbar";
+import type { NeuronTextState } from "./states";
 import type { AnyModel } from "./types";
 
 export type { LayerInfo } from "./neuron_controls";
@@ -45,7 +46,7 @@ const MISSING_BG = rgbString(MISSING);
 
 export class NeuronView {
   readonly root = el("div", "iw-root");
-  readonly model: AnyModel;
+  readonly model: AnyModel<NeuronTextState>;
   private readonly opts: NeuronViewOptions;
   private readonly controls = new NeuronControls();
   private readonly status = el("div", "iw-status");
@@ -67,7 +68,7 @@ export class NeuronView {
   private destroyed = false;
   private readonly cleanups: (() => void)[] = [];
 
-  constructor(model: AnyModel, host: HTMLElement, opts: NeuronViewOptions) {
+  constructor(model: AnyModel<NeuronTextState>, host: HTMLElement, opts: NeuronViewOptions) {
     this.model = model;
     this.opts = opts;
     const { root } = this;

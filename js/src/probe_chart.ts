@@ -16,6 +16,7 @@ import { uiScale } from "./canvas";
 import { hexToRgb, rgbString } from "./colors";
 import { legibleOn, themeBackground } from "./theme";
 import { attachToolbar } from "./toolbar";
+import type { ProbeChartState } from "./states";
 import type { AnyModel } from "./types";
 
 const SVG = "http://www.w3.org/2000/svg";
@@ -42,7 +43,7 @@ export class ProbeChartView {
   readonly root = el("div", "iw-root iw-probe-chart");
   readonly tooltip: Tooltip;
   readonly errorBox: ErrorBox;
-  private readonly model: AnyModel;
+  private readonly model: AnyModel<ProbeChartState>;
   private readonly titleMain = el("span", "iw-title-main");
   private readonly titleRow = el("div", "iw-title");
   private readonly seg = el("span", "iw-probe-seg");
@@ -60,7 +61,7 @@ export class ProbeChartView {
   private destroyed = false;
   private readonly cleanups: (() => void)[] = [];
 
-  constructor(model: AnyModel, host: HTMLElement) {
+  constructor(model: AnyModel<ProbeChartState>, host: HTMLElement) {
     this.model = model;
     const { root } = this;
     focusableRoot(root, "Probe accuracy per layer. Click a point or a layer to list its top neurons.");

@@ -18,6 +18,7 @@ import {
 } from "./robustness_data";
 import { codePointsToUtf16 } from "./text";
 import { Tooltip, visibleWhitespace } from "./tooltip";
+import type { RobustnessState } from "./states";
 import type { AnyModel } from "./types";
 
 /** Inputs drawn at first; "show more" adds as many again. */
@@ -44,7 +45,7 @@ export class RobustnessView {
   readonly root = el("div", "iw-root iw-robustness");
   readonly tooltip: Tooltip;
   readonly errorBox: ErrorBox;
-  private readonly model: AnyModel;
+  private readonly model: AnyModel<RobustnessState>;
   private readonly titleRow = el("div", "iw-title");
   private readonly titleMain = el("span", "iw-title-main");
   private readonly caption = el("span", "iw-caption");
@@ -66,7 +67,7 @@ export class RobustnessView {
   private hovered: HTMLElement | null = null;
   private readonly cleanups: (() => void)[] = [];
 
-  constructor(model: AnyModel, host: HTMLElement) {
+  constructor(model: AnyModel<RobustnessState>, host: HTMLElement) {
     this.model = model;
     const { root } = this;
     focusableRoot(root, "Robustness to perturbations: flip rates per perturbation, then each input and its perturbed variants.");
@@ -136,9 +137,9 @@ export class RobustnessView {
     });
   }
 
-  private setTrait(name: string, value: unknown): void {
+  private setTrait(name: keyof RobustnessState & string, value: unknown): void {
     if (this.model.get(name) === value) return;
-    this.model.set(name, value);
+    this.model.set(name, value as never);
     this.model.save_changes();
     this.schedule(false);
   }

@@ -4,6 +4,7 @@
 
 import { decode, isEncoded } from "./codec";
 import { codePointsToUtf16, tokenSegments } from "./text";
+import type { RobustnessState } from "./states";
 import type { AnyModel } from "./types";
 
 const MINUS = "\u2212";
@@ -176,7 +177,7 @@ function list(x: unknown): Record<string, unknown>[] {
 }
 
 /** Read every trait once. Problems become messages (shown in the view), never exceptions. */
-export function readData(model: AnyModel): RobData {
+export function readData(model: AnyModel<RobustnessState>): RobData {
   const errors: string[] = [];
   const labels = Array.isArray(model.get("labels")) ? (model.get("labels") as unknown[]).map(String) : [];
   const kinds = Array.isArray(model.get("kinds")) ? (model.get("kinds") as unknown[]).map(String) : [];

@@ -2,9 +2,12 @@
 
 export type Callback = (...args: any[]) => void;
 
-export interface AnyModel {
-  get(name: string): any;
-  set(name: string, value: unknown): void;
+/** anywidget's model. `AnyModel<NeuronTextState>` (states.ts, generated from the Python
+ *  traits) types `get`/`set` by trait name, so a misspelt name fails tsc; plain `AnyModel`
+ *  (shared modules that read only what every widget has) accepts any name. */
+export interface AnyModel<S extends object = any> {
+  get<K extends keyof S & string>(name: K): S[K];
+  set<K extends keyof S & string>(name: K, value: S[K]): void;
   save_changes(): void;
   on(event: string, callback: Callback): void;
   off(event?: string | null, callback?: Callback | null): void;

@@ -10,7 +10,7 @@ export class FakeModel implements AnyModel {
   constructor(state: Record<string, unknown> = {}) {
     this.state = { ...state };
   }
-  get(name: string) { return this.state[name]; }
+  get(name: string): any { return this.state[name]; }
   set(name: string, value: unknown) {
     if (this.state[name] === value) return;
     this.state[name] = value;
