@@ -164,9 +164,21 @@ TEXT = st.lists(
 ).map("".join)
 
 
+def _refused(text: str, call=None) -> bool:
+    """Texts holding a lone surrogate are refused at the door, by name (issue 16): check
+    that, and tell the property to stop there."""
+    if not any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        return False
+    with pytest.raises(ValueError, match=r"^text: contains a lone surrogate"):
+        (call or (lambda: iw.Trace.from_arrays(text, {"a": np.zeros(len(text))})))()
+    return True
+
+
 @SETTINGS
 @given(TEXT)
 def test_one_token_per_character_offsets_reproduce_the_text(text):
+    if _refused(text):
+        return
     n = len(text)
     tr = iw.Trace.from_arrays(text, {"a": np.arange(n, dtype=np.float32)})
     assert tr.n_tokens == n
@@ -179,6 +191,8 @@ def test_one_token_per_character_offsets_reproduce_the_text(text):
 @SETTINGS
 @given(TEXT, st.data())
 def test_tokens_found_in_text_reproduce_it(text, data):
+    if _refused(text):
+        return
     cuts = sorted(
         data.draw(st.sets(st.integers(1, len(text) - 1), max_size=8)) if len(text) > 1 else []
     )
@@ -257,6 +271,8 @@ def test_from_arrays_never_crashes(text, arrays, tokens, offsets, predictions, a
 @SETTINGS
 @given(TEXT, st.data())
 def test_from_arrays_with_valid_random_arrays(text, data):
+    if _refused(text):
+        return
     n = len(text)
     units = data.draw(st.integers(1, 4))
     acts = data.draw(
@@ -324,6 +340,8 @@ CODEISH = st.lists(
 @SETTINGS
 @given(text=st.one_of(TEXT, CODEISH))
 def test_features_never_crash_and_cover_every_character(fn, text):
+    if _refused(text, lambda: getattr(iw.features, fn)(text)):
+        return
     table = getattr(iw.features, fn)(text)
     assert table
     for name, arr in table.items():
