@@ -162,9 +162,9 @@ def table(rows: list[dict], tokens: list[int]) -> None:
             ours, bv = found.get("ours"), found.get("bertviz")
             if ours is None:
                 continue
-            hover = lambda r: (
+            hover = lambda r: (  # noqa: E731
                 "—" if r is None else f"{fmt(r['hover_p50'], '.0f')}/{fmt(r['hover_p95'], '.0f')}"
-            )  # noqa: E731
+            )
             print(
                 f"{n:>6} {view:>5} | {fmt(bv and bv['bytes'] / 1e6, '10.1f'):>10} {ours['bytes'] / 1e6:>8.2f} "
                 f"{fmt(bv and bv['bytes'] / ours['bytes'], '8.0f'):>8} | "
