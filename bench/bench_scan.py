@@ -120,7 +120,10 @@ def main() -> None:
         "--big", type=int, default=0, help="also scan this many characters (e.g. 10000000)"
     )
     ap.add_argument("--dask", action="store_true", help="also run on a 2-worker LocalCluster")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     print(f"torch threads: {torch.get_num_threads()}")
     model = iw.zoo.char_lstm()
     paths = corpus_paths(args.chars)
@@ -132,6 +135,10 @@ def main() -> None:
     t1 = time.perf_counter()
     iw.scan(model, paths, layers=HC, batch_size=args.batch, progress=False, features=False)
     t_nofeat = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    hs = [name for name in HC if name.endswith(".h")]
+    iw.scan(model, paths, layers=hs, batch_size=args.batch, progress=False, features=False)
+    t_h = time.perf_counter() - t2
     print(
         f"\n{n:,} characters in {len(paths)} files, batch {args.batch}, all h and c units (1,024)"
     )
@@ -141,6 +148,7 @@ def main() -> None:
         f"{'iw.scan, features off':34}{t_nofeat:9.1f}{n / t_nofeat:12,.0f}{t_plain / t_nofeat:9.2f}"
     )
     print(f"{'iw.scan, features on':34}{t_scan:9.1f}{n / t_scan:12,.0f}{t_plain / t_scan:9.2f}")
+    print(f"{'iw.scan, h units only (512)':34}{t_h:9.1f}{n / t_h:12,.0f}{t_plain / t_h:9.2f}")
     assert sc.meta["n_chars"] == n
 
     small = corpus_paths(args.chars // 4)

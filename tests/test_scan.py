@@ -202,7 +202,7 @@ def test_directory_corpus_and_bad_inputs(lm, tmp_path):
         iw.scan(lm, ["x"], k="5", progress=False)
     with pytest.raises(TypeError, match="corpus: expected each document"):
         iw.scan(lm, [b"bytes"], progress=False)
-    with pytest.raises(TypeError, match="model: corpus scans support character models"):
+    with pytest.raises(TypeError, match="model: corpus scans take a model iw.trace knows"):
         iw.scan(torch.nn.Linear(2, 2), ["x"], progress=False)
     with pytest.raises(TypeError, match="model: expected a torch.nn.Module"):
         iw.scan("char_lstm", ["x"], progress=False)
@@ -212,3 +212,19 @@ def test_directory_corpus_and_bad_inputs(lm, tmp_path):
         sc.top("rnn.0.h", 256)
     with pytest.raises(KeyError, match="layer: 'nope'"):
         sc.histogram("nope", 0)
+
+
+def test_candidate_filter_equals_ranking_every_window(lm, texts, monkeypatch):
+    """Comparing each value with what it must beat keeps exactly what ranking the whole
+    window keeps (and a window where nothing qualifies changes nothing)."""
+    from interpwidgets.scan import update as update_module
+
+    docs = list(documents(texts)[0])
+    opts = Options(("rnn.0.c", "rnn.1.h"), (256, 256), 3, 6, 2, 2, 256, False)
+    filtered = scan_documents(lm, docs, opts)
+    monkeypatch.setattr(update_module, "CANDIDATES_PER_UNIT", 0)  # rank every window
+    ranked = scan_documents(lm, docs, opts)
+    for name in ("top", "bottom", "sample"):
+        a, b = getattr(filtered, name), getattr(ranked, name)
+        np.testing.assert_array_equal(np.sort(a.key, -1), np.sort(b.key, -1))
+    np.testing.assert_array_equal(filtered.hist, ranked.hist)

@@ -31,8 +31,7 @@ def _check_int(value: Any, name: str, low: int, what: str) -> int:
     return int(value)
 
 
-def _layer_sizes(model: Any, layers: Any) -> tuple[list[str], list[int]]:
-    adapter = _adapter(model)
+def _layer_sizes(adapter: Any, layers: Any) -> tuple[list[str], list[int]]:
     names = adapter.layer_names()
     probe = adapter.trace("x = (1)\n", progress=False)
     sizes = {n: probe.activations[n].shape[1] for n in names if n in probe.activations}
@@ -57,18 +56,20 @@ def _layer_sizes(model: Any, layers: Any) -> tuple[list[str], list[int]]:
     return chosen, [sizes[n] for n in chosen]
 
 
-def _adapter(model: Any) -> Any:
-    """The model's adapter; scans read one position per character, so character models only."""
+def _adapter(model: Any, tokenizer: Any = None) -> Any:
+    """The model's adapter (character models, and token models with their tokenizer)."""
     from ..models import adapter_for
 
     try:
-        adapter = adapter_for(model)
-    except (TypeError, ValueError):
-        adapter = None
-    if adapter is None or not adapter.kind.startswith("char-"):
+        adapter = adapter_for(model, tokenizer)
+    except (TypeError, ValueError) as exc:
         raise TypeError(
-            f"model: corpus scans support character models (nn.LSTM/GRU/RNN models and "
-            f"iw.zoo.char_transformer()) so far, got {type(model).__name__}"
+            f"model: corpus scans take a model iw.trace knows (char models, Hugging Face "
+            f"models with their tokenizer, TransformerLens, nnsight): {exc}"
+        ) from None
+    if adapter.kind == "char":
+        raise TypeError(
+            f"model: {type(model).__name__} has no recurrent or Transformer layers to record"
         )
     return adapter
 
@@ -86,13 +87,17 @@ def scan(
     features: bool = True,
     samples: int = 4,
     shards: int | None = None,
+    tokenizer: Any = None,
 ) -> Scan:
     """Scan ``corpus`` with ``model``: every unit's top/bottom contexts, histogram, moments,
     interval samples and feature scores, in one streaming pass. Returns an :class:`Scan`.
 
     Args:
-        model: a character model ``iw.trace`` knows (``iw.zoo.char_lstm()``, any
-            ``nn.LSTM``/``GRU``/``RNN`` char model with ``.vocab``, ``iw.zoo.char_transformer()``).
+        model: a model ``iw.trace`` knows: character models (``iw.zoo.char_lstm()``, any
+            ``nn.LSTM``/``GRU``/``RNN`` char model with ``.vocab``, ``iw.zoo.char_transformer()``)
+            — one position per character — or token models (Hugging Face with ``tokenizer``,
+            TransformerLens, nnsight) — one position per token, counted at its first
+            character, its value shown over all its characters in contexts.
         corpus: documents — a list of str, a dict name → text, a list of paths, a directory
             (every ``*.py`` / ``*.txt`` under it), or any iterable of those (read once, lazily).
         layers: names or indices of the arrays ``iw.trace`` records (default: all of them).
@@ -105,9 +110,12 @@ def scan(
         samples: contexts kept per activation interval (:meth:`Scan.quantiles`).
         shards: with ``client``, how many shards (default: up to 4 per worker, each of at
             least ``2 * batch_size`` documents so its lanes stay full).
+        tokenizer: the tokenizer of a Hugging Face model (as for ``iw.trace``).
 
     Values equal ``iw.trace(model, document)``'s for each document: recurrent state is
-    carried across windows within a document and reset between documents.
+    carried across windows within a document and reset between documents. A token model
+    reads a document longer than its window in consecutive pieces of about
+    4,096 characters (each value is then ``iw.trace`` of the piece that holds the token).
     """
     k = _check_int(k, "k", 1, "an int >= 1")
     context = _check_int(context, "context", 0, "an int >= 0")
@@ -118,14 +126,13 @@ def scan(
     if not isinstance(features, (bool, np.bool_)):
         raise TypeError(f"features: expected True or False, got {type(features).__name__}")
     try:
-        import torch
+        import torch  # noqa: F401
     except ImportError:  # pragma: no cover
         raise TypeError(
             "model: scanning needs torch (pip install 'interpwidgets[torch]')"
         ) from None
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"model: expected a torch.nn.Module, got {type(model).__name__}")
-    names, sizes = _layer_sizes(model, layers)
+    adapter = _adapter(model, tokenizer)
+    names, sizes = _layer_sizes(adapter, layers)
     docs, count = documents(corpus)
     opts = Options(
         layers=tuple(names),
@@ -141,9 +148,9 @@ def scan(
     if client is not None:
         from .distributed import scan_on_cluster
 
-        state, doc_names, n_chars = scan_on_cluster(client, model, docs, opts, shards, progress)
+        state, doc_names, n_chars = scan_on_cluster(client, adapter, docs, opts, shards, progress)
     else:
-        state, doc_names, n_chars = _scan_local(model, docs, count, opts, progress)
+        state, doc_names, n_chars = _scan_local(adapter, docs, count, opts, progress)
     if not doc_names:
         raise ValueError("corpus: expected at least one document, got none")
     if state.n == 0:
@@ -157,6 +164,7 @@ def scan(
         "window": opts.window,
         "engine": "dask" if client is not None else "local",
         "features": state.bool_features + state.num_features,
+        "positions": "characters" if adapter.kind.startswith("char") else "tokens",
     }
     return Scan(
         list(names),
@@ -164,7 +172,7 @@ def scan(
         doc_names,
         state,
         meta,
-        _adapter(model).output_effects(list(names)),
+        adapter.output_effects(list(names)),
     )
 
 

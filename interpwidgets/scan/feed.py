@@ -9,6 +9,7 @@ runs on ``B`` documents at once.
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,8 @@ class Lane:
     codes: np.ndarray | None = None
     feats: np.ndarray | None = None
     arrays: np.ndarray | None = None  # precomputed values (per-document models)
+    token_of_char: np.ndarray | None = None  # token models: the token over each character, -1
+    starts: np.ndarray | None = None  # token models: characters where a token starts
     cursor: int = 0
     fresh: bool = True  # state must be reset before the next window
 
@@ -56,6 +59,7 @@ class Window:
     keys: np.ndarray  # (B, T)
     chars: np.ndarray  # (B, T)
     features: np.ndarray | None  # (B, T, F)
+    count: np.ndarray | None = None  # (B, T) positions counted; None: every position with a key
 
 
 @dataclass
@@ -125,14 +129,19 @@ class Feeder:
         while self.refill():
             keys, chars, feats, spans = self.frame()
             values = self.forward(spans)
+            count = self.counted(spans)
             for lane, s in zip(self.lane, spans, strict=True):
                 if s.stop > s.start:
                     lane.cursor = s.stop
                     lane.fresh = False
-            yield Window(values, keys, chars, feats)
+            yield Window(values, keys, chars, feats, count)
 
     def forward(self, spans: list[slice]) -> torch.Tensor:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def counted(self, spans: list[slice]) -> np.ndarray | None:
+        """Which positions of the window count (None: every character)."""
+        return None
 
 
 class RecurrentFeeder(Feeder):
@@ -162,7 +171,7 @@ class RecurrentFeeder(Feeder):
             self.columns[name] = slice(start, start + size)
             start += size
         self.units = start
-        self.out: torch.Tensor | None = None
+        self.spare: queue.SimpleQueue = queue.SimpleQueue()  # arrays handed back by the reader
         self.state: list[Any] = [None] * rnn.num_layers
 
     def prepare(self, lane: Lane, text: str) -> None:
@@ -197,10 +206,12 @@ class RecurrentFeeder(Feeder):
         lanes = torch.as_tensor(active, device=dev)
         x = self.emb(torch.as_tensor(ids, device=dev)).to(dtype)
         # one (B, T, U) array for the window, each requested layer written into its columns
-        full = torch.zeros(b, t, self.units) if self.out is None else self.out
-        self.out = None
-        if not every:
-            full.zero_()
+        try:
+            full = self.spare.get_nowait()
+            if not every:
+                full.zero_()
+        except queue.Empty:
+            full = torch.zeros(b, t, self.units)
         for k, layer in enumerate(self.parts):
             st = tuple(part if every else part[:, lanes] for part in self.state[k])
             y, new_state = layer(x, st if self.kind == "LSTM" else st[0])
@@ -230,34 +241,89 @@ class RecurrentFeeder(Feeder):
 
     def recycle(self, values: torch.Tensor) -> None:
         """Hand back a window's array once it is no longer read (it is reused, not reallocated)."""
-        self.out = values
+        self.spare.put(values)
 
 
 class TraceFeeder(Feeder):
-    """Any other model ``iw.trace`` knows: each document traced whole, then read by window."""
+    """Any other model an adapter traces: each document traced whole, then read by window.
 
-    def __init__(self, model: Any, layers: list[str], trace_options: dict, **kwargs: Any) -> None:
+    Character models give one position per character. Token models (Hugging Face,
+    TransformerLens, nnsight) give one per token: a token counts once, at its first
+    character, and its value covers all its characters, so contexts are text with each
+    character coloured by its token. A document longer than the model's window is read in
+    consecutive pieces (each token traced within the piece that holds it whole).
+    """
+
+    #: characters per piece of a long document for token models (the adapter truncates a
+    #: piece to the model's window; the next piece starts at the first token left out)
+    PIECE = 4096
+
+    def __init__(self, adapter: Any, layers: list[str], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.model = model
+        self.adapter = adapter
         self.layers = layers
-        self.options = trace_options
 
     def prepare(self, lane: Lane, text: str) -> None:
-        from ..trace import trace
+        tr = self.adapter.trace(
+            text if self.adapter.kind.startswith("char") else text[: self.PIECE], progress=False
+        )
+        if self.adapter.kind.startswith("char") and tr.n_tokens == len(text):
+            lane.arrays = np.concatenate([tr.activations[n] for n in self.layers], axis=1)
+            return
+        values, spans = self._pieces(text, tr)
+        lane.arrays = values
+        owner = np.full(len(text), -1, np.int32)
+        starts = np.zeros(len(text), bool)
+        for j, (a, b) in enumerate(spans):
+            owner[a:b] = j
+        first = np.unique(spans[:, 0], return_index=True)[1]  # one count per start character
+        starts[spans[first, 0]] = True
+        lane.token_of_char, lane.starts = owner, starts
 
-        tr = trace(self.model, text, progress=False, **self.options)
-        if tr.n_tokens != len(text):
-            raise ValueError(
-                f"model: {type(self.model).__name__} is not a character model (one position per "
-                "character); corpus scans support character models so far"
-            )
-        lane.arrays = np.concatenate([tr.activations[n] for n in self.layers], axis=1)
+    def _pieces(self, text: str, tr: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Token values (N, U) and character spans (N, 2) over the whole of ``text``."""
+        values, spans, pos = [], [], 0
+        while True:
+            piece = text[pos : pos + self.PIECE]
+            off = np.asarray(tr.offsets, np.int64)
+            real = np.nonzero(off[:, 1] > off[:, 0])[0]  # special tokens have empty spans
+            arr = np.concatenate([tr.activations[n] for n in self.layers], axis=1)
+            covered = int(off[real, 1].max()) if real.size else 0
+            whole = pos + len(piece) >= len(text) and covered >= len(piece.rstrip())
+            if not whole and real.size > 1:  # the last token may be cut: read it again next
+                nxt = int(off[real[-1], 0])
+                real = real[:-1]
+            else:
+                nxt = len(piece)
+            values.append(arr[real])
+            spans.append(off[real] + pos)
+            pos += max(nxt, 1)
+            if whole or pos >= len(text):
+                break
+            tr = self.adapter.trace(text[pos : pos + self.PIECE], progress=False)
+        return np.concatenate(values).astype(np.float32), np.concatenate(spans)
 
     def forward(self, spans: list[slice]) -> torch.Tensor:
         first = next(ln for ln in self.lane if ln.arrays is not None)
         u = first.arrays.shape[1]
         out = np.zeros((self.lanes, self.width, u), np.float32)
         for i, (lane, s) in enumerate(zip(self.lane, spans, strict=True)):
-            if s.stop > s.start:
-                out[i, : s.stop - s.start] = lane.arrays[s]
+            if s.stop <= s.start:
+                continue
+            n = s.stop - s.start
+            if lane.token_of_char is None:
+                out[i, :n] = lane.arrays[s]
+            else:
+                owner = lane.token_of_char[s]
+                out[i, :n] = lane.arrays[np.maximum(owner, 0)]
+                out[i, :n][owner < 0] = np.nan  # between tokens: shown uncoloured
         return torch.from_numpy(out)
+
+    def counted(self, spans: list[slice]) -> np.ndarray | None:
+        if all(ln.starts is None for ln in self.lane):
+            return None
+        count = np.zeros((self.lanes, self.width), bool)
+        for i, (lane, s) in enumerate(zip(self.lane, spans, strict=True)):
+            if s.stop > s.start:
+                count[i, : s.stop - s.start] = True if lane.starts is None else lane.starts[s]
+        return count

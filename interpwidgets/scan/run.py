@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import queue
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -31,7 +33,7 @@ def _blank(w: Window) -> Window:
 def scan_documents(
     model: Any, docs: Iterable[Document], opts: Options, on_document: Any = None
 ) -> ScanState:
-    """Scan ``docs`` with ``model`` in this process and return the merged state."""
+    """Scan ``docs`` with ``model`` (or its adapter) in this process and return the merged state."""
     from ..models import adapter_for
 
     state = empty_state(opts)
@@ -43,26 +45,74 @@ def scan_documents(
         feature_names=names or None,
         on_document=on_document,
     )
-    recurrent = adapter_for(model).kind == "char-rnn"
-    was_training = model.training
-    model.eval()
+    adapter = adapter_for(model)
+    module = adapter.model
+    was_training = getattr(module, "training", False)
+    if hasattr(module, "eval"):
+        module.eval()
     try:
-        if recurrent:
-            feeder = RecurrentFeeder(model, list(opts.layers), **common)
+        if adapter.kind == "char-rnn":
+            feeder = RecurrentFeeder(module, list(opts.layers), **common)
         else:
-            feeder = TraceFeeder(model, list(opts.layers), {}, **common)
+            feeder = TraceFeeder(adapter, list(opts.layers), **common)
         prev = cur = None
-        for w in feeder:
+        for w in _ahead(feeder):
             if cur is not None:
                 update(state, _block(prev or _blank(cur), cur, w))
                 if prev is not None and hasattr(feeder, "recycle"):
-                    feeder.recycle(prev.values)  # no longer read: the next window reuses it
+                    feeder.recycle(prev.values)  # no longer read: a later window reuses it
             prev, cur = cur, w
         if cur is not None:
             update(state, _block(prev or _blank(cur), cur, _blank(cur)))
     finally:
-        model.train(was_training)
+        if hasattr(module, "train"):
+            module.train(was_training)
     return state
+
+
+def _ahead(windows: Iterable[Window], depth: int = 2) -> Iterator[Window]:
+    """``windows``, computed in a second thread up to ``depth`` ahead of the reader.
+
+    The model's forward pass (torch) and the folding of the previous window into the state
+    (numpy) both release the GIL, so on two cores they overlap. An error in either thread
+    stops both and is raised here.
+    """
+    out: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for w in windows:
+                while not stop.is_set():
+                    try:
+                        out.put(w, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            out.put(done)
+        except BaseException as error:  # handed to the reader
+            out.put(error)
+
+    worker = threading.Thread(target=produce, name="scan-forward", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = out.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                out.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
 
 
 def _block(prev: Window, cur: Window, nxt: Window) -> Block:
@@ -71,4 +121,5 @@ def _block(prev: Window, cur: Window, nxt: Window) -> Block:
         keys=np.concatenate([prev.keys, cur.keys, nxt.keys], axis=1),
         chars=np.concatenate([prev.chars, cur.chars, nxt.chars], axis=1),
         features=cur.features,
+        count=cur.count,
     )

@@ -46,6 +46,7 @@ class Block:
     keys: np.ndarray  # int64 (B, 3T); -1 where no position
     chars: np.ndarray  # int32 (B, 3T) code points; -1 where no position
     features: np.ndarray | None  # float32 (B, T, F) for the current window; NaN = unknown
+    count: np.ndarray | None = None  # bool (B, T): positions of the current window counted
 
 
 def _rank_window(
@@ -103,6 +104,8 @@ def _ranked_candidates(
     rows, j = np.nonzero(hit)
     if len(rows) > CANDIDATES_PER_UNIT * u:
         return None
+    if not len(rows):
+        return np.full((u, 1), np.nan, np.float32), np.full((u, 1), -1, np.int64)
     units = cols[j]
     v = sub[rows, j]
     idx, valid = _per_slot(units, (keys[rows], -v if largest else v), u, k)
@@ -162,6 +165,8 @@ def _sample_candidates(
     rows, units = np.nonzero(hit)
     if len(rows) > CANDIDATES_PER_UNIT * u:
         return _sample_all(_GROUP_OF[bins], prio, s)
+    if not len(rows):
+        return np.full((u, N_GROUPS, s), -1, np.int64)
     slot = units * N_GROUPS + _GROUP_OF[bins[rows, units]]
     idx, valid = _per_slot(slot, (prio[rows],), u * N_GROUPS, s)
     return np.where(valid, rows[idx], -1).reshape(u, N_GROUPS, s)
@@ -199,14 +204,15 @@ def update(state: ScanState, block: Block) -> None:
     cur = block.windows[1]
     b, t, u = cur.shape
     keys_cur = block.keys[:, t : 2 * t]
-    n_lane = (keys_cur >= 0).sum(1)  # each lane's positions are a prefix of its window
+    counted = keys_cur >= 0 if block.count is None else block.count & (keys_cur >= 0)
+    n_lane = counted.sum(1)  # a lane's counted rows are consecutive in ``rows_flat``
     if not n_lane.any():
         return
     if (n_lane == t).all():
         rows_flat = np.arange(b * t)
         xt = cur.reshape(b * t, u)
     else:
-        rows_flat = np.nonzero(keys_cur.reshape(-1) >= 0)[0]
+        rows_flat = np.nonzero(counted.reshape(-1))[0]
         xt = cur.reshape(b * t, u)[torch.as_tensor(rows_flat)]
     x = xt.numpy()
     keys = keys_cur.reshape(-1)[rows_flat]
