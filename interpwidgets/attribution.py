@@ -288,6 +288,17 @@ def _model_adapter(model: Any, tokenizer: Any) -> Any:
         ) from None
 
 
+def _torch_module(model: Any, tokenizer: Any) -> Any:
+    """The torch module that holds the weights (under a wrapper such as nnsight's), or
+    ``model`` itself when no adapter takes it (the caller's checks then name the problem)."""
+    from .models import adapter_for
+
+    try:
+        return getattr(adapter_for(model, tokenizer), "module", model)
+    except (TypeError, ValueError, ImportError):
+        return model
+
+
 class _Adapter:
     """Ids ↔ model for one text: forward by ids or by embeddings, labels, probabilities."""
 
@@ -302,6 +313,7 @@ class _Adapter:
         self.meta: dict[str, Any] = {}
         self.limit: int | None = None
         self.source = ma = _model_adapter(model, tokenizer)
+        self.model = getattr(ma, "module", model)  # the torch module under a wrapper (nnsight)
         emb = ma.embedding_layer()
         self.labels = ma.class_labels()
         self.n_classes = len(self.labels)
@@ -589,6 +601,7 @@ def attribute(
         if max_length < 1:
             raise ValueError(f"max_length: expected an int ≥ 1 or None, got {max_length}")
         max_length = int(max_length)
+    model = _torch_module(model, tokenizer)
     if not isinstance(model, torch.nn.Module):
         raise TypeError(
             f"model: expected a torch.nn.Module (a Hugging Face classifier or a char model), got {type(model).__name__}"

@@ -195,6 +195,25 @@ def test_from_cache_nnsight(minilm):
     np.testing.assert_array_equal(tr.attention, saved["attentions"])
 
 
+def test_probe_and_attribute_through_nnsight():
+    """probe's batches and attribute on an nnsight wrapper equal those of the wrapped model."""
+    nnsight = pytest.importorskip("nnsight")
+    from interpwidgets.models import adapter_for
+    from interpwidgets.probing.fit import _hf_sentence_batches
+
+    clf, tok = iw.zoo.sentiment()
+    wrapped = nnsight.NNsight(clf)
+    texts = ["a fine film", "dull and far too long", "ok"]
+    plain = _hf_sentence_batches(adapter_for(clf, tok), texts, None, 2, False, "")
+    through = _hf_sentence_batches(adapter_for(wrapped, tok), texts, None, 2, False, "")
+    for name in plain:
+        np.testing.assert_array_equal(through[name], plain[name])
+    a = iw.attribute(clf, "a fine film", tokenizer=tok, method="saliency")
+    b = iw.attribute(wrapped, "a fine film", tokenizer=tok, method="saliency")
+    assert b.tokens == a.tokens
+    np.testing.assert_array_equal(b.scores, a.scores)
+
+
 # -- a missing package names its extra -------------------------------------------------------
 def test_missing_package_names_the_extra():
     from interpwidgets.models import require
