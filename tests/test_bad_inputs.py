@@ -564,6 +564,76 @@ CASES += [
     C(US, "widget-trait-later", lambda: setattr(iw.NeuronText(R.trace), "title", "x" + _S), V, r"^title: contains a lone surrogate"),
 ]
 
+# -- trait assignments: outputs read-only, the rest checked; the browser sets only its own -----
+# (issue 16 item 7) Every widget's synced traits are tagged output / browser-owned in their
+# class; errors name the trait and are ValueError / TypeError, never traitlets' TraitError.
+TA = "trait assignment"
+BR = "trait from the browser"
+
+
+def _probe_chart():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_probe_chart import result
+
+    return iw.ProbeChart(result())
+
+
+def _browser(widget, data):
+    """Apply a change as the browser sends it; the error the widget shows, raised."""
+    widget.set_state(data)
+    if widget.error:
+        kind, _, message = widget.error.partition(": ")
+        raise {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError}[kind](message)
+
+
+def _set(make, name, value):
+    return lambda: setattr(make(), name, value)
+
+
+_NT = lambda: iw.NeuronText(R.trace)  # noqa: E731
+_NX = lambda: iw.NeuronExplorer(R.trace)  # noqa: E731
+_AV = lambda: iw.AttentionView(R.attn_trace)  # noqa: E731
+_AX = lambda: iw.AttributionText(R.attribution)  # noqa: E731
+_RO = lambda: iw.Robustness(rob_result())  # noqa: E731
+_OUT = r": is computed by the widget from its data and cannot be set"
+CASES += [
+    *[C(TA, f"NeuronText-{n}", _set(_NT, n, v), V, rf"^{n}{_OUT}") for n, v in (("text", "x"), ("offsets", {}), ("column", {}), ("layers", ["x"]), ("unknown", [0]))],
+    C(TA, "NeuronText-neuron-float", _set(_NT, "neuron", 1.5), T, r"^neuron: expected an int"),
+    C(TA, "NeuronText-neuron-str", _set(_NT, "neuron", "2"), T, r"^neuron: expected an int"),
+    C(TA, "NeuronText-layer-list", _set(_NT, "layer", ["rnn.0.h"]), T, r"^layer: expected a unicode string"),
+    C(TA, "NeuronText-title-int", _set(_NT, "title", 3), T, r"^title: expected a str"),
+    C(TA, "NeuronText-presentation-str", _set(_NT, "presentation", "yes"), T, r"^presentation: expected a boolean"),
+    *[C(TA, f"NeuronExplorer-{n}", _set(_NX, n, v), V, rf"^{n}{_OUT}") for n, v in (("predictions", {}), ("features", ["x"]), ("ranking", {}))],
+    C(TA, "NeuronExplorer-threshold-str", _set(_NX, "threshold", "high"), T, r"^threshold: expected a float"),
+    C(TA, "NeuronExplorer-spans-str", _set(_NX, "spans", "0-3"), T, r"^spans: expected \[start, end\] pairs"),
+    C(TA, "NeuronExplorer-feature-int", _set(_NX, "feature", 3), T, r"^feature: expected a unicode string"),
+    *[C(TA, f"AttentionView-{n}", _set(_AV, n, v), V, rf"^{n}{_OUT}") for n, v in (("tokens", ["a"] * 4), ("groups", []), ("current", {}), ("notes", []), ("n_heads", 9), ("layer_labels", ["x"]))],
+    C(TA, "AttentionView-head-float", _set(_AV, "head", 1.5), T, r"^head: expected an int"),
+    C(TA, "AttentionView-layer-str", _set(_AV, "layer", "0"), T, r"^layer: expected an int"),
+    C(TA, "AttentionView-view-int", _set(_AV, "view", 3), T, r"^view: expected a unicode string"),
+    C(TA, "AttentionView-token-none", _set(_AV, "token", None), T, r"^token: expected an int"),
+    *[C(TA, f"AttributionText-{n}", _set(_AX, n, v), V, rf"^{n}{_OUT}") for n, v in (("labels", ["a", "b"]), ("rows", []), ("word_agg", "mean"), ("text", "x"), ("probs", {}))],
+    C(TA, "AttributionText-target-float", _set(_AX, "target", 1.5), T, r"^target: expected an int"),
+    C(TA, "AttributionText-level-int", _set(_AX, "level", 3), T, r"^level: expected a unicode string"),
+    C(TA, "ProbeChart-series", _set(_probe_chart, "series", []), V, rf"^series{_OUT}"),
+    C(TA, "ProbeChart-metric-int", _set(_probe_chart, "metric", 3), T, r"^metric: expected a unicode string"),
+    *[C(TA, f"Robustness-{n}", _set(_RO, n, v), V, rf"^{n}{_OUT}") for n, v in (("labels", []), ("summary", []), ("variants", []))],
+    C(TA, "Robustness-flips-only-str", _set(_RO, "flips_only", "yes"), T, r"^flips_only: expected a boolean"),
+    C(BR, "NeuronText-text", lambda: _browser(_NT(), {"text": "x"}), V, r"^text: set by the widget, not by the browser"),
+    C(BR, "NeuronText-column", lambda: _browser(_NT(), {"column": {}}), V, r"^column: set by the widget"),
+    C(BR, "NeuronExplorer-ranking", lambda: _browser(_NX(), {"ranking": {"rows": []}}), V, r"^ranking: set by the widget"),
+    C(BR, "AttentionView-tokens", lambda: _browser(_AV(), {"tokens": ["x"]}), V, r"^tokens: set by the widget"),
+    C(BR, "AttributionText-rows", lambda: _browser(_AX(), {"rows": []}), V, r"^rows: set by the widget"),
+    C(BR, "AttributionText-word-agg", lambda: _browser(_AX(), {"word_agg": "mean"}), V, r"^word_agg: set by the widget"),
+    C(BR, "ProbeChart-series", lambda: _browser(_probe_chart(), {"series": []}), V, r"^series: set by the widget"),
+    C(BR, "Robustness-variants", lambda: _browser(_RO(), {"variants": []}), V, r"^variants: set by the widget"),
+    C(BR, "NeuronText-title", lambda: _browser(_NT(), {"title": "<b>"}), V, r"^title: set by the widget"),
+    C(BR, "NeuronText-neuron-float", lambda: _browser(_NT(), {"neuron": 1.5}), T, r"^neuron: expected an int"),
+]
+
 # -- probe ------------------------------------------------------------------------------------
 PR = "probe"
 CASES += [

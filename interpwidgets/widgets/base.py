@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import reprlib
+import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -103,9 +105,9 @@ class Widget(anywidget.AnyWidget):
     _syncing = False
 
     #: the last error raised while applying a change from the browser; "" when none
-    error = traitlets.Unicode("").tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True, browser=True)
     #: presentation mode: text ~1.5× larger (default: :func:`interpwidgets.presentation`)
-    presentation = traitlets.Bool().tag(sync=True)
+    presentation = traitlets.Bool().tag(sync=True, browser=True)
 
     @traitlets.default("presentation")
     def _default_presentation(self) -> bool:
@@ -113,7 +115,7 @@ class Widget(anywidget.AnyWidget):
 
     #: replies to the requests the current view makes, held in the widget's own state so a
     #: notebook saved with its widget state draws without a kernel (docs/protocol.md)
-    _replies = traitlets.Dict().tag(sync=True)
+    _replies = traitlets.Dict().tag(sync=True, output=True)
     #: at most this many bytes of arrays in ``_replies`` (0: hold none)
     saved_budget = traitlets.Int(SAVED_BUDGET)
     #: traits whose change changes what ``_saved_requests`` returns
@@ -157,6 +159,28 @@ class Widget(anywidget.AnyWidget):
                     raise
         super().notify_change(change)
 
+    # -- who may set which trait --------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Trait assignments from Python: output traits (tagged ``output=True``: what the
+        widget computed from its data) are read-only outside the package; the others are
+        validated, and a type error names the trait (``TypeError``, never traitlets'
+        ``TraitError``)."""
+        roles = _roles(type(self))
+        if name not in roles.traits:
+            super().__setattr__(name, value)
+            return
+        if name in roles.output and not _package_caller():
+            raise ValueError(
+                f"{name}: is computed by the widget from its data and cannot be set; "
+                f"build a new {type(self).__name__} to show other data"
+            )
+        if name == "title":
+            value = check_title(value)
+        try:
+            super().__setattr__(name, value)
+        except traitlets.TraitError as exc:
+            raise TypeError(f"{name}: {_trait_message(exc)}") from None
+
     # -- changes from the browser -------------------------------------------------------
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """Apply trait changes sent by the browser; an exception is shown, not lost.
@@ -166,12 +190,21 @@ class Widget(anywidget.AnyWidget):
         widget) and to the ``"interpwidgets"`` logger, and the browser is sent the kernel's
         values of the changed traits again (a validator that refused a value rolled it back).
         """
+        roles = _roles(type(self))
+        refused = [k for k in sync_data if k in roles.traits and k not in roles.browser]
+        sent, sync_data = sync_data, {k: v for k, v in sync_data.items() if k not in refused}
         changed = [k for k in sync_data if k in self.keys and k != "error"]
         self._syncing = True  # validators can tell a browser change from a Python one
         try:
+            if refused:  # only the traits the browser owns are taken from it
+                raise ValueError(
+                    f"{', '.join(refused[:3])}: set by the widget, not by the browser; "
+                    "the change was not applied"
+                )
             super().set_state(sync_data)
         except Exception as exc:
-            message = f"{_message(exc)}\n({_what_changed(sync_data, changed)})"
+            changed = changed + refused
+            message = f"{_message(exc)}\n({_what_changed(sent, changed)})"
             log.error("%s: %s", type(self).__name__, message.replace("\n", " "), exc_info=True)
             try:
                 self.error = message
@@ -295,6 +328,43 @@ class Widget(anywidget.AnyWidget):
         return to_html(self, title=title, compress=compress)
 
 
+class _Roles:
+    """A widget class's own synced traits, and which of them are outputs / browser-owned."""
+
+    def __init__(self, cls: type) -> None:
+        own = set(cls.class_trait_names(sync=True)) - set(
+            anywidget.AnyWidget.class_trait_names(sync=True)
+        )
+        self.traits = frozenset(own)
+        self.output = frozenset(cls.class_trait_names(output=True))
+        self.browser = frozenset(cls.class_trait_names(browser=True))
+
+
+_ROLES: dict[type, _Roles] = {}
+
+
+def _roles(cls: type) -> _Roles:
+    got = _ROLES.get(cls)
+    if got is None:
+        got = _ROLES[cls] = _Roles(cls)
+    return got
+
+
+def _package_caller() -> bool:
+    """Whether the assignment being made comes from this package's own code (or traitlets,
+    which applies constructor arguments): output traits are written only there."""
+    module = sys._getframe(2).f_globals.get("__name__", "")
+    return module.startswith(("interpwidgets.", "traitlets."))
+
+
+_TRAITLETS_PREFIX = re.compile(r"^The '[^']*' trait of an? \w+ instance ")
+
+
+def _trait_message(exc: BaseException) -> str:
+    """traitlets' "The 'x' trait of a W instance expected an int, not …" → "expected an int, not …"."""
+    return _TRAITLETS_PREFIX.sub("", str(exc).split("\n")[0])
+
+
 #: An error sent to the browser or shown in the widget is cut to this many characters.
 ERROR_LIMIT = 2000
 
@@ -303,6 +373,9 @@ def _message(exc: BaseException) -> str:
     """``"TypeName: message"``, cut to :data:`ERROR_LIMIT` characters (messages that echo
     what was sent are not repeated back at full length)."""
     text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, traitlets.TraitError):  # as a TypeError naming the trait
+        name = re.match(r"^The '([^']*)' trait", str(exc))
+        text = f"TypeError: {name.group(1) + ': ' if name else ''}{_trait_message(exc)}"
     return text if len(text) <= ERROR_LIMIT else text[: ERROR_LIMIT - 1] + "…"
 
 

@@ -57,13 +57,13 @@ class NeuronDashboard(Widget):
     _bundle = "neuron_dashboard.js"
     _saved_on = ("layer", "neuron")
 
-    layers = traitlets.List().tag(sync=True)
-    layer = LayerName().tag(sync=True)
-    neuron = traitlets.Int(0).tag(sync=True)
-    unit = traitlets.Dict().tag(sync=True)
-    selected = traitlets.Dict().tag(sync=True)
+    layers = traitlets.List().tag(sync=True, output=True)
+    layer = LayerName().tag(sync=True, browser=True)
+    neuron = traitlets.Int(0).tag(sync=True, browser=True)
+    unit = traitlets.Dict().tag(sync=True, output=True)
+    selected = traitlets.Dict().tag(sync=True, browser=True)
     title = traitlets.Unicode("").tag(sync=True)
-    info = traitlets.Dict().tag(sync=True)
+    info = traitlets.Dict().tag(sync=True, output=True)
 
     def __init__(
         self,

@@ -44,12 +44,12 @@ class NeuronExplorer(NeuronText):
     _bundle = "neuron_explorer.js"
     _saved_on = ("layer", "neuron")
 
-    predictions = traitlets.Dict().tag(sync=True)
-    features = traitlets.List().tag(sync=True)
-    feature = traitlets.Unicode("").tag(sync=True)
-    spans = traitlets.List().tag(sync=True)
+    predictions = traitlets.Dict().tag(sync=True, output=True)
+    features = traitlets.List().tag(sync=True, output=True)
+    feature = traitlets.Unicode("").tag(sync=True, browser=True)
+    spans = traitlets.List().tag(sync=True, browser=True)
     threshold = traitlets.Float(0.3).tag(sync=True)
-    ranking = traitlets.Dict().tag(sync=True)
+    ranking = traitlets.Dict().tag(sync=True, output=True)
 
     def __init__(
         self,

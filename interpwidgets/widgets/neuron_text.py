@@ -48,14 +48,14 @@ class NeuronText(Widget):
     _bundle = "neuron_text.js"
     _saved_on = ("layer", "neuron")
 
-    text = traitlets.Unicode().tag(sync=True)
-    offsets = traitlets.Dict().tag(sync=True)
-    layers = traitlets.List().tag(sync=True)
-    layer = LayerName().tag(sync=True)
-    neuron = traitlets.Int(0).tag(sync=True)
-    column = traitlets.Dict().tag(sync=True)
+    text = traitlets.Unicode().tag(sync=True, output=True)
+    offsets = traitlets.Dict().tag(sync=True, output=True)
+    layers = traitlets.List().tag(sync=True, output=True)
+    layer = LayerName().tag(sync=True, browser=True)
+    neuron = traitlets.Int(0).tag(sync=True, browser=True)
+    column = traitlets.Dict().tag(sync=True, output=True)
     title = traitlets.Unicode("").tag(sync=True)
-    unknown = traitlets.List().tag(sync=True)
+    unknown = traitlets.List().tag(sync=True, output=True)
 
     def _resolve(self, layer: Any) -> str:
         return self._trace.resolve(layer)

@@ -36,10 +36,10 @@ class ProbeChart(Widget):
 
     _bundle = "probe_chart.js"
 
-    series = traitlets.List().tag(sync=True)
-    metric = traitlets.Unicode("accuracy").tag(sync=True)
-    selected = traitlets.Dict().tag(sync=True)
-    neuron = traitlets.Dict().tag(sync=True)
+    series = traitlets.List().tag(sync=True, output=True)
+    metric = traitlets.Unicode("accuracy").tag(sync=True, browser=True)
+    selected = traitlets.Dict().tag(sync=True, browser=True)
+    neuron = traitlets.Dict().tag(sync=True, browser=True)
     title = traitlets.Unicode("").tag(sync=True)
 
     def __init__(

@@ -45,19 +45,19 @@ class Robustness(Widget):
 
     _bundle = "robustness.js"
 
-    labels = traitlets.List().tag(sync=True)
-    kinds = traitlets.List().tag(sync=True)
-    summary = traitlets.List().tag(sync=True)
-    inputs = traitlets.List().tag(sync=True)
-    variants = traitlets.List().tag(sync=True)
-    attributions = traitlets.Dict().tag(sync=True)
-    meta = traitlets.Dict().tag(sync=True)
+    labels = traitlets.List().tag(sync=True, output=True)
+    kinds = traitlets.List().tag(sync=True, output=True)
+    summary = traitlets.List().tag(sync=True, output=True)
+    inputs = traitlets.List().tag(sync=True, output=True)
+    variants = traitlets.List().tag(sync=True, output=True)
+    attributions = traitlets.Dict().tag(sync=True, output=True)
+    meta = traitlets.Dict().tag(sync=True, output=True)
     title = traitlets.Unicode("").tag(sync=True)
-    selected = traitlets.Dict().tag(sync=True)
-    filter_kind = traitlets.Unicode("").tag(sync=True)
-    flips_only = traitlets.Bool(False).tag(sync=True)
-    show_unchanged = traitlets.Bool(False).tag(sync=True)
-    show_attributions = traitlets.Bool(True).tag(sync=True)
+    selected = traitlets.Dict().tag(sync=True, browser=True)
+    filter_kind = traitlets.Unicode("").tag(sync=True, browser=True)
+    flips_only = traitlets.Bool(False).tag(sync=True, browser=True)
+    show_unchanged = traitlets.Bool(False).tag(sync=True, browser=True)
+    show_attributions = traitlets.Bool(True).tag(sync=True, browser=True)
 
     def __init__(self, result: Any, title: str = "") -> None:
         from ..diagnosis import RobustnessResult
