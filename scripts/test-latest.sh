@@ -32,6 +32,8 @@ dev = tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependenci
 print(" ".join(re.match(r"\s*([A-Za-z0-9_.\-]+(\[[^\]]*\])?)", r).group(1) for r in dev))
 PYEOF
 )
+# torch: the newest on PyPI (on Linux x86-64 that is the CUDA build, a few GB; the pinned run
+# takes the CPU build)
 pip torch
 pip -e . $unpinned
 python -m pip list --disable-pip-version-check 2>/dev/null | grep -iE "^(torch|transformers|jupyterlab|anywidget|ipywidgets|playwright|numpy|pandas) " || true
