@@ -60,6 +60,8 @@ def find_lone_surrogate(obj: Any, path: str) -> str | None:
             if found:
                 return found
     elif isinstance(obj, (list, tuple)):
+        if all(isinstance(v, str) for v in obj) and _bad_index("".join(obj)) is None:
+            return None  # a list of clean strings (tokens): one encode, at C speed
         for i, v in enumerate(obj):
             found = find_lone_surrogate(v, f"{path}[{i}]")
             if found:
