@@ -256,7 +256,7 @@ def harness(page, widget, tmp_path):
 
     html = HARNESS % {
         "css": bundle("style.css").read_text(encoding="utf-8"),
-        "data": _json_for_script(page_data(widget)),
+        "data": _json_for_script(page_data(widget, compress=False)),  # the harness reads base64
     }
     path = tmp_path / "harness.html"
     path.write_text(html, encoding="utf-8")
