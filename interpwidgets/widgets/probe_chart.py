@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from ..strings import shorten
 from .base import Widget, check_title
 
 METRICS = ("accuracy", "selectivity", "control_accuracy")
@@ -105,6 +106,41 @@ class ProbeChart(Widget):
         if proposal["value"] not in METRICS:
             raise ValueError(f"metric: expected one of {METRICS}, got {proposal['value']!r}")
         return proposal["value"]
+
+    @traitlets.validate("selected", "neuron")
+    def _valid_selection(self, proposal: Any) -> dict[str, Any]:
+        """``{}``, or ``{"series": i, "layer": name}`` naming a layer of series ``i`` (and, for
+        ``neuron``, an int ``"neuron"``)."""
+        name, value = proposal["trait"].name, proposal["value"]
+        if not value:
+            return {}
+        keys = {"series", "layer", "neuron"} if name == "neuron" else {"series", "layer"}
+        if set(value) != keys:
+            raise ValueError(
+                f"{name}: expected {{}} or a dict with keys {sorted(keys)}, got {shorten(value)}"
+            )
+        series, layer = value["series"], value["layer"]
+        if (
+            isinstance(series, bool)
+            or not isinstance(series, int)
+            or not 0 <= series < len(self.series)
+        ):
+            raise ValueError(
+                f"{name}['series']: expected an index in [0, {len(self.series) - 1}], got {shorten(series)}"
+            )
+        if layer not in self.series[series]["layers"]:
+            raise ValueError(
+                f"{name}['layer']: expected one of {self.series[series]['layers']}, got {shorten(layer)}"
+            )
+        if name == "neuron" and (
+            isinstance(value["neuron"], bool)
+            or not isinstance(value["neuron"], int)
+            or value["neuron"] < 0
+        ):
+            raise TypeError(
+                f"neuron['neuron']: expected a non-negative int, got {shorten(value['neuron'])}"
+            )
+        return dict(value)
 
     @property
     def results(self) -> list[Any]:
