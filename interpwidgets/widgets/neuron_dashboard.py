@@ -100,6 +100,7 @@ class NeuronDashboard(Widget):
             info={
                 "model": str(meta.get("model", "")),
                 "n_chars": int(meta.get("n_chars", 0) or 0),
+                "positions": str(meta.get("positions", "characters")),
                 "n_docs": int(meta.get("n_docs", len(getattr(scan, "docs", [])))),
                 "k": int(getattr(scan, "k", 0) or 0),
                 "context": int(getattr(scan, "context", 0) or 0),

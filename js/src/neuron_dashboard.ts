@@ -27,6 +27,8 @@ export class NeuronDashboardView {
   private readonly legend: Legend;
   private readonly info = el("div", "iw-nd-info");
   private readonly status = el("div", "iw-status");
+  /** What the scan counts: characters, or tokens for token models. */
+  private positions = "characters";
   private readonly body = el("div", "iw-nd-body");
   private readonly side = el("div", "iw-nd-side");
   private readonly main = el("div", "iw-nd-main");
@@ -134,6 +136,7 @@ export class NeuronDashboardView {
     const n = (v: unknown) => Number(v || 0).toLocaleString("en-US");
     if (i.n_docs) parts.push(`${n(i.n_docs)} documents`);
     if (i.n_chars) parts.push(`${n(i.n_chars)} characters`);
+    this.positions = i.positions === "tokens" ? "tokens" : "characters";
     if (i.k) parts.push(`top/bottom ${n(i.k)}`);
     if (i.context) parts.push(`context \u00b1${n(i.context)}`);
     this.info.textContent = parts.length ? `scan: ${parts.join(" \u00b7 ")}` : "";
@@ -247,7 +250,7 @@ export class NeuronDashboardView {
     this.legend.setMissing([u.top, u.bottom, u.quantiles].some((rows) => rows.some((r) => r.values.some(Number.isNaN))));
     this.hist.set({ edges: u.edges, counts: u.counts, vmax: u.vmax });
     const features = el("div", "iw-nd-later");
-    this.side.replaceChildren(this.histBox, statsBox(u.stats), features);
+    this.side.replaceChildren(this.histBox, statsBox(u.stats, this.positions), features);
     const quant = el("section", "iw-nd-section iw-nd-quantiles");
     const qhead = el("div", "iw-nd-head");
     qhead.append(el("span", "iw-nd-head-title", "quantile samples"), el("span", "iw-nd-head-note", "a few contexts from each interval of values"));
@@ -270,7 +273,7 @@ export class NeuronDashboardView {
       const groups = groupByInterval(u.quantiles);
       if (!groups.length) quant.append(el("div", "iw-nd-empty", "none in this scan"));
       for (const g of groups) {
-        const share = Number.isFinite(g.share) ? `${formatShare(g.share)} of characters` : "";
+        const share = Number.isFinite(g.share) ? `${formatShare(g.share)} of ${this.positions}` : "";
         const list = contextList(g.interval, share, g.rows, u.vmax, "quantile");
         list.classList.add("iw-nd-interval");
         list.dataset.interval = g.interval;

@@ -111,17 +111,18 @@ export function setFocusWidth(list: HTMLElement, rows: ContextRow[]): void {
   list.style.setProperty("--iw-nd-left", `${w}ch`);
 }
 
-/** The stats box: count, mean, std, min, max, density. */
-export function statsBox(s: Stats): HTMLElement {
+/** The stats box: count, mean, std, min, max, density; `positions` names what a scan counts
+ *  (characters, or tokens for token models). */
+export function statsBox(s: Stats, positions = "characters"): HTMLElement {
   const box = el("dl", "iw-nd-stats");
   const pct = (x: number) => (Number.isNaN(x) ? "n/a" : `${(100 * x).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`);
   const items: [string, string, string][] = [
-    ["count", s.count.toLocaleString("en-US"), "characters scanned"],
+    ["count", s.count.toLocaleString("en-US"), `${positions} scanned`],
     ["mean", formatValue(s.mean), "mean value over the corpus"],
     ["std", formatValue(s.std), "standard deviation"],
     ["min", formatValue(s.min), "most negative value"],
     ["max", formatValue(s.max), "largest value"],
-    ["density", pct(s.density), "fraction of characters where the value is > 0"],
+    ["density", pct(s.density), `fraction of ${positions} where the value is > 0`],
   ];
   for (const [k, v, t] of items) {
     const item = el("div", "iw-nd-stat");

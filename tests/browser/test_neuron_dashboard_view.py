@@ -417,3 +417,22 @@ def test_readme_screenshot(iw, make_page, real, tmp_path):
     root.screenshot(path=str(out))
     print(f"\nwrote {out} ({LAYER} unit {best})")
     assert out.stat().st_size > 20_000
+
+
+def test_a_token_scan_says_tokens(iw, make_page, tmp_path):
+    """A scan of a token model counts tokens: the stats and the interval shares say so."""
+    docs = {"a.py": "def f(x):\n    return x + 1\n" * 4}
+    rng = np.random.default_rng(2)
+    acts = {
+        "blocks.0.resid": [rng.normal(0, 1, (len(t), 3)).astype(np.float32) for t in docs.values()]
+    }
+    scan = FakeScan(docs, acts, k=3, context=8)
+    scan.meta["positions"] = "tokens"
+    page = make_page()
+    root = open_export(page, iw.NeuronDashboard(scan).save_html(tmp_path / "tokens.html"))
+    wait_unit(root, 0)
+    count = page.locator(f"{ROOT} .iw-nd-stat").first
+    assert count.get_attribute("title") == "tokens scanned"
+    shares = page.locator(f"{ROOT} .iw-nd-interval").all_inner_texts()
+    assert shares and all("of characters" not in s for s in shares)
+    assert any("of tokens" in s for s in shares)
