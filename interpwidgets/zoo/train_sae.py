@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -136,9 +137,13 @@ def sparsity(sae: Any, x: np.ndarray) -> dict[str, Any]:
     }
 
 
-def compare(sel: list, test: list, layer: str, feature_layer: str) -> dict[str, Any]:
-    """Per ground-truth feature: the best unit of ``layer``, the best of every h/c layer and the
-    best SAE feature (``feature_layer``), each chosen on ``sel`` and scored on ``test``."""
+def compare(
+    sel: list, test: list, layer: str, feature_layer: str, any_layer: bool = False
+) -> dict[str, Any]:
+    """Per ground-truth feature: the best unit of ``layer``, (``any_layer=True``) the best of
+    every h/c layer — for the shipped model that is the card's ``"cells"`` entry, chosen and
+    scored the same way — and the best SAE feature (``feature_layer``), each chosen on ``sel``
+    and scored on ``test``."""
     from ..neurons import find_neurons
     from .cells import FEATURES
 
@@ -148,7 +153,7 @@ def compare(sel: list, test: list, layer: str, feature_layer: str) -> dict[str, 
         row = {}
         for who, layers in (
             ("neuron_same_layer", [layer]),
-            ("neuron_any_layer", units),
+            *([("neuron_any_layer", units)] if any_layer else []),
             ("sae_feature", [feature_layer]),
         ):
             df = find_neurons(sel, feature, layers=layers, top=1, test=test)
@@ -210,10 +215,11 @@ def main(argv: list[str] | None = None) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("model", choices=["char_lstm"])
-    parser.add_argument("--layer", default="rnn.1.c")
+    parser.add_argument("--layer", default="rnn.1.c")  # holds 5 of the 6 card cells
     parser.add_argument("--d-sae", type=int, default=1024)
     parser.add_argument("--k", type=int, default=16)
-    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--train-chars", type=int, default=TRAIN_CHARS)
@@ -234,7 +240,14 @@ def main(argv: list[str] | None = None) -> None:
     }
     x = np.concatenate([s[args.layer] for s in states["train"]])
     sae, log = train(
-        x, args.layer, d_sae=args.d_sae, k=args.k, steps=args.steps, lr=args.lr, seed=args.seed
+        x,
+        args.layer,
+        d_sae=args.d_sae,
+        k=args.k,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
     )
     sel = traces(model, [t for _, t in sel_texts], sae=sae, states=states["sel"])
     tp = traces(model, [t for _, t in tp_texts], sae=sae, states=states["tp"])
@@ -242,12 +255,14 @@ def main(argv: list[str] | None = None) -> None:
     sae.meta = {
         "name": f"sae_{args.model}",
         "model": args.model,
-        "how": "python -m interpwidgets.zoo.train_sae " + " ".join(argv or []),
+        "how": "python -m interpwidgets.zoo.train_sae "
+        + " ".join(a for a in (argv if argv is not None else sys.argv[1:])),
         "training": {
             "rows": int(len(x)),
             "texts": f"{len(train_texts)} standard-library training files, every n-th, each cut "
             f"at {TRAIN_FILE_CHARS:,} characters",
             "steps": args.steps,
+            "batch_size": args.batch_size,
             "lr": args.lr,
             "seed": args.seed,
             "log": log,
