@@ -125,14 +125,17 @@ def measure(page_ready: Path, path: Path, repeat: int) -> dict:
     return {**ok[len(ok) // 2], "runs": [r["ready_ms"] for r in ok]}
 
 
-def measure_once(page_ready: Path, path: Path) -> dict:
-    run = subprocess.run(
-        ["node", str(page_ready), str(path.resolve()), "--offline"],
-        cwd=page_ready.parent,
-        capture_output=True,
-        text=True,
-        timeout=1000,
-    )
+def measure_once(page_ready: Path, path: Path, timeout: float = 1000) -> dict:
+    try:
+        run = subprocess.run(
+            ["node", str(page_ready), str(path.resolve()), "--offline"],
+            cwd=page_ready.parent,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"no result within {timeout:.0f} s"}
     if run.returncode != 0:
         return {"error": run.stderr.strip().splitlines()[-1:] or ["failed"]}
     r = json.loads(run.stdout.strip().splitlines()[-1])
