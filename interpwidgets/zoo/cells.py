@@ -220,15 +220,15 @@ def name_cell(feature: str, entry: dict[str, Any]) -> str:
     return f"weak {base} unit{how}" if weak else f"{base} cell{how}"
 
 
-def compute(name: str, log=print) -> dict[str, Any]:
-    """The ``"cells"`` entry for shipped model ``name``."""
+def compute(name: str, log=print, weights: str | Path | None = None) -> dict[str, Any]:
+    """The ``"cells"`` entry for shipped model ``name`` (or its weights in folder ``weights``)."""
     import importlib.metadata
 
     from ..neurons import find_neurons
     from . import load
 
     t0 = time.time()
-    model = load(name)
+    model = load(name, weights)
     sel_texts, ev_texts = stdlib_parts()
     tp_texts = third_party_texts()
     keep = CANDIDATES[name]
@@ -383,6 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--selection-chars", type=int, default=SELECTION_CHARS, help="selection budget"
     )
+    parser.add_argument(
+        "--weights", default=None, help="score the model in this folder (not with --write)"
+    )
     args = parser.parse_args(argv)
     import torch
 
@@ -414,8 +417,10 @@ def main(argv: list[str] | None = None) -> int:
             print(markdown_table(name))
         return 0
 
+    if args.weights and args.write:
+        parser.error("--weights scores a candidate; --write stores the shipped model's cells")
     for name in CANDIDATES if args.name == "all" else [args.name]:
-        result = compute(name)
+        result = compute(name, weights=args.weights)
         if args.write:
             path = WEIGHTS / f"{name}.json"
             card = json.loads(path.read_text())
