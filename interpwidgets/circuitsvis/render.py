@@ -11,6 +11,7 @@ import numpy as np
 
 from ..arrays import to_numpy
 from ..trace.core import Trace
+from ..widgets.attention_view import check_tokens
 from ..widgets.base import Widget
 
 
@@ -67,20 +68,6 @@ class RenderedHTML:
 
     def __repr__(self) -> str:
         return f"<RenderedHTML of {type(self.widget).__name__}>"
-
-
-def check_tokens(tokens: Any, name: str = "tokens") -> list[str]:
-    """A non-empty list of str."""
-    if isinstance(tokens, (str, bytes)) or not isinstance(tokens, Sequence):
-        raise TypeError(f"{name}: expected a list of str, got {type(tokens).__name__}")
-    if not tokens:
-        raise ValueError(f"{name}: expected at least one token, got an empty list")
-    bad = [i for i, t in enumerate(tokens) if not isinstance(t, str)]
-    if bad:
-        raise TypeError(
-            f"{name}: expected str items, got {type(tokens[bad[0]]).__name__} at index {bad[0]}"
-        )
-    return list(tokens)
 
 
 def check_values(value: Any, name: str, ndims: tuple[int, ...], what: str) -> np.ndarray:

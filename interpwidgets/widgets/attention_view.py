@@ -275,14 +275,14 @@ class AttentionView(Widget):
             if sentence_b_start is None:
                 sentence_b_start = meta.get("sentence_b_start")
             if source.decoder is not None:
-                return _encoder_decoder_groups(stack, _check_tokens(tokens), source.decoder)
+                return _encoder_decoder_groups(stack, check_tokens(tokens), source.decoder)
         else:
             stack = A.check_stack(source)
             if tokens is None:
                 raise ValueError(
                     "tokens: expected a list of token strings with an attention array, got None"
                 )
-        tokens = _check_tokens(tokens)
+        tokens = check_tokens(tokens)
         stack = A.check_stack(stack, len(tokens))
         sep = (
             -1
@@ -477,7 +477,7 @@ def _encoder_decoder_groups(
             "Encoder", A.check_stack(encoder, len(encoder_tokens)), encoder_tokens, encoder_tokens
         )
     ]
-    dec_tokens = _check_tokens(decoder.tokens, "decoder.tokens")
+    dec_tokens = check_tokens(decoder.tokens, "decoder.tokens")
     if decoder.attention is not None:
         out.append(_Group("Decoder", decoder.attention, dec_tokens, dec_tokens))
     if decoder.cross_attention is not None:
@@ -506,7 +506,7 @@ def _check_groups(groups: Any) -> list[_Group]:
         name = spec["name"]
         if not isinstance(name, str):
             raise TypeError(f"{where}.name: expected a str, got {type(name).__name__}")
-        tokens = _check_tokens(spec["tokens"], f"{where}.tokens")
+        tokens = check_tokens(spec["tokens"], f"{where}.tokens")
         stack = A.check_stack(spec["attention"], name=f"{where}.attention")
         if spec.get("key_tokens") is None:
             if stack.shape[2] != stack.shape[3]:
@@ -516,7 +516,7 @@ def _check_groups(groups: Any) -> list[_Group]:
                 )
             key_tokens = tokens
         else:
-            key_tokens = _check_tokens(spec["key_tokens"], f"{where}.key_tokens")
+            key_tokens = check_tokens(spec["key_tokens"], f"{where}.key_tokens")
         if stack.shape[2] != len(tokens):
             raise ValueError(
                 f"{where}.tokens: attention has {stack.shape[2]} query positions but {len(tokens)} tokens were given"
@@ -536,7 +536,7 @@ def _check_groups(groups: Any) -> list[_Group]:
             )
         head_labels = spec.get("head_labels")
         if head_labels is not None:
-            head_labels = _check_tokens(head_labels, f"{where}.head_labels")
+            head_labels = check_tokens(head_labels, f"{where}.head_labels")
             if len(head_labels) != stack.shape[1]:
                 raise ValueError(
                     f"{where}.head_labels: attention has {stack.shape[1]} heads but {len(head_labels)} labels were given"
@@ -569,8 +569,9 @@ def _check_indices(values: Sequence[int] | None, n: int, name: str) -> list[int]
     return out
 
 
-def _check_tokens(tokens: Any, name: str = "tokens") -> list[str]:
-    if isinstance(tokens, str) or not isinstance(tokens, Sequence):
+def check_tokens(tokens: Any, name: str = "tokens") -> list[str]:
+    """``tokens`` as a non-empty list of str, or a ``TypeError``/``ValueError`` naming ``name``."""
+    if isinstance(tokens, (str, bytes)) or not isinstance(tokens, Sequence):
         raise TypeError(f"{name}: expected a list of str, got {type(tokens).__name__}")
     if not tokens:
         raise ValueError(f"{name}: expected at least one token, got an empty list")
