@@ -74,10 +74,9 @@ def train(
     """
     import torch
     import torch.nn.functional as F
-    from safetensors.torch import save_file
     from tqdm.auto import tqdm
 
-    from .corpus import encode_text, read_corpus, stdlib_files
+    from .corpus import encode_text, read_corpus
 
     if threads:
         torch.set_num_threads(threads)
@@ -144,25 +143,12 @@ def train(
         "seq_len": seq_len,
         "seed": seed,
         "lr": lr,
-        "corpus": {
-            "source": "Python standard library source (*.py), site-packages excluded",
-            "python": platform.python_version(),
-            "train_files": len(stdlib_files("train")),
-            "val_files": len(stdlib_files("val")),
-            "train_chars": int(len(train_ids)),
-            "val_chars": int(min(len(val_ids), val_chars)),
-        },
+        "corpus": _corpus_entry(len(train_ids), min(len(val_ids), val_chars)),
         "val_bits_per_char": round(val_bpc, 4),
         "train_seconds": round(time.time() - start, 1),
         "log": log,
     }
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()}
-    save_file(
-        tensors, str(out / f"{name}.safetensors"), metadata={"config": json.dumps(model.config)}
-    )
-    (out / f"{name}.json").write_text(json.dumps(card, indent=1) + "\n")
+    _write(model, card, out)
     return card
 
 
