@@ -81,6 +81,21 @@ def test_compare_models_lists_disagreements_first(sentiment):
     assert df.disagree.is_monotonic_decreasing
 
 
+def test_compare_models_against_the_bag_of_words_baseline(sentiment):
+    """The word-piece baseline shares MiniLM's tokenizer (notebook 05 compares the two)."""
+    import interpwidgets as iw
+
+    model, tok = sentiment
+    bow, _ = iw.zoo.sentiment_bow()
+    texts = ["A wonderful film.", "A dull film.", "It was not good."]
+    df = D.compare_models(model, bow, tok, texts, names=("minilm", "bow"))
+    assert list(df.columns) == ["text", "minilm", "p_minilm", "bow", "p_bow", "disagree"]
+    enc = tok(texts, padding=True, return_tensors="pt")
+    p = bow(enc["input_ids"], enc["attention_mask"]).logits.softmax(-1).detach().numpy()
+    by_text = df.set_index("text").loc[texts]
+    np.testing.assert_allclose(by_text["p_bow"], p.max(1), atol=1e-6)
+
+
 def test_loss_trace_is_the_negative_log_probability_of_the_next_character(tiny_lstm):
     import torch
 

@@ -18,7 +18,11 @@ def _module():
 
     class BagOfWords(torch.nn.Module):
         """logits = bias + Σ over the word pieces (special tokens and padding left out) of a
-        per-piece weight vector — a logistic regression on word-piece counts."""
+        per-piece weight vector — a logistic regression on word-piece counts. Shaped like a
+        Hugging Face classifier (``config``, ``base_model_prefix``, ``logits``), so it takes the
+        MiniLM tokenizer wherever a classifier does."""
+
+        base_model_prefix = "bag_of_words"
 
         def __init__(self, vocab_size: int, labels: list[str], special_ids: list[int]) -> None:
             super().__init__()
