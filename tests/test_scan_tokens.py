@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import interpwidgets as iw
@@ -71,3 +72,19 @@ def test_token_model_needs_its_tokenizer(minilm):
     enc, _tok = minilm
     with pytest.raises((TypeError, ValueError), match="tokenizer"):
         iw.scan(enc, ["x = 1"], progress=False)
+
+
+def test_batched_documents_equal_one_at_a_time(minilm, texts):
+    """Hugging Face models run new documents as one padded batch; a model traced one document
+    at a time (the same MiniLM wrapped by nnsight) gives the same scan."""
+    nnsight = pytest.importorskip("nnsight")
+    enc, tok = minilm
+    opts = dict(tokenizer=tok, layers=["blocks.1.resid"], k=4, context=8, batch_size=3)
+    batched = iw.scan(enc, texts, progress=False, **opts)
+    single = iw.scan(nnsight.NNsight(enc), texts, progress=False, **opts)
+    assert single.meta["positions"] == batched.meta["positions"] == "tokens"
+    for unit in (0, 50, 200):
+        a, b = batched.top("blocks.1.resid", unit), single.top("blocks.1.resid", unit)
+        assert a["position"].tolist() == b["position"].tolist()
+        np.testing.assert_allclose(a["value"], b["value"], atol=1e-4)
+    pd.testing.assert_frame_equal(batched.stats, single.stats, atol=1e-4)

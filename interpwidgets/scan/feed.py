@@ -73,35 +73,41 @@ class Feeder:
     on_document: Any = None  # called with each document as it is read
     lane: list[Lane] = field(default_factory=list)
 
-    def load(self, doc: Document) -> Lane | None:
-        text = doc.read()
-        if self.on_document is not None:
-            self.on_document(doc, len(text))
-        if not text:
-            return None
-        lane = Lane(doc=doc, codes=np.fromiter(map(ord, text), np.int32, len(text)))
-        if self.feature_names:
-            lane.feats = document_features(text, self.feature_names)
-        self.prepare(lane, text)
-        return lane
+    def read(self) -> tuple[Lane, str] | None:
+        """The next non-empty document as a lane (not yet prepared), or None at the end."""
+        for doc in self.docs:
+            text = doc.read()
+            if self.on_document is not None:
+                self.on_document(doc, len(text))
+            if not text:
+                continue
+            lane = Lane(doc=doc, codes=np.fromiter(map(ord, text), np.int32, len(text)))
+            if self.feature_names:
+                lane.feats = document_features(text, self.feature_names)
+            return lane, text
+        return None
 
     def prepare(self, lane: Lane, text: str) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def prepare_all(self, pending: list[tuple[Lane, str]]) -> None:
+        """Prepare the lanes that took a new document in this step (one by one by default)."""
+        for lane, text in pending:
+            self.prepare(lane, text)
 
     def refill(self) -> bool:
         """Give every finished lane a new document; False when all lanes are idle."""
         if not self.lane:
             self.lane = [Lane() for _ in range(self.lanes)]
+        pending = []
         for i, lane in enumerate(self.lane):
-            while lane.done:
-                doc = next(self.docs, None)
-                if doc is None:
-                    lane = Lane()
-                    break
-                loaded = self.load(doc)
-                if loaded is not None:
-                    lane = loaded
-            self.lane[i] = lane
+            if lane.done:
+                got = self.read()
+                self.lane[i] = Lane() if got is None else got[0]
+                if got is not None:
+                    pending.append(got)
+        if pending:
+            self.prepare_all(pending)
         return any(not ln.done for ln in self.lane)
 
     def frame(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, list[slice]]:
@@ -264,13 +270,73 @@ class TraceFeeder(Feeder):
         self.layers = layers
 
     def prepare(self, lane: Lane, text: str) -> None:
-        tr = self.adapter.trace(
-            text if self.adapter.kind.startswith("char") else text[: self.PIECE], progress=False
-        )
-        if self.adapter.kind.startswith("char") and tr.n_tokens == len(text):
+        char = self.adapter.kind.startswith("char")
+        tr = self.adapter.trace(text if char else text[: self.PIECE], progress=False)
+        if char and tr.n_tokens == len(text):
             lane.arrays = np.concatenate([tr.activations[n] for n in self.layers], axis=1)
             return
-        values, spans = self._pieces(text, tr)
+        self._set_tokens(lane, text, *self._pieces(text, tr))
+
+    def prepare_all(self, pending: list[tuple[Lane, str]]) -> None:
+        """Hugging Face encoders and decoders: the new documents' pieces run as one padded batch
+        (their hidden states are the layers); other models one document at a time."""
+        hf = self.adapter.kind in ("hf-encoder", "hf-decoder")
+        if not hf or not set(self.layers) <= set(self.adapter.layer_names()):
+            super().prepare_all(pending)
+            return
+        texts = [text for _, text in pending]
+        for (lane, text), found in zip(pending, self._batched(texts), strict=True):
+            self._set_tokens(lane, text, *found)
+
+    def _batched(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Token values and character spans of each text, its pieces batched across texts."""
+        order = self.adapter.layer_names()  # "embed", "blocks.{k}.resid": hidden_states[i]
+        index = [order.index(n) for n in self.layers]
+        pos = [0] * len(texts)
+        parts: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in texts]
+        active = list(range(len(texts)))
+        while active:
+            pieces = [texts[i][pos[i] : pos[i] + self.PIECE] for i in active]
+            enc = self.adapter.tokenizer(
+                pieces,
+                padding=True,
+                truncation=True,
+                max_length=self.adapter.limit(),
+                return_offsets_mapping=True,
+                return_special_tokens_mask=True,
+                return_tensors="pt",
+            )
+            offsets = enc.pop("offset_mapping").numpy()
+            special = enc.pop("special_tokens_mask").numpy().astype(bool)
+            inputs = {k: v.to(self.adapter.device) for k, v in enc.items()}
+            with torch.no_grad():
+                states = self.adapter.forward(inputs, output_hidden_states=True).hidden_states
+            arr = torch.cat([states[i] for i in index], dim=-1).float().cpu().numpy()
+            keep = enc["attention_mask"].numpy().astype(bool) & ~special
+            still = []
+            for j, i in enumerate(active):
+                off, vals = offsets[j][keep[j]], arr[j][keep[j]]
+                at_end = pos[i] + len(pieces[j]) >= len(texts[i])
+                nxt, whole = _next_piece(off, pieces[j], at_end)
+                real = np.nonzero(off[:, 1] > off[:, 0])[0]
+                if not whole and real.size > 1:  # the last token may be cut: read it again
+                    real = real[:-1]
+                parts[i].append((vals[real], off[real] + pos[i]))
+                pos[i] += max(nxt, 1)
+                if not whole and pos[i] < len(texts[i]):
+                    still.append(i)
+            active = still
+        return [
+            (
+                np.concatenate([v for v, _ in p]).astype(np.float32),
+                np.concatenate([o for _, o in p]),
+            )
+            for p in parts
+        ]
+
+    def _set_tokens(self, lane: Lane, text: str, values: np.ndarray, spans: np.ndarray) -> None:
+        """A token model's document: values per token, the token over each character, and the
+        characters where a token starts (each counted once)."""
         lane.arrays = values
         owner = np.full(len(text), -1, np.int32)
         starts = np.zeros(len(text), bool)
@@ -281,20 +347,17 @@ class TraceFeeder(Feeder):
         lane.token_of_char, lane.starts = owner, starts
 
     def _pieces(self, text: str, tr: Any) -> tuple[np.ndarray, np.ndarray]:
-        """Token values (N, U) and character spans (N, 2) over the whole of ``text``."""
+        """Token values (N, U) and character spans (N, 2) over the whole of ``text``, traced
+        piece by piece."""
         values, spans, pos = [], [], 0
         while True:
             piece = text[pos : pos + self.PIECE]
             off = np.asarray(tr.offsets, np.int64)
             real = np.nonzero(off[:, 1] > off[:, 0])[0]  # special tokens have empty spans
             arr = np.concatenate([tr.activations[n] for n in self.layers], axis=1)
-            covered = int(off[real, 1].max()) if real.size else 0
-            whole = pos + len(piece) >= len(text) and covered >= len(piece.rstrip())
+            nxt, whole = _next_piece(off, piece, pos + len(piece) >= len(text))
             if not whole and real.size > 1:  # the last token may be cut: read it again next
-                nxt = int(off[real[-1], 0])
                 real = real[:-1]
-            else:
-                nxt = len(piece)
             values.append(arr[real])
             spans.append(off[real] + pos)
             pos += max(nxt, 1)
@@ -327,3 +390,15 @@ class TraceFeeder(Feeder):
             if s.stop > s.start:
                 count[i, : s.stop - s.start] = True if lane.starts is None else lane.starts[s]
         return count
+
+
+def _next_piece(offsets: np.ndarray, piece: str, at_end: bool) -> tuple[int, bool]:
+    """Where the next piece starts (relative to this one) and whether this piece finished the
+    text: it did when it reaches the text's end and its tokens cover all of it; otherwise its
+    last token may be cut (by the piece's end or the model's window) and is read again next."""
+    real = np.nonzero(offsets[:, 1] > offsets[:, 0])[0]
+    covered = int(offsets[real, 1].max()) if real.size else 0
+    whole = at_end and covered >= len(piece.rstrip())
+    if not whole and real.size > 1:
+        return int(offsets[real[-1], 0]), False
+    return len(piece), whole
