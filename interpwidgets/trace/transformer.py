@@ -10,6 +10,9 @@ import torch
 from .core import Trace
 from .rnn import char_ids, check_ids_fit, check_top_k
 
+#: windows of a long text run side by side in one forward pass
+WINDOWS_PER_BATCH = 16
+
 
 @torch.no_grad()
 def trace_char_transformer(
@@ -51,32 +54,32 @@ def trace_char_transformer(
     out: dict[str, np.ndarray] = {}
     preds_p, preds_i = np.zeros((n, top_k), np.float32), np.zeros((n, top_k), np.int64)
     attn = None
+    groups = [starts[i : i + WINDOWS_PER_BATCH] for i in range(0, len(starts), WINDOWS_PER_BATCH)]
     try:
-        for w, s in enumerate(
-            tqdm(
-                starts,
-                desc="trace",
-                disable=not (progress if progress is not None else len(starts) > 8),
-            )
+        w = 0
+        for group in tqdm(
+            groups,
+            desc="trace",
+            disable=not (progress if progress is not None else len(starts) > 8 * WINDOWS_PER_BATCH),
         ):
-            keep_from = (
-                0 if w == 0 else starts[w - 1] + ctx - s
-            )  # what the previous window did not cover
+            # windows of one length run side by side: each is still computed on its own
+            batch = np.stack([ids[s : s + ctx] for s in group])
             records: list[dict] = []
-            logits, _ = model(
-                torch.as_tensor(ids[s : s + ctx], device=device)[None], records=records
-            )
-            sl = slice(s + keep_from, s + min(ctx, n - s))
-            for k, rec in enumerate(records):
-                for name in ("resid", "mlp"):
-                    arr = rec[name][0, keep_from:].float().cpu().numpy()
-                    key = f"blocks.{k}.{name}"
-                    if key not in out:
-                        out[key] = np.zeros((n, arr.shape[1]), np.float32)
-                    out[key][sl] = arr
-            if top_k:
-                p, i = torch.softmax(logits[0, keep_from:].float(), -1).topk(top_k, -1)
-                preds_p[sl], preds_i[sl] = p.cpu().numpy(), i.cpu().numpy()
+            logits, _ = model(torch.as_tensor(batch, device=device), records=records)
+            for j, s in enumerate(group):
+                keep_from = 0 if w == 0 else starts[w - 1] + ctx - s  # what the last did not cover
+                sl = slice(s + keep_from, s + min(ctx, n - s))
+                for k, rec in enumerate(records):
+                    for name in ("resid", "mlp"):
+                        arr = rec[name][j, keep_from:].float().cpu().numpy()
+                        key = f"blocks.{k}.{name}"
+                        if key not in out:
+                            out[key] = np.zeros((n, arr.shape[1]), np.float32)
+                        out[key][sl] = arr
+                if top_k:
+                    p, i = torch.softmax(logits[j, keep_from:].float(), -1).topk(top_k, -1)
+                    preds_p[sl], preds_i[sl] = p.cpu().numpy(), i.cpu().numpy()
+                w += 1
             if want_attn:
                 attn = torch.stack([rec["attn"][0] for rec in records]).float().cpu().numpy()
     finally:
