@@ -3,16 +3,16 @@
     python -m interpwidgets.zoo.train char_lstm --tbptt --out DIR [--init W.safetensors]
     python -m interpwidgets.zoo.train char_lstm --tbptt --out DIR --resume   # continue a run
 
-Each of the ``batch_size`` lanes of a batch walks one training file's consecutive windows of
-``seq_len`` characters; the recurrent state is carried (detached) from one window to the next
-of the same file and reset to zero when the lane starts a new file (files in a seeded random
-order, a new permutation each epoch). A file's last, shorter window is padded and its padding
-is not scored. So a unit can learn to stay "inside a docstring" over thousands of characters,
-which windows started from a fresh state never show.
+Each lane of a batch reads a few consecutive windows of ``seq_len`` characters of one training
+file, the recurrent state carried (detached) from one window to the next, then jumps to a
+random place of the training text, warmed up by a no-grad read of the characters before it
+(:class:`~interpwidgets.zoo.segments.SegmentStream`, which says why). So a unit can learn to
+stay "inside a docstring" over a thousand characters, which windows started from a fresh state
+never show, while every batch stays a fair sample of the whole corpus.
 
-The run writes a checkpoint (model, optimiser, schedule, the lanes' data cursors and states,
-the RNG states and the log so far) every ``checkpoint_minutes`` to ``checkpoint`` (atomically),
-and ``resume=True`` continues from it to the same result as an uninterrupted run.
+The run writes a checkpoint (model, optimiser, schedule, the stream's cursors and the lanes'
+states, the RNG states and the log so far) every ``checkpoint_minutes`` to ``checkpoint``
+(atomically), and ``resume=True`` continues from it to the same result as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -27,77 +27,8 @@ from typing import Any
 
 import numpy as np
 
-IGNORE = -100
-
-
-class LaneStream:
-    """Batches of consecutive windows: lane ``i`` reads one file from start to end, then the next.
-
-    ``batch()`` returns ``(x, y, reset)``: inputs and next-character targets of shape
-    ``(batch_size, seq_len)`` (targets past a file's end are :data:`IGNORE`) and a boolean per
-    lane that is true where the lane starts a new file (its state must be zeroed first).
-    """
-
-    def __init__(self, files: list[np.ndarray], batch_size: int, seq_len: int, seed: int) -> None:
-        self.files = [f for f in files if len(f) >= 2]
-        if not self.files:
-            raise ValueError("files: expected at least one file of two or more characters")
-        self.batch_size, self.seq_len = batch_size, seq_len
-        self.rng = np.random.default_rng(seed)
-        self.order = self.rng.permutation(len(self.files))
-        self.next = 0
-        self.epoch = 0
-        self.lane_file = [-1] * batch_size
-        self.lane_pos = [0] * batch_size
-
-    def _take_file(self) -> int:
-        if self.next >= len(self.order):
-            self.order = self.rng.permutation(len(self.files))
-            self.next = 0
-            self.epoch += 1
-        index = int(self.order[self.next])
-        self.next += 1
-        return index
-
-    def batch(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        b, t = self.batch_size, self.seq_len
-        x = np.zeros((b, t), dtype=np.int64)
-        y = np.full((b, t), IGNORE, dtype=np.int64)
-        reset = np.zeros(b, dtype=bool)
-        for lane in range(b):
-            f = self.lane_file[lane]
-            if f < 0 or self.lane_pos[lane] >= len(self.files[f]) - 1:
-                f = self.lane_file[lane] = self._take_file()
-                self.lane_pos[lane] = 0
-                reset[lane] = True
-            pos = self.lane_pos[lane]
-            seg = self.files[f][pos : pos + t + 1]
-            n = len(seg) - 1
-            x[lane, :n], y[lane, :n] = seg[:-1], seg[1:]
-            self.lane_pos[lane] = pos + t
-        return x, y, reset
-
-    def state_dict(self) -> dict[str, Any]:
-        return {
-            "rng": self.rng.bit_generator.state,
-            "order": self.order.tolist(),
-            "next": self.next,
-            "epoch": self.epoch,
-            "lane_file": list(self.lane_file),
-            "lane_pos": list(self.lane_pos),
-            "n_files": len(self.files),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        if state["n_files"] != len(self.files):
-            raise ValueError(
-                f"checkpoint: it was written for {state['n_files']} training files, "
-                f"this corpus has {len(self.files)}"
-            )
-        self.rng.bit_generator.state = state["rng"]
-        self.order = np.asarray(state["order"], dtype=np.int64)
-        self.next, self.epoch = state["next"], state["epoch"]
-        self.lane_file, self.lane_pos = list(state["lane_file"]), list(state["lane_pos"])
+from .segments import IGNORE as IGNORE  # re-exported
+from .segments import SegmentStream
 
 
 def _map_state(state, fn):
@@ -106,6 +37,31 @@ def _map_state(state, fn):
     if isinstance(state, tuple):
         return tuple(fn(s) for s in state)
     return fn(state)
+
+
+def _restart(model, state, reset, burn, warm):
+    """The state to read this batch from: carried on lanes that go on, zero on lanes that start a
+    file, and on lanes that jump into a file the state after a no-grad read of ``burn``."""
+    import torch
+
+    if not reset.any():
+        return state
+    if state is None:  # first batch: a zero state of the right shape
+        with torch.no_grad():
+            _, state = model(torch.zeros((len(reset), 1), dtype=torch.long))
+        state = _map_state(state, torch.zeros_like)
+    keep = torch.from_numpy(~reset).float()[None, :, None]
+    state = _map_state(state, lambda s: s * keep)
+    if warm.any() and burn.shape[1] > 0:
+        lanes = torch.from_numpy(np.flatnonzero(warm))
+        with torch.no_grad():
+            _, warmed = model(torch.from_numpy(burn[warm]))
+        if isinstance(state, tuple):
+            for s, w in zip(state, warmed, strict=True):
+                s[:, lanes] = w
+        else:
+            state[:, lanes] = warmed
+    return state
 
 
 def file_bits_per_char(
@@ -176,6 +132,8 @@ def train_tbptt(
     seed: int = 0,
     batch_size: int = 32,
     seq_len: int = 256,
+    windows: int = 6,
+    burn_in: int = 256,
     warmup: int = 100,
     init: str | Path | None = None,
     checkpoint: str | Path,
@@ -189,6 +147,8 @@ def train_tbptt(
 ) -> tuple[Any, dict[str, Any]]:
     """Train recipe ``name`` with stateful TBPTT; returns ``(model, partial card)``.
 
+    ``windows`` and ``burn_in`` shape the stream (:class:`~interpwidgets.zoo.segments.
+    SegmentStream`): consecutive windows per run, characters read before a run's first window.
     ``init`` starts from the float16 weights of an earlier run (recorded in the card with its
     SHA-256); ``stop_after`` ends the process's share of the run after that many steps (the
     checkpoint then holds everything ``resume`` needs).
@@ -222,7 +182,7 @@ def train_tbptt(
 
         model.load_state_dict({k: v.float() for k, v in load_file(str(init)).items()})
         init_info = {"file": Path(init).name, "sha256": sha256(init)}
-    stream = LaneStream(train_files, batch_size, seq_len, seed)
+    stream = SegmentStream(train_files, batch_size, seq_len, seed, windows, burn_in)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
 
     def schedule(i: int) -> float:  # linear warm-up, then cosine decay to 5%
@@ -272,10 +232,9 @@ def train_tbptt(
     model.train()
     stop_at = steps if stop_after is None else min(steps, step + stop_after)
     while step < stop_at:
-        xb, yb, reset = stream.batch()
+        xb, yb, reset, burn, warm = stream.batch()
         x, y = torch.from_numpy(xb), torch.from_numpy(yb)
-        keep = torch.from_numpy(~reset).float()[None, :, None]
-        state = _map_state(state, lambda s, keep=keep: s * keep)
+        state = _restart(model, state, reset, burn, warm)
         logits, state = model(x, state)
         state = _map_state(state, lambda s: s.detach())
         loss = F.cross_entropy(
@@ -292,7 +251,7 @@ def train_tbptt(
                 "step": step,
                 "train_bpc": round(loss.item() / math.log(2), 4),
                 "seconds": round(elapsed + time.time() - start),
-                "epoch": stream.epoch,
+                "epoch": round(stream.epochs(), 4),
             }
             if val_every and step % val_every == 0:
                 entry["val_bpc"] = round(file_bits_per_char(model, val_files, val_chars), 4)
@@ -303,12 +262,16 @@ def train_tbptt(
             last_save = time.time()
     card = {
         "steps_done": step,
-        "training": "stateful truncated BPTT: each lane reads one file's consecutive "
-        f"{seq_len}-character windows, state carried across them and reset at a new file",
+        "training": f"stateful truncated BPTT: each lane reads {windows} consecutive "
+        f"{seq_len}-character windows of a file, state carried across them, then jumps to a "
+        f"random character of the training text, warmed up by a no-grad read of the "
+        f"{burn_in} characters before it (from a file's start: a zero state)",
         "tbptt": True,
+        "windows": windows,
+        "burn_in": burn_in,
         "warmup": warmup,
         "init": init_info,
-        "epochs": stream.epoch + stream.next / len(stream.order),
+        "epochs": round(stream.epochs(), 4),
         "train_seconds": round(elapsed + time.time() - start, 1),
         "log": log,
         "train_chars": sum(len(f) for f in train_files),

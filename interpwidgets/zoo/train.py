@@ -6,7 +6,8 @@
     python -m interpwidgets.zoo.train char_lstm --tbptt --out DIR --resume  # continue it
 
 ``--tbptt`` (recurrent models, :mod:`interpwidgets.zoo.tbptt`) carries the state across
-consecutive windows of the same file and checkpoints to ``--checkpoint`` every few minutes.
+``--windows`` consecutive windows of a file, each run warmed up by ``--burn-in`` characters
+(:mod:`interpwidgets.zoo.segments`), and checkpoints to ``--checkpoint`` every few minutes.
 
 Writes ``<name>.safetensors`` (float16 weights) and ``<name>.json`` (the model card:
 config, corpus, steps, validation bits per character) into ``--out`` (default: the
@@ -245,13 +246,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-every", type=int, default=100)
     parser.add_argument("--seq-len", type=int, default=None, help="200; 256 with --tbptt")
     tb = parser.add_argument_group("stateful truncated BPTT (recurrent models)")
-    tb.add_argument("--tbptt", action="store_true", help="carry the state across a file's windows")
+    tb.add_argument("--tbptt", action="store_true", help="carry the state across windows")
     tb.add_argument("--init", default=None, help="start from these .safetensors weights")
     tb.add_argument(
         "--checkpoint", default=str(CHECKPOINT), help="checkpoint file (default %(default)s)"
     )
     tb.add_argument("--checkpoint-minutes", type=float, default=5.0)
     tb.add_argument("--resume", action="store_true", help="continue the run in --checkpoint")
+    tb.add_argument("--windows", type=int, default=6, help="consecutive windows per run")
+    tb.add_argument(
+        "--burn-in", type=int, default=256, help="characters read before a run (no gradient)"
+    )
     tb.add_argument("--warmup", type=int, default=100)
     tb.add_argument("--val-every", type=int, default=1000)
     tb.add_argument("--stop-after", type=int, default=None, help="leave the run after N more steps")
@@ -293,6 +298,8 @@ def main(argv: list[str] | None = None) -> None:
                 "checkpoint_minutes": args.checkpoint_minutes,
                 "resume": args.resume,
                 "warmup": args.warmup,
+                "windows": args.windows,
+                "burn_in": args.burn_in,
                 "val_every": args.val_every,
                 "stop_after": args.stop_after,
             }
