@@ -7,10 +7,11 @@ iw.find_neurons(tr, "in_string")
 iw.NeuronText(tr, layer="rnn.1.c", neuron=7)
 """
 
-from . import circuitsvis, codec, course, diagnosis, features, models, zoo
+from . import circuitsvis, codec, course, diagnosis, features, i18n, models, zoo
 from .attribution import Attribution, attribute
 from .dropin import head_view, model_view
 from .evaluation import evaluate_explanations
+from .i18n import locale
 from .neurons import find_neurons, gate_saturation, match_spans
 from .probing import ProbingTask, lstm_vs_transformer, probe
 from .scan import Scan, scan
@@ -49,8 +50,10 @@ __all__ = [
     "features",
     "find_neurons",
     "gate_saturation",
+    "locale",
     "lstm_vs_transformer",
     "head_view",
+    "i18n",
     "match_spans",
     "model_view",
     "models",

@@ -17,17 +17,32 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from .i18n import t
+
 
 @dataclass(frozen=True)
 class Exercise:
-    """One exercise: its notebook, question, hint, what context it needs, how it is solved."""
+    """One exercise: its notebook, what context it needs, how it is solved.
 
+    Its question and hint are in the catalogue (``course.<name>.question`` / ``.hint``, see
+    :mod:`interpwidgets.i18n`), in the language of :func:`interpwidgets.locale`; ``fields`` fills
+    in their ``{placeholders}``.
+    """
+
+    name: str
     notebook: str
-    question: str
-    hint: str
     needs: tuple[str, ...]
     solve: Callable[..., Any]
     normalise: Callable[[Any], Any] = lambda a: a
+    fields: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def question(self) -> str:
+        return t(f"course.{self.name}.question", **dict(self.fields))
+
+    @property
+    def hint(self) -> str:
+        return t(f"course.{self.name}.hint", **dict(self.fields))
 
 
 class Verdict:
@@ -122,59 +137,35 @@ def _pair(a: Any) -> tuple:
 
 
 EXERCISES: dict[str, Exercise] = {
-    "01-comment-neuron": Exercise(
-        "01_neurons",
-        "Which neuron (in rnn.*.h or rnn.*.c) best separates comments (in_comment)? "
-        "Answer (layer, neuron).",
-        "iw.find_neurons(tr, 'in_comment', layers=cells) ranks them; the first row is the best.",
-        ("trace",),
-        _comment_neuron,
-        _pair,
-    ),
-    "02-sep-head": Exercise(
-        "02_attention",
-        "Which head attends most to [SEP]? Answer (layer, head).",
-        "head_summary(...)['to_sep'] is a (layers, heads) array; np.unravel_index(a.argmax(), a.shape).",
-        ("trace",),
-        _sep_head,
-        _pair,
-    ),
-    "03-comment-layer": Exercise(
-        "03_probing",
-        "Probing the char-LSTM for in_comment, which layer is the most selective? Answer its name.",
-        "iw.probe(iw.zoo.char_lstm(), 'in_comment').table has a selectivity column.",
-        (),
-        _selective_comment_layer,
-        str,
-    ),
-    "04-negated-word": Exercise(
-        "04_explaining_predictions",
-        f"In {NEGATED!r}, which word gets the largest positive Integrated Gradients score for "
-        "the predicted class? Answer the token string.",
-        "iw.attribute(clf, text, tok).table() lists tokens with scores; leave special tokens out.",
-        (),
-        _negated_top_word,
-        lambda a: str(a).strip().lower(),
-    ),
-    "05-fragile-kind": Exercise(
-        "05_diagnosis",
-        f"Over the first {REVIEWS} held-out reviews, which of the perturbations that should not "
-        f"change the sentiment {PRESERVING} flips the model's prediction most often? "
-        "Answer the kind's name.",
-        "iw.diagnosis.robustness(clf, tok, texts) gives a summary with a flip_rate per kind.",
-        (),
-        _most_fragile_kind,
-        lambda a: str(a).strip().lower(),
-    ),
-    "05-better-model": Exercise(
-        "05_diagnosis",
-        "On this held-out code, which char model predicts the next character better on "
-        "average: 'lstm' or 'transformer'?",
-        "loss.diff is LSTM loss − Transformer loss per character: look at its mean.",
-        ("trace",),
-        _better_model,
-        lambda a: str(a).strip().lower(),
-    ),
+    e.name: e
+    for e in (
+        Exercise("01-comment-neuron", "01_neurons", ("trace",), _comment_neuron, _pair),
+        Exercise("02-sep-head", "02_attention", ("trace",), _sep_head, _pair),
+        Exercise("03-comment-layer", "03_probing", (), _selective_comment_layer, str),
+        Exercise(
+            "04-negated-word",
+            "04_explaining_predictions",
+            (),
+            _negated_top_word,
+            lambda a: str(a).strip().lower(),
+            (("negated", repr(NEGATED)),),
+        ),
+        Exercise(
+            "05-fragile-kind",
+            "05_diagnosis",
+            (),
+            _most_fragile_kind,
+            lambda a: str(a).strip().lower(),
+            (("reviews", REVIEWS), ("kinds", PRESERVING)),
+        ),
+        Exercise(
+            "05-better-model",
+            "05_diagnosis",
+            ("trace",),
+            _better_model,
+            lambda a: str(a).strip().lower(),
+        ),
+    )
 }
 
 
@@ -210,13 +201,11 @@ def check(name: str, answer: Any, **context: Any) -> Verdict:
     ex = _exercise(name)
     ctx = _context(ex, name, context)
     if answer is None:
-        return Verdict(None, f"Not answered yet. Hint: {ex.hint}")
+        return Verdict(None, t("course.not_answered", hint=ex.hint))
     try:
         given = ex.normalise(answer)
     except (TypeError, ValueError):
-        return Verdict(
-            False, f"✗ Not quite: {answer!r} is not the right kind of answer. {ex.question}"
-        )
+        return Verdict(False, t("course.wrong_kind", answer=repr(answer), question=ex.question))
     if given == ex.normalise(ex.solve(**ctx)):
-        return Verdict(True, "✓ Correct!")
-    return Verdict(False, f"✗ Not quite. Hint: {ex.hint}")
+        return Verdict(True, t("course.correct"))
+    return Verdict(False, t("course.not_quite", hint=ex.hint))

@@ -17,10 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .codec import pack
+from .i18n import t
 from .strings import check_unicode
 
 if TYPE_CHECKING:
     from .widgets.base import Widget
+
+#: the page's ``lang`` attribute per widget locale (``zh-Hans`` picks Simplified Chinese glyphs)
+LANG_TAGS = {"en": "en", "zh": "zh-Hans"}
 
 _PRIVATE = {
     "_esm",
@@ -100,15 +104,18 @@ def to_html(widget: Widget, title: str | None = None, compress: bool = True) -> 
         check_unicode(title, "title")
     if not isinstance(compress, bool):
         raise TypeError(f"compress: expected True or False, got {type(compress).__name__}")
-    title = title or f"{type(widget).__name__} — interpwidgets"
+    title = title or t("page.title", widget.locale, widget=type(widget).__name__)
     data = _json_for_script(page_data(widget, compress=compress))
     return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<!DOCTYPE html>\n<html lang="{LANG_TAGS[widget.locale]}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp, quote=False)}">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n"
         "<style>:root{color-scheme:light dark;}"
-        "body{margin:16px;font-family:system-ui,-apple-system,'Segoe UI',sans-serif;}</style>\n"
+        "body{margin:16px;font-family:system-ui,-apple-system,'Segoe UI',"
+        # Chinese text: the CJK face each system ships, before the generic fallback
+        "'PingFang SC','Microsoft YaHei','Noto Sans CJK SC','Source Han Sans SC',sans-serif;}"
+        "</style>\n"
         f"<style>{css}</style>\n</head>\n<body>\n"
         '<div id="iw-root"></div>\n'
         f'<script type="application/json" id="iw-data">{data}</script>\n'

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..arrays import check_stack, owned, to_numpy
+from ..i18n import t
 from ..strings import check_unicode, check_unicode_items
 from .decoder import Decoder
 
@@ -122,13 +123,13 @@ def resolve_layer(
         raise TypeError(f"layer: expected a name or index, got {layer!r}")
     if isinstance(layer, (int, np.integer)):
         if not -len(names) <= int(layer) < len(names):
-            raise ValueError(f"layer: expected an index in [0, {len(names) - 1}], got {layer}")
+            raise ValueError(t("err.index", name="layer", lo=0, hi=len(names) - 1, got=layer))
         return names[int(layer)]
     if isinstance(layer, str):
         if layer not in names:
-            raise missing(f"layer: {layer!r} is not in {where}; expected one of {list(names)}")
+            raise missing(t("err.layer_missing", layer=repr(layer), where=where, names=list(names)))
         return layer
-    raise TypeError(f"layer: expected a name (str) or index (int), got {type(layer).__name__}")
+    raise TypeError(t("err.layer_type", got=type(layer).__name__))
 
 
 @dataclass

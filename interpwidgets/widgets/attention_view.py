@@ -10,6 +10,7 @@ import traitlets
 
 from .. import attention as A
 from .. import codec
+from ..i18n import t
 from ..trace.core import Trace
 from .base import Widget, check_budget, check_title
 
@@ -214,6 +215,7 @@ class AttentionView(Widget):
         groups: Sequence[dict[str, Any]] | None = None,
         group: int = 0,
         sentence_groups: bool = True,
+        locale: str | None = None,
     ) -> None:
         if groups is not None:
             if trace_or_attention is not None or tokens is not None:
@@ -236,7 +238,7 @@ class AttentionView(Widget):
         self.export_budget = check_budget(export_budget)
         title = check_title(title)
         if view not in VIEWS:
-            raise ValueError(f"view: expected one of {VIEWS}, got {view!r}")
+            raise ValueError(t("err.one_of", name="view", choices=VIEWS, got=repr(view)))
         if heads is not None and (
             isinstance(heads, (str, bytes)) or not isinstance(heads, Sequence)
         ):
@@ -246,6 +248,7 @@ class AttentionView(Widget):
         g0 = self._groups[_check_int(group, 0, len(self._groups) - 1, "group")]
         self._group_index = self._groups.index(g0)
         super().__init__(
+            locale=locale,
             groups=[g.payload() for g in self._groups],
             title=title,
         )
@@ -309,7 +312,9 @@ class AttentionView(Widget):
     @traitlets.validate("view")
     def _valid_view(self, proposal: dict[str, Any]) -> str:
         if proposal["value"] not in VIEWS:
-            raise ValueError(f"view: expected one of {VIEWS}, got {proposal['value']!r}")
+            raise ValueError(
+                t("err.one_of", name="view", choices=VIEWS, got=repr(proposal["value"]))
+            )
         return proposal["value"]
 
     def _shape(self) -> tuple[int, ...]:
@@ -435,7 +440,7 @@ class AttentionView(Widget):
         return out
 
     def _export_missing(self) -> str:
-        return "This exported file holds only some layers (they did not all fit in its export_budget); export from the notebook with a larger export_budget to keep every layer."
+        return t("page.attention_missing", self.locale)
 
     # -- static counterparts ----------------------------------------------------------------
     def figure(self, layer: int | None = None, head: int | None = None, **kwargs: Any):
@@ -550,9 +555,9 @@ def _check_groups(groups: Any) -> list[_Group]:
 
 def _check_int(value: Any, lo: int, hi: int, name: str) -> int:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+        raise TypeError(t("err.int", name=name, got=type(value).__name__))
     if not lo <= int(value) <= hi:
-        raise ValueError(f"{name}: expected an index in [{lo}, {hi}], got {value}")
+        raise ValueError(t("err.index", name=name, lo=lo, hi=hi, got=value))
     return int(value)
 
 

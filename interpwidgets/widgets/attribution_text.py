@@ -63,6 +63,7 @@ class AttributionText(Widget):
         title: str = "",
         random_draws: int = 20,
         seed: int = 0,
+        locale: str | None = None,
     ) -> None:
         from ..attribution import Attribution
         from ..evaluation import agreement, random_agreement
@@ -128,6 +129,7 @@ class AttributionText(Widget):
         ).astype(np.float32)  # (n_classes, n_rows, 2): mean, SE over draws
         notes = sorted({str(a.meta["truncated"]) for a in items if a.meta.get("truncated")})
         super().__init__(
+            locale=locale,
             text=first.text,
             offsets=codec.encode(first.offsets, "int32"),
             tokens=list(first.tokens),

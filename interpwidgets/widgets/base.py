@@ -13,6 +13,8 @@ import anywidget
 import numpy as np
 import traitlets
 
+from ..i18n import browser_strings, check_locale, t
+from ..i18n import locale as default_locale
 from ..strings import check_json, check_unicode, shorten
 from .assets import STATIC as STATIC
 from .assets import bundle, request_key
@@ -46,7 +48,7 @@ def presentation(on: bool | None = None) -> bool:
     """
     if on is not None:
         if not isinstance(on, (bool, np.bool_)):
-            raise TypeError(f"on: expected True, False or None, got {type(on).__name__}")
+            raise TypeError(t("err.presentation", got=type(on).__name__))
         _DEFAULTS["presentation"] = bool(on)
     return bool(_DEFAULTS["presentation"])
 
@@ -54,16 +56,16 @@ def presentation(on: bool | None = None) -> bool:
 def check_title(title: Any) -> str:
     """A caption: a str (shown as text, never as HTML)."""
     if not isinstance(title, str):
-        raise TypeError(f"title: expected a str, got {type(title).__name__}")
+        raise TypeError(t("err.title", got=type(title).__name__))
     return check_unicode(title, "title")
 
 
 def check_budget(budget: Any, name: str = "export_budget") -> int:
     """A byte budget: a positive int."""
     if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
-        raise TypeError(f"{name}: expected a positive int (bytes), got {type(budget).__name__}")
+        raise TypeError(t("err.budget", name=name, got=type(budget).__name__))
     if budget < 1:
-        raise ValueError(f"{name}: expected a positive int (bytes), got {budget}")
+        raise ValueError(t("err.budget", name=name, got=budget))
     return int(budget)
 
 
@@ -98,6 +100,11 @@ class Widget(anywidget.AnyWidget):
     ``presentation`` (two-way) shows the widget's text about 1.5× larger, for a projector; it
     starts at the module default set with :func:`interpwidgets.presentation` and is flipped by
     the widget's "A+" button. The toolbar's PNG / SVG buttons download what the widget shows.
+
+    ``locale`` (``"en"`` or ``"zh"``; the ``locale=`` argument of every widget) is the language
+    of the widget's labels, tooltips, legends, toolbar, error box and exported page; it starts at
+    :func:`interpwidgets.locale`. The browser reads the labels from ``_strings`` (the catalogue's
+    ``ui.`` keys in that language, see :mod:`interpwidgets.i18n`).
     """
 
     _bundle: ClassVar[str] = ""
@@ -112,6 +119,23 @@ class Widget(anywidget.AnyWidget):
     @traitlets.default("presentation")
     def _default_presentation(self) -> bool:
         return bool(_DEFAULTS["presentation"])
+
+    #: the language of labels, tooltips, error box and exported page (default: iw.locale())
+    locale = traitlets.Unicode().tag(sync=True)
+    #: the browser's labels in ``locale`` (the catalogue's ``ui.`` keys, without the prefix)
+    _strings = traitlets.Dict().tag(sync=True, output=True)
+
+    @traitlets.default("locale")
+    def _default_locale(self) -> str:
+        return default_locale()
+
+    @traitlets.validate("locale")
+    def _valid_locale(self, proposal: dict[str, Any]) -> str:
+        return check_locale(proposal["value"])
+
+    @traitlets.observe("locale")
+    def _locale_changed(self, change: Any) -> None:
+        self._strings = browser_strings(change["new"])
 
     #: replies to the requests the current view makes, held in the widget's own state so a
     #: notebook saved with its widget state draws without a kernel (docs/protocol.md)
@@ -128,7 +152,12 @@ class Widget(anywidget.AnyWidget):
             # built; FileContents follows the file when ANYWIDGET_HMR=1.
             cls._esm = _contents(bundle(cls._bundle))
             cls._css = _contents(bundle("style.css"))
+        if kwargs.get("locale") is None:
+            kwargs.pop("locale", None)
+        else:
+            kwargs["locale"] = check_locale(kwargs["locale"])
         super().__init__(**kwargs)
+        self._strings = browser_strings(self.locale)
         self.on_msg(self._on_custom_msg)
         self.observe(self._refresh_saved, names=["saved_budget", *self._saved_on])
         self._refresh_saved()
@@ -170,10 +199,7 @@ class Widget(anywidget.AnyWidget):
             super().__setattr__(name, value)
             return
         if name in roles.output and not _package_caller():
-            raise ValueError(
-                f"{name}: is computed by the widget from its data and cannot be set; "
-                f"build a new {type(self).__name__} to show other data"
-            )
+            raise ValueError(t("err.output_trait", name=name, widget=type(self).__name__))
         if name == "title":
             value = check_title(value)
         try:
@@ -197,10 +223,7 @@ class Widget(anywidget.AnyWidget):
         self._syncing = True  # validators can tell a browser change from a Python one
         try:
             if refused:  # only the traits the browser owns are taken from it
-                raise ValueError(
-                    f"{', '.join(refused[:3])}: set by the widget, not by the browser; "
-                    "the change was not applied"
-                )
+                raise ValueError(t("err.browser_owned", names=", ".join(refused[:3])))
             super().set_state(sync_data)
         except Exception as exc:
             changed = changed + refused
@@ -307,7 +330,7 @@ class Widget(anywidget.AnyWidget):
 
     def _export_missing(self) -> str:
         """Message an exported page shows for a request it does not hold."""
-        return "This exported file does not hold that data."
+        return t("page.missing", self.locale)
 
     # -- export ---------------------------------------------------------------------------
     def save_html(self, path: str | Path, title: str | None = None, compress: bool = True) -> Path:
@@ -382,7 +405,7 @@ def _message(exc: BaseException) -> str:
 def _what_changed(sync_data: dict[str, Any], names: list[str]) -> str:
     """``raised after the browser set neuron = 3`` (values shortened), for an error hint."""
     if not names:
-        return "raised while applying a change from the browser"
+        return t("err.while_applying")
     short = reprlib.Repr()
     short.maxstring = short.maxother = 40
     short.maxlist = short.maxdict = 4
@@ -390,5 +413,5 @@ def _what_changed(sync_data: dict[str, Any], names: list[str]) -> str:
     for name in names[:3]:
         value = sync_data[name]
         parts.append(f"{name} = {short.repr(value)}" if not isinstance(value, bytes) else name)
-    more = f" (+{len(names) - 3} more)" if len(names) > 3 else ""
-    return f"raised after the browser set {', '.join(parts)}{more}"
+    more = t("err.more", n=len(names) - 3) if len(names) > 3 else ""
+    return t("err.after_browser_set", changes=", ".join(parts)) + more

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from ..i18n import t
 from ..trace.core import resolve_layer
 from .base import LayerName, Widget, check_budget, check_title
 from .neuron_dashboard_data import SCAN_API, nbytes, unit_data
@@ -72,6 +73,7 @@ class NeuronDashboard(Widget):
         neuron: int = 0,
         title: str = "",
         export_budget: int = EXPORT_BUDGET,
+        locale: str | None = None,
     ) -> None:
         missing = [a for a in SCAN_API if not hasattr(scan, a)]
         if missing:
@@ -93,6 +95,7 @@ class NeuronDashboard(Widget):
         self._plan: tuple[tuple[str, int, int], range] | None = None
         meta = dict(getattr(scan, "meta", {}) or {})
         super().__init__(
+            locale=locale,
             layers=[{"name": n, "n_units": self._units[n]} for n in self._names],
             layer=name,
             neuron=int(neuron),
@@ -245,14 +248,14 @@ class NeuronDashboard(Widget):
         self._cache = {}  # the page has been built: keep no copies
         n_units = self._units[self.layer]
         if len(held) == n_units:
-            return (
-                f"This exported file holds every unit of layer {self.layer!r} and no other layer; "
-                "export again from the notebook to see others."
-            )
-        return (
-            f"This exported file holds units {held.start}–{held.stop - 1} of layer {self.layer!r} only "
-            f"(export_budget={self.export_budget:,} bytes); export again from the notebook, or "
-            "with a larger export_budget, to see others."
+            return t("page.dashboard_layer_missing", self.locale, layer=repr(self.layer))
+        return t(
+            "page.dashboard_units_missing",
+            self.locale,
+            first=held.start,
+            last=held.stop - 1,
+            layer=repr(self.layer),
+            budget=f"{self.export_budget:,}",
         )
 
     # -- Python side of a click -----------------------------------------------------------

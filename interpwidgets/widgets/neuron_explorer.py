@@ -10,6 +10,7 @@ import numpy as np
 import traitlets
 
 from .. import codec
+from ..i18n import t
 from ..strings import shorten
 from ..trace.core import Trace
 from .neuron_text import EXPORT_BUDGET, NeuronText
@@ -64,9 +65,16 @@ class NeuronExplorer(NeuronText):
         vmax: float | None = None,
         title: str = "",
         export_budget: int = EXPORT_BUDGET,
+        locale: str | None = None,
     ) -> None:
         super().__init__(
-            trace, layer=layer, neuron=neuron, vmax=vmax, title=title, export_budget=export_budget
+            trace,
+            layer=layer,
+            neuron=neuron,
+            vmax=vmax,
+            title=title,
+            export_budget=export_budget,
+            locale=locale,
         )
         if rank_layers is None:
             cells = [n for n in trace.names if n.endswith((".h", ".c"))]
@@ -331,6 +339,4 @@ class NeuronExplorer(NeuronText):
         return columns + windows + ranks
 
     def _export_missing(self) -> str:
-        return (
-            super()._export_missing() + " Span queries and other layers need the notebook's kernel."
-        )
+        return super()._export_missing() + t("page.explorer_missing", self.locale)

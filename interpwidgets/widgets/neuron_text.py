@@ -10,6 +10,7 @@ import traitlets
 from .. import codec
 from ..figures import column_vmax as column_vmax  # re-exported
 from ..figures import neuron_text_figure
+from ..i18n import t
 from ..strings import shorten
 from ..trace.core import Trace
 from .base import LayerName, Widget, check_budget, check_title
@@ -68,15 +69,14 @@ class NeuronText(Widget):
         vmax: float | None = None,
         title: str = "",
         export_budget: int = EXPORT_BUDGET,
+        locale: str | None = None,
     ) -> None:
         if not isinstance(trace, Trace):
-            raise TypeError(
-                f"trace: expected an interpwidgets.Trace (iw.trace(...) or iw.Trace.from_arrays(...)), got {type(trace).__name__}"
-            )
+            raise TypeError(t("err.trace", name="trace", got=type(trace).__name__))
         if vmax is not None and not (
             isinstance(vmax, (int, float)) and np.isfinite(vmax) and vmax > 0
         ):
-            raise ValueError(f"vmax: expected a positive finite number or None, got {vmax!r}")
+            raise ValueError(t("err.vmax", got=repr(vmax)))
         title = check_title(title)
         self._trace = trace
         self._vmax = None if vmax is None else float(vmax)
@@ -84,6 +84,7 @@ class NeuronText(Widget):
         name = trace.resolve(layer)
         self._check_neuron(name, neuron)
         super().__init__(
+            locale=locale,
             text=trace.text,
             offsets=codec.encode(trace.offsets, "int32"),
             layers=[{"name": k, "n_units": int(v.shape[1])} for k, v in trace.activations.items()],
@@ -103,11 +104,9 @@ class NeuronText(Widget):
     def _check_neuron(self, layer: str, neuron: Any) -> int:
         n_units = self._trace.activations[layer].shape[1]
         if isinstance(neuron, (bool, np.bool_)) or not isinstance(neuron, (int, np.integer)):
-            raise TypeError(f"neuron: expected an int, got {type(neuron).__name__}")
+            raise TypeError(t("err.int", name="neuron", got=type(neuron).__name__))
         if not 0 <= int(neuron) < n_units:
-            raise ValueError(
-                f"neuron: expected an index in [0, {n_units - 1}] for layer {layer!r}, got {neuron}"
-            )
+            raise ValueError(t("err.neuron_index", hi=n_units - 1, layer=repr(layer), got=neuron))
         return int(neuron)
 
     @traitlets.validate("layer")
@@ -214,9 +213,12 @@ class NeuronText(Widget):
 
     def _export_missing(self) -> str:
         held = self._export_neurons()
-        return (
-            f"This exported file holds neurons {held.start}–{held.stop - 1} of layer {self.layer!r} only; "
-            "export again from the notebook to see others."
+        return t(
+            "page.neuron_text_missing",
+            self.locale,
+            first=held.start,
+            last=held.stop - 1,
+            layer=repr(self.layer),
         )
 
     # -- static counterpart -----------------------------------------------------------------

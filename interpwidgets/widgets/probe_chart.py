@@ -49,6 +49,7 @@ class ProbeChart(Widget):
         names: Sequence[str] | None = None,
         metric: str = "accuracy",
         title: str = "",
+        locale: str | None = None,
     ) -> None:
         from ..probing import ProbeResult
 
@@ -99,7 +100,7 @@ class ProbeChart(Widget):
                 }
             )
         self._results = items
-        super().__init__(series=series, metric=metric, title=check_title(title))
+        super().__init__(series=series, metric=metric, title=check_title(title), locale=locale)
 
     @traitlets.validate("metric")
     def _valid_metric(self, proposal: dict[str, Any]) -> str:

@@ -59,7 +59,7 @@ class Robustness(Widget):
     show_unchanged = traitlets.Bool(False).tag(sync=True, browser=True)
     show_attributions = traitlets.Bool(True).tag(sync=True, browser=True)
 
-    def __init__(self, result: Any, title: str = "") -> None:
+    def __init__(self, result: Any, title: str = "", locale: str | None = None) -> None:
         from ..diagnosis import RobustnessResult
 
         if not isinstance(result, RobustnessResult):
@@ -121,6 +121,7 @@ class Robustness(Widget):
         ]
         self._result = result
         super().__init__(
+            locale=locale,
             labels=[str(x) for x in result.labels],
             kinds=list(result.kinds),
             summary=summary,

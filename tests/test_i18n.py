@@ -1,0 +1,147 @@
+"""The catalogue (interpwidgets/i18n/*.json): complete in both languages, every key used, and
+``iw.locale`` / ``locale=`` reach the widgets, their exported pages and Python's messages."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import interpwidgets as iw
+from interpwidgets import course, i18n
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = [p.read_text(encoding="utf-8") for p in (ROOT / "interpwidgets").rglob("*.py")]
+JS = [
+    p.read_text(encoding="utf-8")
+    for p in (ROOT / "js" / "src").rglob("*.ts")
+    if not p.name.endswith(".test.ts")
+]
+
+
+@pytest.fixture(autouse=True)
+def _english_after():
+    yield
+    iw.locale("en")
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def test_both_languages_have_the_same_keys_and_fields():
+    en, zh = i18n.catalogue("en"), i18n.catalogue("zh")
+    assert sorted(en) == sorted(zh), set(en) ^ set(zh)
+    for key in en:
+        # a translation may leave out a field that is English prose (``where``), never add one
+        assert _fields(zh[key]) <= _fields(en[key]), key
+        assert zh[key].strip(), key
+
+
+def test_the_chinese_is_chinese():
+    """Every Chinese entry that has words has Han characters (not an English copy), except
+    where the text is a name (the page title)."""
+    zh = i18n.catalogue("zh")
+    same = [k for k, v in zh.items() if v == i18n.catalogue("en")[k]]
+    assert same == ["page.title"], same
+    han = re.compile(r"[\u4e00-\u9fff]")
+    assert all(han.search(v) for k, v in zh.items() if k not in same)
+
+
+def _used(key: str) -> bool:
+    if key.startswith("ui."):
+        return any(f'"{key[3:]}"' in src or f"'{key[3:]}'" in src for src in JS)
+    m = re.fullmatch(r"course\.([^.]+)\.(question|hint)", key)
+    if m:
+        return m.group(1) in course.EXERCISES
+    return any(f'"{key}"' in src for src in PY)
+
+
+def test_every_key_is_used():
+    unused = [k for k in i18n.catalogue("en") if not _used(k)]
+    assert not unused, unused
+
+
+def test_every_key_the_python_asks_for_exists():
+    asked = {k for src in PY for k in re.findall(r'\bt\(\s*"([a-z_]+\.[A-Za-z0-9_.-]+)"', src)}
+    assert asked, "no t(...) call found"
+    assert asked <= set(i18n.catalogue("en")), asked - set(i18n.catalogue("en"))
+
+
+def test_catalogues_are_sorted_json():
+    for lang in i18n.LANGUAGES:
+        raw = json.loads((ROOT / "interpwidgets" / "i18n" / f"{lang}.json").read_text("utf-8"))
+        assert list(raw) == sorted(raw), lang
+
+
+def _tiny():
+    return iw.Trace.from_arrays("ab 中文", {"h": np.arange(10, dtype=np.float32).reshape(5, 2)})
+
+
+def test_locale_default_and_argument():
+    assert iw.locale() == "en"
+    w = iw.NeuronText(_tiny())
+    assert w.locale == "en" and w._strings == i18n.browser_strings("en")
+    assert iw.locale("zh-CN") == "zh"
+    z = iw.NeuronText(_tiny())
+    assert z.locale == "zh" and z.get_state()["_strings"] == i18n.browser_strings("zh")
+    assert w.locale == "en"  # widgets that exist keep their language
+    e = iw.NeuronText(_tiny(), locale="en")
+    assert e.locale == "en"
+    e.locale = "zh"
+    assert e._strings == i18n.browser_strings("zh")
+
+
+@pytest.mark.parametrize("bad", ["fr", 3, None])
+def test_bad_locale(bad):
+    if bad is None:
+        assert iw.locale(None) == "en"
+        return
+    with pytest.raises((TypeError, ValueError), match=r"^lang: expected one of \['en', 'zh'\]"):
+        iw.locale(bad)
+    with pytest.raises((TypeError, ValueError), match=r"^locale: expected one of"):
+        iw.NeuronText(_tiny(), locale=bad)
+
+
+def test_python_messages_follow_the_locale():
+    tr = _tiny()
+    with pytest.raises(ValueError, match=r"^neuron: expected an index in \[0, 1\]"):
+        iw.NeuronText(tr, neuron=5)
+    iw.locale("zh")
+    with pytest.raises(ValueError, match=r"^neuron：层 'h' 的神经元下标应在 \[0, 1\] 范围内"):
+        iw.NeuronText(tr, neuron=5)
+    with pytest.raises(TypeError, match=r"^title：应为字符串（str）"):
+        iw.NeuronText(tr, title=3)
+    with pytest.raises(KeyError, match="layer：找不到名为 'x' 的层"):
+        iw.NeuronText(tr, layer="x")
+    w = iw.NeuronText(tr)
+    with pytest.raises(ValueError, match="^text：由组件根据数据计算得出"):
+        w.text = "x"
+
+
+def test_course_verdicts_in_chinese():
+    lt = iw.Trace.from_arrays("abc", {"loss.diff": np.array([-1.0, -2.0, np.nan])})
+    assert "Correct" in repr(course.check("05-better-model", "lstm", trace=lt))
+    iw.locale("zh")
+    right = course.check("05-better-model", "lstm", trace=lt)
+    assert repr(right) == "✓ 答对了！"
+    empty = course.check("05-better-model", None, trace=lt)
+    assert repr(empty).startswith("还没有作答。提示：loss.diff 是")
+
+
+def test_exported_page_carries_its_language():
+    z = iw.NeuronText(_tiny(), locale="zh")
+    page = z.to_html()
+    assert '<html lang="zh-Hans">' in page
+    assert "NeuronText — interpwidgets" in page
+    m = re.search(r'<script type="application/json" id="iw-data">(.*?)</script>', page, re.S)
+    data = json.loads(m.group(1))
+    assert data["state"]["locale"] == "zh"
+    assert data["state"]["_strings"] == i18n.browser_strings("zh")
+    assert data["missing"].startswith("这个导出文件只包含层 'h' 的第 0–1 号神经元")
+    assert "Noto Sans CJK SC" in page
+    assert '<html lang="en">' in iw.NeuronText(_tiny()).to_html()
