@@ -2,7 +2,7 @@
 
 Arrays never cross to JavaScript as JSON lists of floats. ``encode`` turns an array into a
 small dict whose ``buffer`` is raw little-endian bytes; ipywidgets sends those bytes as a
-binary buffer and ``js/src/codec.ts`` decodes them once. In an exported page each buffer is
+binary buffer and ``js/src/shared/codec.ts`` decodes them once. In an exported page each buffer is
 stored by :func:`pack` (deflated when that pays) and inflated by the browser's native
 ``DecompressionStream``. See ``docs/protocol.md``.
 """

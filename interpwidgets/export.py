@@ -1,6 +1,6 @@
 """Self-contained HTML for any widget: bundle, state and on-demand data inlined.
 
-The page needs no network and no Jupyter: a small shim (``js/src/shim.ts``) implements the
+The page needs no network and no Jupyter: a small shim (``js/src/shared/shim.ts``) implements the
 model interface anywidget front-ends use and answers their data requests from a store
 saved in the page. The page layout is described in ``docs/protocol.md``.
 """

@@ -12,7 +12,7 @@ from .trace.core import Trace
 
 #: The colour of a missing (NaN) value, as in the browser.
 MISSING = (189 / 255, 189 / 255, 189 / 255)
-CMAP = "RdBu_r"  # the same ColorBrewer stops as js/src/colors.ts
+CMAP = "RdBu_r"  # the same ColorBrewer stops as js/src/shared/colors.ts
 
 
 def column_vmax(values: np.ndarray) -> float:

@@ -9,19 +9,20 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const outdir = join(here, "..", "interpwidgets", "static");
 
-// One entry per widget module (output name -> source). Add new widgets here.
+// One entry per widget module (output name -> source): src/<widget>/<widget>.ts, the common
+// modules in src/shared/. Add new widgets here.
 const entries = {
-  neuron_text: "src/neuron_text.ts",
-  neuron_explorer: "src/neuron_explorer.ts",
-  attention_view: "src/attention_view.ts",
-  attribution_text: "src/attribution_text.ts",
-  probe_chart: "src/probe_chart.ts",
-  robustness: "src/robustness.ts",
-  neuron_dashboard: "src/neuron_dashboard.ts",
-  shim: "src/shim.ts",
+  neuron_text: "src/neuron_text/neuron_text.ts",
+  neuron_explorer: "src/neuron_explorer/neuron_explorer.ts",
+  attention_view: "src/attention_view/attention_view.ts",
+  attribution_text: "src/attribution_text/attribution_text.ts",
+  probe_chart: "src/probe_chart/probe_chart.ts",
+  robustness: "src/robustness/robustness.ts",
+  neuron_dashboard: "src/neuron_dashboard/neuron_dashboard.ts",
+  shim: "src/shared/shim.ts",
 };
 // Stylesheets: the shared one, then the widgets that ship their own rules, joined into one file.
-const copies = [[["src/style.css", "src/neuron_dashboard.css"], "style.css"]];
+const copies = [[["src/shared/style.css", "src/neuron_dashboard/neuron_dashboard.css"], "style.css"]];
 // Outputs inlined into an HTML <script>: they must not close or confuse it.
 const inlined = ["shim.js"];
 

@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["tests/**/*.test.ts"],
+    include: ["src/**/*.test.ts"],
     environment: "node", // DOM tests opt in with a `@vitest-environment happy-dom` comment
   },
 });

@@ -1,4 +1,4 @@
-"""Write js/src/states.ts: each widget's synced traits as a TypeScript state type.
+"""Write js/src/shared/states.ts: each widget's synced traits as a TypeScript state type.
 
     python scripts/gen_states.py           # rewrite the file
     python scripts/gen_states.py --check   # exit 1 when the file is not current (tests do this)
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "js" / "src" / "states.ts"
+OUT = Path(__file__).resolve().parent.parent / "js" / "src" / "shared" / "states.ts"
 #: Traits of the ipywidgets/anywidget machinery, not of the widget.
 MACHINERY = {"_esm", "_css", "_anywidget_id", "_dom_classes", "layout", "tabbable", "tooltip"}
 #: Keys only an exported page's state holds (``Widget._export_state``), by class name.

@@ -1,4 +1,4 @@
-"""js/src/states.ts (each widget's trait names and types for the front-end's typed models) is
+"""js/src/shared/states.ts (each widget's trait names and types for the front-end's typed models) is
 generated from the Python widgets: it must match them."""
 
 import subprocess

@@ -1,0 +1,354 @@
+// The head view (bertviz head_view): queries on the left, keys on the right, one line per
+// weight between them on a canvas, alpha ∝ weight, a colour per head. The token columns
+// scroll together in a fixed-height box; the canvas covers only the visible band and draws
+// the lines that touch visible rows (re-drawn on scroll).
+
+import { displayToken, keysOf, separatorIndex, toggleHead, visibleRows, type LayerData } from "./attention_data";
+import { fitCanvas, uiScale } from "../shared/canvas";
+import { el } from "../shared/dom";
+import { headColor, rgbaString } from "../shared/sequential";
+import { readableText, isDark, themeBackground, over } from "../shared/theme";
+
+export const ROW_H = 20;
+export const PAD_TOP = 4;
+/** Alpha steps: lines are batched by quantized alpha (one stroke per head and step). */
+export const LEVELS = 24;
+
+export interface Focus { side: "q" | "k"; i: number }
+
+/** Lines of head h of a [heads, n, nk] stack (n queries on the left, nk keys on the right) to
+ *  draw, as (query, key, level) triples, level = round(w · gain · LEVELS) (at most LEVELS):
+ *  with a focus, every line of that token; else the lines touching rows [first, last) of
+ *  either column. Weights whose level rounds to 0 are skipped (with a focus, any weight
+ *  ≥ minFocus shows at level 1 at least). */
+export function collectLines(
+  values: Float32Array, n: number, h: number, focus: Focus | null, first: number, last: number,
+  gain = 1, minFocus = 0.004, nk = n,
+): Int32Array {
+  const base = h * n * nk;
+  const focused = !!focus && focus.i >= 0 && focus.i < (focus.side === "q" ? n : nk);
+  const rows = Math.max(0, Math.min(last, n) - first);
+  const cols = Math.max(0, Math.min(last, nk) - first);
+  // One typed array as large as the most lines there can be (no growing, little garbage).
+  const out = new Int32Array(3 * (focused ? Math.max(n, nk) : rows * nk + cols * n));
+  let m = 0;
+  const push = (i: number, j: number, w: number, floor: boolean) => {
+    if (!(w > 0)) return;
+    let level = Math.round(Math.min(1, w * gain) * LEVELS);
+    if (level === 0 && floor && w >= minFocus) level = 1;
+    if (level > 0) { out[m++] = i; out[m++] = j; out[m++] = level; }
+  };
+  if (focused) {
+    const f = focus!.i;
+    if (focus!.side === "q") for (let j = 0; j < nk; j++) push(f, j, values[base + f * nk + j], true);
+    else for (let i = 0; i < n; i++) push(i, f, values[base + i * nk + f], true);
+    return out.slice(0, m);
+  }
+  for (let i = first; i < Math.min(last, n); i++) {
+    const row = base + i * nk;
+    for (let j = 0; j < nk; j++) push(i, j, values[row + j], false);
+  }
+  for (let j = first; j < Math.min(last, nk); j++) {
+    for (let i = 0; i < n; i++) {
+      if (i >= first && i < last) continue;
+      push(i, j, values[base + i * nk + j], false);
+    }
+  }
+  return out.slice(0, m);
+}
+
+/** Largest weight of the focused token's lines over `heads` (0 when none). */
+export function focusMax(values: Float32Array, n: number, heads: readonly number[], f: Focus, nk = n): number {
+  let m = 0;
+  if (f.i < 0 || f.i >= (f.side === "q" ? n : nk)) return 0;
+  const other = f.side === "q" ? nk : n;
+  for (const h of heads) {
+    const base = h * n * nk;
+    for (let t = 0; t < other; t++) {
+      const w = f.side === "q" ? values[base + f.i * nk + t] : values[base + t * nk + f.i];
+      if (w > m) m = w;
+    }
+  }
+  return m;
+}
+
+export interface HeadViewOptions {
+  /** Query tokens (left). */
+  tokens: () => readonly string[];
+  /** Key tokens (right); the query tokens when absent. */
+  keyTokens?: () => readonly string[];
+  headLabels: () => readonly string[];
+  sep: () => number;
+  onHeads: (heads: number[]) => void;
+  onToken: (i: number) => void;
+}
+
+export class HeadView {
+  readonly el = el("div", "iw-attn-headview");
+  /** Head swatches, placed in the toolbar by the widget. */
+  readonly controls = el("div", "iw-attn-heads");
+  private readonly box = el("div", "iw-attn-hv-box");
+  private readonly scroller = el("div", "iw-attn-hv-scroll");
+  private readonly left = el("div", "iw-attn-col iw-attn-col-q");
+  private readonly gap = el("div", "iw-attn-gap");
+  private readonly right = el("div", "iw-attn-col iw-attn-col-k");
+  readonly canvas = el("canvas", "iw-attn-lines");
+  private readonly hint = el("div", "iw-attn-hint");
+  private data: LayerData | null = null;
+  private active: number[] = [];
+  private pinned: Focus | null = null;
+  /** A key token pinned here only (queries and keys differ, so the `token` trait can't hold it). */
+  private localPin = false;
+  private hover: Focus | null = null;
+  private shaded: HTMLElement[] = [];
+  private frame = 0;
+  /** Whether the page is dark (head colours follow it). */
+  private dark = false;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(parent: HTMLElement, private readonly opts: HeadViewOptions) {
+    const heads = el("div", "iw-attn-colhead");
+    heads.append(el("span", "", "query (from)"), el("span", "", "key (to)"));
+    const cols = el("div", "iw-attn-hv-cols");
+    cols.append(this.left, this.gap, this.right);
+    this.scroller.append(cols);
+    this.box.append(this.scroller, this.canvas);
+    this.hint.hidden = true;
+    this.el.append(heads, this.box, this.hint);
+    parent.appendChild(this.el);
+    const on = <E extends Event>(t: EventTarget, type: string, fn: (e: E) => void) => {
+      t.addEventListener(type, fn as EventListener);
+      this.cleanups.push(() => t.removeEventListener(type, fn as EventListener));
+    };
+    on(this.scroller, "scroll", () => this.schedule());
+    on<MouseEvent>(cols, "mouseover", (e) => this.setHover(this.focusOf(e.target)));
+    on(cols, "mouseleave", () => this.setHover(null));
+    on<MouseEvent>(cols, "click", (e) => {
+      const f = this.focusOf(e.target);
+      if (!f) return;
+      const same = this.pinned && this.pinned.side === f.side && this.pinned.i === f.i;
+      this.pinned = same ? null : f;
+      this.localPin = !same && f.side === "k" && !this.square();
+      this.opts.onToken(same || this.localPin ? -1 : f.i);
+      this.update();
+    });
+    on<MouseEvent>(this.controls, "click", (e) => {
+      const b = (e.target as HTMLElement).closest?.("button");
+      if (!b) return;
+      if (b.classList.contains("iw-attn-all")) {
+        const all = this.opts.headLabels().map((_, h) => h);
+        this.opts.onHeads(this.active.length === all.length ? [] : all);
+        return;
+      }
+      const h = Number(b.dataset.head);
+      if (Number.isInteger(h)) this.opts.onHeads(toggleHead(this.active, h, e.detail >= 2));
+    });
+  }
+
+  private focusOf(target: EventTarget | null): Focus | null {
+    const span = (target as HTMLElement | null)?.closest?.("span.iw-attn-tok") as HTMLElement | null;
+    if (!span) return null;
+    return { side: span.dataset.side === "k" ? "k" : "q", i: Number(span.dataset.i) };
+  }
+
+  private keys(): readonly string[] {
+    return this.opts.keyTokens?.() ?? this.opts.tokens();
+  }
+
+  private square(): boolean {
+    return this.keys().length === this.opts.tokens().length;
+  }
+
+  /** Rebuild the token columns (tokens or the separator changed). */
+  setTokens(): void {
+    const queries = this.opts.tokens();
+    const keys = this.keys();
+    const sep = queries.length === keys.length ? separatorIndex(this.opts.sep(), queries.length) : -1;
+    this.pinned = null;
+    this.localPin = false;
+    this.hover = null;
+    const make = (side: "q" | "k") => (side === "q" ? queries : keys).map((t, i) => {
+      const s = el("span", "iw-attn-tok", displayToken(t));
+      s.dataset.i = String(i);
+      s.dataset.side = side;
+      if (i === sep) s.classList.add("iw-attn-sep");
+      if (t.length > 14) s.title = t;
+      return s;
+    });
+    this.left.replaceChildren(...make("q"));
+    this.right.replaceChildren(...make("k"));
+    this.shaded = [];
+  }
+
+  /** Rebuild the swatches (head labels changed). */
+  setHeadLabels(): void {
+    const labels = this.opts.headLabels();
+    const all = el("button", "iw-attn-all", "all");
+    all.type = "button";
+    all.title = "all heads on (or off)";
+    const buttons = labels.map((label, h) => {
+      const b = el("button", "iw-attn-head", label);
+      b.type = "button";
+      b.dataset.head = String(h);
+      b.title = `head ${label}: click to switch on/off, double-click for only this head`;
+      return b;
+    });
+    this.controls.replaceChildren(el("span", "iw-field-name", "heads"), ...buttons, all);
+    this.paintSwatches();
+    this.setActive(this.active);
+  }
+
+  /** Head colours for the page's theme (a second pass through the palette is darker on a
+   *  light page, lighter on a dark one), on the swatches with a readable label colour. */
+  private paintSwatches(): void {
+    this.dark = isDark(this.el);
+    for (const b of this.controls.querySelectorAll<HTMLButtonElement>("button.iw-attn-head")) {
+      const rgb = headColor(Number(b.dataset.head), this.dark);
+      b.style.setProperty("--iw-head", rgbaString(rgb, 1));
+      b.style.setProperty("--iw-head-fg", readableText(rgb));
+    }
+  }
+
+  setActive(heads: number[]): void {
+    this.active = heads;
+    for (const b of this.controls.querySelectorAll<HTMLButtonElement>("button.iw-attn-head")) {
+      const on = heads.includes(Number(b.dataset.head));
+      b.classList.toggle("iw-on", on);
+      b.setAttribute("aria-pressed", String(on));
+    }
+  }
+
+  /** The `token` trait: pin query token i (-1: none; a key pinned here alone stays). */
+  setPinned(i: number): void {
+    const n = this.opts.tokens().length;
+    if (this.localPin && this.pinned) {
+      if (i >= 0 && i < n) { this.localPin = false; this.pinned = { side: "q", i }; }
+    } else if (i < 0 || i >= n) this.pinned = null;
+    else if (!this.pinned || this.pinned.i !== i) this.pinned = { side: "q", i };
+    this.markPinned();
+  }
+
+  private markPinned(): void {
+    for (const s of this.el.querySelectorAll(".iw-attn-pinned")) s.classList.remove("iw-attn-pinned");
+    if (this.pinned) this.spanOf(this.pinned)?.classList.add("iw-attn-pinned");
+  }
+
+  setLayer(data: LayerData | null): void {
+    this.data = data;
+  }
+
+  private spanOf(f: Focus): HTMLElement | undefined {
+    return (f.side === "q" ? this.left : this.right).children[f.i] as HTMLElement | undefined;
+  }
+
+  private setHover(f: Focus | null): void {
+    if (f?.side === this.hover?.side && f?.i === this.hover?.i) return;
+    if (this.hover) this.spanOf(this.hover)?.classList.remove("iw-attn-hover");
+    this.hover = f;
+    if (f) this.spanOf(f)?.classList.add("iw-attn-hover");
+    this.update();
+  }
+
+  private schedule(): void {
+    if (this.frame) return;
+    const raf = typeof requestAnimationFrame === "function" ? requestAnimationFrame : (f: () => void) => setTimeout(f, 16);
+    this.frame = raf(() => { this.frame = 0; this.draw(); }) as unknown as number;
+  }
+
+  /** Pinned-token marks, shading and lines for the current hover / pin. */
+  update(): void {
+    this.markPinned();
+    this.draw();
+  }
+
+  /** Draw the lines; false when there is no layer to draw. */
+  draw(): boolean {
+    const data = this.data;
+    const heads = this.active.filter((h) => data && h < data.heads);
+    this.hint.hidden = heads.length > 0 || !data;
+    this.hint.textContent = "No head is switched on: click a head above (double-click: only that head).";
+    const w = Math.max(40, this.gap.offsetWidth || 200);
+    const h = Math.max(40, this.scroller.clientHeight || 400);
+    this.canvas.style.left = `${this.gap.offsetLeft}px`;
+    const ctx = fitCanvas(this.canvas, w, h);
+    if (isDark(this.el) !== this.dark) this.paintSwatches();
+    const focus = this.hover ?? this.pinned;
+    this.shade(focus, heads);
+    if (!data) return false;
+    if (!ctx) return true;
+    const { n, values } = data;
+    const nk = keysOf(data);
+    const top = this.scroller.scrollTop;
+    const rowH = this.rowHeight();
+    const [first, last] = visibleRows(top - PAD_TOP, h, rowH, Math.max(n, nk), 2);
+    const y = (i: number) => PAD_TOP + i * rowH + rowH / 2 - top;
+    ctx.lineWidth = heads.length > 4 ? 1 : 1.75;
+    ctx.lineCap = "round";
+    // With a focus, opacity is relative to that token's largest weight (still ∝ weight), so
+    // a token's strongest line is always clearly visible; without, it is the weight itself.
+    const gain = focus ? 1 / (focusMax(values, n, heads, focus, nk) || 1) : 1;
+    for (const head of heads) {
+      const lines = collectLines(values, n, head, focus, first, last, gain, undefined, nk);
+      const count = new Int32Array(LEVELS + 1);
+      for (let k = 2; k < lines.length; k += 3) count[lines[k]]++;
+      ctx.strokeStyle = rgbaString(headColor(head, this.dark), 1);
+      for (let level = 1; level <= LEVELS; level++) {
+        if (!count[level]) continue;
+        ctx.globalAlpha = level / LEVELS;
+        ctx.beginPath();
+        for (let k = 0; k < lines.length; k += 3) {
+          if (lines[k + 2] !== level) continue;
+          ctx.moveTo(0, y(lines[k]));
+          ctx.lineTo(w, y(lines[k + 1]));
+        }
+        ctx.stroke();
+      }
+    }
+    ctx.globalAlpha = 1;
+    this.canvas.dataset.lines = heads.join(",");
+    return true;
+  }
+
+  /** Height of a token row as laid out (ROW_H, × the text scale in presentation mode). */
+  private rowHeight(): number {
+    const first = this.left.firstElementChild as HTMLElement | null;
+    const h = first ? first.getBoundingClientRect().height : 0;
+    return h > 0 ? h : ROW_H * uiScale(this.el);
+  }
+
+  /** With a focus, shade the other column's tokens by the mean weight over active heads
+   *  (in the head's colour when only one head is on). */
+  private shade(focus: Focus | null, heads: number[]): void {
+    for (const s of this.shaded) { s.style.backgroundColor = ""; s.style.color = ""; }
+    this.shaded = [];
+    const data = this.data;
+    if (!focus || !data || !heads.length) return;
+    const { n, values } = data;
+    const nk = keysOf(data);
+    if (focus.i >= (focus.side === "q" ? n : nk)) return;
+    const col = focus.side === "q" ? this.right : this.left;
+    const rgb = heads.length === 1 ? headColor(heads[0], this.dark) : [110, 118, 129] as [number, number, number];
+    const page = themeBackground(this.el);
+    for (let t = 0; t < (focus.side === "q" ? nk : n); t++) {
+      let sum = 0;
+      for (const h of heads) {
+        const base = h * n * nk;
+        sum += focus.side === "q" ? values[base + focus.i * nk + t] : values[base + t * nk + focus.i];
+      }
+      const m = sum / heads.length;
+      if (!(m >= 0.01)) continue;
+      const s = col.children[t] as HTMLElement | undefined;
+      if (!s) continue;
+      const alpha = Math.min(0.85, 0.1 + m);
+      s.style.backgroundColor = rgbaString(rgb, alpha);
+      s.style.color = readableText(over([rgb[0], rgb[1], rgb[2], alpha], page));
+      this.shaded.push(s);
+    }
+  }
+
+  destroy(): void {
+    for (const c of this.cleanups.splice(0)) c();
+    this.el.remove();
+    this.controls.remove();
+  }
+}

@@ -1,0 +1,163 @@
+// Pieces of the AttributionText view: the signed legend, a segmented toggle, the Kendall τ
+// matrix. DOM factories only; all text goes in with textContent.
+
+import { DIVERGING_STOPS, diverging, rgbString, textColorFor } from "../shared/colors";
+import { el } from "../shared/dom";
+import { formatMax, tauPmText, tauText } from "./attribution_data";
+
+/** The diverging legend: "against" · bar with −m, 0, +m · "towards". */
+export class SignedLegend {
+  readonly el = el("div", "iw-attr-legend");
+  private readonly min = el("span", "iw-attr-legend-min");
+  private readonly max = el("span", "iw-attr-legend-max");
+  private readonly towards = el("span", "iw-attr-legend-side iw-attr-legend-pos", "towards");
+
+  constructor() {
+    const bar = el("span", "iw-attr-legend-bar");
+    bar.style.backgroundImage = `linear-gradient(to right, ${DIVERGING_STOPS.join(", ")})`;
+    const ticks = el("span", "iw-attr-legend-ticks");
+    ticks.append(this.min, el("span", "iw-attr-legend-zero", "0"), this.max);
+    const scale = el("span", "iw-attr-legend-scale");
+    scale.append(bar, ticks);
+    this.el.append(el("span", "iw-attr-legend-side iw-attr-legend-neg", "against"), scale, this.towards);
+  }
+
+  /** `vmax` null: each row has its own scale. */
+  set(vmax: number | null, target: string): void {
+    const m = vmax === null ? "max" : formatMax(vmax);
+    this.min.textContent = `\u2212${m}`;
+    this.max.textContent = `+${m}`;
+    this.towards.textContent = "towards";
+    this.el.title = `blue: pushed against \u201c${target}\u201d \u00b7 red: pushed towards it \u00b7 centred at 0`
+      + (vmax === null ? " \u00b7 each row scaled to its own max |score|" : ` \u00b7 scale \u00b1${m}, shared by all rows`);
+  }
+}
+
+/** A row of buttons, one pressed; `onPick(value)` when another is clicked. */
+export class Segmented {
+  readonly el: HTMLSpanElement;
+  readonly buttons: HTMLButtonElement[];
+  private readonly dataKey: string;
+
+  constructor(className: string, dataKey: string, options: [string, string, string][], onPick: (v: string) => void) {
+    this.el = el("span", "iw-attr-seg");
+    this.el.setAttribute("role", "group");
+    this.buttons = options.map(([value, text, title]) => {
+      const b = el("button", className, text);
+      b.type = "button";
+      b.dataset[dataKey] = value;
+      b.title = title;
+      b.addEventListener("click", () => { if (b.getAttribute("aria-pressed") !== "true") onPick(value); });
+      return b;
+    });
+    this.el.append(...this.buttons);
+    this.dataKey = dataKey;
+  }
+
+  set(value: string): void {
+    for (const b of this.buttons) {
+      const on = b.dataset[this.dataKey] === value;
+      b.setAttribute("aria-pressed", String(on));
+      b.classList.toggle("iw-active", on);
+    }
+  }
+
+  enable(value: string, enabled: boolean): void {
+    for (const b of this.buttons) if (b.dataset[this.dataKey] === value) b.disabled = !enabled;
+  }
+}
+
+/** The random row under the τ matrix: each method's τ with random rankings, [n, 2] (mean,
+ *  SE over `draws` draws), row-major. */
+export interface RandomRow {
+  values: ArrayLike<number>;
+  draws: number;
+}
+
+/** The Kendall τ matrix of the rows for one class: labels on both sides, cells coloured on
+ *  the diverging scale over [−1, 1] with the number printed. `tau` is [n, n], row-major.
+ *  With `random`, a last row "random" holds each method's τ with random rankings (mean ± SE). */
+export function tauTable(labels: string[], tau: ArrayLike<number>, random: RandomRow | null = null): HTMLTableElement {
+  const n = labels.length;
+  const table = el("table", "iw-attr-tau");
+  const head = el("thead");
+  const hr = el("tr");
+  hr.append(el("th", "iw-attr-tau-corner"));
+  for (const l of labels) {
+    const th = el("th", "iw-attr-tau-col", l);
+    th.scope = "col";
+    hr.append(th);
+  }
+  head.append(hr);
+  const body = el("tbody");
+  for (let a = 0; a < n; a++) {
+    const tr = el("tr");
+    const th = el("th", "iw-attr-tau-row", labels[a]);
+    th.scope = "row";
+    tr.append(th);
+    for (let b = 0; b < n; b++) {
+      const v = tau[a * n + b];
+      const td = el("td", "iw-attr-tau-cell", tauText(v));
+      td.dataset.a = String(a);
+      td.dataset.b = String(b);
+      if (a === b) td.classList.add("iw-attr-tau-diag");
+      if (Number.isFinite(v) && a !== b) {
+        const rgb = diverging(v, 1);
+        td.style.backgroundColor = rgbString(rgb);
+        td.style.color = textColorFor(rgb);
+      } else if (a !== b) td.classList.add("iw-attr-tau-nan");
+      td.setAttribute("aria-label", tauLines(labels[a], labels[b], v).join(". "));
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  if (random) {
+    const tr = el("tr", "iw-attr-tau-random");
+    const th = el("th", "iw-attr-tau-row", `random (${random.draws} draws)`);
+    th.scope = "row";
+    tr.append(th);
+    for (let b = 0; b < n; b++) {
+      const mean = random.values[2 * b];
+      const se = random.values[2 * b + 1];
+      const td = el("td", "iw-attr-tau-cell", tauPmText(mean, se));
+      td.dataset.random = String(b);
+      if (Number.isFinite(mean)) {
+        const rgb = diverging(mean, 1);
+        td.style.backgroundColor = rgbString(rgb);
+        td.style.color = textColorFor(rgb);
+      } else td.classList.add("iw-attr-tau-nan");
+      td.setAttribute("aria-label", randomTauLines(labels[b], mean, se, random.draws).join(". "));
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  table.append(head, body);
+  return table;
+}
+
+/** Tooltip lines of a random-row cell. */
+export function randomTauLines(method: string, mean: number, se: number, draws: number): string[] {
+  return [
+    `Kendall \u03c4 = ${tauPmText(mean, se)}`,
+    `Kendall \u03c4 between ${method} and random token rankings: mean \u00b1 standard error over ${draws} seeded draws`,
+    "the agreement reached by chance: a method pair whose \u03c4 is within a few SE of this agrees no better than chance",
+  ];
+}
+
+/** Tooltip lines of a τ cell. */
+export function tauLines(a: string, b: string, v: number): string[] {
+  const what = Number.isFinite(v)
+    ? v > 0.7 ? "similar rankings" : v > 0.3 ? "partly similar rankings" : v >= -0.3 ? "little agreement" : "opposite rankings"
+    : "undefined (a ranking is constant)";
+  return [
+    `Kendall \u03c4 = ${tauText(v)}`,
+    `Kendall \u03c4 between the token rankings of ${a} and ${b}`,
+    `${what} \u00b7 1 same order, 0 unrelated, \u22121 reversed`,
+  ];
+}
+
+/** The background colour of a score on the scale ±vmax, with a readable text colour. */
+export function shade(value: number, vmax: number): { bg: string; fg: string } {
+  const rgb = diverging(value, vmax);
+  return { bg: rgbString(rgb), fg: textColorFor(rgb) };
+}

@@ -1,0 +1,414 @@
+// AttributionText: why the model predicted this. The original text, once per attribution
+// method, each token (or word) shaded by its signed score for the target class; IG's
+// completeness delta as a badge; the methods' rank agreement as a Kendall τ matrix
+// (Jain & Wallace 2019). Every class is precomputed: switching target, level or scale
+// recolours in the browser without the kernel.
+
+import {
+  type AttrData, type Level, type Ranks, type ScaleMode,
+  classOption, deltaBadge, showLabel, formatMax, formatScore, ranksByAbs, readData, rowValues, scaleMaxima,
+  spanText, tokenValue, tokensOfWord, unitMask,
+} from "./attribution_data";
+import { SignedLegend, Segmented, randomTauLines, shade, tauLines, tauTable } from "./attribution_parts";
+import { MISSING, rgbString } from "../shared/colors";
+import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule } from "../shared/dom";
+import { ErrorBox } from "../shared/error_box";
+import { attachToolbar } from "../shared/toolbar";
+import { TokenStrip, type Colorer } from "../shared/text";
+import { Tooltip, visibleWhitespace } from "../shared/tooltip";
+import type { AttributionTextState } from "../shared/states";
+import type { AnyModel } from "../shared/types";
+
+const MISSING_BG = rgbString(MISSING);
+
+interface RowView { root: HTMLElement; text: HTMLElement; strip: TokenStrip; delta: HTMLElement; max: HTMLElement }
+
+export class AttributionView {
+  readonly root = el("div", "iw-root iw-attribution-text");
+  private readonly model: AnyModel<AttributionTextState>;
+  private readonly titleMain = el("span", "iw-title-main");
+  private readonly caption = el("span", "iw-caption");
+  private readonly select = el("select", "iw-attr-target");
+  private readonly level: Segmented;
+  private readonly scale: Segmented;
+  private readonly scaleField = el("span", "iw-field iw-attr-scale-field");
+  private readonly legend = new SignedLegend();
+  private readonly notes = el("div", "iw-attr-notes");
+  private readonly rowsEl = el("div", "iw-attr-rows");
+  private readonly compare = el("div", "iw-attr-compare");
+  readonly tooltip: Tooltip;
+  /** Errors Python raised while applying a change made here (the `error` trait). */
+  readonly errorBox: ErrorBox;
+  data!: AttrData;
+  rows: RowView[] = [];
+  private target = 0;
+  private lvl: Level = "token";
+  private mode: ScaleMode = "shared";
+  private ranks = new Map<string, Ranks>();
+  private vmax: number[] = [];
+  private hl: HTMLElement[] = [];
+  private readonly badgeLines = new WeakMap<HTMLElement, string[]>();
+  private hoverKey = "";
+  private paintGen = 0;
+  private dirty = { data: false, paint: false };
+  private queued = false;
+  private syncing = false;
+  private destroyed = false;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(model: AnyModel<AttributionTextState>, host: HTMLElement) {
+    this.model = model;
+    const { root } = this;
+    focusableRoot(root, "Attribution scores over text, one row per method. Up/Down: target class.");
+    const title = el("div", "iw-title");
+    title.append(this.titleMain, this.caption);
+
+    const controls = el("div", "iw-controls iw-attr-controls");
+    const targetField = el("label", "iw-field");
+    targetField.append(el("span", "iw-field-name", "target"), this.select);
+    this.level = new Segmented("iw-attr-level", "level", [
+      ["token", "token", "colour each token by its own score"],
+      ["word", "word", "colour each word by its word score"],
+    ], (v) => this.choose("level", v));
+    this.scale = new Segmented("iw-attr-scale", "scale", [
+      ["shared", "shared", "one colour scale for all rows: max |score| over every row"],
+      ["row", "per row", "each row scaled to its own max |score|"],
+    ], (v) => this.choose("scale", v));
+    const levelField = el("span", "iw-field");
+    levelField.append(el("span", "iw-field-name", "level"), this.level.el);
+    this.scaleField.append(el("span", "iw-field-name", "scale"), this.scale.el);
+    controls.append(targetField, levelField, this.scaleField, this.legend.el);
+    this.notes.setAttribute("role", "note");
+    root.append(title, controls, this.notes, this.rowsEl, this.compare);
+    this.errorBox = new ErrorBox(model, root);
+    this.cleanups.push(attachToolbar({ model, root, name: "attribution_text", parent: controls, beside: this.legend.el }));
+    host.appendChild(root);
+    this.tooltip = new Tooltip(root);
+
+    this.listen(this.select, "change", () => this.choose("target", Number(this.select.value)));
+    this.listen<KeyboardEvent>(root, "keydown", (e) => this.onKey(e));
+    this.listen<MouseEvent>(root, "mouseover", (e) => this.onHover(e));
+    this.listen<MouseEvent>(root, "mousemove", (e) => this.onHover(e));
+    this.listen(root, "mouseleave", () => this.unhover());
+    for (const name of ["text", "offsets", "tokens", "words", "word_agg", "labels", "probs", "predicted", "rows", "tau", "tau_random", "random_draws", "notes", "title"]) {
+      this.on(`change:${name}`, () => this.schedule("data"));
+    }
+    for (const name of ["target", "level", "scale"]) this.on(`change:${name}`, () => this.schedule("paint"));
+    this.readAll();
+    this.paint();
+  }
+
+  private listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
+    listenWithCleanup(this.cleanups, target, type, fn);
+  }
+
+  private on(event: string, fn: () => void): void {
+    onModelWithCleanup(this.cleanups, this.model, event, fn);
+  }
+
+  /** Coalesce trait changes (Python often sets several at once) into one update. */
+  private schedule(kind: "data" | "paint"): void {
+    this.dirty[kind] = true;
+    if (this.queued) return;
+    this.queued = true;
+    queueMicrotask(() => {
+      this.queued = false;
+      if (this.destroyed) return;
+      if (this.dirty.data) this.readAll();
+      this.dirty = { data: false, paint: false };
+      this.paint();
+    });
+  }
+
+  /** A change made in the browser: set the trait, sync it to Python, recolour. */
+  private choose(name: "target" | "level" | "scale", value: string | number): void {
+    if (name === "target" && !(Number.isInteger(value) && (value as number) >= 0 && (value as number) < this.data.nClasses)) return;
+    if (this.model.get(name) === value) return;
+    this.model.set(name, value);
+    this.model.save_changes();
+    this.schedule("paint");
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const t = e.target;
+    if (t instanceof HTMLSelectElement || t instanceof HTMLInputElement || e.altKey || e.ctrlKey || e.metaKey) return;
+    const step = e.key === "ArrowDown" ? 1 : e.key === "ArrowUp" ? -1 : 0;
+    if (!step) return;
+    e.preventDefault();
+    this.choose("target", Math.max(0, Math.min(this.data.nClasses - 1, this.target + step)));
+  }
+
+  // ---- data
+
+  private readAll(): void {
+    this.unhover();
+    const d = (this.data = readData(this.model));
+    this.ranks.clear();
+    this.titleMain.textContent = d.title;
+    this.titleMain.hidden = !d.title;
+    const p = d.probs[d.predicted];
+    this.caption.textContent = d.labels[d.predicted] !== undefined
+      ? `predicted ${classOption(showLabel(d.labels[d.predicted]), p)}` : "";
+    this.select.replaceChildren(...d.labels.map((l, c) => {
+      const o = el("option", "", classOption(showLabel(l), d.probs[c]) + (c === d.predicted ? " \u2713" : ""));
+      o.value = String(c);
+      return o;
+    }));
+    this.select.disabled = d.nClasses < 2;
+    this.level.enable("word", !!d.ofToken && d.nWords > 0 && d.rows.some((r) => r.wordScores));
+    this.scaleField.hidden = d.rows.length < 2;
+    this.notes.replaceChildren(...[...d.errors.map((m) => el("div", "iw-attr-note iw-attr-error", m)),
+      ...d.notes.map((m) => el("div", "iw-attr-note", m))]);
+    this.notes.hidden = !this.notes.childElementCount;
+    for (const r of this.rows) r.strip.destroy();
+    this.rows = d.rows.map((row) => this.buildRow(row.method, row.label, row.note, row.error));
+    this.rowsEl.replaceChildren(...this.rows.map((r) => r.root));
+    if (!d.rows.length) this.rowsEl.append(el("div", "iw-attr-empty", "no attribution rows to show"));
+  }
+
+  private buildRow(method: string, label: string, note: string, error: string): RowView {
+    const root = el("div", "iw-attr-row");
+    root.dataset.method = method;
+    const head = el("div", "iw-attr-label");
+    const delta = el("span", "iw-attr-delta");
+    const max = el("span", "iw-attr-rowmax");
+    head.append(el("div", "iw-attr-method", label));
+    if (note) head.append(el("div", "iw-attr-rownote", note));
+    const badges = el("div", "iw-attr-badges");
+    badges.append(delta, max);
+    head.append(badges);
+    if (error) head.append(el("div", "iw-attr-row-error", error));
+    const text = el("div", "iw-attr-text");
+    root.append(head, text);
+    const strip = new TokenStrip(text);
+    strip.setText(this.data.text, this.data.offsets);
+    this.listen(text, "scroll", () => this.syncScroll(text));
+    return { root, text, strip, delta, max };
+  }
+
+  private syncScroll(from: HTMLElement): void {
+    this.unhover();
+    if (this.syncing) return;
+    this.syncing = true;
+    for (const r of this.rows) if (r.text !== from) r.text.scrollTop = from.scrollTop;
+    this.syncing = false;
+  }
+
+  // ---- drawing
+
+  private readSelection(): void {
+    const d = this.data;
+    const t = Number(this.model.get("target"));
+    this.target = Number.isInteger(t) && t >= 0 && t < d.nClasses ? t : Math.max(0, Math.min(d.nClasses - 1, d.predicted));
+    const lvl = this.model.get("level") === "word" ? "word" : "token";
+    this.lvl = lvl === "word" && !this.level.buttons[1].disabled ? "word" : "token";
+    this.mode = this.model.get("scale") === "row" ? "row" : "shared";
+  }
+
+  private values(k: number): Float32Array | null {
+    return rowValues(this.data.rows[k], this.data, this.target, this.lvl);
+  }
+
+  /** Ranks of row k's units for the current target and level (cached). */
+  private rankOf(k: number): Ranks | null {
+    const key = `${k}:${this.target}:${this.lvl}`;
+    let r = this.ranks.get(key);
+    if (!r) {
+      const v = this.values(k);
+      if (!v) return null;
+      r = ranksByAbs(v, unitMask(this.data, this.lvl));
+      this.ranks.set(key, r);
+    }
+    return r;
+  }
+
+  private paint(): void {
+    if (this.destroyed) return;
+    this.readSelection();
+    const d = this.data;
+    const { target, lvl, mode, root } = this;
+    root.removeAttribute("data-rendered");
+    this.select.value = String(target);
+    this.level.set(lvl);
+    this.scale.set(mode);
+    const values = d.rows.map((_, k) => this.values(k));
+    this.vmax = scaleMaxima(values, mode, unitMask(d, lvl));
+    this.legend.set(mode === "row" && d.rows.length > 1 ? null : this.vmax[0] ?? 0, d.labels[target] ?? "");
+    const gen = ++this.paintGen;
+    const done: Promise<boolean>[] = [];
+    this.rows.forEach((r, k) => {
+      const row = d.rows[k];
+      const v = values[k];
+      // Badges: the completeness delta for this class; the row's own scale when per row.
+      const delta = row.delta ? row.delta[target] : NaN;
+      r.delta.hidden = !Number.isFinite(delta);
+      if (!r.delta.hidden) {
+        const b = deltaBadge(delta, row.deltaRatio ? row.deltaRatio[target] : NaN, row.label);
+        r.delta.textContent = b.text;
+        r.delta.classList.toggle("iw-attr-delta-warn", b.warn);
+        r.delta.setAttribute("aria-label", b.title.join(". "));
+        this.badgeLines.set(r.delta, b.title);
+      }
+      r.max.hidden = mode !== "row" || d.rows.length < 2 || !v;
+      r.max.textContent = `scale \u00b1${formatMax(this.vmax[k])}`;
+      if (!v) {
+        r.root.classList.add("iw-attr-row-blank");
+        return;
+      }
+      r.root.classList.remove("iw-attr-row-blank");
+      const vmax = this.vmax[k];
+      const colorer: Colorer = (span, i) => {
+        const x = tokenValue(v, d, lvl, i);
+        if (Number.isNaN(x)) {
+          const outside = lvl === "word" && !(d.ofToken && d.ofToken[i] >= 0);
+          span.style.backgroundColor = outside ? "" : MISSING_BG;
+          span.style.color = outside ? "" : "#111";
+          span.classList.toggle("iw-missing", !outside);
+        } else {
+          const { bg, fg } = shade(x, vmax);
+          span.style.backgroundColor = bg;
+          span.style.color = fg;
+          span.classList.remove("iw-missing");
+        }
+      };
+      done.push(r.strip.paint(colorer));
+    });
+    this.drawCompare();
+    Promise.all(done).then((oks) => {
+      if (gen !== this.paintGen || this.destroyed || !oks.every(Boolean)) return;
+      root.dataset.rendered = `${target}:${lvl}:${mode}`;
+    });
+  }
+
+  private drawCompare(): void {
+    const d = this.data;
+    if (d.rows.length < 2 || !d.tau) {
+      this.compare.hidden = true;
+      this.compare.replaceChildren();
+      return;
+    }
+    const n = d.rows.length;
+    const tau = d.tau.subarray(this.target * n * n, (this.target + 1) * n * n);
+    const head = el("div", "iw-attr-compare-head");
+    head.append(
+      el("span", "iw-attr-compare-title", "Rank agreement"),
+      el("span", "iw-attr-compare-caption",
+        `Kendall \u03c4 between the methods' token rankings by |score| for \u201c${showLabel(d.labels[this.target] ?? "")}\u201d \u00b7 1 same order \u00b7 0 unrelated \u00b7 \u22121 reversed`
+        + (d.tauRandom ? " \u00b7 random: \u03c4 with random rankings, mean \u00b1 SE" : "")),
+    );
+    const random = d.tauRandom
+      ? { values: d.tauRandom.subarray(this.target * n * 2, (this.target + 1) * n * 2), draws: d.randomDraws }
+      : null;
+    this.compare.replaceChildren(head, tauTable(d.rows.map((r) => r.label), tau, random));
+    this.compare.hidden = false;
+  }
+
+  // ---- hover
+
+  private onHover(e: MouseEvent): void {
+    const t = e.target as Element | null;
+    const cell = t instanceof Element ? t.closest("td.iw-attr-tau-cell") as HTMLElement | null : null;
+    const badge = t instanceof Element ? t.closest(".iw-attr-delta") as HTMLElement | null : null;
+    if (cell || badge) {
+      this.clearHighlight();
+      const lines = cell ? this.tauTooltip(cell) : this.badgeLines.get(badge!) ?? [];
+      this.tooltip.show(lines, e.clientX, e.clientY);
+      return;
+    }
+    const rowEl = t instanceof Node ? (t.nodeType === 1 ? t as Element : t.parentElement)?.closest(".iw-attr-row") : null;
+    const k = rowEl ? this.rows.findIndex((r) => r.root === rowEl) : -1;
+    const i = k >= 0 ? this.rows[k].strip.tokenAt(e.target) : -1;
+    if (i < 0 || !this.values(k)) { this.unhover(); return; }
+    const d = this.data;
+    const w = this.lvl === "word" && d.ofToken ? d.ofToken[i] : -1;
+    const group = w >= 0 ? tokensOfWord(d, w) : [i];
+    const key = `${k}:${group[0]}`;
+    if (key !== this.hoverKey) {
+      this.hoverKey = key;
+      this.highlight(group, k);
+    }
+    this.tooltip.show(this.tokenTooltip(k, i, w, group), e.clientX, e.clientY);
+  }
+
+  private tokenTooltip(k: number, i: number, w: number, group: number[]): string[] {
+    const d = this.data;
+    const row = d.rows[k];
+    const v = this.values(k)!;
+    const unit = w >= 0 ? w : i;
+    const value = w >= 0 ? v[w] : tokenValue(v, d, "token", i);
+    const ranks = this.rankOf(k);
+    const r = ranks && (w >= 0) === (this.lvl === "word") ? ranks.rank[unit] : 0;
+    const lines = [`${row.label} \u00b7 target ${showLabel(d.labels[this.target] ?? "")}`];
+    if (w >= 0) {
+      lines.push(`\u201c${visibleWhitespace(spanText(d.text, d.wordOffsets, w))}\u201d \u00b7 word ${w}`);
+      lines.push(`score ${formatScore(value)} (${d.wordAgg} over ${group.length} token${group.length === 1 ? "" : "s"})`);
+    } else {
+      const shown = spanText(d.text, d.offsets, i);
+      const tok = d.tokens[i];
+      lines.push(`\u201c${visibleWhitespace(shown)}\u201d \u00b7 token ${i}${tok !== undefined && tok !== shown ? ` (${visibleWhitespace(tok)})` : ""}`);
+      lines.push(`score ${formatScore(value)}`);
+    }
+    lines.push(r > 0 ? `rank ${r} of ${ranks!.count}${w >= 0 ? " words" : ""} by |score|` : "not ranked");
+    if (w >= 0) {
+      const own = row.scores.subarray(this.target * d.nTokens, (this.target + 1) * d.nTokens);
+      const parts = group.slice(0, 8).map((j) => `${visibleWhitespace(d.tokens[j] ?? spanText(d.text, d.offsets, j))} ${formatScore(own[j])}`);
+      lines.push(`tokens: ${parts.join(" \u00b7 ")}${group.length > 8 ? " \u2026" : ""}`);
+    }
+    return lines;
+  }
+
+  private tauTooltip(cell: HTMLElement): string[] {
+    const d = this.data;
+    if (cell.dataset.random !== undefined) {
+      const b = Number(cell.dataset.random);
+      const n = d.rows.length;
+      const at = this.target * n * 2 + 2 * b;
+      const mean = d.tauRandom ? d.tauRandom[at] : NaN;
+      const se = d.tauRandom ? d.tauRandom[at + 1] : NaN;
+      return randomTauLines(d.rows[b]?.label ?? "", mean, se, d.randomDraws);
+    }
+    const a = Number(cell.dataset.a);
+    const b = Number(cell.dataset.b);
+    const n = d.rows.length;
+    const v = d.tau ? d.tau[this.target * n * n + a * n + b] : NaN;
+    return tauLines(d.rows[a]?.label ?? "", d.rows[b]?.label ?? "", v);
+  }
+
+  /** Outline the same tokens in every row (one box around a whole word). */
+  private highlight(group: number[], source: number): void {
+    this.clearHighlight();
+    this.rows.forEach((r, k) => {
+      group.forEach((j, g) => {
+        const span = r.strip.spanOf(j);
+        if (!span) return;
+        span.classList.add("iw-attr-hl");
+        if (g === 0) span.classList.add("iw-attr-hl-l");
+        if (g === group.length - 1) span.classList.add("iw-attr-hl-r");
+        if (k === source) span.classList.add("iw-attr-hl-src");
+        this.hl.push(span);
+      });
+    });
+  }
+
+  private clearHighlight(): void {
+    for (const s of this.hl) s.classList.remove("iw-attr-hl", "iw-attr-hl-l", "iw-attr-hl-r", "iw-attr-hl-src");
+    this.hl = [];
+    this.hoverKey = "";
+  }
+
+  private unhover(): void {
+    this.clearHighlight();
+    this.tooltip?.hide();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    for (const c of this.cleanups.splice(0)) c();
+    for (const r of this.rows) r.strip.destroy();
+    this.tooltip.destroy();
+    this.errorBox.destroy();
+    this.root.remove();
+  }
+}
+
+export default widgetModule((model, host) => new AttributionView(model, host));

@@ -1,0 +1,404 @@
+// NeuronDashboard: one unit of a corpus scan (Neuroscope / SAEDashboard's layout for any unit).
+// Left: the histogram with its stats, the feature scores and the output effect. Right: the
+// top, bottom and quantile-interval contexts, coloured like NeuronText. The selected unit
+// arrives in the `unit` trait; others are asked for (request.ts) and kept in a small cache.
+// Clicking a context sets the two-way `selected` trait for Python.
+
+import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule } from "../shared/dom";
+import { ErrorBox } from "../shared/error_box";
+import { Legend, formatValue } from "../shared/legend";
+import { NeuronControls } from "../neuron_text/neuron_controls";
+import { type ContextRow, type RawUnit, type Unit, decodeUnit, groupByInterval } from "./neuron_dashboard_data";
+import { Histogram } from "./neuron_dashboard_hist";
+import { contextList, effectBox, featureTable, paletteCss, statsBox, whereOf } from "./neuron_dashboard_parts";
+import { request } from "../shared/request";
+import { attachToolbar } from "../shared/toolbar";
+import { Tooltip } from "../shared/tooltip";
+import type { NeuronDashboardState } from "../shared/states";
+import type { AnyModel } from "../shared/types";
+
+const CACHE_SIZE = 32;
+const LOADING_DELAY_MS = 150;
+const key = (layer: string, neuron: number) => `${layer}\u0000${neuron}`;
+
+export class NeuronDashboardView {
+  readonly root = el("div", "iw-root iw-neuron-dashboard");
+  private readonly controls = new NeuronControls();
+  private readonly legend: Legend;
+  private readonly info = el("div", "iw-nd-info");
+  private readonly status = el("div", "iw-status");
+  /** What the scan counts: characters, or tokens for token models. */
+  private positions = "characters";
+  private readonly body = el("div", "iw-nd-body");
+  private readonly side = el("div", "iw-nd-side");
+  private readonly main = el("div", "iw-nd-main");
+  private readonly histBox = el("section", "iw-nd-section iw-nd-histogram");
+  private readonly hist: Histogram;
+  private readonly tooltip: Tooltip;
+  private readonly errorBox: ErrorBox;
+  private readonly cache = new Map<string, Unit>();
+  private readonly inflight = new Map<string, Promise<Unit>>();
+  private readonly cleanups: (() => void)[] = [];
+  private layer = "";
+  private neuron = 0;
+  private shown: Unit | null = null;
+  private queued = false;
+  private destroyed = false;
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the selection last changed (performance.now()), for the open-time measurement. */
+  private asked = 0;
+
+  constructor(private readonly model: AnyModel<NeuronDashboardState>, host: HTMLElement) {
+    const { root } = this;
+    focusableRoot(root, "Corpus dashboard of one unit. Left/Right: neuron, Up/Down: layer, Enter on a context: select it.");
+    const { title, row } = this.controls;
+    this.legend = new Legend(row, "activation");
+    this.legend.setMissing(false);
+    const head = el("div", "iw-nd-head");
+    head.append(el("span", "iw-nd-head-title", "activations"), el("span", "iw-nd-head-note", "over the corpus, log count"));
+    this.hist = new Histogram(root);
+    this.histBox.append(head, this.hist.el);
+    this.side.append(this.histBox);
+    this.body.append(this.side, this.main);
+    this.status.setAttribute("role", "status");
+    this.status.hidden = true;
+    const wrap = el("div", "iw-nd-wrap");
+    wrap.append(this.body, this.status);
+    const palette = el("style");
+    palette.textContent = paletteCss();
+    root.append(palette, title, row, this.info, wrap);
+    this.errorBox = new ErrorBox(model, root);
+    this.cleanups.push(attachToolbar({
+      model, root, parent: row, beside: this.legend.el, name: "neuron_dashboard", redraw: () => this.hist.draw(),
+    }));
+    host.appendChild(root);
+    this.tooltip = new Tooltip(root);
+    this.bind();
+    this.readLayers();
+    this.readInfo();
+    this.readSelection();
+    this.takeUnitTrait();
+    this.update();
+  }
+
+  // ---- wiring
+
+  private bind(): void {
+    const on = (t: EventTarget, type: string, fn: (e: Event) => void) => listenWithCleanup(this.cleanups, t, type, fn);
+    const { select, input, prev, next } = this.controls;
+    on(select, "change", () => this.choose(select.value, this.neuron));
+    on(input, "change", () => {
+      const n = Number(input.value);
+      if (input.value.trim() === "" || !Number.isFinite(n)) input.value = String(this.neuron);
+      else this.choose(this.layer, Math.round(n));
+    });
+    on(prev, "click", () => this.choose(this.layer, this.neuron - 1));
+    on(next, "click", () => this.choose(this.layer, this.neuron + 1));
+    on(this.root, "keydown", (e) => this.onKey(e as KeyboardEvent));
+    on(this.main, "click", (e) => this.onClick(e));
+    on(this.main, "mouseover", (e) => this.onHover(e as MouseEvent));
+    on(this.main, "mouseleave", () => this.tooltip.hide());
+    const m = (event: string, fn: () => void) => onModelWithCleanup(this.cleanups, this.model, event, fn);
+    m("change:layers", () => { this.readLayers(); this.schedule(); });
+    m("change:export_layers", () => { this.readLayers(); this.schedule(); });
+    m("change:layer", () => { this.readSelection(); this.schedule(); });
+    m("change:neuron", () => { this.readSelection(); this.schedule(); });
+    m("change:unit", () => { this.takeUnitTrait(); this.schedule(); });
+    m("change:title", () => this.syncControls());
+    m("change:info", () => this.readInfo());
+    m("change:selected", () => this.markSelected());
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const t = e.target;
+    if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    let handled = true;
+    if (e.key === "ArrowRight") this.choose(this.layer, this.neuron + 1);
+    else if (e.key === "ArrowLeft") this.choose(this.layer, this.neuron - 1);
+    else if (e.key === "ArrowUp" || e.key === "ArrowDown") {
+      const to = this.controls.stepLayer(this.layer, e.key === "ArrowUp" ? -1 : 1);
+      if (to) this.choose(to, this.neuron);
+    } else if ((e.key === "Enter" || e.key === " ") && t instanceof HTMLElement && t.classList.contains("iw-nd-ctx")) {
+      this.select(t);
+    } else handled = false;
+    if (handled) { e.preventDefault(); e.stopPropagation(); }
+  }
+
+  private readLayers(): void {
+    this.controls.setLayers(this.model.get("layers"), this.model.get("export_layers"));
+  }
+
+  private readInfo(): void {
+    const i = (this.model.get("info") ?? {}) as Record<string, unknown>;
+    const parts: string[] = [];
+    if (i.model) parts.push(String(i.model));
+    const n = (v: unknown) => Number(v || 0).toLocaleString("en-US");
+    if (i.n_docs) parts.push(`${n(i.n_docs)} documents`);
+    if (i.n_chars) parts.push(`${n(i.n_chars)} characters`);
+    this.positions = i.positions === "tokens" ? "tokens" : "characters";
+    if (i.k) parts.push(`top/bottom ${n(i.k)}`);
+    if (i.context) parts.push(`context \u00b1${n(i.context)}`);
+    this.info.textContent = parts.length ? `scan: ${parts.join(" \u00b7 ")}` : "";
+    this.info.hidden = !parts.length;
+  }
+
+  private readSelection(): void {
+    this.layer = String(this.model.get("layer") ?? "");
+    this.neuron = Number(this.model.get("neuron")) | 0;
+    this.asked = performance.now();
+  }
+
+  private takeUnitTrait(): void {
+    try {
+      const u = decodeUnit(this.model.get("unit") as RawUnit);
+      if (u) this.remember(u);
+    } catch (err) {
+      console.warn("interpwidgets: unit trait ignored:", (err as Error).message);
+    }
+  }
+
+  private remember(u: Unit): void {
+    const k = key(u.layer, u.neuron);
+    this.cache.delete(k);
+    this.cache.set(k, u);
+    while (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
+  }
+
+  private fetch(layer: string, neuron: number): Promise<Unit> {
+    const k = key(layer, neuron);
+    let p = this.inflight.get(k);
+    if (!p) {
+      p = request<RawUnit>(this.model, { kind: "unit", layer, neuron }).then((raw) => {
+        const u = decodeUnit(raw);
+        if (!u) throw new Error(`the reply for ${layer} unit ${neuron} holds no data`);
+        this.remember(u);
+        return u;
+      });
+      const done = () => { if (this.inflight.get(k) === p) this.inflight.delete(k); };
+      p.then(done, done);
+      this.inflight.set(k, p);
+    }
+    return p;
+  }
+
+  // ---- selection
+
+  private choose(layer: string, neuron: number): void {
+    if (!this.controls.layers.some((l) => l.name === layer)) layer = this.layer;
+    const units = this.controls.unitsOf(layer);
+    neuron = Math.max(0, Math.min(units - 1, neuron | 0));
+    if (layer === this.layer && neuron === this.neuron) { this.syncControls(); return; }
+    this.asked = performance.now();
+    if (layer !== this.layer) this.model.set("layer", layer);
+    if (neuron !== this.neuron) this.model.set("neuron", neuron);
+    this.model.save_changes();
+    this.layer = layer;
+    this.neuron = neuron;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.queued) return;
+    this.queued = true;
+    queueMicrotask(() => { this.queued = false; this.update(); });
+  }
+
+  private syncControls(): void {
+    this.controls.sync(this.layer, this.neuron);
+    this.controls.setTitle(String(this.model.get("title") ?? ""), this.layer, this.neuron);
+  }
+
+  private isSelected(layer: string, neuron: number): boolean {
+    return !this.destroyed && this.layer === layer && this.neuron === neuron;
+  }
+
+  private update(): void {
+    if (this.destroyed) return;
+    this.syncControls();
+    const { layer, neuron } = this;
+    if (!layer) return;
+    const u = this.cache.get(key(layer, neuron));
+    if (u) {
+      if (u !== this.shown) this.render(u, "cache");
+      else this.hideStatus();
+      return;
+    }
+    this.root.classList.add("iw-stale");
+    clearTimeout(this.statusTimer);
+    this.statusTimer = setTimeout(() => {
+      if (this.isSelected(layer, neuron)) this.setStatus(`loading neuron ${neuron}\u2026`, "iw-status-loading");
+    }, LOADING_DELAY_MS);
+    this.fetch(layer, neuron).then(
+      (got) => { if (this.isSelected(layer, neuron)) this.render(got, "fetched"); },
+      (err: Error) => { if (this.isSelected(layer, neuron)) this.showError(err.message || String(err)); },
+    );
+  }
+
+  // ---- drawing
+
+  /** Draw unit `u` in two steps: what a person reads first (histogram, stats, top contexts)
+   *  at once, then, after the browser has painted that, the bottom contexts, the feature
+   *  scores, the output effect and the quantile samples. `data-open-ms`: selection → first step laid out;
+   *  `data-complete-ms`: → everything; `data-rendered-neuron` is set when everything is drawn. */
+  private render(u: Unit, source: string): void {
+    this.shown = u;
+    this.hideStatus();
+    this.root.classList.remove("iw-stale");
+    this.tooltip.hide();
+    this.legend.setRange(u.vmax);
+    this.legend.setMissing([u.top, u.bottom, u.quantiles].some((rows) => rows.some((r) => r.values.some(Number.isNaN))));
+    this.hist.set({ edges: u.edges, counts: u.counts, vmax: u.vmax });
+    const features = el("div", "iw-nd-later");
+    this.side.replaceChildren(this.histBox, statsBox(u.stats, this.positions), features);
+    const quant = el("section", "iw-nd-section iw-nd-quantiles");
+    const qhead = el("div", "iw-nd-head");
+    qhead.append(el("span", "iw-nd-head-title", "quantile samples"), el("span", "iw-nd-head-note", "a few contexts from each interval of values"));
+    quant.append(qhead);
+    const bottom = el("div", "iw-nd-later");
+    this.main.replaceChildren(
+      contextList("top activations", `${u.top.length} most positive`, u.top, u.vmax, "top"),
+      bottom,
+      quant,
+    );
+    this.markSelected();
+    void this.root.offsetHeight; // lay it out: the measurement includes layout
+    const asked = this.asked;
+    this.root.dataset.openMs = (performance.now() - asked).toFixed(1);
+    this.root.dataset.openSource = source;
+    const rest = () => {
+      if (this.destroyed || this.shown !== u) return;
+      bottom.replaceWith(contextList("bottom activations", `${u.bottom.length} most negative`, u.bottom, u.vmax, "bottom"));
+      features.replaceWith(featureTable(u.features), effectBox(u.effect));
+      const groups = groupByInterval(u.quantiles);
+      if (!groups.length) quant.append(el("div", "iw-nd-empty", "none in this scan"));
+      for (const g of groups) {
+        const share = Number.isFinite(g.share) ? `${formatShare(g.share)} of ${this.positions}` : "";
+        const list = contextList(g.interval, share, g.rows, u.vmax, "quantile");
+        list.classList.add("iw-nd-interval");
+        list.dataset.interval = g.interval;
+        quant.append(list);
+      }
+      this.markSelected();
+      void this.root.offsetHeight;
+      this.root.dataset.completeMs = (performance.now() - asked).toFixed(1);
+      this.root.dataset.renderedLayer = u.layer;
+      this.root.dataset.renderedNeuron = String(u.neuron);
+    };
+    afterPaint(rest);
+    this.prefetch(u.layer, u.neuron);
+  }
+
+  private prefetch(layer: string, neuron: number): void {
+    const units = this.controls.unitsOf(layer);
+    for (const n of [neuron + 1, neuron - 1]) {
+      if (n < 0 || n >= units || this.cache.has(key(layer, n))) continue;
+      this.fetch(layer, n).catch(() => undefined); // quiet: an error shows if it is ever selected
+    }
+  }
+
+  private rowOf(line: HTMLElement): ContextRow | null {
+    const u = this.shown;
+    if (!u) return null;
+    const i = Number(line.dataset.index);
+    const section = line.dataset.section;
+    if (section === "top") return u.top[i] ?? null;
+    if (section === "bottom") return u.bottom[i] ?? null;
+    if (section === "quantile") {
+      const interval = line.closest<HTMLElement>(".iw-nd-interval")?.dataset.interval;
+      return u.quantiles.filter((r) => r.interval === interval)[i] ?? null;
+    }
+    return null;
+  }
+
+  private onClick(e: Event): void {
+    const t = e.target instanceof Element ? e.target.closest<HTMLElement>(".iw-nd-ctx") : null;
+    if (t) this.select(t);
+  }
+
+  /** A context was clicked: tell Python (the `selected` trait) and mark it. */
+  private select(line: HTMLElement): void {
+    const r = this.rowOf(line);
+    const u = this.shown;
+    if (!r || !u) return;
+    this.model.set("selected", {
+      layer: u.layer, neuron: u.neuron, doc: r.doc, doc_id: r.docId, position: r.position, start: r.start, end: r.end,
+    });
+    this.model.save_changes();
+    this.markSelected();
+  }
+
+  private markSelected(): void {
+    const s = (this.model.get("selected") ?? {}) as Record<string, unknown>;
+    const u = this.shown;
+    const match = !!u && s.layer === u.layer && Number(s.neuron) === u.neuron;
+    for (const line of Array.from(this.main.querySelectorAll<HTMLElement>(".iw-nd-ctx"))) {
+      const on = match && line.dataset.docId === String(s.doc_id) && line.dataset.position === String(s.position);
+      line.classList.toggle("iw-nd-selected", on);
+      line.setAttribute("aria-pressed", String(on));
+    }
+  }
+
+  private onHover(e: MouseEvent): void {
+    const ch = e.target instanceof Element ? e.target.closest<HTMLElement>(".iw-nd-ch") : null;
+    const line = ch?.closest<HTMLElement>(".iw-nd-ctx");
+    const r = line ? this.rowOf(line) : null;
+    if (!ch || !r) { this.tooltip.hide(); return; }
+    const i = Number(ch.dataset.i);
+    const v = r.values[i];
+    const c = Array.from(r.context)[i] ?? "";
+    const lines = [
+      `${r.doc} \u00b7 character ${r.start + i}${i === r.focus ? " (activating)" : ""}`,
+      `${JSON.stringify(c)}  value ${Number.isNaN(v) ? "missing (NaN)" : formatValue(v)}`,
+      `click: select this context (${whereOf(r)})`,
+    ];
+    this.tooltip.showFor(lines, ch.getBoundingClientRect(), e.clientX);
+  }
+
+  private setStatus(text: string, kind: string): HTMLElement {
+    this.status.className = `iw-status ${kind}`;
+    this.status.replaceChildren(el("span", "iw-status-text", text));
+    this.status.hidden = false;
+    return this.status;
+  }
+
+  private hideStatus(): void {
+    clearTimeout(this.statusTimer);
+    this.status.hidden = true;
+    this.status.replaceChildren();
+  }
+
+  private showError(message: string): void {
+    clearTimeout(this.statusTimer);
+    const status = this.setStatus(message, "iw-status-error");
+    const button = el("button", "iw-retry", "retry");
+    button.type = "button";
+    button.addEventListener("click", () => { this.hideStatus(); this.update(); });
+    status.appendChild(button);
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    clearTimeout(this.statusTimer);
+    for (const c of this.cleanups.splice(0)) c();
+    this.hist.destroy();
+    this.tooltip.destroy();
+    this.errorBox.destroy();
+    this.root.remove();
+  }
+}
+
+/** Run `fn` once the browser has painted what is on screen now (next frame, then a task). */
+function afterPaint(fn: () => void): void {
+  if (typeof requestAnimationFrame === "function") requestAnimationFrame(() => setTimeout(fn, 0));
+  else setTimeout(fn, 0);
+}
+
+/** "34%", "2.2%", "0.30%", "<0.01%": a share of the corpus with two significant digits. */
+export function formatShare(x: number): string {
+  if (!(x > 0)) return "0%";
+  const pct = 100 * x;
+  return pct < 0.01 ? "<0.01%" : `${Number(pct.toPrecision(2))}%`;
+}
+
+export default widgetModule((model, host) => new NeuronDashboardView(model, host));

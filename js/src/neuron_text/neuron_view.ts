@@ -1,0 +1,420 @@
+// The neuron view shared by NeuronText and NeuronExplorer: title, layer/neuron controls,
+// legend, and the original text coloured token by token by one neuron (Karpathy et al.
+// 2016). Columns the kernel did not send are fetched on demand. Widgets that build on it
+// add their own pieces below the text through the hooks in NeuronViewOptions.
+
+import { decode, type Encoded } from "../shared/codec";
+import { ColumnStore, type Column } from "./neuron_columns";
+import { MISSING, diverging, rgbString, textColorFor } from "../shared/colors";
+import { Legend, formatValue } from "../shared/legend";
+import { NeuronControls, type LayerInfo } from "./neuron_controls";
+import { TokenStrip, type Colorer } from "../shared/text";
+import { Tooltip, tokenLines, type AnchorRect } from "../shared/tooltip";
+import { el, focusableRoot } from "../shared/dom";
+import { ErrorBox } from "../shared/error_box";
+import { attachToolbar } from "../shared/toolbar";
+import type { NeuronTextState } from "../shared/states";
+import type { AnyModel } from "../shared/types";
+
+export type { LayerInfo } from "./neuron_controls";
+
+/** Tooltip line of a token the model did not have in its vocabulary. */
+export const UNKNOWN_LINE = "not in the model's vocabulary (read as unknown)";
+
+export interface NeuronViewOptions {
+  /** Class added to the root beside iw-root (e.g. "iw-neuron-text"). */
+  className: string;
+  ariaLabel?: string;
+  /** Extra tooltip lines for token i, after its value. */
+  tooltipLines?: (i: number) => string[];
+  /** Called when the token under the mouse in the text changes (-1: none). */
+  onHoverToken?: (i: number) => void;
+  /** Extra decoration of token span i, applied with its colours (classes only). */
+  decorate?: (span: HTMLElement, i: number) => void;
+  /** Called after every update of the selection (layer / neuron, from Python or the browser). */
+  onUpdate?: () => void;
+  /** Called when the text trait changes (after the strip holds the new text). */
+  onText?: () => void;
+  /** File name stem of the picture the toolbar downloads (default: from className). */
+  name?: string;
+  /** Redraw canvases after presentation mode or the theme changed (toolbar.ts). */
+  redraw?: () => void;
+}
+
+const LOADING_DELAY_MS = 150;
+const MISSING_BG = rgbString(MISSING);
+
+export class NeuronView {
+  readonly root = el("div", "iw-root");
+  readonly model: AnyModel<NeuronTextState>;
+  private readonly opts: NeuronViewOptions;
+  private readonly controls = new NeuronControls();
+  private readonly status = el("div", "iw-status");
+  readonly textEl = el("div", "iw-text");
+  readonly strip: TokenStrip;
+  private readonly legend: Legend;
+  readonly tooltip: Tooltip;
+  /** Errors Python raised while applying a change made here (the `error` trait). */
+  readonly errorBox: ErrorBox;
+  private readonly columns: ColumnStore;
+  /** Token indices the model read as unknown (the `unknown` trait). */
+  private unknown = new Set<number>();
+  layer = "";
+  neuron = 0;
+  private shown: Column | null = null;
+  private hovered: HTMLElement | null = null;
+  private queued = false;
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  private destroyed = false;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(model: AnyModel<NeuronTextState>, host: HTMLElement, opts: NeuronViewOptions) {
+    this.model = model;
+    this.opts = opts;
+    const { root } = this;
+    root.classList.add(opts.className);
+    focusableRoot(root, opts.ariaLabel ?? "Neuron activations over text. Left/Right: neuron, Up/Down: layer.");
+
+    const { title, row: controls } = this.controls;
+    this.legend = new Legend(controls, "activation");
+    this.legend.setMissing(false);
+
+    const wrap = el("div", "iw-text-wrap");
+    this.status.setAttribute("role", "status");
+    this.status.hidden = true;
+    wrap.append(this.textEl, this.status);
+    root.append(title, controls, wrap);
+    this.errorBox = new ErrorBox(model, root);
+    this.cleanups.push(attachToolbar({
+      model, root, parent: controls, beside: this.legend.el, redraw: () => opts.redraw?.(),
+      name: opts.name ?? opts.className.replace(/^iw-/, "").replace(/-/g, "_"),
+    }));
+    host.appendChild(root);
+    this.tooltip = new Tooltip(root);
+    this.strip = new TokenStrip(this.textEl);
+    this.columns = new ColumnStore(model, () => this.strip.tokenCount);
+
+    this.bindDom();
+    this.bindModel();
+    this.readUnknown();
+    this.readText();
+    this.readLayers();
+    this.readSelection();
+    this.update();
+  }
+
+  // ---- wiring
+
+  listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
+    const h = fn as EventListener;
+    target.addEventListener(type, h);
+    this.cleanups.push(() => target.removeEventListener(type, h));
+  }
+
+  private bindDom(): void {
+    const { select, input, prev, next } = this.controls;
+    this.listen(select, "change", () => this.choose(select.value, this.neuron));
+    this.listen(input, "change", () => {
+      const n = Number(input.value);
+      if (input.value.trim() === "" || !Number.isFinite(n)) input.value = String(this.neuron);
+      else this.choose(this.layer, Math.round(n));
+    });
+    this.listen(prev, "click", () => this.choose(this.layer, this.neuron - 1));
+    this.listen(next, "click", () => this.choose(this.layer, this.neuron + 1));
+    this.listen<KeyboardEvent>(this.root, "keydown", (e) => this.onKey(e));
+    this.listen<MouseEvent>(this.textEl, "mouseover", (e) => this.onHover(e));
+    this.listen<MouseEvent>(this.textEl, "mousemove", (e) => this.onHover(e));
+    this.listen(this.textEl, "mouseleave", () => this.unhover());
+    this.listen(this.textEl, "scroll", () => this.unhover());
+  }
+
+  private bindModel(): void {
+    const on = (event: string, fn: () => void) => {
+      this.model.on(event, fn);
+      this.cleanups.push(() => this.model.off(event, fn));
+    };
+    on("change:text", () => { this.readText(); this.schedule(); });
+    on("change:offsets", () => { this.readText(); this.schedule(); });
+    on("change:layers", () => { this.readLayers(); this.schedule(); });
+    on("change:export_layers", () => { this.readLayers(); this.schedule(); });
+    on("change:unknown", () => { this.readUnknown(); this.repaint(); });
+    on("change:layer", () => { this.readSelection(); this.schedule(); });
+    on("change:neuron", () => { this.readSelection(); this.schedule(); });
+    on("change:title", () => this.updateTitle());
+    on("change:column", () => { this.takeColumnTrait(); this.schedule(); });
+  }
+
+  private onKey(e: KeyboardEvent): void {
+    const t = e.target;
+    // Form fields handle arrows themselves.
+    if (t instanceof HTMLInputElement || t instanceof HTMLSelectElement || t instanceof HTMLTextAreaElement) return;
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    let handled = true;
+    if (e.key === "ArrowRight") this.choose(this.layer, this.neuron + 1);
+    else if (e.key === "ArrowLeft") this.choose(this.layer, this.neuron - 1);
+    else if (e.key === "ArrowUp" || e.key === "ArrowDown") {
+      // Up/Down step through the layers, skipping those an exported page does not hold.
+      const to = this.controls.stepLayer(this.layer, e.key === "ArrowUp" ? -1 : 1);
+      if (to) this.choose(to, this.neuron);
+    } else handled = false;
+    if (handled) { e.preventDefault(); e.stopPropagation(); }
+  }
+
+  // ---- reading traits
+
+  private readText(): void {
+    const text = String(this.model.get("text") ?? "");
+    const raw = this.model.get("offsets") as Encoded | null | undefined;
+    let offsets: ArrayLike<number> = [];
+    if (raw) {
+      try { offsets = decode(raw).data; } catch (err) { this.showError(`offsets: ${(err as Error).message}`, false); }
+    }
+    this.unhover();
+    this.strip.setText(text, offsets);
+    this.columns.clear(); // columns belong to the old tokens
+    this.shown = null;
+    this.takeColumnTrait();
+    this.opts.onText?.();
+  }
+
+  private readLayers(): void {
+    // `export_layers` exists only in an exported page's state (undefined in a notebook).
+    this.controls.setLayers(this.model.get("layers"), this.model.get("export_layers"));
+  }
+
+  get layers(): LayerInfo[] {
+    return this.controls.layers;
+  }
+
+  private readUnknown(): void {
+    const raw = this.model.get("unknown");
+    this.unknown = new Set(Array.isArray(raw) ? raw.map(Number).filter(Number.isInteger) : []);
+  }
+
+  /** Whether the model read token i as unknown (not in its vocabulary). */
+  isUnknown(i: number): boolean {
+    return this.unknown.has(i);
+  }
+
+  private readSelection(): void {
+    this.layer = String(this.model.get("layer") ?? "");
+    this.neuron = Number(this.model.get("neuron")) | 0;
+  }
+
+  unitsOf(layer: string): number {
+    return this.controls.unitsOf(layer);
+  }
+
+  /** Cache the `column` trait. Quiet when it does not fit the tokens: Python may be halfway
+   *  through replacing text and column; a request reply that does not fit is an error. */
+  private takeColumnTrait(): void {
+    try {
+      const col = this.columns.decode(this.model.get("column"));
+      if (col) this.columns.remember(col);
+    } catch (err) {
+      console.warn("interpwidgets: column trait ignored:", (err as Error).message);
+    }
+  }
+
+  // ---- selection
+
+  /** A change made in the browser: clamp, then sync to Python. */
+  choose(layer: string, neuron: number): void {
+    if (!this.layers.some((l) => l.name === layer)) layer = this.layer;
+    const units = this.unitsOf(layer);
+    neuron = Math.max(0, Math.min(units - 1, neuron | 0));
+    if (layer === this.layer && neuron === this.neuron) { this.syncControls(); return; }
+    if (layer !== this.layer) this.model.set("layer", layer);
+    if (neuron !== this.neuron) this.model.set("neuron", neuron);
+    this.model.save_changes();
+    this.layer = layer;
+    this.neuron = neuron;
+    this.schedule();
+  }
+
+  /** Coalesce several trait changes (layer and neuron set together) into one update. */
+  private schedule(): void {
+    if (this.queued) return;
+    this.queued = true;
+    queueMicrotask(() => { this.queued = false; this.update(); });
+  }
+
+  private syncControls(): void {
+    this.controls.sync(this.layer, this.neuron);
+    this.updateTitle();
+  }
+
+  private updateTitle(): void {
+    this.controls.setTitle(String(this.model.get("title") ?? ""), this.layer, this.neuron);
+  }
+
+  private update(): void {
+    if (this.destroyed) return;
+    this.syncControls();
+    this.opts.onUpdate?.();
+    const { layer, neuron } = this;
+    if (!layer) return;
+    const col = this.columns.get(layer, neuron);
+    if (col) {
+      if (col !== this.shown) this.render(col);
+      else this.hideStatus();
+      return;
+    }
+    this.load(layer, neuron);
+  }
+
+  private isSelected(layer: string, neuron: number): boolean {
+    return !this.destroyed && this.layer === layer && this.neuron === neuron;
+  }
+
+  private load(layer: string, neuron: number): void {
+    this.root.classList.add("iw-loading", "iw-stale");
+    clearTimeout(this.statusTimer);
+    this.statusTimer = setTimeout(() => {
+      if (this.isSelected(layer, neuron)) this.setStatus(`loading neuron ${neuron}\u2026`, "iw-status-loading");
+    }, LOADING_DELAY_MS);
+    this.columns.fetch(layer, neuron).then(
+      (col) => { if (this.isSelected(layer, neuron)) this.render(col); },
+      (err: Error) => { if (this.isSelected(layer, neuron)) this.showError(err.message || String(err), true); },
+    );
+  }
+
+  // ---- drawing
+
+  private render(col: Column): void {
+    this.shown = col;
+    this.hideStatus();
+    this.root.classList.remove("iw-loading", "iw-stale");
+    this.legend.setRange(col.vmax);
+    this.legend.setMissing(col.hasNaN);
+    const { values, vmax } = col;
+    const { unknown } = this;
+    const { decorate } = this.opts;
+    const colorer: Colorer = (span, i) => {
+      decorate?.(span, i);
+      span.classList.toggle("iw-unknown", unknown.has(i));
+      const v = values[i];
+      if (Number.isNaN(v)) {
+        span.style.backgroundColor = MISSING_BG;
+        span.style.color = "#111";
+        span.classList.add("iw-missing");
+      } else {
+        const rgb = diverging(v, vmax);
+        span.style.backgroundColor = rgbString(rgb);
+        span.style.color = textColorFor(rgb);
+        span.classList.remove("iw-missing");
+      }
+    };
+    const { layer, neuron } = col;
+    this.strip.paint(colorer).then((ok) => {
+      if (!ok || !this.isSelected(layer, neuron)) return;
+      this.root.dataset.renderedLayer = layer;
+      this.root.dataset.renderedNeuron = String(neuron);
+    });
+    if (this.hovered) this.showTooltipFor(this.hovered);
+    this.prefetch(layer, neuron);
+  }
+
+  /** Paint the shown column again (e.g. after the decoration changed). */
+  repaint(): void {
+    if (this.shown) this.render(this.shown);
+  }
+
+  /** The value of token i for the shown column (NaN when none is shown). */
+  shownValue(i: number): number {
+    return this.shown ? this.shown.values[i] : NaN;
+  }
+
+  private prefetch(layer: string, neuron: number): void {
+    const units = this.unitsOf(layer);
+    for (const n of [neuron + 1, neuron - 1]) {
+      if (n < 0 || n >= units || this.columns.has(layer, n)) continue;
+      this.columns.fetch(layer, n).catch(() => undefined); // quiet: errors show if it is ever selected
+    }
+  }
+
+  private setStatus(text: string, kind: string): HTMLElement {
+    this.status.className = `iw-status ${kind}`;
+    const msg = el("span", "iw-status-text", text);
+    this.status.replaceChildren(msg);
+    this.status.hidden = false;
+    return this.status;
+  }
+
+  private hideStatus(): void {
+    clearTimeout(this.statusTimer);
+    this.status.hidden = true;
+    this.status.replaceChildren();
+  }
+
+  private showError(message: string, retry: boolean): void {
+    clearTimeout(this.statusTimer);
+    this.root.classList.remove("iw-loading");
+    const status = this.setStatus(message, "iw-status-error");
+    if (retry) {
+      const button = el("button", "iw-retry", "retry");
+      button.type = "button";
+      button.addEventListener("click", () => { this.hideStatus(); this.update(); });
+      status.appendChild(button);
+    }
+  }
+
+  // ---- hover
+
+  private onHover(e: MouseEvent): void {
+    const span = this.strip.spanAt(e.target);
+    if (!span) { this.unhover(); return; }
+    if (span !== this.hovered) {
+      this.hovered?.classList.remove("iw-hover");
+      span.classList.add("iw-hover");
+      this.hovered = span;
+      this.opts.onHoverToken?.(Number(span.dataset.i));
+    }
+    this.showTooltipFor(span, e.clientX, e.clientY);
+  }
+
+  private lastXY: [number, number] = [0, 0];
+
+  /** The tooltip of a token, above the line the mouse is on (never over the token itself). */
+  private showTooltipFor(span: HTMLElement, x = this.lastXY[0], y = this.lastXY[1]): void {
+    this.lastXY = [x, y];
+    const i = Number(span.dataset.i);
+    const { cp } = this.strip;
+    const v = this.shown ? this.shown.values[i] : NaN;
+    const value = !this.shown ? "value \u2026 (loading)" : Number.isNaN(v) ? "value missing (NaN)" : `value ${formatValue(v)}`;
+    const lines = [...tokenLines(i, cp[2 * i], cp[2 * i + 1], this.strip.tokenText(i)), value];
+    if (this.unknown.has(i)) lines.push(UNKNOWN_LINE);
+    lines.push(...(this.opts.tooltipLines?.(i) ?? []));
+    this.tooltip.showFor(lines, lineRect(span, y), x);
+  }
+
+  private unhover(): void {
+    const was = this.hovered;
+    this.hovered?.classList.remove("iw-hover");
+    this.hovered = null;
+    this.tooltip?.hide();
+    if (was) this.opts.onHoverToken?.(-1);
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    clearTimeout(this.statusTimer);
+    for (const c of this.cleanups.splice(0)) c();
+    this.strip.destroy();
+    this.tooltip.destroy();
+    this.errorBox.destroy();
+    this.root.remove();
+  }
+}
+
+/** The box of the line of `span` nearest to viewport y (a token may wrap over lines). */
+function lineRect(span: HTMLElement, y: number): AnchorRect {
+  const rects = span.getClientRects();
+  let best: AnchorRect = span.getBoundingClientRect();
+  let dist = Infinity;
+  for (const r of Array.from(rects)) {
+    const d = y < r.top ? r.top - y : y > r.bottom ? y - r.bottom : 0;
+    if (d < dist) { dist = d; best = r; }
+  }
+  return best;
+}

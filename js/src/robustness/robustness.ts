@@ -1,0 +1,537 @@
+// Robustness: how a classifier's predictions hold up when its inputs are perturbed (character
+// noise, word dropout, negation, antonym/synonym swaps, shuffled words). A summary of flip
+// rates per perturbation on top (click a kind to show only it), then each input with its
+// prediction and, under it, its perturbed variants: the edit made visible, the new
+// prediction, the probability of the original class and its change, flips first and badged.
+// With attributions, every token is shaded by its score for the original prediction, on one
+// colour scale per input, before and after.
+
+import { SignedLegend } from "../attribution_text/attribution_parts";
+import { MISSING, diverging, rgbString, textColorFor } from "../shared/colors";
+import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule } from "../shared/dom";
+import { ErrorBox } from "../shared/error_box";
+import { attachToolbar } from "../shared/toolbar";
+import {
+  type AttrItem, type InputView, type Piece, type RobData, type SummaryRow, type Variant,
+  KIND_HELP, arrange, attrKey, diffText, formatDelta, formatProb, formatRate, formatRateSE, rateTitle, formatScale, formatScore,
+  kindName, pieces, readData, totals, wordDiff,
+} from "./robustness_data";
+import { codePointsToUtf16 } from "../shared/text";
+import { Tooltip, visibleWhitespace } from "../shared/tooltip";
+import type { RobustnessState } from "../shared/states";
+import type { AnyModel } from "../shared/types";
+
+/** Inputs drawn at first; "show more" adds as many again. */
+export const PAGE = 25;
+
+const MARK_TEXT: Record<string, string> = {
+  ins: "inserted",
+  sub: "replaced",
+  moved: "moved (the word order changed)",
+  del: "dropped",
+};
+
+interface Selected { text: number; kind: string | null }
+
+function toggle(label: string, title: string): HTMLButtonElement {
+  const b = el("button", "iw-rob-toggle", label);
+  b.type = "button";
+  b.title = title;
+  b.setAttribute("aria-pressed", "false");
+  return b;
+}
+
+export class RobustnessView {
+  readonly root = el("div", "iw-root iw-robustness");
+  readonly tooltip: Tooltip;
+  readonly errorBox: ErrorBox;
+  private readonly model: AnyModel<RobustnessState>;
+  private readonly titleRow = el("div", "iw-title");
+  private readonly titleMain = el("span", "iw-title-main");
+  private readonly caption = el("span", "iw-caption");
+  private readonly flipsBtn = toggle("flips only", "show only the variants whose prediction flipped");
+  private readonly unchangedBtn = toggle("unchanged", "also list the perturbations that did not change a text");
+  private readonly attrBtn = toggle("attributions", "shade each token by its score for the original prediction");
+  private readonly legend = new SignedLegend();
+  private readonly legendNote = el("span", "iw-rob-legend-note");
+  private readonly legendField = el("span", "iw-field iw-rob-legend");
+  private readonly errors = el("div", "iw-rob-errors");
+  private readonly summaryEl = el("div", "iw-rob-summary-wrap");
+  private readonly status = el("div", "iw-rob-status");
+  private readonly list = el("div", "iw-rob-list");
+  private readonly more = el("button", "iw-rob-more");
+  data!: RobData;
+  private limit = PAGE;
+  private queued = false;
+  private destroyed = false;
+  private hovered: HTMLElement | null = null;
+  private readonly cleanups: (() => void)[] = [];
+
+  constructor(model: AnyModel<RobustnessState>, host: HTMLElement) {
+    this.model = model;
+    const { root } = this;
+    focusableRoot(root, "Robustness to perturbations: flip rates per perturbation, then each input and its perturbed variants.");
+    this.titleRow.append(this.titleMain, this.caption);
+    const controls = el("div", "iw-controls iw-rob-controls");
+    const show = el("span", "iw-field");
+    show.append(el("span", "iw-field-name", "show"), this.flipsBtn, this.unchangedBtn, this.attrBtn);
+    this.legendField.append(this.legend.el, this.legendNote);
+    controls.append(show, this.legendField);
+    this.more.type = "button";
+    this.errors.setAttribute("role", "note");
+    this.status.setAttribute("aria-live", "polite");
+    root.append(this.titleRow, controls, this.errors, this.summaryEl, this.status, this.list, this.more);
+    this.errorBox = new ErrorBox(model, root);
+    this.cleanups.push(attachToolbar({ model, root, name: "robustness", parent: controls, beside: this.legendField }));
+    host.appendChild(root);
+    this.tooltip = new Tooltip(root);
+
+    this.listen(this.flipsBtn, "click", () => this.setTrait("flips_only", !this.model.get("flips_only")));
+    this.listen(this.unchangedBtn, "click", () => this.setTrait("show_unchanged", !this.model.get("show_unchanged")));
+    this.listen(this.attrBtn, "click", () => this.setTrait("show_attributions", !this.showAttr()));
+    this.listen(this.more, "click", () => { this.limit += PAGE; this.draw(); });
+    this.listen<MouseEvent>(this.summaryEl, "click", (e) => this.onSummary(e));
+    this.listen<KeyboardEvent>(this.summaryEl, "keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); this.onSummary(e); }
+    });
+    this.listen<MouseEvent>(this.list, "click", (e) => this.onRow(e));
+    this.listen<KeyboardEvent>(this.list, "keydown", (e) => {
+      if ((e.key === "Enter" || e.key === " ") && (e.target as Element)?.classList?.contains("iw-rob-row")) {
+        e.preventDefault();
+        this.onRow(e);
+      }
+    });
+    this.listen<MouseEvent>(this.list, "mouseover", (e) => this.onHover(e));
+    this.listen<MouseEvent>(this.list, "mousemove", (e) => this.onHover(e));
+    this.listen(this.list, "mouseleave", () => this.unhover());
+    for (const name of ["labels", "kinds", "summary", "inputs", "variants", "attributions", "meta", "title"]) {
+      this.on(`change:${name}`, () => this.schedule(true));
+    }
+    for (const name of ["filter_kind", "flips_only", "show_unchanged", "show_attributions"]) this.on(`change:${name}`, () => this.schedule(false));
+    this.on("change:selected", () => this.onSelected());
+    this.data = readData(model);
+    this.draw();
+  }
+
+  private listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
+    listenWithCleanup(this.cleanups, target, type, fn);
+  }
+
+  private on(event: string, fn: () => void): void {
+    onModelWithCleanup(this.cleanups, this.model, event, fn);
+  }
+
+  private dirtyData = false;
+
+  /** Coalesce trait changes into one redraw. */
+  private schedule(data: boolean): void {
+    this.dirtyData ||= data;
+    if (this.queued) return;
+    this.queued = true;
+    queueMicrotask(() => {
+      this.queued = false;
+      if (this.destroyed) return;
+      if (this.dirtyData) this.data = readData(this.model);
+      this.dirtyData = false;
+      this.draw();
+    });
+  }
+
+  private setTrait(name: keyof RobustnessState & string, value: unknown): void {
+    if (this.model.get(name) === value) return;
+    this.model.set(name, value as never);
+    this.model.save_changes();
+    this.schedule(false);
+  }
+
+  // ---- state
+
+  filterKind(): string {
+    const k = this.model.get("filter_kind");
+    return typeof k === "string" && this.data.kinds.includes(k) ? k : "";
+  }
+
+  showAttr(): boolean {
+    return !!this.data.attrs && this.model.get("show_attributions") !== false;
+  }
+
+  selected(): Selected | null {
+    const s = this.model.get("selected");
+    if (!s || typeof s !== "object" || !Number.isInteger(s.text)) return null;
+    if (s.text < 0 || s.text >= this.data.inputs.length) return null;
+    const kind = s.kind === null || s.kind === undefined ? null : String(s.kind);
+    return { text: s.text, kind };
+  }
+
+  // ---- drawing
+
+  draw(): void {
+    if (this.destroyed) return;
+    this.unhover();
+    const d = this.data;
+    const kind = this.filterKind();
+    const flipsOnly = !!this.model.get("flips_only");
+    const showUnchanged = !!this.model.get("show_unchanged");
+    const attr = this.showAttr();
+    this.titleMain.textContent = d.title;
+    this.titleMain.hidden = !d.title;
+    const bits = [`${d.inputs.length} text${d.inputs.length === 1 ? "" : "s"}`, `${d.kinds.length} perturbation${d.kinds.length === 1 ? "" : "s"}`];
+    if (d.seed !== null) bits.push(`seed ${d.seed}`);
+    if (d.rate !== null) bits.push(`rate ${d.rate}`);
+    this.caption.textContent = bits.join(" \u00b7 ");
+    for (const [b, on] of [[this.flipsBtn, flipsOnly], [this.unchangedBtn, showUnchanged], [this.attrBtn, attr]] as const) {
+      b.setAttribute("aria-pressed", String(on));
+      b.classList.toggle("iw-active", on);
+    }
+    this.attrBtn.hidden = !d.attrs;
+    this.legendField.hidden = !attr;
+    if (d.attrs) {
+      this.legend.set(null, "the original prediction");
+      this.legend.el.title = "blue: pushed against the input's original prediction \u00b7 red: pushed towards it \u00b7 one scale per input (shown beside it)";
+      this.legendNote.textContent = `${d.attrs.label} for each input's original prediction`;
+    }
+    this.errors.replaceChildren(...d.errors.map((m) => el("div", "iw-rob-error", m)));
+    this.errors.hidden = !d.errors.length;
+    this.drawSummary(kind);
+    const views = arrange(d, { kind, flipsOnly, showUnchanged });
+    this.drawStatus(views, kind, flipsOnly);
+    this.drawList(views, attr);
+    this.root.dataset.rendered = `${kind || "all"}|${flipsOnly ? "flips" : "all"}|${showUnchanged ? "unchanged" : "changed"}|${attr ? "attr" : "plain"}`;
+  }
+
+  private drawSummary(kind: string): void {
+    const d = this.data;
+    const table = el("table", "iw-rob-summary");
+    const head = el("thead");
+    const hr = el("tr");
+    for (const [text, title] of [
+      ["perturbation", "click a row to list only that perturbation's variants"],
+      ["changed", "texts the perturbation changed, of all texts"],
+      ["flips", "changed texts whose predicted class flipped"],
+      ["flip rate", "flips / changed, \u00b1 its binomial standard error in percentage points"],
+      ["mean \u0394 P(original)", "mean change in the probability of the original prediction, over the changed texts"],
+    ]) {
+      const th = el("th", "", text);
+      th.scope = "col";
+      th.title = title;
+      hr.append(th);
+    }
+    head.append(hr);
+    const body = el("tbody");
+    const rowOf = (r: SummaryRow, all: boolean): HTMLTableRowElement => {
+      const tr = el("tr", all ? "iw-rob-kind iw-rob-kind-all" : "iw-rob-kind");
+      tr.dataset.kind = r.kind;
+      tr.tabIndex = 0;
+      tr.setAttribute("role", "button");
+      const on = all ? kind === "" : kind === r.kind;
+      tr.setAttribute("aria-pressed", String(on));
+      tr.classList.toggle("iw-active", on);
+      if (!all && !r.changed) tr.classList.add("iw-rob-kind-na");
+      tr.title = all
+        ? "every perturbation (clears the filter)"
+        : `${kindName(r.kind)}: ${KIND_HELP[r.kind] ?? r.kind}${r.changed ? "" : " \u2014 it changed no text"} \u00b7 click to list only these`;
+      const name = el("th", "iw-rob-kind-name", all ? "all perturbations" : kindName(r.kind));
+      name.scope = "row";
+      const rate = el("td", "iw-rob-rate-cell");
+      const bar = el("span", "iw-rob-rate-bar");
+      const fill = el("span", "iw-rob-rate-fill");
+      fill.style.width = `${Math.round((r.flipRate ?? 0) * 100)}%`;
+      bar.append(fill);
+      rate.append(
+        el("span", "iw-rob-rate", formatRate(r.flipRate)),
+        el("span", "iw-rob-rate-se", formatRateSE(r.flips, r.changed)),
+        bar,
+      );
+      rate.title = rateTitle(r.flips, r.changed);
+      const mean = el("td", "iw-rob-mean", formatDelta(r.meanChange));
+      if (r.meanChange !== null) mean.classList.add(r.meanChange < -0.005 ? "iw-rob-down" : r.meanChange > 0.005 ? "iw-rob-up" : "iw-rob-flat");
+      tr.append(
+        name,
+        el("td", "iw-rob-changed", `${r.changed} of ${r.texts}`),
+        el("td", "iw-rob-flips", String(r.flips)),
+        rate,
+        mean,
+      );
+      return tr;
+    };
+    for (const r of d.summary) body.append(rowOf(r, false));
+    if (d.summary.length > 1) body.append(rowOf(totals(d.summary), true));
+    table.append(head, body);
+    this.summaryEl.replaceChildren(table);
+  }
+
+  private drawStatus(views: InputView[], kind: string, flipsOnly: boolean): void {
+    const rows = views.reduce((n, v) => n + v.shown.length, 0);
+    const flips = views.reduce((n, v) => n + v.flips, 0);
+    const parts = [kind ? `showing ${kindName(kind)}` : "every perturbation"];
+    parts.push(`${views.length} of ${this.data.inputs.length} input${this.data.inputs.length === 1 ? "" : "s"}`);
+    parts.push(`${rows} variant${rows === 1 ? "" : "s"}`);
+    parts.push(`${flips} flipped`);
+    const text = el("span", "iw-rob-status-text", parts.join(" \u00b7 "));
+    const items: HTMLElement[] = [text];
+    if (kind) {
+      const clear = el("button", "iw-rob-clear", "show all perturbations");
+      clear.type = "button";
+      clear.addEventListener("click", () => this.setTrait("filter_kind", ""));
+      items.push(clear);
+    }
+    if (!views.length) {
+      items.push(el("span", "iw-rob-empty", flipsOnly ? "No prediction flipped here." : "Nothing to show."));
+    }
+    this.status.replaceChildren(...items);
+  }
+
+  private drawList(views: InputView[], attr: boolean): void {
+    const sel = this.selected();
+    const head = el("div", "iw-rob-row iw-rob-head");
+    head.setAttribute("aria-hidden", "true");
+    head.append(
+      el("span", "", "perturbation"),
+      el("span", "", "text (edits marked)"),
+      el("span", "", "prediction"),
+      el("span", "", "P(original)  \u0394"),
+    );
+    const cards: HTMLElement[] = views.length ? [head] : [];
+    for (const v of views.slice(0, this.limit)) {
+      const card = el("div", "iw-rob-input");
+      card.dataset.text = String(v.input);
+      if (v.flips) card.classList.add("iw-rob-has-flip");
+      card.append(this.originalRow(v.input, attr, sel));
+      for (const variant of v.shown) card.append(this.variantRow(variant, attr, sel));
+      if (v.unchanged.length) {
+        const note = el("div", "iw-rob-unchanged-note");
+        const names = v.unchanged.map((u) => kindName(u.kind)).join(", ");
+        note.append(el("span", "", `${v.unchanged.length} did not apply (text unchanged): ${names}`));
+        const btn = el("button", "iw-rob-show-unchanged", "show");
+        btn.type = "button";
+        btn.title = "also list the perturbations that did not change a text";
+        btn.addEventListener("click", () => this.setTrait("show_unchanged", true));
+        note.append(btn);
+        card.append(note);
+      }
+      cards.push(card);
+    }
+    this.list.replaceChildren(...cards);
+    const left = views.length - this.limit;
+    this.more.hidden = left <= 0;
+    this.more.textContent = `show ${Math.min(PAGE, Math.max(0, left))} more inputs (${Math.max(0, left)} not shown)`;
+  }
+
+  private originalRow(i: number, attr: boolean, sel: Selected | null): HTMLElement {
+    const d = this.data;
+    const input = d.inputs[i];
+    const row = el("div", "iw-rob-row iw-rob-orig");
+    row.dataset.text = String(i);
+    row.dataset.kind = "";
+    row.tabIndex = 0;
+    row.setAttribute("role", "button");
+    const on = !!sel && sel.text === i && sel.kind === null;
+    row.classList.toggle("iw-rob-selected", on);
+    row.setAttribute("aria-pressed", String(on));
+    const kindCell = el("span", "iw-rob-kindcell");
+    kindCell.append(el("span", "iw-rob-orig-label", `input ${i + 1}`));
+    if (attr) kindCell.append(el("span", "iw-rob-scale", `scale \u00b1${formatScale(d.vmax[i])}`));
+    const item = attr ? d.attrs!.items.get(attrKey(i, null)) ?? null : null;
+    const text = this.textCell(input.text, null, item, d.vmax[i]);
+    const pred = el("span", "iw-rob-pred");
+    pred.append(el("span", "iw-rob-label", d.labels[input.predicted] ?? String(input.predicted)), el("span", "iw-rob-p", formatProb(input.p)));
+    const change = el("span", "iw-rob-change");
+    change.append(el("span", "iw-rob-p", formatProb(input.p)));
+    row.append(kindCell, text, pred, change);
+    return row;
+  }
+
+  private variantRow(v: Variant, attr: boolean, sel: Selected | null): HTMLElement {
+    const d = this.data;
+    const input = d.inputs[v.text];
+    const row = el("div", "iw-rob-row iw-rob-var");
+    row.dataset.text = String(v.text);
+    row.dataset.kind = v.kind;
+    row.tabIndex = 0;
+    row.setAttribute("role", "button");
+    const on = !!sel && sel.text === v.text && sel.kind === v.kind;
+    row.classList.toggle("iw-rob-selected", on);
+    row.setAttribute("aria-pressed", String(on));
+    if (v.flipped && v.changed) row.classList.add("iw-rob-flipped");
+    if (!v.changed) row.classList.add("iw-rob-unchanged");
+    const kindCell = el("span", "iw-rob-kindcell", kindName(v.kind));
+    kindCell.title = KIND_HELP[v.kind] ?? v.kind;
+    let text: HTMLElement;
+    if (!v.changed) {
+      text = el("span", "iw-rob-text iw-rob-na", "did not apply \u2014 the text is unchanged");
+    } else {
+      const item = attr ? d.attrs!.items.get(attrKey(v.text, v.kind)) ?? null : null;
+      const diff = wordDiff(input.text, v.perturbed);
+      text = this.textCell(v.perturbed, diff, item, d.vmax[v.text]);
+      text.dataset.diff = diffText(diff);
+    }
+    const pred = el("span", "iw-rob-pred");
+    pred.append(el("span", "iw-rob-label", d.labels[v.after] ?? String(v.after)), el("span", "iw-rob-p", formatProb(v.pAfter)));
+    if (v.flipped && v.changed) {
+      const badge = el("span", "iw-rob-badge", "\u21c4 flipped");
+      badge.title = `the prediction flipped: ${d.labels[input.predicted] ?? input.predicted} \u2192 ${d.labels[v.after] ?? v.after}`;
+      pred.append(badge);
+    }
+    const change = el("span", "iw-rob-change");
+    const delta = el("span", "iw-rob-delta", formatDelta(v.delta));
+    delta.classList.add(v.delta < -0.005 ? "iw-rob-down" : v.delta > 0.005 ? "iw-rob-up" : "iw-rob-flat");
+    change.append(el("span", "iw-rob-p", formatProb(v.pOrig)), delta);
+    change.title = `P(${d.labels[input.predicted] ?? input.predicted}): ${formatProb(input.p)} \u2192 ${formatProb(v.pOrig)}`;
+    row.append(kindCell, text, pred, change);
+    return row;
+  }
+
+  /** The text of a row: pieces for tokens and edits, dropped words struck through; tokens
+   *  shaded by `item`'s scores on ±vmax when there is one. Text goes in as textContent. */
+  private textCell(text: string, diff: ReturnType<typeof wordDiff> | null, item: AttrItem | null, vmax: number): HTMLElement {
+    const cell = el("span", "iw-rob-text");
+    if (item) cell.classList.add("iw-rob-shaded");
+    const ps: Piece[] = pieces(text, diff, item ? item.offsets : null);
+    // A marked word is one span around its pieces (a word of several tokens gets one box).
+    let wrap: HTMLElement | null = null;
+    let wrapWord = -1;
+    for (const p of ps) {
+      if (p.mark === "del") {
+        const del = el("span", "iw-rob-del", p.text);
+        del.dataset.mark = "del";
+        cell.append(del);
+        wrap = null;
+        continue;
+      }
+      let target: HTMLElement = cell;
+      if (p.mark && p.mark !== "gap" && p.word >= 0) {
+        if (!wrap || wrapWord !== p.word) {
+          wrap = el("span", `iw-rob-mark iw-rob-${p.mark}`);
+          wrap.dataset.mark = p.mark;
+          if (p.was) wrap.dataset.was = p.was;
+          wrapWord = p.word;
+          cell.append(wrap);
+        }
+        target = wrap;
+      } else wrap = null;
+      if (p.tok < 0) { target.append(document.createTextNode(p.text)); continue; }
+      const span = el("span", "iw-tok", p.text);
+      span.dataset.i = String(p.tok);
+      if (item) {
+        const x = item.scores[p.tok];
+        const rgb = Number.isNaN(x) ? [...MISSING] as [number, number, number] : diverging(x, vmax);
+        span.style.backgroundColor = rgbString(rgb);
+        span.style.color = textColorFor(rgb);
+        if (Number.isNaN(x)) span.classList.add("iw-missing");
+      }
+      target.append(span);
+    }
+    return cell;
+  }
+
+  // ---- interaction
+
+  private onSummary(e: Event): void {
+    const tr = (e.target as Element | null)?.closest?.("tr.iw-rob-kind") as HTMLElement | null;
+    if (!tr) return;
+    const kind = tr.dataset.kind ?? "";
+    // A second click on the active kind clears the filter.
+    this.setTrait("filter_kind", kind && kind === this.filterKind() ? "" : kind);
+  }
+
+  private onRow(e: Event): void {
+    const t = e.target as Element | null;
+    if (t?.closest?.("button")) return;
+    const row = t?.closest?.(".iw-rob-row[data-text]") as HTMLElement | null;
+    if (!row) return;
+    const text = Number(row.dataset.text);
+    const kind = row.dataset.kind ? row.dataset.kind : null;
+    const cur = this.selected();
+    if (cur && cur.text === text && cur.kind === kind) return;
+    this.model.set("selected", { text, kind });
+    this.model.save_changes();
+    this.markSelected();
+  }
+
+  /** `selected` changed (a click here, or Python): outline that row; bring it into view when
+   *  it is on a later page. */
+  private onSelected(): void {
+    const sel = this.selected();
+    if (sel) {
+      const views = arrange(this.data, {
+        kind: this.filterKind(), flipsOnly: !!this.model.get("flips_only"), showUnchanged: !!this.model.get("show_unchanged"),
+      });
+      const pos = views.findIndex((v) => v.input === sel.text);
+      if (pos >= this.limit) {
+        this.limit = Math.ceil((pos + 1) / PAGE) * PAGE;
+        this.draw();
+      }
+    }
+    this.markSelected();
+  }
+
+  private markSelected(): void {
+    const sel = this.selected();
+    for (const row of this.list.querySelectorAll<HTMLElement>(".iw-rob-row[data-text]")) {
+      const on = !!sel && Number(row.dataset.text) === sel.text && (row.dataset.kind || null) === sel.kind;
+      row.classList.toggle("iw-rob-selected", on);
+      row.setAttribute("aria-pressed", String(on));
+    }
+  }
+
+  private onHover(e: MouseEvent): void {
+    const t = e.target as Element | null;
+    const cell = t?.closest?.(".iw-rob-text") as HTMLElement | null;
+    const tok = cell ? t!.closest(".iw-tok") as HTMLElement | null : null;
+    const mark = cell ? t!.closest("[data-mark]") as HTMLElement | null : null;
+    const row = cell?.closest(".iw-rob-row") as HTMLElement | null;
+    const target = tok ?? mark;
+    if (!row || !target || (!mark && !this.showAttr())) { this.unhover(); return; }
+    if (this.hovered !== target) {
+      this.hovered?.classList.remove("iw-rob-hl");
+      this.hovered = target;
+      target.classList.add("iw-rob-hl");
+    }
+    this.tooltip.showFor(this.spanLines(tok, mark, row), target.getBoundingClientRect(), e.clientX);
+  }
+
+  private spanLines(tok: HTMLElement | null, markEl: HTMLElement | null, row: HTMLElement): string[] {
+    const d = this.data;
+    const text = Number(row.dataset.text);
+    const kind = row.dataset.kind ? row.dataset.kind : null;
+    const lines: string[] = [];
+    const mark = markEl?.dataset.mark;
+    if (mark) {
+      lines.push(mark === "sub" ? `replaced \u201c${markEl!.dataset.was ?? ""}\u201d` : MARK_TEXT[mark] ?? mark);
+    }
+    if (tok && d.attrs && this.showAttr()) {
+      const item = d.attrs.items.get(attrKey(text, kind));
+      const i = Number(tok.dataset.i);
+      if (item && i >= 0 && i < item.scores.length) {
+        const shown = this.rowText(text, kind);
+        const u = codePointsToUtf16(shown, [item.offsets[2 * i], item.offsets[2 * i + 1]]);
+        const target = d.labels[d.inputs[text]?.predicted ?? 0] ?? "";
+        lines.push(`\u201c${visibleWhitespace(shown.slice(u[0], u[1]))}\u201d \u00b7 token ${i} \u00b7 score ${formatScore(item.scores[i])}`);
+        lines.push(`${d.attrs.label} for \u201c${target}\u201d (original)`);
+        lines.push(`this input's scale \u00b1${formatScale(d.vmax[text])}`);
+      }
+    }
+    return lines;
+  }
+
+  private rowText(text: number, kind: string | null): string {
+    if (kind === null) return this.data.inputs[text]?.text ?? "";
+    return this.data.byInput[text]?.find((v) => v.kind === kind)?.perturbed ?? "";
+  }
+
+  private unhover(): void {
+    this.hovered?.classList.remove("iw-rob-hl");
+    this.hovered = null;
+    this.tooltip?.hide();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    for (const c of this.cleanups.splice(0)) c();
+    this.tooltip.destroy();
+    this.errorBox.destroy();
+    this.root.remove();
+  }
+}
+
+export default widgetModule((model, host) => new RobustnessView(model, host));
