@@ -17,6 +17,7 @@ import numpy as np
 
 from .corpus import Document, documents
 from .result import Scan
+from .sae_layers import FeatureLayers, as_list, feature_layer_names
 from .state import Options, ScanState, merge
 
 #: Characters per window and lane.
@@ -31,12 +32,20 @@ def _check_int(value: Any, name: str, low: int, what: str) -> int:
     return int(value)
 
 
-def _layer_sizes(adapter: Any, layers: Any) -> tuple[list[str], list[int]]:
+def _layer_sizes(
+    adapter: Any, layers: Any, saes: dict[str, Any] | None = None
+) -> tuple[list[str], list[int], dict[str, int]]:
+    """The chosen layers, their sizes, and the size of every layer (the SAEs' included)."""
+    from ..sae import add_features
+
     names = adapter.layer_names()
     probe = adapter.trace("x = (1)\n", progress=False)
+    if saes:
+        probe = add_features(probe, list(saes.values()))
+        names = [*names, *saes]
     sizes = {n: probe.activations[n].shape[1] for n in names if n in probe.activations}
     if layers is None:
-        return names, [sizes[n] for n in names]
+        return names, [sizes[n] for n in names], sizes
     if isinstance(layers, (str, int)):
         layers = [layers]
     chosen = []
@@ -53,7 +62,7 @@ def _layer_sizes(adapter: Any, layers: Any) -> tuple[list[str], list[int]]:
             )
         if layer not in chosen:
             chosen.append(layer)
-    return chosen, [sizes[n] for n in chosen]
+    return chosen, [sizes[n] for n in chosen], sizes
 
 
 def _adapter(model: Any, tokenizer: Any = None) -> Any:
@@ -88,6 +97,7 @@ def scan(
     samples: int = 4,
     shards: int | None = None,
     tokenizer: Any = None,
+    sae: Any = None,
 ) -> Scan:
     """Scan ``corpus`` with ``model``: every unit's top/bottom contexts, histogram, moments,
     interval samples and feature scores, in one streaming pass. Returns an :class:`Scan`.
@@ -111,6 +121,10 @@ def scan(
         shards: with ``client``, how many shards (default: up to 4 per worker, each of at
             least ``2 * batch_size`` documents so its lanes stay full).
         tokenizer: the tokenizer of a Hugging Face model (as for ``iw.trace``).
+        sae: a sparse autoencoder (or a list of them, one per layer) as for
+            ``iw.trace(..., sae=)``: its features of the layer it reads become the layer
+            ``"<layer>.sae"`` (chosen with ``layers``; with ``layers=None``, every layer and
+            every SAE's features). See :mod:`interpwidgets.scan.sae_layers`.
 
     Values equal ``iw.trace(model, document)``'s for each document: recurrent state is
     carried across windows within a document and reset between documents. A token model
@@ -132,7 +146,9 @@ def scan(
             "model: scanning needs torch (pip install 'interpwidgets[torch]')"
         ) from None
     adapter = _adapter(model, tokenizer)
-    names, sizes = _layer_sizes(adapter, layers)
+    saes = feature_layer_names(as_list(sae))
+    names, sizes, all_sizes = _layer_sizes(adapter, layers, saes)
+    derived = FeatureLayers.build(names, all_sizes, saes)
     docs, count = documents(corpus)
     opts = Options(
         layers=tuple(names),
@@ -143,6 +159,7 @@ def scan(
         batch_size=batch_size,
         window=max(WINDOW, context),
         features=bool(features),
+        derived=derived,
     )
     start = time.perf_counter()
     if client is not None:
@@ -166,14 +183,12 @@ def scan(
         "features": state.bool_features + state.num_features,
         "positions": "characters" if adapter.kind.startswith("char") else "tokens",
     }
-    return Scan(
-        list(names),
-        list(sizes),
-        doc_names,
-        state,
-        meta,
-        adapter.output_effects(list(names)),
-    )
+    effects = adapter.output_effects(list(names if derived is None else derived.source))
+    if derived is not None:
+        # which layers hold SAE features (NeuronDashboard calls their units features)
+        meta["sae"] = {name: repr(s) for name, s in derived.saes}
+        effects = derived.effects(effects)
+    return Scan(list(names), list(sizes), doc_names, state, meta, effects)
 
 
 def _scan_local(

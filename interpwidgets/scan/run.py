@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -51,15 +52,21 @@ def scan_documents(
     if hasattr(module, "eval"):
         module.eval()
     try:
+        derived = opts.derived  # SAE feature layers: the model computes what they read
+        layers = list(opts.layers if derived is None else derived.source)
         if adapter.kind == "char-rnn":
-            feeder = RecurrentFeeder(module, list(opts.layers), **common)
+            feeder = RecurrentFeeder(module, layers, **common)
         else:
-            feeder = TraceFeeder(adapter, list(opts.layers), **common)
+            feeder = TraceFeeder(adapter, layers, **common)
+        windows: Iterable[Window] = feeder
+        if derived is not None:
+            windows = (dataclasses.replace(w, values=derived.apply(w.values)) for w in feeder)
+        recycle = derived is None and hasattr(feeder, "recycle")
         prev = cur = None
-        for w in _ahead(feeder):
+        for w in _ahead(windows):
             if cur is not None:
                 update(state, _block(prev or _blank(cur), cur, w))
-                if prev is not None and hasattr(feeder, "recycle"):
+                if prev is not None and recycle:
                     feeder.recycle(prev.values)  # no longer read: a later window reuses it
             prev, cur = cur, w
         if cur is not None:

@@ -15,6 +15,7 @@ keep the positions with the smallest ``priority = hash(key)`` in each interval.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 
@@ -109,6 +110,8 @@ class Options:
     batch_size: int
     window: int
     features: bool
+    #: SAE feature layers among ``layers`` (:class:`~interpwidgets.scan.sae_layers.FeatureLayers`)
+    derived: Any = None
 
     @property
     def units(self) -> int:
