@@ -4,10 +4,12 @@
 /** Synced traits of `interpwidgets.NeuronText`. */
 export interface NeuronTextState {
   _replies: Record<string, any>;
+  _strings: Record<string, any>;
   column: Record<string, any>;
   error: string;
   layer: string;
   layers: any[];
+  locale: string;
   neuron: number;
   offsets: Record<string, any>;
   presentation: boolean;
@@ -21,12 +23,14 @@ export interface NeuronTextState {
 /** Synced traits of `interpwidgets.NeuronExplorer`. */
 export interface NeuronExplorerState {
   _replies: Record<string, any>;
+  _strings: Record<string, any>;
   column: Record<string, any>;
   error: string;
   feature: string;
   features: any[];
   layer: string;
   layers: any[];
+  locale: string;
   neuron: number;
   offsets: Record<string, any>;
   predictions: Record<string, any>;
@@ -44,6 +48,7 @@ export interface NeuronExplorerState {
 /** Synced traits of `interpwidgets.AttentionView`. */
 export interface AttentionViewState {
   _replies: Record<string, any>;
+  _strings: Record<string, any>;
   current: Record<string, any>;
   error: string;
   group: number;
@@ -54,6 +59,7 @@ export interface AttentionViewState {
   key_tokens: any[];
   layer: number;
   layer_labels: any[];
+  locale: string;
   n_heads: number;
   n_layers: number;
   notes: any[];
@@ -68,9 +74,11 @@ export interface AttentionViewState {
 /** Synced traits of `interpwidgets.AttributionText`. */
 export interface AttributionTextState {
   _replies: Record<string, any>;
+  _strings: Record<string, any>;
   error: string;
   labels: any[];
   level: string;
+  locale: string;
   notes: any[];
   offsets: Record<string, any>;
   predicted: number;
@@ -92,7 +100,9 @@ export interface AttributionTextState {
 /** Synced traits of `interpwidgets.ProbeChart`. */
 export interface ProbeChartState {
   _replies: Record<string, any>;
+  _strings: Record<string, any>;
   error: string;
+  locale: string;
   metric: string;
   neuron: Record<string, any>;
   presentation: boolean;
@@ -104,6 +114,7 @@ export interface ProbeChartState {
 /** Synced traits of `interpwidgets.Robustness`. */
 export interface RobustnessState {
   _replies: Record<string, any>;
+  _strings: Record<string, any>;
   attributions: Record<string, any>;
   error: string;
   filter_kind: string;
@@ -111,6 +122,7 @@ export interface RobustnessState {
   inputs: any[];
   kinds: any[];
   labels: any[];
+  locale: string;
   meta: Record<string, any>;
   presentation: boolean;
   selected: Record<string, any>;
@@ -124,10 +136,12 @@ export interface RobustnessState {
 /** Synced traits of `interpwidgets.NeuronDashboard`. */
 export interface NeuronDashboardState {
   _replies: Record<string, any>;
+  _strings: Record<string, any>;
   error: string;
   info: Record<string, any>;
   layer: string;
   layers: any[];
+  locale: string;
   neuron: number;
   presentation: boolean;
   selected: Record<string, any>;
