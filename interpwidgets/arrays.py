@@ -47,6 +47,17 @@ def owned(arr: np.ndarray, value: Any) -> np.ndarray:
     return arr.copy()
 
 
+class Checked:
+    """An array already checked by what made it (finite, one row per token): a trace takes
+    it as it is, with no copy and no second pass over the values. Made by a trace's store
+    (:mod:`interpwidgets.trace.store`) and by code that passes a trace's own arrays on."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: np.ndarray) -> None:
+        self.array = array
+
+
 def check_stack(
     attention: object,
     n_tokens: int | None = None,

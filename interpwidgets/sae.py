@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .arrays import to_numpy
+from .arrays import Checked, to_numpy
 
 SUFFIX = ".sae"
 CHUNK_ROWS = 8192
@@ -197,7 +197,9 @@ def add_features(trace: Any, sae: Any, name: str | None = None) -> Any:
             f"expected one of {list(trace.activations)}"
         )
     codes = encode(sae, trace.activations[layer])
-    acts = {**trace.activations, name or layer + SUFFIX: codes}
+    # the trace's own arrays were checked when it was made: shared, not copied (a long trace's
+    # arrays may be spilled to disk, interpwidgets.trace.store)
+    acts = {**{k: Checked(v) for k, v in trace.activations.items()}, name or layer + SUFFIX: codes}
     meta = {**trace.meta, "sae": {**trace.meta.get("sae", {}), name or layer + SUFFIX: repr(sae)}}
     return dataclasses.replace(trace, activations=acts, meta=meta)
 

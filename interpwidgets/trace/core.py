@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..arrays import check_stack, owned, to_numpy
+from ..arrays import Checked, check_stack, owned, to_numpy
 from ..i18n import t
 from ..strings import check_unicode, check_unicode_items
 from .decoder import Decoder
@@ -65,6 +65,12 @@ def _check_offsets(offsets: Any, text: str, n_tokens: int) -> np.ndarray:
 
 
 def _check_array(name: str, value: Any, n_tokens: int) -> np.ndarray:
+    if isinstance(value, Checked):  # checked by what made it (a trace's store): kept as it is
+        if value.array.shape[0] != n_tokens:
+            raise ValueError(
+                f"activations[{name!r}]: expected {n_tokens} rows (one per token), got shape {tuple(value.array.shape)}"
+            )
+        return value.array
     arr = to_numpy(value, f"activations[{name!r}]")
     if arr.ndim == 1:
         arr = arr[:, None]

@@ -19,6 +19,8 @@ from .core import Trace
 
 RECURRENT = (nn.LSTM, nn.GRU, nn.RNN)
 GATES = {"LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
+#: runs of at least this many steps are solved in blocks (:func:`linear_scan`)
+SCAN_BLOCKED_FROM = 1024
 
 
 def find_parts(model: nn.Module) -> tuple[nn.Embedding, nn.RNNBase, nn.Linear | None]:
@@ -108,14 +110,41 @@ def _single_layer(rnn: nn.RNNBase, k: int, input_size: int) -> nn.RNNBase:
 def linear_scan(a: torch.Tensor, b: torch.Tensor, x0: torch.Tensor) -> torch.Tensor:
     """Solve ``x_t = a_t * x_{t-1} + b_t`` over dim 0 (time), written into one output.
 
-    One fused multiply-add per step on a ``(batch, units)`` slice: cheaper than a parallel
-    (Hillis–Steele) scan, which makes log2(T) passes over the whole ``(T, batch, units)``
-    array, both for a window of a batched scan (T = 256) and a long single text.
+    Short runs (a window of a batched scan, T = 256) take one fused multiply-add per step on
+    a ``(batch, units)`` slice: cheaper than a parallel (Hillis–Steele) scan, which makes
+    log2(T) passes over the whole array. Long runs (a chunk of one long text) are cut into
+    blocks of about √T steps: every block is solved from zero side by side (one step per position in
+    a block, over all blocks at once), then the blocks are joined in order, each adding the
+    previous block's last value times its running product of ``a`` — about 3√T operations
+    instead of T, with the same values up to float rounding.
     """
+    steps = b.shape[0]
+    block = int(steps**0.5)
+    if steps < SCAN_BLOCKED_FROM:
+        out = torch.empty_like(b)
+        x = x0
+        for t in range(steps):
+            x = torch.addcmul(b[t], a[t], x, out=out[t])
+        return out
+    n_blocks = steps // block
+    head = n_blocks * block
+    rest = b.shape[1:]
+    ab = a[:head].reshape(n_blocks, block, *rest)
+    bb = b[:head].reshape(n_blocks, block, *rest)
     out = torch.empty_like(b)
-    x = x0
-    for t in range(b.shape[0]):
-        x = torch.addcmul(b[t], a[t], x, out=out[t])
+    ob = out[:head].view(n_blocks, block, *rest)
+    prod = torch.empty_like(ab)  # a_start * … * a_t within each block
+    ob[:, 0] = bb[:, 0]
+    prod[:, 0] = ab[:, 0]
+    for j in range(1, block):
+        torch.addcmul(bb[:, j], ab[:, j], ob[:, j - 1], out=ob[:, j])
+        torch.mul(prod[:, j - 1], ab[:, j], out=prod[:, j])
+    carry = x0
+    for k in range(n_blocks):
+        ob[k].addcmul_(prod[k], carry)
+        carry = ob[k, -1]
+    for t in range(head, steps):  # fewer than `block` steps left
+        carry = torch.addcmul(b[t], a[t], carry, out=out[t])
     return out
 
 
@@ -168,17 +197,28 @@ def trace_rnn(
     gates: bool = True,
     top_k: int = 5,
     progress: bool | None = None,
+    dtype: Any = "float32",
+    spill: Any = "auto",
 ) -> Trace:
     """Run a character RNN over ``text`` and record every layer at every character.
 
-    Arrays (``(n_chars, units)``, float32): ``rnn.{k}.h`` hidden state; for LSTMs also
+    Arrays (``(n_chars, units)``): ``rnn.{k}.h`` hidden state; for LSTMs also
     ``rnn.{k}.c`` cell state and the gates ``rnn.{k}.i/f/g/o`` (input, forget, cell
     candidate, output); for GRUs ``rnn.{k}.r/z/n`` (reset, update, new). Long texts run in
     chunks of ``chunk_size`` characters with the state carried over (progress bar shown
     when there is more than one chunk, or as ``progress`` says). The output layer's top-k
     next-character predictions go into ``trace.predictions``.
+
+    Storage (:mod:`interpwidgets.trace.store`): ``dtype`` ``"float32"`` (exact, the default)
+    or ``"float16"`` (half the bytes, about 3 significant digits); ``spill`` ``"auto"`` keeps
+    the arrays in memory up to 1 GiB and writes bigger ones to a temporary directory,
+    ``False`` keeps them in memory, ``True`` or a directory writes them there. The size is
+    estimated before the model runs; a trace that would not fit raises then, naming the
+    argument to change.
     """
     from tqdm.auto import tqdm
+
+    from .store import Store, plan
 
     if not isinstance(text, str):
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
@@ -197,17 +237,8 @@ def trace_rnn(
     if unk_index is None:
         unk_index = getattr(model, "unk_index", None)
     top_k = check_top_k(top_k)
-    ids, unknown = char_ids(text, vocab, unk_index)
-    check_ids_fit(ids, unknown, emb.num_embeddings)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size: expected a positive int, got {chunk_size!r}")
-    was_training = model.training
-    model.eval()
-    device, dtype = rnn.weight_ih_l0.device, rnn.weight_ih_l0.dtype
-    layers = [
-        _single_layer(rnn, k, rnn.input_size if k == 0 else (rnn.proj_size or rnn.hidden_size))
-        for k in range(rnn.num_layers)
-    ]
     kind = type(rnn).__name__
     names = ["h"] + (
         ["c", *GATES[kind]]
@@ -216,49 +247,48 @@ def trace_rnn(
         if gates
         else []
     )
-    # Outputs are written into arrays allocated once, so a long text never holds two copies.
-    out: dict[str, np.ndarray] = {}
-
-    def put(key: str, start: int, value: torch.Tensor) -> None:
-        if key not in out:
-            out[key] = np.empty((len(text), value.shape[-1]), dtype=np.float32)
-        out[key][start : start + value.shape[0]] = value.float().cpu().numpy()
-
+    out_size = getattr(rnn, "proj_size", 0) or rnn.hidden_size
+    widths = {
+        f"rnn.{k}.{n}": out_size if n == "h" else rnn.hidden_size
+        for k in range(rnn.num_layers)
+        for n in names
+    }
+    where = plan(len(text), widths, dtype, spill)  # raises now if the arrays would not fit
+    ids, unknown = char_ids(text, vocab, unk_index)
+    check_ids_fit(ids, unknown, emb.num_embeddings)
+    was_training = model.training
+    model.eval()
+    device, wdtype = rnn.weight_ih_l0.device, rnn.weight_ih_l0.dtype
+    layers = [
+        _single_layer(rnn, k, rnn.input_size if k == 0 else out_size) for k in range(rnn.num_layers)
+    ]
+    store = Store(where)  # arrays allocated (or files opened) once, written chunk by chunk
     preds_idx, preds_p = [], []
     state: list[Any] = [None] * rnn.num_layers
     starts = range(0, len(text), chunk_size)
     show = progress if progress is not None else len(starts) > 1
     try:
-        for s in tqdm(starts, desc="trace", disable=not show, unit="chunk"):
+        for s in tqdm(starts, desc=f"trace ({where.describe()})", disable=not show, unit="chunk"):
             x = emb(torch.as_tensor(ids[s : s + chunk_size], device=device)[None])
             for k, layer in enumerate(layers):
-                y, new_state = layer(x.to(dtype), state[k])
+                y, new_state = layer(x.to(wdtype), state[k])
                 if gates and kind in GATES:
-                    h_seq = y[0]
+                    h0 = (
+                        (state[k][0] if kind == "LSTM" else state[k])[0, 0]
+                        if state[k] is not None
+                        else torch.zeros(out_size, device=device, dtype=wdtype)
+                    )
+                    c0 = None
                     if kind == "LSTM":
-                        h0 = (
-                            state[k][0][0, 0]
-                            if state[k] is not None
-                            else torch.zeros(
-                                layer.proj_size or rnn.hidden_size, device=device, dtype=dtype
-                            )
-                        )
                         c0 = (
                             state[k][1][0, 0]
                             if state[k] is not None
-                            else torch.zeros(rnn.hidden_size, device=device, dtype=dtype)
+                            else torch.zeros(rnn.hidden_size, device=device, dtype=wdtype)
                         )
-                    else:
-                        h0 = (
-                            state[k][0, 0]
-                            if state[k] is not None
-                            else torch.zeros(rnn.hidden_size, device=device, dtype=dtype)
-                        )
-                        c0 = None
-                    h_prev = torch.cat([h0[None], h_seq[:-1]])
-                    for n, v in _gates(rnn, k, x[0].to(dtype), h_prev, c0).items():
-                        put(f"rnn.{k}.{n}", s, v)
-                put(f"rnn.{k}.h", s, y[0])
+                    h_prev = torch.cat([h0[None], y[0, :-1]])
+                    for n, v in _gates(rnn, k, x[0].to(wdtype), h_prev, c0).items():
+                        store.put(f"rnn.{k}.{n}", s, v)
+                store.put(f"rnn.{k}.h", s, y[0])
                 state[k] = new_state
                 x = y
             if head is not None and top_k:
@@ -266,31 +296,32 @@ def trace_rnn(
                 p, i = probs.topk(min(top_k, probs.shape[-1]), dim=-1)
                 preds_p.append(p.cpu().numpy())
                 preds_idx.append(i.cpu().numpy())
+        arrays = store.arrays()
     finally:
+        store.close()
         model.train(was_training)
-    order = [f"rnn.{k}.{n}" for k in range(rnn.num_layers) for n in names]
-    arrays = {k: out[k] for k in order if k in out}
     meta: dict[str, Any] = {
         "model": type(model).__name__,
         "cell": kind,
         "layers": rnn.num_layers,
         "hidden_size": rnn.hidden_size,
+        "storage": where.describe(),
     }
     if unknown.any():
         meta["unknown_chars"] = np.nonzero(unknown)[0]
     predictions = None
     if preds_idx:
         idx = np.concatenate(preds_idx)
-        names = (
+        labels = (
             list(vocab)
             if isinstance(vocab, str)
             else [c for c, _ in sorted(vocab.items(), key=lambda kv: kv[1])]
         )
-        names += [
-            f"<{i}>" for i in range(len(names), int(idx.max()) + 1)
+        labels += [
+            f"<{i}>" for i in range(len(labels), int(idx.max()) + 1)
         ]  # outputs past the vocabulary
         predictions = {
-            "tokens": np.array(names, dtype=object)[idx],
+            "tokens": np.array(labels, dtype=object)[idx],
             "probs": np.concatenate(preds_p),
         }
     return Trace.from_arrays(text, arrays, predictions=predictions, **meta)
