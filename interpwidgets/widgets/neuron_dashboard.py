@@ -96,7 +96,10 @@ class NeuronDashboard(Widget):
         meta = dict(getattr(scan, "meta", {}) or {})
         super().__init__(
             locale=locale,
-            layers=[{"name": n, "n_units": self._units[n]} for n in self._names],
+            layers=[
+                {"name": n, "n_units": self._units[n], "unit": self._noun(n, meta)}
+                for n in self._names
+            ],
             layer=name,
             neuron=int(neuron),
             title=title,
@@ -114,6 +117,12 @@ class NeuronDashboard(Widget):
     @property
     def scan(self) -> Any:
         return self._scan
+
+    @staticmethod
+    def _noun(layer: str, meta: dict[str, Any]) -> str:
+        """What the units of ``layer`` are called: ``"feature"`` for a sparse autoencoder's
+        (``iw.scan(..., sae=)`` names those layers in ``meta["sae"]``), else ``"neuron"``."""
+        return "feature" if layer in (meta.get("sae") or {}) else "neuron"
 
     # -- validation ---------------------------------------------------------------------
     def _resolve(self, layer: Any) -> str:
