@@ -110,3 +110,10 @@ def test_a_feature_of_the_last_hidden_layer_has_a_direct_effect(lm, texts):
     head = lm.head.weight.detach().numpy()
     np.testing.assert_allclose(effect["weights"], w_dec @ head.T, rtol=1e-4, atol=1e-4)
     assert "rnn.1.h" not in sc.effects  # only the layers the scan keeps
+
+
+def test_dashboard_calls_features_features(sc):
+    dash = iw.NeuronDashboard(sc, layer=LAYER, neuron=3)
+    kinds = {layer["name"]: layer["unit"] for layer in dash.layers}
+    assert kinds == {LAYER: "feature", "rnn.0.h": "neuron"}
+    assert dash.unit["layer"] == LAYER

@@ -169,6 +169,34 @@ describe("NeuronDashboard view", () => {
     expect($(".iw-root").dataset.renderedNeuron).toBe("1");
   });
 
+  it("calls a sparse autoencoder's units features, and a model's neurons", async () => {
+    model = new FakeModel({
+      layers: [{ name: "rnn.1.c", n_units: 4 }, { name: "rnn.1.c.sae", n_units: 4, unit: "feature" }],
+      layer: "rnn.1.c.sae",
+      neuron: 1,
+      unit: unit("rnn.1.c.sae", 1),
+      selected: {},
+      title: "features",
+      info: { model: "CharRNN", n_docs: 2, n_chars: 4000, k: 5, context: 32 },
+      error: "",
+    });
+    host = document.createElement("div");
+    document.body.appendChild(host);
+    cleanup = widget.render({ model, el: host }) as () => void;
+    await flush();
+    const field = () => host.querySelectorAll(".iw-controls .iw-field-name")[1].textContent;
+    expect(field()).toBe("feature");
+    expect($(".iw-caption").textContent).toBe("rnn.1.c.sae \u00b7 feature 1");
+    expect($(".iw-next").title).toBe("next feature (\u2192)");
+    expect($(".iw-neuron").getAttribute("aria-label")).toBe("feature");
+    const select = $<HTMLSelectElement>(".iw-layer");
+    select.value = "rnn.1.c";
+    select.dispatchEvent(new Event("change"));
+    await flush();
+    expect(field()).toBe("neuron");
+    expect($(".iw-caption").textContent).toBe("rnn.1.c \u00b7 neuron 1");
+  });
+
   it("a click on a context sets `selected` for Python and marks the line", async () => {
     mount();
     await flush();

@@ -50,7 +50,7 @@ export class NeuronDashboardView {
 
   constructor(private readonly model: AnyModel<NeuronDashboardState>, host: HTMLElement) {
     const { root } = this;
-    focusableRoot(root, "Corpus dashboard of one unit. Left/Right: neuron, Up/Down: layer, Enter on a context: select it.");
+    focusableRoot(root, "Corpus dashboard of one unit. Left/Right: unit, Up/Down: layer, Enter on a context: select it.");
     const { title, row } = this.controls;
     this.legend = new Legend(row, "activation");
     this.legend.setMissing(false);
@@ -227,7 +227,7 @@ export class NeuronDashboardView {
     this.root.classList.add("iw-stale");
     clearTimeout(this.statusTimer);
     this.statusTimer = setTimeout(() => {
-      if (this.isSelected(layer, neuron)) this.setStatus(`loading neuron ${neuron}\u2026`, "iw-status-loading");
+      if (this.isSelected(layer, neuron)) this.setStatus(`loading ${this.controls.nounOf(layer)} ${neuron}\u2026`, "iw-status-loading");
     }, LOADING_DELAY_MS);
     this.fetch(layer, neuron).then(
       (got) => { if (this.isSelected(layer, neuron)) this.render(got, "fetched"); },

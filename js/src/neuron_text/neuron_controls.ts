@@ -3,7 +3,8 @@
 
 import { el } from "../shared/dom";
 
-export interface LayerInfo { name: string; n_units: number }
+/** A layer of the menu; `unit` names its units ("feature" for a sparse autoencoder's, else "neuron"). */
+export interface LayerInfo { name: string; n_units: number; unit?: string }
 
 /** Suffix of a layer an exported page does not hold. */
 export const NOT_IN_FILE = " \u2014 not in this file";
@@ -24,6 +25,7 @@ export class NeuronControls {
   held: Set<string> | null = null;
   private readonly layerField = el("label", "iw-field");
   private readonly neuronField = el("span", "iw-field");
+  private readonly neuronName = el("span", "iw-field-name", "neuron");
 
   constructor() {
     this.title.append(this.titleMain, this.caption);
@@ -40,7 +42,7 @@ export class NeuronControls {
     const neuronField = this.neuronField;
     const stepper = el("span", "iw-stepper");
     stepper.append(this.prev, this.input, this.next);
-    neuronField.append(el("span", "iw-field-name", "neuron"), stepper, this.of);
+    neuronField.append(this.neuronName, stepper, this.of);
     this.row.append(layerLabel, neuronField);
   }
 
@@ -48,7 +50,11 @@ export class NeuronControls {
    *  holds; the others stay in the menu, disabled, so a reader knows they exist. */
   setLayers(raw: unknown, exportLayers: unknown): void {
     this.layers = Array.isArray(raw)
-      ? raw.map((l: LayerInfo) => ({ name: String(l.name), n_units: Math.max(0, Number(l.n_units) | 0) }))
+      ? raw.map((l: LayerInfo) => ({
+          name: String(l.name),
+          n_units: Math.max(0, Number(l.n_units) | 0),
+          unit: l.unit === "feature" ? "feature" : "neuron",
+        }))
       : [];
     this.held = Array.isArray(exportLayers) ? new Set(exportLayers.map(String)) : null;
     this.select.replaceChildren(...this.layers.map((l) => {
@@ -65,6 +71,11 @@ export class NeuronControls {
     const single = this.layers.length === 1 && this.layers[0].n_units === 1;
     this.layerField.hidden = single;
     this.neuronField.hidden = single;
+  }
+
+  /** What the units of `layer` are called: "feature" (a sparse autoencoder's) or "neuron". */
+  nounOf(layer: string): string {
+    return this.layers.find((l) => l.name === layer)?.unit ?? "neuron";
   }
 
   holds(layer: string): boolean {
@@ -95,13 +106,20 @@ export class NeuronControls {
     this.input.style.width = `calc(${Math.max(2, String(last).length) + 1}ch + 10px)`;
     if (this.input.value !== String(neuron)) this.input.value = String(neuron);
     this.of.textContent = `of ${units}`;
+    const noun = this.nounOf(layer);
+    if (this.neuronName.textContent !== noun) {
+      this.neuronName.textContent = noun;
+      this.input.setAttribute("aria-label", noun);
+      this.prev.title = `previous ${noun} (\u2190)`;
+      this.next.title = `next ${noun} (\u2192)`;
+    }
     this.prev.disabled = neuron <= 0;
     this.next.disabled = neuron >= units - 1;
   }
 
   setTitle(title: string, layer: string, neuron: number): void {
     this.titleMain.textContent = title;
-    this.caption.textContent = `${layer} \u00b7 neuron ${neuron}`;
+    this.caption.textContent = `${layer} \u00b7 ${this.nounOf(layer)} ${neuron}`;
     this.title.hidden = !title;
   }
 }
