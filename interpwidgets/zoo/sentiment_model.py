@@ -32,16 +32,15 @@ def base_model():
     """MiniLM as a 2-class ``BertForSequenceClassification`` (new head), eager attention, offline."""
     import os
 
-    import transformers
     from transformers import AutoTokenizer, BertForSequenceClassification
 
+    from .quiet import quiet_transformers
     from .sentiment_data import LABELS
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     path = str(minilm_path())
-    verbosity = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()  # "some weights are newly initialized" is expected here
-    try:
+    # no load bar, and "some weights are newly initialized" is expected here
+    with quiet_transformers():
         model = BertForSequenceClassification.from_pretrained(
             path,
             num_labels=2,
@@ -50,9 +49,7 @@ def base_model():
             attn_implementation="eager",
             local_files_only=True,
         )
-    finally:
-        transformers.logging.set_verbosity(verbosity)
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     return model, tokenizer
 
 
