@@ -171,3 +171,23 @@ def test_a_long_chunk_matches_lstmcell_stepping():
             h, c = cell(x[t : t + 1], (h, c))
             cs.append(c[0].numpy().copy())
     np.testing.assert_allclose(tr.activations["rnn.0.c"], np.stack(cs), atol=1e-5)
+
+
+def test_the_char_transformer_spills_and_refuses_the_same_way(tmp_path, monkeypatch):
+    from interpwidgets.zoo.transformer import CharTransformer
+
+    torch.manual_seed(0)
+    m = CharTransformer(d_model=32, n_layers=2, n_heads=4, d_mlp=64, context=24).eval()
+    text = TEXT[:300]  # many overlapping windows
+    mem = iw.trace(m, text)
+    disk = iw.trace(m, text, spill=tmp_path, dtype="float16")
+    assert os.listdir(tmp_path) == [] and mem.names == disk.names
+    for name in mem.names:
+        np.testing.assert_array_equal(
+            disk.activations[name], mem.activations[name].astype(np.float16)
+        )
+    calls = _calls(m)
+    monkeypatch.setattr(store, "available_memory", lambda: 1000)
+    with pytest.raises(MemoryError, match="spill=False: .*spill=True"):
+        iw.trace(m, text, spill=False)
+    assert calls == []

@@ -21,6 +21,8 @@ def trace_char_transformer(
     top_k: int = 5,
     attention: bool | None = None,
     progress: bool | None = None,
+    dtype: Any = "float32",
+    spill: Any = "auto",
 ) -> Trace:
     """Run the char Transformer over ``text`` and record every block.
 
@@ -30,8 +32,14 @@ def trace_char_transformer(
     (``attention=None``: only then; ``True`` raises if it does not fit). Longer texts run in
     overlapping windows (stride half the context) so every position sees at least half a
     context of history; each position is read from the window where it has the most.
+
+    ``dtype`` and ``spill`` decide where the arrays go, as for recurrent models
+    (:func:`interpwidgets.trace.rnn.trace_rnn`, :mod:`interpwidgets.trace.store`); the size
+    is estimated, and a trace that would not fit refused, before the model runs.
     """
     from tqdm.auto import tqdm
+
+    from .store import Store, plan
 
     if not isinstance(text, str):
         raise TypeError(f"text: expected a str, got {type(text).__name__}")
@@ -44,6 +52,12 @@ def trace_char_transformer(
         )
     want_attn = len(text) <= ctx if attention is None else bool(attention)
     top_k = min(check_top_k(top_k), model.head.out_features)
+    widths = {
+        f"blocks.{k}.{name}": size
+        for k, block in enumerate(model.blocks)
+        for name, size in (("resid", block.fc2.out_features), ("mlp", block.fc1.out_features))
+    }
+    where = plan(len(text), widths, dtype, spill)  # raises now if the arrays would not fit
     ids, unknown = char_ids(text, model.vocab, model.unk_index)
     check_ids_fit(ids, unknown, model.embedding.num_embeddings)
     was_training = model.training
@@ -51,7 +65,7 @@ def trace_char_transformer(
     device = model.head.weight.device
     n, half = len(text), ctx // 2
     starts = [0] if n <= ctx else list(range(0, n - ctx, half)) + [n - ctx]
-    out: dict[str, np.ndarray] = {}
+    store = Store(where)
     preds_p, preds_i = np.zeros((n, top_k), np.float32), np.zeros((n, top_k), np.int64)
     attn = None
     groups = [starts[i : i + WINDOWS_PER_BATCH] for i in range(0, len(starts), WINDOWS_PER_BATCH)]
@@ -71,23 +85,26 @@ def trace_char_transformer(
                 sl = slice(s + keep_from, s + min(ctx, n - s))
                 for k, rec in enumerate(records):
                     for name in ("resid", "mlp"):
-                        arr = rec[name][j, keep_from:].float().cpu().numpy()
-                        key = f"blocks.{k}.{name}"
-                        if key not in out:
-                            out[key] = np.zeros((n, arr.shape[1]), np.float32)
-                        out[key][sl] = arr
+                        store.put(
+                            f"blocks.{k}.{name}",
+                            sl.start,
+                            rec[name][j, keep_from:][: sl.stop - sl.start].float(),
+                        )
                 if top_k:
                     p, i = torch.softmax(logits[j, keep_from:].float(), -1).topk(top_k, -1)
                     preds_p[sl], preds_i[sl] = p.cpu().numpy(), i.cpu().numpy()
                 w += 1
             if want_attn:
                 attn = torch.stack([rec["attn"][0] for rec in records]).float().cpu().numpy()
+        arrays = store.arrays()
     finally:
+        store.close()
         model.train(was_training)
     meta: dict[str, Any] = {
         "model": type(model).__name__,
         "layers": len(model.blocks),
         "context": ctx,
+        "storage": where.describe(),
     }
     if unknown.any():
         meta["unknown_chars"] = np.nonzero(unknown)[0]
@@ -97,4 +114,4 @@ def trace_char_transformer(
             "tokens": np.array(list(model.vocab), dtype=object)[preds_i],
             "probs": preds_p,
         }
-    return Trace.from_arrays(text, out, predictions=predictions, attention=attn, **meta)
+    return Trace.from_arrays(text, arrays, predictions=predictions, attention=attn, **meta)
