@@ -147,7 +147,10 @@ class Trace:
         tokens: one string per position.
         offsets: ``int64 (n_tokens, 2)``, ``[start, end)`` code-point offsets into ``text``.
         activations: name → ``float32 (n_tokens, n_units)``; names are plain strings such as
-            ``"rnn.0.h"`` (hidden state of recurrent layer 0).
+            ``"rnn.0.h"`` (hidden state of recurrent layer 0). A long trace of a character
+            model may hold float16 arrays (``iw.trace(..., dtype="float16")``) and arrays
+            memory-mapped from disk (``spill=``; one contiguous run per unit): numpy arrays
+            either way (:mod:`interpwidgets.trace.store`).
         predictions: ``None`` or the model's top-k next-token guesses at each position:
             ``{"tokens": str array (n_tokens, k), "probs": float32 (n_tokens, k)}``, best first.
         attention: ``None`` or ``float32 (layers, heads, n_tokens, n_tokens)``, query × key.
