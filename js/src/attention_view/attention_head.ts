@@ -6,6 +6,7 @@
 import { displayToken, keysOf, separatorIndex, toggleHead, visibleRows, type LayerData } from "./attention_data";
 import { fitCanvas, uiScale } from "../shared/canvas";
 import { el } from "../shared/dom";
+import { english, type Tr } from "../shared/i18n";
 import { headColor, rgbaString } from "../shared/sequential";
 import { readableText, isDark, themeBackground, over } from "../shared/theme";
 
@@ -81,6 +82,8 @@ export interface HeadViewOptions {
   sep: () => number;
   onHeads: (heads: number[]) => void;
   onToken: (i: number) => void;
+  /** The widget's words in its language (English when absent). */
+  tr?: Tr;
 }
 
 export class HeadView {
@@ -108,7 +111,8 @@ export class HeadView {
 
   constructor(parent: HTMLElement, private readonly opts: HeadViewOptions) {
     const heads = el("div", "iw-attn-colhead");
-    heads.append(el("span", "", "query (from)"), el("span", "", "key (to)"));
+    const tr = opts.tr ?? english;
+    heads.append(el("span", "", tr("attention.query")), el("span", "", tr("attention.key")));
     const cols = el("div", "iw-attn-hv-cols");
     cols.append(this.left, this.gap, this.right);
     this.scroller.append(cols);
@@ -266,7 +270,7 @@ export class HeadView {
     const data = this.data;
     const heads = this.active.filter((h) => data && h < data.heads);
     this.hint.hidden = heads.length > 0 || !data;
-    this.hint.textContent = "No head is switched on: click a head above (double-click: only that head).";
+    this.hint.textContent = (this.opts.tr ?? english)("attention.no_head");
     const w = Math.max(40, this.gap.offsetWidth || 200);
     const h = Math.max(40, this.scroller.clientHeight || 400);
     this.canvas.style.left = `${this.gap.offsetLeft}px`;

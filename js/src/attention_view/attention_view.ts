@@ -14,6 +14,7 @@ import { MatrixPane, ModelPane, SummaryPane, type PaneHost } from "./attention_p
 import { RolloutView } from "./attention_rollout";
 import { el, focusableRoot, listenWithCleanup, widgetModule } from "../shared/dom";
 import { ErrorBox } from "../shared/error_box";
+import { translator, type Tr } from "../shared/i18n";
 import { SequentialLegend } from "./seq_legend";
 import { attachToolbar } from "../shared/toolbar";
 import { Tooltip } from "../shared/tooltip";
@@ -22,7 +23,14 @@ import type { AnyModel } from "../shared/types";
 
 export const VIEWS = ["head", "model", "matrix", "summary", "rollout"] as const;
 export type View = (typeof VIEWS)[number];
-const VIEW_LABELS: Record<View, string> = { head: "Head view", model: "Model view", matrix: "Matrix", summary: "Summary", rollout: "Rollout" };
+/** Each view's tab label in the catalogue (interpwidgets/i18n). */
+const VIEW_LABELS: Record<View, string> = {
+  head: "attention.view_head",
+  model: "attention.view_model",
+  matrix: "attention.view_matrix",
+  summary: "attention.view_summary",
+  rollout: "attention.view_rollout",
+};
 const LOADING_DELAY_MS = 120;
 
 interface Choice extends KeyChoice { heads?: number[]; view?: View; group?: number }
@@ -76,14 +84,18 @@ export class AttentionView {
   private destroyed = false;
   private readonly cleanups: (() => void)[] = [];
 
+  /** The widget's words in its language (the `_strings` trait). */
+  private readonly tr: Tr;
+
   constructor(private readonly model: AnyModel<AttentionViewState>, host: HTMLElement) {
     const { root } = this;
+    const tr = (this.tr = translator(model));
     this.layers = new LayerLoader(model, (g) => {
       const info = this.groups[g];
       if (!info) throw new Error(`there is no attention group ${g}`);
       return [info.headLabels.length, info.tokens.length, info.keyTokens.length];
     }, (l) => this.layerLabels[l] ?? String(l));
-    focusableRoot(root, "Attention heads. Up/Down: layer, Left/Right: head, Escape: unpin the token.");
+    focusableRoot(root, tr("attention.aria"));
     const title = el("div", "iw-title");
     title.append(this.titleMain, this.caption);
 
@@ -91,7 +103,7 @@ export class AttentionView {
     const tabs = el("div", "iw-attn-tabs");
     tabs.setAttribute("role", "tablist");
     for (const v of VIEWS) {
-      const b = el("button", "iw-attn-tab", VIEW_LABELS[v]);
+      const b = el("button", "iw-attn-tab", tr(VIEW_LABELS[v]));
       b.type = "button";
       b.dataset.view = v;
       b.setAttribute("role", "tab");
@@ -105,11 +117,11 @@ export class AttentionView {
       this.fields[name] = f;
       controls.append(f);
     };
-    field("group", "Attention", this.groupSelect);
-    this.groupSelect.title = "which attention to show (bertviz's filter)";
-    field("layer", "layer", this.layerSelect);
-    field("head", "head", this.headSelect);
-    field("measure", "measure", this.measureSelect);
+    field("group", tr("attention.group"), this.groupSelect);
+    this.groupSelect.title = tr("attention.group_title");
+    field("layer", tr("attention.layer"), this.layerSelect);
+    field("head", tr("attention.head"), this.headSelect);
+    field("measure", tr("attention.measure"), this.measureSelect);
     const pane: PaneHost = {
       tooltip: undefined as unknown as Tooltip,
       tokens: () => this.tokens,
@@ -129,6 +141,7 @@ export class AttentionView {
       sep: () => this.sep,
       onHeads: (heads) => this.choose({ heads }),
       onToken: (token) => this.choose({ token }),
+      tr,
     });
     controls.append(this.headView.controls);
     this.legend = new SequentialLegend(controls);
@@ -420,17 +433,17 @@ export class AttentionView {
       if (view === "head") {
         this.headView.setLayer(data);
         drawn = this.headView.draw();
-        this.legend.setText("lines", "opacity \u221d weight \u00b7 colour = head");
+        this.legend.setText(this.tr("attention.lines"), this.tr("attention.lines_legend"));
       } else {
         this.matrixPane.setHead(data, this.head);
         drawn = this.matrixPane.draw(avail);
-        this.legend.setScale(this.scaleName(), 0, data.headMax[this.head] || 1, "(0 \u2026 this head's largest weight)");
+        this.legend.setScale(this.scaleName(), 0, data.headMax[this.head] || 1, this.tr("attention.scale_head"));
       }
       this.layers.prefetchAround(this.group, this.layer, this.layerLabels.length);
     } else if (view === "model") {
       drawn = this.modelPane.draw(avail);
       this.modelPane.grid.setSelected(this.layer, this.head);
-      this.legend.setScale(this.scaleName(), 0, 1, "(each thumbnail scaled to its own largest weight)");
+      this.legend.setScale(this.scaleName(), 0, 1, this.tr("attention.scale_thumbnails"));
     } else if (view === "summary") {
       const measure = pickMeasure(this.measures, this.measureKey);
       if (measure) this.measureSelect.value = measure.key;
@@ -453,14 +466,14 @@ export class AttentionView {
 
   /** The colour scale's name ("weight" beside the "Attention" group select, to tell them apart). */
   private scaleName(): string {
-    return this.groups.length > 1 ? "weight" : "attention";
+    return this.tr(this.groups.length > 1 ? "attention.weight" : "attention.attention");
   }
 
   private emptyMessage(view: View): string {
-    if (view === "summary") return "This widget holds no head summary.";
-    if (view === "rollout") return "This widget holds no attention rollout.";
-    if (view === "model") return "This widget holds no thumbnails of the heads.";
-    return "Nothing to draw: the widget holds no tokens.";
+    if (view === "summary") return this.tr("attention.no_summary");
+    if (view === "rollout") return this.tr("attention.no_rollout");
+    if (view === "model") return this.tr("attention.no_thumbnails");
+    return this.tr("attention.no_tokens");
   }
 
   private load(group: number, layer: number): void {

@@ -9,6 +9,7 @@ import { MISSING, diverging, rgbString, textColorFor } from "../shared/colors";
 import { Legend, formatValue } from "../shared/legend";
 import { NeuronControls, type LayerInfo } from "./neuron_controls";
 import { TokenStrip, type Colorer } from "../shared/text";
+import { english, translator, type Tr } from "../shared/i18n";
 import { Tooltip, tokenLines, type AnchorRect } from "../shared/tooltip";
 import { el, focusableRoot } from "../shared/dom";
 import { ErrorBox } from "../shared/error_box";
@@ -19,7 +20,7 @@ import type { AnyModel } from "../shared/types";
 export type { LayerInfo } from "./neuron_controls";
 
 /** Tooltip line of a token the model did not have in its vocabulary. */
-export const UNKNOWN_LINE = "not in the model's vocabulary (read as unknown)";
+export const UNKNOWN_LINE = english("neuron_text.unknown");
 
 export interface NeuronViewOptions {
   /** Class added to the root beside iw-root (e.g. "iw-neuron-text"). */
@@ -71,12 +72,13 @@ export class NeuronView {
   constructor(model: AnyModel<NeuronTextState>, host: HTMLElement, opts: NeuronViewOptions) {
     this.model = model;
     this.opts = opts;
+    this.tr = translator(model);
     const { root } = this;
     root.classList.add(opts.className);
-    focusableRoot(root, opts.ariaLabel ?? "Neuron activations over text. Left/Right: neuron, Up/Down: layer.");
+    focusableRoot(root, opts.ariaLabel ?? this.tr("neuron_text.aria"));
 
     const { title, row: controls } = this.controls;
-    this.legend = new Legend(controls, "activation");
+    this.legend = new Legend(controls, undefined, this.tr);
     this.legend.setMissing(false);
 
     const wrap = el("div", "iw-text-wrap");
@@ -374,6 +376,8 @@ export class NeuronView {
   }
 
   private lastXY: [number, number] = [0, 0];
+  /** The widget's words in its language (the `_strings` trait). */
+  private readonly tr: Tr;
 
   /** The tooltip of a token, above the line the mouse is on (never over the token itself). */
   private showTooltipFor(span: HTMLElement, x = this.lastXY[0], y = this.lastXY[1]): void {
@@ -381,9 +385,14 @@ export class NeuronView {
     const i = Number(span.dataset.i);
     const { cp } = this.strip;
     const v = this.shown ? this.shown.values[i] : NaN;
-    const value = !this.shown ? "value \u2026 (loading)" : Number.isNaN(v) ? "value missing (NaN)" : `value ${formatValue(v)}`;
-    const lines = [...tokenLines(i, cp[2 * i], cp[2 * i + 1], this.strip.tokenText(i)), value];
-    if (this.unknown.has(i)) lines.push(UNKNOWN_LINE);
+    const { tr } = this;
+    const value = !this.shown
+      ? tr("tooltip.value_loading")
+      : Number.isNaN(v)
+        ? tr("tooltip.value_missing")
+        : tr("tooltip.value", { value: formatValue(v) });
+    const lines = [...tokenLines(i, cp[2 * i], cp[2 * i + 1], this.strip.tokenText(i), tr), value];
+    if (this.unknown.has(i)) lines.push(tr("neuron_text.unknown"));
     lines.push(...(this.opts.tooltipLines?.(i) ?? []));
     this.tooltip.showFor(lines, lineRect(span, y), x);
   }

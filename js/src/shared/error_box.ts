@@ -4,12 +4,13 @@
 // cell, instead of being lost in the kernel log (like lonboard). "dismiss" clears the trait.
 
 import { el } from "./dom";
+import { translator } from "./i18n";
 import type { AnyModel } from "./types";
 
 export class ErrorBox {
   readonly el = el("div", "iw-error");
   private readonly text = el("div", "iw-error-text");
-  private readonly dismiss = el("button", "iw-error-dismiss", "dismiss");
+  private readonly dismiss: HTMLButtonElement;
   private readonly onChange = () => this.show(this.model.get("error"));
   private readonly onDismiss = () => {
     this.clear();
@@ -18,11 +19,13 @@ export class ErrorBox {
 
   /** Adds the (hidden) box as the first child of `root` and follows the model's `error`. */
   constructor(private readonly model: AnyModel, private readonly root: HTMLElement) {
+    const tr = translator(model);
+    this.dismiss = el("button", "iw-error-dismiss", tr("error.dismiss"));
     this.el.setAttribute("role", "alert");
     this.el.hidden = true;
     this.dismiss.type = "button";
-    this.dismiss.title = "hide this message (the widget keeps working)";
-    const label = el("div", "iw-error-label", "Python raised an error");
+    this.dismiss.title = tr("error.dismiss_title");
+    const label = el("div", "iw-error-label", tr("error.label"));
     const body = el("div", "iw-error-body");
     body.append(label, this.text);
     this.el.append(body, this.dismiss);

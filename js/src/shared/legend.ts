@@ -1,6 +1,7 @@
 // The colour legend shared by widgets that use the diverging scale.
 
 import { MISSING, divergingAt, rgbString } from "./colors";
+import { english, type Tr } from "./i18n";
 
 /** Format a number with 4 significant digits, trailing zeros trimmed ("0.532", "-1.25", "1235"). */
 export function formatValue(v: number): string {
@@ -27,10 +28,11 @@ export class Legend {
   private readonly max: HTMLSpanElement;
   private readonly missing: HTMLSpanElement;
 
-  constructor(parent: HTMLElement, label = "activation") {
+  /** `label`: the legend's name, already in the widget's language; `tr`: its translator. */
+  constructor(parent: HTMLElement, label?: string, tr: Tr = english) {
     const el = (this.el = document.createElement("div"));
     el.className = "iw-legend";
-    const name = span("iw-legend-label", label);
+    const name = span("iw-legend-label", label ?? tr("legend.activation"));
     const scale = document.createElement("span");
     scale.className = "iw-legend-scale";
     const canvas = document.createElement("canvas");
@@ -54,8 +56,8 @@ export class Legend {
     missing.className = "iw-legend-missing";
     const swatch = span("iw-swatch", "");
     swatch.style.backgroundColor = rgbString(MISSING);
-    missing.title = "NaN: no value for this token";
-    missing.append(swatch, document.createTextNode("missing"));
+    missing.title = tr("legend.missing_title");
+    missing.append(swatch, document.createTextNode(tr("legend.missing")));
     el.append(name, scale, missing);
     parent.appendChild(el);
   }

@@ -1,5 +1,6 @@
 // Request / reply over custom messages (docs/protocol.md, "Requests").
 
+import { english, translator } from "./i18n";
 import { putBuffers, stableStringify, type BufferLike } from "./codec";
 import type { AnyModel, Callback } from "./types";
 
@@ -62,8 +63,7 @@ function settle(model: AnyModel, ch: Channel, id: number): void {
 }
 
 /** Shown (with the request key) when no kernel is connected and the saved state lacks the data. */
-export const NO_KERNEL =
-  "No kernel is connected to this widget: it shows the view saved with the notebook. Run the notebook's cells again to see more.";
+export const NO_KERNEL = english("request.no_kernel");
 
 interface Held { model_id?: unknown; replies?: Record<string, unknown> }
 
@@ -141,7 +141,9 @@ export function request<T = unknown>(model: AnyModel, body: unknown, timeoutMs =
   const hit = heldReply(model, key);
   if (hit) return Promise.resolve(hit.data as T);
   const go = (link: Link): Promise<T> =>
-    liveOf(link) === false ? Promise.reject(new Error(`${NO_KERNEL} (request ${key})`)) : ask<T>(model, body, timeoutMs);
+    liveOf(link) === false
+      ? Promise.reject(new Error(`${translator(model)("request.no_kernel")} (request ${key})`))
+      : ask<T>(model, body, timeoutMs);
   const link = linkOf(model);
   return link instanceof Promise ? link.then(go) : go(link);
 }

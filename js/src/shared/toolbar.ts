@@ -6,6 +6,7 @@
 //   this.cleanups.push(attachToolbar({ model, root, name: "probe_chart", parent: controlsRow, redraw: () => this.draw() }));
 
 import { el } from "./dom";
+import { translator } from "./i18n";
 import { download, pngScale, snapshotFileName, snapshotSvg, svgToPng } from "./snapshot";
 import { isDark, watchTheme, whenAttached } from "./theme";
 import type { AnyModel } from "./types";
@@ -41,12 +42,13 @@ export class Toolbar {
   constructor(private readonly opts: ToolbarOptions) {
     const { model, root } = opts;
     this.el.setAttribute("role", "toolbar");
-    this.el.setAttribute("aria-label", "presentation mode and picture export");
+    const tr = translator(model);
+    this.el.setAttribute("aria-label", tr("toolbar.label"));
     this.el.dataset.iwSnapshot = "skip";
     for (const b of [this.present, this.png, this.svg]) b.type = "button";
-    this.present.title = "Presentation mode: larger text for a projector (the `presentation` trait)";
-    this.png.title = "Download what this widget shows as a PNG image (2\u00d7 resolution, for slides)";
-    this.svg.title = "Download what this widget shows as an SVG (vector) image";
+    this.present.title = tr("toolbar.present");
+    this.png.title = tr("toolbar.png");
+    this.svg.title = tr("toolbar.svg");
     this.el.append(this.present, this.png, this.svg);
     if (opts.beside && opts.beside.parentElement === opts.parent) {
       const group = el("div", "iw-tb-group");
@@ -128,7 +130,10 @@ export class Toolbar {
       root.dataset.snapshot = `${kind}:${snap.width}x${snap.height}`;
     } catch (err) {
       button.classList.add("iw-tb-failed");
-      button.title = `Could not make the ${kind.toUpperCase()}: ${(err as Error).message || String(err)}`;
+      button.title = translator(this.opts.model)("toolbar.failed", {
+        kind: kind.toUpperCase(),
+        message: (err as Error).message || String(err),
+      });
       console.error("interpwidgets: image export failed:", err);
     } finally {
       button.disabled = false;

@@ -1,13 +1,16 @@
 // One floating tooltip per widget view: position fixed, text only (textContent).
 
+import { english, type Tr } from "./i18n";
+
 /** Whitespace made visible: newline, tab and space as \n, \t and ␣ (carriage return as \r). */
 export function visibleWhitespace(s: string): string {
   return s.replace(/\r/g, "\\r").replace(/\n/g, "\\n").replace(/\t/g, "\\t").replace(/ /g, "\u2423");
 }
 
-/** The first tooltip lines for a token: index, code-point range, quoted text. */
-export function tokenLines(i: number, start: number, end: number, text: string): string[] {
-  return [`token ${i} \u00b7 chars ${start}\u2013${end}`, `"${visibleWhitespace(text)}"`];
+/** The first tooltip lines for a token: index, code-point range, quoted text (`tr`: the
+ *  widget's language, English by default). */
+export function tokenLines(i: number, start: number, end: number, text: string, tr: Tr = english): string[] {
+  return [tr("tooltip.token", { i, start, end }), `"${visibleWhitespace(text)}"`];
 }
 
 /** A rectangle in viewport coordinates (a DOMRect will do). */

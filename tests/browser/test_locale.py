@@ -1,0 +1,184 @@
+"""Widgets in Chinese (``locale="zh"``) in a real browser, from saved pages opened offline.
+
+What a person sees: the toolbar, legend, tooltip and error-box labels in Chinese (English for
+an English widget), the page's ``lang``; Chinese text drawn with a CJK face (not boxes), each
+character's coloured box the width of its glyph with no gaps or overlaps, and the CJK
+characters present in the PNG the toolbar saves (at full width).
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from iwpage import ROOT, open_export
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+PIL = pytest.importorskip("PIL.Image")
+
+TEXT = "注意力头（attention head）看哪里？\nprint('你好')"
+
+
+def _neuron_text(iw, tmp_path, locale, text=TEXT, name="page"):
+    values = np.linspace(-1, 1, len(text) * 2, dtype=np.float32).reshape(len(text), 2)
+    values[3, 0] = np.nan  # one missing value: the legend shows its swatch
+    w = iw.NeuronText(iw.Trace.from_arrays(text, {"h": values}), locale=locale)
+    path = tmp_path / f"{name}.html"
+    w.save_html(path)
+    return path
+
+
+def _labels(root):
+    return root.evaluate(
+        """r => ({
+            present: r.querySelector('.iw-tb-present').title,
+            png: r.querySelector('.iw-tb-png').title,
+            toolbar: r.querySelector('.iw-toolbar').getAttribute('aria-label'),
+            legend: r.querySelector('.iw-legend-label').textContent,
+            missing: r.querySelector('.iw-legend-missing').textContent,
+            missingTitle: r.querySelector('.iw-legend-missing').title,
+            aria: r.getAttribute('aria-label'),
+            lang: document.documentElement.lang,
+        })"""
+    )
+
+
+def _hover_tooltip(page, i):
+    page.locator(f"{ROOT} span.iw-tok[data-i='{i}']").hover()
+    tip = page.locator(".iw-tooltip")
+    expect(tip).to_be_visible()
+    return tip.inner_text()
+
+
+def test_chinese_labels_in_toolbar_legend_and_tooltip(iw, tmp_path, page):
+    root = open_export(page, _neuron_text(iw, tmp_path, "zh"))
+    got = _labels(root)
+    assert got["lang"] == "zh-Hans"
+    assert got["present"].startswith("演示模式")
+    assert got["png"].startswith("把这个组件显示的内容下载为 PNG")
+    assert got["toolbar"] == "演示模式与图片导出"
+    assert got["legend"] == "激活值"
+    assert got["missing"] == "缺失" and got["missingTitle"].startswith("NaN：")
+    assert got["aria"].startswith("文本上的神经元激活")
+    tip = _hover_tooltip(page, 0)
+    assert "词元 0 · 字符 0–1" in tip and "数值" in tip, tip
+
+
+def test_english_is_the_default(iw, tmp_path, page):
+    root = open_export(page, _neuron_text(iw, tmp_path, None))
+    got = _labels(root)
+    assert got["lang"] == "en"
+    assert got["legend"] == "activation" and got["missing"] == "missing"
+    assert got["present"].startswith("Presentation mode")
+    assert "token 0 · chars 0–1" in _hover_tooltip(page, 0)
+
+
+def test_chinese_error_box_label(iw, tmp_path, page):
+    w = iw.NeuronText(iw.Trace.from_arrays("ab", {"h": np.ones((2, 1), np.float32)}), locale="zh")
+    w.error = "ValueError: neuron：应为整数（int）"
+    path = tmp_path / "err.html"
+    w.save_html(path)
+    root = open_export(page, path)
+    box = root.locator(".iw-error")
+    expect(box).to_be_visible()
+    assert box.locator(".iw-error-label").inner_text() == "Python 报错了"
+    assert box.locator(".iw-error-dismiss").inner_text() == "关闭"
+
+
+def test_attention_view_tabs_in_chinese(iw, tmp_path, page):
+    tokens = ["[CLS]", "注", "意", "力", "[SEP]"]
+    att = np.full((2, 2, 5, 5), 0.2, np.float32)
+    w = iw.AttentionView(att, tokens, locale="zh")
+    path = tmp_path / "attn.html"
+    w.save_html(path)
+    page.goto(path.resolve().as_uri())
+    root = page.locator(".iw-root")
+    tabs = root.locator(".iw-attn-tab")
+    expect(tabs.first).to_have_text("注意力头视图")
+    assert tabs.all_inner_texts() == ["注意力头视图", "模型视图", "矩阵", "汇总", "注意力展开"]
+    names = root.locator(".iw-attn-controls .iw-field-name").all_inner_texts()
+    assert "层" in names and "头" in names, names
+
+
+def _glyph_report(root):
+    """Per CJK token: its box width, the font size, and whether the glyph drawn with the span's
+    own font differs from the missing-glyph box (drawn for an unassigned code point)."""
+    return root.evaluate(
+        """r => {
+            const spans = [...r.querySelectorAll('span.iw-tok')];
+            const c = document.createElement('canvas');
+            c.width = 64; c.height = 64;
+            const ctx = c.getContext('2d', {willReadFrequently: true});
+            const pixels = (ch, font) => {
+                ctx.clearRect(0, 0, 64, 64); ctx.font = font; ctx.fillStyle = '#000';
+                ctx.fillText(ch, 4, 44);
+                return Array.from(ctx.getImageData(0, 0, 64, 64).data.filter((_, i) => i % 4 === 3));
+            };
+            const out = [];
+            for (const s of spans) {
+                const ch = s.textContent;
+                if (!/^[\\u4e00-\\u9fff\\uff08-\\uff1f]$/.test(ch)) continue;
+                const cs = getComputedStyle(s);
+                const font = `${cs.fontSize} ${cs.fontFamily}`;
+                const tofu = pixels('\\u{10FFFD}', font).join();
+                const rects = s.getClientRects();
+                out.push({ch, width: rects[0].width, size: parseFloat(cs.fontSize),
+                          ink: pixels(ch, font).some(v => v > 0), tofu: pixels(ch, font).join() === tofu,
+                          cjkFont: document.fonts.check(`${cs.fontSize} "Noto Sans Mono CJK SC"`, ch)});
+            }
+            return out;
+        }"""
+    )
+
+
+def test_cjk_glyphs_are_real_and_full_width(iw, tmp_path, page):
+    root = open_export(page, _neuron_text(iw, tmp_path, "zh"))
+    report = _glyph_report(root)
+    assert len(report) >= 10, report
+    for g in report:
+        assert g["ink"] and not g["tofu"], g  # drawn, and not the missing-glyph box
+        assert 0.9 * g["size"] <= g["width"] <= 1.1 * g["size"], g  # full width: 1 em
+    # neighbouring characters on one line: each box starts where the previous one ended
+    gaps = root.evaluate(
+        """r => {
+            const spans = [...r.querySelectorAll('span.iw-tok')];
+            const out = [];
+            for (let i = 1; i < spans.length; i++) {
+                const a = spans[i - 1].getClientRects(), b = spans[i].getClientRects();
+                if (!a.length || !b.length) continue;
+                const ra = a[a.length - 1], rb = b[0];
+                if (Math.abs(ra.top - rb.top) > 1) continue;  // a new line
+                out.push(rb.left - ra.right);
+            }
+            return out;
+        }"""
+    )
+    assert gaps and max(abs(g) for g in gaps) < 0.75, gaps
+
+
+def test_png_export_draws_the_chinese_text(iw, tmp_path, make_page):
+    page = make_page(accept_downloads=True)
+    root = open_export(page, _neuron_text(iw, tmp_path, "zh", text="注意力头" * 3, name="png"))
+    with page.expect_download() as info:
+        root.locator(".iw-toolbar button.iw-tb-png").click()
+    d = info.value
+    assert d.failure() is None, d.failure()
+    out = tmp_path / "chinese.png"
+    d.save_as(out)
+    img = np.asarray(PIL.open(io.BytesIO(out.read_bytes())).convert("RGB")).astype(int)
+    rbox = root.bounding_box()
+    for i in range(12):  # every character's box, at twice the page's scale
+        box = root.locator(f"span.iw-tok[data-i='{i}']").bounding_box()
+        x0, y0 = round(2 * (box["x"] - rbox["x"])), round(2 * (box["y"] - rbox["y"]))
+        crop = img[
+            y0 + 2 : y0 + round(2 * box["height"]) - 2, x0 + 1 : x0 + round(2 * box["width"]) - 1
+        ]
+        colours, counts = np.unique(crop.reshape(-1, 3), axis=0, return_counts=True)
+        background = colours[counts.argmax()]
+        ink = (np.abs(crop - background).sum(axis=2) > 120).mean()
+        # strokes of a glyph: not an empty box, not a filled block (a tofu box is mostly empty)
+        assert 0.06 < ink < 0.6, (i, ink)
+    out.replace(tmp_path / "chinese_seen.png")
