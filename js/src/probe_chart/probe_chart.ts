@@ -4,20 +4,18 @@
 // majority baseline dotted. Hover a point for its values; click a point or a layer to list
 // the neurons that layer's probe weights most; click a neuron to select it.
 
-import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule } from "../shared/dom";
-import { ErrorBox } from "../shared/error_box";
+import { el, widgetModule } from "../shared/dom";
 import {
   type Frame, type Metric, type Point, type Series, type YRange,
   METRICS, METRIC_LABEL, Z95, asMetric, errorBars, fmt, labelRows, linePath, nearest, neuronText, points, readSeries, slotWidth,
   seriesColor, slots, tickDigits, tooltipLines, xAt, yAt, yRange,
 } from "./probe_data";
-import { Tooltip } from "../shared/tooltip";
 import { uiScale } from "../shared/canvas";
 import { hexToRgb, rgbString } from "../shared/colors";
 import { legibleOn, themeBackground } from "../shared/theme";
-import { attachToolbar } from "../shared/toolbar";
 import type { ProbeChartState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
+import { WidgetView } from "../shared/view";
 
 const SVG = "http://www.w3.org/2000/svg";
 const HEIGHT = 300;
@@ -39,13 +37,7 @@ function svgText(x: number, y: number, text: string, cls: string, anchor = "midd
 
 interface Selected { series: number; layer: string }
 
-export class ProbeChartView {
-  readonly root = el("div", "iw-root iw-probe-chart");
-  readonly tooltip: Tooltip;
-  readonly errorBox: ErrorBox;
-  private readonly model: AnyModel<ProbeChartState>;
-  private readonly titleMain = el("span", "iw-title-main");
-  private readonly titleRow = el("div", "iw-title");
+export class ProbeChartView extends WidgetView<ProbeChartState> {
   private readonly seg = el("span", "iw-probe-seg");
   private readonly legend = el("div", "iw-probe-legend");
   private readonly chart = el("div", "iw-probe-plot");
@@ -57,15 +49,10 @@ export class ProbeChartView {
   private frame: Frame = { left: 0, top: 0, width: 0, height: 0 };
   private hit: Point[] = [];
   private hovered: Point | null = null;
-  private queued = false;
-  private destroyed = false;
-  private readonly cleanups: (() => void)[] = [];
 
   constructor(model: AnyModel<ProbeChartState>, host: HTMLElement) {
-    this.model = model;
+    super(model, "iw-probe-chart", "Probe accuracy per layer. Click a point or a layer to list its top neurons.", false);
     const { root } = this;
-    focusableRoot(root, "Probe accuracy per layer. Click a point or a layer to list its top neurons.");
-    this.titleRow.append(this.titleMain);
     const controls = el("div", "iw-controls iw-probe-controls");
     const field = el("span", "iw-field");
     this.seg.setAttribute("role", "group");
@@ -83,11 +70,8 @@ export class ProbeChartView {
     controls.append(field);
     const body = el("div", "iw-probe-body");
     body.append(this.chart, this.panel);
-    root.append(this.titleRow, controls, this.legend, body, this.splitNote);
-    this.errorBox = new ErrorBox(model, root);
-    this.cleanups.push(attachToolbar({ model, root, name: "probe_chart", parent: controls, redraw: () => this.schedule() }));
-    host.appendChild(root);
-    this.tooltip = new Tooltip(root);
+    root.append(this.titleRow.el, controls, this.legend, body, this.splitNote);
+    this.mount(host, { name: "probe_chart", parent: controls, redraw: () => this.schedule() });
 
     this.listen<MouseEvent>(this.chart, "mousemove", (e) => this.onMove(e));
     this.listen(this.chart, "mouseleave", () => this.unhover());
@@ -96,26 +80,12 @@ export class ProbeChartView {
     this.listen<KeyboardEvent>(this.panel, "keydown", (e) => {
       if (e.key === "Enter" || e.key === " ") { e.preventDefault(); this.onNeuron(e); }
     });
-    for (const name of ["series", "title", "metric", "selected", "neuron"]) this.on(`change:${name}`, () => this.schedule());
+    for (const name of ["series", "title", "metric", "selected", "neuron"] as const) this.on(`change:${name}`, () => this.schedule());
     this.draw();
   }
 
-  private listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
-    listenWithCleanup(this.cleanups, target, type, fn);
-  }
-
-  private on(event: string, fn: () => void): void {
-    onModelWithCleanup(this.cleanups, this.model, event, fn);
-  }
-
-  /** Coalesce trait changes into one redraw. */
-  private schedule(): void {
-    if (this.queued) return;
-    this.queued = true;
-    queueMicrotask(() => {
-      this.queued = false;
-      if (!this.destroyed) this.draw();
-    });
+  protected render(): void {
+    this.draw();
   }
 
   private chooseMetric(m: Metric): void {
@@ -151,8 +121,8 @@ export class ProbeChartView {
     this.series = readSeries(this.model.get("series"));
     this.metric = asMetric(this.model.get("metric"));
     const title = String(this.model.get("title") ?? "");
-    this.titleMain.textContent = title;
-    this.titleRow.hidden = !title;
+    this.titleRow.main.textContent = title;
+    this.titleRow.el.hidden = !title;
     for (const b of this.seg.querySelectorAll<HTMLButtonElement>("button.iw-probe-metric")) {
       const on = b.dataset.metric === this.metric;
       b.classList.toggle("iw-active", on);
@@ -404,14 +374,6 @@ export class ProbeChartView {
     this.model.set("neuron", value);
     this.model.save_changes();
     this.schedule();
-  }
-
-  destroy(): void {
-    this.destroyed = true;
-    for (const c of this.cleanups.splice(0)) c();
-    this.tooltip.destroy();
-    this.errorBox.destroy();
-    this.root.remove();
   }
 }
 

@@ -14,6 +14,10 @@ export interface AnyModel<S extends object = any> {
   send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
 }
 
+/** An event a model emits: `change:<trait>` (a trait of S), `change` (any), `msg:custom`. With a
+ *  state type, a misspelt trait in `change:<trait>` fails tsc. */
+export type ModelEvent<S extends object = any> = `change:${keyof S & string}` | "change" | "msg:custom";
+
 export interface RenderProps { model: AnyModel; el: HTMLElement }
 export interface WidgetModule {
   initialize?(props: { model: AnyModel }): unknown;
