@@ -13,16 +13,20 @@ import time
 from pathlib import Path
 
 
-def _documented_cell(feature: str = "in_string") -> dict | None:
-    """The char-LSTM's documented cell for ``feature`` from its card (held-out numbers)."""
+def _documented_cell() -> dict | None:
+    """The char-LSTM's cell the first views show (``iw.zoo.cell()``: from its card), or None
+    for weights whose card documents no cells."""
     from . import zoo
 
-    return zoo.card("char_lstm").get("cells", {}).get(feature)
+    try:
+        return zoo.cell()
+    except KeyError:
+        return None
 
 
 def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
     """Trace the embedded char-LSTM on held-out code and export its documented string cell
-    (the card's ``cells["in_string"]``: chosen on other held-out files, named for what it does)."""
+    (``iw.zoo.cell()``, from the card: chosen on other held-out files, named for what it does)."""
     from . import NeuronText, trace, zoo
     from .zoo.corpus import held_out_sample
 
@@ -46,7 +50,7 @@ def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
                 f"  {feature:<18} {c['layer']}/{c['neuron']:<4} {c['name']:<42} "
                 f"held-out stdlib {h['score']:.3f} ± {h['se']:.3f}   third-party {t['score']:.3f} ± {t['se']:.3f}"
             )
-        cell = cells["in_string"]
+        cell = _documented_cell()
         layer, neuron = cell["layer"], int(cell["neuron"])
         title = f"held-out code: the {cell['name']} ({layer}/{neuron})"
     else:  # a retrained model without a cells entry: choose on the first half, say so
@@ -137,7 +141,7 @@ def gallery(outdir: str | Path, chars: int = 3000) -> Path:
     code = held_out_sample(chars)
     lm = zoo.char_lstm()
     tr = trace(lm, code)
-    cell = _documented_cell("in_string")
+    cell = _documented_cell()
     if cell is None:
         cells = [n for n in tr.names if n.endswith((".h", ".c"))]
         best = find_neurons(tr, "in_string", layers=cells, top=1).iloc[0]

@@ -24,6 +24,18 @@ def card(name: str) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def cell(feature: str = "in_string", name: str = "char_lstm") -> dict[str, Any]:
+    """A documented cell of model ``name``: its card's ``cells[feature]`` (``layer``, ``neuron``,
+    ``sign``, ``name``, held-out and third-party scores) plus ``"feature"``.
+
+    The default — the cell that is on inside any string, docstrings included — is the one the
+    first views show: ``interpwidgets demo``, the README's picture and notebook 01."""
+    cells = card(name).get("cells", {})
+    if feature not in cells:
+        raise KeyError(f"feature: the card of {name!r} documents {sorted(cells)}, not {feature!r}")
+    return {**cells[feature], "feature": feature}
+
+
 def load(name: str, path: str | Path | None = None):
     """A shipped character model by name, in eval mode, float32, on the CPU.
 
@@ -127,6 +139,7 @@ def char_lstm():
 
 __all__ = [
     "card",
+    "cell",
     "char_lstm",
     "char_transformer",
     "load",

@@ -737,11 +737,12 @@ def synthetic_activations(text: str, n_units: int = 16) -> np.ndarray:
 
 def readme_trace(iw, text):
     """Real activations from the embedded character model when there is one, on the card's
-    string-literal cell (chosen on held-out files, not on this snippet)."""
+    cell the first views show (``iw.zoo.cell()``: chosen on held-out files, not on this
+    snippet); README.md's caption names it (tests/test_zoo.py checks)."""
     if hasattr(iw, "zoo") and hasattr(iw.zoo, "char_lstm") and hasattr(iw, "trace"):
         try:
             tr = iw.trace(iw.zoo.char_lstm(), text)
-            cell = iw.zoo.card("char_lstm")["cells"]["in_string_literal"]
+            cell = iw.zoo.cell()  # the card's cell the first views show (demo, notebook 01)
             return tr, cell["layer"], int(cell["neuron"]), "char_lstm"
         except Exception as exc:  # fall back to the synthetic signal, and say so
             print(
