@@ -19,6 +19,7 @@ from .core import Trace
 
 RECURRENT = (nn.LSTM, nn.GRU, nn.RNN)
 GATES = {"LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
+LSTM_ARRAYS = ("i", "f", "g", "o", "c")
 #: runs of at least this many steps are solved in blocks (:func:`linear_scan`)
 SCAN_BLOCKED_FROM = 1024
 
@@ -148,6 +149,33 @@ def linear_scan(a: torch.Tensor, b: torch.Tensor, x0: torch.Tensor) -> torch.Ten
     return out
 
 
+def _lstm_activations(
+    pre: torch.Tensor, h: int, need: tuple[str, ...], c0: torch.Tensor | None
+) -> dict[str, torch.Tensor]:
+    """The LSTM's gates from their pre-activations ``(…, rows × h)`` (rows i, f, g, o), in
+    place, and the cell state from them; only what ``need`` names."""
+    rows = pre.shape[-1] // h
+    out: dict[str, torch.Tensor] = {}
+    pre[..., : min(rows, 2) * h].sigmoid_()  # i and f side by side: one pass
+    if rows > 2:
+        pre[..., 2 * h : 3 * h].tanh_()
+    if rows > 3:
+        pre[..., 3 * h :].sigmoid_()
+    for j, n in enumerate(("i", "f", "g", "o")[:rows]):
+        out[n] = pre[..., j * h : (j + 1) * h]
+    if "c" in need:
+        out["c"] = linear_scan(out["f"], out["i"] * out["g"], c0)
+    return {n: out[n] for n in ("i", "f", "g", "o", "c") if n in need}
+
+
+def _joined_weights(rnn: nn.LSTM, k: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Layer ``k``'s input and recurrent weights side by side ``(4h, in + h)`` and its summed
+    bias: the gates' pre-activations of a whole run in one product with ``[x_t, h_{t-1}]``."""
+    w = _layer_weights(rnn, k)
+    joined = torch.cat([w["weight_ih"], w["weight_hh"]], dim=1)
+    return joined, (w["bias_ih"] + w["bias_hh"] if "bias_ih" in w else None)
+
+
 def _gates(
     rnn: nn.RNNBase,
     k: int,
@@ -169,14 +197,7 @@ def _gates(
         flat_x = x.reshape(-1, x.shape[-1])
         pre = flat_x @ wi.T if bias is None else torch.addmm(bias, flat_x, wi.T)
         pre.addmm_(h_prev.reshape(-1, h_prev.shape[-1]), wh.T)
-        pre = pre.view(*x.shape[:-1], rows * h)
-        out: dict[str, torch.Tensor] = {}
-        for j, n in enumerate(("i", "f", "g", "o")[:rows]):
-            part = pre[..., j * h : (j + 1) * h]
-            out[n] = part.tanh_() if n == "g" else part.sigmoid_()
-        if "c" in need:
-            out["c"] = linear_scan(out["f"], out["i"] * out["g"], c0)
-        return {n: out[n] for n in ("i", "f", "g", "o", "c") if n in need}
+        return _lstm_activations(pre.view(*x.shape[:-1], rows * h), h, need, c0)
     gi = x @ w["weight_ih"].T + (w.get("bias_ih", 0))
     gh = h_prev @ w["weight_hh"].T + (w.get("bias_hh", 0))
     if isinstance(rnn, nn.GRU):
@@ -262,6 +283,7 @@ def trace_rnn(
     layers = [
         _single_layer(rnn, k, rnn.input_size if k == 0 else out_size) for k in range(rnn.num_layers)
     ]
+    joined = [_joined_weights(rnn, k) for k in range(rnn.num_layers)] if kind == "LSTM" else []
     store = Store(where)  # arrays allocated (or files opened) once, written chunk by chunk
     preds_idx, preds_p = [], []
     state: list[Any] = [None] * rnn.num_layers
@@ -285,9 +307,23 @@ def trace_rnn(
                             if state[k] is not None
                             else torch.zeros(rnn.hidden_size, device=device, dtype=wdtype)
                         )
-                    h_prev = torch.cat([h0[None], y[0, :-1]])
-                    for n, v in _gates(rnn, k, x[0].to(wdtype), h_prev, c0).items():
+                    if kind == "LSTM":  # one product of [x_t, h_{t-1}] with both weights
+                        w_joined, bias = joined[k]
+                        xh = torch.empty(
+                            (y.shape[1], w_joined.shape[1]), dtype=wdtype, device=device
+                        )
+                        xh[:, : x.shape[-1]] = x[0]
+                        xh[0, x.shape[-1] :] = h0
+                        xh[1:, x.shape[-1] :] = y[0, :-1]
+                        pre = xh @ w_joined.T if bias is None else torch.addmm(bias, xh, w_joined.T)
+                        del xh
+                        computed = _lstm_activations(pre, rnn.hidden_size, LSTM_ARRAYS, c0)
+                    else:
+                        h_prev = torch.cat([h0[None], y[0, :-1]])
+                        computed = _gates(rnn, k, x[0].to(wdtype), h_prev, c0)
+                    for n, v in computed.items():
                         store.put(f"rnn.{k}.{n}", s, v)
+                    del computed
                 store.put(f"rnn.{k}.h", s, y[0])
                 state[k] = new_state
                 x = y
