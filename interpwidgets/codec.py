@@ -146,3 +146,41 @@ def unpack(obj: str | dict[str, Any]) -> bytes:
     if "bytes" in obj and len(raw) != int(obj["bytes"]):
         raise ValueError(f"obj['bytes']: expected {obj['bytes']} inflated bytes, got {len(raw)}")
     return raw
+
+
+def split_buffers(obj: Any) -> tuple[Any, list[list[str | int]], list[Any]]:
+    """``(skeleton, buffer_paths, buffers)``: the binary parts of a JSON-like ``obj`` taken out.
+
+    Each ``bytes``/``bytearray``/``memoryview`` is removed (from a dict) or set to ``None``
+    (in a list), and its path of keys and indexes recorded — the layout of a Jupyter widget
+    message, which ``js/src`` puts back together for replies and exported pages. ``obj`` is
+    not modified: the dicts and lists on the way to a buffer are copied.
+    """
+    paths: list[list[str | int]] = []
+    buffers: list[Any] = []
+
+    def walk(node: Any, path: list[str | int]) -> Any:
+        if isinstance(node, dict):
+            out: dict[str, Any] = {}
+            for k, v in node.items():
+                if isinstance(v, (bytes, bytearray, memoryview)):
+                    paths.append([*path, k])
+                    buffers.append(v)
+                else:
+                    out[k] = walk(v, [*path, k])
+            return out
+        if isinstance(node, (list, tuple)):
+            items: list[Any] = []
+            for i, v in enumerate(node):
+                if isinstance(v, (bytes, bytearray, memoryview)):
+                    paths.append([*path, i])
+                    buffers.append(v)
+                    items.append(None)
+                else:
+                    items.append(walk(v, [*path, i]))
+            return items
+        return node
+
+    if not isinstance(obj, (dict, list, tuple)):
+        raise TypeError(f"obj: expected a dict or list, got {type(obj).__name__}")
+    return walk(obj, []), paths, buffers

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .codec import pack
+from .codec import pack, split_buffers
 from .i18n import t
 from .strings import check_unicode
 
@@ -56,8 +56,6 @@ def page_data(widget: Widget, compress: bool = True) -> dict[str, Any]:
     Each buffer (and the widget's module, ``esm``) is stored by :func:`codec.pack`: deflated
     when ``compress`` is true and that makes it smaller, else base64 of the raw bytes.
     """
-    from ipywidgets.widgets.widget import _remove_buffers
-
     from .widgets.assets import bundle, request_key
 
     state = {
@@ -66,7 +64,7 @@ def page_data(widget: Widget, compress: bool = True) -> dict[str, Any]:
         if k not in _PRIVATE and not k.startswith("_model") and not k.startswith("_view")
     }
     state.update(widget._export_state())
-    state, paths, buffers = _remove_buffers(state)
+    state, paths, buffers = split_buffers(state)
     store = {}
     for body in widget._export_requests():
         reply, rbuf = widget._reply(body)

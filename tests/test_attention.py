@@ -433,14 +433,15 @@ def test_groups_select_mirror_and_answer():
     assert cross["rollout"] == {} and cross["key_tokens"] == ENC
     keys = [m["key"] for m in cross["summary"]["measures"]]
     assert keys == ["entropy", "to_first", "to_sep", "to_punct"]  # no square-only measures
-    assert cross["thumbs"]["shape"] == [2, 3, 3, 4]
+    assert cross["thumbs"].shape == (2, 3, 3, 4)  # an array in Python, uint8 on the wire
+    assert w.get_state("groups")["groups"][1]["thumbs"]["dtype"] == "uint8"
     assert any("left out" in n for n in cross["notes"])
     w.token = 3
     w.group = 1
     assert (w.tokens, w.key_tokens, w.view, w.token) == (DEC, ENC, "head", -1)
-    assert w.current["group"] == 1 and w.current["values"]["shape"] == [3, 3, 4]
+    assert w.current["group"] == 1 and w.current["values"].shape == (3, 3, 4)
     assert w.attention.shape == (2, 3, 3, 4)
-    reply = w._answer({"kind": "layer", "group": 1, "layer": 0})
+    reply = w._wire_reply({"kind": "layer", "group": 1, "layer": 0})
     assert reply["group"] == 1 and reply["values"]["shape"] == [3, 3, 4]
     assert w._answer({"kind": "layer", "layer": 0})["group"] == 0  # old bodies: group 0
     with pytest.raises(ValueError, match=r"group: expected an index in \[0, 1\], got 2"):
@@ -461,7 +462,7 @@ def test_export_holds_every_group_within_the_budget():
 
     # the budget counts each layer as the page stores it (base64 weights, key and JSON)
     sel = [{"kind": "layer", "group": g, "layer": 1} for g in (0, 1)]
-    room = sum(stored_nbytes(w._answer(b), b) for b in sel) + 120  # a third needs ~290
+    room = sum(stored_nbytes(w._wire_reply(b), b) for b in sel) + 120  # a third needs ~290
     small = iw.AttentionView(groups=_groups(), export_budget=room, layer=1)
     got = [(b["group"], b["layer"]) for b in small._export_requests()]
     assert got == [(0, 1), (1, 1)]  # the selected layer of every group first
@@ -657,7 +658,7 @@ def test_trace_encoder_decoder(tiny_tokenizer, kind):
     assert w.group_names == ["Encoder", "Decoder", "Cross"]
     assert w.groups[2]["tokens"] == dec and w.groups[2]["key_tokens"] == tr.tokens
     w.group = 2
-    assert w.current["values"]["shape"] == [2, len(dec), n_enc]
+    assert w.current["values"].shape == (2, len(dec), n_enc)
 
 
 def test_trace_encoder_decoder_arguments(tiny_tokenizer):

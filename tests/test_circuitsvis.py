@@ -220,7 +220,7 @@ def test_a_2d_pattern_is_one_head_and_export_holds_every_layer():
     assert w._export_requests() == [{"kind": "block", "layer": f"Layer {i}"} for i in range(3)]
     names = ["Layer 0", "Layer 1", "Layer 2"]
     assert w._export_state() == {"export_layers": names, "export_blocks": names}
-    block = w._answer({"kind": "block", "layer": "Layer 1"})
+    block = w._wire_reply({"kind": "block", "layer": "Layer 1"})
     np.testing.assert_allclose(iw.codec.decode(block["values"]), acts[:, 1], rtol=1e-3)
     np.testing.assert_allclose(iw.codec.decode(block["vmax"]), np.abs(acts).max(), rtol=1e-6)
     # a budget for two layers: the selected one first

@@ -72,10 +72,8 @@ def test_tau_is_on_absolute_scores_in_one_function():
     # AttributionText's matrix and evaluate_explanations' τ go through importance_tau
     assert agreement([mk(a), mk(b)])[0, 1] == pytest.approx(1.0)
     w = iw.AttributionText([mk(a, "input_x_gradient"), mk(b)])
-    from interpwidgets import codec
-
-    assert codec.decode(w.tau)[0, 0, 1] == pytest.approx(1.0)
-    random = codec.decode(w.tau_random)  # (classes, rows, mean/SE)
+    assert w.tau[0, 0, 1] == pytest.approx(1.0)
+    random = w.tau_random  # (classes, rows, mean/SE)
     assert random.shape == (1, 2, 2) and np.all(random[..., 1] > 0)
 
 

@@ -37,7 +37,7 @@ def rows_of(section):
 
 def test_the_unit_trait_holds_the_selected_unit_and_nothing_else(scan):
     w = iw.NeuronDashboard(scan, layer="rnn.0.h", neuron=2)
-    u = w.unit
+    u = w.get_state("unit")["unit"]  # as the browser gets it
     assert (u["layer"], u["neuron"]) == ("rnn.0.h", 2)
     rows, values = rows_of(u["top"])
     top = scan.top("rnn.0.h", 2)
@@ -199,7 +199,7 @@ def real():
 def test_real_scan_contexts_and_values(real):
     s, docs, _ = real
     w = iw.NeuronDashboard(s, layer="rnn.1.h", neuron=7)
-    rows, values = rows_of(w.unit["top"])
+    rows, values = rows_of(w.get_state("unit")["unit"]["top"])
     top = s.top("rnn.1.h", 7)
     assert [r["context"] for r in rows] == top["context"].tolist()
     for r, v in zip(rows, values, strict=True):

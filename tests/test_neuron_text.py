@@ -180,8 +180,9 @@ def test_export_values_round_trip(tmp_path, trace):
 def test_columns_beyond_float16_range_travel_as_float32():
     big = np.array([1.0, -7e4, 3.0])
     w = iw.NeuronText(iw.Trace.from_arrays("abc", {"h": big}))
-    assert w.column["values"]["dtype"] == "float32"
-    np.testing.assert_array_equal(codec.decode(w.column["values"]), big.astype(np.float32))
+    wire = w.get_state("column")["column"]["values"]
+    assert wire["dtype"] == "float32"
+    np.testing.assert_array_equal(codec.decode(wire), big.astype(np.float32))
 
 
 def test_save_html_refuses_a_directory_and_writes_atomically(tmp_path, trace):

@@ -284,7 +284,8 @@ def test_from_arrays_with_valid_random_arrays(text, data):
     np.testing.assert_array_equal(tr.activations["layer"], acts)
     w = iw.NeuronText(tr, neuron=units - 1)
     assert w.text == text
-    np.testing.assert_array_equal(codec.decode(w.offsets), tr.offsets)
+    np.testing.assert_array_equal(w.offsets, tr.offsets)
+    np.testing.assert_array_equal(codec.decode(w.get_state("offsets")["offsets"]), tr.offsets)
 
 
 # -- features ------------------------------------------------------------------------------------

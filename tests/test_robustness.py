@@ -177,7 +177,7 @@ def test_widget_traits_match_the_dataframes(result):
         assert v["p_orig"] == pytest.approx(row.p_after_of_before, abs=1e-6)
         assert v["delta"] == pytest.approx(row.delta, abs=1e-6)
     # scores cross as bytes: one float32 buffer, one int32 offsets buffer
-    att = w.attributions
+    att = w.get_state("attributions")["attributions"]  # as the browser gets it
     assert att["method"] == "input_x_gradient"
     assert isinstance(att["scores"]["buffer"], bytes) and att["scores"]["dtype"] == "float32"
     assert isinstance(att["offsets"]["buffer"], bytes) and att["offsets"]["dtype"] == "int32"

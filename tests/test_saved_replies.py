@@ -40,7 +40,7 @@ def test_neuron_text_holds_the_neighbours_it_prefetches(trace):
     # each held reply is exactly what the kernel would answer, arrays as codec bytes
     for k, data in w._replies["replies"].items():
         assert request_key(json.loads(k)) == k
-        want = w._answer(json.loads(k))
+        want = w._wire_reply(json.loads(k))
         np.testing.assert_array_equal(codec.decode(data["values"]), codec.decode(want["values"]))
         assert isinstance(data["values"]["buffer"], bytes | memoryview)
     w.neuron = 5  # the last one: one neighbour

@@ -7,9 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import codec
 from ..figures import column_vmax
-from ..widgets.neuron_text import EXPORT_BUDGET, NeuronText
+from ..widgets.neuron_text import COLUMN_ARRAYS, EXPORT_BUDGET, NeuronText
 from .render import RenderedHTML, check_labels, check_tokens, check_values, token_trace
 
 _SHAPE = "(tokens, layers, neurons)"
@@ -21,6 +20,8 @@ class AllLayersNeuronText(NeuronText):
     layer first; circuitsvis's page lets the reader pick any layer and neuron. A selected
     layer too large for the budget keeps the neurons nearest the selected one."""
 
+    _reply_arrays = {**NeuronText._reply_arrays, "block": {**COLUMN_ARRAYS, "vmax": "float32"}}
+
     def _block_data(self, layer: str) -> dict[str, Any]:
         values = self._trace.activations[layer]
         vmax = [
@@ -29,8 +30,8 @@ class AllLayersNeuronText(NeuronText):
         ]
         return {
             "layer": layer,
-            "values": codec.encode(values, "auto"),
-            "vmax": codec.encode(np.asarray(vmax), "float32"),
+            "values": values,
+            "vmax": np.asarray(vmax, dtype=np.float32),
         }
 
     def _answer(self, body: dict[str, Any]) -> dict[str, Any]:

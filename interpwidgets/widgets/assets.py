@@ -35,7 +35,7 @@ def b64_len(n: int) -> int:
 
 
 def stored_nbytes(data: dict[str, Any], body: Any = None) -> int:
-    """Bytes the reply ``data`` takes in an exported page's store: the one place that decides
+    """Bytes the reply ``data`` (as sent: arrays encoded, see ``Widget._wire_reply``) takes in an exported page's store: the one place that decides
     what export budgets count.
 
     That is its request key (when ``body`` is given), the reply envelope and JSON, and each
@@ -43,9 +43,9 @@ def stored_nbytes(data: dict[str, Any], body: Any = None) -> int:
     Each stored reply costs about 200 bytes beyond its arrays; a page of many small replies
     is mostly that.
     """
-    from ipywidgets.widgets.widget import _remove_buffers
+    from ..codec import split_buffers
 
-    skeleton, paths, buffers = _remove_buffers(data)
+    skeleton, paths, buffers = split_buffers(data)
     entry = {"ok": True, "data": skeleton, "buffer_paths": paths, "buffers": [""] * len(buffers)}
     size = len(json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode())
     size += sum(b64_len(memoryview(b).nbytes) for b in buffers)

@@ -9,14 +9,18 @@ import numpy as np
 import traitlets
 
 from .. import attention as A
-from .. import codec
 from ..i18n import t
 from ..trace.core import Trace
 from .base import Widget, check_budget, check_title
+from .traits import Data
 
 VIEWS = ("head", "model", "matrix", "summary", "rollout")
 #: An exported page holds every layer when they fit in this many bytes (uint8), else the current one.
 EXPORT_BUDGET = 48_000_000
+#: A layer of attention travels as uint8 (one byte a weight, NaN marked).
+LAYER_ARRAYS = {"values": "uint8"}
+#: A group's thumbnails as uint8, its summary measures as float32, its rollout as float16.
+GROUP_ARRAYS = {"thumbs": "uint8", "values": "float32", "rollout": "float16"}
 
 
 #: The groups a sentence pair gets (bertviz's "filters"): name, query slice, key slice.
@@ -112,14 +116,13 @@ class _Group:
             "layer_labels": self.layer_labels,
             "head_labels": self.head_labels,
             "sentence_b_start": self.sep,
-            "thumbs": codec.encode(A.pool(self.stack, 32), "uint8"),
+            "thumbs": A.pool(self.stack, 32),
             "summary": {
                 "measures": [
-                    {"key": k, "label": A.MEASURES[k], "values": codec.encode(v, "float32")}
-                    for k, v in summary.items()
+                    {"key": k, "label": A.MEASURES[k], "values": v} for k, v in summary.items()
                 ]
             },
-            "rollout": codec.encode(A.rollout(self.stack), "float16") if self.square else {},
+            "rollout": A.rollout(self.stack) if self.square else {},
             "notes": self.notes(),
         }
 
@@ -180,6 +183,7 @@ class AttentionView(Widget):
 
     _bundle = "attention_view.js"
     _saved_on = ("group", "layer")
+    _reply_arrays = {"layer": LAYER_ARRAYS}
 
     tokens = traitlets.List().tag(sync=True, output=True)
     key_tokens = traitlets.List().tag(sync=True, output=True)
@@ -187,7 +191,7 @@ class AttentionView(Widget):
     n_heads = traitlets.Int().tag(sync=True, output=True)
     layer_labels = traitlets.List().tag(sync=True, output=True)
     head_labels = traitlets.List().tag(sync=True, output=True)
-    groups = traitlets.List().tag(sync=True, output=True)
+    groups = Data(arrays=GROUP_ARRAYS, default_value=[]).tag(output=True)
     group = traitlets.Int(0).tag(sync=True, browser=True)
     layer = traitlets.Int(0).tag(sync=True, browser=True)
     head = traitlets.Int(0).tag(sync=True, browser=True)
@@ -195,7 +199,7 @@ class AttentionView(Widget):
     token = traitlets.Int(-1).tag(sync=True, browser=True)
     view = traitlets.Unicode("head").tag(sync=True, browser=True)
     sentence_b_start = traitlets.Int(-1).tag(sync=True, output=True)
-    current = traitlets.Dict().tag(sync=True, output=True)
+    current = Data(arrays=LAYER_ARRAYS).tag(output=True)
     notes = traitlets.List().tag(sync=True, output=True)
     title = traitlets.Unicode("").tag(sync=True)
 
@@ -370,7 +374,7 @@ class AttentionView(Widget):
 
     def _layer_data(self, group: int, layer: int) -> dict[str, Any]:
         stack = self._groups[group].stack
-        return {"group": group, "layer": layer, "values": codec.encode(stack[layer], "uint8")}
+        return {"group": group, "layer": layer, "values": stack[layer]}
 
     def _update_current(self) -> None:
         if hasattr(self, "_groups") and self.layer < self._stack.shape[0]:
@@ -423,7 +427,7 @@ class AttentionView(Widget):
         gi0, layer0 = order[0]
         body0 = {"kind": "layer", "group": gi0, "layer": layer0}
         overhead = (
-            stored_nbytes(self._answer(body0), body0)
+            stored_nbytes(self._wire_reply(body0), body0)
             - b64_len(self._reply_nbytes({"group": gi0, "layer": layer0}))
             + 16  # longer group / layer numbers and labels
         )

@@ -8,8 +8,11 @@ from typing import Any
 import numpy as np
 import traitlets
 
-from .. import codec
 from .base import Widget, check_title
+from .traits import Array, Data
+
+#: Each row's scores, word scores and completeness delta travel as float32.
+ROW_ARRAYS = {k: "float32" for k in ("scores", "word_scores", "delta", "delta_ratio")}
 
 
 class AttributionText(Widget):
@@ -37,19 +40,19 @@ class AttributionText(Widget):
     _bundle = "attribution_text.js"
 
     text = traitlets.Unicode().tag(sync=True, output=True)
-    offsets = traitlets.Dict().tag(sync=True, output=True)
+    offsets = Array("int32", ndim=2).tag(output=True)
     tokens = traitlets.List().tag(sync=True, output=True)
-    words = traitlets.Dict().tag(sync=True, output=True)
+    words = Data(arrays={"offsets": "int32", "of_token": "int32"}).tag(output=True)
     labels = traitlets.List().tag(sync=True, output=True)
-    probs = traitlets.Dict().tag(sync=True, output=True)
+    probs = Array("float32", ndim=1).tag(output=True)
     predicted = traitlets.Int(0).tag(sync=True, output=True)
     target = traitlets.Int(0).tag(sync=True, browser=True)
     level = traitlets.Unicode("token").tag(sync=True, browser=True)
     word_agg = traitlets.Unicode("sum").tag(sync=True, output=True)
-    rows = traitlets.List().tag(sync=True, output=True)
+    rows = Data(arrays=ROW_ARRAYS, default_value=[]).tag(output=True)
     scale = traitlets.Unicode("shared").tag(sync=True, browser=True)
-    tau = traitlets.Dict().tag(sync=True, output=True)
-    tau_random = traitlets.Dict().tag(sync=True, output=True)
+    tau = Array("float32", ndim=3).tag(output=True)
+    tau_random = Array("float32", ndim=3).tag(output=True)
     random_draws = traitlets.Int(0).tag(sync=True, output=True)
     notes = traitlets.List().tag(sync=True, output=True)
     title = traitlets.Unicode("").tag(sync=True)
@@ -114,12 +117,10 @@ class AttributionText(Widget):
                 {
                     "method": a.method,
                     "label": a.label,
-                    "scores": codec.encode(np.stack([a.all_scores[c] for c in classes]), "float32"),
-                    "word_scores": codec.encode(
-                        np.stack([word_scores[c] for c in classes]), "float32"
-                    ),
-                    "delta": codec.encode(delta, "float32") if has_delta else None,
-                    "delta_ratio": codec.encode(ratio, "float32") if has_delta else None,
+                    "scores": np.stack([a.all_scores[c] for c in classes]),
+                    "word_scores": np.stack([word_scores[c] for c in classes]),
+                    "delta": delta if has_delta else None,
+                    "delta_ratio": ratio if has_delta else None,
                     "note": _note(a),
                 }
             )
@@ -131,22 +132,19 @@ class AttributionText(Widget):
         super().__init__(
             locale=locale,
             text=first.text,
-            offsets=codec.encode(first.offsets, "int32"),
+            offsets=first.offsets,
             tokens=list(first.tokens),
-            words={
-                "offsets": codec.encode(spans, "int32"),
-                "of_token": codec.encode(of_token, "int32"),
-            },
+            words={"offsets": spans, "of_token": of_token},
             labels=[first.labels[c] for c in classes],
-            probs=codec.encode(first.probs[classes], "float32"),
+            probs=first.probs[classes],
             predicted=classes.index(first.predicted) if first.predicted in classes else -1,
             target=classes.index(first.target),
             level=level,
             word_agg=word_agg,
             rows=rows,
             scale=scale,
-            tau=codec.encode(tau, "float32"),
-            tau_random=codec.encode(tau_random, "float32") if len(items) > 1 else {},
+            tau=tau,
+            tau_random=tau_random if len(items) > 1 else None,
             random_draws=random_draws,
             notes=notes,
             title=title,

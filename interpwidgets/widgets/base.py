@@ -13,25 +13,19 @@ import anywidget
 import numpy as np
 import traitlets
 
+from ..codec import split_buffers
 from ..i18n import browser_strings, check_locale, t
 from ..i18n import locale as default_locale
 from ..strings import check_json, check_unicode, shorten
 from .assets import STATIC as STATIC
 from .assets import bundle, request_key
+from .traits import to_wire
+from .upstream import module_text
 
 log = logging.getLogger("interpwidgets")
 
 #: Bytes of on-demand replies a widget's own state holds by default (``saved_budget``).
 SAVED_BUDGET = 1_000_000
-
-
-def _contents(path: Path) -> Any:
-    try:
-        from anywidget._util import try_file_contents
-
-        return try_file_contents(path) or path.read_text(encoding="utf-8")
-    except ImportError:  # pragma: no cover - older anywidget
-        return path.read_text(encoding="utf-8")
 
 
 #: Defaults for traits every widget has, read when a widget is created (see :func:`presentation`).
@@ -108,6 +102,9 @@ class Widget(anywidget.AnyWidget):
     """
 
     _bundle: ClassVar[str] = ""
+    #: per request ``kind``: the keys whose arrays the reply of :meth:`_answer` holds, and the
+    #: dtype each is sent as (see :mod:`interpwidgets.widgets.traits`)
+    _reply_arrays: ClassVar[dict[str, dict[str, str]]] = {}
     #: True while :meth:`set_state` applies a change sent by the browser
     _syncing = False
 
@@ -150,8 +147,8 @@ class Widget(anywidget.AnyWidget):
         if cls._bundle and "_esm" not in cls.__dict__:
             # Looked up on first use, not at import, so the package imports before the JS is
             # built; FileContents follows the file when ANYWIDGET_HMR=1.
-            cls._esm = _contents(bundle(cls._bundle))
-            cls._css = _contents(bundle("style.css"))
+            cls._esm = module_text(bundle(cls._bundle))
+            cls._css = module_text(bundle("style.css"))
         if kwargs.get("locale") is None:
             kwargs.pop("locale", None)
         else:
@@ -243,21 +240,26 @@ class Widget(anywidget.AnyWidget):
 
     # -- requests -----------------------------------------------------------------------
     def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Data for a front-end request ``body``; arrays encoded with ``interpwidgets.codec``."""
+        """Data for a front-end request ``body``: JSON plus numpy arrays under the keys
+        ``_reply_arrays[body["kind"]]`` names, which :meth:`_wire_reply` encodes."""
         raise ValueError(f"unknown request {shorten(body)}")
+
+    def _wire_reply(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The reply to ``body`` as it is sent: :meth:`_answer` with its arrays encoded."""
+        data = self._answer(body)
+        wired: dict[str, Any] = to_wire(data, self._reply_arrays.get(body.get("kind"), {}))
+        return wired
 
     def _reply(self, body: Any) -> tuple[dict[str, Any], list[Any]]:
         """A reply message (without ``type``/``id``) and its buffers, for ``body``."""
-        from ipywidgets.widgets.widget import _remove_buffers
-
         try:
             if not isinstance(body, dict):
                 raise ValueError(f"request body: expected an object, got {type(body).__name__}")
             check_json(body, "request body")
-            data = self._answer(body)
+            data = self._wire_reply(body)
         except Exception as exc:  # shown in the widget, not lost in a log
             return {"ok": False, "error": _message(exc)}, []
-        data, paths, buffers = _remove_buffers(data)
+        data, paths, buffers = split_buffers(data)
         return {"ok": True, "data": data, "buffer_paths": paths}, buffers
 
     def _on_custom_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
@@ -291,8 +293,6 @@ class Widget(anywidget.AnyWidget):
 
     def _refresh_saved(self, _change: Any = None) -> None:
         """Recompute ``_replies`` for the current view (called when a ``_saved_on`` trait changes)."""
-        from ipywidgets.widgets.widget import _remove_buffers
-
         replies: dict[str, Any] = {}
         used = 0
         budget = max(0, int(self.saved_budget))
@@ -309,11 +309,11 @@ class Widget(anywidget.AnyWidget):
             if known is not None and used + known > budget:
                 continue  # would not fit: do not encode it only to throw it away
             try:
-                data = self._answer(body)
+                data = self._wire_reply(body)
             except Exception:  # not held: asking for it shows the widget's usual message
                 log.debug("interpwidgets: %s not held in the widget state", key, exc_info=True)
                 continue
-            size = sum(memoryview(b).nbytes for b in _remove_buffers(data)[2])
+            size = sum(memoryview(b).nbytes for b in split_buffers(data)[2])
             if used + size > budget:
                 continue
             used += size

@@ -11,7 +11,8 @@ import traitlets
 from ..i18n import t
 from ..trace.core import resolve_layer
 from .base import LayerName, Widget, check_budget, check_title
-from .neuron_dashboard_data import SCAN_API, nbytes, unit_data
+from .neuron_dashboard_data import SCAN_API, UNIT_ARRAYS, nbytes, unit_data
+from .traits import Data
 
 #: An exported page holds at most this many bytes of unit data by default (about 15–25 kB a
 #: unit with k=20: every unit of a 256-unit layer).
@@ -56,12 +57,13 @@ class NeuronDashboard(Widget):
     """
 
     _bundle = "neuron_dashboard.js"
+    _reply_arrays = {"unit": UNIT_ARRAYS}
     _saved_on = ("layer", "neuron")
 
     layers = traitlets.List().tag(sync=True, output=True)
     layer = LayerName().tag(sync=True, browser=True)
     neuron = traitlets.Int(0).tag(sync=True, browser=True)
-    unit = traitlets.Dict().tag(sync=True, output=True)
+    unit = Data(arrays=UNIT_ARRAYS).tag(output=True)
     selected = traitlets.Dict().tag(sync=True, browser=True)
     title = traitlets.Unicode("").tag(sync=True)
     info = traitlets.Dict().tag(sync=True, output=True)

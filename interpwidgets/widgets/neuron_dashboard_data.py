@@ -13,14 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from .. import codec
-
 #: the methods and attributes a scan must have to be shown (``iw.Scan``'s API)
 SCAN_API = ("layers", "units", "top", "bottom", "histogram", "stats", "context_values")
 
 #: rows of contexts per section the widget shows at most (the scan may hold more)
 MAX_ROWS = 50
 INT32_MAX = 2**31 - 1
+#: A unit's context values travel as float16 (float32 past its range), its histogram's edges
+#: as float32 and counts as int32.
+UNIT_ARRAYS = {"values": "auto", "edges": "float32", "counts": "int32"}
 
 
 def number(x: Any) -> float | None:
@@ -77,7 +78,7 @@ def section(frame: Any, values: list[Any] | None, extra: tuple[str, ...] = ()) -
         parts.append(vals)
     flat = np.concatenate(parts) if parts else np.zeros(0, np.float32)
     flat = np.where(np.isfinite(flat), flat, np.nan)
-    return {"rows": rows, "values": codec.encode(flat, "auto")}
+    return {"rows": rows, "values": flat}
 
 
 def _values(scan: Any, frame: Any, layer: str, unit: int, which: str) -> list[Any] | None:
@@ -104,7 +105,7 @@ def histogram(scan: Any, layer: str, unit: int) -> dict[str, Any]:
         big = float(np.finfo(np.float32).max)
         edges = np.nan_to_num(edges, nan=0.0, posinf=big, neginf=-big)
     counts = np.clip(np.nan_to_num(counts.astype(np.float64)), 0, INT32_MAX).astype(np.int64)
-    return {"edges": codec.encode(edges, "float32"), "counts": codec.encode(counts, "int32")}
+    return {"edges": edges, "counts": counts}
 
 
 def features(scan: Any, layer: str, unit: int) -> list[dict[str, Any]]:
@@ -197,5 +198,6 @@ def unit_data(scan: Any, stats_table: Any, layer: str, unit: int) -> dict[str, A
 def nbytes(data: dict[str, Any], body: Any = None) -> int:
     """Bytes a reply takes in an exported page (see :func:`.assets.stored_nbytes`)."""
     from .assets import stored_nbytes
+    from .traits import to_wire
 
-    return stored_nbytes(data, body)
+    return stored_nbytes(to_wire(data, UNIT_ARRAYS), body)

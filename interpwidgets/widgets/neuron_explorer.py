@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import traitlets
 
-from .. import codec
 from ..i18n import t
 from ..strings import shorten
 from ..trace.core import Trace
 from .neuron_text import EXPORT_BUDGET, NeuronText
+from .traits import Data
 
 #: Heatmap windows are this many tokens wide and start at multiples of half of it.
 WINDOW = 512
@@ -44,8 +44,9 @@ class NeuronExplorer(NeuronText):
 
     _bundle = "neuron_explorer.js"
     _saved_on = ("layer", "neuron")
+    _reply_arrays = {**NeuronText._reply_arrays, "heatmap": {"values": "uint8"}}
 
-    predictions = traitlets.Dict().tag(sync=True, output=True)
+    predictions = Data(arrays={"index": "int32", "probs": "float16"}).tag(output=True)
     features = traitlets.List().tag(sync=True, output=True)
     feature = traitlets.Unicode("").tag(sync=True, browser=True)
     spans = traitlets.List().tag(sync=True, browser=True)
@@ -109,7 +110,7 @@ class NeuronExplorer(NeuronText):
         self._layer_vmax: dict[str, float] = {}
         # (feature,) or (spans, threshold) → ranking; only successes, at most RANK_CACHE_SIZE
         self._rank_cache: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
-        self.predictions = self._encode_predictions(trace)
+        self.predictions = self._predictions(trace)
         self.features = sorted(self._feature_table())
         self.threshold = float(threshold)
         if feature:
@@ -120,15 +121,15 @@ class NeuronExplorer(NeuronText):
 
     # -- traits ---------------------------------------------------------------------------
     @staticmethod
-    def _encode_predictions(trace: Trace) -> dict[str, Any]:
+    def _predictions(trace: Trace) -> dict[str, Any]:
         if trace.predictions is None:
             return {}
         tokens = trace.predictions["tokens"]
         vocab, index = np.unique(tokens.astype(str), return_inverse=True)
         return {
             "vocab": vocab.tolist(),
-            "index": codec.encode(index.reshape(tokens.shape), "int32"),
-            "probs": codec.encode(trace.predictions["probs"], "float16"),
+            "index": index.reshape(tokens.shape),
+            "probs": trace.predictions["probs"],
         }
 
     def _feature_table(self) -> dict[str, np.ndarray]:
@@ -282,7 +283,7 @@ class NeuronExplorer(NeuronText):
             "start": start,
             "stop": stop,
             "vmax": self._layer_vmax[layer],
-            "values": codec.encode(acts[start:stop].T, "uint8"),
+            "values": acts[start:stop].T,
         }
 
     def _answer(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -320,7 +321,7 @@ class NeuronExplorer(NeuronText):
         columns = super()._export_requests()
         budget -= self._column_cost(self.layer) * len(columns)
         first = {"kind": "heatmap", "layer": self.layer, "start": 0, "stop": min(n, WINDOW)}
-        per_window = stored_nbytes(self._heatmap(first), first) + 16  # longer start/stop
+        per_window = stored_nbytes(self._wire_reply(first), first) + 16  # longer start/stop
         windows = []
         for start in range(0, n, WINDOW // 2):
             if budget < per_window:

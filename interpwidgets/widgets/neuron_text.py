@@ -14,9 +14,12 @@ from ..i18n import t
 from ..strings import shorten
 from ..trace.core import Trace
 from .base import LayerName, Widget, check_budget, check_title
+from .traits import Array, Data
 
 #: An exported page holds at most this many bytes of neuron columns by default.
 EXPORT_BUDGET = 16_000_000
+#: A column's values travel as float16, or float32 when a value is past float16's range.
+COLUMN_ARRAYS = {"values": "auto"}
 
 
 class NeuronText(Widget):
@@ -26,7 +29,11 @@ class NeuronText(Widget):
         trace: a :class:`~interpwidgets.Trace` (``iw.trace(model, text)`` or
             ``iw.Trace.from_arrays(text, {"name": array})``).
         layer: which activation array, by name (``"rnn.0.h"``) or index; default the first.
-        neuron: which unit (column) of that array.
+        neuron: which unit (column) of that array. Default, for a trace of a model: the
+            model card's documented cell for a shipped zoo model, else the unit (of
+            ``layer``, or of every layer) with the largest variance over the text — the
+            caption says which (:mod:`~interpwidgets.widgets.default_unit`); for arrays
+            (``Trace.from_arrays``): unit 0 of ``layer``.
         vmax: fixed half-width of the colour scale; default per neuron, max |value|.
         title: an optional caption.
 
@@ -48,13 +55,14 @@ class NeuronText(Widget):
 
     _bundle = "neuron_text.js"
     _saved_on = ("layer", "neuron")
+    _reply_arrays = {"column": COLUMN_ARRAYS}
 
     text = traitlets.Unicode().tag(sync=True, output=True)
-    offsets = traitlets.Dict().tag(sync=True, output=True)
+    offsets = Array("int32", ndim=2).tag(output=True)
     layers = traitlets.List().tag(sync=True, output=True)
     layer = LayerName().tag(sync=True, browser=True)
     neuron = traitlets.Int(0).tag(sync=True, browser=True)
-    column = traitlets.Dict().tag(sync=True, output=True)
+    column = Data(arrays=COLUMN_ARRAYS).tag(output=True)
     title = traitlets.Unicode("").tag(sync=True)
     unknown = traitlets.List().tag(sync=True, output=True)
 
@@ -65,7 +73,7 @@ class NeuronText(Widget):
         self,
         trace: Trace,
         layer: str | int | None = None,
-        neuron: int = 0,
+        neuron: int | None = None,
         vmax: float | None = None,
         title: str = "",
         export_budget: int = EXPORT_BUDGET,
@@ -82,11 +90,19 @@ class NeuronText(Widget):
         self._vmax = None if vmax is None else float(vmax)
         self.export_budget = check_budget(export_budget)
         name = trace.resolve(layer)
+        #: why the widget opened on this unit, when it chose it ("" when told)
+        self.opened_on = ""
+        if neuron is None and "model" in trace.meta:
+            from .default_unit import default_unit
+
+            name, neuron, self.opened_on = default_unit(trace, None if layer is None else name)
+            title = title or f"{name} {neuron}: {self.opened_on}"
+        neuron = 0 if neuron is None else neuron
         self._check_neuron(name, neuron)
         super().__init__(
             locale=locale,
             text=trace.text,
-            offsets=codec.encode(trace.offsets, "int32"),
+            offsets=trace.offsets,
             layers=[{"name": k, "n_units": int(v.shape[1])} for k, v in trace.activations.items()],
             layer=name,
             neuron=int(neuron),
@@ -144,7 +160,7 @@ class NeuronText(Widget):
             "layer": layer,
             "neuron": int(neuron),
             "vmax": self._vmax if self._vmax is not None else column_vmax(values),
-            "values": codec.encode(values, "auto"),
+            "values": values,
         }
 
     def _update_column(self) -> None:
@@ -179,7 +195,7 @@ class NeuronText(Widget):
         from .assets import b64_len, stored_nbytes
 
         body = {"kind": "column", "layer": layer, "neuron": self.neuron}
-        data = self._column_data(layer, self.neuron)
+        data = self._wire_reply(body)
         acts = self._trace.activations[layer]
         wide = 4 if _needs_float32(acts) else 2  # "auto": float16 unless a value is past it
         n = self._trace.n_tokens

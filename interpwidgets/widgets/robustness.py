@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import traitlets
 
-from .. import codec
 from .base import Widget, check_title
+from .traits import Data
 
 
 def _num(x: Any, digits: int = 6) -> float | None:
@@ -50,7 +50,7 @@ class Robustness(Widget):
     summary = traitlets.List().tag(sync=True, output=True)
     inputs = traitlets.List().tag(sync=True, output=True)
     variants = traitlets.List().tag(sync=True, output=True)
-    attributions = traitlets.Dict().tag(sync=True, output=True)
+    attributions = Data(arrays={"scores": "float32", "offsets": "int32"}).tag(output=True)
     meta = traitlets.Dict().tag(sync=True, output=True)
     title = traitlets.Unicode("").tag(sync=True)
     selected = traitlets.Dict().tag(sync=True, browser=True)
@@ -222,7 +222,7 @@ def _attributions(result: Any, predicted: np.ndarray) -> dict[str, Any]:
     return {
         "method": first.method,
         "label": first.label,
-        "scores": codec.encode(np.concatenate(scores), "float32"),
-        "offsets": codec.encode(np.concatenate(offsets), "int32"),
+        "scores": np.concatenate(scores),
+        "offsets": np.concatenate(offsets),
         "items": items,
     }
