@@ -260,6 +260,7 @@ def evaluate_explanations(
     from tqdm.auto import tqdm
 
     from .attribution import attribute
+    from .models import adapter_for
     from .stats import mean_se
 
     if not examples:
@@ -278,7 +279,7 @@ def evaluate_explanations(
     for e, ex in enumerate(tqdm(examples, desc="explanations", disable=not progress)):
         attn = attribute(model, ex.text, tokenizer, method="attention")
         keep = ~attn.special
-        ids = tokenizer.convert_tokens_to_ids(attn.tokens)
+        ids = adapter_for(model, tokenizer).encode(ex.text).ids  # the attribution's tokens
         pred = attn.predicted
         gold = _evidence_mask(attn, ex.evidence)[keep]
         attn_sc = attn.scores[keep]

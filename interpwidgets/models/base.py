@@ -9,6 +9,8 @@ Nothing outside ``interpwidgets.models`` looks at a model's type.
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -134,6 +136,52 @@ class Adapter:
         return f"{type(self).__name__}({type(self.model).__name__}, kind={self.kind!r})"
 
 
+#: prefixes that mark where a token sits in a word, kept on a label taken from the text:
+#: WordPiece's continuation "##", SentencePiece's word start "▁", byte-level BPE's space "Ġ"
+_PIECE_PREFIXES = ("##", "\u2581", "\u0120")
+
+
+def _fold(s: str) -> str:
+    """``s`` without accents and case: what an uncased tokenizer's normaliser leaves."""
+    decomposed = unicodedata.normalize("NFD", s)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def token_labels(
+    tokens: Sequence[str],
+    offsets: np.ndarray,
+    special: np.ndarray,
+    text: str,
+    unk_token: str | None = None,
+) -> list[str]:
+    """The string shown for each token: the tokenizer's own, except where it lost the text.
+
+    A token that is the tokenizer's unknown token (``[UNK]`` for 电 in an English word-piece
+    vocabulary) is labelled by the characters its offsets cover; one whose normaliser
+    stripped accents (``cafe`` for café) by those characters too, keeping the piece's prefix
+    (``##``, ``▁``, ``Ġ``). Lower-casing alone is kept as the model reads it (``the`` for
+    "The"). Special tokens and tokens that cover no text keep their names. Every adapter's
+    :class:`Encoding` gets its ``tokens`` from here.
+    """
+    out = list(tokens)
+    special = np.asarray(special, dtype=bool)
+    for k, tok in enumerate(out):
+        s, e = (int(v) for v in offsets[k])
+        if special[k] or e <= s:
+            continue
+        span = text[s:e]
+        if unk_token is not None and tok == unk_token:
+            out[k] = span
+            continue
+        prefix = next((p for p in _PIECE_PREFIXES if tok.startswith(p) and len(tok) > len(p)), "")
+        core = tok[len(prefix) :]
+        if core == span or core == span.casefold() or core.strip() == span.strip():
+            continue
+        if _fold(core) == _fold(span):
+            out[k] = prefix + span
+    return out
+
+
 def special_offsets(offsets: np.ndarray, special: np.ndarray) -> np.ndarray:
     """Offsets with special tokens set to ``[0, 0]`` (they cover no text)."""
     out = np.asarray(offsets, dtype=np.int64).copy()
@@ -172,5 +220,12 @@ def encode_fast(
     n_full = len(ids)
     lim = n_full if limit is None else int(limit)
     ids, offsets, special = ids[:lim], offsets[:lim], special[:lim]
-    tokens = tokenizer.convert_ids_to_tokens(ids.tolist())
-    return Encoding(text, ids, tokens, special_offsets(offsets, special), special, n_full, lim)
+    offsets = special_offsets(offsets, special)
+    tokens = token_labels(
+        tokenizer.convert_ids_to_tokens(ids.tolist()),
+        offsets,
+        special,
+        text,
+        getattr(tokenizer, "unk_token", None),
+    )
+    return Encoding(text, ids, tokens, offsets, special, n_full, lim)

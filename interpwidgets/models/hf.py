@@ -8,7 +8,14 @@ from typing import Any
 
 import numpy as np
 
-from .base import Adapter, Encoding, check_max_length, special_offsets, token_limit
+from .base import (
+    Adapter,
+    Encoding,
+    check_max_length,
+    special_offsets,
+    token_labels,
+    token_limit,
+)
 
 
 def is_hf(model: Any) -> bool:
@@ -105,13 +112,14 @@ class HFAdapter(Adapter):
             offsets[second] += len(text) + len(pair_separator)
             joined = text + pair_separator + text_pair
             pair_start = int(np.argmax(second)) if second.any() else None
-        tokens = self.tokenizer.convert_ids_to_tokens(ids.tolist())
+        offsets = special_offsets(offsets, special)
+        tokens = self._labels(ids, offsets, special, joined)
         type_ids = enc.get("token_type_ids")
         return Encoding(
             joined,
             ids,
             tokens,
-            special_offsets(offsets, special),
+            offsets,
             special,
             n_full,
             limit,
@@ -134,8 +142,14 @@ class HFAdapter(Adapter):
             ids = np.concatenate([[int(first)], ids])[:limit]
             offsets = np.concatenate([np.zeros((1, 2), np.int64), offsets])[:limit]
             special = np.concatenate([[True], special])[:limit]
-        tokens = self.tokenizer.convert_ids_to_tokens(ids.tolist())
+        tokens = self._labels(ids, offsets, special, text)
         return Encoding(text, ids, tokens, offsets, special, len(ids), limit)
+
+    def _labels(self, ids: np.ndarray, offsets: np.ndarray, special: np.ndarray, text: str):
+        """Token strings, from the text where the tokenizer lost it (:func:`token_labels`)."""
+        tokens = self.tokenizer.convert_ids_to_tokens(ids.tolist())
+        unk = getattr(self.tokenizer, "unk_token", None)
+        return token_labels(tokens, offsets, special, text, unk)
 
     def batch(self, texts: Sequence[str], max_length: int | None = None) -> dict[str, Any]:
         """Padded torch tensors for ``texts`` (same truncation rule), plus
