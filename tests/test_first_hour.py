@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import interpwidgets as iw
@@ -45,3 +46,44 @@ def test_minilm_trace_and_attribution_show_cjk_and_accents():
     clf, tok = iw.zoo.sentiment()
     a = iw.attribute(clf, "电脑 café", tok, method="saliency")
     assert a.tokens == ["[CLS]", "电", "脑", "café", "[SEP]"]
+
+
+def _code_trace(model):
+    import inspect
+    import json
+
+    return iw.trace(model, inspect.getsource(json.decoder.JSONObject))
+
+
+def test_neuron_text_opens_on_the_card_cell_then_on_the_largest_variance():
+    tr = _code_trace(iw.zoo.char_lstm())
+    cell = iw.zoo.card("char_lstm")["cells"]["in_string"]
+    w = iw.NeuronText(tr)
+    assert (w.layer, w.neuron) == (cell["layer"], cell["neuron"])
+    assert "documented in_string cell" in w.title and w.opened_on in w.title
+    other = "rnn.1.h" if cell["layer"] != "rnn.1.h" else "rnn.0.h"
+    w = iw.NeuronText(tr, layer=other)
+    var = np.nanvar(tr.activations[other], axis=0)
+    assert w.neuron == int(np.argmax(var)) and "largest variance" in w.title
+    w = iw.NeuronText(tr, layer="rnn.0.h", neuron=3, title="mine")
+    assert (w.neuron, w.title, w.opened_on) == (3, "mine", "")
+    # arrays the user built keep unit 0 of the first layer
+    plain = iw.Trace.from_arrays("abc", {"a": np.arange(6.0).reshape(3, 2)})
+    assert iw.NeuronText(plain).neuron == 0
+
+
+def test_retrained_weights_are_not_read_through_the_shipped_card():
+    from interpwidgets.zoo import WEIGHTS, load
+
+    lm = load("char_lstm", path=WEIGHTS)  # same file, but passed as another folder
+    assert "zoo" not in _code_trace(lm).meta
+
+
+def test_neuron_explorer_with_a_feature_opens_on_its_top_unit():
+    tr = _code_trace(iw.zoo.char_lstm())
+    w = iw.NeuronExplorer(tr, feature="in_string")
+    top = w.ranking["rows"][0]
+    assert (w.layer, w.neuron) == (top["layer"], top["neuron"])
+    assert "top of the ranking" in w.title
+    w = iw.NeuronExplorer(tr, feature="in_string", layer="rnn.0.h", neuron=4)
+    assert (w.layer, w.neuron) == ("rnn.0.h", 4)

@@ -46,6 +46,14 @@ class _CharAdapter(Adapter):
     def vocab(self) -> Any:
         return getattr(self.model, "vocab", None)
 
+    def _mark(self, trace: Any) -> Any:
+        """``trace.meta["zoo"]``: the shipped model's name when the weights are the shipped
+        ones (``iw.zoo.load`` sets ``model.zoo_name``), so widgets can read its model card."""
+        name = getattr(self.model, "zoo_name", None)
+        if name:
+            trace.meta["zoo"] = str(name)
+        return trace
+
     def encode(self, text: str, max_length: int | None = None) -> Encoding:
         from ..trace.rnn import char_ids
 
@@ -139,7 +147,7 @@ class CharRNNAdapter(_CharAdapter):
     def trace(self, text: str, **options: Any):
         from ..trace.rnn import trace_rnn
 
-        return trace_rnn(self.model, text, **options)
+        return self._mark(trace_rnn(self.model, text, **options))
 
 
 class CharTransformerAdapter(_CharAdapter):
@@ -176,7 +184,7 @@ class CharTransformerAdapter(_CharAdapter):
     def trace(self, text: str, **options: Any):
         from ..trace.transformer import trace_char_transformer
 
-        return trace_char_transformer(self.model, text, **options)
+        return self._mark(trace_char_transformer(self.model, text, **options))
 
     def logits(self, text: str, max_length: int | None = None) -> np.ndarray:
         import torch

@@ -36,7 +36,8 @@ class NeuronExplorer(NeuronText):
     current ranked rows. Arguments as :class:`NeuronText`, plus ``feature``, ``spans``,
     ``threshold`` (for span queries), ``rank_layers`` (which arrays neuron search covers;
     default the hidden and cell states ``*.h``/``*.c`` when the trace has them, else all)
-    and ``top`` (rows in the ranking).
+    and ``top`` (rows in the ranking). With a ``feature`` and no ``neuron``, it opens on the
+    unit the feature's ranking puts first (the caption says so); otherwise as NeuronText.
 
     An exported page holds the selected layer's columns and heatmap, and the ranking of
     every feature; brushing spans needs the kernel.
@@ -57,7 +58,7 @@ class NeuronExplorer(NeuronText):
         self,
         trace: Trace,
         layer: str | int | None = None,
-        neuron: int = 0,
+        neuron: int | None = None,
         feature: str = "",
         spans: Sequence[Sequence[int]] = (),
         threshold: float = 0.3,
@@ -71,7 +72,7 @@ class NeuronExplorer(NeuronText):
         super().__init__(
             trace,
             layer=layer,
-            neuron=neuron,
+            neuron=0 if neuron is None and feature else neuron,  # a feature: its top unit
             vmax=vmax,
             title=title,
             export_budget=export_budget,
@@ -115,6 +116,12 @@ class NeuronExplorer(NeuronText):
         self.threshold = float(threshold)
         if feature:
             self.feature = feature
+            rows = self.ranking.get("rows") or []
+            if neuron is None and rows:  # open on the unit the ranking puts first
+                top = rows[0]
+                self.layer, self.neuron = top["layer"], top["neuron"]
+                self.opened_on = f"top of the ranking ({self.ranking['source']})"
+                self.title = title or f"{top['layer']} {top['neuron']} \u2014 {self.opened_on}"
         if len(spans):
             self.spans = [list(s) if isinstance(s, (list, tuple, np.ndarray)) else s for s in spans]
         self._refresh_saved()  # the heatmap needs what was set above

@@ -96,7 +96,7 @@ class NeuronText(Widget):
             from .default_unit import default_unit
 
             name, neuron, self.opened_on = default_unit(trace, None if layer is None else name)
-            title = title or f"{name} {neuron}: {self.opened_on}"
+            title = title or f"{name} {neuron} \u2014 {self.opened_on}"
         neuron = 0 if neuron is None else neuron
         self._check_neuron(name, neuron)
         super().__init__(

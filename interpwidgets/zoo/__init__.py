@@ -61,6 +61,8 @@ def load(name: str, path: str | Path | None = None):
         model.context = min(
             model.context, int(json.loads(card_file.read_text()).get("seq_len", model.context))
         )
+    if path is None:  # the shipped weights: its model card describes this model
+        model.zoo_name = name
     return model.eval()
 
 
