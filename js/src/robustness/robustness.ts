@@ -8,18 +8,17 @@
 
 import { SignedLegend } from "../attribution_text/attribution_parts";
 import { MISSING, diverging, rgbString, textColorFor } from "../shared/colors";
-import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule } from "../shared/dom";
-import { ErrorBox } from "../shared/error_box";
-import { attachToolbar } from "../shared/toolbar";
+import { el, widgetModule } from "../shared/dom";
 import {
   type AttrItem, type InputView, type Piece, type RobData, type SummaryRow, type Variant,
   KIND_HELP, arrange, attrKey, diffText, formatDelta, formatProb, formatRate, formatRateSE, rateTitle, formatScale, formatScore,
   kindName, pieces, readData, totals, wordDiff,
 } from "./robustness_data";
 import { codePointsToUtf16 } from "../shared/text";
-import { Tooltip, visibleWhitespace } from "../shared/tooltip";
+import { visibleWhitespace } from "../shared/tooltip";
 import type { RobustnessState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
+import { WidgetView } from "../shared/view";
 
 /** Inputs drawn at first; "show more" adds as many again. */
 export const PAGE = 25;
@@ -41,14 +40,7 @@ function toggle(label: string, title: string): HTMLButtonElement {
   return b;
 }
 
-export class RobustnessView {
-  readonly root = el("div", "iw-root iw-robustness");
-  readonly tooltip: Tooltip;
-  readonly errorBox: ErrorBox;
-  private readonly model: AnyModel<RobustnessState>;
-  private readonly titleRow = el("div", "iw-title");
-  private readonly titleMain = el("span", "iw-title-main");
-  private readonly caption = el("span", "iw-caption");
+export class RobustnessView extends WidgetView<RobustnessState> {
   private readonly flipsBtn = toggle("flips only", "show only the variants whose prediction flipped");
   private readonly unchangedBtn = toggle("unchanged", "also list the perturbations that did not change a text");
   private readonly attrBtn = toggle("attributions", "shade each token by its score for the original prediction");
@@ -62,16 +54,11 @@ export class RobustnessView {
   private readonly more = el("button", "iw-rob-more");
   data!: RobData;
   private limit = PAGE;
-  private queued = false;
-  private destroyed = false;
   private hovered: HTMLElement | null = null;
-  private readonly cleanups: (() => void)[] = [];
 
   constructor(model: AnyModel<RobustnessState>, host: HTMLElement) {
-    this.model = model;
+    super(model, "iw-robustness", "Robustness to perturbations: flip rates per perturbation, then each input and its perturbed variants.");
     const { root } = this;
-    focusableRoot(root, "Robustness to perturbations: flip rates per perturbation, then each input and its perturbed variants.");
-    this.titleRow.append(this.titleMain, this.caption);
     const controls = el("div", "iw-controls iw-rob-controls");
     const show = el("span", "iw-field");
     show.append(el("span", "iw-field-name", "show"), this.flipsBtn, this.unchangedBtn, this.attrBtn);
@@ -80,11 +67,8 @@ export class RobustnessView {
     this.more.type = "button";
     this.errors.setAttribute("role", "note");
     this.status.setAttribute("aria-live", "polite");
-    root.append(this.titleRow, controls, this.errors, this.summaryEl, this.status, this.list, this.more);
-    this.errorBox = new ErrorBox(model, root);
-    this.cleanups.push(attachToolbar({ model, root, name: "robustness", parent: controls, beside: this.legendField }));
-    host.appendChild(root);
-    this.tooltip = new Tooltip(root);
+    root.append(this.titleRow.el, controls, this.errors, this.summaryEl, this.status, this.list, this.more);
+    this.mount(host, { name: "robustness", parent: controls, beside: this.legendField });
 
     this.listen(this.flipsBtn, "click", () => this.setTrait("flips_only", !this.model.get("flips_only")));
     this.listen(this.unchangedBtn, "click", () => this.setTrait("show_unchanged", !this.model.get("show_unchanged")));
@@ -104,44 +88,36 @@ export class RobustnessView {
     this.listen<MouseEvent>(this.list, "mouseover", (e) => this.onHover(e));
     this.listen<MouseEvent>(this.list, "mousemove", (e) => this.onHover(e));
     this.listen(this.list, "mouseleave", () => this.unhover());
-    for (const name of ["labels", "kinds", "summary", "inputs", "variants", "attributions", "meta", "title"]) {
-      this.on(`change:${name}`, () => this.schedule(true));
+    for (const name of ["labels", "kinds", "summary", "inputs", "variants", "attributions", "meta", "title"] as const) {
+      this.on(`change:${name}`, () => this.redraw(true));
     }
-    for (const name of ["filter_kind", "flips_only", "show_unchanged", "show_attributions"]) this.on(`change:${name}`, () => this.schedule(false));
+    for (const name of ["filter_kind", "flips_only", "show_unchanged", "show_attributions"] as const) {
+      this.on(`change:${name}`, () => this.redraw(false));
+    }
     this.on("change:selected", () => this.onSelected());
     this.data = readData(model);
     this.draw();
   }
 
-  private listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
-    listenWithCleanup(this.cleanups, target, type, fn);
-  }
-
-  private on(event: string, fn: () => void): void {
-    onModelWithCleanup(this.cleanups, this.model, event, fn);
-  }
-
   private dirtyData = false;
 
-  /** Coalesce trait changes into one redraw. */
-  private schedule(data: boolean): void {
+  /** One redraw for a burst of trait changes; `data`: the traits holding the data changed. */
+  private redraw(data: boolean): void {
     this.dirtyData ||= data;
-    if (this.queued) return;
-    this.queued = true;
-    queueMicrotask(() => {
-      this.queued = false;
-      if (this.destroyed) return;
-      if (this.dirtyData) this.data = readData(this.model);
-      this.dirtyData = false;
-      this.draw();
-    });
+    this.schedule();
+  }
+
+  protected render(): void {
+    if (this.dirtyData) this.data = readData(this.model);
+    this.dirtyData = false;
+    this.draw();
   }
 
   private setTrait(name: keyof RobustnessState & string, value: unknown): void {
     if (this.model.get(name) === value) return;
     this.model.set(name, value as never);
     this.model.save_changes();
-    this.schedule(false);
+    this.redraw(false);
   }
 
   // ---- state
@@ -173,12 +149,11 @@ export class RobustnessView {
     const flipsOnly = !!this.model.get("flips_only");
     const showUnchanged = !!this.model.get("show_unchanged");
     const attr = this.showAttr();
-    this.titleMain.textContent = d.title;
-    this.titleMain.hidden = !d.title;
+    this.titleRow.set(d.title);
     const bits = [`${d.inputs.length} text${d.inputs.length === 1 ? "" : "s"}`, `${d.kinds.length} perturbation${d.kinds.length === 1 ? "" : "s"}`];
     if (d.seed !== null) bits.push(`seed ${d.seed}`);
     if (d.rate !== null) bits.push(`rate ${d.rate}`);
-    this.caption.textContent = bits.join(" \u00b7 ");
+    this.titleRow.caption.textContent = bits.join(" \u00b7 ");
     for (const [b, on] of [[this.flipsBtn, flipsOnly], [this.unchangedBtn, showUnchanged], [this.attrBtn, attr]] as const) {
       b.setAttribute("aria-pressed", String(on));
       b.classList.toggle("iw-active", on);
@@ -523,14 +498,6 @@ export class RobustnessView {
     this.hovered?.classList.remove("iw-rob-hl");
     this.hovered = null;
     this.tooltip?.hide();
-  }
-
-  destroy(): void {
-    this.destroyed = true;
-    for (const c of this.cleanups.splice(0)) c();
-    this.tooltip.destroy();
-    this.errorBox.destroy();
-    this.root.remove();
   }
 }
 
