@@ -11,23 +11,18 @@ import {
 } from "./attribution_data";
 import { SignedLegend, Segmented, randomTauLines, shade, tauLines, tauTable } from "./attribution_parts";
 import { MISSING, rgbString } from "../shared/colors";
-import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule } from "../shared/dom";
-import { ErrorBox } from "../shared/error_box";
-import { attachToolbar } from "../shared/toolbar";
+import { el, widgetModule } from "../shared/dom";
 import { TokenStrip, type Colorer } from "../shared/text";
-import { Tooltip, visibleWhitespace } from "../shared/tooltip";
+import { visibleWhitespace } from "../shared/tooltip";
 import type { AttributionTextState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
+import { WidgetView } from "../shared/view";
 
 const MISSING_BG = rgbString(MISSING);
 
 interface RowView { root: HTMLElement; text: HTMLElement; strip: TokenStrip; delta: HTMLElement; max: HTMLElement }
 
-export class AttributionView {
-  readonly root = el("div", "iw-root iw-attribution-text");
-  private readonly model: AnyModel<AttributionTextState>;
-  private readonly titleMain = el("span", "iw-title-main");
-  private readonly caption = el("span", "iw-caption");
+export class AttributionView extends WidgetView<AttributionTextState> {
   private readonly select = el("select", "iw-attr-target");
   private readonly level: Segmented;
   private readonly scale: Segmented;
@@ -36,9 +31,6 @@ export class AttributionView {
   private readonly notes = el("div", "iw-attr-notes");
   private readonly rowsEl = el("div", "iw-attr-rows");
   private readonly compare = el("div", "iw-attr-compare");
-  readonly tooltip: Tooltip;
-  /** Errors Python raised while applying a change made here (the `error` trait). */
-  readonly errorBox: ErrorBox;
   data!: AttrData;
   rows: RowView[] = [];
   private target = 0;
@@ -51,17 +43,11 @@ export class AttributionView {
   private hoverKey = "";
   private paintGen = 0;
   private dirty = { data: false, paint: false };
-  private queued = false;
   private syncing = false;
-  private destroyed = false;
-  private readonly cleanups: (() => void)[] = [];
 
   constructor(model: AnyModel<AttributionTextState>, host: HTMLElement) {
-    this.model = model;
+    super(model, "iw-attribution-text", "Attribution scores over text, one row per method. Up/Down: target class.");
     const { root } = this;
-    focusableRoot(root, "Attribution scores over text, one row per method. Up/Down: target class.");
-    const title = el("div", "iw-title");
-    title.append(this.titleMain, this.caption);
 
     const controls = el("div", "iw-controls iw-attr-controls");
     const targetField = el("label", "iw-field");
@@ -79,45 +65,32 @@ export class AttributionView {
     this.scaleField.append(el("span", "iw-field-name", "scale"), this.scale.el);
     controls.append(targetField, levelField, this.scaleField, this.legend.el);
     this.notes.setAttribute("role", "note");
-    root.append(title, controls, this.notes, this.rowsEl, this.compare);
-    this.errorBox = new ErrorBox(model, root);
-    this.cleanups.push(attachToolbar({ model, root, name: "attribution_text", parent: controls, beside: this.legend.el }));
-    host.appendChild(root);
-    this.tooltip = new Tooltip(root);
+    root.append(this.titleRow.el, controls, this.notes, this.rowsEl, this.compare);
+    this.mount(host, { name: "attribution_text", parent: controls, beside: this.legend.el });
 
     this.listen(this.select, "change", () => this.choose("target", Number(this.select.value)));
     this.listen<KeyboardEvent>(root, "keydown", (e) => this.onKey(e));
     this.listen<MouseEvent>(root, "mouseover", (e) => this.onHover(e));
     this.listen<MouseEvent>(root, "mousemove", (e) => this.onHover(e));
     this.listen(root, "mouseleave", () => this.unhover());
-    for (const name of ["text", "offsets", "tokens", "words", "word_agg", "labels", "probs", "predicted", "rows", "tau", "tau_random", "random_draws", "notes", "title"]) {
-      this.on(`change:${name}`, () => this.schedule("data"));
+    for (const name of ["text", "offsets", "tokens", "words", "word_agg", "labels", "probs", "predicted", "rows", "tau", "tau_random", "random_draws", "notes", "title"] as const) {
+      this.on(`change:${name}`, () => this.redraw("data"));
     }
-    for (const name of ["target", "level", "scale"]) this.on(`change:${name}`, () => this.schedule("paint"));
+    for (const name of ["target", "level", "scale"] as const) this.on(`change:${name}`, () => this.redraw("paint"));
     this.readAll();
     this.paint();
   }
 
-  private listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
-    listenWithCleanup(this.cleanups, target, type, fn);
-  }
-
-  private on(event: string, fn: () => void): void {
-    onModelWithCleanup(this.cleanups, this.model, event, fn);
-  }
-
-  /** Coalesce trait changes (Python often sets several at once) into one update. */
-  private schedule(kind: "data" | "paint"): void {
+  /** One update for a burst of trait changes (Python often sets several at once). */
+  private redraw(kind: "data" | "paint"): void {
     this.dirty[kind] = true;
-    if (this.queued) return;
-    this.queued = true;
-    queueMicrotask(() => {
-      this.queued = false;
-      if (this.destroyed) return;
-      if (this.dirty.data) this.readAll();
-      this.dirty = { data: false, paint: false };
-      this.paint();
-    });
+    this.schedule();
+  }
+
+  protected render(): void {
+    if (this.dirty.data) this.readAll();
+    this.dirty = { data: false, paint: false };
+    this.paint();
   }
 
   /** A change made in the browser: set the trait, sync it to Python, recolour. */
@@ -126,7 +99,7 @@ export class AttributionView {
     if (this.model.get(name) === value) return;
     this.model.set(name, value);
     this.model.save_changes();
-    this.schedule("paint");
+    this.redraw("paint");
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -144,11 +117,9 @@ export class AttributionView {
     this.unhover();
     const d = (this.data = readData(this.model));
     this.ranks.clear();
-    this.titleMain.textContent = d.title;
-    this.titleMain.hidden = !d.title;
     const p = d.probs[d.predicted];
-    this.caption.textContent = d.labels[d.predicted] !== undefined
-      ? `predicted ${classOption(showLabel(d.labels[d.predicted]), p)}` : "";
+    this.titleRow.set(d.title, d.labels[d.predicted] !== undefined
+      ? `predicted ${classOption(showLabel(d.labels[d.predicted]), p)}` : "");
     this.select.replaceChildren(...d.labels.map((l, c) => {
       const o = el("option", "", classOption(showLabel(l), d.probs[c]) + (c === d.predicted ? " \u2713" : ""));
       o.value = String(c);
@@ -402,12 +373,8 @@ export class AttributionView {
   }
 
   destroy(): void {
-    this.destroyed = true;
-    for (const c of this.cleanups.splice(0)) c();
+    super.destroy();
     for (const r of this.rows) r.strip.destroy();
-    this.tooltip.destroy();
-    this.errorBox.destroy();
-    this.root.remove();
   }
 }
 
