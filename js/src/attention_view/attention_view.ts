@@ -12,14 +12,13 @@ import { HeadView } from "./attention_head";
 import { LayerLoader } from "./attention_loader";
 import { MatrixPane, ModelPane, SummaryPane, type PaneHost } from "./attention_panes";
 import { RolloutView } from "./attention_rollout";
-import { el, focusableRoot, listenWithCleanup, widgetModule } from "../shared/dom";
-import { ErrorBox } from "../shared/error_box";
+import { el, widgetModule } from "../shared/dom";
 import { translator, type Tr } from "../shared/i18n";
 import { SequentialLegend } from "./seq_legend";
-import { attachToolbar } from "../shared/toolbar";
 import { Tooltip } from "../shared/tooltip";
 import type { AttentionViewState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
+import { WidgetView } from "../shared/view";
 
 export const VIEWS = ["head", "model", "matrix", "summary", "rollout"] as const;
 export type View = (typeof VIEWS)[number];
@@ -38,10 +37,7 @@ interface Choice extends KeyChoice { heads?: number[]; view?: View; group?: numb
 /** A group's derived data, decoded once (errors become notes). */
 interface Decoded { thumbs: Thumbs | null; measures: Measure[]; rollout: Rollout | null; errors: string[] }
 
-export class AttentionView {
-  readonly root = el("div", "iw-root iw-attention-view");
-  private readonly titleMain = el("span", "iw-title-main");
-  private readonly caption = el("span", "iw-caption");
+export class AttentionView extends WidgetView<AttentionViewState> {
   private readonly tabs = new Map<View, HTMLButtonElement>();
   private readonly groupSelect = el("select", "iw-attn-group");
   private readonly layerSelect = el("select", "iw-attn-layer");
@@ -53,9 +49,6 @@ export class AttentionView {
   private readonly status = el("div", "iw-status");
   private readonly empty = el("div", "iw-attn-empty");
   private readonly legend: SequentialLegend;
-  private readonly tooltip: Tooltip;
-  /** Errors Python raised while applying a change made here (the `error` trait). */
-  readonly errorBox: ErrorBox;
   private readonly headView: HeadView;
   private readonly modelPane: ModelPane;
   private readonly matrixPane: MatrixPane;
@@ -79,15 +72,13 @@ export class AttentionView {
   private measures: Measure[] = [];
   private measureKey = "";
   private lastWidth = 0;
-  private queued = false;
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
-  private destroyed = false;
-  private readonly cleanups: (() => void)[] = [];
 
   /** The widget's words in its language (the `_strings` trait). */
   private readonly tr: Tr;
 
-  constructor(private readonly model: AnyModel<AttentionViewState>, host: HTMLElement) {
+  constructor(model: AnyModel<AttentionViewState>, host: HTMLElement) {
+    super(model, "iw-attention-view", translator(model)("attention.aria"));
     const { root } = this;
     const tr = (this.tr = translator(model));
     this.layers = new LayerLoader(model, (g) => {
@@ -95,9 +86,6 @@ export class AttentionView {
       if (!info) throw new Error(`there is no attention group ${g}`);
       return [info.headLabels.length, info.tokens.length, info.keyTokens.length];
     }, (l) => this.layerLabels[l] ?? String(l));
-    focusableRoot(root, tr("attention.aria"));
-    const title = el("div", "iw-title");
-    title.append(this.titleMain, this.caption);
 
     const toolbar = el("div", "iw-attn-toolbar");
     const tabs = el("div", "iw-attn-tabs");
@@ -155,10 +143,8 @@ export class AttentionView {
     this.status.hidden = true;
     this.empty.hidden = true;
     this.body.append(this.empty, this.status);
-    root.append(title, toolbar, this.notesEl, this.body);
-    this.errorBox = new ErrorBox(model, root);
-    this.cleanups.push(attachToolbar({ model, root, name: "attention_view", parent: tabs, redraw: () => this.schedule() }));
-    host.appendChild(root);
+    root.append(this.titleRow.el, toolbar, this.notesEl, this.body);
+    this.mount(host, { name: "attention_view", parent: tabs, redraw: () => this.schedule() });
 
     this.bindDom();
     this.bindModel();
@@ -168,10 +154,6 @@ export class AttentionView {
   }
 
   // ---- wiring
-
-  private listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
-    listenWithCleanup(this.cleanups, target, type, fn);
-  }
 
   private bindDom(): void {
     for (const [v, b] of this.tabs) this.listen(b, "click", () => this.choose({ view: v }));
@@ -191,23 +173,21 @@ export class AttentionView {
   }
 
   private bindModel(): void {
-    const on = (events: string, fn: () => void) => {
-      for (const e of events.split(" ")) {
-        this.model.on(`change:${e}`, fn);
-        this.cleanups.push(() => this.model.off(`change:${e}`, fn));
-      }
+    const on = (traits: (keyof AttentionViewState & string)[], fn: () => void) => {
+      for (const name of traits) this.on(`change:${name}`, fn);
     };
-    on("groups", () => { this.readStatic(); this.readSelection(); this.schedule(); });
+    on(["groups"], () => { this.readStatic(); this.readSelection(); this.schedule(); });
     // the plain traits describe the shown group; with a `groups` trait they only mirror it
-    on("tokens key_tokens n_layers n_heads layer_labels head_labels sentence_b_start thumbs summary rollout notes", () => {
+    // (thumbs, summary and rollout are no traits: they come inside `groups`)
+    on(["tokens", "key_tokens", "n_layers", "n_heads", "layer_labels", "head_labels", "sentence_b_start", "notes"], () => {
       if (this.hasGroupsTrait()) return;
       this.readStatic();
       this.readSelection();
       this.schedule();
     });
-    on("title", () => { this.readTitle(); });
-    on("group layer head heads token view", () => { this.readSelection(); this.schedule(); });
-    on("current", () => { this.takeCurrent(); this.schedule(); });
+    on(["title"], () => { this.readTitle(); });
+    on(["group", "layer", "head", "heads", "token", "view"], () => { this.readSelection(); this.schedule(); });
+    on(["current"], () => { this.takeCurrent(); this.schedule(); });
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -244,8 +224,7 @@ export class AttentionView {
 
   private readTitle(): void {
     const title = String(this.model.get("title") ?? "");
-    this.titleMain.textContent = title;
-    this.titleMain.hidden = !title;
+    this.titleRow.set(title);
   }
 
   private decodedOf(g: number): Decoded {
@@ -382,12 +361,6 @@ export class AttentionView {
     this.schedule();
   }
 
-  private schedule(): void {
-    if (this.queued) return;
-    this.queued = true;
-    queueMicrotask(() => { this.queued = false; this.render(); });
-  }
-
   private width(): number {
     const w = this.body.clientWidth;
     return w > 80 ? w : 900;
@@ -395,7 +368,7 @@ export class AttentionView {
 
   // ---- drawing
 
-  private render(): void {
+  protected render(): void {
     if (this.destroyed) return;
     const { view } = this;
     for (const [v, b] of this.tabs) {
@@ -417,7 +390,7 @@ export class AttentionView {
     const nk = this.keyTokens.length;
     const named = this.groups.length > 1 && this.groupName ? `${this.groupName} \u00b7 ` : "";
     const count = nq === nk ? `${nq} tokens` : `${nq} query \u00d7 ${nk} key tokens`;
-    this.caption.textContent = `${named}layer ${this.layerLabels[this.layer] ?? "?"} \u00b7 head ${this.headLabels[this.head] ?? "?"} \u00b7 ${count}`;
+    this.titleRow.caption.textContent = `${named}layer ${this.layerLabels[this.layer] ?? "?"} \u00b7 head ${this.headLabels[this.head] ?? "?"} \u00b7 ${count}`;
     this.headView.setActive(this.heads);
     this.headView.setPinned(this.token);
     this.matrixPane.panel.setMark(this.token);
@@ -513,18 +486,14 @@ export class AttentionView {
   }
 
   destroy(): void {
-    this.destroyed = true;
     clearTimeout(this.statusTimer);
     this.layers.destroy();
-    for (const c of this.cleanups.splice(0)) c();
+    super.destroy();
     this.headView.destroy();
     this.modelPane.grid.destroy();
     this.matrixPane.panel.destroy();
     this.summaryPane.grid.destroy();
     this.rolloutView.destroy();
-    this.tooltip.destroy();
-    this.errorBox.destroy();
-    this.root.remove();
   }
 }
 

@@ -46,7 +46,8 @@ export abstract class WidgetView<S extends object> {
   readonly root: HTMLDivElement;
   readonly model: AnyModel<S>;
   readonly titleRow: TitleRow;
-  /** Set by mount(): the view's floating tooltip (the last child of the root). */
+  /** Set by mount(): the view's floating tooltip (the last child of the root); a view whose
+   *  parts need it sooner creates it itself. */
   tooltip!: Tooltip;
   /** Set by mount(): errors Python raised while applying a change made here (the `error` trait). */
   errorBox!: ErrorBox;
@@ -70,7 +71,7 @@ export abstract class WidgetView<S extends object> {
     this.errorBox = new ErrorBox(model, root);
     if (toolbar) this.cleanups.push(attachToolbar({ model, root, ...toolbar }));
     host.appendChild(root);
-    this.tooltip = new Tooltip(root);
+    this.tooltip ??= new Tooltip(root);
   }
 
   /** Add a DOM listener, removed on destroy. */
