@@ -80,6 +80,18 @@ def test_cluster_scan_equals_the_local_one(cluster, corpus):
     _same(local, remote)
 
 
+def test_sae_features_on_the_cluster_equal_the_local_ones(cluster, corpus):
+    lm, sae = iw.zoo.char_lstm(), iw.zoo.sae("char_lstm")
+    kw = dict(layers=["rnn.1.c.sae"], sae=sae, k=4, batch_size=2, features=False, progress=False)
+    local = iw.scan(lm, corpus, **kw)
+    remote = iw.scan(lm, corpus, client=cluster, shards=3, **kw)
+    assert remote.meta["sae"] == local.meta["sae"] == {"rnn.1.c.sae": repr(sae)}
+    for unit in (0, 17, 500, 1023):
+        a, b = local.top("rnn.1.c.sae", unit), remote.top("rnn.1.c.sae", unit)
+        assert a["position"].tolist() == b["position"].tolist(), unit
+        np.testing.assert_allclose(a["value"], b["value"], rtol=1e-4, atol=1e-3)
+
+
 def _dying_model(flag: str):
     lm = iw.zoo.char_lstm()
     emb = DyingEmbedding(lm.embedding.num_embeddings, lm.embedding.embedding_dim)
