@@ -2,6 +2,7 @@
 // and the neuron stepper. Events are wired by NeuronView; this file builds and updates the DOM.
 
 import { el } from "../shared/dom";
+import { TitleRow } from "../shared/view";
 
 /** A layer of the menu; `unit` names its units ("feature" for a sparse autoencoder's, else "neuron"). */
 export interface LayerInfo { name: string; n_units: number; unit?: string }
@@ -10,10 +11,10 @@ export interface LayerInfo { name: string; n_units: number; unit?: string }
 export const NOT_IN_FILE = " \u2014 not in this file";
 
 export class NeuronControls {
-  /** Caption row: the title in bold, then `layer · neuron n` small and muted. Hidden with no title. */
-  readonly title = el("div", "iw-title");
-  private readonly titleMain = el("span", "iw-title-main");
-  private readonly caption = el("span", "iw-caption");
+  /** The title row's element (above the controls). */
+  get title(): HTMLDivElement {
+    return this.titleRow.el;
+  }
   readonly row = el("div", "iw-controls");
   readonly select = el("select", "iw-layer");
   readonly input = el("input", "iw-neuron");
@@ -27,9 +28,10 @@ export class NeuronControls {
   private readonly neuronField = el("span", "iw-field");
   private readonly neuronName = el("span", "iw-field-name", "neuron");
 
-  constructor() {
-    this.title.append(this.titleMain, this.caption);
-    this.title.hidden = true;
+  /** `titleRow`: the view's title row (view.ts): the title in bold, then `layer · neuron n`
+   *  small and muted; hidden with no title. */
+  constructor(readonly titleRow: TitleRow = new TitleRow()) {
+    titleRow.el.hidden = true;
     const layerLabel = this.layerField;
     layerLabel.append(el("span", "iw-field-name", "layer"), this.select);
     this.input.type = "number";
@@ -118,8 +120,7 @@ export class NeuronControls {
   }
 
   setTitle(title: string, layer: string, neuron: number): void {
-    this.titleMain.textContent = title;
-    this.caption.textContent = `${layer} \u00b7 ${this.nounOf(layer)} ${neuron}`;
-    this.title.hidden = !title;
+    this.titleRow.set(title, `${layer} \u00b7 ${this.nounOf(layer)} ${neuron}`);
+    this.titleRow.el.hidden = !title;
   }
 }

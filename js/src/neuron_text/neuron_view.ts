@@ -10,12 +10,11 @@ import { Legend, formatValue } from "../shared/legend";
 import { NeuronControls, type LayerInfo } from "./neuron_controls";
 import { TokenStrip, type Colorer } from "../shared/text";
 import { english, translator, type Tr } from "../shared/i18n";
-import { Tooltip, tokenLines, type AnchorRect } from "../shared/tooltip";
-import { el, focusableRoot } from "../shared/dom";
-import { ErrorBox } from "../shared/error_box";
-import { attachToolbar } from "../shared/toolbar";
+import { tokenLines, type AnchorRect } from "../shared/tooltip";
+import { el } from "../shared/dom";
 import type { NeuronTextState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
+import { WidgetView } from "../shared/view";
 
 export type { LayerInfo } from "./neuron_controls";
 
@@ -45,18 +44,13 @@ export interface NeuronViewOptions {
 const LOADING_DELAY_MS = 150;
 const MISSING_BG = rgbString(MISSING);
 
-export class NeuronView {
-  readonly root = el("div", "iw-root");
-  readonly model: AnyModel<NeuronTextState>;
+export class NeuronView extends WidgetView<NeuronTextState> {
   private readonly opts: NeuronViewOptions;
-  private readonly controls = new NeuronControls();
+  private readonly controls = new NeuronControls(this.titleRow);
   private readonly status = el("div", "iw-status");
   readonly textEl = el("div", "iw-text");
   readonly strip: TokenStrip;
   private readonly legend: Legend;
-  readonly tooltip: Tooltip;
-  /** Errors Python raised while applying a change made here (the `error` trait). */
-  readonly errorBox: ErrorBox;
   private readonly columns: ColumnStore;
   /** Token indices the model read as unknown (the `unknown` trait). */
   private unknown = new Set<number>();
@@ -64,18 +58,13 @@ export class NeuronView {
   neuron = 0;
   private shown: Column | null = null;
   private hovered: HTMLElement | null = null;
-  private queued = false;
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
-  private destroyed = false;
-  private readonly cleanups: (() => void)[] = [];
 
   constructor(model: AnyModel<NeuronTextState>, host: HTMLElement, opts: NeuronViewOptions) {
-    this.model = model;
+    super(model, opts.className, opts.ariaLabel ?? translator(model)("neuron_text.aria"));
     this.opts = opts;
     this.tr = translator(model);
     const { root } = this;
-    root.classList.add(opts.className);
-    focusableRoot(root, opts.ariaLabel ?? this.tr("neuron_text.aria"));
 
     const { title, row: controls } = this.controls;
     this.legend = new Legend(controls, undefined, this.tr);
@@ -86,13 +75,10 @@ export class NeuronView {
     this.status.hidden = true;
     wrap.append(this.textEl, this.status);
     root.append(title, controls, wrap);
-    this.errorBox = new ErrorBox(model, root);
-    this.cleanups.push(attachToolbar({
-      model, root, parent: controls, beside: this.legend.el, redraw: () => opts.redraw?.(),
+    this.mount(host, {
+      parent: controls, beside: this.legend.el, redraw: () => opts.redraw?.(),
       name: opts.name ?? opts.className.replace(/^iw-/, "").replace(/-/g, "_"),
-    }));
-    host.appendChild(root);
-    this.tooltip = new Tooltip(root);
+    });
     this.strip = new TokenStrip(this.textEl);
     this.columns = new ColumnStore(model, () => this.strip.tokenCount);
 
@@ -106,12 +92,6 @@ export class NeuronView {
   }
 
   // ---- wiring
-
-  listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
-    const h = fn as EventListener;
-    target.addEventListener(type, h);
-    this.cleanups.push(() => target.removeEventListener(type, h));
-  }
 
   private bindDom(): void {
     const { select, input, prev, next } = this.controls;
@@ -131,10 +111,7 @@ export class NeuronView {
   }
 
   private bindModel(): void {
-    const on = (event: string, fn: () => void) => {
-      this.model.on(event, fn);
-      this.cleanups.push(() => this.model.off(event, fn));
-    };
+    const on = this.on.bind(this);
     on("change:text", () => { this.readText(); this.schedule(); });
     on("change:offsets", () => { this.readText(); this.schedule(); });
     on("change:layers", () => { this.readLayers(); this.schedule(); });
@@ -235,10 +212,8 @@ export class NeuronView {
   }
 
   /** Coalesce several trait changes (layer and neuron set together) into one update. */
-  private schedule(): void {
-    if (this.queued) return;
-    this.queued = true;
-    queueMicrotask(() => { this.queued = false; this.update(); });
+  protected render(): void {
+    this.update();
   }
 
   private syncControls(): void {
@@ -258,7 +233,7 @@ export class NeuronView {
     if (!layer) return;
     const col = this.columns.get(layer, neuron);
     if (col) {
-      if (col !== this.shown) this.render(col);
+      if (col !== this.shown) this.paintColumn(col);
       else this.hideStatus();
       return;
     }
@@ -276,14 +251,14 @@ export class NeuronView {
       if (this.isSelected(layer, neuron)) this.setStatus(`loading neuron ${neuron}\u2026`, "iw-status-loading");
     }, LOADING_DELAY_MS);
     this.columns.fetch(layer, neuron).then(
-      (col) => { if (this.isSelected(layer, neuron)) this.render(col); },
+      (col) => { if (this.isSelected(layer, neuron)) this.paintColumn(col); },
       (err: Error) => { if (this.isSelected(layer, neuron)) this.showError(err.message || String(err), true); },
     );
   }
 
   // ---- drawing
 
-  private render(col: Column): void {
+  private paintColumn(col: Column): void {
     this.shown = col;
     this.hideStatus();
     this.root.classList.remove("iw-loading", "iw-stale");
@@ -319,7 +294,7 @@ export class NeuronView {
 
   /** Paint the shown column again (e.g. after the decoration changed). */
   repaint(): void {
-    if (this.shown) this.render(this.shown);
+    if (this.shown) this.paintColumn(this.shown);
   }
 
   /** The value of token i for the shown column (NaN when none is shown). */
@@ -406,13 +381,9 @@ export class NeuronView {
   }
 
   destroy(): void {
-    this.destroyed = true;
     clearTimeout(this.statusTimer);
-    for (const c of this.cleanups.splice(0)) c();
+    super.destroy();
     this.strip.destroy();
-    this.tooltip.destroy();
-    this.errorBox.destroy();
-    this.root.remove();
   }
 }
 

@@ -74,8 +74,8 @@ export abstract class WidgetView<S extends object> {
     this.tooltip ??= new Tooltip(root);
   }
 
-  /** Add a DOM listener, removed on destroy. */
-  protected listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
+  /** Add a DOM listener, removed on destroy (also for parts the view carries, e.g. NeuronExplorer's). */
+  listen<E extends Event>(target: EventTarget, type: string, fn: (e: E) => void): void {
     const h = fn as EventListener;
     target.addEventListener(type, h);
     this.cleanups.push(() => target.removeEventListener(type, h));
