@@ -11,6 +11,9 @@ import numpy as np
 from .features import _line_starts
 from .trace.core import Trace, to_numpy
 
+#: find_neurons shows a progress bar when it ranks more values (positions × units) than this.
+PROGRESS_VALUES = 20_000_000
+
 
 def _check_trace(trace: Any) -> Trace:
     if not isinstance(trace, Trace):
@@ -321,6 +324,7 @@ def find_neurons(
     layers: Sequence[str | int] | str | int | None = None,
     top: int | None = 20,
     test: Trace | Sequence[Trace] | None = None,
+    progress: bool | None = None,
 ):
     """Neurons whose values track ``feature``, best first, as a pandas DataFrame — chosen on
     one part of the data and scored again on another.
@@ -360,6 +364,10 @@ def find_neurons(
 
     A scan (``interpwidgets.scan``) passed as ``trace`` answers with its own
     ``_find_neurons``.
+
+    ``progress``: a bar over the layers (tqdm); by default shown when the positions × units
+    to rank pass :data:`PROGRESS_VALUES` (about two seconds of work; most of it sorting each
+    unit's values for the AUROC).
     """
     if hasattr(trace, "_find_neurons"):
         return trace._find_neurons(feature, layers=layers, top=top, test=test)
@@ -411,7 +419,11 @@ def find_neurons(
     sel_blocks, ev_blocks = sel.blocks(), ev.blocks()
     rows, cache = [], {}
     note = None
-    for name in names:
+    from tqdm.auto import tqdm
+
+    size = sum(tr.n_tokens for tr in traces) * sum(traces[0].activations[n].shape[1] for n in names)
+    show = progress if progress is not None else size > PROGRESS_VALUES
+    for name in tqdm(names, desc=f"find_neurons ({metric})", unit="layer", disable=not show):
         xs, ysel = _gather(sel, name, y_by)
         xe, yev = _gather(ev, name, y_by)
         ks = ~np.isnan(xs).any(axis=1) & ~np.isnan(ysel.astype(float))

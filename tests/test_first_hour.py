@@ -87,3 +87,16 @@ def test_neuron_explorer_with_a_feature_opens_on_its_top_unit():
     assert "top of the ranking" in w.title
     w = iw.NeuronExplorer(tr, feature="in_string", layer="rnn.0.h", neuron=4)
     assert (w.layer, w.neuron) == ("rnn.0.h", 4)
+
+
+def test_find_neurons_shows_a_bar_over_layers_on_long_work_only(capfd, monkeypatch):
+    import interpwidgets.neurons as neurons
+
+    tr = _code_trace(iw.zoo.char_lstm())
+    capfd.readouterr()
+    iw.find_neurons(tr, "in_string")  # 2,789 characters × 3,072 units: quick, no bar
+    assert "find_neurons" not in capfd.readouterr().err
+    monkeypatch.setattr(neurons, "PROGRESS_VALUES", 1000)  # as if the text were long
+    iw.find_neurons(tr, "in_string")
+    err = capfd.readouterr().err
+    assert "find_neurons (auroc)" in err and f"{len(tr.names)}/{len(tr.names)}" in err
