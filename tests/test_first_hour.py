@@ -100,3 +100,42 @@ def test_find_neurons_shows_a_bar_over_layers_on_long_work_only(capfd, monkeypat
     iw.find_neurons(tr, "in_string")
     err = capfd.readouterr().err
     assert "find_neurons (auroc)" in err and f"{len(tr.names)}/{len(tr.names)}" in err
+
+
+def test_probe_chart_series_say_their_axis_and_note_negative_selectivity():
+    import pandas as pd
+
+    from interpwidgets.probing import ProbeResult
+    from interpwidgets.widgets.probe_axis import layer_axis, selectivity_notes
+
+    assert layer_axis(["embed", "rnn.0.h", "rnn.1.h"]) == {"unit": "layer", "depth": [0, 0.5, 1]}
+    blocks = ["embed"] + [f"blocks.{k}.resid" for k in range(4)]
+    assert layer_axis(blocks) == {"unit": "block", "depth": [0, 0.25, 0.5, 0.75, 1]}
+    assert layer_axis(["a", "b"])["depth"] == [0.5, 1]
+    assert selectivity_notes(["x", "y"], [0.1, None], [0.01, None]) == []
+    (note,) = selectivity_notes(["x", "y"], [-0.2, -0.01], [0.05, 0.02])
+    assert "below 0 at x, y" in note and "beyond ±1.96 SE at x" in note
+
+    def result(model, layers, sel):
+        n = len(layers)
+        table = pd.DataFrame(
+            {
+                "layer": layers,
+                "accuracy": [0.9] * n,
+                "control_accuracy": [0.9 - s for s in sel],
+                "selectivity": sel,
+                "selectivity_se": [0.01] * n,
+            }
+        )
+        return ProbeResult("in_string", model, table, {}, {})
+
+    w = iw.ProbeChart(
+        [
+            result("lstm", ["embed", "rnn.0.h", "rnn.1.h"], [0.1, -0.05, 0.2]),
+            result("tf", blocks, [0.1] * 5),
+        ]
+    )
+    lstm, tf = w.series
+    assert (lstm["unit"], tf["unit"]) == ("layer", "block")
+    assert lstm["depth"][-1] == tf["depth"][-1] == 1
+    assert len(lstm["notes"]) == 1 and "rnn.0.h" in lstm["notes"][0] and tf["notes"] == []

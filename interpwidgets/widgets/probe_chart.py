@@ -10,6 +10,7 @@ import traitlets
 
 from ..strings import shorten
 from .base import Widget, check_title
+from .probe_axis import layer_axis, selectivity_notes
 
 METRICS = ("accuracy", "selectivity", "control_accuracy")
 
@@ -24,6 +25,11 @@ class ProbeChart(Widget):
         names: series names (default ``"{model} · {task}"``).
         metric: the measure on the y axis at first: ``"accuracy"`` (with the control accuracy
             and the majority baseline drawn faint), ``"selectivity"`` or ``"control_accuracy"``.
+
+    Each series also carries ``unit`` (what its x positions are: ``"layer"`` for a
+    recurrent model, ``"block"`` for a Transformer), ``depth`` (each layer's relative depth,
+    to align models of different depths) and ``notes`` (e.g. where selectivity is below 0),
+    from :mod:`~interpwidgets.widgets.probe_axis`.
 
     Each point carries an error bar of ±1.96 standard errors (a 95 % interval) from the
     table's ``accuracy_se`` / ``control_accuracy_se`` / ``selectivity_se`` columns; the
@@ -79,10 +85,13 @@ class ProbeChart(Widget):
                     None if v is None or not np.isfinite(v) else round(float(v), 4) for v in t[name]
                 ]
 
+            layers = [str(x) for x in t["layer"]]
             series.append(
                 {
                     "name": names[i] if names is not None else f"{r.model} · {r.task}",
-                    "layers": [str(x) for x in t["layer"]],
+                    "layers": layers,
+                    **layer_axis(layers),  # "unit" (layer / block) and relative "depth"
+                    "notes": selectivity_notes(layers, col("selectivity"), col("selectivity_se")),
                     "accuracy": col("accuracy"),
                     "control_accuracy": col("control_accuracy"),
                     "selectivity": col("selectivity"),
