@@ -4,26 +4,23 @@
 // arrives in the `unit` trait; others are asked for (request.ts) and kept in a small cache.
 // Clicking a context sets the two-way `selected` trait for Python.
 
-import { el, focusableRoot, listenWithCleanup, onModelWithCleanup, widgetModule } from "../shared/dom";
-import { ErrorBox } from "../shared/error_box";
+import { el, widgetModule } from "../shared/dom";
 import { Legend, formatValue } from "../shared/legend";
 import { NeuronControls } from "../neuron_text/neuron_controls";
 import { type ContextRow, type RawUnit, type Unit, decodeUnit, groupByInterval } from "./neuron_dashboard_data";
 import { Histogram } from "./neuron_dashboard_hist";
 import { contextList, effectBox, featureTable, paletteCss, statsBox, whereOf } from "./neuron_dashboard_parts";
 import { request } from "../shared/request";
-import { attachToolbar } from "../shared/toolbar";
-import { Tooltip } from "../shared/tooltip";
 import type { NeuronDashboardState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
+import { WidgetView } from "../shared/view";
 
 const CACHE_SIZE = 32;
 const LOADING_DELAY_MS = 150;
 const key = (layer: string, neuron: number) => `${layer}\u0000${neuron}`;
 
-export class NeuronDashboardView {
-  readonly root = el("div", "iw-root iw-neuron-dashboard");
-  private readonly controls = new NeuronControls();
+export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
+  private readonly controls = new NeuronControls(this.titleRow);
   private readonly legend: Legend;
   private readonly info = el("div", "iw-nd-info");
   private readonly status = el("div", "iw-status");
@@ -34,23 +31,18 @@ export class NeuronDashboardView {
   private readonly main = el("div", "iw-nd-main");
   private readonly histBox = el("section", "iw-nd-section iw-nd-histogram");
   private readonly hist: Histogram;
-  private readonly tooltip: Tooltip;
-  private readonly errorBox: ErrorBox;
   private readonly cache = new Map<string, Unit>();
   private readonly inflight = new Map<string, Promise<Unit>>();
-  private readonly cleanups: (() => void)[] = [];
   private layer = "";
   private neuron = 0;
   private shown: Unit | null = null;
-  private queued = false;
-  private destroyed = false;
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the selection last changed (performance.now()), for the open-time measurement. */
   private asked = 0;
 
-  constructor(private readonly model: AnyModel<NeuronDashboardState>, host: HTMLElement) {
+  constructor(model: AnyModel<NeuronDashboardState>, host: HTMLElement) {
+    super(model, "iw-neuron-dashboard", "Corpus dashboard of one unit. Left/Right: unit, Up/Down: layer, Enter on a context: select it.");
     const { root } = this;
-    focusableRoot(root, "Corpus dashboard of one unit. Left/Right: unit, Up/Down: layer, Enter on a context: select it.");
     const { title, row } = this.controls;
     this.legend = new Legend(row, "activation");
     this.legend.setMissing(false);
@@ -67,12 +59,7 @@ export class NeuronDashboardView {
     const palette = el("style");
     palette.textContent = paletteCss();
     root.append(palette, title, row, this.info, wrap);
-    this.errorBox = new ErrorBox(model, root);
-    this.cleanups.push(attachToolbar({
-      model, root, parent: row, beside: this.legend.el, name: "neuron_dashboard", redraw: () => this.hist.draw(),
-    }));
-    host.appendChild(root);
-    this.tooltip = new Tooltip(root);
+    this.mount(host, { parent: row, beside: this.legend.el, name: "neuron_dashboard", redraw: () => this.hist.draw() });
     this.bind();
     this.readLayers();
     this.readInfo();
@@ -84,7 +71,7 @@ export class NeuronDashboardView {
   // ---- wiring
 
   private bind(): void {
-    const on = (t: EventTarget, type: string, fn: (e: Event) => void) => listenWithCleanup(this.cleanups, t, type, fn);
+    const on = (t: EventTarget, type: string, fn: (e: Event) => void) => this.listen(t, type, fn);
     const { select, input, prev, next } = this.controls;
     on(select, "change", () => this.choose(select.value, this.neuron));
     on(input, "change", () => {
@@ -98,7 +85,7 @@ export class NeuronDashboardView {
     on(this.main, "click", (e) => this.onClick(e));
     on(this.main, "mouseover", (e) => this.onHover(e as MouseEvent));
     on(this.main, "mouseleave", () => this.tooltip.hide());
-    const m = (event: string, fn: () => void) => onModelWithCleanup(this.cleanups, this.model, event, fn);
+    const m = this.on.bind(this);
     m("change:layers", () => { this.readLayers(); this.schedule(); });
     m("change:export_layers", () => { this.readLayers(); this.schedule(); });
     m("change:layer", () => { this.readSelection(); this.schedule(); });
@@ -198,10 +185,8 @@ export class NeuronDashboardView {
     this.schedule();
   }
 
-  private schedule(): void {
-    if (this.queued) return;
-    this.queued = true;
-    queueMicrotask(() => { this.queued = false; this.update(); });
+  protected render(): void {
+    this.update();
   }
 
   private syncControls(): void {
@@ -220,7 +205,7 @@ export class NeuronDashboardView {
     if (!layer) return;
     const u = this.cache.get(key(layer, neuron));
     if (u) {
-      if (u !== this.shown) this.render(u, "cache");
+      if (u !== this.shown) this.show(u, "cache");
       else this.hideStatus();
       return;
     }
@@ -230,7 +215,7 @@ export class NeuronDashboardView {
       if (this.isSelected(layer, neuron)) this.setStatus(`loading ${this.controls.nounOf(layer)} ${neuron}\u2026`, "iw-status-loading");
     }, LOADING_DELAY_MS);
     this.fetch(layer, neuron).then(
-      (got) => { if (this.isSelected(layer, neuron)) this.render(got, "fetched"); },
+      (got) => { if (this.isSelected(layer, neuron)) this.show(got, "fetched"); },
       (err: Error) => { if (this.isSelected(layer, neuron)) this.showError(err.message || String(err)); },
     );
   }
@@ -241,7 +226,7 @@ export class NeuronDashboardView {
    *  at once, then, after the browser has painted that, the bottom contexts, the feature
    *  scores, the output effect and the quantile samples. `data-open-ms`: selection → first step laid out;
    *  `data-complete-ms`: → everything; `data-rendered-neuron` is set when everything is drawn. */
-  private render(u: Unit, source: string): void {
+  private show(u: Unit, source: string): void {
     this.shown = u;
     this.hideStatus();
     this.root.classList.remove("iw-stale");
@@ -378,13 +363,9 @@ export class NeuronDashboardView {
   }
 
   destroy(): void {
-    this.destroyed = true;
     clearTimeout(this.statusTimer);
-    for (const c of this.cleanups.splice(0)) c();
+    super.destroy();
     this.hist.destroy();
-    this.tooltip.destroy();
-    this.errorBox.destroy();
-    this.root.remove();
   }
 }
 
