@@ -13,7 +13,7 @@ import { RankingPanel, readRanking, type Ranking } from "./ranking";
 import { request } from "../shared/request";
 import { visibleWhitespace } from "../shared/tooltip";
 import type { NeuronExplorerState } from "../shared/states";
-import type { AnyModel } from "../shared/types";
+import type { AnyModel, ModelEvent } from "../shared/types";
 
 interface RawHeatmap { layer?: unknown; start?: unknown; stop?: unknown; vmax?: unknown; values?: Encoded }
 
@@ -111,7 +111,7 @@ class NeuronExplorerView {
 
   private bind(): void {
     const { view, model } = this;
-    const on = (event: string, fn: () => void) => {
+    const on = (event: ModelEvent<NeuronExplorerState>, fn: () => void) => {
       model.on(event, fn);
       this.cleanups.push(() => model.off(event, fn));
     };
