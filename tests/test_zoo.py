@@ -104,6 +104,24 @@ def test_docs_show_exactly_the_card_cells():
         )
 
 
+def test_the_first_views_show_the_same_card_cell():
+    """The demo and the README's picture (tests/browser/test_neuron_text_export.py) show
+    iw.zoo.cell(); the README's caption names that cell as the card does."""
+    import re
+
+    from interpwidgets import cli
+
+    cell = iw.zoo.cell()
+    assert cli._documented_cell() == cell
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    caption = re.search(r"!\[NeuronText: ([^\]]*)\]\(docs/img/neuron_text\.png\)", readme)
+    assert caption, "README.md: the NeuronText picture's caption is missing"
+    assert f"{cell['layer']} {cell['neuron']}" in caption.group(1), caption.group(1)
+    assert cell["name"] in caption.group(1), caption.group(1)
+    with pytest.raises(KeyError, match="feature: the card of 'char_lstm' documents"):
+        iw.zoo.cell("nope")
+
+
 def test_documented_cells_replicate_on_other_held_out_text(held_out_parts):
     """Each documented LSTM cell, scored with its card sign on a small held-out part: within a
     wide margin of its card score (small sample: ~5,000 characters)."""
