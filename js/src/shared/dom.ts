@@ -10,21 +10,6 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className = ""
   return e;
 }
 
-/** Add a DOM listener and remember how to remove it (called on the widget's cleanup). */
-export function listenWithCleanup<E extends Event>(
-  cleanups: (() => void)[], target: EventTarget, type: string, fn: (e: E) => void,
-): void {
-  const h = fn as EventListener;
-  target.addEventListener(type, h);
-  cleanups.push(() => target.removeEventListener(type, h));
-}
-
-/** Subscribe to a model event and remember how to unsubscribe (called on the widget's cleanup). */
-export function onModelWithCleanup(cleanups: (() => void)[], model: AnyModel, event: string, fn: () => void): void {
-  model.on(event, fn);
-  cleanups.push(() => model.off(event, fn));
-}
-
 /** Make a widget's root focusable for its keyboard shortcuts (JupyterLab's own cell shortcuts kept
  *  off while it has focus) and name it for screen readers. */
 export function focusableRoot(root: HTMLElement, label: string): void {
