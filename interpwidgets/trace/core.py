@@ -94,6 +94,11 @@ def _check_array(name: str, value: Any, n_tokens: int) -> np.ndarray:
     return arr
 
 
+def _all_str(items: Any) -> bool:
+    """Whether every item is a str (the distinct types checked, not each of a million items)."""
+    return all(issubclass(kind, str) for kind in set(map(type, items)))
+
+
 def _check_predictions(value: Any, n_tokens: int) -> dict[str, np.ndarray]:
     if not isinstance(value, Mapping) or set(value) != {"tokens", "probs"}:
         got = sorted(value) if isinstance(value, Mapping) else type(value).__name__
@@ -112,7 +117,7 @@ def _check_predictions(value: Any, n_tokens: int) -> dict[str, np.ndarray]:
         raise ValueError(
             f"predictions['tokens']: expected shape {tuple(probs.shape)} like probs, got {tuple(tokens.shape)}"
         )
-    if not all(isinstance(t, str) for t in tokens.ravel()):
+    if not _all_str(tokens.ravel()):
         raise TypeError("predictions['tokens']: expected strings")
     check_unicode_items(tokens.ravel(), "predictions['tokens']")
     return {"tokens": tokens, "probs": probs}
@@ -177,7 +182,7 @@ class Trace:
         self.tokens = list(self.tokens)
         if not self.tokens:
             raise ValueError("tokens: expected at least one token, got an empty list")
-        if all(isinstance(t, str) for t in self.tokens):
+        if _all_str(self.tokens):
             check_unicode_items(self.tokens, "tokens")
         self.offsets = _check_offsets(self.offsets, self.text, len(self.tokens))
         if not isinstance(self.activations, Mapping):

@@ -194,6 +194,18 @@ class Store:
             )
         raise ValueError(f"activations[{name!r}]: infinite values are not allowed (row {row})")
 
+    def _check_tensor(self, name: str, start: int, value: Any) -> None:
+        """The check of :meth:`_check` on a torch tensor before it is converted (one fast
+        reduction; float16 overflow is seen here as a value past its range)."""
+        import torch
+
+        lo, hi = torch.aminmax(value.float() if value.dtype != torch.float32 else value)
+        limit = FLOAT16_MAX if self.plan.dtype == np.float16 else float("inf")
+        if -limit < float(lo) and float(hi) < limit:
+            return  # NaN fails both comparisons: checked below
+        with np.errstate(over="ignore", invalid="ignore"):
+            self._check(name, start, value.float().numpy().astype(self.plan.dtype))
+
     def put(self, name: str, start: int, value: Any) -> None:
         """Write rows ``start : start + len(value)`` of array ``name`` (``(rows, units)``,
         a numpy array or a torch tensor)."""
@@ -204,6 +216,11 @@ class Store:
             if name not in self._mem:
                 self._mem[name] = np.empty((plan.n_rows, plan.widths[name]), plan.dtype)
             dst = self._mem[name][start : start + len(value)]
+            if hasattr(value, "detach"):  # a torch tensor: checked before it is converted
+                self._check_tensor(name, start, value.detach())
+                with np.errstate(over="ignore", invalid="ignore"):
+                    dst[...] = _to_numpy(value)
+                return
             with np.errstate(over="ignore", invalid="ignore"):
                 dst[...] = _to_numpy(value)
             self._check(name, start, dst)
@@ -214,6 +231,7 @@ class Store:
 
             target = torch.float16 if plan.dtype == np.float16 else torch.float32
             src = value.detach()
+            self._check_tensor(name, start, src)
             if src.dtype != target or not src.is_contiguous():
                 # a contiguous copy first: transposing from it is about 4x faster than from
                 # a strided slice (a gate of the stacked pre-activations)
@@ -222,7 +240,7 @@ class Store:
         else:
             with np.errstate(over="ignore", invalid="ignore"):
                 rows = np.ascontiguousarray(np.asarray(value).T, dtype=plan.dtype)
-        self._check(name, start, rows.T)
+            self._check(name, start, rows.T)
         if name not in self._fds:
             path = self._path(name)
             self._fds[name] = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
