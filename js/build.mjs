@@ -2,7 +2,7 @@
 //   node build.mjs           one build
 //   node build.mjs --watch   rebuild on change (pair with ANYWIDGET_HMR=1)
 import * as esbuild from "esbuild";
-import { mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -21,8 +21,16 @@ const entries = {
   neuron_dashboard: "src/neuron_dashboard/neuron_dashboard.ts",
   shim: "src/shared/shim.ts",
 };
-// Stylesheets: the shared one, then the widgets that ship their own rules, joined into one file.
-const copies = [[["src/shared/style.css", "src/neuron_dashboard/neuron_dashboard.css"], "style.css"]];
+// Stylesheets: the palette and the shared rules, then a widget's own src/<name>/<name>.css
+// (when it has one). Each widget gets <name>.css (its anywidget _css and its exported page);
+// style.css holds every widget's rules (a page of several widgets).
+const sharedCss = ["src/shared/palette.css", "src/shared/style.css"];
+const widgets = Object.keys(entries).filter((name) => name !== "shim");
+const ownCss = (name) => (existsSync(join(here, `src/${name}/${name}.css`)) ? [`src/${name}/${name}.css`] : []);
+const copies = [
+  ...widgets.map((name) => [[...sharedCss, ...ownCss(name)], `${name}.css`]),
+  [[...sharedCss, ...widgets.flatMap(ownCss)], "style.css"],
+];
 // Outputs inlined into an HTML <script>: they must not close or confuse it.
 const inlined = ["shim.js"];
 

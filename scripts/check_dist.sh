@@ -67,6 +67,13 @@ fi
 grep -q "using the built JS bundle" "$work/wheel.log" \
   || { echo "the build hook did not report the shipped bundle" >&2; cat "$work/wheel.log"; exit 1; }
 
+python - "$work"/wheels/*.whl <<'EOF'
+import sys
+import zipfile
+
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+assert "interpwidgets/py.typed" in names, "the wheel does not ship interpwidgets/py.typed"
+EOF
 echo "-- install the wheel, import, open a widget's JS"
 pip install "${pins[@]}" "$work"/wheels/*.whl
 cd "$work"
@@ -80,6 +87,7 @@ import interpwidgets as iw
 
 here = Path(iw.__file__).resolve()
 assert "site-packages" in here.parts, f"imported {here}, not the installed wheel"
+assert (here.parent / "py.typed").is_file(), "the installed package has no py.typed"
 name = Path(sys.argv[1]).name
 assert name == f"interpwidgets-{iw.__version__}.tar.gz", (name, iw.__version__)
 tr = iw.Trace.from_arrays("ab", {"h": np.zeros((2, 1), np.float32)})

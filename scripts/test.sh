@@ -43,6 +43,7 @@ fi
 echo "== lint and types"
 python -m ruff check .
 python -m ruff format --check .
+python -m mypy
 (cd js && npm run -s typecheck)
 
 echo "== javascript unit tests"

@@ -98,19 +98,19 @@ def _samples(tokens: Any, activations: Any) -> tuple[list[list[str]], list[np.nd
         raise ValueError(
             f"activations: expected one array per sample ({len(samples)} token lists), got {len(activations)}"
         )
-    acts = []
+    arrays: list[np.ndarray] = []
     for i, (toks, a) in enumerate(zip(samples, activations, strict=True)):
         arr = check_values(a, f"activations[{i}]", (3,), _SHAPE)
         if arr.shape[0] != len(toks):
             raise ValueError(
                 f"tokens[{i}]: activations[{i}] has {arr.shape[0]} token positions but {len(toks)} tokens were given"
             )
-        if acts and arr.shape[1:] != acts[0].shape[1:]:
+        if arrays and arr.shape[1:] != arrays[0].shape[1:]:
             raise ValueError(
-                f"activations[{i}]: expected (tokens, {acts[0].shape[1]}, {acts[0].shape[2]}) like activations[0], got {tuple(arr.shape)}"
+                f"activations[{i}]: expected (tokens, {arrays[0].shape[1]}, {arrays[0].shape[2]}) like activations[0], got {tuple(arr.shape)}"
             )
-        acts.append(arr)
-    return samples, acts
+        arrays.append(arr)
+    return samples, arrays
 
 
 def _check_name(value: Any, name: str) -> str:

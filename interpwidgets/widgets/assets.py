@@ -24,6 +24,15 @@ def bundle(name: str) -> Path:
     return path
 
 
+def css_name(bundle_name: str) -> str:
+    """The stylesheet built beside a widget's module: ``neuron_text.js`` → ``neuron_text.css``
+    (the palette, the shared rules and that widget's own; js/build.mjs writes them)."""
+    stem, dot, ext = bundle_name.rpartition(".")
+    if not dot or ext != "js" or not stem:
+        raise ValueError(f"bundle_name: expected a widget module such as 'neuron_text.js', got {bundle_name!r}")
+    return f"{stem}.css"
+
+
 def request_key(body: Any) -> str:
     """The canonical text of a request body (same as ``stableStringify`` in codec.ts)."""
     return json.dumps(body, sort_keys=True, separators=(",", ":"))

@@ -185,22 +185,22 @@ class AttentionView(Widget):
     _saved_on = ("group", "layer")
     _reply_arrays = {"layer": LAYER_ARRAYS}
 
-    tokens = traitlets.List().tag(sync=True, output=True)
-    key_tokens = traitlets.List().tag(sync=True, output=True)
+    tokens: traitlets.List[str] = traitlets.List().tag(sync=True, output=True)
+    key_tokens: traitlets.List[str] = traitlets.List().tag(sync=True, output=True)
     n_layers = traitlets.Int().tag(sync=True, output=True)
     n_heads = traitlets.Int().tag(sync=True, output=True)
-    layer_labels = traitlets.List().tag(sync=True, output=True)
-    head_labels = traitlets.List().tag(sync=True, output=True)
+    layer_labels: traitlets.List[str] = traitlets.List().tag(sync=True, output=True)
+    head_labels: traitlets.List[str] = traitlets.List().tag(sync=True, output=True)
     groups = Data(arrays=GROUP_ARRAYS, default_value=[]).tag(output=True)
     group = traitlets.Int(0).tag(sync=True, browser=True)
     layer = traitlets.Int(0).tag(sync=True, browser=True)
     head = traitlets.Int(0).tag(sync=True, browser=True)
-    heads = traitlets.List().tag(sync=True, browser=True)
+    heads: traitlets.List[int] = traitlets.List().tag(sync=True, browser=True)
     token = traitlets.Int(-1).tag(sync=True, browser=True)
     view = traitlets.Unicode("head").tag(sync=True, browser=True)
     sentence_b_start = traitlets.Int(-1).tag(sync=True, output=True)
     current = Data(arrays=LAYER_ARRAYS).tag(output=True)
-    notes = traitlets.List().tag(sync=True, output=True)
+    notes: traitlets.List[str] = traitlets.List().tag(sync=True, output=True)
     title = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
@@ -398,7 +398,7 @@ class AttentionView(Widget):
         n = self._groups[group].stack.shape[0]
         return self._layer_data(group, _check_int(body.get("layer"), 0, n - 1, "layer"))
 
-    def _reply_nbytes(self, body: dict[str, Any]) -> int | None:
+    def _reply_nbytes(self, body: dict[str, Any]) -> int:
         # a layer travels as uint8: one byte per weight
         return self._groups[body["group"]].stack[body["layer"]].size
 
@@ -431,7 +431,9 @@ class AttentionView(Widget):
             - b64_len(self._reply_nbytes({"group": gi0, "layer": layer0}))
             + 16  # longer group / layer numbers and labels
         )
-        out, seen, used = [], set(), 0
+        out: list[dict[str, Any]] = []
+        seen: set[tuple[int, int]] = set()
+        used = 0
         for gi, layer in order:
             if (gi, layer) in seen:
                 continue

@@ -41,9 +41,9 @@ class AttributionText(Widget):
 
     text = traitlets.Unicode().tag(sync=True, output=True)
     offsets = Array("int32", ndim=2).tag(output=True)
-    tokens = traitlets.List().tag(sync=True, output=True)
+    tokens: traitlets.List[str] = traitlets.List().tag(sync=True, output=True)
     words = Data(arrays={"offsets": "int32", "of_token": "int32"}).tag(output=True)
-    labels = traitlets.List().tag(sync=True, output=True)
+    labels: traitlets.List[str] = traitlets.List().tag(sync=True, output=True)
     probs = Array("float32", ndim=1).tag(output=True)
     predicted = traitlets.Int(0).tag(sync=True, output=True)
     target = traitlets.Int(0).tag(sync=True, browser=True)
@@ -54,7 +54,7 @@ class AttributionText(Widget):
     tau = Array("float32", ndim=3).tag(output=True)
     tau_random = Array("float32", ndim=3).tag(output=True)
     random_draws = traitlets.Int(0).tag(sync=True, output=True)
-    notes = traitlets.List().tag(sync=True, output=True)
+    notes: traitlets.List[str] = traitlets.List().tag(sync=True, output=True)
     title = traitlets.Unicode("").tag(sync=True)
 
     def __init__(
@@ -110,6 +110,7 @@ class AttributionText(Widget):
             _, _, word_scores = a.words(word_agg)
             deltas = [a.all_deltas.get(c) for c in classes]
             has_delta = any(d is not None for d in deltas)
+            assert a.special is not None  # Attribution fills it in when it is made
             sums = np.array([np.abs(a.all_scores[c][~a.special].sum()) for c in classes])
             delta = np.array([np.nan if d is None else d for d in deltas], dtype=np.float32)
             ratio = np.abs(delta) / np.maximum(sums, 1e-12)

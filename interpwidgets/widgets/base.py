@@ -18,7 +18,7 @@ from ..i18n import browser_strings, check_locale, t
 from ..i18n import locale as default_locale
 from ..strings import check_json, check_unicode, shorten
 from .assets import STATIC as STATIC
-from .assets import bundle, request_key
+from .assets import bundle, css_name, request_key
 from .traits import to_wire
 from .upstream import module_text
 
@@ -148,7 +148,7 @@ class Widget(anywidget.AnyWidget):
             # Looked up on first use, not at import, so the package imports before the JS is
             # built; FileContents follows the file when ANYWIDGET_HMR=1.
             cls._esm = module_text(bundle(cls._bundle))
-            cls._css = module_text(bundle("style.css"))
+            cls._css = module_text(bundle(css_name(cls._bundle)))
         if kwargs.get("locale") is None:
             kwargs.pop("locale", None)
         else:
@@ -247,7 +247,8 @@ class Widget(anywidget.AnyWidget):
     def _wire_reply(self, body: dict[str, Any]) -> dict[str, Any]:
         """The reply to ``body`` as it is sent: :meth:`_answer` with its arrays encoded."""
         data = self._answer(body)
-        wired: dict[str, Any] = to_wire(data, self._reply_arrays.get(body.get("kind"), {}))
+        arrays = self._reply_arrays.get(str(body.get("kind")), {})
+        wired: dict[str, Any] = to_wire(data, arrays)
         return wired
 
     def _reply(self, body: Any) -> tuple[dict[str, Any], list[Any]]:
@@ -354,7 +355,7 @@ class Widget(anywidget.AnyWidget):
 class _Roles:
     """A widget class's own synced traits, and which of them are outputs / browser-owned."""
 
-    def __init__(self, cls: type) -> None:
+    def __init__(self, cls: type[traitlets.HasTraits]) -> None:
         own = set(cls.class_trait_names(sync=True)) - set(
             anywidget.AnyWidget.class_trait_names(sync=True)
         )
@@ -366,7 +367,7 @@ class _Roles:
 _ROLES: dict[type, _Roles] = {}
 
 
-def _roles(cls: type) -> _Roles:
+def _roles(cls: type[traitlets.HasTraits]) -> _Roles:
     got = _ROLES.get(cls)
     if got is None:
         got = _ROLES[cls] = _Roles(cls)

@@ -60,7 +60,7 @@ class NeuronDashboard(Widget):
     _reply_arrays = {"unit": UNIT_ARRAYS}
     _saved_on = ("layer", "neuron")
 
-    layers = traitlets.List().tag(sync=True, output=True)
+    layers: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True, output=True)
     layer = LayerName().tag(sync=True, browser=True)
     neuron = traitlets.Int(0).tag(sync=True, browser=True)
     unit = Data(arrays=UNIT_ARRAYS).tag(output=True)

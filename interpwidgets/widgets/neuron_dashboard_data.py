@@ -117,7 +117,7 @@ def features(scan: Any, layer: str, unit: int) -> list[dict[str, Any]]:
         c: (frame[c].tolist() if c in frame else [None] * len(frame))
         for c in ("feature", "metric", "value", "score", "sign")
     }
-    out = [
+    out: list[dict[str, Any]] = [
         {
             "feature": str(col["feature"][i]),
             "metric": str(col["metric"][i] or ""),

@@ -48,11 +48,11 @@ class NeuronExplorer(NeuronText):
     _reply_arrays = {**NeuronText._reply_arrays, "heatmap": {"values": "uint8"}}
 
     predictions = Data(arrays={"index": "int32", "probs": "float16"}).tag(output=True)
-    features = traitlets.List().tag(sync=True, output=True)
+    features: traitlets.List[str] = traitlets.List().tag(sync=True, output=True)
     feature = traitlets.Unicode("").tag(sync=True, browser=True)
-    spans = traitlets.List().tag(sync=True, browser=True)
+    spans: traitlets.List[Any] = traitlets.List().tag(sync=True, browser=True)
     threshold = traitlets.Float(0.3).tag(sync=True)
-    ranking = traitlets.Dict().tag(sync=True, output=True)
+    ranking: traitlets.Dict[str, Any] = traitlets.Dict().tag(sync=True, output=True)
 
     def __init__(
         self,
@@ -247,7 +247,8 @@ class NeuronExplorer(NeuronText):
                 metric = "AUROC" if table["metric"].iloc[0] == "auroc" else "|r|"
                 source = f"feature: {name} ({metric})"
             else:
-                spans, threshold = [list(s) for s in key[1]], key[2]
+                spans: list[Any] = [list(s) for s in key[1]]
+                threshold = key[2]
                 table = match_spans(
                     self._trace, spans, threshold=threshold, layers=self._rank_layers, top=self._top
                 )
@@ -272,7 +273,8 @@ class NeuronExplorer(NeuronText):
     def _heatmap(self, body: dict[str, Any]) -> dict[str, Any]:
         layer = self._trace.resolve(body.get("layer"))
         n = self._trace.n_tokens
-        start, stop = body.get("start"), body.get("stop")
+        start: Any = body.get("start")
+        stop: Any = body.get("stop")
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, stop)):
             raise TypeError(f"heatmap: expected integer start and stop, got {start!r}, {stop!r}")
         if not 0 <= start < stop <= n or stop - start > 4 * WINDOW:

@@ -59,12 +59,12 @@ class NeuronText(Widget):
 
     text = traitlets.Unicode().tag(sync=True, output=True)
     offsets = Array("int32", ndim=2).tag(output=True)
-    layers = traitlets.List().tag(sync=True, output=True)
+    layers: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True, output=True)
     layer = LayerName().tag(sync=True, browser=True)
     neuron = traitlets.Int(0).tag(sync=True, browser=True)
     column = Data(arrays=COLUMN_ARRAYS).tag(output=True)
     title = traitlets.Unicode("").tag(sync=True)
-    unknown = traitlets.List().tag(sync=True, output=True)
+    unknown: traitlets.List[int] = traitlets.List().tag(sync=True, output=True)
 
     def _resolve(self, layer: Any) -> str:
         return self._trace.resolve(layer)
@@ -96,7 +96,7 @@ class NeuronText(Widget):
             from .default_unit import default_unit
 
             name, neuron, self.opened_on = default_unit(trace, None if layer is None else name)
-            title = title or f"{name} {neuron} \u2014 {self.opened_on}"
+            title = title or self.opened_on  # the caption beside it names the unit
         neuron = 0 if neuron is None else neuron
         self._check_neuron(name, neuron)
         super().__init__(

@@ -43,7 +43,7 @@ class ProbeChart(Widget):
 
     _bundle = "probe_chart.js"
 
-    series = traitlets.List().tag(sync=True, output=True)
+    series: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True, output=True)
     metric = traitlets.Unicode("accuracy").tag(sync=True, browser=True)
     selected = traitlets.Dict().tag(sync=True, browser=True)
     neuron = traitlets.Dict().tag(sync=True, browser=True)

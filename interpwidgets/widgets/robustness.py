@@ -45,11 +45,11 @@ class Robustness(Widget):
 
     _bundle = "robustness.js"
 
-    labels = traitlets.List().tag(sync=True, output=True)
-    kinds = traitlets.List().tag(sync=True, output=True)
-    summary = traitlets.List().tag(sync=True, output=True)
-    inputs = traitlets.List().tag(sync=True, output=True)
-    variants = traitlets.List().tag(sync=True, output=True)
+    labels: traitlets.List[str] = traitlets.List().tag(sync=True, output=True)
+    kinds: traitlets.List[str] = traitlets.List().tag(sync=True, output=True)
+    summary: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True, output=True)
+    inputs: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True, output=True)
+    variants: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True, output=True)
     attributions = Data(arrays={"scores": "float32", "offsets": "int32"}).tag(output=True)
     meta = traitlets.Dict().tag(sync=True, output=True)
     title = traitlets.Unicode("").tag(sync=True)

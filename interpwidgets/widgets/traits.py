@@ -107,7 +107,7 @@ def _check_dtype(dtype: str) -> str:
     return dtype
 
 
-class Array(traitlets.TraitType):  # type: ignore[type-arg]  # generic only from traitlets 5.10
+class Array(traitlets.TraitType):
     """A numpy array sent as :func:`codec.encode` ``(value, dtype)``; ``None`` is sent as ``{}``.
 
     ``ndim`` fixes the number of dimensions. The value a widget holds is a read-only numpy
@@ -135,7 +135,7 @@ class Array(traitlets.TraitType):  # type: ignore[type-arg]  # generic only from
         return codec.decode(value) if value else None
 
 
-class Data(traitlets.TraitType):  # type: ignore[type-arg]  # generic only from traitlets 5.10
+class Data(traitlets.TraitType):
     """A JSON-like dict (or list, with ``default_value=[]``) whose entries under the keys of
     ``arrays`` (name → wire dtype) may be numpy arrays, each sent as :func:`codec.encode`."""
 
