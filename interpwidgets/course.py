@@ -5,9 +5,11 @@ Each notebook ends with exercises. The student stores an answer and runs a check
     iw.course.check("01-comment-neuron", answer, trace=tr)
 
 which shows ``✓ Correct`` / ``✗ Not quite`` / ``Not answered yet`` with a hint, never the
-solution. The worked solutions are in ``notebooks/answers.ipynb``; :func:`solution` computes
-one (the answers notebook and the tests use it). Solutions are computed from the shipped
-models, deterministically, so every student's correct answer matches.
+solution. The worked solutions are in ``notebooks/en/answers.ipynb`` (in Chinese:
+``notebooks/zh/answers.ipynb``); :func:`solution` computes one (the answers notebook and the
+tests use it). Solutions are computed from the shipped models, deterministically, so every
+student's correct answer matches. Questions, hints and verdicts follow
+:func:`interpwidgets.locale`.
 """
 
 from __future__ import annotations

@@ -77,14 +77,17 @@ def test_check_bad_inputs():
 
 
 def test_every_exercise_is_checked_in_its_notebook_and_solved_in_the_answers():
-    """Each notebook's check cell calls course.check for its exercises, with its source folded
-    away; answers.ipynb solves every exercise."""
-    answers = json.dumps(nbformat.read(NOTEBOOKS / "answers.ipynb", 4).cells)
-    for name, ex in course.EXERCISES.items():
-        nb = nbformat.read(NOTEBOOKS / f"{ex.notebook}.ipynb", 4)
-        checks = [c for c in nb.cells if f'course.check("{name}"' in c.source]
-        assert checks, f"{ex.notebook} does not check {name}"
-        for c in checks:
-            assert c.metadata.get("jupyter", {}).get("source_hidden") is True, name
-            assert "course.solution" not in c.source and "find_neurons" not in c.source
-        assert f'"{name}"' in answers or f'\\"{name}\\"' in answers, f"answers.ipynb lacks {name}"
+    """Each notebook's check cell (English and Chinese) calls course.check for its exercises, with
+    its source folded away; answers.ipynb solves every exercise."""
+    for lang in ("en", "zh"):
+        answers = json.dumps(nbformat.read(NOTEBOOKS / lang / "answers.ipynb", 4).cells)
+        for name, ex in course.EXERCISES.items():
+            nb = nbformat.read(NOTEBOOKS / lang / f"{ex.notebook}.ipynb", 4)
+            checks = [c for c in nb.cells if f'course.check("{name}"' in c.source]
+            assert checks, f"{lang}/{ex.notebook} does not check {name}"
+            for c in checks:
+                assert c.metadata.get("jupyter", {}).get("source_hidden") is True, name
+                assert "course.solution" not in c.source and "find_neurons" not in c.source
+            assert f'"{name}"' in answers or f'\\"{name}\\"' in answers, (
+                f"{lang}/answers.ipynb lacks {name}"
+            )

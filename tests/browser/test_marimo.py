@@ -1,4 +1,4 @@
-"""marimo: the tour notebook (``notebooks/marimo_tour.py``) runs, and its widgets work in marimo.
+"""marimo: the tour notebook (``notebooks/en/marimo_tour.py``) runs, and its widgets work in marimo.
 
 * ``marimo export session`` executes the notebook top to bottom (a copy, in a throw-away
   folder): every cell has an output and none is an error.
@@ -45,7 +45,7 @@ except ImportError as exc:  # pragma: no cover - depends on the machine
 pytestmark = pytest.mark.browser
 
 WAIT = 120_000  # ms: the notebook loads three models
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "marimo_tour.py"
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "en" / "marimo_tour.py"
 EXP_ROOT = ".iw-root.iw-neuron-explorer"
 ATT_ROOT = ".iw-root.iw-attention-view"
 ATTR_ROOT = ".iw-root.iw-attribution-text"

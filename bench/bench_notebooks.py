@@ -1,0 +1,95 @@
+"""How long a student waits for each course notebook: run it top to bottom in a fresh kernel and
+print its wall time beside the CPU seconds of the kernel and the processes it started.
+
+On a loaded machine the wall time grows with the load; the CPU seconds do not, and with one
+thread per process (OMP_NUM_THREADS=1, as here) they are about what the wall time is on an idle
+laptop core. The first cell of each notebook states that figure.
+
+    OMP_NUM_THREADS=1 python bench/bench_notebooks.py en zh          # every notebook
+    OMP_NUM_THREADS=1 python bench/bench_notebooks.py zh/02_attention  # one
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbclient
+import nbformat
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1] / "notebooks"
+RESULTS = Path(__file__).resolve().parent / "results" / "notebooks.json"
+
+
+def _cpu(proc: psutil.Process) -> float:
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            pass
+    return total
+
+
+def run(path: Path) -> dict:
+    nb = nbformat.read(path, as_version=4)
+    with tempfile.TemporaryDirectory() as tmp:
+        client = nbclient.NotebookClient(
+            nb, timeout=1200, kernel_name="python3", resources={"metadata": {"path": tmp}}
+        )
+        t0 = time.perf_counter()
+        peak = 0.0
+        failed = ""
+        with client.setup_kernel():
+            proc = psutil.Process(client.km.provisioner.pid)
+            for i, cell in enumerate(nb.cells):
+                try:
+                    client.execute_cell(cell, i)
+                except nbclient.exceptions.CellExecutionError as exc:
+                    failed = f"cell {i}: {str(exc).strip().splitlines()[-1][:200]}"
+                    break
+                finally:
+                    peak = max(peak, _cpu(proc))  # worker processes end before the kernel does
+            wall = time.perf_counter() - t0
+    errors = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.output_type == "error"
+    ]
+    return {
+        "notebook": f"{path.parent.name}/{path.stem}",
+        "wall_s": round(wall, 1),
+        "cpu_s": round(peak, 1),
+        "ok": not errors and not failed,
+        "failed": failed,
+        "load_1min": round(os.getloadavg()[0], 1),
+    }
+
+
+def main(args: list[str]) -> None:
+    paths: list[Path] = []
+    for a in args or ["en", "zh"]:
+        p = ROOT / a
+        paths += sorted(p.glob("*.ipynb")) if p.is_dir() else [p.with_suffix(".ipynb")]
+    for p in paths:
+        row = run(p)
+        print(
+            f"{row['notebook']:32} wall {row['wall_s']:7.1f} s   CPU {row['cpu_s']:7.1f} s   "
+            f"load {row['load_1min']:5.1f}   {'ok' if row['ok'] else 'ERROR ' + row['failed']}",
+            flush=True,
+        )
+        old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        old[row["notebook"]] = row
+        RESULTS.parent.mkdir(exist_ok=True)
+        RESULTS.write_text(json.dumps(old, indent=1, sort_keys=True) + "\n")
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
