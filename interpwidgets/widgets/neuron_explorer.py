@@ -121,7 +121,7 @@ class NeuronExplorer(NeuronText):
                 top = rows[0]
                 self.layer, self.neuron = top["layer"], top["neuron"]
                 self.opened_on = f"top of the ranking ({self.ranking['source']})"
-                self.title = title or f"{top['layer']} {top['neuron']} \u2014 {self.opened_on}"
+                self.title = title or self.opened_on
         if len(spans):
             self.spans = [list(s) if isinstance(s, (list, tuple, np.ndarray)) else s for s in spans]
         self._refresh_saved()  # the heatmap needs what was set above

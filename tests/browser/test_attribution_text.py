@@ -297,10 +297,11 @@ def test_cjk_emoji_newlines_line_up(iw, open_widget, page):
     sc = np.zeros((2, n), np.float32)
     sc[1, 1:-1] = [0.1, -0.2, 0.3, 0.9, -0.5, 0.4, 0.7, -0.6]
     sc[0] = -sc[1]
-    root = open_widget(make(iw, text, tokens, offsets, {"saliency": sc}))
+    # a signed method: saliency (‖gradient‖) has no sign and is drawn on the sequential scale
+    root = open_widget(make(iw, text, tokens, offsets, {"input_x_gradient": sc}))
     body = root.locator(".iw-attr-text")
     assert body.evaluate("el => el.textContent") == text
-    got = colours(root, "saliency")
+    got = colours(root, "input_x_gradient")
     for i in range(1, n - 1):
         s, e = offsets[i]
         assert got[i][1] == text[s:e], (i, got[i][1])

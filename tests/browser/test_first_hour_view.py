@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -47,7 +48,7 @@ def test_neuron_text_opens_on_the_documented_cell_and_says_so(page, iw, tmp_path
     expect(root).to_have_attribute("data-rendered-neuron", str(cell["neuron"]))
     expect(root.locator("input.iw-neuron")).to_have_value(str(cell["neuron"]))
     expect(root.locator(".iw-title-main")).to_contain_text("documented in_string cell")
-    expect(root.locator(".iw-title-main")).to_contain_text(f"{cell['layer']} {cell['neuron']}")
+    expect(root.locator(".iw-caption")).to_have_text(f"{cell['layer']} · neuron {cell['neuron']}")
 
 
 def test_neuron_explorer_opens_on_its_top_ranked_unit(page, iw, tmp_path):
@@ -60,3 +61,100 @@ def test_neuron_explorer_opens_on_its_top_ranked_unit(page, iw, tmp_path):
     root = page.locator(NX)
     expect(root.locator("input.iw-neuron").first).to_have_value(str(top["neuron"]))
     expect(root.locator(".iw-title-main").first).to_contain_text("top of the ranking")
+
+
+ATTR = ".iw-root.iw-attribution-text"
+
+
+def test_unsigned_methods_use_the_sequential_scale_and_say_so(page, iw, tmp_path):
+    """Saliency (‖gradient‖) and attention have no sign: blues from white, a legend saying
+    "size, no sign", never red "towards"; Integrated Gradients stays on the diverging scale."""
+    import numpy as np
+    from iwpage import close_rgb, expected_seq, parse_rgb
+
+    text = "dull plot wonderful acting"
+    offsets = np.array([[0, 4], [5, 9], [10, 19], [20, 26]])
+    toks = [text[s:e] for s, e in offsets]
+
+    def row(method, scores):
+        return iw.Attribution(
+            text=text, tokens=toks, offsets=offsets, scores=np.array(scores, np.float32),
+            target=1, labels=["negative", "positive"], probs=np.array([0.2, 0.8], np.float32),
+            method=method,
+        )  # fmt: skip
+
+    rows = [
+        row("saliency", [0.1, 0.2, 0.8, 0.4]),
+        row("integrated_gradients", [-0.4, 0.1, 0.8, 0.2]),
+        row("attention", [0.05, 0.1, 0.6, 0.25]),
+    ]
+    path = tmp_path / "attr.html"
+    iw.AttributionText(rows).save_html(str(path))
+    page.goto(path.as_uri())
+    root = page.locator(ATTR)
+    expect(root).to_have_attribute("data-rendered", re.compile(r".+"))
+    for method, scores in (
+        ("saliency", [0.1, 0.2, 0.8, 0.4]),
+        ("attention", [0.05, 0.1, 0.6, 0.25]),
+    ):
+        tok = root.locator(f'.iw-attr-row[data-method="{method}"] span.iw-tok').nth(2)
+        got = parse_rgb(tok.evaluate("e => getComputedStyle(e).backgroundColor"))
+        assert close_rgb(got, expected_seq(scores[2], max(scores))), (method, got)  # per row
+        expect(
+            root.locator(f'.iw-attr-row[data-method="{method}"] .iw-attr-unsigned')
+        ).to_be_visible()
+    ig = root.locator('.iw-attr-row[data-method="integrated_gradients"] span.iw-tok').nth(0)
+    r, _, b = parse_rgb(ig.evaluate("e => getComputedStyle(e).backgroundColor"))
+    assert b > r, "a negative IG score is blue (against)"
+    expect(root.locator(".iw-attr-legend-unsigned")).to_be_visible()
+    expect(root.locator(".iw-attr-legend-unsigned")).to_contain_text("size, no sign")
+    expect(root.locator(".iw-attr-legend-signed")).to_be_visible()
+    page.screenshot(path=os.environ.get("IW_SHOT", str(tmp_path / "attr.png")))
+
+
+def test_neuron_box_applies_on_enter_and_names_the_valid_range(page, iw, tmp_path):
+    import numpy as np
+
+    vals = np.random.default_rng(0).normal(size=(12, 40)).astype(np.float32)
+    path = tmp_path / "box.html"
+    iw.NeuronText(iw.Trace.from_arrays("hello world!", {"h": vals})).save_html(str(path))
+    page.goto(path.as_uri())
+    root = page.locator(NT)
+    expect(root).to_have_attribute("data-rendered-neuron", "0")
+    box, note = root.locator("input.iw-neuron"), root.locator(".iw-range-note")
+    box.fill("7")
+    box.press("Enter")  # applied at once, the box keeps the focus (no blur needed)
+    expect(root).to_have_attribute("data-rendered-neuron", "7")
+    assert box.evaluate("e => document.activeElement === e")
+    expect(note).to_be_hidden()
+    box.fill("999")
+    box.press("Enter")
+    expect(root).to_have_attribute("data-rendered-neuron", "39")  # the last one
+    expect(box).to_have_value("39")
+    expect(note).to_be_visible()
+    expect(note).to_have_text("999 is out of range: neurons 0\u201339")
+    box.fill("3")
+    box.press("Enter")
+    expect(root).to_have_attribute("data-rendered-neuron", "3")
+    expect(note).to_be_hidden()
+
+
+def test_title_names_the_unit_it_was_given_for_after_stepping(page, iw, tmp_path):
+    import numpy as np
+
+    vals = np.random.default_rng(1).normal(size=(5, 4)).astype(np.float32)
+    tr = iw.Trace.from_arrays("a b c", {"h": vals})
+    path = tmp_path / "title.html"
+    iw.NeuronText(tr, neuron=2, title="the string cell").save_html(str(path))
+    page.goto(path.as_uri())
+    root = page.locator(NT)
+    main, caption = root.locator(".iw-title-main"), root.locator(".iw-caption")
+    expect(main).to_have_text("the string cell")
+    expect(caption).to_have_text("h · neuron 2")
+    root.locator("button.iw-next").click()
+    expect(root).to_have_attribute("data-rendered-neuron", "3")
+    expect(main).to_have_text("the string cell (h · neuron 2)")  # not a claim about neuron 3
+    expect(caption).to_have_text("now: h · neuron 3")
+    root.locator("button.iw-prev").click()
+    expect(main).to_have_text("the string cell")
+    expect(caption).to_have_text("h · neuron 2")

@@ -8,6 +8,16 @@ import { visibleWhitespace } from "../shared/tooltip";
 import type { AttributionTextState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
 
+/** Methods whose scores have no sign — Saliency is ‖gradient‖, attention and rollout are
+ *  weights — drawn on the sequential scale ("larger", never "towards" or "against" a class).
+ *  The method keys are Python's `interpwidgets.attribution.METHODS`. */
+export const UNSIGNED_METHODS: ReadonlySet<string> = new Set(["saliency", "attention", "rollout"]);
+
+/** What an unsigned row's note says under its name. */
+export function unsignedNote(method: string): string {
+  return method === "saliency" ? "size only, no direction" : "a weight: size only, no sign";
+}
+
 export type Level = "token" | "word";
 export type ScaleMode = "shared" | "row";
 

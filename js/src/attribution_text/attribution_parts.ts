@@ -3,13 +3,19 @@
 
 import { DIVERGING_STOPS, diverging, rgbString, textColorFor } from "../shared/colors";
 import { el } from "../shared/dom";
+import { SEQUENTIAL_STOPS, sequential } from "../shared/sequential";
 import { formatMax, tauPmText, tauText } from "./attribution_data";
 
-/** The diverging legend: "against" · bar with −m, 0, +m · "towards". */
+/** The legends: the diverging one ("against" · bar with −m, 0, +m · "towards") for signed
+ *  rows, and beside it, while some row is unsigned (Saliency, attention), the sequential
+ *  one ("size, no sign" · bar from 0 to m). */
 export class SignedLegend {
   readonly el = el("div", "iw-attr-legend");
+  private readonly signed = el("span", "iw-attr-legend-part iw-attr-legend-signed");
+  private readonly unsigned = el("span", "iw-attr-legend-part iw-attr-legend-unsigned");
   private readonly min = el("span", "iw-attr-legend-min");
   private readonly max = el("span", "iw-attr-legend-max");
+  private readonly umax = el("span", "iw-attr-legend-umax");
   private readonly towards = el("span", "iw-attr-legend-side iw-attr-legend-pos", "towards");
 
   constructor() {
@@ -19,18 +25,41 @@ export class SignedLegend {
     ticks.append(this.min, el("span", "iw-attr-legend-zero", "0"), this.max);
     const scale = el("span", "iw-attr-legend-scale");
     scale.append(bar, ticks);
-    this.el.append(el("span", "iw-attr-legend-side iw-attr-legend-neg", "against"), scale, this.towards);
+    this.signed.append(el("span", "iw-attr-legend-side iw-attr-legend-neg", "against"), scale, this.towards);
+    const ubar = el("span", "iw-attr-legend-bar");
+    ubar.style.backgroundImage = `linear-gradient(to right, ${SEQUENTIAL_STOPS.join(", ")})`;
+    const uticks = el("span", "iw-attr-legend-ticks");
+    uticks.append(el("span", "iw-attr-legend-umin", "0"), this.umax);
+    const uscale = el("span", "iw-attr-legend-scale");
+    uscale.append(ubar, uticks);
+    this.unsigned.append(el("span", "iw-attr-legend-side", "size, no sign"), uscale);
+    this.unsigned.title = "Saliency (\u2016gradient\u2016) and attention weights have no direction: darker is larger, "
+      + "not \u201ctowards\u201d or \u201cagainst\u201d a class (attention is the same for every target)";
+    for (const part of [this.signed, this.unsigned]) {
+      part.style.alignItems = "flex-start";
+      part.style.gap = "7px";
+    }
+    show(this.unsigned, false);
+    this.el.append(this.signed, this.unsigned);
   }
 
-  /** `vmax` null: each row has its own scale. */
-  set(vmax: number | null, target: string): void {
+  /** `vmax` null: each row has its own scale. `rows`: which kinds of rows are shown. */
+  set(vmax: number | null, target: string, rows: { signed: boolean; unsigned: boolean } = { signed: true, unsigned: false }): void {
     const m = vmax === null ? "max" : formatMax(vmax);
     this.min.textContent = `\u2212${m}`;
     this.max.textContent = `+${m}`;
+    this.umax.textContent = vmax === null ? "max" : m;
     this.towards.textContent = "towards";
+    show(this.signed, rows.signed);
+    show(this.unsigned, rows.unsigned);
     this.el.title = `blue: pushed against \u201c${target}\u201d \u00b7 red: pushed towards it \u00b7 centred at 0`
       + (vmax === null ? " \u00b7 each row scaled to its own max |score|" : ` \u00b7 scale \u00b1${m}, shared by all rows`);
   }
+}
+
+/** Show or hide one part of the legend (laid out as an inline flex row). */
+function show(part: HTMLElement, on: boolean): void {
+  part.style.display = on ? "inline-flex" : "none";
 }
 
 /** A row of buttons, one pressed; `onPick(value)` when another is clicked. */
@@ -156,8 +185,9 @@ export function tauLines(a: string, b: string, v: number): string[] {
   ];
 }
 
-/** The background colour of a score on the scale ±vmax, with a readable text colour. */
-export function shade(value: number, vmax: number): { bg: string; fg: string } {
-  const rgb = diverging(value, vmax);
+/** The background colour of a score on the scale ±vmax (`unsigned`: its size on the
+ *  sequential scale 0…vmax), with a readable text colour. */
+export function shade(value: number, vmax: number, unsigned = false): { bg: string; fg: string } {
+  const rgb = unsigned ? sequential(Math.abs(value), Number.isFinite(vmax) && vmax > 0 ? vmax : 1) : diverging(value, vmax);
   return { bg: rgbString(rgb), fg: textColorFor(rgb) };
 }

@@ -7,6 +7,7 @@
 import {
   type AttrData, type Level, type Ranks, type ScaleMode,
   classOption, deltaBadge, showLabel, formatMax, formatScore, ranksByAbs, readData, rowValues, scaleMaxima,
+  UNSIGNED_METHODS, unsignedNote,
   spanText, tokenValue, tokensOfWord, unitMask,
 } from "./attribution_data";
 import { SignedLegend, Segmented, randomTauLines, shade, tauLines, tauTable } from "./attribution_parts";
@@ -144,6 +145,7 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     const delta = el("span", "iw-attr-delta");
     const max = el("span", "iw-attr-rowmax");
     head.append(el("div", "iw-attr-method", label));
+    if (UNSIGNED_METHODS.has(method)) head.append(el("div", "iw-attr-rownote iw-attr-unsigned", unsignedNote(method)));
     if (note) head.append(el("div", "iw-attr-rownote", note));
     const badges = el("div", "iw-attr-badges");
     badges.append(delta, max);
@@ -204,7 +206,11 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     this.scale.set(mode);
     const values = d.rows.map((_, k) => this.values(k));
     this.vmax = scaleMaxima(values, mode, unitMask(d, lvl));
-    this.legend.set(mode === "row" && d.rows.length > 1 ? null : this.vmax[0] ?? 0, d.labels[target] ?? "");
+    const kinds = {
+      signed: d.rows.some((r) => !UNSIGNED_METHODS.has(r.method)),
+      unsigned: d.rows.some((r) => UNSIGNED_METHODS.has(r.method)),
+    };
+    this.legend.set(mode === "row" && d.rows.length > 1 ? null : this.vmax[0] ?? 0, d.labels[target] ?? "", kinds);
     const gen = ++this.paintGen;
     const done: Promise<boolean>[] = [];
     this.rows.forEach((r, k) => {
@@ -221,13 +227,16 @@ export class AttributionView extends WidgetView<AttributionTextState> {
         this.badgeLines.set(r.delta, b.title);
       }
       r.max.hidden = mode !== "row" || d.rows.length < 2 || !v;
-      r.max.textContent = `scale \u00b1${formatMax(this.vmax[k])}`;
+      r.max.textContent = UNSIGNED_METHODS.has(row.method)
+        ? `scale 0\u2013${formatMax(this.vmax[k])}`
+        : `scale \u00b1${formatMax(this.vmax[k])}`;
       if (!v) {
         r.root.classList.add("iw-attr-row-blank");
         return;
       }
       r.root.classList.remove("iw-attr-row-blank");
       const vmax = this.vmax[k];
+      const unsigned = UNSIGNED_METHODS.has(row.method);
       const colorer: Colorer = (span, i) => {
         const x = tokenValue(v, d, lvl, i);
         if (Number.isNaN(x)) {
@@ -236,7 +245,7 @@ export class AttributionView extends WidgetView<AttributionTextState> {
           span.style.color = outside ? "" : "#111";
           span.classList.toggle("iw-missing", !outside);
         } else {
-          const { bg, fg } = shade(x, vmax);
+          const { bg, fg } = shade(x, vmax, unsigned);
           span.style.backgroundColor = bg;
           span.style.color = fg;
           span.classList.remove("iw-missing");

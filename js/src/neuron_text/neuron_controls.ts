@@ -27,6 +27,8 @@ export class NeuronControls {
   private readonly layerField = el("label", "iw-field");
   private readonly neuronField = el("span", "iw-field");
   private readonly neuronName = el("span", "iw-field-name", "neuron");
+  /** "999 is out of range: neurons 0–255", after a number past either end was typed. */
+  readonly rangeNote = el("span", "iw-range-note");
 
   /** `titleRow`: the view's title row (view.ts): the title in bold, then `layer · neuron n`
    *  small and muted; hidden with no title. */
@@ -44,7 +46,11 @@ export class NeuronControls {
     const neuronField = this.neuronField;
     const stepper = el("span", "iw-stepper");
     stepper.append(this.prev, this.input, this.next);
-    neuronField.append(this.neuronName, stepper, this.of);
+    this.rangeNote.setAttribute("role", "status");
+    this.rangeNote.style.color = "var(--iw-error-fg)";
+    this.rangeNote.style.marginLeft = "6px";
+    this.rangeNote.hidden = true;
+    neuronField.append(this.neuronName, stepper, this.of, this.rangeNote);
     this.row.append(layerLabel, neuronField);
   }
 
@@ -119,8 +125,25 @@ export class NeuronControls {
     this.next.disabled = neuron >= units - 1;
   }
 
-  setTitle(title: string, layer: string, neuron: number): void {
-    this.titleRow.set(title, `${layer} \u00b7 ${this.nounOf(layer)} ${neuron}`);
+  /** Say which units exist after `typed` was past either end (null: hide the note). */
+  showRange(typed: number | null, units: number, layer: string): void {
+    this.rangeNote.hidden = typed === null;
+    this.rangeNote.textContent = typed === null
+      ? ""
+      : `${typed} is out of range: ${this.nounOf(layer)}s 0\u2013${Math.max(0, units - 1)}`;
+  }
+
+  /** The title with the unit it was given for (`given`) once another unit is shown, so a
+   *  caption never names the wrong unit — "the string cell (rnn.0.c · neuron 231)", then
+   *  "now: rnn.0.c · neuron 232" — and the plain title on its own unit. */
+  setTitle(title: string, layer: string, neuron: number, given?: { layer: string; neuron: number }): void {
+    const now = `${layer} \u00b7 ${this.nounOf(layer)} ${neuron}`;
+    const moved = !!given && (given.layer !== layer || given.neuron !== neuron);
+    this.titleRow.set(
+      moved && given ? `${title} (${given.layer} \u00b7 ${this.nounOf(given.layer)} ${given.neuron})` : title,
+      moved ? `now: ${now}` : now,
+    );
+    this.titleRow.el.classList.toggle("iw-title-moved", moved);
     this.titleRow.el.hidden = !title;
   }
 }

@@ -96,10 +96,13 @@ export class NeuronView extends WidgetView<NeuronTextState> {
   private bindDom(): void {
     const { select, input, prev, next } = this.controls;
     this.listen(select, "change", () => this.choose(select.value, this.neuron));
-    this.listen(input, "change", () => {
-      const n = Number(input.value);
-      if (input.value.trim() === "" || !Number.isFinite(n)) input.value = String(this.neuron);
-      else this.choose(this.layer, Math.round(n));
+    this.listen(input, "change", () => this.applyNeuronBox());
+    // Enter applies the box at once (a notebook would otherwise take the key for itself).
+    this.listen<KeyboardEvent>(input, "keydown", (e) => {
+      if (e.key !== "Enter") return;
+      e.preventDefault();
+      e.stopPropagation();
+      this.applyNeuronBox();
     });
     this.listen(prev, "click", () => this.choose(this.layer, this.neuron - 1));
     this.listen(next, "click", () => this.choose(this.layer, this.neuron + 1));
@@ -121,6 +124,21 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     on("change:neuron", () => { this.readSelection(); this.schedule(); });
     on("change:title", () => this.updateTitle());
     on("change:column", () => { this.takeColumnTrait(); this.schedule(); });
+  }
+
+  /** Go to the unit typed in the box; a number past either end goes to that end and the
+   *  box says which units exist; anything else puts the current unit back. */
+  private applyNeuronBox(): void {
+    const { input } = this.controls;
+    const n = Number(input.value);
+    if (input.value.trim() === "" || !Number.isFinite(n)) {
+      input.value = String(this.neuron);
+      return;
+    }
+    const k = Math.round(n);
+    const units = this.unitsOf(this.layer);
+    this.controls.showRange(k < 0 || k >= units ? k : null, units, this.layer);
+    this.choose(this.layer, k);
   }
 
   private onKey(e: KeyboardEvent): void {
@@ -221,8 +239,15 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     this.updateTitle();
   }
 
+  /** The unit the title was given for: the one shown when the title arrived. */
+  private titleUnit: { title: string; layer: string; neuron: number } | null = null;
+
   private updateTitle(): void {
-    this.controls.setTitle(String(this.model.get("title") ?? ""), this.layer, this.neuron);
+    const title = String(this.model.get("title") ?? "");
+    if (!this.titleUnit || this.titleUnit.title !== title) {
+      this.titleUnit = { title, layer: this.layer, neuron: this.neuron };
+    }
+    this.controls.setTitle(title, this.layer, this.neuron, this.titleUnit);
   }
 
   private update(): void {
