@@ -87,7 +87,9 @@ def test_no_colour_outside_the_palette():
 
 
 def test_the_check_sees_a_colour():
-    assert COLOUR.search(".a { color: #8e24aa; }") and COLOUR.search("b { border: 1px solid rgba(0,0,0,.1) }")
+    assert COLOUR.search(".a { color: #8e24aa; }") and COLOUR.search(
+        "b { border: 1px solid rgba(0,0,0,.1) }"
+    )
     assert not COLOUR.search(".a { color: var(--iw-fg); background: transparent; }")
 
 
@@ -109,7 +111,10 @@ def duplicates(css: str) -> list[str]:
 
 
 def test_duplicate_check_finds_them():
-    assert duplicates("a { top: 0 } b { top: 0 } a { top: 0 }") == ["a {top: 0}", "a: top: 0 (again)"]
+    assert duplicates("a { top: 0 } b { top: 0 } a { top: 0 }") == [
+        "a {top: 0}",
+        "a: top: 0 (again)",
+    ]
     assert duplicates("a { top: 0 } @media (x) { a { top: 0 } }") == []
 
 
@@ -136,3 +141,22 @@ def test_all_widgets_sheet_has_no_rule_twice():
     if not path.is_file():
         pytest.skip("the front-end is not built (cd js && npm run build)")
     assert duplicates(path.read_text(encoding="utf-8")) == []
+
+
+def test_a_widget_and_its_page_carry_its_own_sheet():
+    if not (STATIC / "neuron_text.css").is_file():
+        pytest.skip("the front-end is not built (cd js && npm run build)")
+    import numpy as np
+
+    import interpwidgets as iw
+    from interpwidgets.export import to_html
+    from interpwidgets.widgets.assets import css_name
+
+    text = "the cat sat"
+    w = iw.NeuronText(iw.Trace.from_arrays(text, {"h": np.zeros((len(text), 2))}), layer="h")
+    own = (STATIC / "neuron_text.css").read_text(encoding="utf-8")
+    assert str(w._css) == own
+    assert ".iw-rob-" not in str(w._css) and ".iw-attn-" not in str(w._css)
+    assert own.replace("</", "<\\/") in to_html(w, compress=False)
+    with pytest.raises(ValueError, match="bundle_name"):
+        css_name("style.css")

@@ -29,7 +29,9 @@ def css_name(bundle_name: str) -> str:
     (the palette, the shared rules and that widget's own; js/build.mjs writes them)."""
     stem, dot, ext = bundle_name.rpartition(".")
     if not dot or ext != "js" or not stem:
-        raise ValueError(f"bundle_name: expected a widget module such as 'neuron_text.js', got {bundle_name!r}")
+        raise ValueError(
+            f"bundle_name: expected a widget module such as 'neuron_text.js', got {bundle_name!r}"
+        )
     return f"{stem}.css"
 
 
