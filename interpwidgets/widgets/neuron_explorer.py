@@ -118,8 +118,8 @@ class NeuronExplorer(NeuronText):
             self.feature = feature
             rows = self.ranking.get("rows") or []
             if neuron is None and rows:  # open on the unit the ranking puts first
-                top = rows[0]
-                self.layer, self.neuron = top["layer"], top["neuron"]
+                first = rows[0]  # (``top`` is the argument: rows in the ranking)
+                self.layer, self.neuron = first["layer"], first["neuron"]
                 self.opened_on = f"top of the ranking ({self.ranking['source']})"
                 self.title = title or self.opened_on
         if len(spans):
