@@ -158,3 +158,40 @@ def test_title_names_the_unit_it_was_given_for_after_stepping(page, iw, tmp_path
     root.locator("button.iw-prev").click()
     expect(main).to_have_text("the string cell")
     expect(caption).to_have_text("h · neuron 2")
+
+
+def test_probe_chart_names_its_x_axis_and_notes_negative_selectivity(page, iw, tmp_path):
+    import pandas as pd
+
+    from interpwidgets.probing import ProbeResult
+
+    def result(model, layers, sel):
+        n = len(layers)
+        table = pd.DataFrame(
+            {
+                "layer": layers,
+                "accuracy": [0.9] * n,
+                "control_accuracy": [0.9 - s for s in sel],
+                "selectivity": sel,
+                "selectivity_se": [0.01] * n,
+            }
+        )
+        return ProbeResult("in_string", model, table, {}, {})
+
+    blocks = ["embed"] + [f"blocks.{k}.resid" for k in range(4)]
+    w = iw.ProbeChart(
+        [
+            result("char-LSTM", ["embed", "rnn.0.h", "rnn.1.h"], [0.1, -0.05, 0.2]),
+            result("char-Transformer", blocks, [0.1] * 5),
+        ]
+    )
+    path = tmp_path / "probe.html"
+    w.save_html(str(path))
+    page.goto(path.as_uri())
+    root = page.locator(".iw-root.iw-probe-chart")
+    title = root.locator("svg .iw-probe-axis-title")
+    expect(title).to_contain_text("layer / block, aligned by index (embeddings first)")
+    note = root.locator(".iw-probe-note")
+    expect(note).to_have_count(1)
+    expect(note).to_contain_text("selectivity below 0 at rnn.0.h")
+    page.screenshot(path=os.environ.get("IW_SHOT_PROBE", str(tmp_path / "probe.png")))

@@ -8,7 +8,7 @@ import { el, widgetModule } from "../shared/dom";
 import {
   type Frame, type Metric, type Point, type Series, type YRange,
   METRICS, METRIC_LABEL, Z95, asMetric, errorBars, fmt, labelRows, linePath, nearest, neuronText, points, readSeries, slotWidth,
-  seriesColor, slots, tickDigits, tooltipLines, xAt, yAt, yRange,
+  seriesColor, slots, tickDigits, tooltipLines, xAt, xAxisTitle, yAt, yRange,
 } from "./probe_data";
 import { uiScale } from "../shared/canvas";
 import { hexToRgb, rgbString } from "../shared/colors";
@@ -181,7 +181,8 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
     if (host > 0 && scale > 1) width = Math.max(420, Math.min(width, host - 40));
     const plotW = width - pad.left - pad.right;
     const labelLines = plotW / Math.max(n, 1) < need ? 2 : 1;
-    const height = plotH + (rows.length * labelLines - 1) * rowH;
+    const labelsBottom = plotH + (rows.length * labelLines - 1) * rowH;
+    const height = labelsBottom + rowH; // the x axis's title below the layer labels
     const f: Frame = { left: pad.left, top: pad.top, width: plotW, height: plotH - pad.top - pad.bottom };
     const page = themeBackground(this.root);
     this.frame = f;
@@ -222,6 +223,9 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
         xaxis.append(t);
       });
     }
+
+    const xTitle = svgText(f.left + f.width / 2, labelsBottom + rowH - 6 * scale, xAxisTitle(series), "iw-probe-axis-label iw-probe-axis-title");
+    xaxis.append(xTitle);
 
     // lines: baselines first, so the probe's own line is on top
     const lines = svg("g", {}, "iw-probe-lines");
@@ -278,8 +282,12 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
     const same = splits.length > 0 && splits.every((t) => t === splits[0]) ? [splits[0]] : splits;
     const lines = same.length === 1 && this.series.length > 1 ? [`split ${same[0]}`]
       : this.series.filter((s) => s.split).map((s) => `${s.name}: split ${s.split}`);
-    this.splitNote.replaceChildren(...lines.map((t) => el("div", "", t)));
-    this.splitNote.hidden = lines.length === 0;
+    const notes = this.series.flatMap((s) => s.notes.map((t) => (this.series.length > 1 ? `${s.name}: ${t}` : t)));
+    this.splitNote.replaceChildren(
+      ...lines.map((t) => el("div", "", t)),
+      ...notes.map((t) => el("div", "iw-probe-note", t)),
+    );
+    this.splitNote.hidden = lines.length + notes.length === 0;
   }
 
   private drawPanel(): void {

@@ -29,6 +29,10 @@ export interface Series {
   /** How train and test were separated ("by sentence, never by character: …"). */
   split: string;
   top_neurons: Record<string, [number, number][]>;
+  /** What the x positions are: "layer" (a recurrent model's) or "block" (a Transformer's). */
+  unit: string;
+  /** Sentences the numbers call for (Python's widgets/probe_axis.py), e.g. selectivity < 0. */
+  notes: string[];
 }
 
 /** Error bars span ±Z standard errors: a 95 % interval. */
@@ -87,8 +91,19 @@ export function readSeries(raw: unknown): Series[] {
       n_test: values(s?.n_test, n),
       split: typeof s?.split === "string" ? s.split : "",
       top_neurons: top,
+      unit: typeof s?.unit === "string" && s.unit ? s.unit : "layer",
+      notes: Array.isArray(s?.notes) ? s.notes.filter((t: unknown): t is string => typeof t === "string") : [],
     };
   });
+}
+
+/** The x axis's title: what its positions are, and how series of different kinds line up. */
+export function xAxisTitle(series: Series[]): string {
+  const units = [...new Set(series.map((s) => s.unit))];
+  const first = series.some((s) => s.layers[0] === "embed") ? " (embeddings first)" : "";
+  if (units.length <= 1) return `${units[0] ?? "layer"}${first}`;
+  // each series' labels are coloured as the series, so the title need not say which is which
+  return `${units.join(" / ")}, aligned by index${first}`;
 }
 
 export function asMetric(v: unknown): Metric {
