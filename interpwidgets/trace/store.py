@@ -153,6 +153,15 @@ def plan(n_rows: int, widths: dict[str, int], dtype: Any = "float32", spill: Any
     return Plan(int(n_rows), dict(widths), dt, nbytes, directory)
 
 
+def _pwrite(fd: int, data: np.ndarray, offset: int) -> None:
+    """Write ``data`` at ``offset`` of the file (``os.pwrite``; seek and write on Windows)."""
+    if hasattr(os, "pwrite"):
+        os.pwrite(fd, data, offset)
+    else:  # pragma: no cover - Windows
+        os.lseek(fd, offset, os.SEEK_SET)
+        os.write(fd, data.tobytes())
+
+
 def _to_numpy(value: Any) -> np.ndarray:
     if hasattr(value, "detach"):  # a torch tensor
         return value.detach().cpu().numpy()
@@ -247,7 +256,7 @@ class Store:
             os.ftruncate(self._fds[name], plan.n_rows * plan.widths[name] * plan.dtype.itemsize)
         fd, size = self._fds[name], plan.dtype.itemsize
         for u in range(rows.shape[0]):
-            os.pwrite(fd, rows[u], (u * plan.n_rows + start) * size)
+            _pwrite(fd, rows[u], (u * plan.n_rows + start) * size)
 
     def arrays(self) -> dict[str, Checked]:
         """Every planned array (in the plan's order) as a :class:`Checked` ``(n_rows, units)``
