@@ -156,10 +156,14 @@ def plan(n_rows: int, widths: dict[str, int], dtype: Any = "float32", spill: Any
 def _pwrite(fd: int, data: np.ndarray, offset: int) -> None:
     """Write ``data`` at ``offset`` of the file (``os.pwrite``; seek and write on Windows)."""
     if hasattr(os, "pwrite"):
-        os.pwrite(fd, data, offset)
+        done = os.pwrite(fd, data, offset)
     else:  # pragma: no cover - Windows
         os.lseek(fd, offset, os.SEEK_SET)
-        os.write(fd, data.tobytes())
+        done = os.write(fd, data.tobytes())
+    if done != data.nbytes:  # a full disk may write part of it and say so only here
+        raise OSError(
+            f"spill: wrote {done} of {data.nbytes} bytes to a trace file; is the disk full?"
+        )
 
 
 def _to_numpy(value: Any) -> np.ndarray:
