@@ -139,3 +139,32 @@ def test_probe_chart_series_say_their_axis_and_note_negative_selectivity():
     assert (lstm["unit"], tf["unit"]) == ("layer", "block")
     assert lstm["depth"][-1] == tf["depth"][-1] == 1
     assert len(lstm["notes"]) == 1 and "rnn.0.h" in lstm["notes"][0] and tf["notes"] == []
+
+
+def test_trace_progress_moves_in_characters_within_each_chunk(monkeypatch):
+    import tqdm.auto
+
+    made = []
+
+    class Bar:
+        def __init__(self, *a, total=None, disable=False, **k):
+            self.total, self.disable, self.n, self.steps = total, disable, 0, []
+            made.append(self)
+
+        def update(self, n):
+            self.n += n
+            self.steps.append(n)
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    lm = iw.zoo.char_lstm()
+    text = ("x = 'a' + b\n" * 300)[:3000]
+    iw.trace(lm, text, chunk_size=1000, progress=True)
+    bar = made[-1]
+    assert bar.total == bar.n == 3000 and not bar.disable
+    # 3 chunks × 2 layers × (forward, gates): 12 steps of 250 characters
+    assert len(bar.steps) == 12 and max(bar.steps) == 250
+    iw.trace(lm, text[:2000])  # short: no bar by default
+    assert made[-1].disable

@@ -19,6 +19,8 @@ from .core import Trace
 
 RECURRENT = (nn.LSTM, nn.GRU, nn.RNN)
 GATES = {"LSTM": ("i", "f", "g", "o"), "GRU": ("r", "z", "n")}
+#: texts longer than this many characters (about a second's trace) show a progress bar
+PROGRESS_CHARS = 10_000
 LSTM_ARRAYS = ("i", "f", "g", "o", "c")
 #: runs of at least this many steps are solved in blocks (:func:`linear_scan`)
 SCAN_BLOCKED_FROM = 1024
@@ -226,8 +228,9 @@ def trace_rnn(
     Arrays (``(n_chars, units)``): ``rnn.{k}.h`` hidden state; for LSTMs also
     ``rnn.{k}.c`` cell state and the gates ``rnn.{k}.i/f/g/o`` (input, forget, cell
     candidate, output); for GRUs ``rnn.{k}.r/z/n`` (reset, update, new). Long texts run in
-    chunks of ``chunk_size`` characters with the state carried over (progress bar shown
-    when there is more than one chunk, or as ``progress`` says). The output layer's top-k
+    chunks of ``chunk_size`` characters with the state carried over (a progress bar in
+    characters, moving after each layer's forward pass and gates, shown for texts longer
+    than :data:`PROGRESS_CHARS` or as ``progress`` says). The output layer's top-k
     next-character predictions go into ``trace.predictions``.
 
     Storage (:mod:`interpwidgets.trace.store`): ``dtype`` ``"float32"`` (exact, the default)
@@ -288,12 +291,28 @@ def trace_rnn(
     preds_idx, preds_p = [], []
     state: list[Any] = [None] * rnn.num_layers
     starts = range(0, len(text), chunk_size)
-    show = progress if progress is not None else len(starts) > 1
+    show = progress if progress is not None else len(text) > PROGRESS_CHARS
+    # the bar counts characters and moves after each layer's forward pass and after its
+    # gates, so a 100,000-character trace moves in steps of 5,000 characters, not 5 chunks
+    bar = tqdm(
+        total=len(text),
+        desc=f"trace ({where.describe()})",
+        disable=not show,
+        unit="char",
+        unit_scale=True,
+    )
+    steps = 2 * len(layers)
+
+    def advance(s: int, n: int, step: int) -> None:
+        bar.update(s + (n * step) // steps - bar.n)
+
     try:
-        for s in tqdm(starts, desc=f"trace ({where.describe()})", disable=not show, unit="chunk"):
+        for s in starts:
+            n_chunk = min(chunk_size, len(text) - s)
             x = emb(torch.as_tensor(ids[s : s + chunk_size], device=device)[None])
             for k, layer in enumerate(layers):
                 y, new_state = layer(x.to(wdtype), state[k])
+                advance(s, n_chunk, 2 * k + 1)
                 if gates and kind in GATES:
                     h0 = (
                         (state[k][0] if kind == "LSTM" else state[k])[0, 0]
@@ -327,6 +346,7 @@ def trace_rnn(
                 store.put(f"rnn.{k}.h", s, y[0])
                 state[k] = new_state
                 x = y
+                advance(s, n_chunk, 2 * k + 2)
             if head is not None and top_k:
                 probs = torch.softmax(head(x[0]).float(), dim=-1)
                 p, i = probs.topk(min(top_k, probs.shape[-1]), dim=-1)
@@ -334,6 +354,7 @@ def trace_rnn(
                 preds_idx.append(i.cpu().numpy())
         arrays = store.arrays()
     finally:
+        bar.close()
         store.close()
         model.train(was_training)
     meta: dict[str, Any] = {
