@@ -63,6 +63,10 @@ def test_chinese_labels_in_toolbar_legend_and_tooltip(iw, tmp_path, page):
     assert got["legend"] == "激活值"
     assert got["missing"] == "缺失" and got["missingTitle"].startswith("NaN：")
     assert got["aria"].startswith("文本上的神经元激活")
+    names = root.locator(".iw-controls .iw-field-name").all_inner_texts()
+    assert names[:2] == ["层", "神经元"], names
+    assert root.locator(".iw-of").inner_text() == "共 2 个"
+    assert root.locator(".iw-next").get_attribute("title") == "下一个神经元（→）"
     tip = _hover_tooltip(page, 0)
     assert "词元 0 · 字符 0–1" in tip and "数值" in tip, tip
 

@@ -2,13 +2,17 @@
 // and the neuron stepper. Events are wired by NeuronView; this file builds and updates the DOM.
 
 import { el } from "../shared/dom";
+import { english, type Tr } from "../shared/i18n";
 import { TitleRow } from "../shared/view";
 
 /** A layer of the menu; `unit` names its units ("feature" for a sparse autoencoder's, else "neuron"). */
 export interface LayerInfo { name: string; n_units: number; unit?: string }
 
+/** A layer name with an index: "rnn.0.c" → ["rnn", "0", "c"], "blocks.3.mlp" → ["blocks", "3", "mlp"]. */
+const INDEXED = /^(.+?)\.(\d+)\.(.+)$/;
+
 /** Suffix of a layer an exported page does not hold. */
-export const NOT_IN_FILE = " \u2014 not in this file";
+export const NOT_IN_FILE = english("neuron_text.not_in_file");
 
 export class NeuronControls {
   /** The title row's element (above the controls). */
@@ -27,6 +31,9 @@ export class NeuronControls {
   private readonly layerField = el("label", "iw-field");
   private readonly neuronField = el("span", "iw-field");
   private readonly neuronName = el("span", "iw-field-name", "neuron");
+  private readonly layerName = el("span", "iw-field-name", "layer");
+  /** The widget's words in its language (set by the view with `setLanguage`). */
+  private tr: Tr = english;
   /** "999 is out of range: neurons 0–255", after a number past either end was typed. */
   readonly rangeNote = el("span", "iw-range-note");
 
@@ -35,13 +42,11 @@ export class NeuronControls {
   constructor(readonly titleRow: TitleRow = new TitleRow()) {
     titleRow.el.hidden = true;
     const layerLabel = this.layerField;
-    layerLabel.append(el("span", "iw-field-name", "layer"), this.select);
+    layerLabel.append(this.layerName, this.select);
     this.input.type = "number";
     this.input.min = "0";
     this.input.step = "1";
-    this.input.setAttribute("aria-label", "neuron");
-    this.prev.title = "previous neuron (\u2190)";
-    this.next.title = "next neuron (\u2192)";
+    this.setLanguage(english);
     for (const b of [this.prev, this.next]) b.type = "button";
     const neuronField = this.neuronField;
     const stepper = el("span", "iw-stepper");
@@ -52,6 +57,30 @@ export class NeuronControls {
     this.rangeNote.hidden = true;
     neuronField.append(this.neuronName, stepper, this.of, this.rangeNote);
     this.row.append(layerLabel, neuronField);
+  }
+
+  /** Label the controls in the widget's language (`tr`: its `_strings`). */
+  setLanguage(tr: Tr): void {
+    this.tr = tr;
+    this.layerName.textContent = tr("neuron_text.layer");
+    this.labelUnits("neuron");
+  }
+
+  /** A unit's name in the widget's language ("neuron" / "feature"; plural for a range). */
+  private unitWord(noun: string, plural = false): string {
+    const key = noun === "feature"
+      ? (plural ? "neuron_text.units_feature" : "neuron_text.unit_feature")
+      : (plural ? "neuron_text.units_neuron" : "neuron_text.unit_neuron");
+    return this.tr(key);
+  }
+
+  private labelUnits(noun: string): void {
+    const word = this.unitWord(noun);
+    this.neuronName.textContent = word;
+    this.neuronName.dataset.noun = noun;
+    this.input.setAttribute("aria-label", word);
+    this.prev.title = this.tr("neuron_text.prev", { unit: word });
+    this.next.title = this.tr("neuron_text.next", { unit: word });
   }
 
   /** Fill the layer menu. `exportLayers` (an exported page's state) lists the layers the file
@@ -67,10 +96,10 @@ export class NeuronControls {
     this.held = Array.isArray(exportLayers) ? new Set(exportLayers.map(String)) : null;
     this.select.replaceChildren(...this.layers.map((l) => {
       const inFile = this.holds(l.name);
-      const o = el("option", inFile ? "" : "iw-not-in-file", inFile ? l.name : l.name + NOT_IN_FILE);
+      const o = el("option", inFile ? "" : "iw-not-in-file", inFile ? l.name : l.name + this.tr("neuron_text.not_in_file"));
       o.value = l.name;
       o.disabled = !inFile;
-      if (!inFile) o.title = "this exported file does not hold this layer; export again from the notebook to see it";
+      if (!inFile) o.title = this.tr("neuron_text.not_in_file_title");
       return o;
     }));
     this.select.disabled = this.layers.length < 2; // open even with one held layer: it lists the others
@@ -94,10 +123,27 @@ export class NeuronControls {
     return this.layers.find((l) => l.name === layer)?.n_units ?? 0;
   }
 
-  /** The nearest layer above (dir -1) or below (+1) `layer` that this page holds, or null. */
+  /** The layer Up (dir -1) / Down (+1) goes to, or null: the same array one layer up or down
+   *  (rnn.0.c → rnn.1.c, blocks.2.mlp → blocks.3.mlp) when the layer's name has an index and
+   *  others share its kind; else the neighbour in the menu. Layers this page does not hold
+   *  are skipped. */
   stepLayer(layer: string, dir: -1 | 1): string | null {
     const li = this.layers.findIndex((l) => l.name === layer);
     if (li < 0) return null;
+    const m = INDEXED.exec(layer);
+    if (m) {
+      const kin = this.layers
+        .map((l) => ({ name: l.name, m: INDEXED.exec(l.name) }))
+        .filter((l) => l.m && l.m[1] === m[1] && l.m[3] === m[3])
+        .map((l) => ({ name: l.name, k: Number(l.m![2]) }));
+      if (kin.length > 1) {
+        const here = Number(m[2]);
+        const next = kin
+          .filter((l) => (dir > 0 ? l.k > here : l.k < here) && this.holds(l.name))
+          .sort((a, b) => dir * (a.k - b.k))[0];
+        return next ? next.name : null;
+      }
+    }
     for (let k = li + dir; k >= 0 && k < this.layers.length; k += dir) {
       if (this.holds(this.layers[k].name)) return this.layers[k].name;
     }
@@ -113,14 +159,9 @@ export class NeuronControls {
     // Wide enough for the largest index, not more: digits in ch plus the padding.
     this.input.style.width = `calc(${Math.max(2, String(last).length) + 1}ch + 10px)`;
     if (this.input.value !== String(neuron)) this.input.value = String(neuron);
-    this.of.textContent = `of ${units}`;
+    this.of.textContent = this.tr("neuron_text.of", { n: units });
     const noun = this.nounOf(layer);
-    if (this.neuronName.textContent !== noun) {
-      this.neuronName.textContent = noun;
-      this.input.setAttribute("aria-label", noun);
-      this.prev.title = `previous ${noun} (\u2190)`;
-      this.next.title = `next ${noun} (\u2192)`;
-    }
+    if (this.neuronName.dataset.noun !== noun) this.labelUnits(noun);
     this.prev.disabled = neuron <= 0;
     this.next.disabled = neuron >= units - 1;
   }
@@ -130,18 +171,22 @@ export class NeuronControls {
     this.rangeNote.hidden = typed === null;
     this.rangeNote.textContent = typed === null
       ? ""
-      : `${typed} is out of range: ${this.nounOf(layer)}s 0\u2013${Math.max(0, units - 1)}`;
+      : this.tr("neuron_text.range", {
+          typed,
+          units: this.unitWord(this.nounOf(layer), true),
+          last: Math.max(0, units - 1),
+        });
   }
 
   /** The title with the unit it was given for (`given`) once another unit is shown, so a
    *  caption never names the wrong unit — "the string cell (rnn.0.c · neuron 231)", then
    *  "now: rnn.0.c · neuron 232" — and the plain title on its own unit. */
   setTitle(title: string, layer: string, neuron: number, given?: { layer: string; neuron: number }): void {
-    const now = `${layer} \u00b7 ${this.nounOf(layer)} ${neuron}`;
-    const moved = !!given && (given.layer !== layer || given.neuron !== neuron);
+    const now = `${layer} \u00b7 ${this.unitWord(this.nounOf(layer))} ${neuron}`;
+    const moved = !!title && !!given && (given.layer !== layer || given.neuron !== neuron);
     this.titleRow.set(
-      moved && given ? `${title} (${given.layer} \u00b7 ${this.nounOf(given.layer)} ${given.neuron})` : title,
-      moved ? `now: ${now}` : now,
+      moved && given ? `${title} (${given.layer} \u00b7 ${this.unitWord(this.nounOf(given.layer))} ${given.neuron})` : title,
+      moved ? this.tr("neuron_text.now", { now }) : now,
     );
     this.titleRow.el.classList.toggle("iw-title-moved", moved);
     this.titleRow.el.hidden = !title;

@@ -64,6 +64,7 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     super(model, opts.className, opts.ariaLabel ?? translator(model)("neuron_text.aria"));
     this.opts = opts;
     this.tr = translator(model);
+    this.controls.setLanguage(this.tr);
     const { root } = this;
 
     const { title, row: controls } = this.controls;
