@@ -5,6 +5,7 @@
 // Clicking a context sets the two-way `selected` trait for Python.
 
 import { el, widgetModule } from "../shared/dom";
+import { translator } from "../shared/i18n";
 import { Legend, formatValue } from "../shared/legend";
 import { NeuronControls } from "../neuron_text/neuron_controls";
 import { type ContextRow, type RawUnit, type Unit, decodeUnit, groupByInterval } from "./neuron_dashboard_data";
@@ -44,7 +45,9 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     super(model, "iw-neuron-dashboard", "Corpus dashboard of one unit. Left/Right: unit, Up/Down: layer, Enter on a context: select it.");
     const { root } = this;
     const { title, row } = this.controls;
-    this.legend = new Legend(row, "activation");
+    const tr = translator(model);
+    this.controls.setLanguage(tr);
+    this.legend = new Legend(row, undefined, tr);
     this.legend.setMissing(false);
     const head = el("div", "iw-nd-head");
     head.append(el("span", "iw-nd-head-title", "activations"), el("span", "iw-nd-head-note", "over the corpus, log count"));
