@@ -104,7 +104,9 @@ describe("NeuronText", () => {
     await flush();
     expect($(".iw-root").dataset.renderedNeuron).toBe("4");
     expect($(".iw-legend-max").textContent).toBe("2");
-    expect($(".iw-caption").textContent).toBe("rnn.0.h · neuron 4");
+    // the title was given for neuron 3: it says so, and the caption names the unit shown now
+    expect($(".iw-title-main").textContent).toBe("Quote cell? (rnn.0.h · neuron 3)");
+    expect($(".iw-caption").textContent).toBe("now: rnn.0.h · neuron 4");
   });
 
   it("keyboard: arrows step neuron and layer, clamped", async () => {
@@ -149,6 +151,20 @@ describe("NeuronText", () => {
     mount({ layers: [{ name: "rnn.0.h", n_units: 2048 }] });
     await flush();
     expect($<HTMLInputElement>("input.iw-neuron").style.width).toContain("5ch"); // "2047"
+  });
+
+  it("Up/Down step to the same array one layer up or down (rnn.0.c → rnn.1.c)", async () => {
+    const names = ["rnn.0.h", "rnn.0.c", "rnn.0.i", "rnn.1.h", "rnn.1.c", "rnn.1.i"];
+    mount({ layers: names.map((name) => ({ name, n_units: 8 })), layer: "rnn.0.c" });
+    await flush();
+    const root = $(".iw-root");
+    const key = (k: string) => root.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true, cancelable: true }));
+    key("ArrowDown");
+    expect(model.get("layer")).toBe("rnn.1.c"); // not rnn.0.i, the next entry of the menu
+    key("ArrowDown");
+    expect(model.get("layer")).toBe("rnn.1.c"); // the last layer: nowhere to go
+    key("ArrowUp");
+    expect(model.get("layer")).toBe("rnn.0.c");
   });
 
   it("layers an exported page does not hold are disabled; Up/Down skip them", async () => {
