@@ -1,7 +1,7 @@
 """Scale: a 100k-character char-LSTM trace's memory, a 1,000,000-character NeuronText and
 BERT-base-shaped (12 layers × 12 heads × 512 tokens) AttentionViews in headless Chromium.
 
-    python bench/bench_scale.py [--skip-trace]
+    python bench/bench_scale.py [--skip-trace] [--export-only N]
 
 Memory is the peak resident set of a fresh Python process that loads the model and traces
 (so it includes torch itself). Pages are timed by ``page_ready.mjs`` (bench/browser_timing.py:
@@ -63,18 +63,44 @@ def trace_memory() -> None:
         )
 
 
-def pages(out: Path) -> dict[str, Path]:
+def neuron_text_1m(path: Path, compress: bool = True) -> float:
+    """Seconds to build and export a 1,000,000-character NeuronText (4 units) to ``path``."""
     import interpwidgets as iw
 
     rng = np.random.default_rng(0)
     unit = "def f(x):\n    return 'value' + str(x)  # ok\n"
     text = (unit * (1_000_000 // len(unit) + 1))[:1_000_000]
     acts = np.tanh(rng.normal(size=(len(text), 4))).astype(np.float32)
-    files = {"neuron_text_1M": out / "nt.html"}
     t = time.perf_counter()
-    iw.NeuronText(iw.Trace.from_arrays(text, {"h": acts})).save_html(files["neuron_text_1M"])
+    iw.NeuronText(iw.Trace.from_arrays(text, {"h": acts})).save_html(path, compress=compress)
+    return time.perf_counter() - t
+
+
+def export_only(out: Path, repeat: int) -> None:
+    """The 1M-character NeuronText export alone, deflated beside raw (median of ``repeat``)."""
+    print(f"NeuronText 1,000,000 chars × 4 units, median of {repeat} (CPU s beside wall s):")
+    for compress in (True, False):
+        path = out / f"nt_{compress}.html"
+        walls, cpus = [], []
+        for _ in range(repeat):
+            c = time.process_time()
+            walls.append(neuron_text_1m(path, compress))
+            cpus.append(time.process_time() - c)
+        print(
+            f"  {'deflated' if compress else 'raw':<9} export {np.median(walls):.2f} s wall, "
+            f"{np.median(cpus):.2f} s CPU, {path.stat().st_size / 1e6:.1f} MB"
+        )
+
+
+def pages(out: Path) -> dict[str, Path]:
+    import interpwidgets as iw
+
+    rng = np.random.default_rng(0)
+    rng.normal(size=(1_000_000, 4))  # the NeuronText's draws: the stacks below stay the same
+    files = {"neuron_text_1M": out / "nt.html"}
+    seconds = neuron_text_1m(files["neuron_text_1M"])
     print(
-        f"NeuronText 1,000,000 chars × 4 units: export {time.perf_counter() - t:.1f} s, {files['neuron_text_1M'].stat().st_size / 1e6:.1f} MB"
+        f"NeuronText 1,000,000 chars × 4 units: export {seconds:.1f} s, {files['neuron_text_1M'].stat().st_size / 1e6:.1f} MB"
     )
     a = rng.random((12, 12, 512, 512), dtype=np.float32) ** 8
     a /= a.sum(-1, keepdims=True)
@@ -148,7 +174,17 @@ def browse(files: dict[str, Path]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--skip-trace", action="store_true", help="only the pages")
+    parser.add_argument(
+        "--export-only",
+        type=int,
+        metavar="N",
+        help="only the 1M-character NeuronText export, deflated and raw, median of N runs",
+    )
     args = parser.parse_args()
+    if args.export_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            export_only(Path(tmp), args.export_only)
+        return
     vendor()
     if not args.skip_trace:
         trace_memory()

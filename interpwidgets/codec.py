@@ -35,6 +35,14 @@ def encode(array: Any, dtype: str = "float32") -> dict[str, Any]:
     arr = np.asarray(array)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"array: expected a numeric array, got dtype {arr.dtype}")
+    if (
+        arr.dtype.kind == "f"
+        and dtype in ("float32", "float16", "auto")
+        and not arr.flags.c_contiguous
+    ):
+        # one copy now (it is made below anyway) instead of range checks over a strided
+        # column, which take about 5x longer than the copy
+        arr = np.ascontiguousarray(arr)
     if dtype == "auto":  # integers past 65504 need float32 too
         dtype = "float32" if _past_float16(arr) else "float16"
     shape = [int(d) for d in arr.shape]
@@ -74,7 +82,11 @@ def _past_float16(arr: np.ndarray) -> bool:
     copy of the whole array (integers are compared as they are)."""
     if not arr.size:
         return False
-    if arr.dtype.kind == "f":  # fmax / fmin skip NaN
+    if arr.dtype.kind == "f":
+        hi, lo = arr.max(), arr.min()  # vectorised; NaN if any value is NaN
+        if not (np.isnan(hi) or np.isnan(lo)):
+            return bool(float(hi) > FLOAT16_MAX or float(lo) < -FLOAT16_MAX)
+        # fmax / fmin skip NaN (about 40x slower than max / min)
         hi = np.fmax.reduce(arr, axis=None, initial=-np.inf)
         lo = np.fmin.reduce(arr, axis=None, initial=np.inf)
     else:

@@ -39,8 +39,39 @@ _PRIVATE = {
 
 
 def _json_for_script(obj: Any) -> str:
-    """JSON safe to place inside ``<script type="application/json">``."""
-    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    """JSON safe to place inside ``<script type="application/json">``.
+
+    The escapes are applied piece by piece (each entry of the page's dicts and lists, three
+    levels down) and the pieces joined once, so a character to escape in a small string copies
+    that string, not the whole page (``str.replace`` returns a string with no match as it is).
+    """
+    pieces: list[str] = []
+    _json_pieces(obj, 3, pieces)
+    return "".join(pieces)
+
+
+def _json_pieces(obj: Any, depth: int, out: list[str]) -> None:
+    if depth and isinstance(obj, dict) and obj:
+        out.append("{")
+        for i, (k, v) in enumerate(obj.items()):
+            out.append(("," if i else "") + _escape(json.dumps(str(k), ensure_ascii=False)) + ":")
+            _json_pieces(v, depth - 1, out)
+        out.append("}")
+    elif depth and isinstance(obj, (list, tuple)) and obj:
+        out.append("[")
+        for i, v in enumerate(obj):
+            if i:
+                out.append(",")
+            _json_pieces(v, depth - 1, out)
+        out.append("]")
+    else:
+        out.append(
+            _escape(json.dumps(obj, separators=(",", ":"), ensure_ascii=False, allow_nan=False))
+        )
+
+
+def _escape(text: str) -> str:
+    """``text`` with the characters that could end the script element or the line escaped."""
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")

@@ -54,3 +54,33 @@ def test_attention_view_layers():
     assert used <= 20_000, used
     held = len(page_data(w)["store"])
     assert held >= 2
+
+
+def test_neuron_text_export_encodes_each_column_once(monkeypatch):
+    """The budget check measures a column without encoding it: a page of 4 units encodes 4
+    stored columns plus the selected one in the state (it encoded 2 more before)."""
+    from interpwidgets import codec
+
+    w = iw.NeuronText(_trace(5000, 4))
+    encoded = []
+    real = codec.encode
+    monkeypatch.setattr(
+        codec, "encode", lambda a, dtype="float32": encoded.append(np.shape(a)) or real(a, dtype)
+    )
+    page_data(w)
+    assert encoded.count((5000,)) == 5, encoded
+
+
+def test_page_json_escaped_piece_by_piece_as_a_whole():
+    from interpwidgets.export import _json_for_script
+
+    obj = {
+        "a<": ["x</script>", {"b&": "\u2028\u2029", "n": [1, 2.5, None, True, {}, []]}],
+        "deep": [[[["<>&"]]]],
+        "": "中文",
+    }
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    for ch in "<>&\u2028\u2029":
+        text = text.replace(ch, f"\\u{ord(ch):04x}")
+    assert _json_for_script(obj) == text
+    assert json.loads(_json_for_script(obj)) == obj

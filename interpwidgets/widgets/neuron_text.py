@@ -195,17 +195,22 @@ class NeuronText(Widget):
         from .assets import b64_len, stored_nbytes
 
         body = {"kind": "column", "layer": layer, "neuron": self.neuron}
-        data = self._wire_reply(body)
         acts = self._trace.activations[layer]
         wide = 4 if _needs_float32(acts) else 2  # "auto": float16 unless a value is past it
         n = self._trace.n_tokens
+        # the reply as sent, its buffer left empty: its JSON is measured, its values are
+        # counted as ``wide`` bytes each (encoding a column only to measure it doubled the
+        # encoding work of an export)
+        data = {
+            **self._column_data(layer, self.neuron),
+            "values": {
+                "dtype": "float32" if wide == 4 else "float16",
+                "shape": [len(acts)],
+                "buffer": b"",
+            },
+        }
         digits = len(str(acts.shape[1])) - len(str(self.neuron))  # a longer neuron index
-        return (
-            stored_nbytes(data, body)
-            - b64_len(len(data["values"]["buffer"]))
-            + b64_len(wide * n)
-            + 2 * max(0, digits)
-        )
+        return stored_nbytes(data, body) + b64_len(wide * n) + 2 * max(0, digits)
 
     def _columns_budget(self) -> int:
         """Bytes of the export budget the stored columns may take."""
