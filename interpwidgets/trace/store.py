@@ -98,8 +98,8 @@ class Plan:
     directory: str | None
 
     def describe(self) -> str:
-        where = "memory" if self.directory is None else f"disk ({self.directory})"
-        return f"{_gb(self.nbytes)} of {self.dtype.name} in {where}"
+        where = "in memory" if self.directory is None else f"on disk ({self.directory})"
+        return f"{_gb(self.nbytes)} of {self.dtype.name} {where}"
 
 
 def plan(n_rows: int, widths: dict[str, int], dtype: Any = "float32", spill: Any = "auto") -> Plan:
