@@ -225,6 +225,7 @@ class Attribution:
             [m.span() for m in _WORD.finditer(self.text)] or [(0, len(self.text))], dtype=np.int64
         )
         of_token = np.full(len(self.tokens), -1, dtype=np.int64)
+        assert self.special is not None  # __post_init__ fills it
         for i, (s, e) in enumerate(self.offsets):
             if e > s and not self.special[i]:
                 w = int(np.searchsorted(spans[:, 1], s, side="right"))
@@ -525,7 +526,8 @@ def _attention_method(model: Any, text: str, tokenizer: Any, method: str, ad: _A
             f"method: {method!r} traced {tr.attention.shape[-1]} tokens where the attribution has "
             f"{len(ad.tokens)}"
         )
-    row = 0 if ad.kind == "hf" else (ad.position % len(ad.tokens))
+    # a character model's adapter always holds its position (only an HF one holds None)
+    row = 0 if ad.kind == "hf" or ad.position is None else (ad.position % len(ad.tokens))
     if method == "attention":
         return tr.attention[-1].mean(0)[row]
     return rollout(tr.attention)[row]

@@ -175,6 +175,7 @@ def _docstring_spans_ast(text: str) -> list[tuple[int, int]] | None:
             and isinstance(first.value.value, str)
         ):
             v = first.value
+            assert v.end_lineno is not None and v.end_col_offset is not None  # set by ast.parse
             spans.append((char(v.lineno, v.col_offset), char(v.end_lineno, v.end_col_offset)))
     return spans
 

@@ -121,10 +121,10 @@ def gate_saturation_figure(table: Any, ax: Any = None):
 
     gates = list(dict.fromkeys(table["gate"]))
     if ax is None:
-        fig, axes = plt.subplots(
+        fig, grid = plt.subplots(
             1, len(gates), figsize=(3.2 * len(gates), 3.4), sharex=True, sharey=True, squeeze=False
         )
-        axes = axes[0]
+        axes = list(grid[0])
     else:
         fig, axes = ax.figure, [ax]
     colors = plt.get_cmap("tab10")
@@ -242,7 +242,8 @@ def attribution_figure(
     ax.set_xlim(0, 1)
     ax.set_ylim(len(rows), 0)
     ax.set_axis_off()
-    renderer = fig.canvas.get_renderer()
+    # the Agg canvas pyplot makes has get_renderer; matplotlib's stubs type the base canvas
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     for r, (label, scores, a) in enumerate(rows):
         ax.text(0.0, r + 0.5, label, ha="left", va="center", fontsize=fontsize - 2, color="#444")
         x = 0.22

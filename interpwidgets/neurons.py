@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -563,7 +563,7 @@ def match_spans(
         and len(spans) == 2
         and all(isinstance(v, (int, np.integer)) for v in spans)
     ):
-        spans = [spans]
+        spans = [cast("tuple[int, int]", spans)]  # one (start, end) pair given alone
     if not spans:
         raise ValueError("spans: expected at least one (start, end) character span, got none")
     n = len(trace.text)

@@ -280,7 +280,11 @@ class Trace:
         from ..models.caches import cache_tokens, read_cache
 
         arrays, attention, kind = read_cache(cache, index, names)
-        n = next(iter(arrays.values())).shape[0] if arrays else attention.shape[-1]
+        if arrays:
+            n = next(iter(arrays.values())).shape[0]
+        else:
+            assert attention is not None  # read_cache returns arrays, attention or both
+            n = attention.shape[-1]
         text, toks, offsets, meta = cache_tokens(cache, tokens, tokenizer, n)
         if not arrays:
             arrays = {"attention.entropy": np.zeros((n, 1), np.float32)}
