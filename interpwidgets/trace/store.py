@@ -153,7 +153,7 @@ def plan(n_rows: int, widths: dict[str, int], dtype: Any = "float32", spill: Any
     return Plan(int(n_rows), dict(widths), dt, nbytes, directory)
 
 
-def _pwrite(fd: int, data: np.ndarray, offset: int) -> None:
+def _pwrite(fd: int, data: Any, offset: int) -> None:
     """Write ``data`` at ``offset`` of the file (``os.pwrite``; seek and write on Windows)."""
     if hasattr(os, "pwrite"):
         done = os.pwrite(fd, data, offset)
