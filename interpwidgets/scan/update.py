@@ -155,6 +155,7 @@ def _sample_candidates(
     full = (slots.key != EMPTY_KEY).all(-1)  # (U, G)
     if not full.any():
         return _sample_all(_GROUP_OF[bins], prio, s)
+    assert slots.order is not None  # the ordered slots this update is for
     bound = np.where(full, slots.order.max(-1), EMPTY_KEY)  # (U, G): s-th lowest so far
     order = np.argsort(prio, kind="stable")
     rank = np.empty(r, np.int32)

@@ -132,7 +132,8 @@ def make(n: int = 3000, seed: int = 0, held_out_words: bool = False) -> list[Exa
     rng = random.Random(seed)
     pos = [w for w in POSITIVE if (w in HELD_OUT) == held_out_words]
     neg = [w for w in NEGATIVE if (w in HELD_OUT) == held_out_words]
-    out, seen = [], set()
+    out: list[Example] = []
+    seen: set[str] = set()
     while len(out) < n:
         ex = _one(rng, pos, neg)
         if ex.decisive not in seen:

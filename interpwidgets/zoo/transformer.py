@@ -88,7 +88,7 @@ class CharTransformer(nn.Module):
             raise ValueError(f"ids: expected at most context={self.context} positions, got {t}")
         x = self.embedding(ids) + self.position(torch.arange(t, device=ids.device))
         for block in self.blocks:
-            rec = {} if records is not None else None
+            rec: dict | None = {} if records is not None else None
             x = block(x, rec)
             if records is not None:
                 records.append(rec)
