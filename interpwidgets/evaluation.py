@@ -147,7 +147,7 @@ def _probs_of(model: Any, seqs: list[list[int]], cls: int, pad_id: int, batch_si
 
 def _aopc_points(
     model: Any,
-    ids: Sequence[int],
+    ids: Sequence[int] | np.ndarray,
     special: np.ndarray,
     importances: Sequence[np.ndarray],
     cls: int,
@@ -278,6 +278,7 @@ def evaluate_explanations(
     rows = []
     for e, ex in enumerate(tqdm(examples, desc="explanations", disable=not progress)):
         attn = attribute(model, ex.text, tokenizer, method="attention")
+        assert attn.special is not None  # an Attribution's __post_init__ fills it
         keep = ~attn.special
         ids = adapter_for(model, tokenizer).encode(ex.text).ids  # the attribution's tokens
         pred = attn.predicted
@@ -329,10 +330,10 @@ def evaluate_explanations(
     for method in (*methods, *((RANDOM,) if random_draws else ())):
         sub = per_example[per_example.method == method]
         by_example = sub.groupby("example")[list(METRICS)].mean()
-        row: dict[str, Any] = {"method": method, "n": len(by_example)}
+        srow: dict[str, Any] = {"method": method, "n": len(by_example)}
         for m in METRICS:
-            row[m], row[f"{m}_se"], _ = mean_se(by_example[m].to_numpy())
-        summary_rows.append(row)
+            srow[m], srow[f"{m}_se"], _ = mean_se(by_example[m].to_numpy())
+        summary_rows.append(srow)
     summary = pd.DataFrame(summary_rows)
     draw_se = {}
     if random_draws:

@@ -24,6 +24,7 @@ class Document:
     def read(self) -> str:
         if self.text is not None:
             return self.text
+        assert self.path is not None  # a document holds its text or its path
         return read_text(Path(self.path))
 
 

@@ -71,6 +71,7 @@ def lstm_states(
                         c[:, t] = state
                 for kind, value in (("h", h), ("c", c if "c" in keep else None)):
                     if kind in keep:
+                        assert value is not None  # c is kept when asked for
                         arr = value.numpy()
                         for row, i in enumerate(group):
                             out[i][f"rnn.{k}.{kind}"] = np.ascontiguousarray(
