@@ -38,7 +38,8 @@ def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
         f"Traced {len(text):,} characters of standard-library code held out from training through the embedded char-LSTM."
     )
     cells = zoo.card("char_lstm").get("cells", {})
-    if cells:
+    cell = _documented_cell() if cells else None
+    if cells and cell is not None:
         print(
             "Its documented cells, each chosen on other held-out files and scored on unseen code "
             "(AUROC for 'inside a string' and the other boolean features, r for the numeric ones; "
@@ -50,7 +51,6 @@ def demo(out: str = "interpwidgets-demo.html", chars: int = 4000) -> Path:
                 f"  {feature:<18} {c['layer']}/{c['neuron']:<4} {c['name']:<42} "
                 f"held-out stdlib {h['score']:.3f} ± {h['se']:.3f}   third-party {t['score']:.3f} ± {t['se']:.3f}"
             )
-        cell = _documented_cell()
         layer, neuron = cell["layer"], int(cell["neuron"])
         title = f"held-out code: the {cell['name']} ({layer}/{neuron})"
     else:  # a retrained model without a cells entry: choose on the first half, say so
