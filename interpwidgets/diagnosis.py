@@ -94,14 +94,21 @@ def perturb(text: str, kind: str, seed: int = 0, rate: float = 0.1) -> str:
     return re.sub(r"[A-Za-z]+", swap, text)
 
 
-def _predict(model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+def _predict(
+    model: Any, tokenizer: Any, texts: Sequence[str], batch_size: int = 32, name: str = "model"
+) -> np.ndarray:
     """Class probabilities of ``texts``, ``batch_size`` at a time, tokenised by the model's
-    adapter (its one truncation rule)."""
+    adapter (its one truncation rule); ``name`` is the argument an error names."""
     import torch
 
     from .models import adapter_for
+    from .models.hf import HFAdapter
 
     adapter = adapter_for(model, tokenizer)
+    if not isinstance(adapter, HFAdapter):  # batches of padded texts: a Hugging Face classifier
+        raise TypeError(
+            f"{name}: expected a Hugging Face sequence classifier, got {type(model).__name__}"
+        )
     out = []
     model.eval()
     with torch.no_grad():
@@ -433,8 +440,8 @@ def compare_models(
         raise ValueError(
             f"names: expected two distinct names that are not 'text' or 'disagree', got {list(names)!r}"
         )
-    pa = _predict(model_a, tokenizer_a, texts)
-    pb = _predict(model_b, tokenizer_b or tokenizer_a, texts)
+    pa = _predict(model_a, tokenizer_a, texts, name="model_a")
+    pb = _predict(model_b, tokenizer_b or tokenizer_a, texts, name="model_b")
     la, lb = _labels(model_a, pa.shape[1]), _labels(model_b, pb.shape[1])
     ia, ib = pa.argmax(-1), pb.argmax(-1)
     df = pd.DataFrame(

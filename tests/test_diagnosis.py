@@ -114,3 +114,13 @@ def test_loss_trace_is_the_negative_log_probability_of_the_next_character(tiny_l
         and np.nanmax(np.abs(tr.activations["loss.diff"])) == 0
     )
     iw.NeuronText(tr, layer="loss.diff")  # viewable as is
+
+
+def test_a_model_whose_adapter_is_no_hf_classifier_is_refused_by_name(monkeypatch, tiny_lstm):
+    """A torch module that passes the argument check but has no Hugging Face adapter (e.g. a
+    TransformerLens model): a TypeError naming the argument, not an AttributeError."""
+    import interpwidgets.models as models
+
+    monkeypatch.setattr(models, "adapter_for", lambda model, tokenizer: object())
+    with pytest.raises(TypeError, match="model_b: expected a Hugging Face sequence classifier"):
+        D._predict(tiny_lstm, None, ["a text"], name="model_b")
