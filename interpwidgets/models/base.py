@@ -12,7 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
@@ -94,8 +94,9 @@ class Adapter:
     """
 
     #: Family name: ``"hf-encoder"``, ``"hf-decoder"``, ``"hf-encoder-decoder"``,
-    #: ``"char-rnn"``, ``"char-transformer"``, ``"transformer-lens"``, ``"nnsight"``.
-    kind: ClassVar[str] = ""
+    #: ``"char-rnn"``, ``"char-transformer"``, ``"transformer-lens"``, ``"nnsight"``. A class
+    #: default that an adapter may set per model in ``__init__`` (the HF adapters do).
+    kind: str = ""
 
     def __init__(self, model: Any, tokenizer: Any = None) -> None:
         self.model = model

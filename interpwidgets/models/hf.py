@@ -167,7 +167,7 @@ class HFAdapter(Adapter):
 
     # -- names, outputs ------------------------------------------------------------------
     def layer_names(self) -> list[str]:
-        n = getattr(self.config, "num_hidden_layers", None)
+        n: Any = getattr(self.config, "num_hidden_layers", None)
         if n is None:
             n = getattr(self.config, "num_layers", 0)
         return ["embed"] + [f"blocks.{k}.resid" for k in range(int(n))]
