@@ -283,7 +283,9 @@ def docstring_sentences(limit: int = 4000, min_words: int = 5, max_words: int = 
     return out
 
 
-def _content_words(sents: list[str], n_words: int, per: int) -> tuple[list[str], list[int]]:
+def _content_words(
+    sents: list[str], n_words: int, per: int
+) -> tuple[list[str], list[int], list[int]]:
     """``n_words`` mid-frequency words and, for each, the indices of up to ``per`` sentences
     that hold that word and no other of the chosen words (Conneau et al.'s WC set-up)."""
     bags = [set(_words(s)) for s in sents]

@@ -4,8 +4,10 @@ and :mod:`~interpwidgets.zoo.tbptt`, which import it from here, not from each ot
 
 from __future__ import annotations
 
+from typing import Any
+
 #: name → (model kind, constructor arguments, training settings)
-RECIPES = {
+RECIPES: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
     "char_lstm": (
         "rnn",
         {"cell": "lstm", "hidden_size": 256, "num_layers": 2, "embedding_dim": 64},
