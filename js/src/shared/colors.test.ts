@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DIVERGING_STOPS, MISSING, diverging, divergingAt, hexToRgb, rgbString, textColorFor } from "./colors";
+import { DIVERGING_STOPS, MISSING, diverging, divergingAt, hexToRgb, luminance, rgbString, textColorFor } from "./colors";
+import { sequentialAt } from "./sequential";
 
 describe("diverging", () => {
   it("has the 11 RdBu_r stops", () => {
@@ -56,7 +57,7 @@ describe("text colour and strings", () => {
   });
   it("white only on the darkest shades, so mid-dark blues keep dark text", () => {
     expect(textColorFor(hexToRgb("#4393c3"))).toBe("#111"); // t = -0.6
-    expect(textColorFor(divergingAt(-0.7))).toBe("#111");
+    expect(textColorFor(divergingAt(-0.7))).toBe("#000"); // dark ink, pure black keeps 4.5:1
     expect(textColorFor(divergingAt(0.6))).toBe("#111"); // salmon
     expect(textColorFor(divergingAt(0.7))).toBe("#fff"); // strong red
     expect(textColorFor(hexToRgb("#2166ac"))).toBe("#fff"); // t = -0.8
@@ -65,9 +66,10 @@ describe("text colour and strings", () => {
   });
   it("flips once per side of the scale, in its dark end", () => {
     const flips: number[] = [];
-    let prev = textColorFor(divergingAt(-1));
+    const ink = (t: number) => (textColorFor(divergingAt(t)) === "#fff" ? "white" : "dark");
+    let prev = ink(-1);
     for (let k = -100; k <= 100; k++) {
-      const c = textColorFor(divergingAt(k / 100));
+      const c = ink(k / 100);
       if (c !== prev) flips.push(k / 100);
       prev = c;
     }
@@ -76,6 +78,15 @@ describe("text colour and strings", () => {
     expect(flips[0]).toBeGreaterThan(-0.85);
     expect(flips[1]).toBeGreaterThan(0.6);
     expect(flips[1]).toBeLessThan(0.85);
+  });
+  it("keeps text at 4.5:1 or more on every shade of both scales (WCAG AA)", () => {
+    const contrast = (a: number, b: number) => (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    for (let k = 0; k <= 400; k++) {
+      for (const bg of [divergingAt(k / 200 - 1), sequentialAt(k / 400)]) {
+        const fg = hexToRgb({ "#fff": "#ffffff", "#000": "#000000", "#111": "#111111" }[textColorFor(bg)] ?? "");
+        expect(contrast(luminance(bg), luminance(fg))).toBeGreaterThanOrEqual(4.5);
+      }
+    }
   });
   it("rgbString matches the browser's computed style", () => {
     expect(rgbString([1, 2, 3])).toBe("rgb(1, 2, 3)");

@@ -62,19 +62,21 @@ export function luminance([r, g, b]: RGB): number {
   return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b);
 }
 
-/** Luminance below which text turns white: only the darkest shades of the diverging scale
- *  (|t| > ~0.78 on the blue side). Saturated reds get white text a little earlier
- *  (WHITE_TEXT_BELOW_RED, t > ~0.64): near-black on a strong red reads worse than its
- *  contrast ratio says. */
-export const WHITE_TEXT_BELOW = 0.14;
-export const WHITE_TEXT_BELOW_RED = 0.2;
+/** Luminance below which text turns white (WCAG's crossing point: white and black text have
+ *  the same contrast, 4.58:1, at 0.179). Only the darkest shades of the diverging scale
+ *  (|t| > ~0.72) get white text. */
+export const WHITE_TEXT_BELOW = 0.179;
+/** Near-black "#111" keeps 4.5:1 down to this luminance; between WHITE_TEXT_BELOW and here the
+ *  ink is pure black, so every background keeps text at 4.5:1 or more (WCAG AA). */
+export const SOFT_BLACK_FROM = 0.201;
 
-/** Text colour on `rgb`: "#fff" on the darkest backgrounds only, "#111" on everything else.
- *  (Picking whichever contrast is higher flipped the text colour in the middle of the blues,
- *  so a run of similar values looked jittery; near-black text stays above 3.4:1 here.) */
+/** Text colour on `rgb`: "#fff" on the darkest backgrounds only, dark ink on everything else
+ *  ("#000" in the narrow band where "#111" would fall under 4.5:1). Contrast is ≥ 4.5:1 on
+ *  every background. (Picking whichever contrast is higher flipped the text colour in the
+ *  middle of the blues, so a run of similar values looked jittery.) */
 export function textColorFor(rgb: RGB): string {
-  const limit = rgb[0] > rgb[2] + 40 ? WHITE_TEXT_BELOW_RED : WHITE_TEXT_BELOW;
-  return luminance(rgb) < limit ? "#fff" : "#111";
+  const l = luminance(rgb);
+  return l < WHITE_TEXT_BELOW ? "#fff" : l < SOFT_BLACK_FROM ? "#000" : "#111";
 }
 
 export function rgbString([r, g, b]: RGB): string {
