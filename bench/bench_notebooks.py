@@ -91,5 +91,6 @@ def main(args: list[str]) -> None:
         RESULTS.parent.mkdir(exist_ok=True)
         RESULTS.write_text(json.dumps(old, indent=1, sort_keys=True) + "\n")
 
+
 if __name__ == "__main__":
     main(sys.argv[1:])
