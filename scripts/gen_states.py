@@ -30,7 +30,17 @@ TS = {
     "Bool": "boolean",
     "List": "any[]",
     "Dict": "Record<string, any>",
+    # widgets/traits.py: an array travels as the codec's {dtype, shape, buffer} ({} for None)
+    "Array": "Record<string, any>",
 }
+
+
+def ts_type(trait) -> str:
+    """The TypeScript type of a trait's wire form."""
+    name = type(trait).__name__
+    if name == "Data":  # a dict or a list holding encoded arrays, as its default says
+        return "any[]" if isinstance(trait.default_value, list) else "Record<string, any>"
+    return TS.get(name, "any")
 
 
 def render() -> str:
@@ -58,7 +68,7 @@ def render() -> str:
         lines.append(f"/** Synced traits of `interpwidgets.{cls.__name__}`. */")
         lines.append(f"export interface {cls.__name__}State {{")
         for n in names:
-            lines.append(f"  {n}: {TS.get(type(traits[n]).__name__, 'any')};")
+            lines.append(f"  {n}: {ts_type(traits[n])};")
         for n, t in sorted(EXPORT_ONLY.get(cls.__name__, {}).items()):
             lines.append("  /** Only in an exported page's state. */")
             lines.append(f"  {n}?: {t};")
