@@ -13,6 +13,7 @@ import { LayerLoader } from "./attention_loader";
 import { MatrixPane, ModelPane, SummaryPane, type PaneHost } from "./attention_panes";
 import { RolloutView } from "./attention_rollout";
 import { el, widgetModule } from "../shared/dom";
+import { StatusLine } from "../shared/status";
 import { translator, type Tr } from "../shared/i18n";
 import { SequentialLegend } from "./seq_legend";
 import { Tooltip } from "../shared/tooltip";
@@ -46,7 +47,7 @@ export class AttentionView extends WidgetView<AttentionViewState> {
   private readonly fields: Record<string, HTMLElement> = {};
   private readonly notesEl = el("div", "iw-attn-notes");
   private readonly body = el("div", "iw-attn-body");
-  private readonly status = el("div", "iw-status");
+  private readonly status = new StatusLine();
   private readonly empty = el("div", "iw-attn-empty");
   private readonly legend: SequentialLegend;
   private readonly headView: HeadView;
@@ -72,7 +73,6 @@ export class AttentionView extends WidgetView<AttentionViewState> {
   private measures: Measure[] = [];
   private measureKey = "";
   private lastWidth = 0;
-  private statusTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** The widget's words in its language (the `_strings` trait). */
   private readonly tr: Tr;
@@ -139,10 +139,8 @@ export class AttentionView extends WidgetView<AttentionViewState> {
     this.matrixPane = new MatrixPane(this.body, pane);
     this.summaryPane = new SummaryPane(this.body, pane);
     this.rolloutView = new RolloutView(this.body, { tooltip: this.tooltip, tokens: () => this.tokens, sep: () => this.sep, onToken: pane.pin });
-    this.status.setAttribute("role", "status");
-    this.status.hidden = true;
     this.empty.hidden = true;
-    this.body.append(this.empty, this.status);
+    this.body.append(this.empty, this.status.el);
     root.append(this.titleRow.el, toolbar, this.notesEl, this.body);
     this.mount(host, { name: "attention_view", parent: tabs, redraw: () => this.schedule() });
 
@@ -452,41 +450,25 @@ export class AttentionView extends WidgetView<AttentionViewState> {
   private load(group: number, layer: number): void {
     delete this.root.dataset.rendered;
     this.root.classList.add("iw-stale");
-    clearTimeout(this.statusTimer);
     const here = () => this.layer === layer && this.group === group && !this.destroyed;
-    this.statusTimer = setTimeout(() => {
-      if (here()) this.setStatus(`loading layer ${this.layerLabels[layer]}\u2026`, "iw-status-loading");
-    }, LOADING_DELAY_MS);
+    this.status.later(`loading layer ${this.layerLabels[layer]}\u2026`, LOADING_DELAY_MS, here);
     this.layers.fetch(group, layer).then(
       () => { if (here()) this.render(); },
       (err: Error) => { if (here()) this.showError(err.message || String(err)); },
     );
   }
 
-  private setStatus(text: string, kind: string): HTMLElement {
-    this.status.className = `iw-status ${kind}`;
-    this.status.replaceChildren(el("span", "iw-status-text", text));
-    this.status.hidden = false;
-    return this.status;
-  }
-
   private hideStatus(): void {
-    clearTimeout(this.statusTimer);
-    this.status.hidden = true;
+    this.status.hide();
     this.root.classList.remove("iw-stale");
   }
 
   private showError(message: string): void {
-    clearTimeout(this.statusTimer);
-    const status = this.setStatus(`layer ${this.layerLabels[this.layer]}: ${message}`, "iw-status-error");
-    const retry = el("button", "iw-retry", "retry");
-    retry.type = "button";
-    retry.addEventListener("click", () => { this.hideStatus(); this.render(); });
-    status.appendChild(retry);
+    this.status.error(`layer ${this.layerLabels[this.layer]}: ${message}`, () => { this.hideStatus(); this.render(); });
   }
 
   destroy(): void {
-    clearTimeout(this.statusTimer);
+    this.status.cancel();
     this.layers.destroy();
     super.destroy();
     this.headView.destroy();

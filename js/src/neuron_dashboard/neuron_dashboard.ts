@@ -5,6 +5,7 @@
 // Clicking a context sets the two-way `selected` trait for Python.
 
 import { el, widgetModule } from "../shared/dom";
+import { StatusLine } from "../shared/status";
 import { translator } from "../shared/i18n";
 import { Legend, formatValue } from "../shared/legend";
 import { NeuronControls } from "../neuron_text/neuron_controls";
@@ -24,7 +25,7 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
   private readonly controls = new NeuronControls(this.titleRow);
   private readonly legend: Legend;
   private readonly info = el("div", "iw-nd-info");
-  private readonly status = el("div", "iw-status");
+  private readonly status = new StatusLine();
   /** What the scan counts: characters, or tokens for token models. */
   private positions = "characters";
   private readonly body = el("div", "iw-nd-body");
@@ -37,7 +38,6 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
   private layer = "";
   private neuron = 0;
   private shown: Unit | null = null;
-  private statusTimer: ReturnType<typeof setTimeout> | undefined;
   /** When the selection last changed (performance.now()), for the open-time measurement. */
   private asked = 0;
 
@@ -55,10 +55,8 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     this.histBox.append(head, this.hist.el);
     this.side.append(this.histBox);
     this.body.append(this.side, this.main);
-    this.status.setAttribute("role", "status");
-    this.status.hidden = true;
     const wrap = el("div", "iw-nd-wrap");
-    wrap.append(this.body, this.status);
+    wrap.append(this.body, this.status.el);
     const palette = el("style");
     palette.textContent = paletteCss();
     root.append(palette, title, row, this.info, wrap);
@@ -209,17 +207,14 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     const u = this.cache.get(key(layer, neuron));
     if (u) {
       if (u !== this.shown) this.show(u, "cache");
-      else this.hideStatus();
+      else this.status.hide();
       return;
     }
     this.root.classList.add("iw-stale");
-    clearTimeout(this.statusTimer);
-    this.statusTimer = setTimeout(() => {
-      if (this.isSelected(layer, neuron)) this.setStatus(`loading ${this.controls.nounOf(layer)} ${neuron}\u2026`, "iw-status-loading");
-    }, LOADING_DELAY_MS);
+    this.status.later(`loading ${this.controls.nounOf(layer)} ${neuron}\u2026`, LOADING_DELAY_MS, () => this.isSelected(layer, neuron));
     this.fetch(layer, neuron).then(
       (got) => { if (this.isSelected(layer, neuron)) this.show(got, "fetched"); },
-      (err: Error) => { if (this.isSelected(layer, neuron)) this.showError(err.message || String(err)); },
+      (err: Error) => { if (this.isSelected(layer, neuron)) this.status.error(err.message || String(err), () => this.update()); },
     );
   }
 
@@ -231,7 +226,7 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
    *  `data-complete-ms`: → everything; `data-rendered-neuron` is set when everything is drawn. */
   private show(u: Unit, source: string): void {
     this.shown = u;
-    this.hideStatus();
+    this.status.hide();
     this.root.classList.remove("iw-stale");
     this.tooltip.hide();
     this.legend.setRange(u.vmax);
@@ -343,30 +338,8 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     this.tooltip.showFor(lines, ch.getBoundingClientRect(), e.clientX);
   }
 
-  private setStatus(text: string, kind: string): HTMLElement {
-    this.status.className = `iw-status ${kind}`;
-    this.status.replaceChildren(el("span", "iw-status-text", text));
-    this.status.hidden = false;
-    return this.status;
-  }
-
-  private hideStatus(): void {
-    clearTimeout(this.statusTimer);
-    this.status.hidden = true;
-    this.status.replaceChildren();
-  }
-
-  private showError(message: string): void {
-    clearTimeout(this.statusTimer);
-    const status = this.setStatus(message, "iw-status-error");
-    const button = el("button", "iw-retry", "retry");
-    button.type = "button";
-    button.addEventListener("click", () => { this.hideStatus(); this.update(); });
-    status.appendChild(button);
-  }
-
   destroy(): void {
-    clearTimeout(this.statusTimer);
+    this.status.cancel();
     super.destroy();
     this.hist.destroy();
   }

@@ -12,6 +12,7 @@ import { TokenStrip, type Colorer } from "../shared/text";
 import { english, translator, type Tr } from "../shared/i18n";
 import { tokenLines, type AnchorRect } from "../shared/tooltip";
 import { el } from "../shared/dom";
+import { StatusLine } from "../shared/status";
 import type { NeuronTextState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
 import { WidgetView } from "../shared/view";
@@ -47,7 +48,7 @@ const MISSING_BG = rgbString(MISSING);
 export class NeuronView extends WidgetView<NeuronTextState> {
   private readonly opts: NeuronViewOptions;
   private readonly controls = new NeuronControls(this.titleRow);
-  private readonly status = el("div", "iw-status");
+  private readonly status = new StatusLine();
   readonly textEl = el("div", "iw-text");
   readonly strip: TokenStrip;
   private readonly legend: Legend;
@@ -58,7 +59,6 @@ export class NeuronView extends WidgetView<NeuronTextState> {
   neuron = 0;
   private shown: Column | null = null;
   private hovered: HTMLElement | null = null;
-  private statusTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(model: AnyModel<NeuronTextState>, host: HTMLElement, opts: NeuronViewOptions) {
     super(model, opts.className, opts.ariaLabel ?? translator(model)("neuron_text.aria"));
@@ -72,9 +72,7 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     this.legend.setMissing(false);
 
     const wrap = el("div", "iw-text-wrap");
-    this.status.setAttribute("role", "status");
-    this.status.hidden = true;
-    wrap.append(this.textEl, this.status);
+    wrap.append(this.textEl, this.status.el);
     root.append(title, controls, wrap);
     this.mount(host, {
       parent: controls, beside: this.legend.el, redraw: () => opts.redraw?.(),
@@ -260,7 +258,7 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     const col = this.columns.get(layer, neuron);
     if (col) {
       if (col !== this.shown) this.paintColumn(col);
-      else this.hideStatus();
+      else this.status.hide();
       return;
     }
     this.load(layer, neuron);
@@ -272,10 +270,7 @@ export class NeuronView extends WidgetView<NeuronTextState> {
 
   private load(layer: string, neuron: number): void {
     this.root.classList.add("iw-loading", "iw-stale");
-    clearTimeout(this.statusTimer);
-    this.statusTimer = setTimeout(() => {
-      if (this.isSelected(layer, neuron)) this.setStatus(`loading neuron ${neuron}\u2026`, "iw-status-loading");
-    }, LOADING_DELAY_MS);
+    this.status.later(`loading neuron ${neuron}\u2026`, LOADING_DELAY_MS, () => this.isSelected(layer, neuron));
     this.columns.fetch(layer, neuron).then(
       (col) => { if (this.isSelected(layer, neuron)) this.paintColumn(col); },
       (err: Error) => { if (this.isSelected(layer, neuron)) this.showError(err.message || String(err), true); },
@@ -286,7 +281,7 @@ export class NeuronView extends WidgetView<NeuronTextState> {
 
   private paintColumn(col: Column): void {
     this.shown = col;
-    this.hideStatus();
+    this.status.hide();
     this.root.classList.remove("iw-loading", "iw-stale");
     this.legend.setRange(col.vmax);
     this.legend.setMissing(col.hasNaN);
@@ -336,30 +331,9 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     }
   }
 
-  private setStatus(text: string, kind: string): HTMLElement {
-    this.status.className = `iw-status ${kind}`;
-    const msg = el("span", "iw-status-text", text);
-    this.status.replaceChildren(msg);
-    this.status.hidden = false;
-    return this.status;
-  }
-
-  private hideStatus(): void {
-    clearTimeout(this.statusTimer);
-    this.status.hidden = true;
-    this.status.replaceChildren();
-  }
-
   private showError(message: string, retry: boolean): void {
-    clearTimeout(this.statusTimer);
     this.root.classList.remove("iw-loading");
-    const status = this.setStatus(message, "iw-status-error");
-    if (retry) {
-      const button = el("button", "iw-retry", "retry");
-      button.type = "button";
-      button.addEventListener("click", () => { this.hideStatus(); this.update(); });
-      status.appendChild(button);
-    }
+    this.status.error(message, retry ? () => this.update() : undefined);
   }
 
   // ---- hover
@@ -407,7 +381,7 @@ export class NeuronView extends WidgetView<NeuronTextState> {
   }
 
   destroy(): void {
-    clearTimeout(this.statusTimer);
+    this.status.cancel();
     super.destroy();
     this.strip.destroy();
   }
