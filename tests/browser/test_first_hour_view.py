@@ -190,7 +190,7 @@ def test_probe_chart_names_its_x_axis_and_notes_negative_selectivity(page, iw, t
     page.goto(path.as_uri())
     root = page.locator(".iw-root.iw-probe-chart")
     title = root.locator("svg .iw-probe-axis-title")
-    expect(title).to_contain_text("layer / block, aligned by index (embeddings first)")
+    expect(title).to_contain_text("layer / block, aligned by relative depth")
     note = root.locator(".iw-probe-note")
     expect(note).to_have_count(1)
     expect(note).to_contain_text("selectivity below 0 at rnn.0.h")

@@ -2,8 +2,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import widget from "./probe_chart";
 import {
-  type Frame, Z95, errorBars, fmt, labelRows, slotWidth, tickDigits, linePath, nearest, neuronText, niceStep, points, readSeries, slots, tooltipText,
-  withSe, xAt, yAt, yRange,
+  type Frame, type YRange, Z95, columns, errorBars, fmt, labelRows, slotWidth, tickDigits, linePath, nearest, neuronText, niceStep, points, readSeries, slots, tooltipText,
+  withSe, xAt, xAxisTitle, yAt, yRange,
 } from "./probe_data";
 import { FakeModel } from "../testing/fake_model";
 import { checkErrorBox } from "../testing/error_box_check";
@@ -42,10 +42,30 @@ describe("probe_data", () => {
     expect(c.majority).toEqual([null, null]);
   });
 
-  it("y range: 0…1 for accuracies, auto including 0 for selectivity", () => {
+  it("y range: fitted to the lines, bars and baselines inside 0…1; selectivity includes 0", () => {
     const s = readSeries([LSTM, TF]);
-    expect(yRange(s, "accuracy")).toMatchObject({ min: 0, max: 1 });
-    expect(yRange(s, "control_accuracy")).toMatchObject({ min: 0, max: 1 });
+    // accuracy: the probe 0.69…0.97, control 0.61…0.99, majority 0.6…0.86 → 0.5…1
+    expect(yRange(s, "accuracy")).toMatchObject({ min: 0.5, max: 1 });
+    // control accuracy alone: 0.61…0.99
+    expect(yRange(s, "control_accuracy")).toMatchObject({ min: 0.5, max: 1 });
+    // a high, flat line is not squeezed into the top of a 0…1 axis
+    const flat = readSeries([{ ...LSTM, accuracy: [0.95, 0.96, 0.97], control_accuracy: [0.94, 0.95, 0.95], majority: [0.93, 0.93, 0.93] }]);
+    const fr = yRange(flat, "accuracy");
+    expect(fr.min).toBeGreaterThanOrEqual(0.85);
+    expect(fr.max).toBe(1);
+    expect(fr.min).toBeLessThanOrEqual(0.93);
+    // the ±1.96 SE bars stay in view, never past 0 or 1
+    const wide = readSeries([{ ...LSTM, accuracy: [0.3, 0.5, 0.98], accuracy_se: [0.1, 0, 0.05] }]);
+    const wr = yRange(wide, "accuracy");
+    expect(wr.min).toBe(0);
+    expect(wr.max).toBe(1);
+    const mid = readSeries([{ ...LSTM, accuracy: [0.7, 0.72, 0.74], control_accuracy: [null, null, null], majority: [null, null, null], accuracy_se: [0.05, 0.01, 0.01] }]);
+    const mr = yRange(mid, "accuracy");
+    expect(mr.min).toBeLessThanOrEqual(0.7 - Z95 * 0.05);
+    expect(mr.max).toBeGreaterThanOrEqual(0.74 + Z95 * 0.01);
+    expect(mr.max - mr.min).toBeLessThan(0.5);
+    // nothing to fit: 0…1
+    expect(yRange(readSeries([{ ...LSTM, accuracy: [null, null, null], control_accuracy: [null, null, null], majority: [null, null, null] }]), "accuracy")).toMatchObject({ min: 0, max: 1 });
     const r = yRange(s, "selectivity");
     expect(r.min).toBeLessThanOrEqual(-0.05);
     expect(r.max).toBeGreaterThanOrEqual(0.28);
@@ -63,7 +83,7 @@ describe("probe_data", () => {
     expect(niceStep(0.33)).toBeCloseTo(0.1);
     expect(niceStep(0.12)).toBeCloseTo(0.05);
     expect(niceStep(1)).toBeCloseTo(0.2);
-    expect(tickDigits(yRange(s, "accuracy"))).toBe(1);
+    expect(tickDigits({ min: 0, max: 1, ticks: [0, 0.2, 0.4] })).toBe(1);
     expect(tickDigits({ min: 0, max: 0.3, ticks: [0, 0.05, 0.1] })).toBe(2);
   });
 
@@ -73,14 +93,14 @@ describe("probe_data", () => {
     expect(n).toBe(4);
     expect(xAt(0, n, F)).toBe(40 + 50);
     expect(xAt(3, n, F)).toBe(40 + 350);
-    const r = yRange(s, "accuracy");
+    const r: YRange = { min: 0, max: 1, ticks: [0, 0.5, 1] };
     expect(yAt(0, r, F)).toBe(210);
     expect(yAt(1, r, F)).toBe(10);
     expect(yAt(0.5, r, F)).toBe(110);
     expect(yAt(2, r, F)).toBe(10); // clamped
     const pts = points(s[1], 1, "accuracy", n, r, F);
     expect(pts.map((p) => p.layer)).toEqual([0, 2, 3]);
-    expect(pts[0]).toMatchObject({ series: 1, x: 90 });
+    expect(pts[0]).toMatchObject({ series: 1, slot: 0, x: 90 });
     expect(pts[0].y).toBeCloseTo(210 - 0.69 * 200);
     expect(linePath(pts)).toMatch(/^M90\.0,[\d.]+M290\.0,[\d.]+L390\.0,[\d.]+$/);
     const all = [...points(s[0], 0, "accuracy", n, r, F), ...pts];
@@ -88,6 +108,32 @@ describe("probe_data", () => {
     expect(nearest(all, 95, 200, n, F)).toMatchObject({ series: 1, layer: 0 });
     expect(nearest(all, 190, 200, n, F)).toMatchObject({ series: 0, layer: 1 }); // series 1 has no value
     expect(nearest(all, 10, 100, n, F)).toBeNull();
+  });
+
+  it("aligns series of different depths by relative depth, same layers one to one", () => {
+    const lstm = { ...LSTM, layers: ["embed", "rnn.0.h", "rnn.1.h"], depth: [0, 0.5, 1], unit: "layer" };
+    const tf = { ...TF, layers: ["embed", "blocks.0.resid", "blocks.1.resid", "blocks.2.resid", "blocks.3.resid"], depth: [0, 0.25, 0.5, 0.75, 1], unit: "block",
+      accuracy: [0.7, 0.8, 0.9, 0.9, 0.9], control_accuracy: [0.6, 0.6, 0.6, 0.6, 0.6], selectivity: [0.1, 0.2, 0.3, 0.3, 0.3], majority: [0.6, 0.6, 0.6, 0.6, 0.6] };
+    const s = readSeries([lstm, tf]);
+    const c = columns(s);
+    expect(c.by).toBe("depth");
+    expect(c.n).toBe(5);
+    expect(c.of).toEqual([[0, 2, 4], [0, 1, 2, 3, 4]]); // the LSTM's last layer meets the last block
+    expect(xAxisTitle(s, c)).toBe("layer / block, aligned by relative depth (embeddings first)");
+    const rows = labelRows(s, c);
+    expect(rows[0].labels).toEqual(["embed", undefined, "rnn.0.h", undefined, "rnn.1.h"]);
+    expect(rows[0].layer).toEqual([0, undefined, 1, undefined, 2]);
+    const pts = points(s[0], 0, "accuracy", c.n, { min: 0, max: 1, ticks: [] }, F, c.of[0]);
+    expect(pts.map((p) => [p.layer, p.slot])).toEqual([[0, 0], [1, 2], [2, 4]]);
+    expect(pts[2].x).toBe(xAt(4, 5, F));
+    expect(linePath(pts)).toMatch(/^M[^M]*$/); // one unbroken line across the skipped columns
+    expect(nearest(pts, xAt(2, 5, F), 0, c.n, F)).toMatchObject({ layer: 1 });
+    // same layers: one to one; no depths: by index, and the title says so
+    expect(columns(readSeries([LSTM, LSTM])).by).toBe("index");
+    const plain = readSeries([LSTM, TF]);
+    expect(columns(plain)).toMatchObject({ by: "index", n: 4 });
+    expect(xAxisTitle(plain)).toBe("layer, aligned by index (embeddings first)");
+    expect(xAxisTitle(readSeries([LSTM]))).toBe("layer (embeddings first)");
   });
 
   it("formats the tooltip, neurons and axis labels", () => {
@@ -140,7 +186,7 @@ describe("standard errors", () => {
     expect(b.x).toBeCloseTo(xAt(1, 3, F));
     expect(b.y1).toBeCloseTo(yAt(0.94 + Z95 * 0.011, r, F));
     expect(b.y2).toBeCloseTo(yAt(0.94 - Z95 * 0.011, r, F));
-    expect(b.y2 - b.y1).toBeCloseTo(2 * Z95 * 0.011 * F.height);
+    expect(b.y2 - b.y1).toBeCloseTo((2 * Z95 * 0.011 * F.height) / (r.max - r.min));
     // the selectivity axis makes room for the bars
     const sel = yRange([s], "selectivity");
     expect(sel.max).toBeGreaterThanOrEqual(0.28 + Z95 * 0.2);

@@ -7,7 +7,7 @@
 import { el, widgetModule } from "../shared/dom";
 import {
   type Frame, type Metric, type Point, type Series, type YRange,
-  METRICS, METRIC_LABEL, Z95, asMetric, errorBars, fmt, labelRows, linePath, nearest, neuronText, points, readSeries, slotWidth,
+  METRICS, METRIC_LABEL, Z95, asMetric, columns, errorBars, fmt, labelRows, linePath, nearest, neuronText, points, readSeries, slotWidth,
   seriesColor, slots, tickDigits, tooltipLines, xAt, xAxisTitle, yAt, yRange,
 } from "./probe_data";
 import { uiScale } from "../shared/canvas";
@@ -160,14 +160,15 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
 
   private drawChart(): void {
     const { series, metric } = this;
-    const n = slots(series);
-    if (!n) {
+    const cols = columns(series);
+    const n = cols.n;
+    if (!slots(series)) {
       this.svgEl = svg("svg");
       this.chart.replaceChildren(el("div", "iw-probe-empty", "No probing results to show."));
       this.hit = [];
       return;
     }
-    const rows = labelRows(series);
+    const rows = labelRows(series, cols);
     // Presentation mode (uiScale 1.5): the text is bigger (CSS), so are the margins that hold it.
     const scale = uiScale(this.root);
     const pad = { left: PAD.left * scale, right: PAD.right * scale, top: PAD.top * scale, bottom: PAD.bottom * scale };
@@ -203,19 +204,21 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
 
     // x axis: column bands (the whole column is a click target) and layer labels
     const sel = this.selected();
+    const selCol = sel ? cols.of[sel.series][series[sel.series].layers.indexOf(sel.layer)] : -1;
     const xaxis = svg("g", {}, "iw-probe-xaxis");
     for (let i = 0; i < n; i++) {
       const x = xAt(i, n, f);
       const band = svg("rect", { x: (f.left + (i / n) * f.width).toFixed(1), y: f.top, width: (f.width / n).toFixed(1), height: f.height }, "iw-probe-band");
       band.dataset.layer = String(i);
-      if (sel && series[sel.series].layers.indexOf(sel.layer) === i) band.classList.add("iw-probe-band-selected");
+      if (selCol === i) band.classList.add("iw-probe-band-selected");
       xaxis.append(band);
       rows.forEach((row, k) => {
         const label = row.labels[i];
         if (label === undefined) return;
         const line = k * labelLines + (labelLines > 1 ? i % 2 : 0);
         const t = svgText(x, f.top + f.height + 17 * scale + line * rowH, label, "iw-probe-layer");
-        t.dataset.layer = String(i);
+        t.dataset.layer = String(row.layer[i] ?? i);
+        t.dataset.slot = String(i);
         if (row.series !== null) {
           t.dataset.series = String(row.series);
           t.style.fill = rgbString(legibleOn(hexToRgb(seriesColor(row.series)), page)); // text: 4.5:1 on the page
@@ -224,7 +227,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
       });
     }
 
-    const xTitle = svgText(f.left + f.width / 2, labelsBottom + rowH - 6 * scale, xAxisTitle(series), "iw-probe-axis-label iw-probe-axis-title");
+    const xTitle = svgText(f.left + f.width / 2, labelsBottom + rowH - 6 * scale, xAxisTitle(series, cols), "iw-probe-axis-label iw-probe-axis-title");
     xaxis.append(xTitle);
 
     // lines: baselines first, so the probe's own line is on top
@@ -234,7 +237,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
     series.forEach((s, k) => {
       const color = seriesColor(k);
       const add = (key: Metric | "majority", cls: string) => {
-        const d = linePath(points(s, k, key, n, r, f));
+        const d = linePath(points(s, k, key, n, r, f, cols.of[k]));
         if (!d) return;
         const p = svg("path", { d, stroke: color }, cls);
         p.dataset.series = String(k);
@@ -250,7 +253,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
         const g = svg("g", { stroke: color }, `iw-probe-err ${cls}`);
         g.dataset.series = String(k);
         const cap = 3.5 * scale;
-        for (const b of errorBars(s, k, m, n, r, f)) {
+        for (const b of errorBars(s, k, m, n, r, f, cols.of[k])) {
           const x = b.x.toFixed(1);
           g.append(svg("line", { x1: x, x2: x, y1: b.y1.toFixed(1), y2: b.y2.toFixed(1) }));
           for (const y of [b.y1, b.y2]) {
@@ -261,7 +264,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
       };
       if (metric === "accuracy") bars("control_accuracy", "iw-probe-err-control");
       bars(metric, "iw-probe-err-main");
-      for (const p of points(s, k, metric, n, r, f)) {
+      for (const p of points(s, k, metric, n, r, f, cols.of[k])) {
         const c = svg("circle", { cx: p.x.toFixed(1), cy: p.y.toFixed(1), r: 4 * scale, fill: color }, "iw-probe-point");
         c.dataset.series = String(k);
         c.dataset.layer = String(p.layer);
@@ -335,7 +338,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
     if (!b.width) return null;
     const w = Number(this.svgEl.getAttribute("width")) || b.width;
     const k = w / b.width;
-    return nearest(this.hit, (e.clientX - b.left) * k, (e.clientY - b.top) * k, slots(this.series), this.frame);
+    return nearest(this.hit, (e.clientX - b.left) * k, (e.clientY - b.top) * k, columns(this.series).n, this.frame);
   }
 
   private onMove(e: MouseEvent): void {
@@ -370,7 +373,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
       this.select(Number(label.dataset.series), Number(label.dataset.layer));
       return;
     }
-    const p = this.pointAt(e) ?? (label ? this.hit.find((q) => q.layer === Number(label.dataset.layer)) ?? null : null);
+    const p = this.pointAt(e) ?? (label ? this.hit.find((q) => q.slot === Number(label.dataset.slot)) ?? null : null);
     if (p) this.select(p.series, p.layer);
   }
 

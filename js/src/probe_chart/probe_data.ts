@@ -31,6 +31,8 @@ export interface Series {
   top_neurons: Record<string, [number, number][]>;
   /** What the x positions are: "layer" (a recurrent model's) or "block" (a Transformer's). */
   unit: string;
+  /** Each layer's relative depth in [0, 1] (embeddings 0, last layer 1; null: not given). */
+  depth: Value[];
   /** Sentences the numbers call for (Python's widgets/probe_axis.py), e.g. selectivity < 0. */
   notes: string[];
 }
@@ -92,18 +94,40 @@ export function readSeries(raw: unknown): Series[] {
       split: typeof s?.split === "string" ? s.split : "",
       top_neurons: top,
       unit: typeof s?.unit === "string" && s.unit ? s.unit : "layer",
+      depth: values(s?.depth, n).map((d) => (d !== null && d >= 0 && d <= 1 ? d : null)),
       notes: Array.isArray(s?.notes) ? s.notes.filter((t: unknown): t is string => typeof t === "string") : [],
     };
   });
 }
 
 /** The x axis's title: what its positions are, and how series of different kinds line up. */
-export function xAxisTitle(series: Series[]): string {
+export function xAxisTitle(series: Series[], cols: Columns = columns(series)): string {
   const units = [...new Set(series.map((s) => s.unit))];
   const first = series.some((s) => s.layers[0] === "embed") ? " (embeddings first)" : "";
-  if (units.length <= 1) return `${units[0] ?? "layer"}${first}`;
+  const unit = units.length ? units.join(" / ") : "layer";
   // each series' labels are coloured as the series, so the title need not say which is which
-  return `${units.join(" / ")}, aligned by index${first}`;
+  if (cols.by === "depth") return `${unit}, aligned by relative depth${first}`;
+  if (series.length > 1 && !labelRows(series, cols).every((r) => r.series === null)) return `${unit}, aligned by index${first}`;
+  return `${unit}${first}`;
+}
+
+/** Where each series' layers sit on the x axis: `n` columns; `of[k][i]` is the column of
+ *  layer `i` of series `k`. Series with the same layers share columns one to one; series of
+ *  different depths (a 2-layer LSTM beside a 4-block Transformer) are placed by relative
+ *  depth when every layer has one, so last layers meet; else by index. */
+export interface Columns { n: number; of: number[][]; by: "index" | "depth" }
+
+export function columns(series: Series[]): Columns {
+  const byIndex: Columns = { n: slots(series), of: series.map((s) => s.layers.map((_, i) => i)), by: "index" };
+  if (series.length < 2) return byIndex;
+  const same = series.every((s) => s.layers.join("\u0000") === series[0].layers.join("\u0000"));
+  if (same || !series.every((s) => s.layers.length && s.depth.every((d) => d !== null))) return byIndex;
+  const key = (d: number) => Math.round(d * 1e4);
+  const distinct = [...new Set(series.flatMap((s) => s.depth.map((d) => key(d as number))))].sort((a, b) => a - b);
+  // a series whose own layers collide on one depth cannot be drawn by depth
+  if (series.some((s) => new Set(s.depth.map((d) => key(d as number))).size !== s.depth.length)) return byIndex;
+  const at = new Map(distinct.map((d, i) => [d, i]));
+  return { n: distinct.length, of: series.map((s) => s.depth.map((d) => at.get(key(d as number)) as number)), by: "depth" };
 }
 
 export function asMetric(v: unknown): Metric {
@@ -121,18 +145,39 @@ export function niceStep(span: number, target = 5): number {
 
 export interface YRange { min: number; max: number; ticks: number[] }
 
-/** Accuracies live in [0, 1]; selectivity gets an auto range that always includes 0. */
+/** The y range fitted to what is drawn: the shown measure ± 1.96 SE and, with "accuracy",
+ *  the control accuracy ± 1.96 SE and the majority baseline, so every line and bar is in
+ *  view. Accuracies stay inside [0, 1] (the axis need not start at 0; its ticks say where
+ *  it starts); selectivity always includes 0, the line that separates "the probe learned the
+ *  property" from "it memorised the control's labels". */
 export function yRange(series: Series[], metric: Metric): YRange {
-  if (metric !== "selectivity") return { min: 0, max: 1, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] };
-  let lo = 0;
-  let hi = 0;
+  const acc = metric !== "selectivity";
+  let lo = acc ? Infinity : 0;
+  let hi = acc ? -Infinity : 0;
+  const take = (vs: Value[], se: Value[] | null) => vs.forEach((v, i) => {
+    if (v === null) return;
+    const e = se ? Z95 * (se[i] ?? 0) : 0;
+    lo = Math.min(lo, v - e);
+    hi = Math.max(hi, v + e);
+  });
   for (const s of series) {
-    s.selectivity.forEach((v, i) => {
-      if (v === null) return;
-      const e = Z95 * (s.selectivity_se[i] ?? 0);
-      lo = Math.min(lo, v - e);
-      hi = Math.max(hi, v + e);
-    });
+    take(s[metric], s[seKey(metric)]);
+    if (metric === "accuracy") {
+      take(s.control_accuracy, s.control_accuracy_se);
+      take(s.majority, null);
+    }
+  }
+  if (!(hi >= lo)) return { min: 0, max: 1, ticks: [0, 0.2, 0.4, 0.6, 0.8, 1] }; // nothing to fit
+  if (acc) {
+    // a little air above and below the outermost mark, at least a 0.1-wide window
+    const air = Math.max(0.02, (hi - lo) * 0.04);
+    lo = Math.max(0, lo - air);
+    hi = Math.min(1, hi + air);
+    if (hi - lo < 0.1) {
+      const mid = (hi + lo) / 2;
+      lo = Math.max(0, Math.min(mid - 0.05, 0.9));
+      hi = Math.min(1, lo + 0.1);
+    }
   }
   if (hi - lo < 1e-9) hi = lo + 0.1;
   const step = niceStep(hi - lo);
@@ -162,13 +207,16 @@ export function yAt(v: number, r: YRange, f: Frame): number {
   return f.top + (1 - Math.max(0, Math.min(1, t))) * f.height;
 }
 
-export interface Point { series: number; layer: number; x: number; y: number }
+/** A drawn point: `layer` indexes the series' layers, `slot` is its x column. */
+export interface Point { series: number; layer: number; slot: number; x: number; y: number }
 
-/** The drawn points of one series for one measure: missing values are left out. */
-export function points(s: Series, k: number, key: Metric | "majority", n: number, r: YRange, f: Frame): Point[] {
+/** The drawn points of one series for one measure: missing values are left out. `col` maps
+ *  the series' layer index to its x column (identity unless aligned by depth). */
+export function points(s: Series, k: number, key: Metric | "majority", n: number, r: YRange, f: Frame, col?: number[]): Point[] {
   const out: Point[] = [];
   s[key].forEach((v, i) => {
-    if (v !== null) out.push({ series: k, layer: i, x: xAt(i, n, f), y: yAt(v, r, f) });
+    const slot = col?.[i] ?? i;
+    if (v !== null) out.push({ series: k, layer: i, slot, x: xAt(slot, n, f), y: yAt(v, r, f) });
   });
   return out;
 }
@@ -177,13 +225,13 @@ export interface ErrorBar { series: number; layer: number; x: number; y1: number
 
 /** One vertical bar per point of `metric` that has a standard error: value ± 1.96 SE,
  *  clamped to the frame. Missing values or SEs draw no bar. */
-export function errorBars(s: Series, k: number, metric: Metric, n: number, r: YRange, f: Frame): ErrorBar[] {
+export function errorBars(s: Series, k: number, metric: Metric, n: number, r: YRange, f: Frame, col?: number[]): ErrorBar[] {
   const out: ErrorBar[] = [];
   const se = s[seKey(metric)];
   s[metric].forEach((v, i) => {
     const e = se[i];
     if (v === null || e === null || !(e > 0)) return;
-    out.push({ series: k, layer: i, x: xAt(i, n, f), y1: yAt(v + Z95 * e, r, f), y2: yAt(v - Z95 * e, r, f) });
+    out.push({ series: k, layer: i, x: xAt(col?.[i] ?? i, n, f), y1: yAt(v + Z95 * e, r, f), y2: yAt(v - Z95 * e, r, f) });
   });
   return out;
 }
@@ -237,11 +285,26 @@ export function neuronText(n: number, w: number): string {
   return `neuron ${n} \u00b7 weight ${fmt(w)}`;
 }
 
-/** The x-axis label rows: one row when every series has the same layers, else one per series. */
-export function labelRows(series: Series[]): { series: number | null; labels: string[] }[] {
+/** One x-axis label row: `labels[c]` is the label under column c (undefined: none there),
+ *  `layer[c]` the index of that layer in the row's series. */
+export interface LabelRow { series: number | null; labels: (string | undefined)[]; layer: (number | undefined)[] }
+
+/** The x-axis label rows: one row when every series has the same layers, else one per series,
+ *  each label under its layer's column. */
+export function labelRows(series: Series[], cols: Columns = columns(series)): LabelRow[] {
   if (!series.length) return [];
   const same = series.every((s) => s.layers.join("\u0000") === series[0].layers.join("\u0000"));
-  return same ? [{ series: null, labels: series[0].layers }] : series.map((s, k) => ({ series: k, labels: s.layers }));
+  if (same) return [{ series: null, labels: series[0].layers, layer: series[0].layers.map((_, i) => i) }];
+  return series.map((s, k) => {
+    const labels: (string | undefined)[] = new Array(cols.n).fill(undefined);
+    const layer: (number | undefined)[] = new Array(cols.n).fill(undefined);
+    s.layers.forEach((name, i) => {
+      const c = cols.of[k][i];
+      labels[c] = name;
+      layer[c] = i;
+    });
+    return { series: k, labels, layer };
+  });
 }
 
 /** Width of one character of a layer label (11px monospace ≈ 0.6 em) and the gap beside it. */
@@ -249,8 +312,8 @@ export const LABEL_CHAR = 6.8;
 export const LABEL_GAP = 12;
 
 /** The x-axis slot one layer needs so its longest label does not run into the next one. */
-export function slotWidth(rows: { labels: string[] }[], scale = 1): number {
-  const chars = Math.max(0, ...rows.flatMap((r) => r.labels.map((l) => l.length)));
+export function slotWidth(rows: { labels: (string | undefined)[] }[], scale = 1): number {
+  const chars = Math.max(0, ...rows.flatMap((r) => r.labels.map((l) => l?.length ?? 0)));
   return (LABEL_CHAR * chars + LABEL_GAP) * scale;
 }
 
@@ -260,7 +323,7 @@ export function nearest(all: Point[], x: number, y: number, n: number, f: Frame)
   const slot = Math.min(n - 1, Math.floor(((x - f.left) / f.width) * n));
   let best: Point | null = null;
   for (const p of all) {
-    if (p.layer !== slot) continue;
+    if (p.slot !== slot) continue;
     if (!best || Math.abs(p.y - y) < Math.abs(best.y - y)) best = p;
   }
   return best;
