@@ -6,7 +6,7 @@
 
 import { el, widgetModule } from "../shared/dom";
 import { StatusLine } from "../shared/status";
-import { translator } from "../shared/i18n";
+import { translator, type Tr } from "../shared/i18n";
 import { Legend, formatValue } from "../shared/legend";
 import { NeuronControls } from "../neuron_text/neuron_controls";
 import { type ContextRow, type RawUnit, type Unit, decodeUnit, groupByInterval } from "./neuron_dashboard_data";
@@ -41,17 +41,20 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
   /** When the selection last changed (performance.now()), for the open-time measurement. */
   private asked = 0;
 
+  /** The widget's words in its language (the `_strings` trait). */
+  private readonly tr: Tr;
+
   constructor(model: AnyModel<NeuronDashboardState>, host: HTMLElement) {
-    super(model, "iw-neuron-dashboard", "Corpus dashboard of one unit. Left/Right: unit, Up/Down: layer, Enter on a context: select it.");
+    super(model, "iw-neuron-dashboard", translator(model)("dashboard.aria"));
     const { root } = this;
     const { title, row } = this.controls;
-    const tr = translator(model);
+    const tr = (this.tr = translator(model));
     this.controls.setLanguage(tr);
     this.legend = new Legend(row, undefined, tr);
     this.legend.setMissing(false);
     const head = el("div", "iw-nd-head");
-    head.append(el("span", "iw-nd-head-title", "activations"), el("span", "iw-nd-head-note", "over the corpus, log count"));
-    this.hist = new Histogram(root);
+    head.append(el("span", "iw-nd-head-title", tr("dashboard.activations")), el("span", "iw-nd-head-note", tr("dashboard.activations_note")));
+    this.hist = new Histogram(root, tr);
     this.histBox.append(head, this.hist.el);
     this.side.append(this.histBox);
     this.body.append(this.side, this.main);
@@ -122,12 +125,13 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     const parts: string[] = [];
     if (i.model) parts.push(String(i.model));
     const n = (v: unknown) => Number(v || 0).toLocaleString("en-US");
-    if (i.n_docs) parts.push(`${n(i.n_docs)} documents`);
-    if (i.n_chars) parts.push(`${n(i.n_chars)} characters`);
-    this.positions = i.positions === "tokens" ? "tokens" : "characters";
-    if (i.k) parts.push(`top/bottom ${n(i.k)}`);
-    if (i.context) parts.push(`context \u00b1${n(i.context)}`);
-    this.info.textContent = parts.length ? `scan: ${parts.join(" \u00b7 ")}` : "";
+    const { tr } = this;
+    if (i.n_docs) parts.push(tr("dashboard.info_docs", { n: n(i.n_docs) }));
+    if (i.n_chars) parts.push(tr("dashboard.info_chars", { n: n(i.n_chars) }));
+    this.positions = i.positions === "tokens" ? tr("dashboard.tokens") : tr("dashboard.characters");
+    if (i.k) parts.push(tr("dashboard.info_k", { n: n(i.k) }));
+    if (i.context) parts.push(tr("dashboard.info_context", { n: n(i.context) }));
+    this.info.textContent = parts.length ? tr("dashboard.info", { parts: parts.join(" \u00b7 ") }) : "";
     this.info.hidden = !parts.length;
   }
 
@@ -211,7 +215,7 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
       return;
     }
     this.root.classList.add("iw-stale");
-    this.status.later(`loading ${this.controls.nounOf(layer)} ${neuron}\u2026`, LOADING_DELAY_MS, () => this.isSelected(layer, neuron));
+    this.status.later(this.tr("dashboard.loading", { unit: this.controls.nounOf(layer), neuron }), LOADING_DELAY_MS, () => this.isSelected(layer, neuron));
     this.fetch(layer, neuron).then(
       (got) => { if (this.isSelected(layer, neuron)) this.show(got, "fetched"); },
       (err: Error) => { if (this.isSelected(layer, neuron)) this.status.error(err.message || String(err), () => this.update()); },
@@ -233,14 +237,15 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     this.legend.setMissing([u.top, u.bottom, u.quantiles].some((rows) => rows.some((r) => r.values.some(Number.isNaN))));
     this.hist.set({ edges: u.edges, counts: u.counts, vmax: u.vmax });
     const features = el("div", "iw-nd-later");
-    this.side.replaceChildren(this.histBox, statsBox(u.stats, this.positions), features);
+    this.side.replaceChildren(this.histBox, statsBox(u.stats, this.positions, this.tr), features);
     const quant = el("section", "iw-nd-section iw-nd-quantiles");
     const qhead = el("div", "iw-nd-head");
-    qhead.append(el("span", "iw-nd-head-title", "quantile samples"), el("span", "iw-nd-head-note", "a few contexts from each interval of values"));
+    const { tr } = this;
+    qhead.append(el("span", "iw-nd-head-title", tr("dashboard.quantiles")), el("span", "iw-nd-head-note", tr("dashboard.quantiles_note")));
     quant.append(qhead);
     const bottom = el("div", "iw-nd-later");
     this.main.replaceChildren(
-      contextList("top activations", `${u.top.length} most positive`, u.top, u.vmax, "top"),
+      contextList(tr("dashboard.top"), tr("dashboard.top_note", { n: u.top.length }), u.top, u.vmax, "top", tr),
       bottom,
       quant,
     );
@@ -251,13 +256,13 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     this.root.dataset.openSource = source;
     const rest = () => {
       if (this.destroyed || this.shown !== u) return;
-      bottom.replaceWith(contextList("bottom activations", `${u.bottom.length} most negative`, u.bottom, u.vmax, "bottom"));
-      features.replaceWith(featureTable(u.features), effectBox(u.effect));
+      bottom.replaceWith(contextList(tr("dashboard.bottom"), tr("dashboard.bottom_note", { n: u.bottom.length }), u.bottom, u.vmax, "bottom", tr));
+      features.replaceWith(featureTable(u.features, tr), effectBox(u.effect, tr));
       const groups = groupByInterval(u.quantiles);
-      if (!groups.length) quant.append(el("div", "iw-nd-empty", "none in this scan"));
+      if (!groups.length) quant.append(el("div", "iw-nd-empty", tr("dashboard.none_in_scan")));
       for (const g of groups) {
-        const share = Number.isFinite(g.share) ? `${formatShare(g.share)} of ${this.positions}` : "";
-        const list = contextList(g.interval, share, g.rows, u.vmax, "quantile");
+        const share = Number.isFinite(g.share) ? tr("dashboard.share_of", { share: formatShare(g.share), positions: this.positions }) : "";
+        const list = contextList(g.interval, share, g.rows, u.vmax, "quantile", tr);
         list.classList.add("iw-nd-interval");
         list.dataset.interval = g.interval;
         quant.append(list);
@@ -331,9 +336,9 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     const v = r.values[i];
     const c = Array.from(r.context)[i] ?? "";
     const lines = [
-      `${r.doc} \u00b7 character ${r.start + i}${i === r.focus ? " (activating)" : ""}`,
-      `${JSON.stringify(c)}  value ${Number.isNaN(v) ? "missing (NaN)" : formatValue(v)}`,
-      `click: select this context (${whereOf(r)})`,
+      this.tr(i === r.focus ? "dashboard.tip_char_focus" : "dashboard.tip_char", { doc: r.doc, position: r.start + i }),
+      `${JSON.stringify(c)}  ${Number.isNaN(v) ? this.tr("tooltip.value_missing") : this.tr("tooltip.value", { value: formatValue(v) })}`,
+      this.tr("dashboard.tip_click", { where: whereOf(r) }),
     ];
     this.tooltip.showFor(lines, ch.getBoundingClientRect(), e.clientX);
   }

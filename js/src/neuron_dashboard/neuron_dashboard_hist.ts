@@ -7,6 +7,7 @@ import { canvasFont, cssColor, fitCanvas, uiScale } from "../shared/canvas";
 import { diverging, rgbString } from "../shared/colors";
 import { formatTick } from "../shared/legend";
 import { el } from "../shared/dom";
+import { english, type Tr } from "../shared/i18n";
 import { zeroPosition } from "./neuron_dashboard_data";
 import { mix, parseColor, themeBackground } from "../shared/theme";
 import { Tooltip } from "../shared/tooltip";
@@ -92,7 +93,8 @@ export class Histogram {
   private readonly tooltip: Tooltip;
   private readonly cleanups: (() => void)[] = [];
 
-  constructor(private readonly root: HTMLElement) {
+  /** `tr`: the widget's words in its language. */
+  constructor(private readonly root: HTMLElement, private readonly tr: Tr = english) {
     this.canvas.setAttribute("role", "img");
     this.el.append(this.canvas);
     this.tooltip = new Tooltip(root);
@@ -135,7 +137,7 @@ export class Histogram {
     const n = d.counts.length;
     let total = 0;
     for (let i = 0; i < n; i++) total += d.counts[i];
-    this.canvas.setAttribute("aria-label", `histogram of ${total} values in ${n} bins`);
+    this.canvas.setAttribute("aria-label", this.tr("dashboard.hist_aria", { total, n }));
     this.canvas.dataset.bins = String(n);
     if (!ctx) return;
     const fg = cssColor(this.root, "--iw-fg", "#1f2328");
@@ -151,7 +153,7 @@ export class Histogram {
     ctx.font = canvasFont(this.root, 10.5);
     if (n === 0) {
       ctx.fillStyle = muted;
-      ctx.fillText("no values", PAD.left, plotTop + 20);
+      ctx.fillText(this.tr("dashboard.no_values"), PAD.left, plotTop + 20);
       return;
     }
     // y axis: log count, ticks at powers of ten
@@ -228,8 +230,8 @@ export class Histogram {
     const share = total > 0 ? (100 * d.counts[i]) / total : 0;
     const left = r.left + this.xOf(i);
     this.tooltip.showFor(
-      [`${formatTick(d.edges[i])} to ${formatTick(d.edges[i + 1])}`,
-        `${d.counts[i].toLocaleString("en-US")} values (${share < 0.1 && share > 0 ? "<0.1" : share.toFixed(1)}%)`],
+      [this.tr("dashboard.hist_bin", { lo: formatTick(d.edges[i]), hi: formatTick(d.edges[i + 1]) }),
+        this.tr("dashboard.hist_count", { count: d.counts[i].toLocaleString("en-US"), share: share < 0.1 && share > 0 ? "<0.1" : share.toFixed(1) })],
       { left, right: r.left + this.xOf(i + 1), top: r.top, bottom: r.top + 4 }, e.clientX,
     );
   }

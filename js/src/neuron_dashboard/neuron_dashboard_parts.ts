@@ -5,6 +5,7 @@
 import { MISSING, divergingAt, rgbString, textColorFor } from "../shared/colors";
 import { el } from "../shared/dom";
 import { formatValue } from "../shared/legend";
+import { english, type Tr } from "../shared/i18n";
 import type { ContextRow, EffectToken, FeatureScore, Stats } from "./neuron_dashboard_data";
 import { visibleChar, visibleToken } from "./neuron_dashboard_data";
 
@@ -54,7 +55,7 @@ function charSpan(ch: string, v: number, vmax: number): HTMLSpanElement {
 }
 
 /** One clickable context line: value | text before the focus (right-aligned) | focus + after | where. */
-export function contextLine(row: ContextRow, vmax: number, section: string, index: number): HTMLElement {
+export function contextLine(row: ContextRow, vmax: number, section: string, index: number, tr: Tr = english): HTMLElement {
   const line = el("div", "iw-nd-ctx");
   line.tabIndex = 0;
   line.setAttribute("role", "button");
@@ -77,29 +78,29 @@ export function contextLine(row: ContextRow, vmax: number, section: string, inde
     s.dataset.i = String(i);
     if (i === f) {
       s.classList.add("iw-nd-focus");
-      s.title = `the activating character: ${formatValue(row.value)}`;
+      s.title = tr("dashboard.focus_title", { value: formatValue(row.value) });
     }
     (f >= 0 && i < f ? before : after).appendChild(s);
   }
   leftInner.append(before);
   right.append(after);
   const where = el("span", "iw-nd-where", whereOf(row));
-  where.title = `${row.doc}, character ${row.position} (context ${row.start}\u2013${row.end})`;
+  where.title = tr("dashboard.where_title", { doc: row.doc, position: row.position, start: row.start, end: row.end });
   line.append(value, left, right, where);
-  line.setAttribute("aria-label", `value ${formatValue(row.value)} at ${whereOf(row)}: open this context`);
+  line.setAttribute("aria-label", tr("dashboard.context_aria", { value: formatValue(row.value), where: whereOf(row) }));
   return line;
 }
 
 /** A titled list of context lines; `focusWidth` (characters) aligns every focus in one column. */
-export function contextList(title: string, note: string, rows: ContextRow[], vmax: number, section: string): HTMLElement {
+export function contextList(title: string, note: string, rows: ContextRow[], vmax: number, section: string, tr: Tr = english): HTMLElement {
   const box = el("section", `iw-nd-section iw-nd-${section}`);
   const head = el("div", "iw-nd-head");
   head.append(el("span", "iw-nd-head-title", title), el("span", "iw-nd-head-note", note));
   box.append(head);
   const list = el("div", "iw-nd-list");
   setFocusWidth(list, rows);
-  if (!rows.length) list.append(el("div", "iw-nd-empty", "none in this scan"));
-  rows.forEach((r, i) => list.append(contextLine(r, vmax, section, i)));
+  if (!rows.length) list.append(el("div", "iw-nd-empty", tr("dashboard.none_in_scan")));
+  rows.forEach((r, i) => list.append(contextLine(r, vmax, section, i, tr)));
   box.append(list);
   return box;
 }
@@ -113,22 +114,22 @@ export function setFocusWidth(list: HTMLElement, rows: ContextRow[]): void {
 
 /** The stats box: count, mean, std, min, max, density; `positions` names what a scan counts
  *  (characters, or tokens for token models). */
-export function statsBox(s: Stats, positions = "characters"): HTMLElement {
+export function statsBox(s: Stats, positions = "characters", tr: Tr = english): HTMLElement {
   const box = el("dl", "iw-nd-stats");
   const pct = (x: number) => (Number.isNaN(x) ? "n/a" : `${(100 * x).toFixed(x < 0.001 && x > 0 ? 3 : 1)}%`);
-  const items: [string, string, string][] = [
-    ["count", s.count.toLocaleString("en-US"), `${positions} scanned`],
-    ["mean", formatValue(s.mean), "mean value over the corpus"],
-    ["std", formatValue(s.std), "standard deviation"],
-    ["min", formatValue(s.min), "most negative value"],
-    ["max", formatValue(s.max), "largest value"],
-    ["density", pct(s.density), `fraction of ${positions} where the value is > 0`],
+  const items: [string, string, string, string][] = [
+    ["count", tr("dashboard.stat_count"), s.count.toLocaleString("en-US"), tr("dashboard.stat_count_title", { positions })],
+    ["mean", tr("dashboard.stat_mean"), formatValue(s.mean), tr("dashboard.stat_mean_title")],
+    ["std", tr("dashboard.stat_std"), formatValue(s.std), tr("dashboard.stat_std_title")],
+    ["min", tr("dashboard.stat_min"), formatValue(s.min), tr("dashboard.stat_min_title")],
+    ["max", tr("dashboard.stat_max"), formatValue(s.max), tr("dashboard.stat_max_title")],
+    ["density", tr("dashboard.stat_density"), pct(s.density), tr("dashboard.stat_density_title", { positions })],
   ];
-  for (const [k, v, t] of items) {
+  for (const [k, name, v, t] of items) {
     const item = el("div", "iw-nd-stat");
     item.title = t;
     item.dataset.stat = k;
-    item.append(el("dt", "", k), el("dd", "", v));
+    item.append(el("dt", "", name), el("dd", "", v));
     box.append(item);
   }
   return box;
@@ -142,22 +143,22 @@ export function strength(f: FeatureScore): number {
 }
 
 /** The feature scores as a table with a bar per row, strongest first. */
-export function featureTable(features: FeatureScore[]): HTMLElement {
+export function featureTable(features: FeatureScore[], tr: Tr = english): HTMLElement {
   const box = el("section", "iw-nd-section iw-nd-features");
   const head = el("div", "iw-nd-head");
-  head.append(el("span", "iw-nd-head-title", "features"), el("span", "iw-nd-head-note", "AUROC / r over the corpus"));
+  head.append(el("span", "iw-nd-head-title", tr("dashboard.features")), el("span", "iw-nd-head-note", tr("dashboard.features_note")));
   box.append(head);
   if (!features.length) {
-    box.append(el("div", "iw-nd-empty", "no feature scores (scan made with features=False)"));
+    box.append(el("div", "iw-nd-empty", tr("dashboard.no_features")));
     return box;
   }
   const table = el("table", "iw-nd-ftable");
   const sorted = [...features].sort((a, b) => strength(b) - strength(a));
   for (const f of sorted) {
-    const tr = el("tr", "iw-nd-frow");
-    tr.dataset.feature = f.feature;
+    const row = el("tr", "iw-nd-frow");
+    row.dataset.feature = f.feature;
     const pos = f.sign >= 0;
-    const metric = f.metric === "auroc" ? "AUROC" : f.metric || "score";
+    const metric = f.metric === "auroc" ? "AUROC" : f.metric || tr("dashboard.score");
     const shownValue = Number.isNaN(f.value) ? "n/a" : formatValue(f.value);
     const barCell = el("td", "iw-nd-fbar-cell");
     const bar = el("span", `iw-nd-fbar ${pos ? "iw-nd-pos-bg" : "iw-nd-neg-bg"}`);
@@ -166,24 +167,24 @@ export function featureTable(features: FeatureScore[]): HTMLElement {
     track.append(bar);
     barCell.append(track);
     const sign = el("td", `iw-nd-fsign ${pos ? "iw-nd-pos" : "iw-nd-neg"}`, pos ? "+" : "\u2212");
-    sign.title = pos ? "higher where the feature holds" : "lower where the feature holds";
-    tr.append(
+    sign.title = pos ? tr("dashboard.sign_higher") : tr("dashboard.sign_lower");
+    row.append(
       el("td", "iw-nd-fname", f.feature),
       sign,
       el("td", "iw-nd-fval", `${metric} ${shownValue}`),
       barCell,
     );
-    tr.title = Number.isNaN(f.value)
-      ? `${f.feature}: no score (the corpus has no characters where it holds, or none where it does not)`
-      : `${f.feature}: ${metric} ${shownValue} (${pos ? "higher" : "lower"} where it holds)`;
-    if (Number.isNaN(f.value)) { sign.textContent = ""; tr.classList.add("iw-nd-na"); }
-    table.append(tr);
+    row.title = Number.isNaN(f.value)
+      ? tr("dashboard.feature_no_score", { feature: f.feature })
+      : tr(pos ? "dashboard.feature_higher" : "dashboard.feature_lower", { feature: f.feature, score: `${metric} ${shownValue}` });
+    if (Number.isNaN(f.value)) { sign.textContent = ""; row.classList.add("iw-nd-na"); }
+    table.append(row);
   }
   box.append(table);
   return box;
 }
 
-function tokenList(title: string, cls: string, tokens: EffectToken[]): HTMLElement {
+function tokenList(title: string, cls: string, tokens: EffectToken[], tr: Tr): HTMLElement {
   const col = el("div", `iw-nd-eff-col ${cls}`);
   col.append(el("div", "iw-nd-eff-title", title));
   const list = el("ol", "iw-nd-eff-list");
@@ -201,23 +202,23 @@ function tokenList(title: string, cls: string, tokens: EffectToken[]): HTMLEleme
     li.append(tok, track, el("span", "iw-nd-eff-w", formatValue(t.weight)));
     list.append(li);
   }
-  if (!tokens.length) list.append(el("li", "iw-nd-empty", "none"));
+  if (!tokens.length) list.append(el("li", "iw-nd-empty", tr("dashboard.none")));
   col.append(list);
   return col;
 }
 
 /** The direct effect on the output: tokens promoted and suppressed, or why there is none. */
-export function effectBox(effect: { promotes: EffectToken[]; suppresses: EffectToken[] } | null): HTMLElement {
+export function effectBox(effect: { promotes: EffectToken[]; suppresses: EffectToken[] } | null, tr: Tr = english): HTMLElement {
   const box = el("section", "iw-nd-section iw-nd-effect");
   const head = el("div", "iw-nd-head");
-  head.append(el("span", "iw-nd-head-title", "output effect"), el("span", "iw-nd-head-note", "through the output weights"));
+  head.append(el("span", "iw-nd-head-title", tr("dashboard.effect")), el("span", "iw-nd-head-note", tr("dashboard.effect_note")));
   box.append(head);
   if (!effect) {
-    box.append(el("div", "iw-nd-empty", "this layer has no direct path to the output"));
+    box.append(el("div", "iw-nd-empty", tr("dashboard.no_effect")));
     return box;
   }
   const cols = el("div", "iw-nd-eff-cols");
-  cols.append(tokenList("promotes", "iw-nd-promotes", effect.promotes), tokenList("suppresses", "iw-nd-suppresses", effect.suppresses));
+  cols.append(tokenList(tr("dashboard.promotes"), "iw-nd-promotes", effect.promotes, tr), tokenList(tr("dashboard.suppresses"), "iw-nd-suppresses", effect.suppresses, tr));
   box.append(cols);
   return box;
 }

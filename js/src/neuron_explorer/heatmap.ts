@@ -4,6 +4,7 @@
 
 import { MISSING, diverging } from "../shared/colors";
 import { el } from "../shared/dom";
+import { english, type Tr } from "../shared/i18n";
 
 /** Heatmap windows span this many positions and start at multiples of WINDOW_STEP
  *  (the same grid as the Python side's export: interpwidgets/widgets/neuron_explorer.py). */
@@ -91,7 +92,8 @@ export class Heatmap {
   private rowH = 4;
   private observer: ResizeObserver | null = null;
 
-  constructor(parent: HTMLElement) {
+  /** `tr`: the widget's words in its language. */
+  constructor(parent: HTMLElement, private readonly tr: Tr = english) {
     const inner = el("div", "iw-heatmap-inner");
     inner.append(this.canvas, this.rowMark, this.colMark);
     this.scroller.append(inner);
@@ -175,8 +177,8 @@ export class Heatmap {
     ds.selected = String(this.selected);
     ds.order = Array.from(this.order).join(",");
     this.canvas.setAttribute("aria-label", data
-      ? `heatmap of ${rows} neurons of ${data.layer} over positions ${data.start}\u2013${data.stop - 1}`
-      : "heatmap (no data)");
+      ? this.tr("explorer.heatmap_aria", { rows, layer: data.layer, first: data.start, last: data.stop - 1 })
+      : this.tr("explorer.heatmap_empty"));
     const ctx = canvas.getContext("2d");
     if (!ctx || !data || !cols || !rows) { delete ds.drawn; return; }
     ctx.setTransform(1, 0, 0, 1, 0, 0);
@@ -268,7 +270,7 @@ export class Heatmap {
     this.status.className = `iw-heatmap-status ${kind}`;
     this.status.replaceChildren(el("span", "iw-status-text", text));
     if (retry) {
-      const b = el("button", "iw-retry", "retry");
+      const b = el("button", "iw-retry", this.tr("status.retry"));
       b.type = "button";
       b.addEventListener("click", retry);
       this.status.append(b);

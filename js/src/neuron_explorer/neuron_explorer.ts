@@ -11,6 +11,7 @@ import { NeuronView } from "../neuron_text/neuron_view";
 import { PredictionStrip, decodePredictions, guessesAt, predictionLine, type Predictions } from "./predictions";
 import { RankingPanel, readRanking, type Ranking } from "./ranking";
 import { request } from "../shared/request";
+import { english, translator, type Tr } from "../shared/i18n";
 import { visibleWhitespace } from "../shared/tooltip";
 import type { NeuronExplorerState } from "../shared/states";
 import type { AnyModel, ModelEvent } from "../shared/types";
@@ -28,10 +29,10 @@ export function splitRequestKey(message: string): [string, string] {
 }
 
 /** The ranking header for a request body. */
-export function describeRank(body: { feature?: string; spans?: unknown[] }): string {
-  if (body.feature) return `feature: ${body.feature}`;
+export function describeRank(body: { feature?: string; spans?: unknown[] }, tr: Tr = english): string {
+  if (body.feature) return tr("explorer.source_feature", { feature: body.feature });
   const n = body.spans?.length ?? 0;
-  return `spans: ${n} selected`;
+  return tr("explorer.source_spans", { n });
 }
 
 class NeuronExplorerView {
@@ -67,11 +68,15 @@ class NeuronExplorerView {
   private spans: [number, number][] = [];
   private brushed: Uint8Array = new Uint8Array(0);
 
+  /** The widget's words in its language (the `_strings` trait). */
+  private readonly tr: Tr;
+
   constructor(model: AnyModel<NeuronExplorerState>, host: HTMLElement) {
     this.model = model;
+    const tr = (this.tr = translator(model));
     this.view = new NeuronView(model, host, {
       className: "iw-neuron-explorer",
-      ariaLabel: "Neuron explorer. Left/Right: neuron, Up/Down: layer. Select text to find neurons that fire on it.",
+      ariaLabel: tr("explorer.aria"),
       tooltipLines: (i) => this.tooltipLines(i),
       onHoverToken: (i) => this.onHoverToken(i),
       decorate: (span, i) => span.classList.toggle("iw-brushed", this.brushed[i] === 1),
@@ -80,21 +85,21 @@ class NeuronExplorerView {
       redraw: () => { if (this.ready) this.heatmap.draw(); },
     });
     const { root } = this.view;
-    this.predStrip = new PredictionStrip(root);
+    this.predStrip = new PredictionStrip(root, tr);
 
     const lower = el("div", "iw-explorer-lower");
     const hmPanel = el("div", "iw-heatmap-panel");
     const hmHead = el("div", "iw-heatmap-head");
-    this.hmScale.title = "colour scale: the 99th percentile of |value| in this window (larger values saturate)";
-    hmHead.append(el("span", "iw-field-name", "all neurons"), this.hmTitle, this.hmLabel, this.hmScale);
+    this.hmScale.title = tr("explorer.scale_title");
+    hmHead.append(el("span", "iw-field-name", tr("explorer.all_neurons")), this.hmTitle, this.hmLabel, this.hmScale);
     hmPanel.append(hmHead);
-    this.heatmap = new Heatmap(hmPanel);
+    this.heatmap = new Heatmap(hmPanel, tr);
     lower.append(hmPanel);
     this.panel = new RankingPanel(lower, {
       onFeature: (name) => this.chooseFeature(name),
       onRow: (layer, neuron) => this.view.choose(layer, neuron),
       onClearSpans: () => this.clearSpans(),
-    });
+    }, tr);
     root.append(lower);
 
     this.bind();
@@ -199,7 +204,7 @@ class NeuronExplorerView {
     const i = this.hoverTok >= 0 ? this.hoverTok : this.pinned;
     const { strip } = this.view;
     if (i < 0 || i >= this.preds.n) {
-      this.predStrip.hint("hover over a character to see what the model expects next");
+      this.predStrip.hint(this.tr("explorer.hover_hint"));
       return;
     }
     const actual = i + 1 < strip.tokenCount ? strip.tokenText(i + 1) : null;
@@ -207,7 +212,7 @@ class NeuronExplorerView {
   }
 
   private tooltipLines(i: number): string[] {
-    return this.preds && i < this.preds.n ? [predictionLine(guessesAt(this.preds, i))] : [];
+    return this.preds && i < this.preds.n ? [predictionLine(guessesAt(this.preds, i), this.tr)] : [];
   }
 
   // ---- heatmap
@@ -258,7 +263,7 @@ class NeuronExplorerView {
     this.heatmap.setStale(true);
     clearTimeout(this.hmTimer);
     this.hmTimer = setTimeout(() => {
-      if (this.hmWant === key) this.heatmap.setStatus(`loading positions ${start}\u2013${stop - 1}\u2026`, "iw-status-loading");
+      if (this.hmWant === key) this.heatmap.setStatus(this.tr("explorer.loading_positions", { first: start, last: stop - 1 }), "iw-status-loading");
     }, LOADING_DELAY_MS);
     if (this.hmInflight.has(key)) return;
     this.hmInflight.add(key);
@@ -315,9 +320,10 @@ class NeuronExplorerView {
     const d = this.heatmap.shown;
     if (!d) { this.hmTitle.textContent = ""; this.hmLabel.textContent = ""; this.hmScale.textContent = ""; return; }
     const ranked = this.rankedIn(d.layer, d.rows);
-    const note = !ranked ? "" : ranked < d.rows ? ` (${ranked} ranked on top)` : " (in ranking order)";
-    this.hmTitle.textContent = `${d.layer} \u00b7 ${d.rows} neurons${note}`;
-    this.hmLabel.textContent = `positions ${d.start}\u2013${d.stop - 1} of ${this.view.strip.tokenCount}`;
+    const { tr } = this;
+    const note = !ranked ? "" : ranked < d.rows ? tr("explorer.ranked_on_top", { n: ranked }) : tr("explorer.in_ranking_order");
+    this.hmTitle.textContent = tr("explorer.heatmap_title", { layer: d.layer, n: d.rows, note });
+    this.hmLabel.textContent = tr("explorer.heatmap_positions", { first: d.start, last: d.stop - 1, n: this.view.strip.tokenCount });
     this.hmScale.textContent = `\u00b1${formatValue(d.vmax)}`;
   }
 
@@ -332,8 +338,9 @@ class NeuronExplorerView {
       this.linked = span;
     }
     const tok = visibleWhitespace(this.view.strip.tokenText(cell.pos));
-    const value = Number.isNaN(cell.value) ? "missing (NaN)" : formatValue(cell.value);
-    this.view.tooltip.show([`neuron ${cell.neuron} \u00b7 token ${cell.pos} "${tok}"`, `value ${value}`], e.clientX, e.clientY);
+    const { tr } = this;
+    const value = Number.isNaN(cell.value) ? tr("tooltip.value_missing") : tr("tooltip.value", { value: formatValue(cell.value) });
+    this.view.tooltip.show([tr("explorer.heatmap_tip", { neuron: cell.neuron, pos: cell.pos, token: tok }), value], e.clientX, e.clientY);
   }
 
   private unhoverHeatmap(): void {
@@ -368,7 +375,7 @@ class NeuronExplorerView {
     this.panel.setLoading(true);
     clearTimeout(this.rankTimer);
     this.rankTimer = setTimeout(() => {
-      if (seq === this.rankSeq) this.panel.setMessage("ranking neurons\u2026", "iw-rank-loading");
+      if (seq === this.rankSeq) this.panel.setMessage(this.tr("explorer.ranking"), "iw-rank-loading");
     }, LOADING_DELAY_MS);
     request(this.model, body).then(
       (raw) => {
@@ -381,7 +388,7 @@ class NeuronExplorerView {
         clearTimeout(this.rankTimer);
         this.ranking = null;
         this.panel.setLoading(false);
-        this.panel.show({ source: describeRank(body), rows: [] });
+        this.panel.show({ source: describeRank(body, this.tr), rows: [] });
         const [msg, detail] = splitRequestKey(err.message || String(err));
         this.panel.setMessage(msg, "iw-rank-error", () => this.rank(body, cacheKey), detail);
         const d = this.heatmap.shown;

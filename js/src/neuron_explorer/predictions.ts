@@ -5,6 +5,7 @@ import type { RGB } from "../shared/colors";
 import { over, readableText, themeBackground } from "../shared/theme";
 import { decode, type Encoded } from "../shared/codec";
 import { el } from "../shared/dom";
+import { english, type Tr } from "../shared/i18n";
 import { visibleWhitespace } from "../shared/tooltip";
 
 export interface Predictions { vocab: string[]; index: Int32Array; probs: Float32Array; n: number; k: number }
@@ -55,8 +56,8 @@ export function formatPercent(p: number): string {
 }
 
 /** The tooltip line: "next: e 61% · a 12% · …". */
-export function predictionLine(guesses: Guess[]): string {
-  return "next: " + guesses.map((g) => `${chipText(g.text)} ${formatPercent(g.p)}`).join(" \u00b7 ");
+export function predictionLine(guesses: Guess[], tr: Tr = english): string {
+  return tr("explorer.next_line", { guesses: guesses.map((g) => `${chipText(g.text)} ${formatPercent(g.p)}`).join(" \u00b7 ") });
 }
 
 /** Chip background: one green hue, opacity growing with the probability; the text colour
@@ -72,8 +73,9 @@ export class PredictionStrip {
   private readonly label = el("span", "iw-pred-label");
   private readonly chips = el("span", "iw-pred-chips");
 
-  constructor(parent: HTMLElement) {
-    this.el.append(el("span", "iw-field-name", "next"), this.label, this.chips);
+  /** `tr`: the widget's words in its language. */
+  constructor(parent: HTMLElement, private readonly tr: Tr = english) {
+    this.el.append(el("span", "iw-field-name", tr("explorer.next")), this.label, this.chips);
     parent.appendChild(this.el);
   }
 
@@ -87,8 +89,8 @@ export class PredictionStrip {
    *  really comes next (outlined when it is among the guesses), null at the end. */
   show(i: number, token: string, guesses: Guess[], actual: string | null): void {
     this.el.dataset.token = String(i);
-    this.label.textContent = `after \u201C${chipText(token)}\u201D`;
-    this.label.title = `token ${i}`;
+    this.label.textContent = this.tr("explorer.after", { token: chipText(token) });
+    this.label.title = this.tr("explorer.token", { i });
     const page = themeBackground(this.el);
     this.chips.replaceChildren(...guesses.map((g) => {
       const chip = el("span", "iw-pred");
@@ -97,7 +99,7 @@ export class PredictionStrip {
       chip.style.color = color;
       if (actual !== null && g.text === actual) {
         chip.classList.add("iw-pred-actual");
-        chip.title = "what actually comes next";
+        chip.title = this.tr("explorer.actual_next");
       }
       chip.append(el("span", "iw-pred-char", chipText(g.text)), el("span", "iw-pred-p", formatPercent(g.p)));
       return chip;

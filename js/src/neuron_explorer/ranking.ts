@@ -2,6 +2,7 @@
 // (layer, neuron, score, sign) rows; clicking a row selects that neuron.
 
 import { el } from "../shared/dom";
+import { english, type Tr } from "../shared/i18n";
 
 export interface RankRow { layer: string; neuron: number; score: number; sign: number }
 export interface Ranking { source: string; rows: RankRow[]; note?: string }
@@ -33,8 +34,6 @@ export interface RankingHandlers {
   onClearSpans: () => void;
 }
 
-const NO_FEATURE = "\u2014 choose a feature \u2014";
-
 export class RankingPanel {
   readonly el = el("div", "iw-ranking");
   readonly select = el("select", "iw-feature");
@@ -45,22 +44,24 @@ export class RankingPanel {
   private readonly scroll = el("div", "iw-rank-scroll");
   private readonly spansLine = el("div", "iw-spans");
   private readonly spansText = el("span", "iw-spans-text");
-  readonly clear = el("button", "iw-clear-spans", "clear spans");
+  readonly clear = el("button", "iw-clear-spans");
   private rows: RankRow[] = [];
 
-  constructor(parent: HTMLElement, handlers: RankingHandlers) {
+  /** `tr`: the widget's words in its language. */
+  constructor(parent: HTMLElement, handlers: RankingHandlers, private readonly tr: Tr = english) {
+    this.clear.textContent = tr("explorer.clear_spans");
     const head = el("div", "iw-rank-head");
-    head.append(el("span", "iw-field-name", "find neurons"));
-    this.select.setAttribute("aria-label", "rank neurons by a feature");
+    head.append(el("span", "iw-field-name", tr("explorer.find_neurons")));
+    this.select.setAttribute("aria-label", tr("explorer.rank_by_feature"));
     this.select.addEventListener("change", () => handlers.onFeature(this.select.value));
     this.clear.type = "button";
-    this.clear.title = "forget the brushed spans";
+    this.clear.title = tr("explorer.clear_spans_title");
     this.clear.addEventListener("click", () => handlers.onClearSpans());
     this.spansLine.append(this.spansText, this.clear);
     const thead = el("thead");
     const hr = el("tr");
-    for (const [name, cls] of [["layer", "iw-c-layer"], ["neuron", "iw-c-neuron"], ["score", "iw-c-score"], ["sign", "iw-c-sign"]]) {
-      hr.append(el("th", cls, name));
+    for (const [name, cls] of [["explorer.col_layer", "iw-c-layer"], ["explorer.col_neuron", "iw-c-neuron"], ["explorer.col_score", "iw-c-score"], ["explorer.col_sign", "iw-c-sign"]]) {
+      hr.append(el("th", cls, tr(name)));
     }
     thead.append(hr);
     this.table.append(thead, this.body);
@@ -79,7 +80,7 @@ export class RankingPanel {
   }
 
   setFeatures(names: string[], current: string): void {
-    const opts = [["", NO_FEATURE], ...names.map((n) => [n, n])].map(([value, label]) => {
+    const opts = [["", this.tr("explorer.no_feature")], ...names.map((n) => [n, n])].map(([value, label]) => {
       const o = el("option", "", label);
       o.value = value;
       return o;
@@ -95,8 +96,8 @@ export class RankingPanel {
 
   setSpans(count: number): void {
     this.spansText.textContent = count
-      ? `${count} span${count > 1 ? "s" : ""} brushed`
-      : "or select text above (Shift adds)";
+      ? this.tr(count > 1 ? "explorer.spans_brushed" : "explorer.span_brushed", { n: count })
+      : this.tr("explorer.spans_hint");
     this.spansLine.classList.toggle("iw-spans-empty", count === 0);
     this.clear.hidden = count === 0;
   }
@@ -113,7 +114,7 @@ export class RankingPanel {
       const tr = el("tr", "iw-rank-row");
       tr.dataset.layer = x.layer;
       tr.dataset.neuron = String(x.neuron);
-      tr.title = `select ${x.layer} neuron ${x.neuron}`;
+      tr.title = this.tr("explorer.select_row", { layer: x.layer, neuron: x.neuron });
       const score = el("td", "iw-c-score");
       const bar = el("span", "iw-score-bar");
       bar.style.width = `${Math.max(0, Math.min(100, (Math.abs(x.score) / best) * 100)).toFixed(1)}%`;
@@ -123,8 +124,8 @@ export class RankingPanel {
       return tr;
     }));
     if (r?.note) this.setMessage(r.note, "iw-rank-note");
-    else if (!r) this.setMessage("Choose a feature, or select characters in the text, to rank neurons.", "iw-rank-hint");
-    else if (!this.rows.length) this.setMessage("No neurons to show.", "iw-rank-hint");
+    else if (!r) this.setMessage(this.tr("explorer.rank_hint"), "iw-rank-hint");
+    else if (!this.rows.length) this.setMessage(this.tr("explorer.no_rows"), "iw-rank-hint");
   }
 
   /** Mark the rows of the selected neuron. */
@@ -143,7 +144,7 @@ export class RankingPanel {
     if (!text) return;
     this.message.append(el("span", "iw-status-text", text));
     if (retry) {
-      const b = el("button", "iw-retry", "retry");
+      const b = el("button", "iw-retry", this.tr("status.retry"));
       b.type = "button";
       b.addEventListener("click", retry);
       this.message.append(b);

@@ -18,12 +18,22 @@ export function focusableRoot(root: HTMLElement, label: string): void {
   root.setAttribute("aria-label", label);
 }
 
-/** A widget's anywidget module: `render` builds one view per output and destroys it with the output. */
+/** A widget's anywidget module: `render` builds one view per output and destroys it with the
+ *  output. A new language (`_strings`, set with the `locale` trait) builds the view again: a view
+ *  reads its labels once, when it is built, and its state is in the model's traits. */
 export function widgetModule(make: (model: AnyModel, host: HTMLElement) => { destroy(): void }) {
   return {
     render({ model, el: host }: RenderProps) {
-      const view = make(model, host);
-      return () => view.destroy();
+      let view = make(model, host);
+      const relabel = () => {
+        view.destroy();
+        view = make(model, host);
+      };
+      model.on("change:_strings", relabel);
+      return () => {
+        model.off("change:_strings", relabel);
+        view.destroy();
+      };
     },
   };
 }
