@@ -68,6 +68,7 @@ class NeuronExplorer(NeuronText):
         title: str = "",
         export_budget: int = EXPORT_BUDGET,
         locale: str | None = None,
+        scale: str = "p99",
     ) -> None:
         super().__init__(
             trace,
@@ -77,6 +78,7 @@ class NeuronExplorer(NeuronText):
             title=title,
             export_budget=export_budget,
             locale=locale,
+            scale=scale,
         )
         if rank_layers is None:
             cells = [n for n in trace.names if n.endswith((".h", ".c"))]

@@ -14,6 +14,7 @@ from ..i18n import t
 from ..strings import shorten
 from ..trace.core import Trace
 from .base import LayerName, Widget, check_budget, check_title
+from .neuron_scale import SCALES, value_range
 from .traits import Array, Data
 
 #: An exported page holds at most this many bytes of neuron columns by default.
@@ -34,7 +35,13 @@ class NeuronText(Widget):
             ``layer``, or of every layer) with the largest variance over the text — the
             caption says which (:mod:`~interpwidgets.widgets.default_unit`); for arrays
             (``Trace.from_arrays``): unit 0 of ``layer``.
-        vmax: fixed half-width of the colour scale; default per neuron, max |value|.
+        vmax: fixed half-width of the colour scale of unbounded layers; default per neuron,
+            from ``scale``.
+        scale: how an unbounded layer's values (an LSTM's cell state, a Transformer's
+            activations) map onto the colours: ``"p99"`` (default) clips at the 99th
+            percentile of the neuron's |value| over the text, ``"max"`` spans its largest
+            |value|, ``"tanh"`` colours tanh(value) (as Karpathy et al. 2016 did). Two-way:
+            the browser's "scale" menu sets it.
         title: an optional caption.
 
     Characters the model did not know (``trace.meta["unknown_chars"]``, token indices) are
@@ -42,8 +49,12 @@ class NeuronText(Widget):
     setting them from Python recolours the view. Only the selected neuron's values are sent;
     the browser asks for other neurons when it needs them. Values travel as float16 (about
     3 significant digits; float32 when a value is beyond float16's range) — read exact
-    values in Python with :meth:`values`. The colour scale is diverging,
-    centred at 0 (blue negative, red positive); NaN shows as a grey "missing" colour.
+    values in Python with :meth:`values`. Each layer gets the colour scale its range calls
+    for (:mod:`~interpwidgets.widgets.neuron_scale`): sigmoid gates (0..1) a sequential scale
+    from 0 to 1; tanh-range arrays (``h``, ``g``) diverging at 0 over ±1; unbounded arrays
+    diverging at 0 (blue negative, red positive) over the range ``scale`` chooses. The
+    legend says which. Text keeps one ink colour per theme on every shade (contrast ≥ 4.5:1);
+    NaN shows as a grey "missing" colour.
 
     :meth:`save_html` writes a page that holds every neuron of the selected layer when they
     fit in ``export_budget`` bytes, otherwise the neurons nearest the selected one
@@ -64,6 +75,9 @@ class NeuronText(Widget):
     neuron = traitlets.Int(0).tag(sync=True, browser=True)
     column = Data(arrays=COLUMN_ARRAYS).tag(output=True)
     title = traitlets.Unicode("").tag(sync=True)
+    scale = traitlets.Enum(SCALES, "p99").tag(sync=True, browser=True)
+    #: the fixed half-width given as ``vmax`` (None: from ``scale``)
+    vmax = traitlets.Float(None, allow_none=True).tag(sync=True)
     unknown: traitlets.List[int] = traitlets.List().tag(sync=True, output=True)
 
     def _resolve(self, layer: Any) -> str:
@@ -78,6 +92,7 @@ class NeuronText(Widget):
         title: str = "",
         export_budget: int = EXPORT_BUDGET,
         locale: str | None = None,
+        scale: str = "p99",
     ) -> None:
         if not isinstance(trace, Trace):
             raise TypeError(t("err.trace", name="trace", got=type(trace).__name__))
@@ -85,6 +100,8 @@ class NeuronText(Widget):
             isinstance(vmax, (int, float)) and np.isfinite(vmax) and vmax > 0
         ):
             raise ValueError(t("err.vmax", got=repr(vmax)))
+        if scale not in SCALES:
+            raise ValueError(t("err.one_of", name="scale", choices=list(SCALES), got=repr(scale)))
         title = check_title(title)
         self._trace = trace
         self._vmax = None if vmax is None else float(vmax)
@@ -103,10 +120,15 @@ class NeuronText(Widget):
             locale=locale,
             text=trace.text,
             offsets=trace.offsets,
-            layers=[{"name": k, "n_units": int(v.shape[1])} for k, v in trace.activations.items()],
+            layers=[
+                {"name": k, "n_units": int(v.shape[1]), "range": value_range(trace, k)}
+                for k, v in trace.activations.items()
+            ],
             layer=name,
             neuron=int(neuron),
             title=title,
+            scale=scale,
+            vmax=self._vmax,
             unknown=[
                 int(i) for i in np.asarray(trace.meta.get("unknown_chars", []), dtype=np.int64)
             ],

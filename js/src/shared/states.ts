@@ -13,9 +13,11 @@ export interface NeuronTextState {
   neuron: number;
   offsets: Record<string, any>;
   presentation: boolean;
+  scale: any;
   text: string;
   title: string;
   unknown: any[];
+  vmax: number;
   /** Only in an exported page's state. */
   export_layers?: string[];
 }
@@ -36,11 +38,13 @@ export interface NeuronExplorerState {
   predictions: Record<string, any>;
   presentation: boolean;
   ranking: Record<string, any>;
+  scale: any;
   spans: any[];
   text: string;
   threshold: number;
   title: string;
   unknown: any[];
+  vmax: number;
   /** Only in an exported page's state. */
   export_layers?: string[];
 }
