@@ -71,10 +71,12 @@ class HookedAdapter(Adapter):
     def trace(
         self,
         text: str,
+        *,
         names: Any = None,
         top_k: int = 5,
         max_length: int | None = None,
         progress: bool | None = None,
+        **options: Any,
     ):
         """Run ``model.run_with_cache`` on ``text``. Every hook is a layer under its hook name
         but ``unembed.hook_out`` (the logits: their top ``top_k`` go to ``trace.predictions``);
@@ -88,6 +90,11 @@ class HookedAdapter(Adapter):
         from ..trace.rnn import check_top_k
         from .caches import read_cache
 
+        if options:
+            raise TypeError(
+                f"{', '.join(sorted(options))}: not an option for TransformerLens models "
+                "(they take names, top_k, max_length, progress)"
+            )
         top_k = check_top_k(top_k)
         enc = self.encode(text, max_length)
         if names is not None:

@@ -96,11 +96,13 @@ def representations(
                 raise KeyError(
                     f"layers: none of {list(layers or [])} is in the model's hidden states"
                 )
+            assert task.control is not None  # filled by ProbingTask.__post_init__
             y = np.concatenate([np.atleast_1d(v) for v in task.labels])
             c = np.concatenate([np.atleast_1d(v) for v in task.control])
             return xs_b, y, c
     xs: dict[str, list[np.ndarray]] = {}
     ys, cs = [], []
+    assert task.control is not None
     for text, y, c in tqdm(
         list(zip(task.texts, task.labels, task.control, strict=True)),
         desc=desc,
@@ -210,7 +212,7 @@ def cached_representations(
             pass
     xs32, _, _ = representations(model, task, tokenizer, layers, progress, batch_size, sae)
     xs = {k: v.astype(np.float16) for k, v in xs32.items()}
-    if key:
+    if path is not None:
         if len(_MEMORY) >= 6:
             _MEMORY.pop(next(iter(_MEMORY)))
         _MEMORY[key] = (xs, np.empty(0), np.empty(0))
@@ -432,6 +434,7 @@ def probe(
     if kind not in ("logistic", "mlp"):  # before any work: arguments are checked first
         raise ValueError(f"kind: expected 'logistic' or 'mlp', got {kind!r}")
     xs = cached_representations(model, task, tokenizer, layers, progress, batch_size, cache, sae)
+    assert task.control is not None  # filled by ProbingTask.__post_init__
     y = np.concatenate([np.atleast_1d(np.asarray(v)) for v in task.labels])
     yc = np.concatenate([np.atleast_1d(np.asarray(v)) for v in task.control])
     if task.level == "char":

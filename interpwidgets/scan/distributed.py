@@ -68,20 +68,20 @@ def scan_on_cluster(
 
     if not isinstance(client, Client):
         raise TypeError(f"client: expected a dask.distributed.Client, got {type(client).__name__}")
-    docs = list(docs)  # names and sizes are needed to cut shards; texts stay as given
-    if not docs:
+    doc_list = list(docs)  # names and sizes are needed to cut shards; texts stay as given
+    if not doc_list:
         raise ValueError("corpus: expected at least one document, got none")
     workers = max(1, len(client.scheduler_info().get("workers", {})))
     # by default up to 4 shards per worker, each with enough documents to keep its lanes full
     n_shards = (
         shards
         if shards is not None
-        else max(workers, min(4 * workers, len(docs) // (2 * opts.batch_size)))
+        else max(workers, min(4 * workers, len(doc_list) // (2 * opts.batch_size)))
     )
     if isinstance(n_shards, bool) or not isinstance(n_shards, int) or n_shards < 1:
         raise ValueError(f"shards: expected a positive int or None, got {shards!r}")
-    size = max(1, -(-len(docs) // n_shards))
-    parts = list(_shards(iter(docs), size))
+    size = max(1, -(-len(doc_list) // n_shards))
+    parts = list(_shards(iter(doc_list), size))
     # the model travels pickled: Dask's own torch serializer trips on nn.LSTM's weakrefs
     model_f = client.scatter(pickle.dumps(model), broadcast=True)
     futures = client.map(

@@ -40,7 +40,7 @@ def document_features(text: str, names: list[str]) -> np.ndarray:
 class Lane:
     doc: Document | None = None
     ids: np.ndarray | None = None
-    codes: np.ndarray | None = None
+    codes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # empty: idle
     feats: np.ndarray | None = None
     arrays: np.ndarray | None = None  # precomputed values (per-document models)
     token_of_char: np.ndarray | None = None  # token models: the token over each character, -1
@@ -122,11 +122,13 @@ class Feeder:
             if lane.done:
                 spans.append(slice(0, 0))
                 continue
+            assert lane.doc is not None  # not done: it holds a document
             s = slice(lane.cursor, min(lane.cursor + t, len(lane.codes)))
             n = s.stop - s.start
             keys[i, :n] = (np.int64(lane.doc.id) << KEY_SHIFT) + np.arange(s.start, s.stop)
             chars[i, :n] = lane.codes[s]
             if feats is not None:
+                assert lane.feats is not None
                 feats[i, :n] = lane.feats[s]
             spans.append(s)
         return keys, chars, feats, spans
@@ -148,6 +150,9 @@ class Feeder:
     def counted(self, spans: list[slice]) -> np.ndarray | None:
         """Which positions of the window count (None: every character)."""
         return None
+
+    def recycle(self, values: torch.Tensor) -> None:
+        """Hand back a window's array once it is no longer read (here: nothing is reused)."""
 
 
 class RecurrentFeeder(Feeder):
@@ -206,8 +211,9 @@ class RecurrentFeeder(Feeder):
         active = [i for i, s in enumerate(spans) if s.stop > s.start]
         ids = np.zeros((len(active), t), np.int64)
         for j, i in enumerate(active):
-            s = spans[i]
-            ids[j, : s.stop - s.start] = self.lane[i].ids[s]
+            s, lane_ids = spans[i], self.lane[i].ids
+            assert lane_ids is not None  # recurrent lanes hold their token ids
+            ids[j, : s.stop - s.start] = lane_ids[s]
         every = len(active) == b
         lanes = torch.as_tensor(active, device=dev)
         x = self.emb(torch.as_tensor(ids, device=dev)).to(dtype)
@@ -367,13 +373,13 @@ class TraceFeeder(Feeder):
         return np.concatenate(values).astype(np.float32), np.concatenate(spans)
 
     def forward(self, spans: list[slice]) -> torch.Tensor:
-        first = next(ln for ln in self.lane if ln.arrays is not None)
-        u = first.arrays.shape[1]
+        u = next(ln.arrays.shape[1] for ln in self.lane if ln.arrays is not None)
         out = np.zeros((self.lanes, self.width, u), np.float32)
         for i, (lane, s) in enumerate(zip(self.lane, spans, strict=True)):
             if s.stop <= s.start:
                 continue
             n = s.stop - s.start
+            assert lane.arrays is not None  # a lane with characters left has its values
             if lane.token_of_char is None:
                 out[i, :n] = lane.arrays[s]
             else:

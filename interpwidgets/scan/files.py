@@ -46,13 +46,13 @@ def _ranked_table(scan: Scan, entries: Ranked, grouped: bool):
     width = entries.ctx_chars.shape[-1]
     chars = entries.ctx_chars.reshape(-1, width)[keep]
     vals = entries.ctx_values.reshape(-1, width)[keep].astype(np.float32)
-    texts, starts = [], []
+    texts, first = [], []
     c = scan.context
     for i in range(len(keep)):
         valid = chars[i] >= 0
         texts.append("".join(map(chr, chars[i][valid].tolist())))
-        starts.append(int(pos[i]) - int(valid[:c].sum()))
-    starts = np.array(starts, dtype=np.int64)
+        first.append(int(pos[i]) - int(valid[:c].sum()))
+    starts = np.array(first, dtype=np.int64)
     frame = pd.DataFrame(
         {
             "layer": layer[idx[0]],
@@ -189,6 +189,7 @@ def _restore_ranked(
     out.ctx_values[idx] = np.stack(frame["context_values"].to_numpy()).astype(np.float16)
     out.ctx_chars[idx] = np.stack(frame["context_chars"].to_numpy()).astype(np.int32)
     if ordered:
+        assert out.order is not None
         out.order[idx] = frame["priority"].to_numpy(np.int64)
     return out
 

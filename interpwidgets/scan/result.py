@@ -204,6 +204,7 @@ class Scan:
             b0, b1 = int(members[0]), int(members[-1]) + 1
             share = counts[b0:b1].sum() / max(self.state.n, 1)
             e = self.state.sample
+            assert e.order is not None, "interval samples carry their priority"
             unit_slots = Ranked(
                 e.value[g, grp],
                 e.key[g, grp],

@@ -54,6 +54,7 @@ def scan_documents(
     try:
         derived = opts.derived  # SAE feature layers: the model computes what they read
         layers = list(opts.layers if derived is None else derived.source)
+        feeder: RecurrentFeeder | TraceFeeder
         if adapter.kind == "char-rnn":
             feeder = RecurrentFeeder(module, layers, **common)
         else:
@@ -61,7 +62,7 @@ def scan_documents(
         windows: Iterable[Window] = feeder
         if derived is not None:
             windows = (dataclasses.replace(w, values=derived.apply(w.values)) for w in feeder)
-        recycle = derived is None and hasattr(feeder, "recycle")
+        recycle = derived is None  # derived windows are new arrays, not the feeder's
         prev = cur = None
         for w in _ahead(windows):
             if cur is not None:

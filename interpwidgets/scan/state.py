@@ -83,7 +83,7 @@ def make_key(doc: np.ndarray | int, pos: np.ndarray | int) -> np.ndarray:
     return (np.asarray(doc, dtype=np.int64) << KEY_SHIFT) | np.asarray(pos, dtype=np.int64)
 
 
-def split_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def split_key(key: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
     key = np.asarray(key, dtype=np.int64)
     return key >> KEY_SHIFT, key & ((1 << KEY_SHIFT) - 1)
 
@@ -166,6 +166,7 @@ def best(entries: Ranked, k: int, mode: str) -> np.ndarray:
     """
     empty = entries.key == EMPTY_KEY
     if mode == "sample":
+        assert entries.order is not None, "sampled entries carry their priority"
         primary = np.where(empty, EMPTY_KEY, entries.order)
         idx = np.lexsort((entries.key, primary), axis=-1)
     else:
@@ -198,7 +199,7 @@ def absorb(slots: Ranked, value, key, order, fetch, mode: str) -> None:
         return
     kept = np.zeros(slots.key.shape, bool)
     old = np.nonzero(~from_new)
-    kept[(*old[:-1], sel[old])] = True
+    kept[tuple(old[:-1]) + (sel[old],)] = True
     free = np.nonzero(~kept)  # row-major: grouped like the incoming entries below
     inc = np.nonzero(from_new)
     j = sel[inc] - k
@@ -233,6 +234,9 @@ def merge_ranked(a: Ranked, b: Ranked, mode: str) -> Ranked:
     return out
 
 
+FILLED: Any = None  # a field's placeholder until ``__post_init__`` fills it
+
+
 @dataclass
 class ScanState:
     """Per-unit summary of every position seen so far (all layers' units side by side).
@@ -248,23 +252,23 @@ class ScanState:
     bool_features: list[str] = field(default_factory=list)
     num_features: list[str] = field(default_factory=list)
     n: int = 0
-    mean: np.ndarray = None  # float64 (U,)
-    m2: np.ndarray = None  # float64 (U,)
-    vmin: np.ndarray = None  # float32 (U,)
-    vmax: np.ndarray = None
-    npos: np.ndarray = None  # int64 (U,): values > 0
-    hist: np.ndarray = None  # int64 (2, U, N_BINS) by document parity
-    top: Ranked = None
-    bottom: Ranked = None
-    sample: Ranked = None  # (U, N_GROUPS, samples)
-    feat_hist: np.ndarray = None  # int64 (2, Fb, U, N_BINS): histogram where the feature is true
-    feat_n: np.ndarray = None  # int64 (2, Fb): positions where it is true
-    n_par: np.ndarray = None  # int64 (2,)
-    sx: np.ndarray = None  # float64 (2, U)
-    sxx: np.ndarray = None  # float64 (2, U)
-    sy: np.ndarray = None  # float64 (2, Fn)
-    syy: np.ndarray = None  # float64 (2, Fn)
-    sxy: np.ndarray = None  # float64 (2, Fn, U)
+    mean: np.ndarray = FILLED  # float64 (U,)
+    m2: np.ndarray = FILLED  # float64 (U,)
+    vmin: np.ndarray = FILLED  # float32 (U,)
+    vmax: np.ndarray = FILLED
+    npos: np.ndarray = FILLED  # int64 (U,): values > 0
+    hist: np.ndarray = FILLED  # int64 (2, U, N_BINS) by document parity
+    top: Ranked = FILLED
+    bottom: Ranked = FILLED
+    sample: Ranked = FILLED  # (U, N_GROUPS, samples)
+    feat_hist: np.ndarray = FILLED  # int64 (2, Fb, U, N_BINS): histogram where the feature is true
+    feat_n: np.ndarray = FILLED  # int64 (2, Fb): positions where it is true
+    n_par: np.ndarray = FILLED  # int64 (2,)
+    sx: np.ndarray = FILLED  # float64 (2, U)
+    sxx: np.ndarray = FILLED  # float64 (2, U)
+    sy: np.ndarray = FILLED  # float64 (2, Fn)
+    syy: np.ndarray = FILLED  # float64 (2, Fn)
+    sxy: np.ndarray = FILLED  # float64 (2, Fn, U)
 
     def __post_init__(self) -> None:
         u, fb, fn = self.units, len(self.bool_features), len(self.num_features)

@@ -186,8 +186,8 @@ def _null_best_of_n(sel: list, ev: list, feature: str, layers: list[str]) -> dic
     part, y, ys = out["held_out"]
     x = _gather(part, best[1], ys)[0][:, [best[2]]]
     if feature in BOOLEAN:
-        raw = float(_auroc(x, y.astype(bool))[0])
-        held = raw if best[3] > 0 else 1 - raw
+        auc = float(_auroc(x, y.astype(bool))[0])
+        held = auc if best[3] > 0 else 1 - auc
     else:
         held = best[3] * float(_pearson(x, y.astype(np.float64))[0])
     return {"selection": round(best[0], 4), "held_out": round(held, 4)}
