@@ -2,6 +2,7 @@
 // needs (ranks by |score|, colour-scale maxima, word-level values, badge and τ texts).
 // Nothing here touches the DOM, so every piece is tested on its own.
 
+import { english, type Tr } from "../shared/i18n";
 import { decode, type Encoded } from "../shared/codec";
 import { codePointsToUtf16 } from "../shared/text";
 import { visibleWhitespace } from "../shared/tooltip";
@@ -14,8 +15,8 @@ import type { AnyModel } from "../shared/types";
 export const UNSIGNED_METHODS: ReadonlySet<string> = new Set(["saliency", "attention", "rollout"]);
 
 /** What an unsigned row's note says under its name. */
-export function unsignedNote(method: string): string {
-  return method === "saliency" ? "size only, no direction" : "a weight: size only, no sign";
+export function unsignedNote(method: string, tr: Tr = english): string {
+  return method === "saliency" ? tr("attr.unsigned_saliency") : tr("attr.unsigned_weight");
 }
 
 export type Level = "token" | "word";
@@ -286,11 +287,11 @@ export interface Badge { text: string; warn: boolean; title: string[] }
 export const DELTA_WARN = 0.05;
 
 function possessive(label: string): string {
-  return /s$/i.test(label) ? `${label}'` : `${label}'s`;
+  return /s$/i.test(label) ? "'" : "'s";
 }
 
 /** The Δ badge of a row for one class: "Δ 0.0042 (0.3%)", warning when the ratio > 5%. */
-export function deltaBadge(delta: number, ratio: number, label = "Integrated Gradients"): Badge {
+export function deltaBadge(delta: number, ratio: number, label = "Integrated Gradients", tr: Tr = english): Badge {
   const d = Number.isFinite(delta) ? realMinus(String(Number(delta.toPrecision(2)))) : "?";
   let pct = "";
   if (Number.isFinite(ratio)) {
@@ -299,11 +300,11 @@ export function deltaBadge(delta: number, ratio: number, label = "Integrated Gra
   }
   const warn = Number.isFinite(ratio) && ratio > DELTA_WARN;
   const title = [
-    "completeness",
-    `${possessive(label)} scores should add up to f(x) \u2212 f(baseline); \u0394 is the difference`,
+    tr("attr.completeness"),
+    tr("attr.delta_sum", { label, s: possessive(label) }),
   ];
-  if (pct) title.push(`|\u0394| is ${pct} of |\u03a3 scores|`);
-  if (warn) title.push("more than 5%: the integral is poorly approximated; use more steps");
+  if (pct) title.push(tr("attr.delta_share", { pct }));
+  if (warn) title.push(tr("attr.delta_warn"));
   return { text: `\u0394 ${d}${pct ? ` (${pct})` : ""}`, warn, title };
 }
 

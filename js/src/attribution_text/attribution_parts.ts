@@ -3,6 +3,7 @@
 
 import { DIVERGING_STOPS, diverging, rgbString, textColorFor } from "../shared/colors";
 import { el } from "../shared/dom";
+import { english, type Tr } from "../shared/i18n";
 import { SEQUENTIAL_STOPS, sequential } from "../shared/sequential";
 import { formatMax, tauPmText, tauText } from "./attribution_data";
 
@@ -16,25 +17,26 @@ export class SignedLegend {
   private readonly min = el("span", "iw-attr-legend-min");
   private readonly max = el("span", "iw-attr-legend-max");
   private readonly umax = el("span", "iw-attr-legend-umax");
-  private readonly towards = el("span", "iw-attr-legend-side iw-attr-legend-pos", "towards");
+  private readonly towards = el("span", "iw-attr-legend-side iw-attr-legend-pos");
 
-  constructor() {
+  /** `tr`: the widget's words in its language. */
+  constructor(private readonly tr: Tr = english) {
+    this.towards.textContent = tr("attr.towards");
     const bar = el("span", "iw-attr-legend-bar");
     bar.style.backgroundImage = `linear-gradient(to right, ${DIVERGING_STOPS.join(", ")})`;
     const ticks = el("span", "iw-attr-legend-ticks");
     ticks.append(this.min, el("span", "iw-attr-legend-zero", "0"), this.max);
     const scale = el("span", "iw-attr-legend-scale");
     scale.append(bar, ticks);
-    this.signed.append(el("span", "iw-attr-legend-side iw-attr-legend-neg", "against"), scale, this.towards);
+    this.signed.append(el("span", "iw-attr-legend-side iw-attr-legend-neg", tr("attr.against")), scale, this.towards);
     const ubar = el("span", "iw-attr-legend-bar");
     ubar.style.backgroundImage = `linear-gradient(to right, ${SEQUENTIAL_STOPS.join(", ")})`;
     const uticks = el("span", "iw-attr-legend-ticks");
     uticks.append(el("span", "iw-attr-legend-umin", "0"), this.umax);
     const uscale = el("span", "iw-attr-legend-scale");
     uscale.append(ubar, uticks);
-    this.unsigned.append(el("span", "iw-attr-legend-side", "size, no sign"), uscale);
-    this.unsigned.title = "Saliency (\u2016gradient\u2016) and attention weights have no direction: darker is larger, "
-      + "not \u201ctowards\u201d or \u201cagainst\u201d a class (attention is the same for every target)";
+    this.unsigned.append(el("span", "iw-attr-legend-side", tr("attr.size_no_sign")), uscale);
+    this.unsigned.title = tr("attr.unsigned_title");
     for (const part of [this.signed, this.unsigned]) {
       part.style.alignItems = "flex-start";
       part.style.gap = "7px";
@@ -45,15 +47,15 @@ export class SignedLegend {
 
   /** `vmax` null: each row has its own scale. `rows`: which kinds of rows are shown. */
   set(vmax: number | null, target: string, rows: { signed: boolean; unsigned: boolean } = { signed: true, unsigned: false }): void {
-    const m = vmax === null ? "max" : formatMax(vmax);
+    const { tr } = this;
+    const m = vmax === null ? tr("attr.max") : formatMax(vmax);
     this.min.textContent = `\u2212${m}`;
     this.max.textContent = `+${m}`;
-    this.umax.textContent = vmax === null ? "max" : m;
-    this.towards.textContent = "towards";
+    this.umax.textContent = m;
+    this.towards.textContent = tr("attr.towards");
     show(this.signed, rows.signed);
     show(this.unsigned, rows.unsigned);
-    this.el.title = `blue: pushed against \u201c${target}\u201d \u00b7 red: pushed towards it \u00b7 centred at 0`
-      + (vmax === null ? " \u00b7 each row scaled to its own max |score|" : ` \u00b7 scale \u00b1${m}, shared by all rows`);
+    this.el.title = tr(vmax === null ? "attr.legend_title_rows" : "attr.legend_title", { target, max: m });
   }
 }
 
@@ -106,7 +108,7 @@ export interface RandomRow {
 /** The Kendall τ matrix of the rows for one class: labels on both sides, cells coloured on
  *  the diverging scale over [−1, 1] with the number printed. `tau` is [n, n], row-major.
  *  With `random`, a last row "random" holds each method's τ with random rankings (mean ± SE). */
-export function tauTable(labels: string[], tau: ArrayLike<number>, random: RandomRow | null = null): HTMLTableElement {
+export function tauTable(labels: string[], tau: ArrayLike<number>, random: RandomRow | null = null, tr: Tr = english): HTMLTableElement {
   const n = labels.length;
   const table = el("table", "iw-attr-tau");
   const head = el("thead");
@@ -120,10 +122,10 @@ export function tauTable(labels: string[], tau: ArrayLike<number>, random: Rando
   head.append(hr);
   const body = el("tbody");
   for (let a = 0; a < n; a++) {
-    const tr = el("tr");
+    const line = el("tr");
     const th = el("th", "iw-attr-tau-row", labels[a]);
     th.scope = "row";
-    tr.append(th);
+    line.append(th);
     for (let b = 0; b < n; b++) {
       const v = tau[a * n + b];
       const td = el("td", "iw-attr-tau-cell", tauText(v));
@@ -135,16 +137,16 @@ export function tauTable(labels: string[], tau: ArrayLike<number>, random: Rando
         td.style.backgroundColor = rgbString(rgb);
         td.style.color = textColorFor(rgb);
       } else if (a !== b) td.classList.add("iw-attr-tau-nan");
-      td.setAttribute("aria-label", tauLines(labels[a], labels[b], v).join(". "));
-      tr.append(td);
+      td.setAttribute("aria-label", tauLines(labels[a], labels[b], v, tr).join(". "));
+      line.append(td);
     }
-    body.append(tr);
+    body.append(line);
   }
   if (random) {
-    const tr = el("tr", "iw-attr-tau-random");
-    const th = el("th", "iw-attr-tau-row", `random (${random.draws} draws)`);
+    const row = el("tr", "iw-attr-tau-random");
+    const th = el("th", "iw-attr-tau-row", tr("attr.random_row", { n: random.draws }));
     th.scope = "row";
-    tr.append(th);
+    row.append(th);
     for (let b = 0; b < n; b++) {
       const mean = random.values[2 * b];
       const se = random.values[2 * b + 1];
@@ -155,33 +157,33 @@ export function tauTable(labels: string[], tau: ArrayLike<number>, random: Rando
         td.style.backgroundColor = rgbString(rgb);
         td.style.color = textColorFor(rgb);
       } else td.classList.add("iw-attr-tau-nan");
-      td.setAttribute("aria-label", randomTauLines(labels[b], mean, se, random.draws).join(". "));
-      tr.append(td);
+      td.setAttribute("aria-label", randomTauLines(labels[b], mean, se, random.draws, tr).join(". "));
+      row.append(td);
     }
-    body.append(tr);
+    body.append(row);
   }
   table.append(head, body);
   return table;
 }
 
 /** Tooltip lines of a random-row cell. */
-export function randomTauLines(method: string, mean: number, se: number, draws: number): string[] {
+export function randomTauLines(method: string, mean: number, se: number, draws: number, tr: Tr = english): string[] {
   return [
     `Kendall \u03c4 = ${tauPmText(mean, se)}`,
-    `Kendall \u03c4 between ${method} and random token rankings: mean \u00b1 standard error over ${draws} seeded draws`,
-    "the agreement reached by chance: a method pair whose \u03c4 is within a few SE of this agrees no better than chance",
+    tr("attr.random_tau", { method, draws }),
+    tr("attr.random_chance"),
   ];
 }
 
 /** Tooltip lines of a τ cell. */
-export function tauLines(a: string, b: string, v: number): string[] {
+export function tauLines(a: string, b: string, v: number, tr: Tr = english): string[] {
   const what = Number.isFinite(v)
-    ? v > 0.7 ? "similar rankings" : v > 0.3 ? "partly similar rankings" : v >= -0.3 ? "little agreement" : "opposite rankings"
-    : "undefined (a ranking is constant)";
+    ? tr(v > 0.7 ? "attr.tau_similar" : v > 0.3 ? "attr.tau_partly" : v >= -0.3 ? "attr.tau_little" : "attr.tau_opposite")
+    : tr("attr.tau_undefined");
   return [
     `Kendall \u03c4 = ${tauText(v)}`,
-    `Kendall \u03c4 between the token rankings of ${a} and ${b}`,
-    `${what} \u00b7 1 same order, 0 unrelated, \u22121 reversed`,
+    tr("attr.tau_between", { a, b }),
+    tr("attr.tau_scale", { what }),
   ];
 }
 

@@ -13,6 +13,7 @@ import {
 import { SignedLegend, Segmented, randomTauLines, shade, tauLines, tauTable } from "./attribution_parts";
 import { MISSING, rgbString } from "../shared/colors";
 import { el, widgetModule } from "../shared/dom";
+import { translator, type Tr } from "../shared/i18n";
 import { TokenStrip, type Colorer } from "../shared/text";
 import { visibleWhitespace } from "../shared/tooltip";
 import type { AttributionTextState } from "../shared/states";
@@ -28,7 +29,9 @@ export class AttributionView extends WidgetView<AttributionTextState> {
   private readonly level: Segmented;
   private readonly scale: Segmented;
   private readonly scaleField = el("span", "iw-field iw-attr-scale-field");
-  private readonly legend = new SignedLegend();
+  /** The widget's words in its language (the `_strings` trait). */
+  private readonly tr: Tr = translator(this.model);
+  private readonly legend = new SignedLegend(this.tr);
   private readonly notes = el("div", "iw-attr-notes");
   private readonly rowsEl = el("div", "iw-attr-rows");
   private readonly compare = el("div", "iw-attr-compare");
@@ -47,23 +50,23 @@ export class AttributionView extends WidgetView<AttributionTextState> {
   private syncing = false;
 
   constructor(model: AnyModel<AttributionTextState>, host: HTMLElement) {
-    super(model, "iw-attribution-text", "Attribution scores over text, one row per method. Up/Down: target class.");
-    const { root } = this;
+    super(model, "iw-attribution-text", translator(model)("attr.aria"));
+    const { root, tr } = this;
 
     const controls = el("div", "iw-controls iw-attr-controls");
     const targetField = el("label", "iw-field");
-    targetField.append(el("span", "iw-field-name", "target"), this.select);
+    targetField.append(el("span", "iw-field-name", tr("attr.target")), this.select);
     this.level = new Segmented("iw-attr-level", "level", [
-      ["token", "token", "colour each token by its own score"],
-      ["word", "word", "colour each word by its word score"],
+      ["token", tr("attr.level_token"), tr("attr.level_token_title")],
+      ["word", tr("attr.level_word"), tr("attr.level_word_title")],
     ], (v) => this.choose("level", v));
     this.scale = new Segmented("iw-attr-scale", "scale", [
-      ["shared", "shared", "one colour scale for all rows: max |score| over every row"],
-      ["row", "per row", "each row scaled to its own max |score|"],
+      ["shared", tr("attr.scale_shared"), tr("attr.scale_shared_title")],
+      ["row", tr("attr.scale_row"), tr("attr.scale_row_title")],
     ], (v) => this.choose("scale", v));
     const levelField = el("span", "iw-field");
-    levelField.append(el("span", "iw-field-name", "level"), this.level.el);
-    this.scaleField.append(el("span", "iw-field-name", "scale"), this.scale.el);
+    levelField.append(el("span", "iw-field-name", tr("attr.level")), this.level.el);
+    this.scaleField.append(el("span", "iw-field-name", tr("attr.scale")), this.scale.el);
     controls.append(targetField, levelField, this.scaleField, this.legend.el);
     this.notes.setAttribute("role", "note");
     root.append(this.titleRow.el, controls, this.notes, this.rowsEl, this.compare);
@@ -120,7 +123,7 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     this.ranks.clear();
     const p = d.probs[d.predicted];
     this.titleRow.set(d.title, d.labels[d.predicted] !== undefined
-      ? `predicted ${classOption(showLabel(d.labels[d.predicted]), p)}` : "");
+      ? this.tr("attr.predicted", { label: classOption(showLabel(d.labels[d.predicted]), p) }) : "");
     this.select.replaceChildren(...d.labels.map((l, c) => {
       const o = el("option", "", classOption(showLabel(l), d.probs[c]) + (c === d.predicted ? " \u2713" : ""));
       o.value = String(c);
@@ -135,7 +138,7 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     for (const r of this.rows) r.strip.destroy();
     this.rows = d.rows.map((row) => this.buildRow(row.method, row.label, row.note, row.error));
     this.rowsEl.replaceChildren(...this.rows.map((r) => r.root));
-    if (!d.rows.length) this.rowsEl.append(el("div", "iw-attr-empty", "no attribution rows to show"));
+    if (!d.rows.length) this.rowsEl.append(el("div", "iw-attr-empty", this.tr("attr.no_rows")));
   }
 
   private buildRow(method: string, label: string, note: string, error: string): RowView {
@@ -145,7 +148,7 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     const delta = el("span", "iw-attr-delta");
     const max = el("span", "iw-attr-rowmax");
     head.append(el("div", "iw-attr-method", label));
-    if (UNSIGNED_METHODS.has(method)) head.append(el("div", "iw-attr-rownote iw-attr-unsigned", unsignedNote(method)));
+    if (UNSIGNED_METHODS.has(method)) head.append(el("div", "iw-attr-rownote iw-attr-unsigned", unsignedNote(method, this.tr)));
     if (note) head.append(el("div", "iw-attr-rownote", note));
     const badges = el("div", "iw-attr-badges");
     badges.append(delta, max);
@@ -220,7 +223,7 @@ export class AttributionView extends WidgetView<AttributionTextState> {
       const delta = row.delta ? row.delta[target] : NaN;
       r.delta.hidden = !Number.isFinite(delta);
       if (!r.delta.hidden) {
-        const b = deltaBadge(delta, row.deltaRatio ? row.deltaRatio[target] : NaN, row.label);
+        const b = deltaBadge(delta, row.deltaRatio ? row.deltaRatio[target] : NaN, row.label, this.tr);
         r.delta.textContent = b.text;
         r.delta.classList.toggle("iw-attr-delta-warn", b.warn);
         r.delta.setAttribute("aria-label", b.title.join(". "));
@@ -228,8 +231,8 @@ export class AttributionView extends WidgetView<AttributionTextState> {
       }
       r.max.hidden = mode !== "row" || d.rows.length < 2 || !v;
       r.max.textContent = UNSIGNED_METHODS.has(row.method)
-        ? `scale 0\u2013${formatMax(this.vmax[k])}`
-        : `scale \u00b1${formatMax(this.vmax[k])}`;
+        ? this.tr("attr.row_scale_unsigned", { max: formatMax(this.vmax[k]) })
+        : this.tr("attr.row_scale", { max: formatMax(this.vmax[k]) });
       if (!v) {
         r.root.classList.add("iw-attr-row-blank");
         return;
@@ -271,15 +274,15 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     const tau = d.tau.subarray(this.target * n * n, (this.target + 1) * n * n);
     const head = el("div", "iw-attr-compare-head");
     head.append(
-      el("span", "iw-attr-compare-title", "Rank agreement"),
+      el("span", "iw-attr-compare-title", this.tr("attr.compare_title")),
       el("span", "iw-attr-compare-caption",
-        `Kendall \u03c4 between the methods' token rankings by |score| for \u201c${showLabel(d.labels[this.target] ?? "")}\u201d \u00b7 1 same order \u00b7 0 unrelated \u00b7 \u22121 reversed`
-        + (d.tauRandom ? " \u00b7 random: \u03c4 with random rankings, mean \u00b1 SE" : "")),
+        this.tr("attr.compare_caption", { label: showLabel(d.labels[this.target] ?? "") })
+        + (d.tauRandom ? this.tr("attr.compare_random") : "")),
     );
     const random = d.tauRandom
       ? { values: d.tauRandom.subarray(this.target * n * 2, (this.target + 1) * n * 2), draws: d.randomDraws }
       : null;
-    this.compare.replaceChildren(head, tauTable(d.rows.map((r) => r.label), tau, random));
+    this.compare.replaceChildren(head, tauTable(d.rows.map((r) => r.label), tau, random, this.tr));
     this.compare.hidden = false;
   }
 
@@ -318,21 +321,22 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     const value = w >= 0 ? v[w] : tokenValue(v, d, "token", i);
     const ranks = this.rankOf(k);
     const r = ranks && (w >= 0) === (this.lvl === "word") ? ranks.rank[unit] : 0;
-    const lines = [`${row.label} \u00b7 target ${showLabel(d.labels[this.target] ?? "")}`];
+    const { tr } = this;
+    const lines = [tr("attr.tip_head", { method: row.label, label: showLabel(d.labels[this.target] ?? "") })];
     if (w >= 0) {
-      lines.push(`\u201c${visibleWhitespace(spanText(d.text, d.wordOffsets, w))}\u201d \u00b7 word ${w}`);
-      lines.push(`score ${formatScore(value)} (${d.wordAgg} over ${group.length} token${group.length === 1 ? "" : "s"})`);
+      lines.push(tr("attr.tip_word", { text: visibleWhitespace(spanText(d.text, d.wordOffsets, w)), w }));
+      lines.push(tr(group.length === 1 ? "attr.tip_word_score_one" : "attr.tip_word_score", { score: formatScore(value), agg: d.wordAgg, n: group.length }));
     } else {
       const shown = spanText(d.text, d.offsets, i);
       const tok = d.tokens[i];
-      lines.push(`\u201c${visibleWhitespace(shown)}\u201d \u00b7 token ${i}${tok !== undefined && tok !== shown ? ` (${visibleWhitespace(tok)})` : ""}`);
-      lines.push(`score ${formatScore(value)}`);
+      lines.push(tr("attr.tip_token", { text: visibleWhitespace(shown), i }) + (tok !== undefined && tok !== shown ? ` (${visibleWhitespace(tok)})` : ""));
+      lines.push(tr("attr.tip_score", { score: formatScore(value) }));
     }
-    lines.push(r > 0 ? `rank ${r} of ${ranks!.count}${w >= 0 ? " words" : ""} by |score|` : "not ranked");
+    lines.push(r > 0 ? tr(w >= 0 ? "attr.tip_rank_words" : "attr.tip_rank", { r, n: ranks!.count }) : tr("attr.not_ranked"));
     if (w >= 0) {
       const own = row.scores.subarray(this.target * d.nTokens, (this.target + 1) * d.nTokens);
       const parts = group.slice(0, 8).map((j) => `${visibleWhitespace(d.tokens[j] ?? spanText(d.text, d.offsets, j))} ${formatScore(own[j])}`);
-      lines.push(`tokens: ${parts.join(" \u00b7 ")}${group.length > 8 ? " \u2026" : ""}`);
+      lines.push(tr("attr.tip_tokens", { parts: parts.join(" \u00b7 ") + (group.length > 8 ? " \u2026" : "") }));
     }
     return lines;
   }
@@ -345,13 +349,13 @@ export class AttributionView extends WidgetView<AttributionTextState> {
       const at = this.target * n * 2 + 2 * b;
       const mean = d.tauRandom ? d.tauRandom[at] : NaN;
       const se = d.tauRandom ? d.tauRandom[at + 1] : NaN;
-      return randomTauLines(d.rows[b]?.label ?? "", mean, se, d.randomDraws);
+      return randomTauLines(d.rows[b]?.label ?? "", mean, se, d.randomDraws, this.tr);
     }
     const a = Number(cell.dataset.a);
     const b = Number(cell.dataset.b);
     const n = d.rows.length;
     const v = d.tau ? d.tau[this.target * n * n + a * n + b] : NaN;
-    return tauLines(d.rows[a]?.label ?? "", d.rows[b]?.label ?? "", v);
+    return tauLines(d.rows[a]?.label ?? "", d.rows[b]?.label ?? "", v, this.tr);
   }
 
   /** Outline the same tokens in every row (one box around a whole word). */

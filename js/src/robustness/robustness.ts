@@ -11,7 +11,7 @@ import { MISSING, diverging, rgbString, textColorFor } from "../shared/colors";
 import { el, widgetModule } from "../shared/dom";
 import {
   type AttrItem, type InputView, type Piece, type RobData, type SummaryRow, type Variant,
-  KIND_HELP, arrange, attrKey, diffText, formatDelta, formatProb, formatRate, formatRateSE, rateTitle, formatScale, formatScore,
+  kindHelp, arrange, attrKey, diffText, formatDelta, formatProb, formatRate, formatRateSE, rateTitle, formatScale, formatScore,
   kindName, pieces, readData, totals, wordDiff,
 } from "./robustness_data";
 import { codePointsToUtf16 } from "../shared/text";
@@ -19,15 +19,17 @@ import { visibleWhitespace } from "../shared/tooltip";
 import type { RobustnessState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
 import { WidgetView } from "../shared/view";
+import { translator, type Tr } from "../shared/i18n";
 
 /** Inputs drawn at first; "show more" adds as many again. */
 export const PAGE = 25;
 
-const MARK_TEXT: Record<string, string> = {
-  ins: "inserted",
-  sub: "replaced",
-  moved: "moved (the word order changed)",
-  del: "dropped",
+/** The catalogue keys of the edit marks' tooltips. */
+const MARK_KEYS: Record<string, string> = {
+  ins: "robustness.mark_ins",
+  sub: "robustness.mark_sub",
+  moved: "robustness.mark_moved",
+  del: "robustness.mark_del",
 };
 
 interface Selected { text: number; kind: string | null }
@@ -41,10 +43,12 @@ function toggle(label: string, title: string): HTMLButtonElement {
 }
 
 export class RobustnessView extends WidgetView<RobustnessState> {
-  private readonly flipsBtn = toggle("flips only", "show only the variants whose prediction flipped");
-  private readonly unchangedBtn = toggle("unchanged", "also list the perturbations that did not change a text");
-  private readonly attrBtn = toggle("attributions", "shade each token by its score for the original prediction");
-  private readonly legend = new SignedLegend();
+  /** The widget's words in its language (the `_strings` trait). */
+  private readonly tr: Tr = translator(this.model);
+  private readonly flipsBtn = toggle(this.tr("robustness.flips_only"), this.tr("robustness.flips_only_title"));
+  private readonly unchangedBtn = toggle(this.tr("robustness.unchanged"), this.tr("robustness.unchanged_title"));
+  private readonly attrBtn = toggle(this.tr("robustness.attributions"), this.tr("robustness.attributions_title"));
+  private readonly legend = new SignedLegend(this.tr);
   private readonly legendNote = el("span", "iw-rob-legend-note");
   private readonly legendField = el("span", "iw-field iw-rob-legend");
   private readonly errors = el("div", "iw-rob-errors");
@@ -57,11 +61,11 @@ export class RobustnessView extends WidgetView<RobustnessState> {
   private hovered: HTMLElement | null = null;
 
   constructor(model: AnyModel<RobustnessState>, host: HTMLElement) {
-    super(model, "iw-robustness", "Robustness to perturbations: flip rates per perturbation, then each input and its perturbed variants.");
-    const { root } = this;
+    super(model, "iw-robustness", translator(model)("robustness.aria"));
+    const { root, tr } = this;
     const controls = el("div", "iw-controls iw-rob-controls");
     const show = el("span", "iw-field");
-    show.append(el("span", "iw-field-name", "show"), this.flipsBtn, this.unchangedBtn, this.attrBtn);
+    show.append(el("span", "iw-field-name", tr("robustness.show")), this.flipsBtn, this.unchangedBtn, this.attrBtn);
     this.legendField.append(this.legend.el, this.legendNote);
     controls.append(show, this.legendField);
     this.more.type = "button";
@@ -150,9 +154,13 @@ export class RobustnessView extends WidgetView<RobustnessState> {
     const showUnchanged = !!this.model.get("show_unchanged");
     const attr = this.showAttr();
     this.titleRow.set(d.title);
-    const bits = [`${d.inputs.length} text${d.inputs.length === 1 ? "" : "s"}`, `${d.kinds.length} perturbation${d.kinds.length === 1 ? "" : "s"}`];
-    if (d.seed !== null) bits.push(`seed ${d.seed}`);
-    if (d.rate !== null) bits.push(`rate ${d.rate}`);
+    const { tr } = this;
+    const bits = [
+      tr(d.inputs.length === 1 ? "robustness.n_text" : "robustness.n_texts", { n: d.inputs.length }),
+      tr(d.kinds.length === 1 ? "robustness.n_kind" : "robustness.n_kinds", { n: d.kinds.length }),
+    ];
+    if (d.seed !== null) bits.push(tr("robustness.seed", { seed: d.seed }));
+    if (d.rate !== null) bits.push(tr("robustness.rate", { rate: d.rate }));
     this.titleRow.caption.textContent = bits.join(" \u00b7 ");
     for (const [b, on] of [[this.flipsBtn, flipsOnly], [this.unchangedBtn, showUnchanged], [this.attrBtn, attr]] as const) {
       b.setAttribute("aria-pressed", String(on));
@@ -161,9 +169,9 @@ export class RobustnessView extends WidgetView<RobustnessState> {
     this.attrBtn.hidden = !d.attrs;
     this.legendField.hidden = !attr;
     if (d.attrs) {
-      this.legend.set(null, "the original prediction");
-      this.legend.el.title = "blue: pushed against the input's original prediction \u00b7 red: pushed towards it \u00b7 one scale per input (shown beside it)";
-      this.legendNote.textContent = `${d.attrs.label} for each input's original prediction`;
+      this.legend.set(null, tr("robustness.original_prediction"));
+      this.legend.el.title = tr("robustness.legend_title");
+      this.legendNote.textContent = tr("robustness.legend_note", { method: d.attrs.label });
     }
     this.errors.replaceChildren(...d.errors.map((m) => el("div", "iw-rob-error", m)));
     this.errors.hidden = !d.errors.length;
@@ -179,33 +187,34 @@ export class RobustnessView extends WidgetView<RobustnessState> {
     const table = el("table", "iw-rob-summary");
     const head = el("thead");
     const hr = el("tr");
+    const { tr } = this;
     for (const [text, title] of [
-      ["perturbation", "click a row to list only that perturbation's variants"],
-      ["changed", "texts the perturbation changed, of all texts"],
-      ["flips", "changed texts whose predicted class flipped"],
-      ["flip rate", "flips / changed, \u00b1 its binomial standard error in percentage points"],
-      ["mean \u0394 P(original)", "mean change in the probability of the original prediction, over the changed texts"],
+      ["robustness.col_kind", "robustness.col_kind_title"],
+      ["robustness.col_changed", "robustness.col_changed_title"],
+      ["robustness.col_flips", "robustness.col_flips_title"],
+      ["robustness.col_rate", "robustness.col_rate_title"],
+      ["robustness.col_mean", "robustness.col_mean_title"],
     ]) {
-      const th = el("th", "", text);
+      const th = el("th", "", tr(text));
       th.scope = "col";
-      th.title = title;
+      th.title = tr(title);
       hr.append(th);
     }
     head.append(hr);
     const body = el("tbody");
     const rowOf = (r: SummaryRow, all: boolean): HTMLTableRowElement => {
-      const tr = el("tr", all ? "iw-rob-kind iw-rob-kind-all" : "iw-rob-kind");
-      tr.dataset.kind = r.kind;
-      tr.tabIndex = 0;
-      tr.setAttribute("role", "button");
+      const line = el("tr", all ? "iw-rob-kind iw-rob-kind-all" : "iw-rob-kind");
+      line.dataset.kind = r.kind;
+      line.tabIndex = 0;
+      line.setAttribute("role", "button");
       const on = all ? kind === "" : kind === r.kind;
-      tr.setAttribute("aria-pressed", String(on));
-      tr.classList.toggle("iw-active", on);
-      if (!all && !r.changed) tr.classList.add("iw-rob-kind-na");
-      tr.title = all
-        ? "every perturbation (clears the filter)"
-        : `${kindName(r.kind)}: ${KIND_HELP[r.kind] ?? r.kind}${r.changed ? "" : " \u2014 it changed no text"} \u00b7 click to list only these`;
-      const name = el("th", "iw-rob-kind-name", all ? "all perturbations" : kindName(r.kind));
+      line.setAttribute("aria-pressed", String(on));
+      line.classList.toggle("iw-active", on);
+      if (!all && !r.changed) line.classList.add("iw-rob-kind-na");
+      line.title = all
+        ? tr("robustness.all_title")
+        : tr(r.changed ? "robustness.kind_title" : "robustness.kind_title_na", { name: kindName(r.kind, tr), help: kindHelp(r.kind, tr) });
+      const name = el("th", "iw-rob-kind-name", all ? tr("robustness.all_kinds") : kindName(r.kind, tr));
       name.scope = "row";
       const rate = el("td", "iw-rob-rate-cell");
       const bar = el("span", "iw-rob-rate-bar");
@@ -217,17 +226,17 @@ export class RobustnessView extends WidgetView<RobustnessState> {
         el("span", "iw-rob-rate-se", formatRateSE(r.flips, r.changed)),
         bar,
       );
-      rate.title = rateTitle(r.flips, r.changed);
+      rate.title = rateTitle(r.flips, r.changed, tr);
       const mean = el("td", "iw-rob-mean", formatDelta(r.meanChange));
       if (r.meanChange !== null) mean.classList.add(r.meanChange < -0.005 ? "iw-rob-down" : r.meanChange > 0.005 ? "iw-rob-up" : "iw-rob-flat");
-      tr.append(
+      line.append(
         name,
-        el("td", "iw-rob-changed", `${r.changed} of ${r.texts}`),
+        el("td", "iw-rob-changed", tr("robustness.k_of_n", { k: r.changed, n: r.texts })),
         el("td", "iw-rob-flips", String(r.flips)),
         rate,
         mean,
       );
-      return tr;
+      return line;
     };
     for (const r of d.summary) body.append(rowOf(r, false));
     if (d.summary.length > 1) body.append(rowOf(totals(d.summary), true));
@@ -238,20 +247,21 @@ export class RobustnessView extends WidgetView<RobustnessState> {
   private drawStatus(views: InputView[], kind: string, flipsOnly: boolean): void {
     const rows = views.reduce((n, v) => n + v.shown.length, 0);
     const flips = views.reduce((n, v) => n + v.flips, 0);
-    const parts = [kind ? `showing ${kindName(kind)}` : "every perturbation"];
-    parts.push(`${views.length} of ${this.data.inputs.length} input${this.data.inputs.length === 1 ? "" : "s"}`);
-    parts.push(`${rows} variant${rows === 1 ? "" : "s"}`);
-    parts.push(`${flips} flipped`);
+    const { tr } = this;
+    const parts = [kind ? tr("robustness.showing", { name: kindName(kind, tr) }) : tr("robustness.every_kind")];
+    parts.push(tr(this.data.inputs.length === 1 ? "robustness.inputs_one" : "robustness.inputs", { k: views.length, n: this.data.inputs.length }));
+    parts.push(tr(rows === 1 ? "robustness.variant" : "robustness.variants", { n: rows }));
+    parts.push(tr("robustness.flipped_n", { n: flips }));
     const text = el("span", "iw-rob-status-text", parts.join(" \u00b7 "));
     const items: HTMLElement[] = [text];
     if (kind) {
-      const clear = el("button", "iw-rob-clear", "show all perturbations");
+      const clear = el("button", "iw-rob-clear", tr("robustness.show_all"));
       clear.type = "button";
       clear.addEventListener("click", () => this.setTrait("filter_kind", ""));
       items.push(clear);
     }
     if (!views.length) {
-      items.push(el("span", "iw-rob-empty", flipsOnly ? "No prediction flipped here." : "Nothing to show."));
+      items.push(el("span", "iw-rob-empty", flipsOnly ? tr("robustness.no_flips") : tr("robustness.nothing")));
     }
     this.status.replaceChildren(...items);
   }
@@ -260,11 +270,12 @@ export class RobustnessView extends WidgetView<RobustnessState> {
     const sel = this.selected();
     const head = el("div", "iw-rob-row iw-rob-head");
     head.setAttribute("aria-hidden", "true");
+    const { tr } = this;
     head.append(
-      el("span", "", "perturbation"),
-      el("span", "", "text (edits marked)"),
-      el("span", "", "prediction"),
-      el("span", "", "P(original)  \u0394"),
+      el("span", "", tr("robustness.col_kind")),
+      el("span", "", tr("robustness.head_text")),
+      el("span", "", tr("robustness.head_prediction")),
+      el("span", "", tr("robustness.head_change")),
     );
     const cards: HTMLElement[] = views.length ? [head] : [];
     for (const v of views.slice(0, this.limit)) {
@@ -275,11 +286,11 @@ export class RobustnessView extends WidgetView<RobustnessState> {
       for (const variant of v.shown) card.append(this.variantRow(variant, attr, sel));
       if (v.unchanged.length) {
         const note = el("div", "iw-rob-unchanged-note");
-        const names = v.unchanged.map((u) => kindName(u.kind)).join(", ");
-        note.append(el("span", "", `${v.unchanged.length} did not apply (text unchanged): ${names}`));
-        const btn = el("button", "iw-rob-show-unchanged", "show");
+        const names = v.unchanged.map((u) => kindName(u.kind, tr)).join(tr("robustness.list_sep"));
+        note.append(el("span", "", tr("robustness.did_not_apply", { n: v.unchanged.length, names })));
+        const btn = el("button", "iw-rob-show-unchanged", tr("robustness.show"));
         btn.type = "button";
-        btn.title = "also list the perturbations that did not change a text";
+        btn.title = tr("robustness.unchanged_title");
         btn.addEventListener("click", () => this.setTrait("show_unchanged", true));
         note.append(btn);
         card.append(note);
@@ -289,7 +300,7 @@ export class RobustnessView extends WidgetView<RobustnessState> {
     this.list.replaceChildren(...cards);
     const left = views.length - this.limit;
     this.more.hidden = left <= 0;
-    this.more.textContent = `show ${Math.min(PAGE, Math.max(0, left))} more inputs (${Math.max(0, left)} not shown)`;
+    this.more.textContent = tr("robustness.more", { n: Math.min(PAGE, Math.max(0, left)), left: Math.max(0, left) });
   }
 
   private originalRow(i: number, attr: boolean, sel: Selected | null): HTMLElement {
@@ -304,8 +315,8 @@ export class RobustnessView extends WidgetView<RobustnessState> {
     row.classList.toggle("iw-rob-selected", on);
     row.setAttribute("aria-pressed", String(on));
     const kindCell = el("span", "iw-rob-kindcell");
-    kindCell.append(el("span", "iw-rob-orig-label", `input ${i + 1}`));
-    if (attr) kindCell.append(el("span", "iw-rob-scale", `scale \u00b1${formatScale(d.vmax[i])}`));
+    kindCell.append(el("span", "iw-rob-orig-label", this.tr("robustness.input", { n: i + 1 })));
+    if (attr) kindCell.append(el("span", "iw-rob-scale", this.tr("attr.row_scale", { max: formatScale(d.vmax[i]) })));
     const item = attr ? d.attrs!.items.get(attrKey(i, null)) ?? null : null;
     const text = this.textCell(input.text, null, item, d.vmax[i]);
     const pred = el("span", "iw-rob-pred");
@@ -329,11 +340,12 @@ export class RobustnessView extends WidgetView<RobustnessState> {
     row.setAttribute("aria-pressed", String(on));
     if (v.flipped && v.changed) row.classList.add("iw-rob-flipped");
     if (!v.changed) row.classList.add("iw-rob-unchanged");
-    const kindCell = el("span", "iw-rob-kindcell", kindName(v.kind));
-    kindCell.title = KIND_HELP[v.kind] ?? v.kind;
+    const { tr } = this;
+    const kindCell = el("span", "iw-rob-kindcell", kindName(v.kind, tr));
+    kindCell.title = kindHelp(v.kind, tr);
     let text: HTMLElement;
     if (!v.changed) {
-      text = el("span", "iw-rob-text iw-rob-na", "did not apply \u2014 the text is unchanged");
+      text = el("span", "iw-rob-text iw-rob-na", tr("robustness.na_text"));
     } else {
       const item = attr ? d.attrs!.items.get(attrKey(v.text, v.kind)) ?? null : null;
       const diff = wordDiff(input.text, v.perturbed);
@@ -343,8 +355,8 @@ export class RobustnessView extends WidgetView<RobustnessState> {
     const pred = el("span", "iw-rob-pred");
     pred.append(el("span", "iw-rob-label", d.labels[v.after] ?? String(v.after)), el("span", "iw-rob-p", formatProb(v.pAfter)));
     if (v.flipped && v.changed) {
-      const badge = el("span", "iw-rob-badge", "\u21c4 flipped");
-      badge.title = `the prediction flipped: ${d.labels[input.predicted] ?? input.predicted} \u2192 ${d.labels[v.after] ?? v.after}`;
+      const badge = el("span", "iw-rob-badge", `\u21c4 ${tr("robustness.flipped")}`);
+      badge.title = tr("robustness.flipped_title", { before: d.labels[input.predicted] ?? input.predicted, after: d.labels[v.after] ?? v.after });
       pred.append(badge);
     }
     const change = el("span", "iw-rob-change");
@@ -472,7 +484,7 @@ export class RobustnessView extends WidgetView<RobustnessState> {
     const lines: string[] = [];
     const mark = markEl?.dataset.mark;
     if (mark) {
-      lines.push(mark === "sub" ? `replaced \u201c${markEl!.dataset.was ?? ""}\u201d` : MARK_TEXT[mark] ?? mark);
+      lines.push(mark === "sub" ? this.tr("robustness.replaced", { was: markEl!.dataset.was ?? "" }) : MARK_KEYS[mark] ? this.tr(MARK_KEYS[mark]) : mark);
     }
     if (tok && d.attrs && this.showAttr()) {
       const item = d.attrs.items.get(attrKey(text, kind));
@@ -481,9 +493,10 @@ export class RobustnessView extends WidgetView<RobustnessState> {
         const shown = this.rowText(text, kind);
         const u = codePointsToUtf16(shown, [item.offsets[2 * i], item.offsets[2 * i + 1]]);
         const target = d.labels[d.inputs[text]?.predicted ?? 0] ?? "";
-        lines.push(`\u201c${visibleWhitespace(shown.slice(u[0], u[1]))}\u201d \u00b7 token ${i} \u00b7 score ${formatScore(item.scores[i])}`);
-        lines.push(`${d.attrs.label} for \u201c${target}\u201d (original)`);
-        lines.push(`this input's scale \u00b1${formatScale(d.vmax[text])}`);
+        const { tr } = this;
+        lines.push(`${tr("attr.tip_token", { text: visibleWhitespace(shown.slice(u[0], u[1])), i })} \u00b7 ${tr("attr.tip_score", { score: formatScore(item.scores[i])})}`);
+        lines.push(tr("robustness.tip_method", { method: d.attrs.label, target }));
+        lines.push(tr("robustness.tip_scale", { max: formatScale(d.vmax[text]) }));
       }
     }
     return lines;

@@ -2,6 +2,7 @@
 // its perturbed variant, the pieces a row is drawn from (tokens × edit marks × dropped words),
 // the order rows are shown in, and the number formats. Nothing here touches the DOM.
 
+import { english, type Tr } from "../shared/i18n";
 import { decode, isEncoded } from "../shared/codec";
 import { codePointsToUtf16, tokenSegments } from "../shared/text";
 import type { RobustnessState } from "../shared/states";
@@ -67,27 +68,26 @@ export interface RobData {
   errors: string[];
 }
 
-export const KIND_NAMES: Record<string, string> = {
-  char_noise: "character noise",
-  word_dropout: "word dropout",
-  negation: "negation",
-  antonym: "antonym swap",
-  synonym: "synonym swap",
-  shuffle: "word shuffle",
+/** The catalogue keys of each perturbation kind: its name and what it does. */
+const KIND_KEYS: Record<string, [string, string]> = {
+  char_noise: ["robustness.kind_char_noise", "robustness.help_char_noise"],
+  word_dropout: ["robustness.kind_word_dropout", "robustness.help_word_dropout"],
+  negation: ["robustness.kind_negation", "robustness.help_negation"],
+  antonym: ["robustness.kind_antonym", "robustness.help_antonym"],
+  synonym: ["robustness.kind_synonym", "robustness.help_synonym"],
+  shuffle: ["robustness.kind_shuffle", "robustness.help_shuffle"],
 };
 
-export const KIND_HELP: Record<string, string> = {
-  char_noise: "letters swapped, dropped or repeated at the rate",
-  word_dropout: "words dropped at the rate",
-  negation: "\u201cnot\u201d inserted after the first is/was/felt/seemed\u2026",
-  antonym: "sentiment words swapped for their antonyms (the lexicon)",
-  synonym: "sentiment words swapped for a synonym (the lexicon)",
-  shuffle: "the words shuffled",
-};
+/** "char_noise" → "character noise" (in `tr`'s language); unknown kinds with their underscores as spaces. */
+export function kindName(kind: string, tr: Tr = english): string {
+  const keys = KIND_KEYS[kind];
+  return keys ? tr(keys[0]) : kind.replace(/_/g, " ");
+}
 
-/** "char_noise" → "character noise"; unknown kinds with their underscores as spaces. */
-export function kindName(kind: string): string {
-  return KIND_NAMES[kind] ?? kind.replace(/_/g, " ");
+/** What a perturbation kind does (a tooltip); unknown kinds: the kind itself. */
+export function kindHelp(kind: string, tr: Tr = english): string {
+  const keys = KIND_KEYS[kind];
+  return keys ? tr(keys[1]) : kind;
 }
 
 export function attrKey(text: number, kind: string | null): string {
@@ -126,12 +126,12 @@ export function formatRateSE(k: number, n: number): string {
 }
 
 /** The tooltip of a flip rate: the rate, its SE and 95% interval, and n. */
-export function rateTitle(k: number, n: number): string {
+export function rateTitle(k: number, n: number, tr: Tr = english): string {
   const se = rateSE(k, n);
   const ci = wilson(k, n);
-  if (se === null || ci === null) return "flips / changed: no changed text";
+  if (se === null || ci === null) return tr("robustness.rate_none");
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  return `flip rate ${pct(k / n)} \u00b1 ${pct(se)} (binomial standard error, ${k} of ${n} changed texts) \u00b7 95% interval ${pct(ci[0])}\u2013${pct(ci[1])} (Wilson)`;
+  return tr("robustness.rate_title", { rate: pct(k / n), se: pct(se), k, n, lo: pct(ci[0]), hi: pct(ci[1]) });
 }
 
 export function formatRate(r: number | null): string {
