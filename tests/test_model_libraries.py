@@ -74,6 +74,8 @@ def test_trace_hooked_names_filter(word_tokenizer):
     assert tr.names == ["blocks.1.hook_resid_post"] and tr.attention.shape[:2] == (2, 4)
     with pytest.raises(KeyError, match="names: \\['blocks.9.hook_resid_post'\\]"):
         iw.trace(model, TEXT, names=["blocks.9.hook_resid_post"])
+    with pytest.raises(TypeError, match="^dtype: not an option for TransformerLens"):
+        iw.trace(model, TEXT, dtype="float16")  # a char-model option, named
 
 
 def test_hooked_without_tokenizer_needs_tokens():
