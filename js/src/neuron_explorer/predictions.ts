@@ -82,12 +82,14 @@ export class PredictionStrip {
   hint(text: string): void {
     this.label.textContent = text;
     this.chips.replaceChildren();
+    this.el.classList.add("iw-chrome"); // a hint only: figure pictures leave it out
     delete this.el.dataset.token;
   }
 
   /** Show the guesses after token `i` whose text is `token`; `actual` is the text that
    *  really comes next (outlined when it is among the guesses), null at the end. */
   show(i: number, token: string, guesses: Guess[], actual: string | null): void {
+    this.el.classList.remove("iw-chrome");
     this.el.dataset.token = String(i);
     this.label.textContent = this.tr("explorer.after", { token: chipText(token) });
     this.label.title = this.tr("explorer.token", { i });

@@ -104,6 +104,7 @@ export class RankingPanel {
 
   /** Render a ranking (null: nothing chosen yet). */
   show(r: Ranking | null): void {
+    this.el.classList.toggle("iw-chrome", !r); // nothing ranked yet: only controls (figure pictures leave it out)
     this.setMessage("");
     this.rows = r ? r.rows : [];
     this.source.textContent = r ? r.source : "";

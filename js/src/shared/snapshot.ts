@@ -7,7 +7,14 @@
 // The SVG is rasterised on a canvas for PNG (at 2× or the screen's pixel ratio, whichever is
 // larger); both download through blob: URLs, which exported pages' CSP allows.
 
+import { type CanvasRecording, type PixelMap, writePixels, writeRecording } from "./snapshot_canvas";
+import { copySvgNode, materializePseudo } from "./snapshot_copy";
+import {
+  type Gradient, type Rect, gradientLine, hex, intersect, parseGradient, parseShadows, r2, shadowRects, splitTop, stopOffsets, xmlText,
+} from "./snapshot_css";
 import { type RGBA, parseColor } from "./theme";
+
+export * from "./snapshot_css";
 
 const NS = "http://www.w3.org/2000/svg";
 const XLINK = "http://www.w3.org/1999/xlink";
@@ -16,153 +23,6 @@ const XLINK = "http://www.w3.org/1999/xlink";
  *  overlays, and anything marked `data-iw-snapshot="skip"`. */
 export const SNAPSHOT_EXCLUDE =
   ".iw-toolbar, .iw-tooltip, .iw-error, .iw-status, .iw-heatmap-status, [data-iw-snapshot='skip']";
-
-export interface Rect { left: number; top: number; right: number; bottom: number }
-
-// ---- pure helpers (tested by vitest)
-
-/** "interpwidgets-neuron_text.png": a safe file name for a widget's picture. */
-export function snapshotFileName(name: string, ext: "png" | "svg"): string {
-  const stem = String(name || "widget").toLowerCase().replace(/[^a-z0-9_-]+/g, "_").replace(/^_+|_+$/g, "") || "widget";
-  return `interpwidgets-${stem}.${ext}`;
-}
-
-/** Text that XML 1.0 can hold: control characters other than tab/newline/CR (they have no
- *  ink) and the non-characters U+FFFE/U+FFFF are dropped; lone surrogates become U+FFFD. */
-export function xmlText(s: string): string {
-  return s
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "")
-    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd");
-}
-
-export function intersect(a: Rect, b: Rect | null): Rect | null {
-  if (!b) return a;
-  const r = { left: Math.max(a.left, b.left), top: Math.max(a.top, b.top), right: Math.min(a.right, b.right), bottom: Math.min(a.bottom, b.bottom) };
-  return r.right > r.left && r.bottom > r.top ? r : null;
-}
-
-/** a − b as up to four rectangles (top band, bottom band, left and right of the middle). */
-export function rectDiff(a: Rect, b: Rect): Rect[] {
-  const i = intersect(a, b);
-  if (!i) return [a];
-  const out: Rect[] = [];
-  if (i.top > a.top) out.push({ left: a.left, top: a.top, right: a.right, bottom: i.top });
-  if (i.bottom < a.bottom) out.push({ left: a.left, top: i.bottom, right: a.right, bottom: a.bottom });
-  if (i.left > a.left) out.push({ left: a.left, top: i.top, right: i.left, bottom: i.bottom });
-  if (i.right < a.right) out.push({ left: i.right, top: i.top, right: a.right, bottom: i.bottom });
-  return out;
-}
-
-/** Split a CSS list at top-level commas (not inside parentheses). */
-export function splitTop(s: string, sep = ","): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = "";
-  for (const ch of s) {
-    if (ch === "(") depth++;
-    else if (ch === ")") depth--;
-    if (ch === sep && depth === 0) { out.push(cur.trim()); cur = ""; } else cur += ch;
-  }
-  if (cur.trim()) out.push(cur.trim());
-  return out;
-}
-
-export interface Shadow { color: string; x: number; y: number; blur: number; spread: number; inset: boolean }
-
-/** A computed `box-shadow` ("rgb(1, 2, 3) 0px -3px 0px 0px inset, …") as a list; "none" → []. */
-export function parseShadows(css: string): Shadow[] {
-  if (!css || css === "none") return [];
-  return splitTop(css).map((part) => {
-    const inset = /\binset\b/.test(part);
-    let color = "";
-    const rest = part.replace(/\binset\b/, "").replace(/(rgba?|color|hsla?|oklch|oklab|lab|lch)\([^)]*\)|#[0-9a-f]{3,8}\b/i, (m) => { color = m; return " "; });
-    const nums = rest.split(/\s+/).filter(Boolean).map((t) => parseFloat(t));
-    const words = rest.split(/\s+/).filter((t) => t && !Number.isFinite(parseFloat(t)));
-    if (!color && words.length) color = words[0];
-    const [x = 0, y = 0, blur = 0, spread = 0] = nums.filter((v) => Number.isFinite(v));
-    return { color: color || "black", x, y, blur, spread, inset };
-  });
-}
-
-/** Where a zero-blur box shadow paints, for a box `b`: the ring between the box and its copy
- *  shifted by (x, y) and grown (outer) or shrunk (inset) by `spread`. */
-export function shadowRects(b: Rect, s: Shadow): Rect[] {
-  if (s.inset) {
-    const inner = { left: b.left + s.x + s.spread, top: b.top + s.y + s.spread, right: b.right + s.x - s.spread, bottom: b.bottom + s.y - s.spread };
-    const kept = inner.right > inner.left && inner.bottom > inner.top ? intersect(inner, b) : null;
-    return kept ? rectDiff(b, kept) : [b];
-  }
-  const outer = { left: b.left + s.x - s.spread, top: b.top + s.y - s.spread, right: b.right + s.x + s.spread, bottom: b.bottom + s.y + s.spread };
-  return outer.right > outer.left && outer.bottom > outer.top ? rectDiff(outer, b) : [];
-}
-
-export interface Stop { color: string; pos: number | null; unit: "%" | "px" }
-export interface Gradient { angle: number; repeating: boolean; stops: Stop[] }
-
-const SIDES: Record<string, number> = { top: 0, right: 90, bottom: 180, left: 270 };
-
-/** A `linear-gradient(…)` / `repeating-linear-gradient(…)` as angle (CSS degrees: 0 up, 90
- *  right) and colour stops (a stop with two positions becomes two stops). Null otherwise. */
-export function parseGradient(css: string): Gradient | null {
-  const m = /^(repeating-)?linear-gradient\((.*)\)$/i.exec(css.trim());
-  if (!m) return null;
-  const parts = splitTop(m[2]);
-  let angle = 180;
-  if (parts.length && /^(-?[\d.]+(deg|turn|rad|grad)|to\s)/i.test(parts[0])) {
-    const a = parts.shift()!.toLowerCase();
-    if (a.startsWith("to ")) {
-      const ws = a.slice(3).split(/\s+/);
-      if (ws.length === 1) angle = SIDES[ws[0]] ?? 180;
-      else {
-        const v = ws.includes("top") ? 0 : 180;
-        const h = ws.includes("right") ? 90 : 270;
-        angle = v === 0 ? (h === 90 ? 45 : 315) : (h === 90 ? 135 : 225);
-      }
-    } else {
-      const v = parseFloat(a);
-      angle = a.endsWith("turn") ? v * 360 : a.endsWith("grad") ? v * 0.9 : a.endsWith("rad") ? (v * 180) / Math.PI : v;
-    }
-  }
-  const stops: Stop[] = [];
-  for (const p of parts) {
-    let color = "";
-    const rest = p.replace(/^((rgba?|color|hsla?|oklch|oklab|lab|lch)\([^)]*\)|#[0-9a-f]{3,8}\b|[a-z]+)/i, (x) => { color = x; return ""; });
-    const pos = rest.trim().split(/\s+/).filter(Boolean);
-    if (!color) continue;
-    if (!pos.length) stops.push({ color, pos: null, unit: "%" });
-    for (const q of pos.slice(0, 2)) stops.push({ color, pos: parseFloat(q), unit: q.endsWith("px") ? "px" : "%" });
-  }
-  return stops.length ? { angle, repeating: !!m[1], stops } : null;
-}
-
-/** Stop offsets in [0, 1] of the gradient line (`length` px), CSS's rules: missing first/last
- *  positions are 0 and 100%, missing middle ones evenly spaced, never decreasing. */
-export function stopOffsets(stops: Stop[], length: number): number[] {
-  const n = stops.length;
-  const at = stops.map((s) => (s.pos === null ? NaN : s.unit === "px" ? s.pos / Math.max(1e-9, length) : s.pos / 100));
-  if (Number.isNaN(at[0])) at[0] = 0;
-  if (Number.isNaN(at[n - 1])) at[n - 1] = 1;
-  for (let i = 1; i < n; i++) if (!Number.isNaN(at[i]) && at[i] < at[i - 1]) at[i] = at[i - 1];
-  for (let i = 1; i < n - 1; i++) {
-    if (!Number.isNaN(at[i])) continue;
-    let j = i;
-    while (Number.isNaN(at[j])) j++;
-    for (let k = i; k < j; k++) at[k] = at[i - 1] + ((at[j] - at[i - 1]) * (k - i + 1)) / (j - i + 1);
-    i = j;
-  }
-  return at;
-}
-
-/** The CSS gradient line of a w × h box for `angle`: start and end points (box coordinates). */
-export function gradientLine(angle: number, w: number, h: number): [number, number, number, number] {
-  const t = (angle * Math.PI) / 180;
-  const dx = Math.sin(t);
-  const dy = -Math.cos(t);
-  const len = Math.abs(w * dx) + Math.abs(h * dy);
-  const cx = w / 2;
-  const cy = h / 2;
-  return [cx - (dx * len) / 2, cy - (dy * len) / 2, cx + (dx * len) / 2, cy + (dy * len) / 2];
-}
 
 // ---- the DOM walk
 
@@ -181,14 +41,6 @@ function decoOf(cs: CSSStyleDeclaration): Deco | null {
     thickness: Number.isFinite(t) && t > 0 ? t : Math.max(1, (parseFloat(cs.fontSize) || 13) / 14),
     offset: Number.isFinite(o) ? o : null,
   };
-}
-
-function r2(v: number): string {
-  return String(Math.round(v * 100) / 100);
-}
-
-function hex(c: RGBA): string {
-  return "#" + [c[0], c[1], c[2]].map((v) => v.toString(16).padStart(2, "0")).join("");
 }
 
 function visibleColor(css: string): RGBA | null {
@@ -225,7 +77,12 @@ class SvgWriter {
   readonly width: number;
   readonly height: number;
 
-  constructor(box: DOMRect, private readonly exclude: string) {
+  constructor(
+    box: DOMRect,
+    private readonly exclude: string,
+    private readonly vector = false,
+    private readonly recordings?: Map<HTMLCanvasElement, CanvasRecording>,
+  ) {
     this.ox = box.left;
     this.oy = box.top;
     this.width = Math.max(1, Math.ceil(box.width));
@@ -521,15 +378,26 @@ class SvgWriter {
     if (!c.width || !c.height) return;
     const b = c.getBoundingClientRect();
     if (!intersect(b, ctx.clip)) return;
-    let url = "";
-    try { url = c.toDataURL("image/png"); } catch { return; } // a tainted canvas: leave it out
     const bl = parseFloat(cs.borderLeftWidth) + parseFloat(cs.paddingLeft) || 0;
     const bt = parseFloat(cs.borderTopWidth) + parseFloat(cs.paddingTop) || 0;
     const br = parseFloat(cs.borderRightWidth) + parseFloat(cs.paddingRight) || 0;
     const bb = parseFloat(cs.borderBottomWidth) + parseFloat(cs.paddingBottom) || 0;
+    const cw = Math.max(0, b.width - bl - br);
+    const chh = Math.max(0, b.height - bt - bb);
+    if (this.vector) {
+      // as vectors: what the widget drew while recorded, else a small canvas's pixels
+      const m: PixelMap = { x0: b.left + bl - this.ox, y0: b.top + bt - this.oy, sx: cw / c.width, sy: chh / c.height };
+      const rec = this.recordings?.get(c);
+      const g = this.clipGroup({ left: b.left + bl, top: b.top + bt, right: b.left + bl + cw, bottom: b.top + bt + chh }, ctx);
+      g.setAttribute("data-canvas", c.className || "canvas");
+      if (rec && rec.complete && !rec.lossy) { writeRecording(g, rec, m, ctx.opacity); return; }
+      if (writePixels(g, c, m, ctx.opacity)) return;
+      g.remove();
+    }
+    let url = "";
+    try { url = c.toDataURL("image/png"); } catch { return; } // a tainted canvas: leave it out
     const a: Record<string, string | number> = {
-      x: b.left + bl - this.ox, y: b.top + bt - this.oy,
-      width: Math.max(0, b.width - bl - br), height: Math.max(0, b.height - bt - bb), preserveAspectRatio: "none",
+      x: b.left + bl - this.ox, y: b.top + bt - this.oy, width: cw, height: chh, preserveAspectRatio: "none",
     };
     if (ctx.opacity < 0.999) a.opacity = ctx.opacity;
     if (/pixelated|crisp-edges/.test(cs.imageRendering)) a.style = "image-rendering:pixelated;image-rendering:crisp-edges";
@@ -597,126 +465,26 @@ class SvgWriter {
   }
 }
 
-const SVG_PROPS = [
-  "fill", "fill-opacity", "stroke", "stroke-width", "stroke-opacity", "stroke-dasharray", "stroke-linecap",
-  "stroke-linejoin", "opacity", "font-family", "font-size", "font-weight", "font-style", "text-anchor",
-  "dominant-baseline", "letter-spacing",
-];
-const COLOR_PROPS = new Set(["fill", "stroke"]);
-/** Initial values: not written out (an absent attribute means the same). */
-const SVG_DEFAULTS: Record<string, string> = {
-  opacity: "1", "fill-opacity": "1", "stroke-opacity": "1", "stroke-linecap": "butt", "stroke-linejoin": "miter",
-  "font-style": "normal", "font-weight": "400", "text-anchor": "start", "dominant-baseline": "auto",
-  "stroke-dasharray": "none", "letter-spacing": "normal",
-};
-
-/** A copy of one SVG node with its computed presentation written as attributes. */
-function copySvgNode(src: Element): Element | null {
-  if (!(src instanceof SVGElement)) return null;
-  const cs = getComputedStyle(src);
-  if (cs.display === "none" || cs.visibility === "hidden") return null;
-  const out = document.createElementNS(NS, src.tagName);
-  for (const a of Array.from(src.attributes)) {
-    if (a.name === "class" || a.name === "style" || a.name.startsWith("data-") || a.name === "role" || a.name.startsWith("aria-") || a.name === "tabindex") continue;
-    out.setAttribute(a.name, a.value);
-  }
-  for (const p of SVG_PROPS) {
-    const v = cs.getPropertyValue(p).trim();
-    if (!v || (SVG_DEFAULTS[p] === v && !src.hasAttribute(p))) continue;
-    if (COLOR_PROPS.has(p)) {
-      if (v === "none") { out.setAttribute(p, "none"); continue; }
-      const c = parseColor(v);
-      if (!c || c[3] < 0.003) { out.setAttribute(p, "none"); continue; }
-      out.setAttribute(p, hex(c));
-      if (c[3] < 0.999) out.setAttribute(`${p}-opacity`, r2(c[3] * (parseFloat(cs.getPropertyValue(`${p}-opacity`)) || 1)));
-      continue;
-    }
-    if ((p === "fill-opacity" || p === "stroke-opacity") && out.hasAttribute(p)) continue;
-    if (p === "stroke-dasharray") { out.setAttribute(p, v.replace(/px/g, "")); continue; }
-    if (p === "font-size" || p === "stroke-width" || p === "letter-spacing") {
-      const n = parseFloat(v);
-      if (Number.isFinite(n)) out.setAttribute(p, r2(n));
-      continue;
-    }
-    out.setAttribute(p, v);
-  }
-  if (src instanceof SVGCircleElement) {
-    const r = parseFloat(cs.getPropertyValue("r"));
-    if (Number.isFinite(r)) out.setAttribute("r", r2(r));
-  }
-  if (src instanceof SVGTextElement || src instanceof SVGTSpanElement) {
-    const upper = cs.textTransform === "uppercase";
-    for (const n of Array.from(src.childNodes)) {
-      if (n.nodeType === 3) out.appendChild(document.createTextNode(xmlText(upper ? (n.textContent ?? "").toUpperCase() : n.textContent ?? "")));
-      else if (n.nodeType === 1) { const c = copySvgNode(n as Element); if (c) out.appendChild(c); }
-    }
-    return out;
-  }
-  for (const n of Array.from(src.children)) {
-    const c = copySvgNode(n);
-    if (c) out.appendChild(c);
-  }
-  return out;
-}
-
-// ---- pseudo-elements: made real for the walk, then removed
-
-const PSEUDO_HIDE = "iw-snap-hide";
-
-/** Turn every ::before/::after with content under `root` into a real span with the same
- *  computed style (so the walk sees its box), hiding the pseudo-element meanwhile; returns
- *  the function that puts everything back. Token spans (the hot path) have none and are
- *  skipped. */
-function materializePseudo(root: HTMLElement, exclude: string): () => void {
-  const made: HTMLElement[] = [];
-  const hosts: Element[] = [];
-  const style = document.createElement("style");
-  style.textContent = `.${PSEUDO_HIDE}-before::before, .${PSEUDO_HIDE}-after::after { content: none !important; display: none !important; }`;
-  const els = [root, ...Array.from(root.querySelectorAll<HTMLElement>("*:not(.iw-tok):not(.iw-block):not(option)"))];
-  const found: [HTMLElement, "before" | "after", CSSStyleDeclaration][] = [];
-  for (const el of els) {
-    if (!(el instanceof HTMLElement) || el.closest(exclude)) continue;
-    for (const which of ["before", "after"] as const) {
-      const cs = getComputedStyle(el, `::${which}`);
-      const content = cs.content;
-      if (!content || content === "none" || content === "normal" || cs.display === "none") continue;
-      found.push([el, which, cs]);
-    }
-  }
-  for (const [el, which, cs] of found) {
-    const span = document.createElement("span");
-    span.setAttribute("aria-hidden", "true");
-    span.dataset.iwPseudo = which;
-    for (let i = 0; i < cs.length; i++) {
-      const p = cs[i];
-      if (p.startsWith("--")) continue;
-      span.style.setProperty(p, cs.getPropertyValue(p));
-    }
-    span.style.setProperty("content", "normal");
-    const m = /^"((?:[^"\\]|\\.)*)"$/.exec(cs.content);
-    if (m) span.textContent = m[1].replace(/\\(.)/g, "$1");
-    if (which === "before") el.insertBefore(span, el.firstChild);
-    else el.appendChild(span);
-    el.classList.add(`${PSEUDO_HIDE}-${which}`);
-    made.push(span);
-    hosts.push(el);
-  }
-  if (found.length) root.appendChild(style);
-  return () => {
-    for (const s of made) s.remove();
-    for (const h of hosts) h.classList.remove(`${PSEUDO_HIDE}-before`, `${PSEUDO_HIDE}-after`);
-    style.remove();
-  };
-}
 
 export interface Snapshot { svg: string; width: number; height: number }
 
+export interface SnapshotOptions {
+  /** What to leave out (a selector); SNAPSHOT_EXCLUDE by default. */
+  exclude?: string;
+  /** Canvases as vectors (<rect>, <path>, <text>): from `recordings` where a canvas was
+   *  recorded from clear, else from its pixels when small; as <image>s otherwise. */
+  vector?: boolean;
+  recordings?: Map<HTMLCanvasElement, CanvasRecording>;
+}
+
 /** The widget `root` as an SVG document (a string), `root`'s border box at 1 css px = 1 unit. */
-export function snapshotSvg(root: HTMLElement, exclude = SNAPSHOT_EXCLUDE): Snapshot {
+export function snapshotSvg(root: HTMLElement, opts: SnapshotOptions | string = {}): Snapshot {
+  const o = typeof opts === "string" ? { exclude: opts } : opts;
+  const exclude = o.exclude ?? SNAPSHOT_EXCLUDE;
   const restore = materializePseudo(root, exclude);
   try {
     const box = root.getBoundingClientRect();
-    const w = new SvgWriter(box, exclude);
+    const w = new SvgWriter(box, exclude, !!o.vector, o.recordings);
     w.walk(root, { parent: w.svg, clip: { left: box.left, top: box.top, right: box.left + w.width, bottom: box.top + w.height }, opacity: 1 });
     const text = new XMLSerializer().serializeToString(w.svg);
     return { svg: `<?xml version="1.0" encoding="UTF-8"?>\n${text}\n`, width: w.width, height: w.height };

@@ -174,12 +174,24 @@ describe("the toolbar (toolbar.ts)", () => {
     const group = row.querySelector(".iw-tb-group")!;
     expect(group.children[0]).toBe(legend);
     expect(group.children[1]).toBe(toolbar.el);
-    expect(Array.from(toolbar.el.querySelectorAll("button")).map((b) => b.textContent)).toEqual(["A+", "\u2913 PNG", "\u2913 SVG"]);
+    expect(Array.from(toolbar.el.querySelectorAll("button")).map((b) => b.textContent)).toEqual(["A+", "Figure", "\u2913 PNG", "\u2913 SVG"]);
     expect(toolbar.el.dataset.iwSnapshot).toBe("skip");
     toolbar.destroy();
     expect(row.querySelector(".iw-tb-group")).toBeNull();
     expect(row.lastElementChild).toBe(legend);
     expect(row.querySelector(".iw-toolbar")).toBeNull();
+  });
+  it("the picture mode button flips figure ↔ screenshot (figure first)", () => {
+    const { toolbar } = setup();
+    expect(toolbar.pictureMode).toBe("figure");
+    expect(toolbar.mode.dataset.mode).toBe("figure");
+    toolbar.mode.click();
+    expect(toolbar.pictureMode).toBe("screenshot");
+    expect(toolbar.mode.textContent).toBe("Screenshot");
+    expect(toolbar.mode.title).toMatch(/controls included/);
+    toolbar.mode.click();
+    expect(toolbar.mode.textContent).toBe("Figure");
+    toolbar.destroy();
   });
   it("A+ flips the presentation trait both ways and redraws", () => {
     const { model, root, toolbar, redraw } = setup();

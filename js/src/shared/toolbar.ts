@@ -1,13 +1,15 @@
 // The teaching toolbar every widget carries: "A+" (presentation mode: text ~1.5× for a
-// projector, the synced `presentation` trait) and "PNG" / "SVG" (download what the widget
-// shows, see snapshot.ts). It also redraws a widget's canvases when presentation mode or the
+// projector, the synced `presentation` trait), "Figure" / "Screenshot" (what the pictures
+// show: the data, legend and labels, canvases as vectors; or the widget as on screen, see
+// picture.ts) and "PNG" / "SVG" (download the picture, see snapshot.ts). It also redraws a widget's canvases when presentation mode or the
 // host's light/dark theme changes. One line attaches it:
 //
 //   this.cleanups.push(attachToolbar({ model, root, name: "probe_chart", parent: controlsRow, redraw: () => this.draw() }));
 
 import { el } from "./dom";
 import { translator } from "./i18n";
-import { download, pngScale, snapshotFileName, snapshotSvg, svgToPng } from "./snapshot";
+import { type PictureMode, takePicture } from "./picture";
+import { download, pngScale, snapshotFileName, svgToPng } from "./snapshot";
 import { isDark, watchTheme, whenAttached } from "./theme";
 import type { AnyModel } from "./types";
 
@@ -33,11 +35,14 @@ export const PRESENT_CLASS = "iw-present";
 export class Toolbar {
   readonly el = el("div", "iw-toolbar");
   readonly present = el("button", "iw-tb-present", "A+");
+  readonly mode = el("button", "iw-tb-mode");
   readonly png = el("button", "iw-tb-png", "\u2913 PNG");
   readonly svg = el("button", "iw-tb-svg", "\u2913 SVG");
   private readonly cleanups: (() => void)[] = [];
   private themeSig = "";
   private themeTimer: ReturnType<typeof setTimeout> | undefined;
+  /** What the pictures show (the mode button flips it). */
+  pictureMode: PictureMode = "figure";
 
   constructor(private readonly opts: ToolbarOptions) {
     const { model, root } = opts;
@@ -45,11 +50,12 @@ export class Toolbar {
     const tr = translator(model);
     this.el.setAttribute("aria-label", tr("toolbar.label"));
     this.el.dataset.iwSnapshot = "skip";
-    for (const b of [this.present, this.png, this.svg]) b.type = "button";
+    for (const b of [this.present, this.mode, this.png, this.svg]) b.type = "button";
     this.present.title = tr("toolbar.present");
     this.png.title = tr("toolbar.png");
     this.svg.title = tr("toolbar.svg");
-    this.el.append(this.present, this.png, this.svg);
+    this.showMode();
+    this.el.append(this.present, this.mode, this.png, this.svg);
     if (opts.beside && opts.beside.parentElement === opts.parent) {
       const group = el("div", "iw-tb-group");
       opts.parent.insertBefore(group, opts.beside);
@@ -65,6 +71,10 @@ export class Toolbar {
       model.set("presentation", !model.get("presentation"));
       model.save_changes();
       this.applyPresentation();
+    });
+    on(this.mode, "click", () => {
+      this.pictureMode = this.pictureMode === "figure" ? "screenshot" : "figure";
+      this.showMode();
     });
     on(this.png, "click", () => void this.save("png"));
     on(this.svg, "click", () => void this.save("svg"));
@@ -88,6 +98,15 @@ export class Toolbar {
     this.present.setAttribute("aria-pressed", String(on));
     this.present.classList.toggle("iw-active", on);
     if (redraw && was !== on) this.opts.redraw?.();
+  }
+
+  /** The mode button's label and title for the current picture mode. */
+  private showMode(): void {
+    const tr = translator(this.opts.model);
+    const m = this.pictureMode;
+    this.mode.textContent = tr(`toolbar.${m}`);
+    this.mode.title = tr(`toolbar.mode_${m}`);
+    this.mode.dataset.mode = m;
   }
 
   private signature(): string {
@@ -123,11 +142,11 @@ export class Toolbar {
     button.classList.remove("iw-tb-failed");
     const { root, name } = this.opts;
     try {
-      const snap = snapshotSvg(root);
+      const snap = await takePicture(root, { mode: this.pictureMode, redraw: this.opts.redraw });
       const file = snapshotFileName(name, kind);
       if (kind === "svg") download(new Blob([snap.svg], { type: "image/svg+xml" }), file);
       else download(await svgToPng(snap, pngScale()), file);
-      root.dataset.snapshot = `${kind}:${snap.width}x${snap.height}`;
+      root.dataset.snapshot = `${kind}:${this.pictureMode}:${snap.width}x${snap.height}`;
     } catch (err) {
       button.classList.add("iw-tb-failed");
       button.title = translator(this.opts.model)("toolbar.failed", {

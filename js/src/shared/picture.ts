@@ -1,0 +1,94 @@
+// Taking a widget's picture (the toolbar's PNG / SVG): "figure" mode shows the data, its
+// legend and labels only — the controls are hidden and the widget lays itself out without
+// them — and draws canvases as vectors; "screenshot" mode is the widget as it is on screen.
+// FIGURE_CHROME below is the one place that says what a control is.
+
+import { recordCanvases } from "./snapshot_canvas";
+import { SNAPSHOT_EXCLUDE, type Snapshot, snapshotSvg } from "./snapshot";
+
+export type PictureMode = "figure" | "screenshot";
+export const PICTURE_MODES: readonly PictureMode[] = ["figure", "screenshot"];
+
+/** What a figure leaves out: anything a widget marks `iw-chrome`, tab strips, buttons (but a
+ *  switched-on `iw-legend-key`, such as a head's colour swatch), menus and boxes (with the
+ *  field name beside them), hints (a class ending in `-hint`). */
+export const FIGURE_CHROME = [
+  ".iw-chrome",
+  "[role='tablist']",
+  "button:not(.iw-legend-key[aria-pressed='true'])",
+  "[class*='-hint']",
+  "select",
+  "input",
+  "textarea",
+  ".iw-field:has(button, select, input, textarea)",
+].join(", ");
+
+/** Hide `root`'s chrome (and the rows it leaves empty) until the returned function is called. */
+export function hideChrome(root: HTMLElement, selector = FIGURE_CHROME): () => void {
+  const hidden: [HTMLElement, string, string][] = [];
+  const hide = (e: HTMLElement) => {
+    hidden.push([e, e.style.getPropertyValue("display"), e.style.getPropertyPriority("display")]);
+    e.style.setProperty("display", "none", "important");
+  };
+  const shown = (e: Element) => e instanceof HTMLElement && !e.hidden && getComputedStyle(e).display !== "none";
+  const parents = new Set<HTMLElement>();
+  for (const e of Array.from(root.querySelectorAll<HTMLElement>(selector))) {
+    if (!shown(e)) continue;
+    hide(e);
+    if (e.parentElement) parents.add(e.parentElement);
+  }
+  // a row left with nothing to show goes too (its padding and gap would stay otherwise)
+  while (parents.size) {
+    const [p] = parents;
+    parents.delete(p);
+    if (p === root || !root.contains(p) || !shown(p)) continue;
+    const kids = Array.from(p.children).filter((c) => shown(c) && !c.matches(SNAPSHOT_EXCLUDE));
+    const text = Array.from(p.childNodes).some((n) => n.nodeType === 3 && /\S/.test(n.textContent ?? ""));
+    if (kids.length || text || p.matches("canvas, svg")) continue;
+    hide(p);
+    if (p.parentElement) parents.add(p.parentElement);
+  }
+  return () => {
+    for (const [e, v, prio] of hidden.reverse()) {
+      if (v) e.style.setProperty("display", v, prio);
+      else e.style.removeProperty("display");
+    }
+  };
+}
+
+/** Two animation frames (a redraw the widget scheduled has happened), or 200 ms where the
+ *  page does not animate (a background tab). */
+function frames(): Promise<void> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = () => { if (!done) { done = true; resolve(); } };
+    setTimeout(finish, 200);
+    if (typeof requestAnimationFrame === "function") requestAnimationFrame(() => requestAnimationFrame(finish));
+  });
+}
+
+export interface PictureOptions {
+  mode: PictureMode;
+  /** The widget's redraw of its canvases (the toolbar's `redraw`); in figure mode it runs
+   *  while the canvases record, so their drawing becomes SVG. */
+  redraw?: () => void;
+}
+
+/** The picture of `root` in `mode`, as an SVG snapshot (svgToPng makes the PNG of it). */
+export async function takePicture(root: HTMLElement, opts: PictureOptions): Promise<Snapshot> {
+  if (opts.mode === "screenshot") return snapshotSvg(root);
+  root.classList.add("iw-figure");
+  const restore = hideChrome(root);
+  const canvases = Array.from(root.querySelectorAll("canvas")).filter((c) => !c.closest(SNAPSHOT_EXCLUDE));
+  const rec = recordCanvases(canvases);
+  try {
+    opts.redraw?.();
+    await frames();
+    return snapshotSvg(root, { vector: true, recordings: rec.recordings });
+  } finally {
+    rec.stop();
+    restore();
+    root.classList.remove("iw-figure");
+    opts.redraw?.();
+  }
+}
