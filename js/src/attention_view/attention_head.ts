@@ -191,7 +191,7 @@ export class HeadView {
     all.type = "button";
     all.title = "all heads on (or off)";
     const buttons = labels.map((label, h) => {
-      const b = el("button", "iw-attn-head", label);
+      const b = el("button", "iw-attn-head iw-legend-key", label);
       b.type = "button";
       b.dataset.head = String(h);
       b.title = `head ${label}: click to switch on/off, double-click for only this head`;
