@@ -7,7 +7,7 @@
 import { el, widgetModule } from "../shared/dom";
 import {
   type Frame, type Metric, type Point, type Series, type YRange,
-  METRICS, METRIC_LABEL, Z95, asMetric, columns, errorBars, fmt, labelRows, linePath, nearest, neuronText, points, readSeries, slotWidth,
+  METRICS, Z95, metricLabel, asMetric, columns, errorBars, fmt, labelRows, linePath, nearest, neuronText, points, readSeries, slotWidth,
   seriesColor, slots, tickDigits, tooltipLines, xAt, xAxisTitle, yAt, yRange,
 } from "./probe_data";
 import { uiScale } from "../shared/canvas";
@@ -16,6 +16,7 @@ import { legibleOn, themeBackground } from "../shared/theme";
 import type { ProbeChartState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
 import { WidgetView } from "../shared/view";
+import { translator, type Tr } from "../shared/i18n";
 
 const SVG = "http://www.w3.org/2000/svg";
 const HEIGHT = 300;
@@ -38,6 +39,8 @@ function svgText(x: number, y: number, text: string, cls: string, anchor = "midd
 interface Selected { series: number; layer: string }
 
 export class ProbeChartView extends WidgetView<ProbeChartState> {
+  /** The widget's words in its language (the `_strings` trait). */
+  private readonly tr: Tr = translator(this.model);
   private readonly seg = el("span", "iw-probe-seg");
   private readonly legend = el("div", "iw-probe-legend");
   private readonly chart = el("div", "iw-probe-plot");
@@ -51,22 +54,20 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
   private hovered: Point | null = null;
 
   constructor(model: AnyModel<ProbeChartState>, host: HTMLElement) {
-    super(model, "iw-probe-chart", "Probe accuracy per layer. Click a point or a layer to list its top neurons.", false);
-    const { root } = this;
+    super(model, "iw-probe-chart", translator(model)("probe.aria"), false);
+    const { root, tr } = this;
     const controls = el("div", "iw-controls iw-probe-controls");
     const field = el("span", "iw-field");
     this.seg.setAttribute("role", "group");
     for (const m of METRICS) {
-      const b = el("button", "iw-probe-metric", METRIC_LABEL[m]);
+      const b = el("button", "iw-probe-metric", metricLabel(m, tr));
       b.type = "button";
       b.dataset.metric = m;
-      b.title = m === "accuracy"
-        ? "probe accuracy (solid), control-task accuracy (dashed), majority baseline (dotted); bars: 95% interval"
-        : m === "selectivity" ? "accuracy minus control accuracy (Hewitt & Liang 2019)" : "accuracy of the same probe on the control task";
+      b.title = tr(m === "accuracy" ? "probe.accuracy_title" : m === "selectivity" ? "probe.selectivity_title" : "probe.control_accuracy_title");
       this.listen(b, "click", () => this.chooseMetric(m));
       this.seg.append(b);
     }
-    field.append(el("span", "iw-field-name", "metric"), this.seg);
+    field.append(el("span", "iw-field-name", tr("probe.metric")), this.seg);
     controls.append(field);
     const body = el("div", "iw-probe-body");
     body.append(this.chart, this.panel);
@@ -146,7 +147,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
     });
     const keys: [string, string][] = [];
     if (this.metric === "accuracy" && this.series.length) {
-      keys.push(["iw-probe-key-solid", "probe"], ["iw-probe-key-dashed", "control task"], ["iw-probe-key-dotted", "majority"]);
+      keys.push(["iw-probe-key-solid", this.tr("probe.key_probe")], ["iw-probe-key-dashed", this.tr("probe.key_control")], ["iw-probe-key-dotted", this.tr("probe.key_majority")]);
     }
     const key = this.metric === "accuracy" ? "accuracy_se" : this.metric === "control_accuracy" ? "control_accuracy_se" : "selectivity_se";
     if (this.series.some((s) => s[key].some((v) => v !== null))) keys.push(["iw-probe-key-err", `\u00b1${Z95} SE (95%)`]);
@@ -164,7 +165,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
     const n = cols.n;
     if (!slots(series)) {
       this.svgEl = svg("svg");
-      this.chart.replaceChildren(el("div", "iw-probe-empty", "No probing results to show."));
+      this.chart.replaceChildren(el("div", "iw-probe-empty", this.tr("probe.empty")));
       this.hit = [];
       return;
     }
@@ -189,7 +190,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
     this.frame = f;
     const r: YRange = yRange(series, metric);
     const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img" }, "iw-probe-svg");
-    root.setAttribute("aria-label", `${METRIC_LABEL[metric]} per layer, ${series.length} series`);
+    root.setAttribute("aria-label", this.tr("probe.chart_aria", { metric: metricLabel(metric, this.tr), n: series.length }));
 
     // grid and y axis
     const grid = svg("g", {}, "iw-probe-grid");
@@ -198,7 +199,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
       grid.append(svg("line", { x1: f.left, x2: f.left + f.width, y1: y.toFixed(1), y2: y.toFixed(1) }, t === 0 ? "iw-probe-zero" : "iw-probe-gridline"));
       grid.append(svgText(f.left - 6 * scale, y + 4 * scale, fmt(t, tickDigits(r)), "iw-probe-tick", "end"));
     }
-    const yLabel = svgText(0, 0, METRIC_LABEL[metric], "iw-probe-axis-label");
+    const yLabel = svgText(0, 0, metricLabel(metric, this.tr), "iw-probe-axis-label");
     yLabel.setAttribute("transform", `translate(${(12 * scale).toFixed(1)} ${(f.top + f.height / 2).toFixed(1)}) rotate(-90)`);
     grid.append(yLabel);
 
@@ -227,7 +228,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
       });
     }
 
-    const xTitle = svgText(f.left + f.width / 2, labelsBottom + rowH - 6 * scale, xAxisTitle(series, cols), "iw-probe-axis-label iw-probe-axis-title");
+    const xTitle = svgText(f.left + f.width / 2, labelsBottom + rowH - 6 * scale, xAxisTitle(series, cols, this.tr), "iw-probe-axis-label iw-probe-axis-title");
     xaxis.append(xTitle);
 
     // lines: baselines first, so the probe's own line is on top
@@ -283,8 +284,8 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
   private drawSplit(): void {
     const splits = this.series.map((s) => s.split).filter((t) => t);
     const same = splits.length > 0 && splits.every((t) => t === splits[0]) ? [splits[0]] : splits;
-    const lines = same.length === 1 && this.series.length > 1 ? [`split ${same[0]}`]
-      : this.series.filter((s) => s.split).map((s) => `${s.name}: split ${s.split}`);
+    const lines = same.length === 1 && this.series.length > 1 ? [this.tr("probe.split", { split: same[0] })]
+      : this.series.filter((s) => s.split).map((s) => `${s.name}: ${this.tr("probe.split", { split: s.split })}`);
     const notes = this.series.flatMap((s) => s.notes.map((t) => (this.series.length > 1 ? `${s.name}: ${t}` : t)));
     this.splitNote.replaceChildren(
       ...lines.map((t) => el("div", "", t)),
@@ -297,8 +298,8 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
     const sel = this.selected();
     const head = el("div", "iw-probe-panel-head");
     if (!sel) {
-      head.textContent = "top neurons";
-      this.panel.replaceChildren(head, el("div", "iw-probe-hint", "Click a point or a layer to list the neurons its probe weights most."));
+      head.textContent = this.tr("probe.top_neurons");
+      this.panel.replaceChildren(head, el("div", "iw-probe-hint", this.tr("probe.panel_hint")));
       return;
     }
     const s = this.series[sel.series];
@@ -306,7 +307,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
     name.style.borderLeftColor = seriesColor(sel.series);
     head.append(name, el("span", "iw-probe-panel-layer", sel.layer));
     const i = s.layers.indexOf(sel.layer);
-    const summary = el("div", "iw-probe-panel-values", tooltipLines(s, i)[1]);
+    const summary = el("div", "iw-probe-panel-values", tooltipLines(s, i, this.tr)[1]);
     const list = el("ol", "iw-probe-neurons");
     const top = s.top_neurons[sel.layer] ?? [];
     const wmax = Math.max(1e-12, ...top.map(([, w]) => (Number.isFinite(w) ? Math.abs(w) : 0)));
@@ -319,15 +320,15 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
       const bar = el("span", "iw-probe-neuron-bar");
       bar.style.width = `${((Number.isFinite(w) ? Math.abs(w) : 0) / wmax) * 100}%`;
       bar.style.background = seriesColor(sel.series);
-      li.append(el("span", "iw-probe-neuron-text", neuronText(nIdx, w)), bar);
+      li.append(el("span", "iw-probe-neuron-text", neuronText(nIdx, w, this.tr)), bar);
       const on = cur && cur.series === sel.series && String(cur.layer) === sel.layer && cur.neuron === nIdx;
       li.classList.toggle("iw-active", Boolean(on));
       li.setAttribute("aria-pressed", String(Boolean(on)));
-      li.title = "select this neuron (the `neuron` trait)";
+      li.title = this.tr("probe.select_neuron");
       list.append(li);
     }
-    const parts: HTMLElement[] = [head, summary, el("div", "iw-probe-panel-sub", "top neurons by probe weight")];
-    parts.push(top.length ? list : el("div", "iw-probe-hint", "No neuron ranking for this layer."));
+    const parts: HTMLElement[] = [head, summary, el("div", "iw-probe-panel-sub", this.tr("probe.top_by_weight"))];
+    parts.push(top.length ? list : el("div", "iw-probe-hint", this.tr("probe.no_ranking")));
     this.panel.replaceChildren(...parts);
   }
 
@@ -352,8 +353,8 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
     const s = this.series[p.series];
     const dot = this.dotOf(p);
     const r = dot?.getBoundingClientRect();
-    if (r && r.width) this.tooltip.showFor(tooltipLines(s, p.layer), r, e.clientX);
-    else this.tooltip.show(tooltipLines(s, p.layer), e.clientX, e.clientY);
+    if (r && r.width) this.tooltip.showFor(tooltipLines(s, p.layer, this.tr), r, e.clientX);
+    else this.tooltip.show(tooltipLines(s, p.layer, this.tr), e.clientX, e.clientY);
   }
 
   private dotOf(p: Point): SVGCircleElement | null {

@@ -2,6 +2,7 @@
 // positions, number formatting and the tooltip text. No DOM here (tested by vitest).
 
 import { OKABE_ITO } from "../shared/colors";
+import { english, type Tr } from "../shared/i18n";
 
 export type Metric = "accuracy" | "selectivity" | "control_accuracy";
 export const METRICS: readonly Metric[] = ["accuracy", "selectivity", "control_accuracy"];
@@ -10,6 +11,19 @@ export const METRIC_LABEL: Record<Metric, string> = {
   selectivity: "selectivity",
   control_accuracy: "control accuracy",
 };
+const METRIC_KEY: Record<Metric, string> = {
+  accuracy: "probe.accuracy",
+  selectivity: "probe.selectivity",
+  control_accuracy: "probe.control_accuracy",
+};
+
+/** The name of a metric in `tr`'s language. */
+export function metricLabel(m: Metric, tr: Tr = english): string {
+  return tr(METRIC_KEY[m]);
+}
+
+/** The catalogue keys of the x axis's units (Python's probe_axis.UNITS). */
+const UNIT_KEY: Record<string, string> = { layer: "probe.unit_layer", block: "probe.unit_block" };
 
 export type Value = number | null;
 
@@ -101,13 +115,13 @@ export function readSeries(raw: unknown): Series[] {
 }
 
 /** The x axis's title: what its positions are, and how series of different kinds line up. */
-export function xAxisTitle(series: Series[], cols: Columns = columns(series)): string {
-  const units = [...new Set(series.map((s) => s.unit))];
-  const first = series.some((s) => s.layers[0] === "embed") ? " (embeddings first)" : "";
-  const unit = units.length ? units.join(" / ") : "layer";
+export function xAxisTitle(series: Series[], cols: Columns = columns(series), tr: Tr = english): string {
+  const units = [...new Set(series.map((s) => s.unit))].map((u) => (UNIT_KEY[u] ? tr(UNIT_KEY[u]) : u));
+  const first = series.some((s) => s.layers[0] === "embed") ? tr("probe.embeddings_first") : "";
+  const unit = units.length ? units.join(" / ") : tr("probe.unit_layer");
   // each series' labels are coloured as the series, so the title need not say which is which
-  if (cols.by === "depth") return `${unit}, aligned by relative depth${first}`;
-  if (series.length > 1 && !labelRows(series, cols).every((r) => r.series === null)) return `${unit}, aligned by index${first}`;
+  if (cols.by === "depth") return tr("probe.aligned_depth", { unit, first });
+  if (series.length > 1 && !labelRows(series, cols).every((r) => r.series === null)) return tr("probe.aligned_index", { unit, first });
   return `${unit}${first}`;
 }
 
@@ -261,16 +275,16 @@ export function withSe(v: Value | undefined, se: Value | undefined): string {
 
 /** The tooltip of one point: [heading, values]. Values carry ± one standard error; the
  *  control majority follows the task majority, and the test size closes the line. */
-export function tooltipLines(s: Series, i: number): [string, string] {
+export function tooltipLines(s: Series, i: number, tr: Tr = english): [string, string] {
   const n = s.n_test[i];
   const parts = [
-    `accuracy ${withSe(s.accuracy[i], s.accuracy_se[i])}`,
-    `control ${withSe(s.control_accuracy[i], s.control_accuracy_se[i])}`,
-    `selectivity ${withSe(s.selectivity[i], s.selectivity_se[i])}`,
-    `majority ${fmt(s.majority[i])}`,
+    tr("probe.tip_accuracy", { v: withSe(s.accuracy[i], s.accuracy_se[i]) }),
+    tr("probe.tip_control", { v: withSe(s.control_accuracy[i], s.control_accuracy_se[i]) }),
+    tr("probe.tip_selectivity", { v: withSe(s.selectivity[i], s.selectivity_se[i]) }),
+    tr("probe.tip_majority", { v: fmt(s.majority[i]) }),
   ];
-  if (s.control_majority[i] !== null) parts.push(`control majority ${fmt(s.control_majority[i])}`);
-  if (n !== null) parts.push(`n test ${Math.round(n).toLocaleString("en-US")}`);
+  if (s.control_majority[i] !== null) parts.push(tr("probe.tip_control_majority", { v: fmt(s.control_majority[i]) }));
+  if (n !== null) parts.push(tr("probe.tip_n_test", { n: Math.round(n).toLocaleString("en-US") }));
   return [`${s.name} \u00b7 ${s.layers[i] ?? i}`, parts.join(" \u00b7 ")];
 }
 
@@ -281,8 +295,8 @@ export function tooltipText(s: Series, i: number): string {
 }
 
 /** "neuron 45 · weight 0.26" */
-export function neuronText(n: number, w: number): string {
-  return `neuron ${n} \u00b7 weight ${fmt(w)}`;
+export function neuronText(n: number, w: number, tr: Tr = english): string {
+  return tr("probe.neuron_weight", { n, w: fmt(w) });
 }
 
 /** One x-axis label row: `labels[c]` is the label under column c (undefined: none there),
