@@ -2,7 +2,7 @@
 // pooling, visible-row arithmetic, the segment separator, measure selection and an LRU of
 // decoded layers. No DOM here, so all of it is unit-tested.
 
-import { decode, type Encoded } from "../shared/codec";
+import { check, convert, decode, uint8Table, type Checked, type Encoded } from "../shared/codec";
 
 /** One layer of one group's attention, decoded once: values[h * n * nk + i * nk + j] = weight
  *  of query i on key j (n queries, nk keys; nk === n for self-attention). */
@@ -60,20 +60,56 @@ export function rangeOf(values: ArrayLike<number>): [number, number] {
 
 export interface LayerReply { group?: unknown; layer?: unknown; values?: Encoded }
 
-/** Decode a `current` trait or a layer reply; checks its shape against heads, queries (n) and
- *  keys (nk, default n). */
-export function decodeLayer(raw: LayerReply | null | undefined, heads: number, n: number, nk = n): LayerData | null {
+/** A layer reply whose shape is checked and whose values are not converted yet. */
+export interface CheckedLayer { group: number; layer: number; heads: number; n: number; nk: number; values: Checked }
+
+/** Check a `current` trait or a layer reply against heads, queries (n) and keys (nk, default
+ *  n) without converting its values (null when it holds none). */
+export function checkLayer(raw: LayerReply | null | undefined, heads: number, n: number, nk = n): CheckedLayer | null {
   if (!raw || typeof raw !== "object" || !raw.values) return null;
-  const d = decode(raw.values);
-  const shape = d.shape;
+  const c = check(raw.values);
+  const shape = c.shape;
   if (shape.length !== 3 || shape[0] !== heads || shape[1] !== n || shape[2] !== nk) {
     throw new Error(`attention of layer ${String(raw.layer)}: expected shape [${heads}, ${n}, ${nk}], got [${shape}]`);
   }
-  const values = d.data instanceof Float32Array ? d.data : Float32Array.from(d.data);
-  const headMax = new Float32Array(heads);
-  for (let h = 0; h < heads; h++) headMax[h] = maxOf(values, h * n * nk, n * nk);
   const group = Number(raw.group ?? 0);
-  return { group: Number.isInteger(group) ? group : 0, layer: Number(raw.layer), heads, n, nk, values, headMax };
+  return { group: Number.isInteger(group) ? group : 0, layer: Number(raw.layer), heads, n, nk, values: c };
+}
+
+/** The values of a checked layer and each head's max. uint8 codes (how pages and replies
+ *  send attention) are converted and their heads' maxima found in one pass. */
+export function convertLayer(c: CheckedLayer): LayerData {
+  const { heads, n, nk } = c;
+  const size = n * nk;
+  const headMax = new Float32Array(heads);
+  let values: Float32Array;
+  const lut = c.values.dtype === "uint8" ? uint8Table(c.values.obj) : null;
+  if (lut && !(lut[1] < lut[0])) {
+    // the table rises with the code (scale ≥ 0): a head's max is the table at its largest code
+    const bytes = c.values.bytes;
+    values = new Float32Array(heads * size);
+    for (let h = 0; h < heads; h++) {
+      let top = -1;
+      for (let k = h * size, end = k + size; k < end; k++) {
+        const q = bytes[k];
+        values[k] = lut[q];
+        if (q > top && q !== 255) top = q;
+      }
+      headMax[h] = top >= 0 && lut[top] > 0 ? lut[top] : 0;
+    }
+  } else {
+    const d = convert(c.values).data;
+    values = d instanceof Float32Array ? d : Float32Array.from(d);
+    for (let h = 0; h < heads; h++) headMax[h] = maxOf(values, h * size, size);
+  }
+  return { group: c.group, layer: c.layer, heads, n, nk, values, headMax };
+}
+
+/** Decode a `current` trait or a layer reply; checks its shape against heads, queries (n) and
+ *  keys (nk, default n). */
+export function decodeLayer(raw: LayerReply | null | undefined, heads: number, n: number, nk = n): LayerData | null {
+  const c = checkLayer(raw, heads, n, nk);
+  return c && convertLayer(c);
 }
 
 /** The cache key of (group, layer). */
@@ -211,6 +247,8 @@ export class LayerCache {
   }
 
   has(key: number): boolean { return this.map.has(key); }
+
+  delete(key: number): void { this.map.delete(key); }
 
   put(d: LayerData): void {
     const key = layerKey(d.group ?? 0, d.layer);

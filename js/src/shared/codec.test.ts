@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fixtures from "../../../tests/fixtures/codec.json";
-import { base64ToBytes, decode, halfToFloat, putBuffers, stableStringify, type Encoded } from "./codec";
+import { base64ToBytes, check, convert, decode, float16Table, halfToFloat, putBuffers, stableStringify, uint8Table, type Encoded } from "./codec";
 
 /** `bytes` placed at byte `at` of a larger buffer, as a DataView over exactly those bytes. */
 function viewAt(bytes: Uint8Array, at: number): DataView {
@@ -149,5 +149,25 @@ describe("stableStringify matches Python json.dumps(sort_keys=True, separators=(
   }
   it("skips undefined object values; NaN like Python", () => {
     expect(stableStringify({ a: undefined, b: NaN, c: [undefined] })).toBe('{"b":NaN,"c":[null]}');
+  });
+});
+
+describe("check and convert", () => {
+  it("check finds decode's errors without converting; convert(check(x)) is decode(x)", () => {
+    const bad = { dtype: "float32", shape: [3], buffer: new Float32Array(2).buffer } as Encoded;
+    expect(() => check(bad)).toThrow(/expected 12 bytes/);
+    expect(() => check({ ...bad, dtype: "float64" } as never)).toThrow(/dtype: expected/);
+    const ok = { dtype: "uint8", shape: [2, 2], buffer: Uint8Array.from([0, 1, 254, 255]).buffer, scale: 0.5, offset: -1 } as Encoded;
+    const c = check(ok);
+    expect([c.n, c.shape]).toEqual([4, [2, 2]]);
+    expect(Array.from(convert(c).data)).toEqual(Array.from(decode(ok).data));
+    expect(Array.from(uint8Table(ok).subarray(0, 3))).toEqual([-1, -0.5, 0]);
+  });
+  it("the float16 table path equals halfToFloat on every bit pattern", () => {
+    const all = new Uint16Array(65536).map((_, i) => i);
+    const t = float16Table(all);
+    expect(Array.from(t)).toEqual(Array.from(all, (h) => Math.fround(halfToFloat(h))));
+    // decode takes the native Float16Array where there is one: same values either way
+    expect(Array.from(decode({ dtype: "float16", shape: [65536], buffer: all.buffer }).data)).toEqual(Array.from(t));
   });
 });
