@@ -1,12 +1,23 @@
 """AttentionView vs bertviz 1.4.1 on all-MiniLM-L6-v2, side by side in headless Chromium, one run.
 
     python bench/bench_attention.py [--tokens 32 128 512] [--bertviz-max 128] [--hovers 40]
+                                    [--stack] [--repeat N] [--bertviz-repeat N]
 
 For each input length and view (head, model) it writes both pages and prints: page bytes,
 ready time (``page_ready.mjs``: load event and last long task, once the main thread has been
 quiet for 1.5 s) and hover latency p50 / p95 (Event Timing: mouse move → next painted frame)
 over ``--hovers`` moves onto query/key tokens (head view) or layer × head thumbnails (model
-view). bertviz loads require.js, d3 and jQuery from a CDN; the bench points its page at the
+view). ``--stack`` adds a BERT-base-shaped page (12 layers × 12 heads × 512 tokens of real
+attention, bench_scale.real_stack). Each page is timed ``--repeat`` times (bertviz's
+``--bertviz-repeat`` times), the rounds interleaved, and the median printed with the load
+average (``uptime``) before and after. Also printed: ``drawn`` s, when our view had drawn
+(its ``data-render-ms``, ms from navigation; median over a load of the page in each round).
+
+The figures for the README (issue 17), one command:
+
+    nice -n 10 python bench/bench_attention.py --tokens 128 512 --stack --repeat 5
+
+bertviz loads require.js, d3 and jQuery from a CDN; the bench points its page at the
 same versions installed from npm into ``bench/.vendor`` so it can draw with no network.
 Figures, not a test (see bench/browser_timing.py for how each is measured).
 """
@@ -16,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -37,6 +49,7 @@ READY = {
     "ours": "document.querySelector('.iw-attention-view')?.dataset.rendered?.startsWith('{view}')",
     "bertviz": "document.querySelectorAll('#vis svg text, #vis svg rect').length > 10",
 }
+DRAWN = "Number(document.querySelector('.iw-attention-view').dataset.renderMs)"
 WAIT = """async (cond) => { const ready = new Function('return (' + cond + ')');
   while (!ready()) await new Promise(r => setTimeout(r, 20)); }"""
 #: The model view's thumbnails: ours are cells of one canvas (geometry in its data-*).
@@ -47,11 +60,26 @@ OUR_CELLS = """(limit) => { const c = document.querySelector('canvas.iw-attn-gri
     const i = (k * 7) % (rows * cols);  // spread over the grid
     out.push([r.left + +d.x0 + (i % cols) * step + d.cell / 2, r.top + +d.y0 + Math.floor(i / cols) * step + d.cell / 2]);
   } return out; }"""
+STACK = "12x12x512"
 HOVER_SEL = {
     ("ours", "head"): ".iw-attn-col .iw-attn-tok",
     ("bertviz", "head"): "#vis text",
     ("bertviz", "model"): '#vis rect[style*="opacity: 0"]',  # each thumbnail's hover region
 }
+
+
+def stack_pages(out: Path) -> dict[tuple[str, str], Path]:
+    """Our head and model view of a 12 × 12 × 512 stack of real attention (no bertviz page)."""
+    from bench_scale import real_stack
+
+    import interpwidgets as iw
+
+    stack, tokens = real_stack()
+    files = {}
+    for view in ("head", "model"):
+        files[("ours", view)] = out / f"ours_{view}_12x12x512.html"
+        iw.AttentionView(stack, tokens=tokens, view=view).save_html(files[("ours", view)])
+    return files
 
 
 def pages(n_tokens: int, bertviz_max: int, out: Path) -> dict[tuple[str, str], Path]:
@@ -87,7 +115,21 @@ def pages(n_tokens: int, bertviz_max: int, out: Path) -> dict[tuple[str, str], P
     return files
 
 
+def drawn(browser, view: str, path: Path) -> float:
+    """When our view had drawn (its data-render-ms, ms from navigation) in a fresh context."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(path.resolve().as_uri(), wait_until="load", timeout=900_000)
+    page.evaluate(WAIT, READY["ours"].replace("{view}", view))
+    ms = float(page.evaluate(DRAWN))
+    context.close()
+    return ms
+
+
 def hovers(browser, tool: str, view: str, path: Path, n: int) -> list[float]:
+    """Hover latencies (ms) of ``n`` mouse moves (none when n is 0)."""
+    if n <= 0:
+        return []
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(900_000)
@@ -112,31 +154,53 @@ def main() -> None:
         default=128,
         help="skip bertviz above this many tokens (512 takes minutes and GBs)",
     )
-    parser.add_argument("--hovers", type=int, default=40, help="mouse moves per page")
+    parser.add_argument("--hovers", type=int, default=40, help="mouse moves per page (0: none)")
+    parser.add_argument("--stack", action="store_true", help="also our 12 × 12 × 512 page")
+    parser.add_argument("--repeat", type=int, default=1, help="times each of our pages is timed")
+    parser.add_argument(
+        "--bertviz-repeat", type=int, default=1, help="times each bertviz page is timed"
+    )
     parser.add_argument("--json", help="also write the rows to this file")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     vendor()
     from playwright.sync_api import sync_playwright
 
+    print(f"load average before: {load_average()}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        for n in args.tokens:
-            for (tool, view), path in sorted(
-                pages(n, args.bertviz_max, Path(tmp)).items(), key=lambda kv: (kv[0][1], kv[0][0])
-            ):
-                ready = page_ready(path, "--offline")
+        sets = [(str(n), lambda n=n: pages(n, args.bertviz_max, Path(tmp))) for n in args.tokens]
+        if args.stack:
+            sets.append((STACK, lambda: stack_pages(Path(tmp))))
+        for label, make in sets:
+            files = sorted(make().items(), key=lambda kv: (kv[0][1], kv[0][0]))
+            ready: dict = {key: [] for key, _ in files}
+            drawn_at: dict = {key: [] for key, _ in files}
+            for k in range(max(args.repeat, args.bertviz_repeat)):  # rounds interleaved
+                for (tool, view), path in files:
+                    if k >= (args.repeat if tool == "ours" else args.bertviz_repeat):
+                        continue
+                    r = page_ready(path, "--offline")
+                    ready[(tool, view)].append(r)
+                    if tool == "ours":
+                        drawn_at[(tool, view)].append(drawn(browser, view, path))
+            for (tool, view), path in files:
                 times = hovers(browser, tool, view, path, args.hovers)
                 p50, p95 = quantiles(times)
+                runs = ready[(tool, view)]
                 row = {
-                    "tokens": n,
+                    "tokens": label,
                     "tool": tool,
                     "view": view,
                     "bytes": path.stat().st_size,
-                    "ready_ms": ready["ready_ms"],
-                    "requests": ready["requests"],
-                    "console_errors": ready["console_errors"],
+                    "ready_ms": statistics.median(r["ready_ms"] for r in runs),
+                    "ready_runs": [r["ready_ms"] for r in runs],
+                    "drawn_ms": statistics.median(drawn_at[(tool, view)])
+                    if drawn_at[(tool, view)]
+                    else None,
+                    "requests": max(r["requests"] for r in runs),
+                    "console_errors": max(r["console_errors"] for r in runs),
                     "hovers": len(times),
                     "hover_p50": p50,
                     "hover_p95": p95,
@@ -145,18 +209,25 @@ def main() -> None:
                 rows.append(row)
                 print(json.dumps(row), flush=True)
         browser.close()
-    table(rows, args.tokens)
+    print(f"load average after: {load_average()}")
+    table(rows, [label for label, _ in sets], args.repeat, args.bertviz_repeat)
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1))
 
 
-def table(rows: list[dict], tokens: list[int]) -> None:
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages, as ``uptime`` prints them."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def table(rows: list[dict], labels: list[str], repeat: int = 1, bertviz_repeat: int = 1) -> None:
     fmt = lambda v, f: "—" if v is None else format(v, f)  # noqa: E731
     print(
-        f"\n{'tokens':>6} {'view':>5} | {'bertviz MB':>10} {'ours MB':>8} {'×smaller':>8} | "
-        f"{'bertviz s':>9} {'ours s':>7} {'×sooner':>7} | {'hover p50/p95 ms: bertviz':>25} {'ours':>9}"
+        f"\nready: median of {repeat} (ours), {bertviz_repeat} (bertviz); drawn: when our view had drawn"
+        f"\n{'tokens':>9} {'view':>5} | {'bertviz MB':>10} {'ours MB':>8} {'×smaller':>8} | "
+        f"{'bertviz s':>9} {'ours s':>7} {'×sooner':>7} {'drawn s':>7} | {'hover p50/p95 ms: bertviz':>25} {'ours':>9}"
     )
-    for n in tokens:
+    for n in labels:
         for view in ("head", "model"):
             found = {r["tool"]: r for r in rows if (r["tokens"], r["view"]) == (n, view)}
             ours, bv = found.get("ours"), found.get("bertviz")
@@ -166,10 +237,11 @@ def table(rows: list[dict], tokens: list[int]) -> None:
                 "—" if r is None else f"{fmt(r['hover_p50'], '.0f')}/{fmt(r['hover_p95'], '.0f')}"
             )
             print(
-                f"{n:>6} {view:>5} | {fmt(bv and bv['bytes'] / 1e6, '10.1f'):>10} {ours['bytes'] / 1e6:>8.2f} "
+                f"{n:>9} {view:>5} | {fmt(bv and bv['bytes'] / 1e6, '10.1f'):>10} {ours['bytes'] / 1e6:>8.2f} "
                 f"{fmt(bv and bv['bytes'] / ours['bytes'], '8.0f'):>8} | "
                 f"{fmt(bv and bv['ready_ms'] / 1e3, '9.2f'):>9} {ours['ready_ms'] / 1e3:>7.2f} "
-                f"{fmt(bv and bv['ready_ms'] / ours['ready_ms'], '7.0f'):>7} | {hover(bv):>25} {hover(ours):>9}"
+                f"{fmt(bv and bv['ready_ms'] / ours['ready_ms'], '7.0f'):>7} "
+                f"{fmt(ours['drawn_ms'] and ours['drawn_ms'] / 1e3, '7.2f'):>7} | {hover(bv):>25} {hover(ours):>9}"
             )
 
 
