@@ -120,6 +120,17 @@ def _save(path: Path, payload: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
+def warmup_cosine(warmup: int, steps: int):
+    """The learning-rate factor at step ``i``: linear warm-up, then cosine decay to 5%."""
+
+    def schedule(i: int) -> float:
+        if i < warmup:
+            return (i + 1) / warmup
+        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (i - warmup) / max(1, steps - warmup)))
+
+    return schedule
+
+
 def sha256(path: Path | str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -185,12 +196,7 @@ def train_tbptt(
     stream = SegmentStream(train_files, batch_size, seq_len, seed, windows, burn_in)
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
 
-    def schedule(i: int) -> float:  # linear warm-up, then cosine decay to 5%
-        if i < warmup:
-            return (i + 1) / warmup
-        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (i - warmup) / max(1, steps - warmup)))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
     step, log, state, elapsed = 0, [], None, 0.0
     if resume:
         ck = torch.load(checkpoint, weights_only=False)

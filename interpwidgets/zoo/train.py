@@ -78,6 +78,7 @@ def train(
     from tqdm.auto import tqdm
 
     from .corpus import encode_text, read_corpus
+    from .tbptt import warmup_cosine
 
     if threads:
         torch.set_num_threads(threads)
@@ -105,12 +106,7 @@ def train(
     opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
     warmup = max(1, min(100, steps // 10))
 
-    def schedule(i: int) -> float:  # linear warm-up, then cosine decay to 5%
-        if i < warmup:
-            return (i + 1) / warmup
-        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * (i - warmup) / max(1, steps - warmup)))
-
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, schedule)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(warmup, steps))
     start = time.time()
     log = []
     for step in tqdm(range(steps), desc=f"training {name}", mininterval=5):
@@ -135,7 +131,20 @@ def train(
             print(json.dumps(log[-1]), flush=True)
     # measured on windows of the training length: positions past it were never trained
     val_bpc = bits_per_char(model, val_ids, seq_len=seq_len, max_chars=val_chars)
-    card = {
+    card = _card(
+        name, model, steps, batch_size, seq_len, seed, lr,
+        _corpus_entry(len(train_ids), min(len(val_ids), val_chars)),
+        val_bits_per_char=round(val_bpc, 4),
+        train_seconds=round(time.time() - start, 1),
+        log=log,
+    )  # fmt: skip
+    _write(model, card, out)
+    return card
+
+
+def _card(name, model, steps, batch_size, seq_len, seed, lr, corpus, **rest) -> dict:
+    """The model card's entries every recipe writes, then ``rest`` (measures, log)."""
+    return {
         "name": name,
         "config": model.config,
         "parameters": sum(p.numel() for p in model.parameters()),
@@ -144,13 +153,9 @@ def train(
         "seq_len": seq_len,
         "seed": seed,
         "lr": lr,
-        "corpus": _corpus_entry(len(train_ids), min(len(val_ids), val_chars)),
-        "val_bits_per_char": round(val_bpc, 4),
-        "train_seconds": round(time.time() - start, 1),
-        "log": log,
+        "corpus": corpus,
+        **rest,
     }
-    _write(model, card, out)
-    return card
 
 
 def _corpus_entry(train_chars: int, val_chars: int) -> dict:
@@ -209,24 +214,17 @@ def _train_tbptt(
             "train_seconds": part["train_seconds"],
         }
     val_ids = encode_text(read_corpus("val"))
-    card = {
-        "name": name,
-        "config": model.config,
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "steps": steps,
-        "batch_size": batch_size,
-        "seq_len": seq_len,
-        "seed": seed,
-        "lr": lr,
-        "corpus": _corpus_entry(part.pop("train_chars"), val_chars),
+    card = _card(
+        name, model, steps, batch_size, seq_len, seed, lr,
+        _corpus_entry(part.pop("train_chars"), val_chars),
         # whole held-out files from a fresh state, as iw.trace reads them
-        "val_bits_per_char": round(file_bits_per_char(model, val_files, val_chars), 4),
+        val_bits_per_char=round(file_bits_per_char(model, val_files, val_chars), 4),
         # the earlier measure: windows of seq_len characters, each from a fresh state
-        "val_bits_per_char_windows": round(
+        val_bits_per_char_windows=round(
             bits_per_char(model, val_ids, seq_len=seq_len, max_chars=val_chars), 4
         ),
         **{k: v for k, v in part.items() if k != "steps_done"},
-    }
+    )  # fmt: skip
     _write(model, card, out)
     return card
 
