@@ -250,6 +250,14 @@ function recordingContext(real: Ctx2D, rec: CanvasRecording): Ctx2D {
   });
 }
 
+const recording = new WeakSet<HTMLCanvasElement>();
+
+/** True while a picture records `canvas`: a draw function that keeps a cached copy of its
+ *  drawing must draw for real then (a blit of the copy would reach the picture as an image). */
+export function isRecording(canvas: HTMLCanvasElement): boolean {
+  return recording.has(canvas);
+}
+
 export interface CanvasRecorder {
   /** Each recorded canvas's drawing (only those drawn from clear are `complete`). */
   readonly recordings: Map<HTMLCanvasElement, CanvasRecording>;
@@ -268,6 +276,7 @@ export function recordCanvases(canvases: Iterable<HTMLCanvasElement>): CanvasRec
     if (recordings.has(canvas) || Object.prototype.hasOwnProperty.call(canvas, "getContext")) continue;
     const rec = new CanvasRecording();
     recordings.set(canvas, rec);
+    recording.add(canvas);
     let wrapped: Ctx2D | null = null;
     Object.defineProperty(canvas, "getContext", {
       configurable: true,
@@ -286,6 +295,7 @@ export function recordCanvases(canvases: Iterable<HTMLCanvasElement>): CanvasRec
       });
     }
     undo.push(() => {
+      recording.delete(canvas);
       delete (canvas as unknown as Record<string, unknown>).getContext;
       for (const p of sizeProps) delete (canvas as unknown as Record<string, unknown>)[p];
     });
@@ -310,7 +320,7 @@ function node(tag: string, attrs: Record<string, string | number>, parent: Eleme
 function paint(attrs: Record<string, string | number>, key: "fill" | "stroke", c: RGBA, alpha: number): Record<string, string | number> {
   attrs[key] = hex(c);
   const a = c[3] * alpha;
-  if (a < 0.999) attrs[`${key}-opacity`] = Math.round(a * 1000) / 1000;
+  if (a < 0.9999) attrs[`${key}-opacity`] = String(Math.round(a * 10000) / 10000);
   return attrs;
 }
 
