@@ -148,3 +148,34 @@ def test_exported_page_carries_its_language():
     assert data["missing"].startswith("这个导出文件只包含层 'h' 的第 0–1 号神经元")
     assert "Noto Sans CJK SC" in page
     assert '<html lang="en">' in iw.NeuronText(_tiny()).to_html()
+
+
+def test_words_python_builds_follow_a_locale_change():
+    """The ranking caption (NeuronExplorer) and the selectivity note (ProbeChart) are made in
+    Python: made in the widget's language, and made again when ``locale`` changes."""
+    import pandas as pd
+
+    from interpwidgets.probing import ProbeResult
+
+    text = "x = 'ab' # c\n" * 4
+    rng = np.random.default_rng(0)
+    tr = iw.Trace.from_arrays(text, {"rnn.0.h": rng.normal(size=(len(text), 4)).astype(np.float32)})
+    w = iw.NeuronExplorer(tr, feature="in_string")
+    assert w.ranking["source"] == "feature: in_string (AUROC)"
+    w.locale = "zh"
+    assert w.ranking["source"] == "特征：in_string（AUROC）"
+    table = pd.DataFrame(
+        {
+            "layer": ["embed", "rnn.0.h"],
+            "accuracy": [0.6, 0.7],
+            "control_accuracy": [0.7, 0.6],
+            "selectivity": [-0.1, 0.1],
+            "majority": [0.5, 0.5],
+        }
+    )
+    p = iw.ProbeChart([ProbeResult("in_string", "m", table, {}, {})])
+    assert p.series[0]["notes"][0].startswith("selectivity below 0 at embed")
+    p.locale = "zh"
+    assert p.series[0]["notes"][0].startswith("embed 处选择性低于 0")
+    z = iw.ProbeChart([ProbeResult("in_string", "m", table, {}, {})], locale="zh")
+    assert z.series == p.series

@@ -48,6 +48,12 @@ def locale(lang: str | None = None) -> str:
     return _STATE["lang"]
 
 
+def resolve(lang: Any = None) -> str:
+    """``lang`` as a catalogue name, or the current :func:`locale` when it is None (what a
+    widget made with ``locale=lang`` speaks)."""
+    return _STATE["lang"] if lang is None else check_locale(lang)
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
     """The whole catalogue of ``lang`` (``"en"`` or ``"zh"``): key → text."""
@@ -73,4 +79,4 @@ def browser_strings(lang: str) -> dict[str, str]:
     return {k[3:]: v for k, v in catalogue(lang).items() if k.startswith("ui.")}
 
 
-__all__ = ["LANGUAGES", "browser_strings", "catalogue", "check_locale", "locale", "t"]
+__all__ = ["LANGUAGES", "browser_strings", "catalogue", "check_locale", "locale", "resolve", "t"]

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from ..i18n import resolve, t
 from .base import Widget, check_title
 from .traits import Array, Data
 
@@ -122,7 +123,7 @@ class AttributionText(Widget):
                     "word_scores": np.stack([word_scores[c] for c in classes]),
                     "delta": delta if has_delta else None,
                     "delta_ratio": ratio if has_delta else None,
-                    "note": _note(a),
+                    "note": _note(a, resolve(locale)),
                 }
             )
         tau = np.stack([agreement(items, c) for c in classes]).astype(np.float32)
@@ -172,6 +173,12 @@ class AttributionText(Widget):
             raise ValueError(f"scale: expected 'shared' or 'row', got {proposal['value']!r}")
         return proposal["value"]
 
+    def _relabel(self) -> None:
+        self.rows = [
+            {**row, "note": _note(a, self.locale)}
+            for row, a in zip(self.rows, self._items, strict=True)
+        ]
+
     @property
     def attributions(self) -> list[Any]:
         return list(self._items)
@@ -183,9 +190,15 @@ class AttributionText(Widget):
         return attribution_figure(self._items, self._classes[self.target], **kwargs)
 
 
-def _note(a: Any) -> str:
+def _note(a: Any, lang: str) -> str:
+    """The line under a row's method name, in ``lang``."""
     if a.method == "integrated_gradients":
-        return f"baseline: {a.meta.get('baseline', 'pad')}, {a.meta.get('n_steps', 100)} steps"
+        return t(
+            "widget.ig_note",
+            lang,
+            baseline=a.meta.get("baseline", "pad"),
+            steps=a.meta.get("n_steps", 100),
+        )
     if a.method in ("attention", "rollout"):
-        return "the same for every target class"
+        return t("widget.same_for_every_class", lang)
     return ""

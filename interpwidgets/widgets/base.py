@@ -133,6 +133,13 @@ class Widget(anywidget.AnyWidget):
     @traitlets.observe("locale")
     def _locale_changed(self, change: Any) -> None:
         self._strings = browser_strings(change["new"])
+        if self.__dict__.get("_labelled"):
+            self._relabel()
+
+    def _relabel(self) -> None:
+        """Make again, in ``self.locale``, the words Python puts in the traits (notes, ranking
+        captions); called when ``locale`` changes on a widget already made. The browser's own
+        labels follow ``_strings``. Widgets whose traits hold such words override it."""
 
     #: replies to the requests the current view makes, held in the widget's own state so a
     #: notebook saved with its widget state draws without a kernel (docs/protocol.md)
@@ -155,6 +162,7 @@ class Widget(anywidget.AnyWidget):
             kwargs["locale"] = check_locale(kwargs["locale"])
         super().__init__(**kwargs)
         self._strings = browser_strings(self.locale)
+        self._labelled = True
         self.on_msg(self._on_custom_msg)
         self.observe(self._refresh_saved, names=["saved_budget", *self._saved_on])
         self._refresh_saved()

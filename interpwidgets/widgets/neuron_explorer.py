@@ -190,6 +190,10 @@ class NeuronExplorer(NeuronText):
             self._rank({"kind": "rank", "feature": change["new"]}) if change["new"] else {}
         )
 
+    def _relabel(self) -> None:
+        self._rank_cache.clear()  # its captions are in the old language
+        self._on_spans({})
+
     @traitlets.observe("spans", "threshold")
     def _on_spans(self, _change: dict[str, Any]) -> None:
         if self.spans:
@@ -247,14 +251,16 @@ class NeuronExplorer(NeuronText):
                     top=self._top,
                 )
                 metric = "AUROC" if table["metric"].iloc[0] == "auroc" else "|r|"
-                source = f"feature: {name} ({metric})"
+                source = t("widget.rank_feature", self.locale, name=name, metric=metric)
             else:
                 spans: list[Any] = [list(s) for s in key[1]]
                 threshold = key[2]
                 table = match_spans(
                     self._trace, spans, threshold=threshold, layers=self._rank_layers, top=self._top
                 )
-                source = f"spans: {len(spans)} selected, on above {threshold:g}"
+                source = t(
+                    "widget.rank_spans", self.locale, n=len(spans), threshold=f"{threshold:g}"
+                )
         except (KeyError, ValueError, TypeError) as exc:
             return {
                 "source": key[1] if key[0] == "feature" else "spans",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..i18n import t
+
 _INDEXED = re.compile(r"^(rnn|blocks)\.(\d+)\.")
 #: The x-axis unit of each naming scheme: a recurrent model's layers, a Transformer's blocks.
 UNITS = {"rnn": "layer", "blocks": "block"}
@@ -33,10 +35,11 @@ def selectivity_notes(
     layers: Sequence[str],
     selectivity: Sequence[float | None],
     selectivity_se: Sequence[float | None],
+    lang: str | None = None,
 ) -> list[str]:
     """Sentences a reader needs beside the numbers: where selectivity is below 0 (the probe
     does better on the control task's random labels than on the task), and whether that is
-    beyond ±1.96 standard errors."""
+    beyond ±1.96 standard errors; in ``lang`` (default: ``iw.locale()``)."""
     below = [
         (name, s, e)
         for name, s, e in zip(layers, selectivity, selectivity_se, strict=True)
@@ -46,13 +49,9 @@ def selectivity_notes(
         return []
     clear = [name for name, s, e in below if e is not None and s + 1.96 * e < 0]
     where = ", ".join(name for name, _, _ in below)
-    out = (
-        f"selectivity below 0 at {where}: the probe fits the control task's random labels "
-        "better than the task there, so its accuracy says little about this property "
-        "(Hewitt & Liang 2019)"
-    )
+    out = t("widget.selectivity_below", lang, where=where)
     if clear:
-        out += f"; beyond ±1.96 SE at {', '.join(clear)}"
+        out += t("widget.selectivity_beyond", lang, where=", ".join(clear))
     else:
-        out += "; within ±1.96 SE of 0"
+        out += t("widget.selectivity_within", lang)
     return [out]

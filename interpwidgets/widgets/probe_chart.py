@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from ..i18n import resolve
 from ..strings import shorten
 from .base import Widget, check_title
 from .probe_axis import layer_axis, selectivity_notes
@@ -91,7 +92,9 @@ class ProbeChart(Widget):
                     "name": names[i] if names is not None else f"{r.model} · {r.task}",
                     "layers": layers,
                     **layer_axis(layers),  # "unit" (layer / block) and relative "depth"
-                    "notes": selectivity_notes(layers, col("selectivity"), col("selectivity_se")),
+                    "notes": selectivity_notes(
+                        layers, col("selectivity"), col("selectivity_se"), resolve(locale)
+                    ),
                     "accuracy": col("accuracy"),
                     "control_accuracy": col("control_accuracy"),
                     "selectivity": col("selectivity"),
@@ -110,6 +113,17 @@ class ProbeChart(Widget):
             )
         self._results = items
         super().__init__(series=series, metric=metric, title=check_title(title), locale=locale)
+
+    def _relabel(self) -> None:
+        self.series = [
+            {
+                **s,
+                "notes": selectivity_notes(
+                    s["layers"], s["selectivity"], s["selectivity_se"], self.locale
+                ),
+            }
+            for s in self.series
+        ]
 
     @traitlets.validate("metric")
     def _valid_metric(self, proposal: dict[str, Any]) -> str:
