@@ -166,6 +166,7 @@ def test_cjk_glyphs_are_real_and_full_width(iw, tmp_path, page):
 def test_png_export_draws_the_chinese_text(iw, tmp_path, make_page):
     page = make_page(accept_downloads=True)
     root = open_export(page, _neuron_text(iw, tmp_path, "zh", text="注意力头" * 3, name="png"))
+    root.locator(".iw-toolbar .iw-tb-mode").click()  # a screenshot: the text where it is on screen
     with page.expect_download() as info:
         root.locator(".iw-toolbar button.iw-tb-png").click()
     d = info.value

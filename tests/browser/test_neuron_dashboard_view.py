@@ -385,12 +385,13 @@ def test_hostile_text_dark_theme_and_presentation(iw, make_page, tmp_path):
     assert bigger == pytest.approx(1.5 * size, rel=0.02)
     assert canvas.evaluate("c => c.height") > width  # the histogram is redrawn larger
     assert ink(canvas) > 100
-    # the toolbar's pictures: an SVG with the histogram embedded as an image, and a PNG
+    # the toolbar's pictures: a figure SVG with the histogram as vectors, and a PNG
     with page.expect_download() as dl:
         page.locator(f"{ROOT} button.iw-tb-svg").click()
     assert dl.value.suggested_filename == "interpwidgets-neuron_dashboard.svg"
     svg = Path(dl.value.path()).read_text(encoding="utf-8")
-    assert "<image" in svg and "&lt;" in svg and "onerror=alert(1)&gt;" in svg  # text, escaped
+    assert "<image" not in svg and 'data-canvas="iw-nd-hist' in svg
+    assert "&lt;" in svg and "onerror=alert(1)&gt;" in svg  # text, escaped
     with page.expect_download() as dl:
         page.locator(f"{ROOT} button.iw-tb-png").click()
     assert dl.value.suggested_filename == "interpwidgets-neuron_dashboard.png"
