@@ -1,6 +1,7 @@
 """The toolbar's PNG and SVG buttons, clicked in exported pages opened from ``file://``.
 
-For each of the five widgets: the download arrives (``interpwidgets-<widget>.png`` / ``.svg``)
+In screenshot mode (the toolbar's Figure/Screenshot button), for each of the five widgets:
+the download arrives (``interpwidgets-<widget>.png`` / ``.svg``)
 under the page's strict CSP with no network and no console error (``conftest.py``); the PNG
 decodes at twice the widget's size and holds the colours a person sees at known places (the
 +max and −max tokens, the darkest attention cell, a probe point, non-blank canvas pixels); the
@@ -49,7 +50,11 @@ def open_widget(iw, tmp_path, make_page):
 
 
 def download(page, root, kind, tmp_path):
-    """Click PNG or SVG; the saved file's path and its suggested name."""
+    """Click PNG or SVG in screenshot mode (the widget as on screen: figure mode, the
+    default, is tested in test_figure_export.py); the saved file's path and its name."""
+    mode = root.locator(".iw-toolbar .iw-tb-mode")
+    if mode.get_attribute("data-mode") != "screenshot":
+        mode.click()
     with page.expect_download() as info:
         root.locator(f".iw-toolbar button.iw-tb-{kind}").click()
     d = info.value
