@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 #: Debian's Chromium; ``IW_CHROMIUM`` overrides it (the harness's own tests point it nowhere).
 CHROMIUM = os.environ.get("IW_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -67,6 +69,50 @@ def expected_rgb(value: float, vmax: float) -> tuple[int, int, int]:
     x = min(max(x, 0.0), 1.0)
     r, g, b, _ = _rdbu_r()(x)
     return (round(r * 255), round(g * 255), round(b * 255))
+
+
+def _contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    def lum(c):
+        lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in c[:3]]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    x, y = lum(a), lum(b)
+    return (max(x, y) + 0.05) / (min(x, y) + 0.05)
+
+
+@lru_cache(maxsize=1)
+def text_reach() -> float:
+    """How far from its middle RdBu_r keeps dark ink (#111) at 4.6:1 on both sides: NeuronText
+    draws text on that part only (js/src/shared/text_scale.ts), computed here on its own."""
+    ink = (17 / 255,) * 3
+    reach = 1.0
+    for side in (1, -1):
+        for k in range(1, 1001):
+            if _contrast(_rdbu_r()(0.5 + side * k / 2000), ink) < 4.6:
+                reach = min(reach, (k - 1) / 1000)
+                break
+    return reach
+
+
+def expected_text_rgb(value: float, hi: float) -> tuple[int, int, int]:
+    """NeuronText's colour for ``value`` in the light theme on a diverging scale over ±``hi``:
+    RdBu_r as far as dark ink keeps 4.6:1 (``text_reach``)."""
+    if value != value:  # NaN
+        return MISSING_RGB
+    t = 0.0 if hi == 0 else min(max(value / hi, -1.0), 1.0)
+    r, g, b, _ = _rdbu_r()(0.5 + t * text_reach() / 2)
+    return (round(r * 255), round(g * 255), round(b * 255))
+
+
+def text_scale_hi(values: Any) -> float:
+    """The half-width of NeuronText's default scale ("p99"): the 99th percentile of |value|
+    over the finite values (index floor(0.99·(m − 1)) sorted), else the max, else 1."""
+    a = np.sort(np.abs(np.asarray(values, dtype=np.float64)))
+    a = a[np.isfinite(a)]
+    if not a.size:
+        return 1.0
+    p = float(a[int(np.floor(0.99 * (a.size - 1)))])
+    return p if p > 0 else float(a[-1]) if a[-1] > 0 else 1.0
 
 
 @lru_cache(maxsize=1)

@@ -24,6 +24,9 @@ NAMES = tuple(ROOTS)
 CODE = "def greet(name):\n    msg = 'hello ' + name  # say it\n    return msg\n"
 HOT, COLD = CODE.index("greet"), CODE.index("return")  # +vmax and -vmax tokens (characters)
 RED, BLUE = (103, 0, 31), (5, 48, 97)  # RdBu_r at +1 and -1
+# NeuronText's text at +1 and -1 in the light theme: RdBu_r as far as dark ink stays at 4.6:1
+# (js/src/shared/text_scale.ts), so a word keeps one ink colour
+TEXT_RED, TEXT_BLUE = (209, 86, 72), (62, 140, 192)
 
 
 def neuron_trace(iw):

@@ -15,7 +15,14 @@ import re
 import numpy as np
 import pytest
 from iwpage import ROOT as TEXT_ROOT
-from iwpage import close_rgb, expected_rgb, expected_seq, open_export, token_colours, wait_rendered
+from iwpage import (
+    close_rgb,
+    expected_seq,
+    expected_text_rgb,
+    open_export,
+    token_colours,
+    wait_rendered,
+)
 from playwright.sync_api import expect
 from test_attention_view import canvas_stats, grid_point, matrix_point, open_view, pixel
 
@@ -45,14 +52,14 @@ def test_colored_tokens_colours_text_and_hover(page, iw, write):
     )
     got = token_colours(root)
     assert [got[i]["text"] for i in range(N)] == TOKENS
-    vmax = 4.0  # max(|min|, |max|)
+    vmax = 4.0  # max(|min|, |max|), fixed
     bad = [
-        (i, got[i]["rgb"], expected_rgb(float(v), vmax))
+        (i, got[i]["rgb"], expected_text_rgb(float(v), vmax))
         for i, v in enumerate(values)
-        if not close_rgb(got[i]["rgb"], expected_rgb(float(v), vmax))
+        if not close_rgb(got[i]["rgb"], expected_text_rgb(float(v), vmax))
     ]
     assert not bad, bad
-    assert got[7]["rgb"][0] > 90 and got[7]["rgb"][2] < 60  # the largest value: dark red
+    assert got[7]["rgb"][0] > 200 and got[7]["rgb"][2] < 80  # the largest value: the text's red end
     assert got[0]["rgb"][2] > got[0]["rgb"][0]  # a negative value: blue
     # one value per token: no layer menu and no neuron stepper to choose from
     expect(root.locator("select.iw-layer")).to_be_hidden()
@@ -119,7 +126,7 @@ def test_text_neuron_activations_switches_layers_in_the_page(page, iw, write):
         wait_rendered(root, neuron=neuron, layer=f"Layer {layer}")
         got = token_colours(root)
         for i in range(N):
-            want = expected_rgb(float(acts[i, layer, neuron]), vmax)
+            want = expected_text_rgb(float(acts[i, layer, neuron]), vmax)
             assert close_rgb(got[i]["rgb"], want), (layer, neuron, i, got[i]["rgb"], want)
 
     check(0, 0)

@@ -30,6 +30,8 @@ from teaching_widgets import (
     NAMES,
     RED,
     ROOTS,
+    TEXT_BLUE,
+    TEXT_RED,
     TOWARDS,
     open_exported,
     wait_drawn,
@@ -140,12 +142,12 @@ def test_neuron_text_png_and_svg(open_widget, tmp_path):
     png = open_png(png_path)
     svg, texts, fills = parse_svg(svg_path)
     words = check_common(svg, texts, png, root)
-    # the coloured text as seen: +max token dark red, −max token dark blue
+    # the coloured text as seen: +max token the text scale's red end, −max token its blue end
     hot = colours_in(png, box(root, f'span.iw-tok[data-i="{HOT}"]'))
     cold = colours_in(png, box(root, f'span.iw-tok[data-i="{COLD}"]'))
-    assert has_colour(hot, RED), hot
-    assert has_colour(cold, BLUE), cold
-    assert fills[hexrgb(RED)] >= 1 and fills[hexrgb(BLUE)] >= 1
+    assert has_colour(hot, TEXT_RED), hot
+    assert has_colour(cold, TEXT_BLUE), cold
+    assert fills[hexrgb(TEXT_RED)] >= 1 and fills[hexrgb(TEXT_BLUE)] >= 1
     # every character of the code is there as text (char tokens: one <text> each), the title too
     assert "Neuron 0 over code" in " ".join(texts[:8]) or {"Neuron", "over", "code"} <= set(texts)
     for ch in set(CODE) - set(" \n"):
@@ -162,7 +164,7 @@ def test_neuron_explorer_heatmap_pixels_in_png(open_widget, tmp_path):
     png = open_png(download(page, root, "png", tmp_path)[0])
     svg, texts, _ = parse_svg(download(page, root, "svg", tmp_path)[0])
     check_common(svg, texts, png, root)
-    assert has_colour(colours_in(png, box(root, f'span.iw-tok[data-i="{HOT}"]')), RED)
+    assert has_colour(colours_in(png, box(root, f'span.iw-tok[data-i="{HOT}"]')), TEXT_RED)
     # the heatmap canvas: neuron 0 at the HOT position is the +max cell, dark red at its centre
     g = root.locator("canvas.iw-heatmap").evaluate(
         """c => ({rowH: +c.dataset.rowHeight, gutter: +c.dataset.gutter, start: +c.dataset.start,

@@ -25,7 +25,9 @@ from iwpage import (
     bg_rgb,
     close_rgb,
     expected_rgb,
+    expected_text_rgb,
     open_export,
+    text_scale_hi,
     token_colours,
     unseen_corners,
     wait_rendered,
@@ -60,22 +62,19 @@ def export(iw, tmp_path):
     return make
 
 
-def vmax_of(col) -> float:
-    col = np.asarray(col, dtype=np.float64)
-    return float(np.nanmax(np.abs(col))) if np.isfinite(col).any() else 0.0
-
-
 def assert_colours(root, column, indices=None, what=""):
-    """Every token in ``indices`` has the RdBu_r colour of its value in ``column``."""
+    """Every token in ``indices`` has the colour of its value in ``column`` on NeuronText's
+    default scale: RdBu_r (as far as dark ink stays readable) over ±the 99th percentile of
+    |value|."""
     column = np.asarray(column, dtype=np.float64)
-    vmax = vmax_of(column)
+    vmax = text_scale_hi(column)
     got = token_colours(root)
     indices = range(len(column)) if indices is None else indices
     bad = []
     for i in indices:
         assert i in got, f"{what}: token {i} is not rendered (span.iw-tok[data-i={i}] missing)"
         v = column[i]
-        want = expected_rgb(v, vmax)
+        want = expected_text_rgb(v, vmax)
         if not close_rgb(got[i]["rgb"], want):
             bad.append(
                 f"token {i} {got[i]['text']!r} value {v:.4g}: got rgb{got[i]['rgb']}, want rgb{want}"
@@ -128,10 +127,11 @@ def test_colours_match_rdbu_r(page, known):
     root = open_export(page, known)
     wait_rendered(root, neuron=0, layer=LAYER)
     got = assert_colours(root, KNOWN[:, 0], what="neuron 0")
-    # Spot values a reader can check by eye: the ends and the middle of RdBu_r.
-    assert close_rgb(got[0]["rgb"], (5, 48, 97)), got[0]  # -1 → darkest blue
+    # Spot values a reader can check by eye: the ends and the middle of the text scale
+    # (RdBu_r as far as the dark ink keeps 4.5:1)
+    assert close_rgb(got[0]["rgb"], (62, 140, 192)), got[0]  # -1 → the strongest blue
     assert close_rgb(got[2]["rgb"], (247, 247, 247)), got[2]  # 0 → near-white middle
-    assert close_rgb(got[4]["rgb"], (103, 0, 31)), got[4]  # +1 → darkest red
+    assert close_rgb(got[4]["rgb"], (209, 86, 72)), got[4]  # +1 → the strongest red
     assert got[5]["rgb"] == MISSING_RGB  # NaN → grey, class iw-missing
     assert [got[i]["text"] for i in range(6)] == list(KNOWN_TEXT)
     # The legend exists and is not empty.
@@ -480,7 +480,7 @@ def test_unicode_newlines_and_indentation_in_place(page, export):
     # The characters right after the wide ones keep THEIR colour (no drift from UTF-16).
     for anchor in ("🙂", "\u200d👧", "e\u0301", "漢字", "\t"):
         j = text.index(anchor) + len(anchor)  # the token after the anchor
-        want = expected_rgb(float(col0[j]), vmax_of(col0))
+        want = expected_text_rgb(float(col0[j]), text_scale_hi(col0))
         assert close_rgb(bg_rgb(root.locator(f'span.iw-tok[data-i="{j}"]')), want), (
             anchor,
             j,

@@ -3,7 +3,7 @@ respond in Chromium (how fast is measured by bench/bench_scale.py, not asserted 
 
 import numpy as np
 import pytest
-from iwpage import bg_rgb, close_rgb, expected_rgb, open_export, wait_rendered
+from iwpage import bg_rgb, close_rgb, expected_text_rgb, open_export, text_scale_hi, wait_rendered
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -23,12 +23,12 @@ def test_a_million_characters(iw, page, tmp_path):
     page.locator(".iw-text").evaluate("el => { el.scrollTop = el.scrollHeight; }")
     tok = page.locator(f'span.iw-tok[data-i="{last}"]')
     expect(tok).to_be_attached(timeout=30_000)
-    assert close_rgb(bg_rgb(tok), expected_rgb(float(values[last]), float(np.abs(values).max())))
+    assert close_rgb(bg_rgb(tok), expected_text_rgb(float(values[last]), text_scale_hi(values)))
     tok.hover()
     expect(page.locator(".iw-tooltip")).to_contain_text(f"token {last}")
     page.locator("button.iw-next").click()
     wait_rendered(root, neuron=1, timeout=60_000)
-    assert close_rgb(bg_rgb(tok), expected_rgb(float(-values[last]), float(np.abs(values).max())))
+    assert close_rgb(bg_rgb(tok), expected_text_rgb(float(-values[last]), text_scale_hi(values)))
 
 
 @pytest.mark.parametrize("view", ["model", "matrix", "head"])

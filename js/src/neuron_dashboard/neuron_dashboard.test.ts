@@ -194,7 +194,8 @@ describe("NeuronDashboard view", () => {
     select.dispatchEvent(new Event("change"));
     await flush();
     expect(field()).toBe("neuron");
-    expect($(".iw-caption").textContent).toBe("rnn.1.c \u00b7 neuron 1");
+    // the title was given for the feature: it says so, and the caption names the unit shown now
+    expect($(".iw-caption").textContent).toBe("now: rnn.1.c \u00b7 neuron 1");
   });
 
   it("a click on a context sets `selected` for Python and marks the line", async () => {

@@ -176,17 +176,13 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
 
   // ---- selection
 
+  /** A change made in the browser (NeuronControls clamps it and syncs it to Python). */
   private choose(layer: string, neuron: number): void {
-    if (!this.controls.layers.some((l) => l.name === layer)) layer = this.layer;
-    const units = this.controls.unitsOf(layer);
-    neuron = Math.max(0, Math.min(units - 1, neuron | 0));
-    if (layer === this.layer && neuron === this.neuron) { this.syncControls(); return; }
-    this.asked = performance.now();
-    if (layer !== this.layer) this.model.set("layer", layer);
-    if (neuron !== this.neuron) this.model.set("neuron", neuron);
-    this.model.save_changes();
-    this.layer = layer;
-    this.neuron = neuron;
+    const asked = performance.now();
+    const to = this.controls.choose(this.model, [this.layer, this.neuron], layer, neuron);
+    if (!to) { this.syncControls(); return; }
+    this.asked = asked;
+    [this.layer, this.neuron] = to;
     this.schedule();
   }
 

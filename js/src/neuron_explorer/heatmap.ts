@@ -1,8 +1,11 @@
 // A units × positions heatmap on canvas (neurons of one layer over a window of tokens),
-// coloured with the shared diverging scale. Pure helpers (window arithmetic, row order,
+// coloured with the scale neuron_scale.ts decides for the layer (the full diverging or
+// sequential ramp: no text is drawn on it). Pure helpers (window arithmetic, row order,
 // geometry) are exported for tests and for other widgets.
 
-import { MISSING, diverging } from "../shared/colors";
+import { MISSING, divergingAt, type RGB } from "../shared/colors";
+import { sequentialAt } from "../shared/sequential";
+import { absStats, position, type NeuronScale } from "../neuron_text/neuron_scale";
 import { el } from "../shared/dom";
 import { english, type Tr } from "../shared/i18n";
 
@@ -47,17 +50,9 @@ export function rowHeight(rows: number, target = 300, min = 2, max = 14): number
  *  (index floor(q * (m - 1)) of them sorted), at most `cap`; 1 when there is nothing positive.
  *  A robust scale: a few huge cell-state values would otherwise wash every other row out. */
 export function robustScale(values: ArrayLike<number>, q = 0.99, cap = Infinity): number {
-  const a = new Float32Array(values.length);
-  let m = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (Number.isFinite(v)) a[m++] = Math.abs(v);
-  }
-  if (!m) return Number.isFinite(cap) && cap > 0 ? cap : 1;
-  const sorted = a.subarray(0, m).sort();
-  let v = sorted[Math.floor(q * (m - 1))];
-  if (!(v > 0)) v = sorted[m - 1];
-  if (!(v > 0)) v = 1;
+  const { max, p99 } = absStats(values, q);
+  const v = p99 > 0 ? p99 : max > 0 ? max : 0;
+  if (!v) return Number.isFinite(cap) && cap > 0 ? cap : 1;
   return Number.isFinite(cap) && cap > 0 ? Math.min(v, cap) : v;
 }
 
@@ -65,8 +60,10 @@ export interface HeatmapData {
   layer: string;
   start: number;
   stop: number;
-  /** Half-width of the colour scale (robustScale of the values, at most the layer's max). */
+  /** The 99th percentile of |value| in the window (robustScale, at most the layer's max). */
   vmax: number;
+  /** The largest |value| of the layer. */
+  max: number;
   rows: number;
   /** Row-major [rows][stop - start], rows in neuron index order. */
   values: Float32Array;
@@ -85,6 +82,8 @@ export class Heatmap {
   private readonly colMark = el("div", "iw-heatmap-colmark");
   private readonly status = el("div", "iw-heatmap-status");
   private data: HeatmapData | null = null;
+  /** The colour scale (null: diverging over ±data.vmax). */
+  private scale: NeuronScale | null = null;
   private order: Int32Array = new Int32Array(0);
   private selected = -1;
   private ranked = 0;
@@ -116,8 +115,9 @@ export class Heatmap {
   get rowOrder(): Int32Array { return this.order; }
 
   /** Data, row order, ranked rows and selected neuron at once (one redraw). */
-  show(data: HeatmapData, order: Int32Array, ranked: number, selected: number): void {
+  show(data: HeatmapData, order: Int32Array, ranked: number, selected: number, scale: NeuronScale | null = null): void {
     this.data = data;
+    this.scale = scale;
     this.order = order.length === data.rows ? order : rowOrder(data.rows, [], data.layer);
     this.ranked = Math.max(0, Math.min(this.order.length, ranked));
     this.selected = selected;
@@ -134,6 +134,12 @@ export class Heatmap {
   setOrder(order: Int32Array, ranked = 0): void {
     this.order = order;
     this.ranked = Math.max(0, Math.min(order.length, ranked));
+    this.draw();
+  }
+
+  /** Draw with another colour scale (the `scale` trait changed). */
+  setScale(scale: NeuronScale): void {
+    this.scale = scale;
     this.draw();
   }
 
@@ -173,7 +179,9 @@ export class Heatmap {
     ds.stop = data ? String(data.stop) : "";
     ds.rows = String(rows);
     ds.ranked = String(this.ranked);
-    ds.vmax = data ? String(data.vmax) : "";
+    const scale: NeuronScale = this.scale ?? { ramp: "diverging", source: "p99", hi: data?.vmax || 1, squash: false };
+    ds.vmax = data ? String(scale.hi) : "";
+    ds.scale = data ? scale.source : "";
     ds.selected = String(this.selected);
     ds.order = Array.from(this.order).join(",");
     this.canvas.setAttribute("aria-label", data
@@ -191,8 +199,8 @@ export class Heatmap {
     if (!octx) return;
     const img = octx.createImageData(cols, rows);
     const px = img.data;
-    const { values, vmax } = data;
-    const lut = colourTable(vmax);
+    const { values } = data;
+    const lut = colourTable(scale);
     for (let r = 0; r < rows; r++) {
       const base = this.order[r] * cols;
       let o = r * cols * 4;
@@ -284,14 +292,14 @@ export class Heatmap {
   }
 }
 
-/** value -> colour on the diverging scale over [-vmax, vmax], through a 1024-entry table. */
-function colourTable(vmax: number): (v: number) => readonly number[] {
-  const v = Number.isFinite(vmax) && vmax > 0 ? vmax : 1;
+/** value -> colour on `scale` (the full RdBu or Blues ramp), through a 1024-entry table. */
+function colourTable(scale: NeuronScale): (v: number) => readonly number[] {
   const N = 1024;
-  const table: number[][] = [];
-  for (let k = 0; k <= N; k++) table.push(diverging(((k / N) * 2 - 1) * v, v));
+  const seq = scale.ramp === "sequential";
+  const table: RGB[] = [];
+  for (let k = 0; k <= N; k++) table.push(seq ? sequentialAt(k / N) : divergingAt((k / N) * 2 - 1));
   return (x) => {
-    const t = Math.max(-1, Math.min(1, x / v));
-    return table[Math.round(((t + 1) / 2) * N)];
+    const p = position(scale, x);
+    return table[Math.round((seq ? p : (p + 1) / 2) * N)];
   };
 }

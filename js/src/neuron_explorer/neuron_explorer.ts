@@ -8,6 +8,7 @@ import { brushSpan, brushedTokens, readSpans } from "./brush";
 import { Heatmap, heatmapWindow, robustScale, rowOrder, type HeatmapData } from "./heatmap";
 import { formatValue } from "../shared/legend";
 import { NeuronView } from "../neuron_text/neuron_view";
+import { describeScale, type NeuronScale } from "../neuron_text/neuron_scale";
 import { PredictionStrip, decodePredictions, guessesAt, predictionLine, type Predictions } from "./predictions";
 import { RankingPanel, readRanking, type Ranking } from "./ranking";
 import { request } from "../shared/request";
@@ -124,6 +125,8 @@ class NeuronExplorerView {
     on("change:features", () => this.panel.setFeatures(this.readFeatures(), String(model.get("feature") ?? "")));
     on("change:feature", () => this.panel.setFeature(String(model.get("feature") ?? "")));
     on("change:spans", () => this.readSpansTrait());
+    on("change:scale", () => this.rescale());
+    on("change:vmax", () => this.rescale());
     on("change:ranking", () => { this.cancelRank(); this.setRanking(readRanking(model.get("ranking"))); });
 
     const text = view.textEl;
@@ -294,7 +297,8 @@ class NeuronExplorerView {
     if (d.shape.length !== 2 || cols !== stop - start || (units && rows !== units)) {
       throw new Error(`heatmap: expected values of shape [${units}, ${stop - start}], got [${d.shape}]`);
     }
-    return { layer, start, stop, vmax: robustScale(data, 0.99, Number(raw.vmax)), rows, values: data };
+    const max = Number(raw.vmax);
+    return { layer, start, stop, vmax: robustScale(data, 0.99, max), max: max > 0 ? max : 1, rows, values: data };
   }
 
   private showHeatmap(data: HeatmapData): void {
@@ -302,7 +306,21 @@ class NeuronExplorerView {
     this.heatmap.el.title = "";
     this.heatmap.setStatus("");
     this.heatmap.setStale(false);
-    this.heatmap.show(data, this.orderFor(data.layer, data.rows), this.rankedIn(data.layer, data.rows), this.view.neuron);
+    this.heatmap.show(data, this.orderFor(data.layer, data.rows), this.rankedIn(data.layer, data.rows), this.view.neuron, this.scaleOf(data));
+    this.updateHeatmapLabel();
+  }
+
+  /** The heatmap's colour scale: the layer's, as the text's (neuron_scale.ts), over what the
+   *  window shows (its 99th percentile of |value|, the layer's largest |value|). */
+  private scaleOf(d: HeatmapData): NeuronScale {
+    return this.view.colours.scaleOf(d.layer, () => ({ max: d.max, p99: d.vmax }));
+  }
+
+  /** The `scale` or `vmax` trait changed: the heatmap in the new scale. */
+  private rescale(): void {
+    const d = this.heatmap.shown;
+    if (!d) return;
+    this.heatmap.setScale(this.scaleOf(d));
     this.updateHeatmapLabel();
   }
 
@@ -324,7 +342,10 @@ class NeuronExplorerView {
     const note = !ranked ? "" : ranked < d.rows ? tr("explorer.ranked_on_top", { n: ranked }) : tr("explorer.in_ranking_order");
     this.hmTitle.textContent = tr("explorer.heatmap_title", { layer: d.layer, n: d.rows, note });
     this.hmLabel.textContent = tr("explorer.heatmap_positions", { first: d.start, last: d.stop - 1, n: this.view.strip.tokenCount });
-    this.hmScale.textContent = `\u00b1${formatValue(d.vmax)}`;
+    const scale = this.scaleOf(d);
+    this.hmScale.textContent = describeScale(scale, this.tr).note;
+    // the swatch before it (neuron_explorer.css) shows the ramp the map is drawn with
+    this.hmScale.style.setProperty("--iw-diverging-bar", scale.ramp === "sequential" ? "var(--iw-sequential-bar)" : "");
   }
 
   private onHeatmapHover(e: MouseEvent): void {

@@ -1,15 +1,22 @@
-// The header of the neuron view: the caption (only when there is a title), the layer menu
-// and the neuron stepper. Events are wired by NeuronView; this file builds and updates the DOM.
+// The header of the neuron view: the caption (only when there is a title), the layer menu,
+// the neuron stepper and (NeuronText, NeuronExplorer) the colour-scale menu. Events are wired
+// by the views (NeuronView, NeuronDashboard); this file builds and updates the DOM, and says
+// which unit a choice in the browser lands on (`clamp`).
 
 import { el } from "../shared/dom";
 import { english, type Tr } from "../shared/i18n";
+import type { AnyModel } from "../shared/types";
 import { TitleRow } from "../shared/view";
+import { SCALE_MODES, type ScaleMode, type ValueRange } from "./neuron_scale";
 
 /** A layer of the menu; `unit` names its units ("feature" for a sparse autoencoder's, else "neuron"). */
-export interface LayerInfo { name: string; n_units: number; unit?: string }
+export interface LayerInfo { name: string; n_units: number; unit?: string; range?: ValueRange }
 
 /** A layer name with an index: "rnn.0.c" → ["rnn", "0", "c"], "blocks.3.mlp" → ["blocks", "3", "mlp"]. */
 const INDEXED = /^(.+?)\.(\d+)\.(.+)$/;
+
+/** The scale menu's words, by mode. */
+const MODE_KEYS: Record<ScaleMode, string> = { p99: "scale.mode_p99", max: "scale.mode_max", tanh: "scale.mode_tanh" };
 
 /** Suffix of a layer an exported page does not hold. */
 export const NOT_IN_FILE = english("neuron_text.not_in_file");
@@ -36,6 +43,12 @@ export class NeuronControls {
   private tr: Tr = english;
   /** "999 is out of range: neurons 0–255", after a number past either end was typed. */
   readonly rangeNote = el("span", "iw-range-note");
+  /** The colour-scale menu (the `scale` trait); hidden until a view shows it (`showScale`). */
+  readonly scaleSelect = el("select", "iw-scale");
+  private readonly scaleField = el("label", "iw-field iw-scale-field");
+  private readonly scaleName = el("span", "iw-field-name", "scale");
+  /** The unit the title was given for: the one shown when the title arrived. */
+  private titleUnit: { title: string; layer: string; neuron: number } | null = null;
 
   /** `titleRow`: the view's title row (view.ts): the title in bold, then `layer · neuron n`
    *  small and muted; hidden with no title. */
@@ -56,7 +69,24 @@ export class NeuronControls {
     this.rangeNote.style.marginLeft = "6px";
     this.rangeNote.hidden = true;
     neuronField.append(this.neuronName, stepper, this.of, this.rangeNote);
-    this.row.append(layerLabel, neuronField);
+    this.scaleField.append(this.scaleName, this.scaleSelect);
+    this.scaleField.hidden = true;
+    this.row.append(layerLabel, neuronField, this.scaleField);
+  }
+
+  /** Show the colour-scale menu (NeuronText and NeuronExplorer have one). */
+  showScale(): void {
+    this.scaleField.hidden = false;
+  }
+
+  /** Show `mode` in the scale menu; on a layer of known `range` the menu is off (its scale is
+   *  the range) and says why. */
+  syncScale(mode: ScaleMode, range: ValueRange): void {
+    if (this.scaleSelect.value !== mode) this.scaleSelect.value = mode;
+    this.scaleSelect.disabled = range !== null;
+    this.scaleSelect.title = range === "unit"
+      ? this.tr("scale.fixed_unit")
+      : range === "tanh" ? this.tr("scale.fixed_tanh") : this.tr("scale.menu_title");
   }
 
   /** Label the controls in the widget's language (`tr`: its `_strings`). */
@@ -64,6 +94,14 @@ export class NeuronControls {
     this.tr = tr;
     this.layerName.textContent = tr("neuron_text.layer");
     this.labelUnits("neuron");
+    this.scaleName.textContent = tr("scale.name");
+    const value = this.scaleSelect.value;
+    this.scaleSelect.replaceChildren(...SCALE_MODES.map((m) => {
+      const o = el("option", "", tr(MODE_KEYS[m]));
+      o.value = m;
+      return o;
+    }));
+    if (value) this.scaleSelect.value = value;
   }
 
   /** A unit's name in the widget's language ("neuron" / "feature"; plural for a range). */
@@ -91,6 +129,7 @@ export class NeuronControls {
           name: String(l.name),
           n_units: Math.max(0, Number(l.n_units) | 0),
           unit: l.unit === "feature" ? "feature" : "neuron",
+          range: l.range === "unit" || l.range === "tanh" ? l.range : null,
         }))
       : [];
     this.held = Array.isArray(exportLayers) ? new Set(exportLayers.map(String)) : null;
@@ -121,6 +160,30 @@ export class NeuronControls {
 
   unitsOf(layer: string): number {
     return this.layers.find((l) => l.name === layer)?.n_units ?? 0;
+  }
+
+  /** The known range of `layer`'s values (null: unbounded or unknown). */
+  rangeOf(layer: string): ValueRange {
+    return this.layers.find((l) => l.name === layer)?.range ?? null;
+  }
+
+  /** Where a choice made in the browser lands: `layer` when the menu has it (else `current`'s
+   *  layer), `neuron` clamped to that layer's units. */
+  clamp(layer: string, neuron: number, current: string): [string, number] {
+    const to = this.layers.some((l) => l.name === layer) ? layer : current;
+    return [to, Math.max(0, Math.min(this.unitsOf(to) - 1, neuron | 0))];
+  }
+
+  /** A choice made in the browser: clamped, then the `layer` / `neuron` traits that change are
+   *  set on `model` and saved (synced to Python). The new selection, or null when the choice
+   *  lands on the `current` one. */
+  choose(model: AnyModel, current: [string, number], layer: string, neuron: number): [string, number] | null {
+    const to = this.clamp(layer, neuron, current[0]);
+    if (to[0] === current[0] && to[1] === current[1]) return null;
+    if (to[0] !== current[0]) model.set("layer", to[0]);
+    if (to[1] !== current[1]) model.set("neuron", to[1]);
+    model.save_changes();
+    return to;
   }
 
   /** The layer Up (dir -1) / Down (+1) goes to, or null: the same array one layer up or down
@@ -178,10 +241,13 @@ export class NeuronControls {
         });
   }
 
-  /** The title with the unit it was given for (`given`) once another unit is shown, so a
-   *  caption never names the wrong unit — "the string cell (rnn.0.c · neuron 231)", then
-   *  "now: rnn.0.c · neuron 232" — and the plain title on its own unit. */
-  setTitle(title: string, layer: string, neuron: number, given?: { layer: string; neuron: number }): void {
+  /** The title with the unit it was given for once another unit is shown, so a caption never
+   *  names the wrong unit — "the string cell (rnn.0.c · neuron 231)", then "now: rnn.0.c ·
+   *  neuron 232" — and the plain title on its own unit. The unit a title was given for is the
+   *  one shown when that title first arrived here. */
+  setTitle(title: string, layer: string, neuron: number): void {
+    if (!this.titleUnit || this.titleUnit.title !== title) this.titleUnit = { title, layer, neuron };
+    const given = this.titleUnit;
     const now = `${layer} \u00b7 ${this.unitWord(this.nounOf(layer))} ${neuron}`;
     const moved = !!title && !!given && (given.layer !== layer || given.neuron !== neuron);
     this.titleRow.set(

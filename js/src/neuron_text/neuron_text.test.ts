@@ -4,6 +4,8 @@ import widget from "./neuron_text";
 import { FakeIntersectionObserver } from "../testing/fake_io";
 import { FakeModel } from "../testing/fake_model";
 import { checkErrorBox } from "../testing/error_box_check";
+import { absStats } from "./neuron_scale";
+import { formatTick } from "../shared/legend";
 
 const TEXT = "if x:\n  <b>\"🙂\"</b>\n";
 const N = Array.from(TEXT).length; // one token per code point
@@ -82,8 +84,11 @@ describe("NeuronText", () => {
     expect(toks[2].classList.contains("iw-missing")).toBe(true);
     expect(root.dataset.renderedLayer).toBe("rnn.0.h");
     expect(root.dataset.renderedNeuron).toBe("3");
-    expect($(".iw-legend-max").textContent).toBe("1");
-    expect($(".iw-legend-min").textContent).toBe("\u22121");
+    // the default scale clips at the 99th percentile of |value| of the column
+    const p99 = absStats(valuesFor("rnn.0.h", 3)).p99;
+    expect($(".iw-legend-max").textContent).toBe(formatTick(p99));
+    expect($(".iw-legend-min").textContent).toBe(formatTick(-p99));
+    expect($(".iw-legend-note").textContent).toBe(`clipped at \u00b1${formatTick(p99)} (99th pct of |value|)`);
     expect($(".iw-title").hidden).toBe(false);
     expect($(".iw-legend-missing").hidden).toBe(false); // token 2 is NaN
     // prefetches the neighbours quietly
@@ -103,7 +108,7 @@ describe("NeuronText", () => {
     model.emit("msg:custom", { type: "reply", id: r4.id, ok: true, data: { ...column("rnn.0.h", 4, valuesFor("rnn.0.h", 4), 2), values: { dtype: "float32", shape: [N] } }, buffer_paths: [["values", "buffer"]] }, [new DataView(new Float32Array(valuesFor("rnn.0.h", 4)).buffer)]);
     await flush();
     expect($(".iw-root").dataset.renderedNeuron).toBe("4");
-    expect($(".iw-legend-max").textContent).toBe("2");
+    expect($(".iw-legend-max").textContent).toBe(formatTick(absStats(valuesFor("rnn.0.h", 4)).p99));
     // the title was given for neuron 3: it says so, and the caption names the unit shown now
     expect($(".iw-title-main").textContent).toBe("Quote cell? (rnn.0.h · neuron 3)");
     expect($(".iw-caption").textContent).toBe("now: rnn.0.h · neuron 4");
@@ -131,12 +136,14 @@ describe("NeuronText", () => {
   });
 
   it("no caption row without a title; the missing swatch only with a NaN", async () => {
-    mount({ title: "", column: column("rnn.0.h", 3, valuesFor("rnn.0.h", 3).map((v) => (Number.isNaN(v) ? 0 : v)), 0.82361) });
+    // a vmax given in Python fixes the scale
+    mount({ title: "", vmax: 0.82361, column: column("rnn.0.h", 3, valuesFor("rnn.0.h", 3).map((v) => (Number.isNaN(v) ? 0 : v)), 0.82361) });
     await flush();
     expect($(".iw-title").hidden).toBe(true);
     expect($(".iw-legend-missing").hidden).toBe(true);
     expect($(".iw-legend-min").textContent).toBe("\u22120.824");
     expect($(".iw-legend-max").textContent).toBe("0.824");
+    expect($(".iw-legend-note").textContent).toBe("fixed \u00b10.824");
     model.set("title", "Quote cell?");
     expect($(".iw-title").hidden).toBe(false);
     expect($(".iw-title-main").textContent).toBe("Quote cell?");
@@ -235,7 +242,7 @@ describe("NeuronText", () => {
     expect($<HTMLInputElement>("input.iw-neuron").value).toBe("2");
     expect($(".iw-of").textContent).toBe("of 4");
     expect($(".iw-root").dataset.renderedLayer).toBe("rnn.1.h");
-    expect($(".iw-legend-max").textContent).toBe("0.5");
+    expect($(".iw-legend-max").textContent).toBe(formatTick(absStats(valuesFor("rnn.1.h", 2)).p99));
     // only prefetches went out, no request for the selection itself
     expect(requests().slice(before)).toEqual([
       { kind: "column", layer: "rnn.1.h", neuron: 3 },
@@ -309,4 +316,49 @@ describe("NeuronText", () => {
     expect(model.listenerCount("change:neuron")).toBe(0);
     expect(FakeIntersectionObserver.latest().disconnected).toBe(true);
   });
+
+  it("a sigmoid gate's layer is drawn 0–1 sequential: a half-open gate is a middle shade", async () => {
+    const gate = Array.from({ length: N }, (_, i) => (i === 0 ? 0.5 : i === 1 ? 0.98 : 0.02));
+    mount({
+      layers: [{ name: "rnn.0.f", n_units: 8, range: "unit" }, { name: "rnn.0.c", n_units: 8, range: null }],
+      layer: "rnn.0.f", column: column("rnn.0.f", 3, gate),
+    });
+    await flush();
+    expect([$(".iw-legend-min").textContent, $(".iw-legend-zero").textContent, $(".iw-legend-max").textContent]).toEqual(["0", "0.5", "1"]);
+    expect($(".iw-legend-note").textContent).toContain("0 closed");
+    expect($(".iw-root").dataset.scale).toBe("unit");
+    // the menu is off on a layer of known range, and says why
+    expect($<HTMLSelectElement>("select.iw-scale").disabled).toBe(true);
+    const toks = host.querySelectorAll<HTMLElement>(".iw-tok");
+    const rgb = (el: HTMLElement) => el.style.backgroundColor.match(/\d+/g)!.map(Number);
+    const [half, open, shut] = [rgb(toks[0]), rgb(toks[1]), rgb(toks[2])];
+    // blue, between the open gate's shade and the shut gate's near-white in every channel
+    for (let c = 0; c < 3; c++) expect((half[c] - open[c]) * (half[c] - shut[c])).toBeLessThanOrEqual(0);
+    expect(half[2]).toBeGreaterThan(half[0]);
+  });
+
+  it("the scale menu sets the trait and recolours; every token keeps the one ink", async () => {
+    mount({ scale: "p99" });
+    await flush();
+    const sel = $<HTMLSelectElement>("select.iw-scale");
+    expect(sel.disabled).toBe(false);
+    expect(Array.from(sel.options).map((o) => o.value)).toEqual(["p99", "max", "tanh"]);
+    const bg = () => Array.from(host.querySelectorAll<HTMLElement>(".iw-tok")).map((t) => t.style.backgroundColor);
+    const before = bg();
+    sel.value = "tanh";
+    sel.dispatchEvent(new Event("change"));
+    await flush();
+    expect(model.get("scale")).toBe("tanh");
+    expect(model.saves).toBe(1);
+    expect($(".iw-legend-note").textContent).toBe("tanh(value)");
+    expect(bg()).not.toEqual(before);
+    const inks = new Set(Array.from(host.querySelectorAll<HTMLElement>(".iw-tok")).map((t) => t.style.color));
+    expect(inks.size).toBe(1);
+    // from Python
+    model.set("scale", "max");
+    await flush();
+    expect(sel.value).toBe("max");
+    expect($(".iw-legend-note").textContent).toMatch(/max \|value\|/);
+  });
 });
+

@@ -5,8 +5,9 @@
 
 import { decode, type Encoded } from "../shared/codec";
 import { ColumnStore, type Column } from "./neuron_columns";
-import { MISSING, diverging, rgbString, textColorFor } from "../shared/colors";
 import { Legend, formatValue } from "../shared/legend";
+import { NeuronColours } from "./neuron_colours";
+import { readMode } from "./neuron_scale";
 import { NeuronControls, type LayerInfo } from "./neuron_controls";
 import { TokenStrip, type Colorer } from "../shared/text";
 import { english, translator, type Tr } from "../shared/i18n";
@@ -43,7 +44,6 @@ export interface NeuronViewOptions {
 }
 
 const LOADING_DELAY_MS = 150;
-const MISSING_BG = rgbString(MISSING);
 
 export class NeuronView extends WidgetView<NeuronTextState> {
   private readonly opts: NeuronViewOptions;
@@ -58,6 +58,8 @@ export class NeuronView extends WidgetView<NeuronTextState> {
   layer = "";
   neuron = 0;
   private shown: Column | null = null;
+  /** The colour scale of the shown column and its legend. */
+  readonly colours: NeuronColours;
   private hovered: HTMLElement | null = null;
 
   constructor(model: AnyModel<NeuronTextState>, host: HTMLElement, opts: NeuronViewOptions) {
@@ -65,17 +67,19 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     this.opts = opts;
     this.tr = translator(model);
     this.controls.setLanguage(this.tr);
+    this.controls.showScale();
     const { root } = this;
 
     const { title, row: controls } = this.controls;
     this.legend = new Legend(controls, undefined, this.tr);
     this.legend.setMissing(false);
+    this.colours = new NeuronColours(model, this.controls, this.legend, this.root, this.tr);
 
     const wrap = el("div", "iw-text-wrap");
     wrap.append(this.textEl, this.status.el);
     root.append(title, controls, wrap);
     this.mount(host, {
-      parent: controls, beside: this.legend.el, redraw: () => opts.redraw?.(),
+      parent: controls, beside: this.legend.el, redraw: () => { this.repaint(); opts.redraw?.(); },
       name: opts.name ?? opts.className.replace(/^iw-/, "").replace(/-/g, "_"),
     });
     this.strip = new TokenStrip(this.textEl);
@@ -95,6 +99,12 @@ export class NeuronView extends WidgetView<NeuronTextState> {
   private bindDom(): void {
     const { select, input, prev, next } = this.controls;
     this.listen(select, "change", () => this.choose(select.value, this.neuron));
+    const { scaleSelect } = this.controls;
+    this.listen(scaleSelect, "change", () => {
+      this.model.set("scale", readMode(scaleSelect.value));
+      this.model.save_changes();
+      this.repaint();
+    });
     this.listen(input, "change", () => this.applyNeuronBox());
     // Enter applies the box at once (a notebook would otherwise take the key for itself).
     this.listen<KeyboardEvent>(input, "keydown", (e) => {
@@ -122,6 +132,8 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     on("change:layer", () => { this.readSelection(); this.schedule(); });
     on("change:neuron", () => { this.readSelection(); this.schedule(); });
     on("change:title", () => this.updateTitle());
+    on("change:scale", () => this.repaint());
+    on("change:vmax", () => this.repaint());
     on("change:column", () => { this.takeColumnTrait(); this.schedule(); });
   }
 
@@ -216,15 +228,9 @@ export class NeuronView extends WidgetView<NeuronTextState> {
 
   /** A change made in the browser: clamp, then sync to Python. */
   choose(layer: string, neuron: number): void {
-    if (!this.layers.some((l) => l.name === layer)) layer = this.layer;
-    const units = this.unitsOf(layer);
-    neuron = Math.max(0, Math.min(units - 1, neuron | 0));
-    if (layer === this.layer && neuron === this.neuron) { this.syncControls(); return; }
-    if (layer !== this.layer) this.model.set("layer", layer);
-    if (neuron !== this.neuron) this.model.set("neuron", neuron);
-    this.model.save_changes();
-    this.layer = layer;
-    this.neuron = neuron;
+    const to = this.controls.choose(this.model, [this.layer, this.neuron], layer, neuron);
+    if (!to) { this.syncControls(); return; }
+    [this.layer, this.neuron] = to;
     this.schedule();
   }
 
@@ -235,18 +241,12 @@ export class NeuronView extends WidgetView<NeuronTextState> {
 
   private syncControls(): void {
     this.controls.sync(this.layer, this.neuron);
+    this.controls.syncScale(this.colours.mode, this.controls.rangeOf(this.layer));
     this.updateTitle();
   }
 
-  /** The unit the title was given for: the one shown when the title arrived. */
-  private titleUnit: { title: string; layer: string; neuron: number } | null = null;
-
   private updateTitle(): void {
-    const title = String(this.model.get("title") ?? "");
-    if (!this.titleUnit || this.titleUnit.title !== title) {
-      this.titleUnit = { title, layer: this.layer, neuron: this.neuron };
-    }
-    this.controls.setTitle(title, this.layer, this.neuron, this.titleUnit);
+    this.controls.setTitle(String(this.model.get("title") ?? ""), this.layer, this.neuron);
   }
 
   private update(): void {
@@ -283,25 +283,20 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     this.shown = col;
     this.status.hide();
     this.root.classList.remove("iw-loading", "iw-stale");
-    this.legend.setRange(col.vmax);
-    this.legend.setMissing(col.hasNaN);
-    const { values, vmax } = col;
+    this.syncControls(); // the scale menu follows the layer
+    const shade = this.colours.shadeFor(col);
+    const { ink } = this.colours;
+    const { values } = col;
     const { unknown } = this;
     const { decorate } = this.opts;
     const colorer: Colorer = (span, i) => {
       decorate?.(span, i);
       span.classList.toggle("iw-unknown", unknown.has(i));
       const v = values[i];
-      if (Number.isNaN(v)) {
-        span.style.backgroundColor = MISSING_BG;
-        span.style.color = "#111";
-        span.classList.add("iw-missing");
-      } else {
-        const rgb = diverging(v, vmax);
-        span.style.backgroundColor = rgbString(rgb);
-        span.style.color = textColorFor(rgb);
-        span.classList.remove("iw-missing");
-      }
+      // one ink per theme on every shade: a word never changes colour half-way
+      span.style.backgroundColor = shade(v);
+      span.style.color = ink;
+      span.classList.toggle("iw-missing", Number.isNaN(v));
     };
     const { layer, neuron } = col;
     this.strip.paint(colorer).then((ok) => {

@@ -1,0 +1,62 @@
+// Text on a colour scale, one ink per theme.
+//
+// Text drawn on the scales' shades keeps a single ink colour in each theme, so a word never
+// changes colour half-way ("ValueE|rror"): in the light theme dark ink on shades capped at a
+// light-enough end (as Karpathy et al. 2016 kept theirs), in the dark theme light ink on
+// shades of a dark scale. Every shade keeps the ink at TEXT_CONTRAST or more (WCAG AA is 4.5).
+
+import { DIVERGING_STOPS, MISSING, hexToRgb, interpolateStops, luminance, type RGB } from "./colors";
+import { SEQUENTIAL_STOPS } from "./sequential";
+
+export type Theme = "light" | "dark";
+/** "diverging": positions −1..1, blue · neutral · red; "sequential": 0..1, neutral → blue. */
+export type Ramp = "diverging" | "sequential";
+
+/** The ink of text on the text scales, one per theme. */
+export const INK: Readonly<Record<Theme, string>> = { light: "#111", dark: "#eee" };
+/** The contrast every text shade keeps with its theme's ink (a little over WCAG AA's 4.5). */
+export const TEXT_CONTRAST = 4.6;
+/** Missing (NaN) values under text in the dark theme (MISSING is the light theme's). */
+export const MISSING_DARK: RGB = [85, 85, 85];
+
+const RDBU: RGB[] = DIVERGING_STOPS.map(hexToRgb);
+const BLUES: RGB[] = SEQUENTIAL_STOPS.map(hexToRgb);
+/** The dark theme's scales: a dark neutral at 0, RdBu's strong blue and red at the ends. */
+const DARK_NEUTRAL: RGB = [42, 42, 42];
+const DARK_DIVERGING: RGB[] = [hexToRgb("#2166ac"), DARK_NEUTRAL, hexToRgb("#b2182b")];
+const DARK_SEQUENTIAL: RGB[] = [DARK_NEUTRAL, hexToRgb("#2166ac")];
+
+function contrastWith(rgb: RGB, ink: RGB): number {
+  const a = luminance(rgb);
+  const b = luminance(ink);
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}
+
+/** How far along `at` (0..1) the shades keep TEXT_CONTRAST with `ink` (the first step that
+ *  does not, less one; the scales darken monotonically from their light end). */
+function reach(at: (u: number) => RGB, ink: RGB): number {
+  const steps = 1000;
+  for (let k = 1; k <= steps; k++) if (contrastWith(at(k / steps), ink) < TEXT_CONTRAST) return (k - 1) / steps;
+  return 1;
+}
+
+const INK_LIGHT = hexToRgb("#111111");
+/** The part of each light scale dark ink stays readable on (≈ 0.6 of RdBu's half, 0.7 of Blues). */
+export const LIGHT_REACH = {
+  diverging: Math.min(reach((u) => interpolateStops(RDBU, 0.5 + u / 2), INK_LIGHT), reach((u) => interpolateStops(RDBU, 0.5 - u / 2), INK_LIGHT)),
+  sequential: reach((u) => interpolateStops(BLUES, u), INK_LIGHT),
+};
+
+/** The background of text at position `p` of `ramp` in `theme` (diverging p in −1..1,
+ *  sequential 0..1, clipped); NaN gives the theme's missing grey. */
+export function textBackground(ramp: Ramp, p: number, theme: Theme): RGB {
+  if (Number.isNaN(p)) return theme === "dark" ? [...MISSING_DARK] : [...MISSING];
+  if (ramp === "sequential") {
+    const u = Math.max(0, Math.min(1, p));
+    return theme === "dark" ? interpolateStops(DARK_SEQUENTIAL, u) : interpolateStops(BLUES, u * LIGHT_REACH.sequential);
+  }
+  const t = Math.max(-1, Math.min(1, p));
+  return theme === "dark"
+    ? interpolateStops(DARK_DIVERGING, (t + 1) / 2)
+    : interpolateStops(RDBU, 0.5 + (t * LIGHT_REACH.diverging) / 2);
+}
