@@ -297,6 +297,7 @@ export class ProbeChartView extends WidgetView<ProbeChartState> {
   private drawPanel(): void {
     const sel = this.selected();
     const head = el("div", "iw-probe-panel-head");
+    this.panel.classList.toggle("iw-chrome", !sel); // only a hint: figure pictures leave it out
     if (!sel) {
       head.textContent = this.tr("probe.top_neurons");
       this.panel.replaceChildren(head, el("div", "iw-probe-hint", this.tr("probe.panel_hint")));

@@ -23,8 +23,9 @@ export const FIGURE_CHROME = [
   ".iw-field:has(button, select, input, textarea)",
 ].join(", ");
 
-/** Hide `root`'s chrome (and the rows it leaves empty) until the returned function is called. */
-export function hideChrome(root: HTMLElement, selector = FIGURE_CHROME): () => void {
+/** Hide `root`'s chrome (and the rows it leaves empty) until the returned function is called
+ *  (its `count`: how many elements it hid). */
+export function hideChrome(root: HTMLElement, selector = FIGURE_CHROME): (() => void) & { count: number } {
   const hidden: [HTMLElement, string, string][] = [];
   const hide = (e: HTMLElement) => {
     hidden.push([e, e.style.getPropertyValue("display"), e.style.getPropertyPriority("display")]);
@@ -48,12 +49,13 @@ export function hideChrome(root: HTMLElement, selector = FIGURE_CHROME): () => v
     hide(p);
     if (p.parentElement) parents.add(p.parentElement);
   }
-  return () => {
+  const restore = () => {
     for (const [e, v, prio] of hidden.reverse()) {
       if (v) e.style.setProperty("display", v, prio);
       else e.style.removeProperty("display");
     }
   };
+  return Object.assign(restore, { count: hidden.length });
 }
 
 /** Two animation frames (a redraw the widget scheduled has happened), or 200 ms where the
@@ -78,16 +80,24 @@ export interface PictureOptions {
 export async function takePicture(root: HTMLElement, opts: PictureOptions): Promise<Snapshot> {
   if (opts.mode === "screenshot") return snapshotSvg(root);
   root.classList.add("iw-figure");
-  const restore = hideChrome(root);
-  const canvases = Array.from(root.querySelectorAll("canvas")).filter((c) => !c.closest(SNAPSHOT_EXCLUDE));
-  const rec = recordCanvases(canvases);
+  const restores = [hideChrome(root)];
+  let rec = recordCanvases([]);
   try {
-    opts.redraw?.();
-    await frames();
+    // The redraw may build parts anew (a panel, a strip): hide their controls too, and draw
+    // once more when that changed the layout (at most twice).
+    for (let round = 0; round < 2; round++) {
+      rec.stop();
+      rec = recordCanvases(Array.from(root.querySelectorAll("canvas")).filter((c) => !c.closest(SNAPSHOT_EXCLUDE)));
+      opts.redraw?.();
+      await frames();
+      const more = hideChrome(root);
+      restores.push(more);
+      if (!more.count) break;
+    }
     return snapshotSvg(root, { vector: true, recordings: rec.recordings });
   } finally {
     rec.stop();
-    restore();
+    for (const r of restores.reverse()) r();
     root.classList.remove("iw-figure");
     opts.redraw?.();
   }
