@@ -101,11 +101,38 @@ def _ranks(x: np.ndarray) -> np.ndarray:
 
 
 def _auroc(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """AUROC of every column of ``x`` for boolean labels ``y`` (ties get average ranks)."""
-    ranks = _ranks(x)
-    n_pos = y.sum()
+    """AUROC of every column of ``x`` for boolean labels ``y`` (ties count one half).
+
+    Mann–Whitney's U counted directly: each unit's positives and negatives are sorted apart
+    (one sort of every row of the transposed array), and for each positive the negatives
+    below it, plus half of those tied with it, are found by binary search. The same number
+    as the average-rank formula ``(Σ ranks of positives − n₊(n₊+1)/2) / (n₊ n₋)`` with no
+    ranks computed: about 4× faster than ranking every column (``bench/bench_find_neurons.py``).
+    A column holding NaN gives NaN, as ranking it would.
+    """
+    x = np.asarray(x)
+    x = x[:, None] if x.ndim == 1 else x
+    y = np.asarray(y, dtype=bool)
+    n_pos = int(y.sum())
     n_neg = len(y) - n_pos
-    return (ranks[y].sum(axis=0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+    out = np.full(x.shape[1], np.nan)
+    if n_pos == 0 or n_neg == 0:
+        return out
+    dtype = np.float64 if x.dtype == np.float64 else np.float32  # float16 → float32: exact
+    xt = np.ascontiguousarray(x.T, dtype=dtype)  # one contiguous row per unit
+    pos = np.sort(xt[:, y], axis=1)
+    neg = np.sort(xt[:, ~y], axis=1)
+    bad = np.isnan(pos[:, -1]) | np.isnan(neg[:, -1])  # NaN sorts last
+    for j in np.flatnonzero(~bad):
+        below = np.searchsorted(neg[j], pos[j], "left")
+        u2 = 2 * int(below.sum(dtype=np.int64))
+        # ties: only positives equal to the negative at their insertion point need a 2nd search
+        tied = pos[j] == neg[j][np.minimum(below, n_neg - 1)]
+        if tied.any():
+            top = np.searchsorted(neg[j], pos[j][tied], "right")
+            u2 += int((top - below[tied]).sum(dtype=np.int64))
+        out[j] = u2 / (2.0 * n_pos * n_neg)
+    return out
 
 
 def _pearson(x: np.ndarray, y: np.ndarray) -> np.ndarray:

