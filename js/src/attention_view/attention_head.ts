@@ -2,13 +2,21 @@
 // weight between them on a canvas, alpha ∝ weight, a colour per head. The token columns
 // scroll together in a fixed-height box; the canvas covers only the visible band and draws
 // the lines that touch visible rows (re-drawn on scroll).
+//
+// Hover is kept to one cheap frame: the layout it needs (canvas size, row height, theme) is
+// measured by a full draw, not on every move; moves are coalesced into one animation frame
+// (the same frame Chromium dispatches the mouse move in); the drawing with no focus is kept
+// in an offscreen copy, so leaving a token puts it back with one blit instead of drawing
+// every line again; shading writes only the token styles that change.
 
-import { displayToken, keysOf, separatorIndex, toggleHead, visibleRows, type LayerData } from "./attention_data";
-import { fitCanvas, uiScale } from "../shared/canvas";
+import { displayToken, idOf, keysOf, separatorIndex, toggleHead, visibleRows, type LayerData } from "./attention_data";
+import { isRecording } from "../shared/snapshot_canvas";
+import { fitCanvas, offscreen, pixelRatio, uiScale } from "../shared/canvas";
 import { el } from "../shared/dom";
 import { english, type Tr } from "../shared/i18n";
 import { headColor, rgbaString } from "../shared/sequential";
 import { readableText, isDark, themeBackground, over } from "../shared/theme";
+import type { RGB } from "../shared/colors";
 
 export const ROW_H = 20;
 export const PAD_TOP = 4;
@@ -16,6 +24,18 @@ export const PAD_TOP = 4;
 export const LEVELS = 24;
 
 export interface Focus { side: "q" | "k"; i: number }
+
+/** What drawing needs of the layout, measured by a full draw (never on a mouse move). */
+interface Geometry {
+  /** Canvas size in css px and in device px. */
+  w: number;
+  h: number;
+  pw: number;
+  ph: number;
+  rowH: number;
+  /** The page's background (token shading is blended over it for its text colour). */
+  page: RGB;
+}
 
 /** Lines of head h of a [heads, n, nk] stack (n queries on the left, nk keys on the right) to
  *  draw, as (query, key, level) triples, level = round(w · gain · LEVELS) (at most LEVELS):
@@ -103,8 +123,16 @@ export class HeadView {
   /** A key token pinned here only (queries and keys differ, so the `token` trait can't hold it). */
   private localPin = false;
   private hover: Focus | null = null;
-  private shaded: HTMLElement[] = [];
+  /** Token spans shaded now, with the background each was given. */
+  private shaded = new Map<HTMLElement, string>();
   private frame = 0;
+  /** The next frame re-measures the layout (scroll, resize, new data) rather than only repainting. */
+  private full = false;
+  private geom: Geometry | null = null;
+  /** The scroll offset of the token columns, as of the last scroll event or full draw. */
+  private top = 0;
+  /** The drawing with no focus (device px), and what it was drawn for. */
+  private base: { canvas: HTMLCanvasElement; key: string } | null = null;
   /** Whether the page is dark (head colours follow it). */
   private dark = false;
   private readonly cleanups: (() => void)[] = [];
@@ -124,7 +152,7 @@ export class HeadView {
       t.addEventListener(type, fn as EventListener);
       this.cleanups.push(() => t.removeEventListener(type, fn as EventListener));
     };
-    on(this.scroller, "scroll", () => this.schedule());
+    on(this.scroller, "scroll", () => { this.top = this.scroller.scrollTop; this.schedule(); });
     on<MouseEvent>(cols, "mouseover", (e) => this.setHover(this.focusOf(e.target)));
     on(cols, "mouseleave", () => this.setHover(null));
     on<MouseEvent>(cols, "click", (e) => {
@@ -181,7 +209,8 @@ export class HeadView {
     });
     this.left.replaceChildren(...make("q"));
     this.right.replaceChildren(...make("k"));
-    this.shaded = [];
+    this.shaded.clear();
+    this.geom = null;
   }
 
   /** Rebuild the swatches (head labels changed). */
@@ -245,45 +274,84 @@ export class HeadView {
     return (f.side === "q" ? this.left : this.right).children[f.i] as HTMLElement | undefined;
   }
 
+  /** The token under the mouse changed: mark it now, shade and draw in the next frame (a
+   *  mouse move is dispatched at the start of a frame, so that is the frame it is shown in). */
   private setHover(f: Focus | null): void {
     if (f?.side === this.hover?.side && f?.i === this.hover?.i) return;
     if (this.hover) this.spanOf(this.hover)?.classList.remove("iw-attn-hover");
     this.hover = f;
     if (f) this.spanOf(f)?.classList.add("iw-attn-hover");
-    this.update();
+    this.schedule(false);
   }
 
-  private schedule(): void {
+  /** One animation frame for every change before it; `full` re-measures the layout first. */
+  private schedule(full = true): void {
+    this.full ||= full;
     if (this.frame) return;
     const raf = typeof requestAnimationFrame === "function" ? requestAnimationFrame : (f: () => void) => setTimeout(f, 16);
-    this.frame = raf(() => { this.frame = 0; this.draw(); }) as unknown as number;
+    this.frame = raf(() => {
+      this.frame = 0;
+      const full = this.full;
+      this.full = false;
+      if (full || !this.geom) this.draw();
+      else this.paint();
+    }) as unknown as number;
   }
 
   /** Pinned-token marks, shading and lines for the current hover / pin. */
   update(): void {
     this.markPinned();
-    this.draw();
+    if (this.geom) this.paint();
+    else this.draw();
   }
 
-  /** Draw the lines; false when there is no layer to draw. */
+  /** Measure the layout, then draw the lines; false when there is no layer to draw. */
   draw(): boolean {
-    const data = this.data;
-    const heads = this.active.filter((h) => data && h < data.heads);
-    this.hint.hidden = heads.length > 0 || !data;
-    this.hint.textContent = (this.opts.tr ?? english)("attention.no_head");
     const w = Math.max(40, this.gap.offsetWidth || 200);
     const h = Math.max(40, this.scroller.clientHeight || 400);
     this.canvas.style.left = `${this.gap.offsetLeft}px`;
+    this.top = this.scroller.scrollTop;
     const ctx = fitCanvas(this.canvas, w, h);
     if (isDark(this.el) !== this.dark) this.paintSwatches();
+    this.geom = {
+      w, h, pw: this.canvas.width, ph: this.canvas.height,
+      rowH: this.rowHeight(), page: themeBackground(this.el),
+    };
+    return this.paint(ctx);
+  }
+
+  /** Shade the tokens and draw the lines with the layout of the last full draw (`ctx`: the
+   *  canvas's context when the caller already has it); false when there is no layer. */
+  private paint(ctx0?: CanvasRenderingContext2D | null): boolean {
+    const g = this.geom;
+    if (!g) return this.draw();
+    const data = this.data;
+    const heads = this.active.filter((h) => data && h < data.heads);
+    const noHeads = !(heads.length > 0 || !data);
+    if (this.hint.hidden === noHeads) {
+      this.hint.hidden = !noHeads;
+      if (noHeads) this.hint.textContent = (this.opts.tr ?? english)("attention.no_head");
+    }
     const focus = this.hover ?? this.pinned;
-    this.shade(focus, heads);
+    this.shade(focus, heads, g.page);
     if (!data) return false;
+    const ctx = ctx0 === undefined ? this.context(g) : ctx0;
     if (!ctx) return true;
     const { n, values } = data;
     const nk = keysOf(data);
-    const top = this.scroller.scrollTop;
-    const rowH = this.rowHeight();
+    const { w, h, rowH } = g;
+    const top = this.top;
+    const key = `${idOf(values)}|${heads.join(",")}|${top}|${g.pw}x${g.ph}|${rowH}|${this.dark}`;
+    const drawn = heads.join(",");
+    if (this.canvas.dataset.lines !== drawn) this.canvas.dataset.lines = drawn;
+    if (!focus && this.base?.key === key && !isRecording(this.canvas)) {
+      // back to the drawing with no focus: one blit of the copy made when it was drawn
+      ctx.save();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.drawImage(this.base.canvas, 0, 0);
+      ctx.restore();
+      return true;
+    }
     const [first, last] = visibleRows(top - PAD_TOP, h, rowH, Math.max(n, nk), 2);
     const y = (i: number) => PAD_TOP + i * rowH + rowH / 2 - top;
     ctx.lineWidth = heads.length > 4 ? 1 : 1.75;
@@ -309,8 +377,32 @@ export class HeadView {
       }
     }
     ctx.globalAlpha = 1;
-    this.canvas.dataset.lines = heads.join(",");
+    if (!focus) this.keepBase(key, g);
     return true;
+  }
+
+  /** The lines canvas's context, its transform set and its pixels cleared (the size is kept
+   *  from the last full draw). */
+  private context(g: Geometry): CanvasRenderingContext2D | null {
+    if (this.canvas.width !== g.pw || this.canvas.height !== g.ph) return fitCanvas(this.canvas, g.w, g.h);
+    let ctx: CanvasRenderingContext2D | null = null;
+    try { ctx = this.canvas.getContext("2d"); } catch { ctx = null; }
+    if (!ctx || typeof ctx.setTransform !== "function") return null;
+    const r = pixelRatio();
+    ctx.setTransform(r, 0, 0, r, 0, 0);
+    ctx.clearRect(0, 0, g.w, g.h);
+    return ctx;
+  }
+
+  /** Copy the drawing with no focus, to put it back by one blit when a hover ends. */
+  private keepBase(key: string, g: Geometry): void {
+    let c = this.base?.canvas;
+    if (!c || c.width !== g.pw || c.height !== g.ph) c = offscreen(g.pw, g.ph);
+    const bctx = c.getContext?.("2d") ?? null;
+    if (!bctx || typeof bctx.drawImage !== "function") { this.base = null; return; }
+    bctx.clearRect(0, 0, c.width, c.height);
+    bctx.drawImage(this.canvas, 0, 0);
+    this.base = { canvas: c, key };
   }
 
   /** Height of a token row as laid out (ROW_H, × the text scale in presentation mode). */
@@ -321,18 +413,22 @@ export class HeadView {
   }
 
   /** With a focus, shade the other column's tokens by the mean weight over active heads
-   *  (in the head's colour when only one head is on). */
-  private shade(focus: Focus | null, heads: number[]): void {
-    for (const s of this.shaded) { s.style.backgroundColor = ""; s.style.color = ""; }
-    this.shaded = [];
+   *  (in the head's colour when only one head is on). Only styles that change are written. */
+  private shade(focus: Focus | null, heads: number[], page: RGB): void {
+    const next = new Map<HTMLElement, string>();
     const data = this.data;
-    if (!focus || !data || !heads.length) return;
+    if (focus && data && heads.length && focus.i < (focus.side === "q" ? data.n : keysOf(data))) this.shadeInto(next, focus, heads, page, data);
+    for (const s of this.shaded.keys()) {
+      if (!next.has(s)) { s.style.backgroundColor = ""; s.style.color = ""; }
+    }
+    this.shaded = next;
+  }
+
+  private shadeInto(next: Map<HTMLElement, string>, focus: Focus, heads: number[], page: RGB, data: LayerData): void {
     const { n, values } = data;
     const nk = keysOf(data);
-    if (focus.i >= (focus.side === "q" ? n : nk)) return;
     const col = focus.side === "q" ? this.right : this.left;
     const rgb = heads.length === 1 ? headColor(heads[0], this.dark) : [110, 118, 129] as [number, number, number];
-    const page = themeBackground(this.el);
     for (let t = 0; t < (focus.side === "q" ? nk : n); t++) {
       let sum = 0;
       for (const h of heads) {
@@ -344,9 +440,11 @@ export class HeadView {
       const s = col.children[t] as HTMLElement | undefined;
       if (!s) continue;
       const alpha = Math.min(0.85, 0.1 + m);
-      s.style.backgroundColor = rgbaString(rgb, alpha);
+      const bg = rgbaString(rgb, alpha);
+      next.set(s, bg);
+      if (this.shaded.get(s) === bg) continue;
+      s.style.backgroundColor = bg;
       s.style.color = readableText(over([rgb[0], rgb[1], rgb[2], alpha], page));
-      this.shaded.push(s);
     }
   }
 
