@@ -13,6 +13,7 @@ import { TokenStrip, type Colorer } from "../shared/text";
 import { english, translator, type Tr } from "../shared/i18n";
 import { tokenLines, type AnchorRect } from "../shared/tooltip";
 import { el } from "../shared/dom";
+import { HoverRing } from "./hover_ring";
 import { StatusLine } from "../shared/status";
 import type { NeuronTextState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
@@ -61,6 +62,8 @@ export class NeuronView extends WidgetView<NeuronTextState> {
   /** The colour scale of the shown column and its legend. */
   readonly colours: NeuronColours;
   private hovered: HTMLElement | null = null;
+  /** The hovered token's ring, above the text (a class on the token would repaint all of it). */
+  private readonly ring = new HoverRing(this.textEl);
 
   constructor(model: AnyModel<NeuronTextState>, host: HTMLElement, opts: NeuronViewOptions) {
     super(model, opts.className, opts.ariaLabel ?? translator(model)("neuron_text.aria"));
@@ -76,7 +79,7 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     this.colours = new NeuronColours(model, this.controls, this.legend, this.root, this.tr);
 
     const wrap = el("div", "iw-text-wrap");
-    wrap.append(this.textEl, this.status.el);
+    wrap.append(this.textEl, this.status.el, this.ring.el);
     root.append(title, controls, wrap);
     this.mount(host, {
       parent: controls, beside: this.legend.el, redraw: () => { this.repaint(); opts.redraw?.(); },
@@ -340,6 +343,7 @@ export class NeuronView extends WidgetView<NeuronTextState> {
       this.hovered?.classList.remove("iw-hover");
       span.classList.add("iw-hover");
       this.hovered = span;
+      this.ring.show(span);
       this.opts.onHoverToken?.(Number(span.dataset.i));
     }
     this.showTooltipFor(span, e.clientX, e.clientY);
@@ -371,6 +375,7 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     const was = this.hovered;
     this.hovered?.classList.remove("iw-hover");
     this.hovered = null;
+    this.ring.hide();
     this.tooltip?.hide();
     if (was) this.opts.onHoverToken?.(-1);
   }

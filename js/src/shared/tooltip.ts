@@ -20,6 +20,10 @@ const MARGIN = 4;
 
 export class Tooltip {
   readonly el: HTMLDivElement;
+  /** The lines shown and their box's size: the same lines again (a mouse move within one
+   *  token) are only moved, not rebuilt and measured. */
+  private shown = "";
+  private size: [number, number] = [0, 0];
 
   constructor(parent: HTMLElement) {
     this.el = document.createElement("div");
@@ -59,6 +63,10 @@ export class Tooltip {
   /** Fill in the lines and measure: [width, height, viewport width, viewport height]. */
   private fill(lines: string[]): [number, number, number, number] {
     const el = this.el;
+    const vw = document.documentElement.clientWidth || window.innerWidth;
+    const vh = document.documentElement.clientHeight || window.innerHeight;
+    const key = lines.join("\n");
+    if (!el.hidden && key === this.shown) return [this.size[0], this.size[1], vw, vh];
     el.replaceChildren(
       ...lines.map((line) => {
         const div = document.createElement("div");
@@ -70,9 +78,9 @@ export class Tooltip {
     el.hidden = false;
     el.style.left = "0px";
     el.style.top = "0px";
-    const vw = document.documentElement.clientWidth || window.innerWidth;
-    const vh = document.documentElement.clientHeight || window.innerHeight;
-    return [el.offsetWidth, el.offsetHeight, vw, vh];
+    this.shown = key;
+    this.size = [el.offsetWidth, el.offsetHeight];
+    return [this.size[0], this.size[1], vw, vh];
   }
 
   private place(left: number, top: number): void {
@@ -90,6 +98,7 @@ export class Tooltip {
 
   hide(): void {
     this.el.hidden = true;
+    this.shown = "";
   }
 
   destroy(): void {
