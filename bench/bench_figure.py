@@ -1,5 +1,6 @@
 """Size of the toolbar's SVG pictures: figure (canvases as vectors) beside screenshot (canvases
-as embedded PNGs), for a 128-token head view, the same tokens' attention matrix, and a
+as embedded PNGs), for a 128-token head view, the same tokens' attention matrix and model
+view, and a
 NeuronText of 2,000 characters; with the time from the click to the download.
 
     OMP_NUM_THREADS=1 nice -n 10 python bench/bench_figure.py [--out DIR]
@@ -72,6 +73,11 @@ def main() -> None:
         (
             "attention matrix, 128 tokens",
             iw.AttentionView(head_trace(), view="matrix"),
+            ".iw-attention-view",
+        ),
+        (
+            "model view, 128 tokens, 6x12 heads",
+            iw.AttentionView(head_trace(), view="model"),
             ".iw-attention-view",
         ),
         ("NeuronText, 2,000 characters", iw.NeuronText(neuron_trace()), ".iw-neuron-text"),

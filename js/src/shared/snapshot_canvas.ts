@@ -11,9 +11,9 @@
 import { hex, r2, xmlText } from "./snapshot_css";
 import { type RGBA, parseColor } from "./theme";
 
-/** At most this many <rect>s for one drawn image (after merging equal-colour neighbours, ~60
- *  bytes each: ~1.2 MB); a bigger one becomes one pixelated <image>. A 128×128 attention
- *  matrix fits; the model view's 144 thumbnails of 128 tokens do not. */
+/** At most this many <rect>s for the drawn images of one canvas (after merging equal-colour
+ *  neighbours, ~60 bytes each: ~1.2 MB); past it each image becomes one pixelated <image>.
+ *  A 128×128 attention matrix fits; the model view's 72 thumbnails of 128 tokens do not. */
 export const RECT_BUDGET = 20_000;
 /** A canvas that could not be recorded is read as pixels and written as <rect> runs when it
  *  has at most this many pixels (colour bars of legends), else embedded as an <image>. */
@@ -130,8 +130,18 @@ function recordingContext(real: Ctx2D, rec: CanvasRecording): Ctx2D {
     },
     fillRect(x: number, y: number, w: number, h: number) {
       const c = paintable(real.fillStyle);
-      const r = rectOp(x, y, w, h);
-      if (c && r) rec.ops.push({ k: "rect", ...r, color: c, alpha: real.globalAlpha });
+      if (!c) return;
+      if (axisAligned()) {
+        const r = rectOp(x, y, w, h)!;
+        rec.ops.push({ k: "rect", ...r, color: c, alpha: real.globalAlpha });
+        return;
+      }
+      // under a rotation (a tick of a rotated label): the rectangle as a filled polygon
+      const p: number[] = [];
+      const corners: [number, number][] = [[x, y], [x + w, y], [x + w, y + h], [x, y + h]];
+      corners.forEach(([a, b], i) => p.push(i ? SEG.L : SEG.M, ...pt(a, b)));
+      p.push(SEG.Z);
+      rec.ops.push({ k: "path", segs: p, subpaths: 1, stroke: null, fill: c, width: 0, alpha: real.globalAlpha, cap: "butt", join: "miter", dash: [] });
     },
     strokeRect(x: number, y: number, w: number, h: number) {
       const c = paintable(real.strokeStyle);
@@ -355,6 +365,9 @@ function pathData(segs: number[], m: PixelMap): string {
 /** A complete recording as SVG elements under `parent` (a group clipped to the canvas). */
 export function writeRecording(parent: Element, rec: CanvasRecording, m: PixelMap, opacity: number): void {
   const k = Math.sqrt(Math.abs(m.sx * m.sy)) || 1;
+  let cellRects = 0;
+  for (const op of rec.ops) if (op.k === "cells") cellRects += op.runs.length;
+  const cellsAsImages = cellRects > RECT_BUDGET;
   for (const op of rec.ops) {
     const alpha = op.alpha * opacity;
     if (alpha < 0.003) continue;
@@ -387,18 +400,35 @@ export function writeRecording(parent: Element, rec: CanvasRecording, m: PixelMa
       else if (op.align === "right") a["text-anchor"] = "end";
       const t = node("text", paint(a, "fill", op.color, alpha), parent);
       t.textContent = xmlText(op.s);
-    } else if (op.k === "cells") {
+    } else if (op.k === "cells" && !cellsAsImages) {
       writeCells(parent, op.px, op.runs, op.cols, op.rows, op, m, alpha);
+    } else if (op.k === "cells") {
+      image(parent, cellsImage(op.px, op.cols, op.rows), op, m, alpha, false);
     } else {
-      const a: Record<string, string | number> = {
-        x: m.x0 + op.x * m.sx, y: m.y0 + op.y * m.sy, width: op.w * m.sx, height: op.h * m.sy, preserveAspectRatio: "none",
-      };
-      if (alpha < 0.999) a.opacity = alpha;
-      if (!op.smooth) a.style = "image-rendering:pixelated;image-rendering:crisp-edges";
-      const img = node("image", a, parent);
-      img.setAttributeNS("http://www.w3.org/1999/xlink", "xlink:href", op.src.toDataURL("image/png"));
+      image(parent, op.src, op, m, alpha, op.smooth);
     }
   }
+}
+
+/** A rows × cols pixel block as a canvas (for an <image>). */
+function cellsImage(px: Uint8ClampedArray, cols: number, rows: number): HTMLCanvasElement {
+  const c = document.createElement("canvas");
+  c.width = cols;
+  c.height = rows;
+  const ctx = c.getContext("2d");
+  if (ctx) ctx.putImageData(new ImageData(new Uint8ClampedArray(px), cols, rows), 0, 0);
+  return c;
+}
+
+/** `src` drawn over (x, y, w, h) canvas px, as one <image> (pixelated unless `smooth`). */
+function image(parent: Element, src: HTMLCanvasElement, box: { x: number; y: number; w: number; h: number }, m: PixelMap, alpha: number, smooth: boolean): void {
+  const a: Record<string, string | number> = {
+    x: m.x0 + box.x * m.sx, y: m.y0 + box.y * m.sy, width: box.w * m.sx, height: box.h * m.sy, preserveAspectRatio: "none",
+  };
+  if (alpha < 0.999) a.opacity = alpha;
+  if (!smooth) a.style = "image-rendering:pixelated;image-rendering:crisp-edges";
+  const img = node("image", a, parent);
+  img.setAttributeNS("http://www.w3.org/1999/xlink", "xlink:href", src.toDataURL("image/png"));
 }
 
 /** A canvas's current pixels as <rect> runs when it is small (a legend's colour bar); false
