@@ -272,15 +272,17 @@ export class LayerCache {
  *  query rows by tk pooled key columns (t === tk for self-attention). */
 export interface Thumbs { layers: number; heads: number; t: number; tk: number; values: Float32Array }
 
-/** Decode the `thumbs` trait ([layers, heads, t, tk]); null when absent, throws on a bad shape. */
+/** Decode the `thumbs` trait ([layers, heads, t, tk]); null when absent, throws on a bad shape.
+ *  The shape is checked at once, the values converted when first read (the model view). */
 export function decodeThumbs(raw: unknown, layers: number, heads: number): Thumbs | null {
   if (!raw || typeof raw !== "object" || !("buffer" in raw)) return null;
-  const d = decode(raw as Encoded);
-  const [L, H, t, tk] = d.shape;
-  if (d.shape.length !== 4 || L !== layers || H !== heads || !(t > 0) || !(tk > 0)) {
-    throw new Error(`thumbnails: expected shape [${layers}, ${heads}, t, tk], got [${d.shape}]`);
+  const c = check(raw as Encoded);
+  const [L, H, t, tk] = c.shape;
+  if (c.shape.length !== 4 || L !== layers || H !== heads || !(t > 0) || !(tk > 0)) {
+    throw new Error(`thumbnails: expected shape [${layers}, ${heads}, t, tk], got [${c.shape}]`);
   }
-  return { layers: L, heads: H, t, tk, values: d.data as Float32Array };
+  let values: Float32Array | null = null;
+  return { layers: L, heads: H, t, tk, get values() { return (values ??= convert(c).data as Float32Array); } };
 }
 
 /** Where a t × tk thumbnail sits in a square cell of `cell` px, aspect kept: [dx, dy, w, h]. */
@@ -344,15 +346,24 @@ export function readGroups(get: (name: string) => unknown): GroupInfo[] {
 /** Attention rollout across layers, [n, n] (query × token), and its largest value. */
 export interface Rollout { n: number; values: Float32Array; vmax: number }
 
-/** Decode the `rollout` trait; null when absent ({}), throws on a bad shape. */
+/** Decode the `rollout` trait; null when absent ({}), throws on a bad shape. The shape is
+ *  checked at once, the values converted when first read (the rollout view). */
 export function decodeRollout(raw: unknown, n: number): Rollout | null {
   if (!raw || typeof raw !== "object" || !("buffer" in raw)) return null;
-  const d = decode(raw as Encoded);
-  if (d.shape.length !== 2 || d.shape[0] !== n || d.shape[1] !== n) {
-    throw new Error(`rollout: expected shape [${n}, ${n}], got [${d.shape}]`);
+  const c = check(raw as Encoded);
+  if (c.shape.length !== 2 || c.shape[0] !== n || c.shape[1] !== n) {
+    throw new Error(`rollout: expected shape [${n}, ${n}], got [${c.shape}]`);
   }
-  const values = d.data as Float32Array;
-  return { n, values, vmax: maxOf(values) || 1 };
+  let values: Float32Array | null = null;
+  let vmax = 1;
+  const read = (): Float32Array => {
+    if (!values) {
+      values = convert(c).data as Float32Array;
+      vmax = maxOf(values) || 1;
+    }
+    return values;
+  };
+  return { n, get values() { return read(); }, get vmax() { read(); return vmax; } };
 }
 
 /** Control characters made visible so that each token stays on one row. */

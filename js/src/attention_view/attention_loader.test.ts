@@ -66,7 +66,7 @@ describe("LayerLoader", () => {
     const loader = new LayerLoader(model as never, shape, String);
     loader.prefetchAround(0, 0, 3);
     await new Promise((r) => setTimeout(r, 250));
-    expect((model.sent.at(-1)!.content as { body: unknown }).body).toEqual({ kind: "layer", group: 0, layer: 1 });
+    expect((model.sent[model.sent.length - 1].content as { body: unknown }).body).toEqual({ kind: "layer", group: 0, layer: 1 });
     const r = reply(1);
     model.reply({ layer: 1, values: { ...r.values, buffer: undefined } }, [r.values.buffer], [["values", "buffer"]]);
     await new Promise((res) => setTimeout(res, 0));
@@ -77,5 +77,22 @@ describe("LayerLoader", () => {
     expect(model.sent.length).toBe(sent); // no second request
     expect(Array.from(d.values)).toEqual([0, 1, 2, 1]);
     expect(loader.cache.size).toBe(1);
+  });
+});
+
+describe("thumbnails and rollout", () => {
+  it("check their shape and bytes at once and convert their values when first read", async () => {
+    const { decodeRollout, decodeThumbs } = await import("./attention_data");
+    const half = (n: number) => ({ dtype: "float16" as const, shape: [n, n], buffer: new Uint16Array(n * n).fill(0x3c00).buffer });
+    const r = decodeRollout(half(3), 3)!;
+    expect(Object.getOwnPropertyDescriptor(r, "values")?.get).toBeTypeOf("function"); // not converted yet
+    expect(Array.from(r.values)).toEqual(Array(9).fill(1));
+    expect(r.vmax).toBe(1);
+    expect(r.values).toBe(r.values); // converted once
+    expect(() => decodeRollout(half(3), 4)).toThrow(/rollout: expected shape \[4, 4\]/);
+    expect(() => decodeRollout({ ...half(3), buffer: new Uint16Array(8).buffer }, 3)).toThrow(/expected 18 bytes/);
+    const th = decodeThumbs({ dtype: "uint8", shape: [1, 2, 1, 1], buffer: Uint8Array.from([0, 254]).buffer, scale: 0.5 }, 1, 2)!;
+    expect(Array.from(th.values)).toEqual([0, 127]);
+    expect(() => decodeThumbs({ dtype: "uint8", shape: [1, 2, 1, 1], buffer: Uint8Array.from([0]).buffer }, 1, 2)).toThrow(/expected 2 bytes/);
   });
 });

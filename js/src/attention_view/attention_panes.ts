@@ -80,14 +80,16 @@ export class ModelPane {
 
   get el(): HTMLElement { return this.grid.el; }
 
+  /** The thumbnails to show; their image is built when the model view first draws them. */
   setThumbs(th: Thumbs | null): void {
     this.thumbs = th;
-    this.atlas = th ? thumbAtlas(th) : null;
+    this.atlas = null;
   }
 
   private paint(ctx: CanvasRenderingContext2D, g: GridLayout): void {
     const th = this.thumbs;
     if (!th) return;
+    this.atlas ??= thumbAtlas(th);
     ctx.imageSmoothingEnabled = false;
     ctx.strokeStyle = cssColor(this.grid.el, "--iw-border", "#d8dee4");
     ctx.lineWidth = 1;

@@ -32,6 +32,8 @@ export class RolloutView {
   private readonly strip = el("div", "iw-attn-strip");
   readonly matrix: MatrixPanel;
   private data: Rollout | null = null;
+  /** The matrix shows `data` (its values are read when the rollout view first draws). */
+  private sourced = true;
   private query = 0;
   private readonly cleanups: (() => void)[] = [];
 
@@ -88,8 +90,7 @@ export class RolloutView {
 
   setData(r: Rollout | null): void {
     this.data = r;
-    const src: MatrixSource | null = r ? { values: r.values, offset: 0, n: r.n, vmax: r.vmax, key: `rollout:${idOf(r.values)}` } : null;
-    this.matrix.setSource(src);
+    this.sourced = false;
   }
 
   /** Query token (the `token` trait; -1 → the first token). */
@@ -100,6 +101,11 @@ export class RolloutView {
 
   draw(avail: number): boolean {
     const r = this.data;
+    if (!this.sourced) {
+      const src: MatrixSource | null = r ? { values: r.values, offset: 0, n: r.n, vmax: r.vmax, key: `rollout:${idOf(r.values)}` } : null;
+      this.matrix.setSource(src);
+      this.sourced = true;
+    }
     if (!r) return false;
     const tokens = this.opts.tokens();
     const q = this.query;
