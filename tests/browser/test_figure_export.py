@@ -293,3 +293,22 @@ def test_cjk_labels_on_canvas_are_text_in_a_cjk_face(iw, tmp_path, make_page):
     assert np.asarray(shot).min() < 128  # something dark is drawn
     if OUT:
         (Path(OUT) / "cjk-matrix.opened.png").write_bytes(view.screenshot())
+
+
+@pytest.mark.parametrize("name", ["attention_view", "neuron_explorer"])
+def test_figure_in_dark_theme_and_presentation(open_widget, tmp_path, name):
+    """A figure follows the theme and the text scale: dark background, light labels, canvases
+    still vectors (drawn again for the dark page)."""
+    page, root = open_widget(name, presentation=True)
+    page.emulate_media(color_scheme="dark")
+    page.wait_for_timeout(450)  # the theme watcher redraws canvases
+    svg = parse(save(page, root, "svg", tmp_path, tag="-dark"))
+    assert not list(svg.iter(f"{SVG}image"))
+    png = PIL.open(save(page, root, "png", tmp_path, tag="-dark")).convert("RGB")
+    assert max(png.getpixel((16, 16))) < 40
+    canvas = "iw-attn-lines" if name == "attention_view" else "iw-heatmap"
+    group = canvas_group(svg, canvas)
+    assert len(list(group.iter())) > 10
+    title = [t for t in svg.iter(f"{SVG}text") if t.text in ("Attention", "Explorer")][0]
+    assert min(rgb(title.get("fill"))) > 150, title.get("fill")  # light ink
+    assert float(title.get("font-size").rstrip("px")) > 20  # presentation size
