@@ -118,7 +118,7 @@ class AttributionText(Widget):
             rows.append(
                 {
                     "method": a.method,
-                    "label": a.label,
+                    "label": method_label(a.method, a.label, resolve(locale)),
                     "scores": np.stack([a.all_scores[c] for c in classes]),
                     "word_scores": np.stack([word_scores[c] for c in classes]),
                     "delta": delta if has_delta else None,
@@ -175,7 +175,11 @@ class AttributionText(Widget):
 
     def _relabel(self) -> None:
         self.rows = [
-            {**row, "note": _note(a, self.locale)}
+            {
+                **row,
+                "label": method_label(a.method, a.label, self.locale),
+                "note": _note(a, self.locale),
+            }
             for row, a in zip(self.rows, self._items, strict=True)
         ]
 
@@ -188,6 +192,27 @@ class AttributionText(Widget):
         from ..figures import attribution_figure
 
         return attribution_figure(self._items, self._classes[self.target], **kwargs)
+
+
+#: the catalogue keys of the attribution methods whose names a reader may want translated
+#: (DeepLift, LIME, KernelSHAP are names and stay as they are)
+METHOD_KEYS = {
+    "saliency": "widget.method_saliency",
+    "input_x_gradient": "widget.method_input_x_gradient",
+    "integrated_gradients": "widget.method_integrated_gradients",
+    "occlusion": "widget.method_occlusion",
+    "attention": "widget.method_attention",
+    "rollout": "widget.method_rollout",
+}
+
+
+def method_label(method: str, label: str, lang: str) -> str:
+    """The name a widget shows for an attribution method: the catalogue's in ``lang`` for a
+    method that has a key and still carries its standard label, else ``label`` as given."""
+    from ..attribution import METHODS
+
+    key = METHOD_KEYS.get(method)
+    return t(key, lang) if key and label == METHODS.get(method) else label
 
 
 def _note(a: Any, lang: str) -> str:

