@@ -17,6 +17,14 @@ The figures for the README (issue 17), one command:
 
     nice -n 10 python bench/bench_attention.py --tokens 128 512 --stack --repeat 5
 
+``--hover`` times hover alone, several runs of each page (fresh page each run), and prints
+p50 / p95 over all runs beside bertviz's, with each run's p95 and load average: the head
+view at each ``--tokens``, the model view's thumbnails, and NeuronText at ``--neuron-chars``
+characters (bertviz has no such view). bertviz's model view is left out above 128 tokens
+(its 512-token page is 870 MB); its head view up to ``--bertviz-max``:
+
+    nice -n 10 python bench/bench_attention.py --hover --tokens 128 512 --bertviz-max 512 --repeat 3
+
 bertviz loads require.js, d3 and jQuery from a CDN; the bench points its page at the
 same versions installed from npm into ``bench/.vendor`` so it can draw with no network.
 Figures, not a test (see bench/browser_timing.py for how each is measured).
@@ -82,7 +90,9 @@ def stack_pages(out: Path) -> dict[tuple[str, str], Path]:
     return files
 
 
-def pages(n_tokens: int, bertviz_max: int, out: Path) -> dict[tuple[str, str], Path]:
+def pages(
+    n_tokens: int, bertviz_max: int, out: Path, bertviz_views: tuple[str, ...] = ("head", "model")
+) -> dict[tuple[str, str], Path]:
     import torch
     from bertviz import head_view, model_view
 
@@ -101,7 +111,7 @@ def pages(n_tokens: int, bertviz_max: int, out: Path) -> dict[tuple[str, str], P
         ours = out / f"ours_{view}_{n_tokens}.html"
         iw.AttentionView(tr, view=view).save_html(ours)
         files[("ours", view)] = ours
-        if n_tokens <= bertviz_max:
+        if n_tokens <= bertviz_max and view in bertviz_views:
             fn = head_view if view == "head" else model_view
             html = fn(attention, tr.tokens, html_action="return").data
             for url, local in CDN.items():
@@ -145,6 +155,112 @@ def hovers(browser, tool: str, view: str, path: Path, n: int) -> list[float]:
     return times
 
 
+#: Hover mode: what a run hovers on our NeuronText page, and when that page is ready.
+NEURON_READY = "document.querySelector('.iw-root[data-rendered-neuron]')"
+NEURON_SEL = "span.iw-tok"
+
+
+def hover_run(browser, path: Path, ready: str, pick, n: int) -> list[float]:
+    """One fresh page: wait for ``ready`` (a JS expression), then the latencies (ms) of a
+    mouse move onto each of the points ``pick(page)`` returns."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(900_000)
+    page.goto(path.resolve().as_uri(), wait_until="load", timeout=900_000)
+    page.evaluate(WAIT, ready)
+    page.wait_for_timeout(1500)
+    times = hover_latency(page, pick(page, n))
+    context.close()
+    return times
+
+
+def hover_main(args) -> None:
+    """``--hover``: hover latency alone, ``--repeat`` runs of each page (bertviz's
+    ``--bertviz-repeat``), p50 / p95 over all the runs' moves, each run's p95 and load."""
+    from bench_neuron_text import export as neuron_text_page
+    from playwright.sync_api import sync_playwright
+
+    import interpwidgets as iw
+
+    cells = lambda page, n: [tuple(p) for p in page.evaluate(OUR_CELLS, n)]  # noqa: E731
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        cases = []  # (what, tool, path, ready, pick)
+        for n in args.tokens:
+            files = pages(
+                n, args.bertviz_max, Path(tmp), ("head", "model") if n <= 128 else ("head",)
+            )
+            for (tool, view), path in sorted(files.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+                what = f"head view, {n} tokens" if view == "head" else f"thumbnails, {n} tokens"
+                sel = HOVER_SEL.get((tool, view))
+                pick = cells if sel is None else (lambda page, k, sel=sel: centres(page, sel, k))
+                cases.append((what, tool, path, READY[tool].replace("{view}", view), pick))
+        if args.neuron_chars:
+            path, _ = neuron_text_page(iw, Path(tmp), args.neuron_chars, 8)
+            what = f"NeuronText, {args.neuron_chars:,} chars"
+            cases.append(
+                (what, "ours", path, NEURON_READY, lambda page, k: centres(page, NEURON_SEL, k))
+            )
+        runs: dict = {(what, tool): [] for what, tool, *_ in cases}
+        for k in range(max(args.repeat, args.bertviz_repeat)):  # rounds interleaved
+            for what, tool, path, ready, pick in cases:
+                if k >= (args.repeat if tool == "ours" else args.bertviz_repeat):
+                    continue
+                load = os.getloadavg()[0]
+                times = hover_run(browser, path, ready, pick, args.hovers)
+                runs[(what, tool)].append((times, load))
+                print(
+                    json.dumps(
+                        {
+                            "what": what,
+                            "tool": tool,
+                            "run": k,
+                            "load": load,
+                            "p50_p95": quantiles(times),
+                            "moves": len(times),
+                        }
+                    ),
+                    flush=True,
+                )
+        browser.close()
+    for (what, tool), rs in runs.items():
+        every = [t for times, _ in rs for t in times]
+        p50, p95 = quantiles(every)
+        rows.append(
+            {
+                "what": what,
+                "tool": tool,
+                "hover_p50": p50,
+                "hover_p95": p95,
+                "run_p95": [quantiles(times)[1] for times, _ in rs],
+                "load": [round(load, 1) for _, load in rs],
+                "moves": len(every),
+            }
+        )
+    hover_table(rows, args.hovers)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=1))
+
+
+def hover_table(rows: list[dict], moves: int) -> None:
+    fmt = lambda v: "—" if v is None else f"{v:.0f}"  # noqa: E731
+    print(
+        f"\nhover, ms: Event Timing, mouse move → next painted frame (Chromium reports 16 ms and "
+        f"more; a move with none counts as 8), {moves} moves a run, p50/p95 over all runs"
+        f"\n{'':28} {'bertviz':>9} {'ours':>9} | {'ours p95 each run':>18} | load avg (1 min) at each run"
+    )
+    for what in dict.fromkeys(r["what"] for r in rows):
+        found = {r["tool"]: r for r in rows if r["what"] == what}
+        ours, bv = found.get("ours"), found.get("bertviz")
+        pair = lambda r: "—" if r is None else f"{fmt(r['hover_p50'])}/{fmt(r['hover_p95'])}"  # noqa: E731
+        each = " ".join(fmt(x) for x in ours["run_p95"]) if ours else "—"
+        loads = "ours " + " ".join(map(str, ours["load"])) if ours else ""
+        if bv:
+            loads += "; bertviz " + " ".join(map(str, bv["load"]))
+        print(f"{what:28} {pair(bv):>9} {pair(ours):>9} | {each:>18} | {loads}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tokens", type=int, nargs="+", default=[32, 128, 512])
@@ -161,9 +277,20 @@ def main() -> None:
         "--bertviz-repeat", type=int, default=1, help="times each bertviz page is timed"
     )
     parser.add_argument("--json", help="also write the rows to this file")
+    parser.add_argument(
+        "--hover", action="store_true", help="hover latency alone, --repeat runs of each page"
+    )
+    parser.add_argument(
+        "--neuron-chars", type=int, default=100_000, help="--hover: NeuronText's length (0: none)"
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     vendor()
+    if args.hover:
+        print(f"load average before: {load_average()}", flush=True)
+        hover_main(args)
+        print(f"load average after: {load_average()}")
+        return
     from playwright.sync_api import sync_playwright
 
     print(f"load average before: {load_average()}", flush=True)
