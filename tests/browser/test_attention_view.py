@@ -117,10 +117,12 @@ def pixel(canvas, x, y):
     )
 
 
-def matrix_point(canvas, i, j):
-    """Css point (relative to the canvas) at the centre of matrix cell (query i, key j)."""
+def matrix_point(canvas, i, j, at=0.5):
+    """Css point (relative to the canvas) in matrix cell (query i, key j): its centre, or
+    ``at`` of the way in from its top-left corner (0.15: the cell's colour, clear of the
+    value printed in its middle when cells are big)."""
     g = canvas.evaluate("c => ({x0: +c.dataset.x0, y0: +c.dataset.y0, tok: +c.dataset.tok})")
-    return g["x0"] + (j + 0.5) * g["tok"], g["y0"] + (i + 0.5) * g["tok"]
+    return g["x0"] + (j + at) * g["tok"], g["y0"] + (i + at) * g["tok"]
 
 
 def grid_point(canvas, r, c):
@@ -168,7 +170,7 @@ def test_matrix_pixels_and_hover_value(page, attention_page):
     assert vmax == pytest.approx(1.0)
     bad = []
     for q, k in [(i, j), (0, 0), (0, 5), (5, 1), (i, j + 1)]:
-        got = pixel(canvas, *matrix_point(canvas, q, k))
+        got = pixel(canvas, *matrix_point(canvas, q, k, at=0.15))
         want = expected_seq(float(a[layer, head, q, k]), vmax)
         if not close_rgb(got, want, tol=4):
             bad.append(
@@ -504,7 +506,7 @@ def test_cross_matrix_is_rectangular_with_the_right_hover(page, seq2seq_page):
     assert box["width"] - g["x0"] > box["height"] - g["y0"]
     vmax = float(cross[layer, head].max())
     for q, k in [(i, j), (0, 0), (5, 8), (i, j + 1)]:
-        got = pixel(canvas, *matrix_point(canvas, q, k))
+        got = pixel(canvas, *matrix_point(canvas, q, k, at=0.15))
         want = expected_seq(float(cross[layer, head, q, k]), vmax)
         assert close_rgb(got, want, tol=4), (q, k, got, want)
     x, y = matrix_point(canvas, i, j)

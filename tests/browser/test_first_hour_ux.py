@@ -237,3 +237,87 @@ def test_neuron_explorer_wraps_code_with_a_hanging_indent_and_keeps_its_ranking(
         page.screenshot(
             path=os.environ.get(f"IW_SHOT_NX_{width}", str(tmp_path / f"nx_{width}.png"))
         )
+
+
+ATTN = ".iw-root.iw-attention-view"
+
+
+def _attention_page(iw, tmp_path, n, name):
+    rng = np.random.default_rng(n)
+    words = [f"w{i}" for i in range(n)]
+    logits = rng.normal(size=(2, 2, n, n)) * 2
+    att = np.exp(logits)
+    att /= att.sum(-1, keepdims=True)
+    tr = iw.Trace.from_arrays(
+        " ".join(words),
+        {"x": np.zeros((n, 1), np.float32)},
+        tokens=words,
+        attention=att.astype(np.float32),
+    )
+    w = iw.AttentionView(tr)
+    w.view = "matrix"
+    path = tmp_path / f"{name}.html"
+    w.save_html(str(path))
+    return path, att
+
+
+def _ink(canvas, x, y, w, h):
+    """Distinct colours in a css-px box of the canvas."""
+    return canvas.evaluate(
+        """(c, [x, y, w, h]) => {
+          const s = c.width / c.getBoundingClientRect().width;
+          const d = c.getContext('2d').getImageData(Math.floor(x * s), Math.floor(y * s), Math.max(1, Math.floor(w * s)), Math.max(1, Math.floor(h * s))).data;
+          const set = new Set();
+          for (let i = 0; i < d.length; i += 4) if (d[i + 3]) set.add(d[i] << 16 | d[i + 1] << 8 | d[i + 2]);
+          return set.size; }""",
+        [x, y, w, h],
+    )
+
+
+def test_attention_matrix_labels_at_density_zoom_and_values_in_cells(make_page, iw, tmp_path):
+    page = make_page(viewport={"width": 1000, "height": 900})
+    # 182 tokens: every 4th label (with a tick) instead of none; zoom shows them all, scrolled to pan
+    path, _ = _attention_page(iw, tmp_path, 182, "dense")
+    page.goto(path.as_uri())
+    root = page.locator(ATTN)
+    expect(root).to_have_attribute("data-rendered", "matrix:0:0")
+    canvas = root.locator("canvas.iw-attn-matrix")
+    g = canvas.evaluate(
+        "c => ({x0: +c.dataset.x0, y0: +c.dataset.y0, tok: +c.dataset.tok, step: +c.dataset.step})"
+    )
+    assert g["step"] > 1 and g["tok"] < 11, g
+    assert g["x0"] > 20 and g["y0"] > 20  # room kept for the labels
+    assert _ink(canvas, 0, g["y0"], g["x0"] - 4, 182 * g["tok"]) > 1  # label text on the left
+    page.screenshot(path=os.environ.get("IW_SHOT_MATRIX_182", str(tmp_path / "m182.png")))
+    wrap = root.locator(".iw-attn-matrix-wrap").first
+    zoom_in = wrap.locator("button.iw-attn-zoom-btn", has_text="+")
+    for _ in range(4):
+        zoom_in.click()
+    expect(wrap).to_have_attribute("data-zoom", "4")
+    expect(canvas).to_have_attribute("data-step", "1")  # every token labelled
+    scroller = wrap.locator(".iw-attn-matrix-scroll")
+    assert scroller.evaluate(
+        "s => s.scrollWidth > s.clientWidth && s.scrollHeight > s.clientHeight"
+    )
+    scroller.evaluate("s => { s.scrollLeft = 400; s.scrollTop = 400; }")  # pan
+    page.screenshot(path=os.environ.get("IW_SHOT_MATRIX_ZOOM", str(tmp_path / "m182z.png")))
+    # hover still names the right cell when zoomed and panned
+    g = canvas.evaluate("c => ({x0: +c.dataset.x0, y0: +c.dataset.y0, tok: +c.dataset.tok})")
+    canvas.hover(
+        position={"x": g["x0"] + 60.5 * g["tok"], "y": g["y0"] + 50.5 * g["tok"]}, force=True
+    )
+    expect(root.locator(".iw-tooltip")).to_contain_text("w50")
+    wrap.locator("button.iw-attn-zoom-btn", has_text="fit").click()
+    expect(wrap).to_have_attribute("data-zoom", "1")
+
+    # 9 tokens: big cells with their values printed
+    path, att = _attention_page(iw, tmp_path, 9, "small")
+    page.goto(path.as_uri())
+    expect(root).to_have_attribute("data-rendered", "matrix:0:0")
+    g = canvas.evaluate(
+        "c => ({x0: +c.dataset.x0, y0: +c.dataset.y0, tok: +c.dataset.tok, values: c.dataset.values})"
+    )
+    assert g["tok"] >= 40 and g["values"] == "true", g
+    # a cell holds its colour and the ink of its number (anti-aliased: many shades)
+    assert _ink(canvas, g["x0"] + 4, g["y0"] + 4, g["tok"] - 8, g["tok"] - 8) > 6
+    page.screenshot(path=os.environ.get("IW_SHOT_MATRIX_9", str(tmp_path / "m9.png")))

@@ -1,12 +1,15 @@
 // A query × key heatmap on canvas (CircuitsVis' attention pattern): one ImageData for the
 // whole matrix (block-max pooled when there are more tokens than device pixels), token labels
-// on both axes when they fit, a crosshair and tooltip on hover drawn on an overlay canvas.
-// Used by the matrix view (one head) and the rollout view.
+// on both axes (every one when they fit, else every n-th), the values printed in the cells
+// when they fit, zoom (− / + / fit, Ctrl + wheel) with the matrix scrolled to pan, a
+// crosshair and tooltip on hover drawn on an overlay canvas. Used by the matrix view (one
+// head) and the rollout view.
 
 import { poolMax } from "./attention_data";
 import { canvasFont, cssColor, fitCanvas, fitText, matrixImage, pixelRatio, uiScale } from "../shared/canvas";
 import { el } from "../shared/dom";
-import { LUT_SIZE, sequentialLut } from "../shared/sequential";
+import { textColorFor } from "../shared/colors";
+import { LUT_SIZE, sequential, sequentialLut } from "../shared/sequential";
 import type { Tooltip } from "../shared/tooltip";
 
 export interface MatrixSource {
@@ -36,14 +39,31 @@ export interface MatrixLayout {
   size: number;
   w: number;
   h: number;
-  /** Whether token labels are drawn on the axes. */
+  /** Whether every token's label fits on the axes. */
   labels: boolean;
+  /** Labels drawn every `step` tokens (1: all; 0: none — too dense even for every n-th). */
+  step: number;
+  /** Whether each cell is big enough to print its value in. */
+  values: boolean;
 }
 
 /** Largest heatmap side (css px) and cell size; cells cover whole device pixels. */
 export const MATRIX_MAX = 620;
-export const CELL_MAX = 30;
+export const CELL_MAX = 48;
 export const LABEL_MIN_CELL = 11;
+/** Smallest cell (css px) that holds its value printed (".42"). */
+export const VALUE_MIN_CELL = 28;
+/** Zoom steps of the matrix (× the fitted size), and the largest canvas side in device px. */
+export const ZOOMS = [1, 1.5, 2, 3, 4, 6, 8, 12, 16];
+export const CANVAS_MAX = 8192;
+
+/** Every how many tokens a label goes when a token is `tokPx` css px and a label needs
+ *  `labelMin` (1: every token; 0: not even every n-th makes a useful axis). */
+export function labelStep(tokPx: number, n: number, labelMin = LABEL_MIN_CELL): number {
+  if (!(tokPx > 0) || !(n > 0)) return 0;
+  const step = Math.max(1, Math.ceil(labelMin / tokPx - 1e-9));
+  return step > Math.max(1, n / 4) ? 0 : step;
+}
 
 /** How to draw an n × nk matrix (n rows, nk columns; square by default) in `avail` css px at
  *  pixel ratio `dpr`: square cells, sized by the longer side. */
@@ -51,18 +71,25 @@ export function matrixLayout(
   n: number, avail: number, dpr: number, maxSide = MATRIX_MAX, maxCell = CELL_MAX, nk = n, labelMin = LABEL_MIN_CELL,
 ): MatrixLayout {
   const long = Math.max(n, nk);
-  if (!(n > 0) || !(nk > 0)) return { k: 1, m: 0, rows: 0, cols: 0, cell: 0, tokPx: 0, size: 0, w: 0, h: 0, labels: false };
+  if (!(n > 0) || !(nk > 0)) return { k: 1, m: 0, rows: 0, cols: 0, cell: 0, tokPx: 0, size: 0, w: 0, h: 0, labels: false, step: 0, values: false };
   const side = Math.max(120, Math.min(maxSide, avail));
   const cellDev = Math.floor((side * dpr) / long);
+  const scale = labelMin / LABEL_MIN_CELL; // presentation mode scales every threshold
   if (cellDev >= 1) {
     const cell = Math.min(maxCell, cellDev / dpr);
-    return { k: 1, m: long, rows: n, cols: nk, cell, tokPx: cell, size: cell * long, w: cell * nk, h: cell * n, labels: cell >= labelMin };
+    return {
+      k: 1, m: long, rows: n, cols: nk, cell, tokPx: cell, size: cell * long, w: cell * nk, h: cell * n,
+      labels: cell >= labelMin, step: labelStep(cell, long, labelMin), values: cell >= VALUE_MIN_CELL * scale,
+    };
   }
   const k = Math.ceil(long / Math.floor(side * dpr));
   const rows = Math.ceil(n / k);
   const cols = Math.ceil(nk / k);
   const cell = 1 / dpr;
-  return { k, m: Math.max(rows, cols), rows, cols, cell, tokPx: cell / k, size: Math.max(rows, cols) * cell, w: cols * cell, h: rows * cell, labels: false };
+  return {
+    k, m: Math.max(rows, cols), rows, cols, cell, tokPx: cell / k, size: Math.max(rows, cols) * cell, w: cols * cell, h: rows * cell,
+    labels: false, step: labelStep(cell / k, long, labelMin), values: false,
+  };
 }
 
 /** The token index under css offset `p` from the heatmap's origin along an axis of n tokens
@@ -71,6 +98,14 @@ export function tokenAt(p: number, layout: MatrixLayout, n: number): number {
   if (!(layout.tokPx > 0) || p < 0) return -1;
   const i = Math.floor(p / layout.tokPx);
   return i >= 0 && i < n && p < Math.ceil(n / layout.k) * layout.cell ? i : -1;
+}
+
+/** A value short enough for a cell: ".42", "1", "0", "<.01". */
+export function cellValue(v: number): string {
+  if (v >= 0.995) return v < 1.005 ? "1" : v.toFixed(1);
+  if (v > 0 && v < 0.005) return "<.01";
+  if (v <= 0 && v > -0.005) return "0";
+  return v.toFixed(2).replace(/^(-?)0\./, "$1.");
 }
 
 export interface MatrixOptions {
@@ -94,6 +129,13 @@ export class MatrixPanel {
   readonly canvas: HTMLCanvasElement;
   private readonly overlay = el("canvas", "iw-attn-overlay");
   private readonly caption = el("div", "iw-attn-caption");
+  private readonly captionText = el("span", "iw-attn-caption-text");
+  private readonly zoomBar = el("span", "iw-attn-zoom iw-chrome");
+  private readonly zoomLabel = el("span", "iw-attn-zoom-label");
+  private readonly scroller = el("div", "iw-attn-matrix-scroll");
+  /** Index into ZOOMS (0: fitted to the width). */
+  private zoom = 0;
+  private lastAvail = 0;
   private src: MatrixSource | null = null;
   private image: HTMLCanvasElement | null = null;
   private imageKey = "";
@@ -110,15 +152,36 @@ export class MatrixPanel {
   constructor(parent: HTMLElement, private readonly opts: MatrixOptions) {
     this.canvas = el("canvas", opts.className);
     this.canvas.setAttribute("role", "img");
-    this.caption.textContent = opts.caption ?? "rows: query (attends from) \u00b7 columns: key (attended to)";
+    this.captionText.textContent = opts.caption ?? "rows: query (attends from) \u00b7 columns: key (attended to)";
+    const zoomButton = (text: string, title: string, to: () => number) => {
+      const b = el("button", "iw-attn-zoom-btn", text);
+      b.type = "button";
+      b.title = title;
+      b.setAttribute("aria-label", title);
+      on(b, "click", () => this.setZoom(to()));
+      return b;
+    };
     const stack = el("div", "iw-attn-canvas-stack");
     stack.append(this.canvas, this.overlay);
-    this.el.append(this.caption, stack);
+    this.scroller.append(stack);
+    this.el.append(this.caption, this.scroller);
     parent.appendChild(this.el);
     const on = <E extends Event>(t: EventTarget, type: string, fn: (e: E) => void) => {
       t.addEventListener(type, fn as EventListener);
       this.cleanups.push(() => t.removeEventListener(type, fn as EventListener));
     };
+    this.zoomBar.append(
+      zoomButton("\u2212", "zoom out", () => this.zoom - 1),
+      this.zoomLabel,
+      zoomButton("+", "zoom in (Ctrl + wheel; scroll to pan)", () => this.zoom + 1),
+      zoomButton("fit", "fit the matrix to the width", () => 0),
+    );
+    this.caption.append(this.captionText, this.zoomBar);
+    on<WheelEvent>(this.canvas, "wheel", (e) => {
+      if (!e.ctrlKey && !e.metaKey) return; // a plain wheel scrolls (pans)
+      e.preventDefault();
+      this.setZoom(this.zoom + (e.deltaY < 0 ? 1 : -1), e);
+    });
     on<MouseEvent>(this.canvas, "mousemove", (e) => this.onMove(e));
     on(this.canvas, "mouseleave", () => this.setHover(-1, -1));
     on<MouseEvent>(this.canvas, "click", (e) => {
@@ -131,6 +194,25 @@ export class MatrixPanel {
     this.src = src;
   }
 
+  /** The zoom factor (1: fitted to the width). */
+  get zoomFactor(): number { return ZOOMS[this.zoom]; }
+
+  /** Zoom to step `z` of ZOOMS (clamped), keeping the cell under the pointer `at` in place. */
+  setZoom(z: number, at?: MouseEvent): void {
+    const next = Math.max(0, Math.min(ZOOMS.length - 1, z));
+    if (next === this.zoom || !this.src) return;
+    const before = this.layout.tokPx;
+    const r = this.scroller.getBoundingClientRect();
+    const px = at ? at.clientX - r.left : r.width / 2;
+    const py = at ? at.clientY - r.top : r.height / 2;
+    const tx = (this.scroller.scrollLeft + px - this.x0) / Math.max(before, 1e-9);
+    const ty = (this.scroller.scrollTop + py - this.y0) / Math.max(before, 1e-9);
+    this.zoom = next;
+    this.draw(this.lastAvail);
+    this.scroller.scrollLeft = Math.max(0, this.x0 + tx * this.layout.tokPx - px);
+    this.scroller.scrollTop = Math.max(0, this.y0 + ty * this.layout.tokPx - py);
+  }
+
   /** Mark query row i (the pinned token); -1: none. */
   setMark(i: number): void {
     if (i === this.mark) return;
@@ -141,6 +223,7 @@ export class MatrixPanel {
   /** Draw into `avail` css px of width. Returns false when there is nothing to draw. */
   draw(avail: number): boolean {
     const src = this.src;
+    this.lastAvail = avail;
     if (!src || !(src.n > 0)) return false;
     const { n } = src;
     const nk = src.nk ?? n;
@@ -152,25 +235,33 @@ export class MatrixPanel {
     let top = 0;
     // Presentation mode: bigger cells, label text and room for it (uiScale 1.5).
     const s = uiScale(this.el);
-    const fit = (room: number) => matrixLayout(n, room, dpr, MATRIX_MAX * s, CELL_MAX * s, nk, LABEL_MIN_CELL * s);
+    // Zoomed: the fitted size × the zoom (never past CANVAS_MAX device px), scrolled to pan.
+    const longest = Math.max(n, nk);
+    let z = ZOOMS[this.zoom];
+    while (this.zoom > 0 && Math.max(MATRIX_MAX * s, avail) * z * dpr > CANVAS_MAX) z = ZOOMS[--this.zoom];
+    const fit = (room: number) => matrixLayout(n, room * z, dpr, MATRIX_MAX * s * z, CELL_MAX * s * Math.max(1, z), nk, LABEL_MIN_CELL * s);
     const probe = fit(avail - 40);
     const tokens = this.opts.tokens();
     const keys = this.opts.keyTokens?.() ?? tokens;
-    if (probe.labels && ctx0) {
+    if (probe.step > 0 && ctx0) {
       ctx0.font = canvasFont(this.el, 11);
       const widest = (list: readonly string[], count: number) => {
         let w = 0;
         for (let i = 0; i < count; i++) w = Math.max(w, ctx0.measureText(list[i] ?? "").width);
-        return Math.ceil(Math.min(110 * s, w) + 10);
+        return Math.ceil(Math.min(110 * s, w) + 14); // + the tick of every-n-th labels
       };
       left = widest(tokens, n);
       top = widest(keys, nk);
     }
     let layout = fit(avail - left - 2 * PAD);
-    if (!layout.labels) {
+    if (!layout.step) {
       left = top = 0;
       layout = fit(avail - 2 * PAD);
     }
+    this.zoomLabel.textContent = `${ZOOMS[this.zoom]}\u00d7`;
+    this.zoomBar.hidden = longest < 2;
+    this.el.dataset.zoom = String(ZOOMS[this.zoom]);
+    this.el.dataset.labelStep = String(layout.step);
     this.layout = layout;
     this.x0 = PAD + left;
     this.y0 = PAD + top;
@@ -196,6 +287,8 @@ export class MatrixPanel {
     ds.n = String(n);
     ds.nk = String(nk);
     ds.k = String(layout.k);
+    ds.step = String(layout.step);
+    ds.values = String(layout.values);
     if (!ctx) return true;
     if (this.image) {
       ctx.imageSmoothingEnabled = false;
@@ -219,26 +312,54 @@ export class MatrixPanel {
       ctx.stroke();
       ctx.setLineDash([]);
     }
-    if (layout.labels) this.drawLabels(ctx, tokens, keys, left, top, muted);
+    if (layout.values) this.drawValues(ctx, src, nk);
+    if (layout.step) this.drawLabels(ctx, tokens, keys, left, top, muted);
     this.drawOverlay();
     return true;
+  }
+
+  /** Each cell's value printed in it (".42", "1" for a whole 1), ink legible on its shade. */
+  private drawValues(ctx: CanvasRenderingContext2D, src: MatrixSource, nk: number): void {
+    const { tokPx } = this.layout;
+    ctx.font = canvasFont(this.el, Math.min(12, tokPx / 2.6));
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    for (let i = 0; i < src.n; i++) {
+      for (let j = 0; j < nk; j++) {
+        const v = src.values[src.offset + i * nk + j];
+        if (!Number.isFinite(v)) continue;
+        ctx.fillStyle = textColorFor(sequential(v, src.vmax));
+        ctx.fillText(cellValue(v), this.x0 + (j + 0.5) * tokPx, this.y0 + (i + 0.5) * tokPx);
+      }
+    }
   }
 
   private drawLabels(
     ctx: CanvasRenderingContext2D, tokens: readonly string[], keys: readonly string[], left: number, top: number, color: string,
   ): void {
-    const { tokPx } = this.layout;
+    const { tokPx, step } = this.layout;
     const n = this.src?.n ?? 0;
     ctx.font = canvasFont(this.el, 11);
     ctx.fillStyle = color;
+    ctx.strokeStyle = color;
     ctx.textBaseline = "middle";
     ctx.textAlign = "right";
-    for (let i = 0; i < n; i++) ctx.fillText(fitText(ctx, tokens[i] ?? "", left - 8), this.x0 - 5, this.y0 + (i + 0.5) * tokPx);
+    // every `step`-th token when they are dense, with a tick at its row / column
+    const tick = step > 1 ? 3 : 0;
+    for (let i = 0; i < n; i += step) {
+      const y = this.y0 + (i + 0.5) * tokPx;
+      ctx.fillText(fitText(ctx, tokens[i] ?? "", left - 8 - tick), this.x0 - 5 - tick, y);
+      if (tick) ctx.fillRect(this.x0 - tick - 1, y - 0.5, tick, 1);
+    }
     ctx.save();
     ctx.translate(this.x0, this.y0 - 5);
     ctx.rotate(-Math.PI / 2);
     ctx.textAlign = "left";
-    for (let j = 0; j < this.nk; j++) ctx.fillText(fitText(ctx, keys[j] ?? "", top - 8), 0, (j + 0.5) * tokPx);
+    for (let j = 0; j < this.nk; j += step) {
+      const y = (j + 0.5) * tokPx;
+      ctx.fillText(fitText(ctx, keys[j] ?? "", top - 8 - tick), tick, y);
+      if (tick) ctx.fillRect(-4, y - 0.5, tick, 1);
+    }
     ctx.restore();
   }
 

@@ -7,7 +7,7 @@ import {
 } from "./attention_data";
 import { LEVELS, collectLines, focusMax } from "./attention_head";
 import { cellOrigin, gridCellAt, gridLayout } from "./attention_grid";
-import { matrixLayout, tokenAt } from "./attention_matrix";
+import { cellValue, labelStep, matrixLayout, tokenAt } from "./attention_matrix";
 import { formatWeight, shortNumber } from "./attention_panes";
 import { rolloutShares } from "./attention_rollout";
 import { paintMatrix } from "../shared/canvas";
@@ -118,7 +118,7 @@ describe("rectangular attention (queries ≠ keys: cross attention)", () => {
     expect(focusMax(v, n, [0], { side: "q", i: 0 }, nk)).toBeCloseTo(1);
   });
   it("matrixLayout: square cells sized by the longer side; tokenAt per axis", () => {
-    const l = matrixLayout(4, 600, 1, undefined, undefined, 10);
+    const l = matrixLayout(4, 600, 1, 300, undefined, 10);
     expect(l).toMatchObject({ k: 1, rows: 4, cols: 10, cell: 30, w: 300, h: 120, labels: true });
     expect(tokenAt(100, l, 10)).toBe(3);
     expect(tokenAt(100, l, 4)).toBe(3);
@@ -336,10 +336,21 @@ describe("measures", () => {
 
 describe("layouts", () => {
   it("matrix: whole device pixels per cell, pooled when tokens outnumber pixels", () => {
-    const small = matrixLayout(10, 600, 1);
-    expect(small).toMatchObject({ k: 1, m: 10, cell: 30, labels: true, size: 300 });
+    const small = matrixLayout(10, 300, 1);
+    expect(small).toMatchObject({ k: 1, m: 10, cell: 30, labels: true, step: 1, values: true, size: 300 });
+    // 9 tokens: big cells (up to 48 px), values printed in them
+    expect(matrixLayout(9, 620, 1)).toMatchObject({ cell: 48, labels: true, step: 1, values: true });
+    // 182 tokens in 620 px: 3 px per token, a label every 4th token
+    expect(matrixLayout(182, 620, 1)).toMatchObject({ cell: 3, labels: false, step: 4, values: false });
+    expect(labelStep(3, 182)).toBe(4);
+    expect(labelStep(11, 40)).toBe(1);
+    expect(labelStep(1, 20)).toBe(0); // every 11th of 20: no useful axis
+    expect(cellValue(0.4249)).toBe(".42");
+    expect(cellValue(1)).toBe("1");
+    expect(cellValue(0.001)).toBe("<.01");
+    expect(cellValue(0)).toBe("0");
     const big = matrixLayout(512, 600, 1);
-    expect(big).toMatchObject({ k: 1, cell: 1, size: 512, labels: false });
+    expect(big).toMatchObject({ k: 1, cell: 1, size: 512, labels: false, step: 11 });
     const hidpi = matrixLayout(512, 600, 2);
     expect(hidpi).toMatchObject({ k: 1, cell: 1, size: 512 });
     const huge = matrixLayout(2000, 600, 1);
