@@ -104,8 +104,9 @@ export class Toolbar {
   private showMode(): void {
     const tr = translator(this.opts.model);
     const m = this.pictureMode;
-    this.mode.textContent = tr(`toolbar.${m}`);
-    this.mode.title = tr(`toolbar.mode_${m}`);
+    const [label, title] = m === "figure" ? ["toolbar.figure", "toolbar.mode_figure"] : ["toolbar.screenshot", "toolbar.mode_screenshot"];
+    this.mode.textContent = tr(label);
+    this.mode.title = tr(title);
     this.mode.dataset.mode = m;
   }
 
