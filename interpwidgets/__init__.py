@@ -26,6 +26,7 @@ from .widgets import (
     Robustness,
 )
 from .widgets.base import presentation
+from .widgets.fallback import static_fallback
 
 __version__ = "0.1.0"
 
@@ -58,6 +59,7 @@ __all__ = [
     "model_view",
     "models",
     "presentation",
+    "static_fallback",
     "probe",
     "scan",
     "trace",

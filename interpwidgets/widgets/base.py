@@ -359,6 +359,14 @@ class Widget(anywidget.AnyWidget):
 
         return to_html(self, title=title, compress=compress)
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The live widget, plus a ``text/html`` fallback for hosts that cannot draw it (a
+        notebook reopened without its kernel or saved widget state; see
+        :func:`interpwidgets.static_fallback`)."""
+        from .fallback import add_fallback
+
+        return add_fallback(self, super()._repr_mimebundle_(**kwargs))
+
 
 class _Roles:
     """A widget class's own synced traits, and which of them are outputs / browser-owned."""

@@ -321,3 +321,48 @@ def test_attention_matrix_labels_at_density_zoom_and_values_in_cells(make_page, 
     # a cell holds its colour and the ink of its number (anti-aliased: many shades)
     assert _ink(canvas, g["x0"] + 4, g["y0"] + 4, g["tok"] - 8, g["tok"] - 8) > 6
     page.screenshot(path=os.environ.get("IW_SHOT_MATRIX_9", str(tmp_path / "m9.png")))
+
+
+@pytest.mark.parametrize("mode", ["note", "page"])
+def test_notebook_without_widget_state_shows_the_fallback(page, iw, tmp_path, mode):
+    """A notebook saved without the widget state, as nbconvert / nbviewer / GitHub show it:
+    the note (what the widget is, what to do) or the widget's own page, not `NeuronText(...)`."""
+    import re
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    text = "x = 'a'  # b\n"
+    tr = iw.Trace.from_arrays(
+        text, {"h": np.linspace(-1, 1, 3 * len(text)).reshape(len(text), 3).astype(np.float32)}
+    )
+    w = iw.NeuronText(tr, layer="h", neuron=1, title="the string cell")
+    iw.static_fallback(mode)
+    try:
+        data, meta = w._repr_mimebundle_()
+    finally:
+        iw.static_fallback("note")
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("w")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=data, metadata=meta or {})]
+    nb.cells = [cell]
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    # nbconvert's own CDN scripts (require.js, MathJax) are not what this test is about
+    body = re.sub(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>', "", body)
+    assert "src=\"https://cdnjs" not in body  # (a mermaid import stays: it runs only for diagrams)
+    path = tmp_path / f"reopened_{mode}.html"
+    path.write_text(body, encoding="utf-8")
+    page.goto(path.as_uri())
+    if mode == "note":
+        note = page.locator(".iw-fallback")
+        expect(note).to_contain_text("NeuronText · the string cell")
+        expect(note).to_contain_text("Save Widget State Automatically")
+        expect(page.locator("body")).not_to_contain_text("NeuronText(")
+    else:
+        frame = page.frame_locator("iframe[title='NeuronText (saved view)']")
+        root = frame.locator(".iw-root.iw-neuron-text")
+        expect(root).to_have_attribute("data-rendered-neuron", "1")
+        expect(root.locator(".iw-title-main")).to_have_text("the string cell")
+    page.screenshot(
+        path=os.environ.get(f"IW_SHOT_REOPEN_{mode.upper()}", str(tmp_path / f"reopen_{mode}.png"))
+    )
