@@ -20,10 +20,11 @@ The figures for the README (issue 17), one command:
 ``--hover`` times hover alone, several runs of each page (fresh page each run), and prints
 p50 / p95 over all runs beside bertviz's, with each run's p95 and load average: the head
 view at each ``--tokens``, the model view's thumbnails, and NeuronText at ``--neuron-chars``
-characters (bertviz has no such view). bertviz's model view is left out above 128 tokens
-(its 512-token page is 870 MB); its head view up to ``--bertviz-max``:
+characters (bertviz has no such view). bertviz's pages are timed up to ``--bertviz-max``
+tokens (128 by default), its model view never above 128: at 512 tokens each of its pages is
+870 MB, and its head view had not become ready after 13 minutes on a loaded 2-core machine.
 
-    nice -n 10 python bench/bench_attention.py --hover --tokens 128 512 --bertviz-max 512 --repeat 3
+    nice -n 10 python bench/bench_attention.py --hover --tokens 128 512 --repeat 3
 
 bertviz loads require.js, d3 and jQuery from a CDN; the bench points its page at the
 same versions installed from npm into ``bench/.vendor`` so it can draw with no network.
