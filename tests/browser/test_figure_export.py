@@ -312,3 +312,20 @@ def test_figure_in_dark_theme_and_presentation(open_widget, tmp_path, name):
     title = [t for t in svg.iter(f"{SVG}text") if t.text in ("Attention", "Explorer")][0]
     assert min(rgb(title.get("fill"))) > 150, title.get("fill")  # light ink
     assert float(title.get("font-size").rstrip("px")) > 20  # presentation size
+
+
+def test_untitled_figure_still_names_its_unit(iw, tmp_path, make_page):
+    """With no title, the layer and neuron live only in the menus on screen; the figure, which
+    leaves the menus out, shows them as its caption instead (an `iw-figure-only` row)."""
+    from teaching_widgets import neuron_trace, wait_drawn
+
+    w = iw.NeuronText(neuron_trace(iw), layer="rnn.1.h", neuron=2)
+    path = tmp_path / "untitled.html"
+    w.save_html(path)
+    page = make_page(accept_downloads=True)
+    page.goto(path.resolve().as_uri())
+    root = wait_drawn(page, "neuron_text")
+    assert not root.locator(".iw-title").is_visible()
+    words = texts(parse(save(page, root, "svg", tmp_path)))
+    assert {"rnn.1.h", "neuron", "2"} <= set(words), words[:12]
+    assert not root.locator(".iw-title").is_visible()  # hidden again on screen

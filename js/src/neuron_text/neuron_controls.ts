@@ -256,5 +256,7 @@ export class NeuronControls {
     );
     this.titleRow.el.classList.toggle("iw-title-moved", moved);
     this.titleRow.el.hidden = !title;
+    // untitled, a figure still says which unit it shows (picture.ts reveals it for the picture)
+    this.titleRow.el.classList.toggle("iw-figure-only", !title);
   }
 }

@@ -23,6 +23,23 @@ export const FIGURE_CHROME = [
   ".iw-field:has(button, select, input, textarea)",
 ].join(", ");
 
+/** Shown only in a figure (hidden on screen): what the controls said, such as the unit an
+ *  untitled NeuronDashboard shows. */
+export const FIGURE_ONLY = ".iw-figure-only";
+
+/** Reveal `root`'s figure-only parts (hidden by the `hidden` attribute) until the returned
+ *  function is called: an inline display, so a redraw that hides them again does not. */
+export function revealFigureOnly(root: HTMLElement): () => void {
+  const shown = Array.from(root.querySelectorAll<HTMLElement>(FIGURE_ONLY)).filter((e) => e.hidden);
+  for (const e of shown) {
+    e.hidden = false;
+    const display = getComputedStyle(e).display;
+    e.hidden = true;
+    e.style.setProperty("display", display === "none" ? "block" : display, "important");
+  }
+  return () => { for (const e of shown) e.style.removeProperty("display"); };
+}
+
 /** Hide `root`'s chrome (and the rows it leaves empty) until the returned function is called
  *  (its `count`: how many elements it hid). */
 export function hideChrome(root: HTMLElement, selector = FIGURE_CHROME): (() => void) & { count: number } {
@@ -80,7 +97,7 @@ export interface PictureOptions {
 export async function takePicture(root: HTMLElement, opts: PictureOptions): Promise<Snapshot> {
   if (opts.mode === "screenshot") return snapshotSvg(root);
   root.classList.add("iw-figure");
-  const restores = [hideChrome(root)];
+  const restores = [revealFigureOnly(root), hideChrome(root)];
   let rec = recordCanvases([]);
   try {
     // The redraw may build parts anew (a panel, a strip): hide their controls too, and draw
