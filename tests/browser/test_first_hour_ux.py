@@ -349,7 +349,7 @@ def test_notebook_without_widget_state_shows_the_fallback(page, iw, tmp_path, mo
     body, _ = HTMLExporter().from_notebook_node(nb)
     # nbconvert's own CDN scripts (require.js, MathJax) are not what this test is about
     body = re.sub(r'<script[^>]+src="https?://[^"]+"[^>]*>\s*</script>', "", body)
-    assert "src=\"https://cdnjs" not in body  # (a mermaid import stays: it runs only for diagrams)
+    assert 'src="https://cdnjs' not in body  # (a mermaid import stays: it runs only for diagrams)
     path = tmp_path / f"reopened_{mode}.html"
     path.write_text(body, encoding="utf-8")
     page.goto(path.as_uri())
@@ -366,3 +366,52 @@ def test_notebook_without_widget_state_shows_the_fallback(page, iw, tmp_path, mo
     page.screenshot(
         path=os.environ.get(f"IW_SHOT_REOPEN_{mode.upper()}", str(tmp_path / f"reopen_{mode}.png"))
     )
+
+
+def test_rollout_excludes_cls_sep_and_has_a_log_scale(page, iw, tmp_path):
+    """A rollout dominated by [CLS]: leaving [CLS]/[SEP] out and the log scale both make the
+    other tokens' differences visible; the tooltip still gives the value itself."""
+    words = ["[CLS]", "the", "film", "was", "good", "[SEP]"]
+    n = len(words)
+    rng = np.random.default_rng(1)
+    att = rng.dirichlet(np.ones(n), size=(2, 2, n)).astype(np.float32)
+    att[..., 0] += 4.0  # the sink
+    att /= att.sum(-1, keepdims=True)
+    w = iw.AttentionView(att, tokens=words, view="rollout")
+    path = tmp_path / "rollout.html"
+    w.save_html(str(path))
+    page.goto(path.as_uri())
+    root = page.locator(ATTN)
+    expect(root).to_have_attribute("data-rendered", "rollout:0:0")
+    strip = root.locator(".iw-attn-strip span.iw-attn-tok")
+
+    def shades():
+        return strip.evaluate_all("ss => ss.map(s => getComputedStyle(s).backgroundColor)")
+
+    before = shades()
+    canvas = root.locator("canvas.iw-attn-rollout-matrix")
+
+    def distinct():
+        return canvas.evaluate(
+            """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                      const s = new Set(); for (let i = 0; i < d.length; i += 4) s.add(d[i] << 16 | d[i+1] << 8 | d[i+2]);
+                      return s.size; }"""
+        )
+
+    plain = distinct()
+    exclude = root.locator("label.iw-attn-rollout-option", has_text="exclude [CLS]/[SEP]")
+    expect(exclude).to_be_visible()
+    exclude.locator("input").check()
+    expect(root.locator(".iw-legend")).to_contain_text("[CLS]/[SEP] left out")
+    after = shades()
+    assert after != before  # "the film was good" now spans the scale
+    root.locator("label.iw-attn-rollout-option", has_text="log scale").locator("input").check()
+    expect(root.locator(".iw-legend")).to_contain_text("log:")
+    assert distinct() > plain
+    # the tooltip gives the rollout value, not its log shade
+    g = canvas.evaluate("c => ({x0: +c.dataset.x0, y0: +c.dataset.y0, tok: +c.dataset.tok})")
+    canvas.hover(
+        position={"x": g["x0"] + 0.3 * g["tok"], "y": g["y0"] + 1.3 * g["tok"]}, force=True
+    )
+    expect(root.locator(".iw-tooltip")).to_contain_text('"the" \u2192 "[CLS]"')
+    page.screenshot(path=os.environ.get("IW_SHOT_ROLLOUT", str(tmp_path / "rollout.png")))

@@ -23,6 +23,9 @@ export interface MatrixSource {
   vmax: number;
   /** Identifies the data, so the image is rebuilt only when it changes. */
   key: string;
+  /** The values themselves, when `values` are their shades (e.g. a log scale): printed in the
+   *  cells and given to the tooltip. Same layout as `values`. */
+  raw?: Float32Array;
 }
 
 export interface MatrixLayout {
@@ -326,10 +329,11 @@ export class MatrixPanel {
     ctx.textBaseline = "middle";
     for (let i = 0; i < src.n; i++) {
       for (let j = 0; j < nk; j++) {
-        const v = src.values[src.offset + i * nk + j];
+        const at = src.offset + i * nk + j;
+        const v = src.values[at];
         if (!Number.isFinite(v)) continue;
         ctx.fillStyle = textColorFor(sequential(v, src.vmax));
-        ctx.fillText(cellValue(v), this.x0 + (j + 0.5) * tokPx, this.y0 + (i + 0.5) * tokPx);
+        ctx.fillText(cellValue((src.raw ?? src.values)[at]), this.x0 + (j + 0.5) * tokPx, this.y0 + (i + 0.5) * tokPx);
       }
     }
   }
@@ -376,7 +380,7 @@ export class MatrixPanel {
     this.setHover(i, j);
     const src = this.src;
     if (i < 0 || !src) return;
-    this.opts.tooltip.show(this.opts.describe(i, j, src.values[src.offset + i * (src.nk ?? src.n) + j]), e.clientX, e.clientY);
+    this.opts.tooltip.show(this.opts.describe(i, j, (src.raw ?? src.values)[src.offset + i * (src.nk ?? src.n) + j]), e.clientX, e.clientY);
   }
 
   private setHover(i: number, j: number): void {

@@ -1,6 +1,8 @@
 // The rollout view: attention rollout across layers (Abnar & Zuidema 2020) as a heatmap,
 // and a token strip above it: pick a query token and every token is shaded by how much the
-// rollout attributes to it.
+// rollout attributes to it. Rollout piles onto [CLS] / [SEP] (the "sink"), so two options
+// redraw it without them dominating: leave the special tokens' columns out of the scale, and
+// a log scale over three decades below the largest value.
 
 import { displayToken, idOf, maxOf, separatorIndex, type Rollout } from "./attention_data";
 import { MatrixPanel, type MatrixSource } from "./attention_matrix";
@@ -15,6 +17,37 @@ export interface RolloutOptions {
   tokens: () => readonly string[];
   sep: () => number;
   onToken: (i: number) => void;
+}
+
+/** Special tokens a rollout piles onto: [CLS], [SEP], <s>, </s>, <|endoftext|> … */
+export const SPECIAL = /^(\[(CLS|SEP|PAD|BOS|EOS|UNK)\]|<\/?s>|<pad>|<bos>|<eos>|<\|endoftext\|>)$/i;
+
+export interface RolloutOptionsState { exclude: boolean; log: boolean }
+
+/** Decades the log scale spans below the largest value. */
+export const LOG_DECADES = 3;
+
+/** The rollout as drawn: with `exclude`, special tokens' columns are 0 and the scale's max is
+ *  the largest other value; with `log`, v → log10(v / floor) / LOG_DECADES in [0, 1], floor =
+ *  max · 10^-LOG_DECADES (smaller values at 0). `vmax` is the drawn values' top (1 with log);
+ *  `top` the largest raw value the scale reaches. */
+export function rolloutDisplay(r: Rollout, tokens: readonly string[], o: RolloutOptionsState): { values: Float32Array; vmax: number; top: number } {
+  if (!o.exclude && !o.log) return { values: r.values, vmax: r.vmax, top: r.vmax };
+  const n = r.n;
+  const values = new Float32Array(r.values);
+  if (o.exclude) {
+    for (let j = 0; j < n; j++) if (SPECIAL.test(tokens[j] ?? "")) for (let i = 0; i < n; i++) values[i * n + j] = 0;
+  }
+  let top = 0;
+  for (let k = 0; k < values.length; k++) if (values[k] > top) top = values[k];
+  if (!(top > 0)) top = r.vmax || 1;
+  if (!o.log) return { values, vmax: top, top };
+  const floor = top * 10 ** -LOG_DECADES;
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    values[k] = v > floor ? Math.log10(v / floor) / LOG_DECADES : 0;
+  }
+  return { values, vmax: 1, top };
 }
 
 /** Shading of the strip for query q: each token's share of the row's largest value. */
@@ -32,14 +65,37 @@ export class RolloutView {
   private readonly strip = el("div", "iw-attn-strip");
   readonly matrix: MatrixPanel;
   private data: Rollout | null = null;
+  /** What is drawn: `data` through the options (exclude specials, log). */
+  private shown: Rollout | null = null;
+  private top = 1;
+  private readonly options: RolloutOptionsState = { exclude: false, log: false };
+  private readonly controls = el("div", "iw-attn-rollout-options iw-chrome");
+  private readonly excludeBox = el("input");
+  private readonly excludeField = el("label", "iw-attn-rollout-option");
   /** The matrix shows `data` (its values are read when the rollout view first draws). */
   private sourced = true;
   private query = 0;
   private readonly cleanups: (() => void)[] = [];
 
   constructor(parent: HTMLElement, private readonly opts: RolloutOptions) {
-    this.el.append(this.head, this.strip);
+    this.el.append(this.controls, this.head, this.strip);
     parent.appendChild(this.el);
+    const logBox = el("input");
+    const logField = el("label", "iw-attn-rollout-option");
+    for (const [box, field, text, key, title] of [
+      [this.excludeBox, this.excludeField, "exclude [CLS]/[SEP]", "exclude", "leave the special tokens' columns out, so the scale is set by the other tokens"],
+      [logBox, logField, "log scale", "log", `log scale over ${LOG_DECADES} decades below the largest value`],
+    ] as const) {
+      box.type = "checkbox";
+      field.title = title;
+      field.append(box, document.createTextNode(` ${text}`));
+      box.addEventListener("change", () => {
+        this.options[key] = box.checked;
+        this.sourced = false;
+        this.redraw();
+      });
+      this.controls.append(field);
+    }
     this.matrix = new MatrixPanel(this.el, {
       className: "iw-attn-rollout-matrix",
       tooltip: opts.tooltip,
@@ -75,8 +131,14 @@ export class RolloutView {
     return s ? Number(s.dataset.i) : -1;
   }
 
+  /** Called after an option changes; the owner's redraw (set by AttentionView). */
+  redraw: () => void = () => this.draw(this.lastAvail);
+  private lastAvail = 0;
+
   setTokens(): void {
     const tokens = this.opts.tokens();
+    this.excludeField.hidden = !tokens.some((t) => SPECIAL.test(t));
+    this.sourced = false;
     const sep = separatorIndex(this.opts.sep(), tokens.length);
     this.strip.replaceChildren(...tokens.map((t, i) => {
       const s = el("span", "iw-attn-tok", displayToken(t));
@@ -86,7 +148,15 @@ export class RolloutView {
     }));
   }
 
-  get vmax(): number { return this.data?.vmax ?? 1; }
+  get vmax(): number { return this.top; }
+
+  /** The legend's note: what the colours span under the options. */
+  get scaleNote(): string {
+    const parts = [];
+    if (this.options.log) parts.push(`log: ${formatValue(this.top * 10 ** -LOG_DECADES)} \u2026 ${formatValue(this.top)}`);
+    if (this.options.exclude && !this.excludeField.hidden) parts.push("[CLS]/[SEP] left out");
+    return parts.length ? `(${parts.join(", ")}; strip: share of the query's largest value)` : "(strip: share of the query's largest value)";
+  }
 
   setData(r: Rollout | null): void {
     this.data = r;
@@ -100,12 +170,18 @@ export class RolloutView {
   }
 
   draw(avail: number): boolean {
-    const r = this.data;
+    this.lastAvail = avail;
+    const data = this.data;
     if (!this.sourced) {
-      const src: MatrixSource | null = r ? { values: r.values, offset: 0, n: r.n, vmax: r.vmax, key: `rollout:${idOf(r.values)}` } : null;
+      const d = data ? rolloutDisplay(data, this.opts.tokens(), this.options) : null;
+      this.shown = data && d ? { n: data.n, values: d.values, vmax: d.vmax } : null;
+      this.top = d?.top ?? 1;
+      const o = this.options;
+      const src: MatrixSource | null = data && d ? { values: d.values, offset: 0, n: data.n, vmax: d.vmax, key: `rollout:${idOf(data.values)}:${o.exclude}:${o.log}`, raw: data.values } : null;
       this.matrix.setSource(src);
       this.sourced = true;
     }
+    const r = this.shown;
     if (!r) return false;
     const tokens = this.opts.tokens();
     const q = this.query;

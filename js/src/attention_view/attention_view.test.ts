@@ -9,7 +9,7 @@ import { LEVELS, collectLines, focusMax } from "./attention_head";
 import { cellOrigin, gridCellAt, gridLayout } from "./attention_grid";
 import { cellValue, labelStep, matrixLayout, tokenAt } from "./attention_matrix";
 import { formatWeight, shortNumber } from "./attention_panes";
-import { rolloutShares } from "./attention_rollout";
+import { LOG_DECADES, SPECIAL, rolloutDisplay, rolloutShares } from "./attention_rollout";
 import { paintMatrix } from "../shared/canvas";
 import {
   HEAD_PALETTE, LUT_SIZE, SEQUENTIAL_STOPS, headColor, lutIndex, scaleUnit, sequential, sequentialAt, sequentialLut,
@@ -378,6 +378,26 @@ describe("layouts", () => {
     const r = { n: 2, values: Float32Array.from([0.2, 0.8, 0.5, 0.5]), vmax: 0.8 };
     expect(Array.from(rolloutShares(r, 0))).toEqual([0.25, 1]);
     expect(Array.from(rolloutShares(r, 5))).toEqual([0, 0]);
+  });
+  it("rollout without [CLS]/[SEP] and on a log scale", () => {
+    // the sink: every query draws 0.9 from [CLS]
+    const toks = ["[CLS]", "a", "b", "[SEP]"];
+    const v = Float32Array.from([0.9, 0.05, 0.04, 0.01, 0.9, 0.06, 0.03, 0.01, 0.8, 0.1, 0.08, 0.02, 0.85, 0.01, 0.1, 0.04]);
+    const r = { n: 4, values: v, vmax: 0.9 };
+    expect(rolloutDisplay(r, toks, { exclude: false, log: false }).values).toBe(v); // untouched
+    const ex = rolloutDisplay(r, toks, { exclude: true, log: false });
+    expect(ex.vmax).toBeCloseTo(0.1); // the scale is set by a and b now
+    expect(ex.values[0]).toBe(0);
+    expect(ex.values[3]).toBe(0);
+    expect(ex.values[9]).toBeCloseTo(0.1);
+    expect(r.values[0]).toBeCloseTo(0.9); // the data itself is not changed
+    const lg = rolloutDisplay(r, toks, { exclude: false, log: true });
+    expect(lg.vmax).toBe(1);
+    expect(lg.top).toBeCloseTo(0.9);
+    expect(lg.values[0]).toBeCloseTo(1);
+    expect(lg.values[1]).toBeCloseTo(Math.log10(0.05 / 0.0009) / LOG_DECADES); // ≈ 0.58, not 0.06
+    expect(rolloutDisplay({ ...r, values: Float32Array.from([1e-5, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]) }, toks, { exclude: false, log: true }).values[0]).toBe(0);
+    expect(SPECIAL.test("[CLS]") && SPECIAL.test("</s>") && SPECIAL.test("<|endoftext|>") && !SPECIAL.test("CLS")).toBe(true);
   });
 });
 

@@ -139,6 +139,7 @@ export class AttentionView extends WidgetView<AttentionViewState> {
     this.matrixPane = new MatrixPane(this.body, pane);
     this.summaryPane = new SummaryPane(this.body, pane);
     this.rolloutView = new RolloutView(this.body, { tooltip: this.tooltip, tokens: () => this.tokens, sep: () => this.sep, onToken: pane.pin });
+    this.rolloutView.redraw = () => this.schedule(); // its options redraw it with the legend
     this.empty.hidden = true;
     this.body.append(this.empty, this.status.el);
     root.append(this.titleRow.el, toolbar, this.notesEl, this.body);
@@ -425,7 +426,7 @@ export class AttentionView extends WidgetView<AttentionViewState> {
       this.legend.setScale(measure?.label ?? "measure", lo, hi);
     } else {
       drawn = this.rolloutView.draw(avail);
-      if (drawn) this.legend.setScale("rollout", 0, this.rolloutView.vmax, "(strip: share of the query's largest value)");
+      if (drawn) this.legend.setScale("rollout", 0, this.rolloutView.vmax, this.rolloutView.scaleNote);
     }
     if (!drawn) {
       this.empty.textContent = this.emptyMessage(view);
