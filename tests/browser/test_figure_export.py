@@ -329,3 +329,15 @@ def test_untitled_figure_still_names_its_unit(iw, tmp_path, make_page):
     words = texts(parse(save(page, root, "svg", tmp_path)))
     assert {"rnn.1.h", "neuron", "2"} <= set(words), words[:12]
     assert not root.locator(".iw-title").is_visible()  # hidden again on screen
+
+
+def test_attribution_figure_names_the_target_class(open_widget, tmp_path):
+    """The target class is chosen in a menu a figure leaves out: the figure says it as text
+    (the legend's "towards" means towards that class)."""
+    page, root = open_widget("attribution_text", target=0)
+    page.wait_for_timeout(300)
+    words = texts(parse(save(page, root, "svg", tmp_path)))
+    i = words.index("TARGET")  # the field name, in its CSS capitals
+    assert words[i + 1] == "negative", words[i - 3 : i + 3]
+    assert "towards" in words and "against" in words
+    assert not root.locator(".iw-figure-only").first.is_visible()

@@ -48,6 +48,9 @@ export class AttributionView extends WidgetView<AttributionTextState> {
   private paintGen = 0;
   private dirty = { data: false, paint: false };
   private syncing = false;
+  /** The target class as text, for figures (the menu that shows it on screen is left out). */
+  private readonly targetNote = el("span", "iw-field iw-figure-only");
+  private readonly targetNoteValue = el("span", "iw-attr-target-note");
 
   constructor(model: AnyModel<AttributionTextState>, host: HTMLElement) {
     super(model, "iw-attribution-text", translator(model)("attr.aria"));
@@ -67,7 +70,9 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     const levelField = el("span", "iw-field");
     levelField.append(el("span", "iw-field-name", tr("attr.level")), this.level.el);
     this.scaleField.append(el("span", "iw-field-name", tr("attr.scale")), this.scale.el);
-    controls.append(targetField, levelField, this.scaleField, this.legend.el);
+    this.targetNote.append(el("span", "iw-field-name", tr("attr.target")), this.targetNoteValue);
+    this.targetNote.hidden = true;
+    controls.append(targetField, levelField, this.scaleField, this.targetNote, this.legend.el);
     this.notes.setAttribute("role", "note");
     root.append(this.titleRow.el, controls, this.notes, this.rowsEl, this.compare);
     this.mount(host, { name: "attribution_text", parent: controls, beside: this.legend.el });
@@ -205,6 +210,7 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     const { target, lvl, mode, root } = this;
     root.removeAttribute("data-rendered");
     this.select.value = String(target);
+    this.targetNoteValue.textContent = showLabel(d.labels[target] ?? "");
     this.level.set(lvl);
     this.scale.set(mode);
     const values = d.rows.map((_, k) => this.values(k));
