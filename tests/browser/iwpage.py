@@ -94,6 +94,24 @@ def text_reach() -> float:
     return reach
 
 
+@lru_cache(maxsize=1)
+def text_reach_blues() -> float:
+    """How far along Blues dark ink (#111) keeps 4.6:1: a gate's text scale (text_scale.ts)."""
+    ink = (17 / 255,) * 3
+    for k in range(1, 1001):
+        if _contrast(_blues()(k / 1000), ink) < 4.6:
+            return (k - 1) / 1000
+    return 1.0
+
+
+def expected_text_gate(value: float) -> tuple[int, int, int]:
+    """NeuronText's colour for a sigmoid gate's ``value`` (0..1) in the light theme."""
+    if value != value:  # NaN
+        return MISSING_RGB
+    r, g, b, _ = _blues()(min(max(value, 0.0), 1.0) * text_reach_blues())
+    return (round(r * 255), round(g * 255), round(b * 255))
+
+
 def expected_text_rgb(value: float, hi: float) -> tuple[int, int, int]:
     """NeuronText's colour for ``value`` in the light theme on a diverging scale over ±``hi``:
     RdBu_r as far as dark ink keeps 4.6:1 (``text_reach``)."""
@@ -106,13 +124,13 @@ def expected_text_rgb(value: float, hi: float) -> tuple[int, int, int]:
 
 def text_scale_hi(values: Any) -> float:
     """The half-width of NeuronText's default scale ("p99"): the 99th percentile of |value|
-    over the finite values (index floor(0.99·(m − 1)) sorted), else the max, else 1."""
-    a = np.sort(np.abs(np.asarray(values, dtype=np.float64)))
+    over the finite values (numpy's linear interpolation), else the max, else 1."""
+    a = np.abs(np.asarray(values, dtype=np.float64))
     a = a[np.isfinite(a)]
     if not a.size:
         return 1.0
-    p = float(a[int(np.floor(0.99 * (a.size - 1)))])
-    return p if p > 0 else float(a[-1]) if a[-1] > 0 else 1.0
+    p = float(np.percentile(a, 99))
+    return p if p > 0 else float(a.max()) if a.max() > 0 else 1.0
 
 
 @lru_cache(maxsize=1)
@@ -156,18 +174,24 @@ def token_colours(root: Any) -> dict[int, dict[str, Any]]:
     return out
 
 
-def assert_column_colours(root: Any, values: Any, what: str = "") -> None:
-    """Every character span of a NeuronText root has the colour the diverging scale promises for
-    ``values`` (one per character), on the widget's own scale width (``column_vmax``)."""
-    from interpwidgets.widgets.neuron_text import column_vmax
+def assert_column_colours(
+    root: Any, values: Any, what: str = "", value_range: str | None = None
+) -> None:
+    """Every character span of a NeuronText root (light theme, default scale) has the colour
+    promised for ``values`` (one per character): a gate's (``value_range="unit"``) 0..1, a
+    tanh-range array's ±1, else diverging over the 99th percentile of |value|
+    (``value_range`` as :func:`interpwidgets.widgets.neuron_scale.value_range` says)."""
+    hi = 1.0 if value_range == "tanh" else text_scale_hi(values)
 
-    vmax = column_vmax(values)
+    def want(v: float) -> tuple[int, int, int]:
+        return expected_text_gate(v) if value_range == "unit" else expected_text_rgb(v, hi)
+
     got = token_colours(root)
     assert len(got) == len(values), f"{len(got)} token spans for {len(values)} characters"
     bad = [
-        (i, got[i]["rgb"], expected_rgb(float(v), vmax))
+        (i, got[i]["rgb"], want(float(v)))
         for i, v in enumerate(values)
-        if not close_rgb(got[i]["rgb"], expected_rgb(float(v), vmax))
+        if not close_rgb(got[i]["rgb"], want(float(v)))
     ]
     assert not bad, f"{what}: wrong colours (index, got, want): {bad[:10]}"
 

@@ -286,7 +286,7 @@ def test_scrolled_text_exports_the_visible_window(iw, tmp_path, make_page):
     # scroll the text box so that line 150 (of 200) is near its top
     root.locator(".iw-text").evaluate("t => { t.scrollTop = t.scrollHeight * 150 / 200 - 30; }")
     expect(root.locator(f'span.iw-tok[data-i="{text.index("line 150")}"]')).to_have_css(
-        "background-color", "rgb(103, 0, 31)"
+        "background-color", "rgb({}, {}, {})".format(*TEXT_RED)
     )
     _, texts, fills = parse_svg(download(page, root, "svg", tmp_path)[0])
     numbers = {t for t in texts if re.fullmatch(r"\d", t)}
@@ -294,7 +294,7 @@ def test_scrolled_text_exports_the_visible_window(iw, tmp_path, make_page):
     joined = "".join(texts)
     assert "150" in joined
     assert "000" not in joined and "199" not in joined  # outside the window: clipped away
-    assert fills[hexrgb(RED)] >= 8
+    assert fills[hexrgb(TEXT_RED)] >= 8
 
 
 @pytest.mark.parametrize("name", NAMES)

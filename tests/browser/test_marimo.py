@@ -29,7 +29,6 @@ import time
 import urllib.request
 from pathlib import Path
 
-import numpy as np
 import pytest
 from iwpage import ROOT, assert_column_colours, ink, wait_rendered
 from jupyter_host import free_port
@@ -177,8 +176,11 @@ def lstm_trace(iw):
     return iw.trace(iw.zoo.char_lstm(), notebook_code())
 
 
-def check_colours(root, values: np.ndarray) -> None:
-    assert_column_colours(root, values, "NeuronText")
+def check_colours(root, tr, layer: str, neuron: int) -> None:
+    from interpwidgets.widgets.neuron_scale import value_range
+
+    values = tr.activations[layer][:, neuron]
+    assert_column_colours(root, values, "NeuronText", value_range(tr, layer))
 
 
 def test_widgets_draw_and_clicks_reach_python(make_page, guard, marimo_app, lstm_trace):
@@ -204,14 +206,14 @@ def run(page, tr, t0: float) -> None:
     print(f"\nNeuronText drawn {time.monotonic() - t0:.1f} s after the page opened")
     layer = text.get_attribute("data-rendered-layer")
     neuron = int(text.get_attribute("data-rendered-neuron"))
-    check_colours(text, tr.activations[layer][:, neuron])
+    check_colours(text, tr, layer, neuron)
     selected = page.locator("strong", has_text="Selected:")
     expect(selected).to_have_text(f"Selected: {layer} neuron {neuron}")
 
     # A click in the widget re-runs the cell that reads it (mo.ui.anywidget).
     text.locator("button.iw-next").click()
     wait_rendered(text, neuron=neuron + 1, layer=layer, timeout=WAIT)
-    check_colours(text, tr.activations[layer][:, neuron + 1])
+    check_colours(text, tr, layer, neuron + 1)
     expect(selected).to_have_text(f"Selected: {layer} neuron {neuron + 1}", timeout=WAIT)
 
     # AttentionView (MiniLM): the head view's lines are drawn.

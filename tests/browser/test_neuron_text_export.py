@@ -277,7 +277,8 @@ def test_constant_zero_neuron_is_neutral_not_blank(page, export):
 
 def test_legend_labels_three_digits_and_missing_only_with_nan(page, export):
     arr = np.array([[-0.8236, 0.2], [0.1, NAN], [0.3, -0.5]], dtype=np.float32)
-    root = open_export(page, export("abc", {LAYER: arr}, name="legend", neuron=0))
+    # the largest |value| spans the scale ("max"; the default clips at the 99th percentile)
+    root = open_export(page, export("abc", {LAYER: arr}, name="legend", neuron=0, scale="max"))
     ticks = root.locator(".iw-legend-ticks span")
     # 3 significant digits and a real minus sign (U+2212), not "-0.8236"
     expect(ticks).to_have_text(["\u22120.824", "0", "0.824"])

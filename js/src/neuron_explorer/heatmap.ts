@@ -47,7 +47,7 @@ export function rowHeight(rows: number, target = 300, min = 2, max = 14): number
 }
 
 /** Half-width of the heatmap's colour scale: the q-quantile of |value| over the finite values
- *  (index floor(q * (m - 1)) of them sorted), at most `cap`; 1 when there is nothing positive.
+ *  (neuron_scale.ts absStats), at most `cap`; 1 when there is nothing positive.
  *  A robust scale: a few huge cell-state values would otherwise wash every other row out. */
 export function robustScale(values: ArrayLike<number>, q = 0.99, cap = Infinity): number {
   const { max, p99 } = absStats(values, q);

@@ -44,8 +44,27 @@ describe("neuronScale: each array gets the scale its range calls for", () => {
     v[5] = NaN;
     const s = absStats(v);
     expect(s.max).toBe(1000);
-    expect(s.p99).toBe(990);
+    // 999 finite values 1..1000 without 6: position 0.99 · 998 = 988.02 of them sorted
+    expect(s.p99).toBeCloseTo(990 + 0.02 * 1, 5);
+    // a short text is not clipped at its second largest value
+    expect(absStats([0.3, -0.8236, 0.1]).p99).toBeCloseTo(0.3 + 0.98 * (0.8236 - 0.3), 5);
     expect(absStats([NaN])).toEqual({ max: 0, p99: 0 });
+  });
+  it("absStats agrees with a full sort on random columns (ties, zeros, NaN)", () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let t = 0; t < 200; t++) {
+      const n = 1 + Math.floor(rnd() * 700);
+      const v = Float32Array.from({ length: n }, () => (rnd() < 0.1 ? NaN : rnd() < 0.3 ? 0 : Math.round((rnd() - 0.5) * 200) / 7));
+      const a = Array.from(v).filter(Number.isFinite).map(Math.abs).sort((x, y) => x - y);
+      if (!a.length) continue;
+      const pos = 0.99 * (a.length - 1);
+      const lo = Math.floor(pos);
+      const want = a[lo] + (pos - lo) * (a[Math.min(a.length - 1, lo + 1)] - a[lo]);
+      const got = absStats(v);
+      expect(got.p99).toBeCloseTo(want, 4);
+      expect(got.max).toBe(a[a.length - 1]);
+    }
   });
   it("read the traits defensively", () => {
     expect(readMode("max")).toBe("max");
