@@ -1,0 +1,95 @@
+"""Is a ground-truth feature in the char-LSTM's units at all, or only not in one of them?
+
+For each feature of the model card's "cells" (issue #14's targets are about single units),
+prints the best single unit beside linear read-outs of 4, 16 and all units. Everything is
+chosen / fitted on the held-out stdlib selection texts (``zoo.cells.stdlib_parts``) and scored
+on the third-party packages' source (``zoo.cells.third_party_texts``) — never on the text it
+was chosen on. Boolean features: AUROC (0.5 = chance); numeric ones: |r| (0 = chance).
+
+    python bench/cell_readout.py                          # the shipped weights
+    python bench/cell_readout.py --weights .train/run     # a folder with char_lstm.safetensors
+
+A single unit far below the all-unit read-out means the model holds the feature spread over
+many units: a crisp "cell" is then a matter of how the model arranged it, not of what it knows.
+Takes ~4 minutes on one CPU thread (tracing 220,000 characters).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+
+def _arrays(model, texts: list[tuple[str, str]], names: tuple[str, ...]):
+    import interpwidgets as iw
+    from interpwidgets import features
+
+    xs, ys, labels = [], {}, []
+    for _, text in texts:
+        tr = iw.trace(model, text, progress=False)
+        layers = [k for k in tr.names if k.endswith(names)]
+        labels = [f"{k}/{i}" for k in layers for i in range(tr.activations[k].shape[1])]
+        xs.append(np.concatenate([tr.activations[k] for k in layers], 1))
+        table = features.python_code(text)
+        for f, v in table.items():
+            ys.setdefault(f, []).append(np.asarray(v, np.float64))
+    ys = {f: np.concatenate(v) for f, v in ys.items()}
+    return np.concatenate(xs).astype(np.float64), ys, labels
+
+
+def main(argv: list[str] | None = None) -> None:
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.metrics import roc_auc_score
+
+    from interpwidgets.zoo import cells, load
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--weights", default=None, help="folder holding char_lstm.safetensors")
+    args = ap.parse_args(argv)
+    model = load("char_lstm", args.weights)
+    sel_texts, _ = cells.stdlib_parts()
+    tp_texts = [t for texts in cells.third_party_texts().values() for t in texts]
+    t0 = time.time()
+    xs, ys, labels = _arrays(model, sel_texts, cells.CANDIDATES["char_lstm"])
+    xt, yt, _ = _arrays(model, tp_texts, cells.CANDIDATES["char_lstm"])
+    print(f"traced {len(xs):,} selection and {len(xt):,} third-party characters "
+          f"({xs.shape[1]} units) in {time.time() - t0:.0f} s\n")  # fmt: skip
+    mu, sd = xs.mean(0), xs.std(0) + 1e-6
+    zs, zt = (xs - mu) / sd, (xt - mu) / sd
+    print("| feature | metric | best unit (chosen on stdlib) | 4 units | 16 units | all units |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for f in cells.FEATURES:
+        if f in cells.BOOLEAN:
+            a, b = ys[f] > 0.5, yt[f] > 0.5
+            auc = np.array([roc_auc_score(a, xs[:, j]) for j in range(xs.shape[1])])
+            order = np.argsort(-np.abs(auc - 0.5))
+            j = int(order[0])
+            unit = roc_auc_score(b, xt[:, j] * (1 if auc[j] > 0.5 else -1))
+            reads = []
+            for k in (4, 16, None):
+                cols = order[:k] if k else slice(None)
+                step = 1 if k else 2  # all units: every other position (the fit's cost)
+                fit = LogisticRegression(max_iter=1000, C=1.0 if k else 0.1)
+                fit.fit(zs[::step][:, cols], a[::step])
+                reads.append(roc_auc_score(b, fit.decision_function(zt[:, cols])))
+            metric = "AUROC"
+        else:
+            a, b = ys[f], yt[f]
+            r = np.array([np.corrcoef(xs[:, j], a)[0, 1] for j in range(xs.shape[1])])
+            order = np.argsort(-np.nan_to_num(np.abs(r)))
+            j = int(order[0])
+            unit = abs(np.corrcoef(xt[:, j], b)[0, 1])
+            reads = []
+            for k in (4, 16, None):
+                cols = order[:k] if k else slice(None)
+                fit = Ridge(alpha=10.0).fit(zs[:, cols], a)
+                reads.append(abs(np.corrcoef(fit.predict(zt[:, cols]), b)[0, 1]))
+            metric = "abs r"
+        print(f"| {f} | {metric} | {unit:.3f} ({labels[j]}) | "
+              + " | ".join(f"{v:.3f}" for v in reads) + " |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
