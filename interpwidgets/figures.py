@@ -197,7 +197,7 @@ def head_summary_figure(
         fig, ax = plt.subplots(figsize=(0.6 * v.shape[1] + 2, 0.5 * v.shape[0] + 1.5))
     else:
         fig = ax.figure
-    im = ax.imshow(v, cmap="viridis", aspect="auto")
+    im = ax.imshow(v, cmap="Blues", aspect="auto")  # the widget's sequential scale
     ax.set_xticks(range(v.shape[1]), head_labels)
     ax.set_yticks(range(v.shape[0]), layer_labels)
     ax.set_xlabel("head")
@@ -212,7 +212,7 @@ def head_summary_figure(
             ha="center",
             va="center",
             fontsize=7,
-            color="white" if x < mid else "black",
+            color="white" if x > mid else "black",  # dark blue at the top of Blues
         )
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     fig.tight_layout()

@@ -671,3 +671,19 @@ def test_trace_encoder_decoder_arguments(tiny_tokenizer):
         model, "the cat", tokenizer=tiny_tokenizer, decoder_text="die katze", decoder_start=False
     )
     assert tr.decoder.tokens[0] == "<s>"
+
+
+def test_summary_figure_uses_the_widgets_blues():
+    """The static head summary is drawn on the widget's sequential Blues, not viridis."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rng = np.random.default_rng(0)
+    att = rng.dirichlet(np.ones(5), size=(2, 3, 5)).astype(np.float32)
+    fig = iw.AttentionView(att, tokens=list("abcde")).summary_figure("entropy")
+    im = fig.axes[0].images[0]
+    assert im.get_cmap().name == "Blues"
+    texts = fig.axes[0].texts
+    hi = max(texts, key=lambda t: float(t.get_text()))
+    lo = min(texts, key=lambda t: float(t.get_text()))
+    assert hi.get_color() == "white" and lo.get_color() == "black"  # ink legible on the shade

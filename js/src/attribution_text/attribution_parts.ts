@@ -105,8 +105,23 @@ export interface RandomRow {
   draws: number;
 }
 
+/** Kendall τ's own diverging scale, purple (−1: opposite rankings) · white (0) · green (+1:
+ *  the same ranking): ColorBrewer's PRGn, so agreement between methods never borrows the
+ *  red "towards" / blue "against" of the attributions above it. */
+export const AGREEMENT_STOPS: readonly string[] = ["#762a83", "#af8dc3", "#e7d4e8", "#f7f7f7", "#d9f0d3", "#7fbf7b", "#1b7837"];
+
+export function agreement(v: number): [number, number, number] {
+  const t = (Math.max(-1, Math.min(1, v)) + 1) / 2 * (AGREEMENT_STOPS.length - 1);
+  const k = Math.min(AGREEMENT_STOPS.length - 2, Math.floor(t));
+  const f = t - k;
+  const hex = (h: string) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+  const a = hex(AGREEMENT_STOPS[k]);
+  const b = hex(AGREEMENT_STOPS[k + 1]);
+  return [0, 1, 2].map((i) => Math.round(a[i] + (b[i] - a[i]) * f)) as [number, number, number];
+}
+
 /** The Kendall τ matrix of the rows for one class: labels on both sides, cells coloured on
- *  the diverging scale over [−1, 1] with the number printed. `tau` is [n, n], row-major.
+ *  τ's own diverging scale over [−1, 1] (`agreement`) with the number printed. `tau` is [n, n], row-major.
  *  With `random`, a last row "random" holds each method's τ with random rankings (mean ± SE). */
 export function tauTable(labels: string[], tau: ArrayLike<number>, random: RandomRow | null = null, tr: Tr = english): HTMLTableElement {
   const n = labels.length;
@@ -133,7 +148,7 @@ export function tauTable(labels: string[], tau: ArrayLike<number>, random: Rando
       td.dataset.b = String(b);
       if (a === b) td.classList.add("iw-attr-tau-diag");
       if (Number.isFinite(v) && a !== b) {
-        const rgb = diverging(v, 1);
+        const rgb = agreement(v);
         td.style.backgroundColor = rgbString(rgb);
         td.style.color = textColorFor(rgb);
       } else if (a !== b) td.classList.add("iw-attr-tau-nan");
@@ -153,7 +168,7 @@ export function tauTable(labels: string[], tau: ArrayLike<number>, random: Rando
       const td = el("td", "iw-attr-tau-cell", tauPmText(mean, se));
       td.dataset.random = String(b);
       if (Number.isFinite(mean)) {
-        const rgb = diverging(mean, 1);
+        const rgb = agreement(mean);
         td.style.backgroundColor = rgbString(rgb);
         td.style.color = textColorFor(rgb);
       } else td.classList.add("iw-attr-tau-nan");

@@ -5,7 +5,7 @@ import {
   DELTA_WARN, classOption, showLabel, deltaBadge, formatMax, formatScore, maxAbs, ranksByAbs, readData, realMinus,
   rowValues, scaleMaxima, tauPmText, tauText, tokenValue, tokensOfWord, unitMask,
 } from "./attribution_data";
-import { randomTauLines, tauLines, tauTable } from "./attribution_parts";
+import { agreement, randomTauLines, tauLines, tauTable } from "./attribution_parts";
 import { diverging, rgbString } from "../shared/colors";
 import { FakeIntersectionObserver } from "../testing/fake_io";
 import { FakeModel } from "../testing/fake_model";
@@ -152,7 +152,12 @@ describe("attribution arithmetic", () => {
     expect(random.querySelector("th")!.textContent).toBe("random (20 draws)");
     const cells = random.querySelectorAll<HTMLElement>("td.iw-attr-tau-cell");
     expect(Array.from(cells, (c) => c.textContent)).toEqual(["0.02 \u00b1 0.04", "\u22120.10 \u00b1 0.03"]);
-    expect(cells[1].style.backgroundColor).toBe(rgbString(diverging(-0.1, 1)));
+    expect(cells[1].style.backgroundColor).toBe(rgbString(agreement(-0.1)));
+    // τ's own scale: purple for −1, white at 0, green for +1 — not the attributions' red / blue
+    expect(agreement(-1)).toEqual([0x76, 0x2a, 0x83]);
+    expect(agreement(0)).toEqual([0xf7, 0xf7, 0xf7]);
+    expect(agreement(1)).toEqual([0x1b, 0x78, 0x37]);
+    expect(agreement(1)).not.toEqual(diverging(1, 1));
     expect(cells[0].dataset.random).toBe("0");
     expect(randomTauLines("A", 0.02, 0.04, 20)[1]).toContain("over 20 seeded draws");
     expect(tauTable(["A", "B"], [1, 0.5, 0.5, 1]).querySelector("tr.iw-attr-tau-random")).toBeNull();
