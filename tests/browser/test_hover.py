@@ -286,4 +286,5 @@ def _has_colour(png: bytes, rgb, tol: int = 40) -> bool:
     from PIL import Image
 
     img = Image.open(io.BytesIO(png)).convert("RGB")
-    return any(all(abs(c - t) <= tol for c, t in zip(px, rgb, strict=True)) for px in img.getdata())
+    pixels = (img.getpixel((x, y)) for x in range(img.width) for y in range(img.height))
+    return any(all(abs(c - t) <= tol for c, t in zip(px, rgb, strict=True)) for px in pixels)
