@@ -168,3 +168,19 @@ def test_trace_progress_moves_in_characters_within_each_chunk(monkeypatch):
     assert len(bar.steps) == 12 and max(bar.steps) == 250
     iw.trace(lm, text[:2000])  # short: no bar by default
     assert made[-1].disable
+
+
+def test_brushing_clears_the_feature_and_keeps_the_spans_ranking():
+    """After brushing, the feature menu no longer names the old feature (the browser sets
+    ``feature`` to ""), and that does not wipe the ranking the spans just made."""
+    text = "x = 'ab'\ny = 'cd'\n" * 20
+    rng = np.random.default_rng(0)
+    tr = iw.Trace.from_arrays(text, {"h": rng.normal(size=(len(text), 6)).astype(np.float32)})
+    w = iw.NeuronExplorer(tr, layer="h", neuron=0, feature="in_string")
+    assert w.ranking["source"].startswith("feature: in_string")
+    w.spans = [[4, 8]]  # the browser sends the spans, then the cleared feature
+    w.feature = ""
+    assert w.ranking["source"].startswith("spans")
+    assert w.ranking["rows"]
+    w.spans = []
+    assert w.ranking == {}

@@ -186,9 +186,10 @@ class NeuronExplorer(NeuronText):
 
     @traitlets.observe("feature")
     def _on_feature(self, change: dict[str, Any]) -> None:
-        self.ranking = (
-            self._rank({"kind": "rank", "feature": change["new"]}) if change["new"] else {}
-        )
+        if change["new"]:
+            self.ranking = self._rank({"kind": "rank", "feature": change["new"]})
+        elif not self.spans:  # brushing clears the feature: the spans' ranking stays
+            self.ranking = {}
 
     def _relabel(self) -> None:
         self._rank_cache.clear()  # its captions are in the old language

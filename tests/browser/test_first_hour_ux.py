@@ -415,3 +415,26 @@ def test_rollout_excludes_cls_sep_and_has_a_log_scale(page, iw, tmp_path):
     )
     expect(root.locator(".iw-tooltip")).to_contain_text('"the" \u2192 "[CLS]"')
     page.screenshot(path=os.environ.get("IW_SHOT_ROLLOUT", str(tmp_path / "rollout.png")))
+
+
+def test_brushing_clears_the_feature_menu(page, iw, tmp_path):
+    """A brushed span ranks by the span: the feature menu stops naming the old feature."""
+    text = "x = 'ab'\ny = 'cd'\n" * 20
+    rng = np.random.default_rng(0)
+    tr = iw.Trace.from_arrays(text, {"h": rng.normal(size=(len(text), 6)).astype(np.float32)})
+    w = iw.NeuronExplorer(tr, layer="h", neuron=0, feature="in_string")
+    path = tmp_path / "brush.html"
+    w.save_html(str(path))
+    page.goto(path.as_uri())
+    root = page.locator(NX)
+    expect(root).to_have_attribute("data-rendered-neuron", "0")
+    select = root.locator("select.iw-feature")
+    expect(select).to_have_value("in_string")
+    a = root.locator('span.iw-tok[data-i="4"]').bounding_box()
+    b = root.locator('span.iw-tok[data-i="7"]').bounding_box()
+    page.mouse.move(a["x"] + 1, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(b["x"] + b["width"] - 1, b["y"] + b["height"] / 2, steps=5)
+    page.mouse.up()
+    expect(root.locator(".iw-spans")).not_to_have_class("iw-spans iw-spans-empty")
+    expect(select).to_have_value("")

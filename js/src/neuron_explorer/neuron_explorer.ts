@@ -470,6 +470,11 @@ class NeuronExplorerView {
     const spans = add ? [...this.spans.filter((s) => s[0] !== span[0] || s[1] !== span[1]), span] : [span];
     spans.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
     this.applySpans(spans, true);
+    // the ranking now comes from the spans: the feature menu must not keep naming the old one
+    if (this.model.get("feature")) {
+      this.model.set("feature", "");
+      this.panel.setFeature("");
+    }
     this.model.save_changes();
     const threshold = Number(this.model.get("threshold"));
     this.rank({ kind: "rank", spans: spans.map(([s, e]) => [s, e]), threshold: Number.isFinite(threshold) ? threshold : 0.3 });
