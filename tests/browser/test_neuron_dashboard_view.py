@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from iwpage import bg_rgb, close_rgb, expected_rgb, ink
+from iwpage import bg_rgb, close_rgb, expected_text_rgb, ink
 from playwright.sync_api import expect
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -107,7 +107,9 @@ def test_exported_page_shows_the_unit_as_the_scan_has_it(iw, page, real, tmp_pat
         )
         assert style[0] == "solid" and style[1] >= 1.5, style
         v16 = float(np.float16(values[i][r.focus]))
-        assert close_rgb(bg_rgb(focus), expected_rgb(v16, vmax)), (i, bg_rgb(focus), v16)
+        # NeuronText's text scale over ±vmax: one dark ink on every shade
+        assert close_rgb(bg_rgb(focus), expected_text_rgb(v16, vmax)), (i, bg_rgb(focus), v16)
+        assert focus.evaluate("e => getComputedStyle(e).color") == "rgb(17, 17, 17)"
 
     # the features and the output effect are there
     names = page.locator(f"{ROOT} .iw-nd-fname").all_inner_texts()

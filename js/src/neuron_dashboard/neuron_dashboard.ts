@@ -7,7 +7,9 @@
 import { el, widgetModule } from "../shared/dom";
 import { StatusLine } from "../shared/status";
 import { translator, type Tr } from "../shared/i18n";
-import { Legend, formatValue } from "../shared/legend";
+import { Legend, formatTick, formatValue } from "../shared/legend";
+import { MISSING } from "../shared/colors";
+import { MISSING_DARK, textBackground } from "../shared/text_scale";
 import { NeuronControls } from "../neuron_text/neuron_controls";
 import { type ContextRow, type RawUnit, type Unit, decodeUnit, groupByInterval } from "./neuron_dashboard_data";
 import { Histogram } from "./neuron_dashboard_hist";
@@ -63,7 +65,7 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     const palette = el("style");
     palette.textContent = paletteCss();
     root.append(palette, title, row, this.info, wrap);
-    this.mount(host, { parent: row, beside: this.legend.el, name: "neuron_dashboard", redraw: () => this.hist.draw() });
+    this.mount(host, { parent: row, beside: this.legend.el, name: "neuron_dashboard", redraw: () => { this.hist.draw(); this.showLegend(); } });
     this.bind();
     this.readLayers();
     this.readInfo();
@@ -229,7 +231,7 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     this.status.hide();
     this.root.classList.remove("iw-stale");
     this.tooltip.hide();
-    this.legend.setRange(u.vmax);
+    this.showLegend();
     this.legend.setMissing([u.top, u.bottom, u.quantiles].some((rows) => rows.some((r) => r.values.some(Number.isNaN))));
     this.hist.set({ edges: u.edges, counts: u.counts, vmax: u.vmax });
     const features = el("div", "iw-nd-later");
@@ -271,6 +273,16 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     };
     afterPaint(rest);
     this.prefetch(u.layer, u.neuron);
+  }
+
+  /** The legend of the contexts' scale (±vmax on NeuronText's text shades) in the page's theme. */
+  private showLegend(): void {
+    const u = this.shown;
+    if (!u) return;
+    const theme = this.root.dataset.theme === "dark" ? "dark" : "light";
+    const v = Number.isFinite(u.vmax) && u.vmax > 0 ? u.vmax : 1;
+    this.legend.setScale(`diverging:${theme}`, (x) => textBackground("diverging", x * 2 - 1, theme),
+      [formatTick(-v), "0", formatTick(v)], "", theme === "dark" ? MISSING_DARK : MISSING);
   }
 
   private prefetch(layer: string, neuron: number): void {

@@ -2,7 +2,8 @@
 // by the unit's value at every character, the activating character outlined), the stats box,
 // the feature-score bars and the promoted / suppressed tokens. Text goes in as textContent.
 
-import { MISSING, divergingAt, rgbString, textColorFor } from "../shared/colors";
+import { rgbString } from "../shared/colors";
+import { INK, textBackground, type Theme } from "../shared/text_scale";
 import { el } from "../shared/dom";
 import { formatValue } from "../shared/legend";
 import { english, type Tr } from "../shared/i18n";
@@ -22,15 +23,19 @@ export function levelOf(value: number, vmax: number): number {
   return Math.round(((t + 1) / 2) * (LEVELS - 1));
 }
 
-/** The stylesheet of the levels: `.iw-nd-c{i}` background and readable text colour, and the
- *  missing colour for `.iw-nd-cnan`. */
+/** The stylesheet of the levels: `.iw-nd-c{i}` background on NeuronText's text scale
+ *  (shared/text_scale.ts) with the theme's one ink, so a word never changes ink half-way, and
+ *  the missing colour for `.iw-nd-cnan`; the dark theme's rules under the root's
+ *  `data-theme="dark"` (the toolbar keeps it). */
 export function paletteCss(): string {
   const rules: string[] = [];
-  for (let i = 0; i < LEVELS; i++) {
-    const rgb = divergingAt((i / (LEVELS - 1)) * 2 - 1);
-    rules.push(`.iw-nd-c${i}{background-color:${rgbString(rgb)};color:${textColorFor(rgb)}}`);
+  for (const theme of ["light", "dark"] as Theme[]) {
+    const scope = theme === "dark" ? '.iw-root[data-theme="dark"] ' : "";
+    const rule = (cls: string, p: number) =>
+      `${scope}.${cls}{background-color:${rgbString(textBackground("diverging", p, theme))};color:${INK[theme]}}`;
+    for (let i = 0; i < LEVELS; i++) rules.push(rule(`iw-nd-c${i}`, (i / (LEVELS - 1)) * 2 - 1));
+    rules.push(rule("iw-nd-cnan", NaN));
   }
-  rules.push(`.iw-nd-cnan{background-color:${rgbString(MISSING)};color:#111}`);
   return rules.join("\n");
 }
 
