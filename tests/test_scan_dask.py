@@ -116,10 +116,11 @@ def test_a_worker_that_dies_once_is_replaced_and_the_result_is_whole(cluster, co
 def test_a_shard_that_keeps_killing_workers_fails_the_scan(cluster, corpus, tmp_path):
     flag = str(tmp_path / "die.always")
     open(flag, "w").close()
-    with pytest.raises(RuntimeError, match="client: .*no partial result"):
+    # (?s): Dask's own message (quoted inside ours) may span lines
+    with pytest.raises(RuntimeError, match="(?s)^client: .*no partial result"):
         iw.scan(
             _dying_model(flag), corpus, layers=LAYERS, k=5, client=cluster, shards=2,
             progress=False,
         )  # fmt: skip
     os.remove(flag)
-    cluster.wait_for_workers(2, timeout=60)
+    cluster.wait_for_workers(2, timeout=180)  # the nanny restarts them; slow on a busy machine

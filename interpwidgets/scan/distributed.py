@@ -82,13 +82,13 @@ def scan_on_cluster(
         raise ValueError(f"shards: expected a positive int or None, got {shards!r}")
     size = max(1, -(-len(doc_list) // n_shards))
     parts = list(_shards(iter(doc_list), size))
-    # the model travels pickled: Dask's own torch serializer trips on nn.LSTM's weakrefs
-    model_f = client.scatter(pickle.dumps(model), broadcast=True)
-    futures = client.map(
-        _scan_shard, [model_f] * len(parts), parts, [opts] * len(parts), retries=2, pure=False
-    )
-    bar = tqdm(total=len(futures), unit="shard", desc="scan (dask)", disable=not progress)
-    try:
+    bar = tqdm(total=len(parts), unit="shard", desc="scan (dask)", disable=not progress)
+    try:  # from the first message on: whatever the cluster does, one clear error
+        # the model travels pickled: Dask's own torch serializer trips on nn.LSTM's weakrefs
+        model_f = client.scatter(pickle.dumps(model), broadcast=True)
+        futures = client.map(
+            _scan_shard, [model_f] * len(parts), parts, [opts] * len(parts), retries=2, pure=False
+        )
         for fut in as_completed(futures):
             if fut.status == "error":
                 exc = fut.exception()
