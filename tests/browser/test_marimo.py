@@ -45,6 +45,8 @@ pytestmark = pytest.mark.browser
 
 WAIT = 120_000  # ms: the notebook loads three models
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "en" / "marimo_tour.py"
+#: the same tour in Chinese (same cells; its widgets made after iw.locale("zh"))
+NOTEBOOK_ZH = NOTEBOOK.parents[1] / "zh" / "marimo_tour.py"
 EXP_ROOT = ".iw-root.iw-neuron-explorer"
 ATT_ROOT = ".iw-root.iw-attention-view"
 ATTR_ROOT = ".iw-root.iw-attribution-text"
@@ -78,9 +80,10 @@ def notebook_code() -> str:
     raise AssertionError(f"{NOTEBOOK.name}: no `code = ...` cell")
 
 
-def test_the_notebook_runs_without_errors(tmp_path):
-    nb = tmp_path / NOTEBOOK.name
-    shutil.copy(NOTEBOOK, nb)
+@pytest.mark.parametrize("source", [NOTEBOOK, NOTEBOOK_ZH], ids=["en", "zh"])
+def test_the_notebook_runs_without_errors(tmp_path, source):
+    nb = tmp_path / source.name
+    shutil.copy(source, nb)
     t0 = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "marimo", "export", "session", "--no-sandbox", str(nb)],
@@ -95,7 +98,7 @@ def test_the_notebook_runs_without_errors(tmp_path):
     session = json.loads((tmp_path / "__marimo__" / "session" / f"{nb.name}.json").read_text())
     cells = session["cells"]
     # the file's statements minus `import marimo`, `__generated_with`, `app = ...`, `if __name__`
-    assert len(cells) == len(ast.parse(NOTEBOOK.read_text()).body) - 4
+    assert len(cells) == len(ast.parse(source.read_text()).body) - 4
     problems = []
     for c in cells:
         outs = c.get("outputs", [])
@@ -108,9 +111,12 @@ def test_the_notebook_runs_without_errors(tmp_path):
             if "Traceback" in str(s.get("text", "")) or "Error" in str(s.get("text", "")):
                 problems.append(f"cell {c['id']} console: {str(s)[:600]}")
     assert not problems, "\n".join(problems)
-    html = json.dumps(cells)
+    html = json.dumps(cells, ensure_ascii=False)
     assert html.count("<marimo-anywidget") == 4, "expected four widgets in the outputs"
-    assert "Selected: rnn." in html and "Explaining:" in html
+    if source is NOTEBOOK:
+        assert "Selected: rnn." in html and "Explaining:" in html
+    else:  # the Chinese tour
+        assert "已选：rnn." in html and "正在解释：" in html
 
 
 @pytest.fixture(scope="module")
