@@ -184,3 +184,21 @@ def test_brushing_clears_the_feature_and_keeps_the_spans_ranking():
     assert w.ranking["rows"]
     w.spans = []
     assert w.ranking == {}
+
+
+def test_neuron_text_underline_runs_and_errors():
+    text = "x = 'ab' # c\n"
+    tr = iw.Trace.from_arrays(text, {"h": np.zeros((len(text), 2), np.float32)})
+    w = iw.NeuronText(tr, layer="h", underline="in_string")
+    assert w.overlay == {"name": "in_string", "runs": [[4, 7]], "tokens": 3}
+    mask = np.zeros(len(text))
+    mask[[0, 1, 9]] = 1
+    mask[2] = np.nan  # missing: not underlined
+    w.underline(mask, name="my cell's truth")
+    assert w.overlay == {"name": "my cell's truth", "runs": [[0, 2], [9, 10]], "tokens": 3}
+    w.underline(None)
+    assert w.overlay == {}
+    with pytest.raises(ValueError, match="^underline: 'nope' is not a known feature"):
+        iw.NeuronText(tr, layer="h", underline="nope")
+    with pytest.raises(ValueError, match="^underline: expected 13 values"):
+        w.underline(np.ones(5))

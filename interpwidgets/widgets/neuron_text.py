@@ -43,6 +43,11 @@ class NeuronText(Widget):
             |value|, ``"tanh"`` colours tanh(value) (as Karpathy et al. 2016 did). Two-way:
             the browser's "scale" menu sets it.
         title: an optional caption.
+        underline: a ground truth to see beside the colours: a feature name from
+            :mod:`interpwidgets.features` (``"in_string"``, ``"in_comment"``, …) or an array
+            with one value per token or per character; tokens where it is true (non-zero) are
+            underlined, and a note under the text says what the line marks. Change it later
+            with :meth:`underline`.
 
     Characters the model did not know (``trace.meta["unknown_chars"]``, token indices) are
     underlined and say so on hover. Traits ``layer`` (name) and ``neuron`` are two-way: the browser's controls set them, and
@@ -79,6 +84,8 @@ class NeuronText(Widget):
     #: the fixed half-width given as ``vmax`` (None: from ``scale``)
     vmax = traitlets.Float(None, allow_none=True).tag(sync=True)
     unknown: traitlets.List[int] = traitlets.List().tag(sync=True, output=True)
+    #: the underlined ground truth: {"name", "runs": [[first token, end token), …]}; {} for none
+    overlay: traitlets.Dict[str, Any] = traitlets.Dict().tag(sync=True, output=True)
 
     def _resolve(self, layer: Any) -> str:
         return self._trace.resolve(layer)
@@ -93,6 +100,7 @@ class NeuronText(Widget):
         export_budget: int = EXPORT_BUDGET,
         locale: str | None = None,
         scale: str = "p99",
+        underline: Any = None,
     ) -> None:
         if not isinstance(trace, Trace):
             raise TypeError(t("err.trace", name="trace", got=type(trace).__name__))
@@ -134,6 +142,30 @@ class NeuronText(Widget):
             ],
         )
         self._update_column()
+        if underline is not None:
+            self.underline(underline)
+
+    def underline(self, feature: Any, name: str | None = None) -> None:
+        """Underline the tokens where ``feature`` is true (non-zero, not NaN): a feature name
+        (``"in_string"``) or an array per token or per character, e.g. the ground truth of a
+        cell, to see at a glance where the colours agree with it. ``name`` labels it in the
+        note (default: the feature's name, or "ground truth"); ``None`` as ``feature``
+        removes the underline."""
+        if feature is None:
+            self.overlay = {}
+            return
+        from ..neurons import feature_values
+
+        try:
+            values = np.asarray(feature_values(self._trace, feature), dtype=np.float64)
+        except (KeyError, ValueError, TypeError) as exc:
+            msg = str(exc).strip("'\"")
+            raise ValueError(f"underline: {msg.removeprefix('feature: ')}") from exc
+        on = np.nan_to_num(values, nan=0.0) != 0
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]])))
+        runs = edges.reshape(-1, 2).tolist()
+        label = name if name is not None else feature if isinstance(feature, str) else "ground truth"
+        self.overlay = {"name": str(label), "runs": runs, "tokens": int(on.sum())}
 
     @property
     def trace(self) -> Trace:

@@ -438,3 +438,31 @@ def test_brushing_clears_the_feature_menu(page, iw, tmp_path):
     page.mouse.up()
     expect(root.locator(".iw-spans")).not_to_have_class("iw-spans iw-spans-empty")
     expect(select).to_have_value("")
+
+
+def test_neuron_text_underlines_a_ground_truth(page, iw, tmp_path):
+    """``underline="in_string"``: the characters inside strings carry a bar under them, the
+    others none, and a note says what the bar marks."""
+    from interpwidgets import features
+
+    text = "x = 'hello'  # note\ny = \"abc\" + x\n"
+    rng = np.random.default_rng(0)
+    tr = iw.Trace.from_arrays(text, {"h": rng.normal(size=(len(text), 3)).astype(np.float32)})
+    w = iw.NeuronText(tr, layer="h", neuron=0, underline="in_string")
+    path = tmp_path / "truth.html"
+    w.save_html(str(path))
+    page.goto(path.as_uri())
+    root = page.locator(".iw-root.iw-neuron-text")
+    expect(root).to_have_attribute("data-rendered-neuron", "0")
+    truth = np.asarray(features.python_code(text)["in_string"], dtype=bool)
+    marked = root.locator("span.iw-tok").evaluate_all(
+        "ss => ss.map(s => [Number(s.dataset.i), s.classList.contains('iw-truth'), getComputedStyle(s).boxShadow])"
+    )
+    assert len(marked) == len(text)
+    for i, on, shadow in marked:
+        assert on == bool(truth[i]), (i, text[i])
+        assert ("inset" in shadow) == bool(truth[i]), (i, shadow)
+    expect(root.locator(".iw-truth-note")).to_contain_text(
+        f"underlined: in_string ({int(truth.sum())} tokens)"
+    )
+    page.screenshot(path=os.environ.get("IW_SHOT_TRUTH", str(tmp_path / "truth.png")))

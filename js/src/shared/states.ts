@@ -12,6 +12,7 @@ export interface NeuronTextState {
   locale: string;
   neuron: number;
   offsets: Record<string, any>;
+  overlay: Record<string, any>;
   presentation: boolean;
   scale: any;
   text: string;
@@ -35,6 +36,7 @@ export interface NeuronExplorerState {
   locale: string;
   neuron: number;
   offsets: Record<string, any>;
+  overlay: Record<string, any>;
   predictions: Record<string, any>;
   presentation: boolean;
   ranking: Record<string, any>;
