@@ -164,7 +164,9 @@ class NeuronText(Widget):
         on = np.nan_to_num(values, nan=0.0) != 0
         edges = np.flatnonzero(np.diff(np.concatenate([[0], on.astype(np.int8), [0]])))
         runs = edges.reshape(-1, 2).tolist()
-        label = name if name is not None else feature if isinstance(feature, str) else "ground truth"
+        label = (
+            name if name is not None else feature if isinstance(feature, str) else "ground truth"
+        )
         self.overlay = {"name": str(label), "runs": runs, "tokens": int(on.sum())}
 
     @property
