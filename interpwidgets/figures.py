@@ -115,9 +115,22 @@ def neuron_text_figure(
     return fig
 
 
-def gate_saturation_figure(table: Any, ax: Any = None):
-    """Karpathy et al.'s saturation plot: per gate, each unit at (fraction left-, right-saturated)."""
+def gate_saturation_figure(table: Any, ax: Any = None, open: Any = None):
+    """Karpathy et al.'s saturation plot: per gate, each unit at (fraction left-, right-saturated).
+
+    Click a point to open that unit (with an interactive backend such as ipympl's
+    ``%matplotlib widget``): it is ringed and named, and ``open`` — a NeuronText or
+    NeuronExplorer of the trace, or a callable ``(layer, neuron)`` — shows it
+    (layer ``rnn.{k}.{gate letter}``). ``fig.unit_picks`` (:class:`~interpwidgets.unit_picks.UnitPicks`)
+    holds the selection and selects from code.
+    """
     import matplotlib.pyplot as plt
+
+    from .neurons import GATE_NAMES
+    from .unit_picks import UnitPicks
+
+    letters = {name: letter for letter, name in GATE_NAMES.items()}
+    groups = []
 
     gates = list(dict.fromkeys(table["gate"]))
     if ax is None:
@@ -131,9 +144,18 @@ def gate_saturation_figure(table: Any, ax: Any = None):
     for a, gate in zip(axes, gates, strict=False):
         sub = table[table["gate"] == gate]
         for j, (layer, part) in enumerate(sub.groupby("layer")):
-            a.scatter(
-                part["left"], part["right"], s=8, alpha=0.6, color=colors(j), label=f"layer {layer}"
+            points = a.scatter(
+                part["left"],
+                part["right"],
+                s=8,
+                alpha=0.6,
+                color=colors(j),
+                label=f"layer {layer}",
+                picker=True,
+                pickradius=5,
             )
+            name = f"rnn.{layer}.{letters.get(gate, gate)}"
+            groups.append((points, [(name, int(u)) for u in part["unit"]]))
         a.plot([0, 1], [1, 0], color="#999", lw=0.8, ls="--")
         a.set_xlim(0, 1)
         a.set_ylim(0, 1)
@@ -142,6 +164,7 @@ def gate_saturation_figure(table: Any, ax: Any = None):
     axes[0].set_ylabel("fraction right-saturated (> 0.9)")
     axes[0].legend(fontsize=8, loc="upper right")
     fig.tight_layout()
+    fig.unit_picks = UnitPicks(fig, groups, open)  # type: ignore[attr-defined]
     return fig
 
 
