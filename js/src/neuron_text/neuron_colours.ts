@@ -29,11 +29,15 @@ export class NeuronColours {
     return readMode(this.model.get("scale"));
   }
 
+  /** The half-width Python fixed (the `vmax` trait), or null. */
+  get fixed(): number | null {
+    const vmax = this.model.get("vmax");
+    return typeof vmax === "number" && Number.isFinite(vmax) && vmax > 0 ? vmax : null;
+  }
+
   /** The colour scale of values of `layer`; `stats`: |value| statistics of what is shown. */
   scaleOf(layer: string, stats: () => AbsStats): NeuronScale {
-    const vmax = this.model.get("vmax");
-    const fixed = typeof vmax === "number" && Number.isFinite(vmax) ? vmax : null;
-    return neuronScale(this.controls.rangeOf(layer), this.mode, fixed, stats);
+    return neuronScale(this.controls.rangeOf(layer), this.mode, this.fixed, stats);
   }
 
   private statsOf(col: Column): AbsStats {

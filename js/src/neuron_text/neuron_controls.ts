@@ -80,8 +80,9 @@ export class NeuronControls {
   }
 
   /** Show `mode` in the scale menu; on a layer of known `range` the menu is off (its scale is
-   *  the range) and says why. */
-  syncScale(mode: ScaleMode, range: ValueRange): void {
+   *  the range) and says why; with a scale `fixed` in Python (`vmax`) there is no menu. */
+  syncScale(mode: ScaleMode, range: ValueRange, fixed = false): void {
+    this.scaleField.hidden = fixed;
     if (this.scaleSelect.value !== mode) this.scaleSelect.value = mode;
     this.scaleSelect.disabled = range !== null;
     this.scaleSelect.title = range === "unit"

@@ -144,6 +144,7 @@ describe("NeuronText", () => {
     expect($(".iw-legend-min").textContent).toBe("\u22120.824");
     expect($(".iw-legend-max").textContent).toBe("0.824");
     expect($(".iw-legend-note").textContent).toBe("fixed \u00b10.824");
+    expect($(".iw-scale-field").hidden).toBe(true); // a scale fixed in Python: no menu
     model.set("title", "Quote cell?");
     expect($(".iw-title").hidden).toBe(false);
     expect($(".iw-title-main").textContent).toBe("Quote cell?");

@@ -244,7 +244,7 @@ export class NeuronView extends WidgetView<NeuronTextState> {
 
   private syncControls(): void {
     this.controls.sync(this.layer, this.neuron);
-    this.controls.syncScale(this.colours.mode, this.controls.rangeOf(this.layer));
+    this.controls.syncScale(this.colours.mode, this.controls.rangeOf(this.layer), this.colours.fixed !== null);
     this.updateTitle();
   }
 
