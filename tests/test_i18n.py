@@ -179,3 +179,15 @@ def test_words_python_builds_follow_a_locale_change():
     assert p.series[0]["notes"][0].startswith("embed 处选择性低于 0")
     z = iw.ProbeChart([ProbeResult("in_string", "m", table, {}, {})], locale="zh")
     assert z.series == p.series
+
+
+def test_attention_summary_measures_follow_the_locale():
+    att = np.full((2, 2, 5, 5), 0.2, np.float32)
+    w = iw.AttentionView(att, ["[CLS]", "a", "b", ",", "[SEP]"])
+    labels = lambda v: [m["label"] for m in v.groups[0]["summary"]["measures"]]  # noqa: E731
+    assert labels(w)[0] == "entropy (bits)"
+    w.locale = "zh"
+    assert labels(w)[0] == "熵（entropy，比特）" and labels(w)[4] == "→ 前一个词元"
+    assert labels(iw.AttentionView(att, ["[CLS]", "a", "b", ",", "[SEP]"], locale="zh")) == labels(
+        w
+    )

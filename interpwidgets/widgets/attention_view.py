@@ -9,7 +9,7 @@ import numpy as np
 import traitlets
 
 from .. import attention as A
-from ..i18n import t
+from ..i18n import resolve, t
 from ..trace.core import Trace
 from .base import Widget, check_budget, check_title
 from .traits import Data
@@ -104,8 +104,9 @@ class _Group:
             )
         return out
 
-    def payload(self) -> dict[str, Any]:
-        """Everything the browser needs to draw this group, except the layers themselves."""
+    def payload(self, lang: str = "en") -> dict[str, Any]:
+        """Everything the browser needs to draw this group, except the layers themselves
+        (the summary's measure names in ``lang``)."""
         summary = A.head_summary(self.stack, self.key_tokens)
         return {
             "name": self.name,
@@ -119,12 +120,30 @@ class _Group:
             "thumbs": A.pool(self.stack, 32),
             "summary": {
                 "measures": [
-                    {"key": k, "label": A.MEASURES[k], "values": v} for k, v in summary.items()
+                    {"key": k, "label": measure_label(k, lang), "values": v}
+                    for k, v in summary.items()
                 ]
             },
             "rollout": A.rollout(self.stack) if self.square else {},
             "notes": self.notes(),
         }
+
+
+#: the catalogue keys of the head summary's measures (attention.MEASURES)
+MEASURE_KEYS = {
+    "entropy": "widget.measure_entropy",
+    "to_first": "widget.measure_to_first",
+    "to_sep": "widget.measure_to_sep",
+    "to_self": "widget.measure_to_self",
+    "to_prev": "widget.measure_to_prev",
+    "to_next": "widget.measure_to_next",
+    "to_punct": "widget.measure_to_punct",
+}
+
+
+def measure_label(key: str, lang: str) -> str:
+    """A head-summary measure's name in ``lang`` (attention.MEASURES's for an unknown key)."""
+    return t(MEASURE_KEYS[key], lang) if key in MEASURE_KEYS else A.MEASURES[key]
 
 
 def pair_groups(name: str, stack: np.ndarray, tokens: list[str], sep: int) -> list[_Group]:
@@ -253,7 +272,7 @@ class AttentionView(Widget):
         self._group_index = self._groups.index(g0)
         super().__init__(
             locale=locale,
-            groups=[g.payload() for g in self._groups],
+            groups=[g.payload(resolve(locale)) for g in self._groups],
             title=title,
         )
         self.group = self._group_index
@@ -347,6 +366,20 @@ class AttentionView(Widget):
             return
         self._group_index = self.group
         self._apply_group()
+
+    def _relabel(self) -> None:
+        self.groups = [
+            {
+                **g,
+                "summary": {
+                    "measures": [
+                        {**m, "label": measure_label(m["key"], self.locale)}
+                        for m in g["summary"]["measures"]
+                    ]
+                },
+            }
+            for g in self.groups
+        ]
 
     def _apply_group(self) -> None:
         """Mirror the selected group into the plain traits; keep the selection in range."""
