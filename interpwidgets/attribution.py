@@ -38,7 +38,13 @@ METHODS = {
     "attention": "Attention (last layer, mean of heads)",
     "rollout": "Attention rollout",
 }
-_WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+#: CJK ideographs (BERT's BasicTokenizer ranges): each is a word of its own, as that tokenizer
+#: splits them, since Chinese and Japanese write no spaces between words
+_CJK = (
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0002a6df\U0002a700-\U0002ceaf\U0002f800-\U0002fa1f"
+)
+_WORD = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]", re.UNICODE)
 
 #: (adapter, embeddings) of the forward being made by this thread/context, or None.
 _ACTIVE: contextvars.ContextVar[tuple[Any, Any] | None] = contextvars.ContextVar(
@@ -214,7 +220,9 @@ class Attribution:
     def words(self, agg: str = "sum") -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
         """Word-level view: ``(word_offsets (n_words, 2), word_of_token (n_tokens,), class → word scores)``.
 
-        Words are runs of letters/digits or single punctuation marks of the original text; a
+        Words are runs of letters/digits or single punctuation marks of the original text, and
+        each CJK ideograph on its own (a Chinese clause has no spaces to split at; BERT's
+        tokenizer splits it the same way); a
         token belongs to the word its first character is in (special tokens: -1). ``agg`` is
         ``"sum"`` (scores add up, completeness kept) or ``"max_abs"`` (the token with the
         largest |score| speaks for the word).

@@ -135,7 +135,8 @@ def test_words_aggregate_subwords_and_map_back_to_characters(sentiment):
     a = iw.attribute(model, text, tok, method="input_x_gradient")
     spans, of_token, scores = a.words("sum")
     words = [text[s:e] for s, e in spans]
-    assert words[:2] == ["Unwatchably", "tedious"] and "漢字" in words
+    assert words[:2] == ["Unwatchably", "tedious"]
+    assert words[2:4] == ["漢", "字"]  # a CJK clause splits per character, as BERT's tokenizer does
     w0 = [i for i, w in enumerate(of_token) if w == 0]
     assert len(w0) > 1  # "unwatchably" is several word pieces
     np.testing.assert_allclose(scores[a.target][0], a.scores[w0].sum(), rtol=1e-5)

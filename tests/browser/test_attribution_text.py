@@ -332,3 +332,22 @@ def test_hostile_text_and_labels_stay_text(iw, open_widget, page):
     expect(root.locator(".iw-attr-compare-caption")).to_contain_text("<b>neg</b>")
     root.locator('.iw-tok[data-i="1"]').first.hover()
     expect(page.locator(".iw-tooltip")).to_contain_text("target <b>neg</b>")
+
+
+def test_word_level_splits_a_chinese_clause_per_character(iw, open_widget, page):
+    """A clause of Chinese (no spaces) is not one "word": at word level each character keeps
+    its own colour, as its own word (issue 18 item 16)."""
+    text = "这部电影很好看。"
+    tokens = ["[CLS]", *text, "[SEP]"]
+    offsets = np.array([(0, 0), *[(i, i + 1) for i in range(len(text))], (0, 0)])
+    n = len(tokens)
+    scores = np.zeros((2, n), np.float32)
+    scores[1, 1:-1] = np.linspace(-1, 1, len(text))
+    scores[0] = -scores[1]
+    atts = make(iw, text, tokens, offsets, {"integrated_gradients": scores})
+    root = open_widget(atts)
+    root.locator('button.iw-attr-level[data-level="word"]').click()
+    expect(root).to_have_attribute("data-rendered", "1:word:shared")
+    got = colours(root, "integrated_gradients")
+    shades = {got[i][0] for i in range(1, n - 1)}
+    assert len(shades) >= len(text) - 1, shades  # not one colour for the whole clause
