@@ -368,7 +368,8 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     const lines = [...tokenLines(i, cp[2 * i], cp[2 * i + 1], this.strip.tokenText(i), tr), value];
     if (this.unknown.has(i)) lines.push(tr("neuron_text.unknown"));
     lines.push(...(this.opts.tooltipLines?.(i) ?? []));
-    this.tooltip.showFor(lines, lineRect(span, y), x);
+    // never over the layer menu and neuron stepper above the text, when it fits below
+    this.tooltip.showFor(lines, lineRect(span, y), x, [this.controls.row.getBoundingClientRect()]);
   }
 
   private unhover(): void {

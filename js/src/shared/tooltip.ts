@@ -44,19 +44,27 @@ export class Tooltip {
   }
 
   /** Show the lines just above `anchor` (a viewport rectangle, e.g. a token's line box),
-   *  so the text it points at stays readable; below it when there is no room above, and
-   *  always inside the window. `x` (e.g. the mouse) picks the horizontal position. */
-  showFor(lines: string[], anchor: AnchorRect, x = anchor.left): void {
+   *  so the text it points at stays readable; below it when there is no room above or when
+   *  above would cover one of `avoid` (e.g. the controls over the text: the neuron stepper
+   *  stays clickable), and always inside the window. `x` (e.g. the mouse) picks the
+   *  horizontal position. */
+  showFor(lines: string[], anchor: AnchorRect, x = anchor.left, avoid: AnchorRect[] = []): void {
     const [w, h, vw, vh] = this.fill(lines);
     const gap = 6;
+    const left = Math.max(MARGIN, Math.min(Math.min(x, anchor.right) - 12, vw - MARGIN - w));
+    const clear = (t: number): boolean =>
+      !avoid.some((r) => r.right > r.left && r.bottom > r.top && left < r.right && left + w > r.left && t < r.bottom && t + h > r.top);
     const above = anchor.top - gap - h;
     const below = anchor.bottom + gap;
+    const fitsAbove = above >= MARGIN;
+    const fitsBelow = below + h <= vh - MARGIN;
     let top: number;
-    if (above >= MARGIN) top = above;
-    else if (below + h <= vh - MARGIN) top = below;
+    if (fitsAbove && clear(above)) top = above;
+    else if (fitsBelow && clear(below)) top = below;
+    else if (fitsAbove) top = above;
+    else if (fitsBelow) top = below;
     else top = anchor.top - MARGIN > vh - anchor.bottom ? MARGIN : vh - MARGIN - h; // the roomier side
     top = Math.max(MARGIN, Math.min(top, vh - MARGIN - h));
-    const left = Math.max(MARGIN, Math.min(Math.min(x, anchor.right) - 12, vw - MARGIN - w));
     this.place(left, top);
   }
 

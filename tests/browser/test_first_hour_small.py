@@ -1,0 +1,58 @@
+"""Issue 18 item 16's smaller items as a person sees them: the tooltip of NeuronText's first
+line leaves the layer menu and neuron stepper above it clickable."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+NT = ".iw-root.iw-neuron-text"
+
+
+def _overlap(a, b) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def test_first_line_tooltip_leaves_the_stepper_clear(page, iw, tmp_path):
+    """Hovering the first line put the tooltip above it, over the stepper: now it goes below
+    the line, and the stepper's next button still takes a click while the tooltip shows."""
+    text = "def f(x):\n    return x + 1\n" * 6
+    rng = np.random.default_rng(0)
+    tr = iw.Trace.from_arrays(text, {"h": rng.normal(size=(len(text), 4)).astype(np.float32)})
+    path = tmp_path / "stepper.html"
+    iw.NeuronText(tr, layer="h", neuron=0).save_html(str(path))
+    page.set_viewport_size({"width": 900, "height": 700})
+    page.goto(path.as_uri())
+    root = page.locator(NT)
+    expect(root).to_have_attribute("data-rendered-neuron", "0")
+    tip = page.locator("div.iw-tooltip")
+    stepper, controls = root.locator(".iw-stepper"), root.locator(".iw-controls")
+    for i in (0, 4, 8):  # first line, its middle and its end
+        tok = root.locator(f'span.iw-tok[data-i="{i}"]')
+        tok.hover()
+        expect(tip).to_contain_text(f"token {i}")
+        box, line = tip.bounding_box(), tok.bounding_box()
+        assert not _overlap(box, controls.bounding_box()), (i, box)
+        assert not _overlap(box, stepper.bounding_box()), (i, box)
+        assert box["y"] >= line["y"] + line["height"], (i, box, line)  # below the line
+    page.screenshot(path=os.environ.get("IW_SHOT_STEPPER", str(tmp_path / "stepper.png")))
+    # a hovered token further down still has its tooltip above its own line
+    low = root.locator('span.iw-tok[data-i="120"]')
+    low.hover()
+    expect(tip).to_contain_text("token 120")
+    assert tip.bounding_box()["y"] + tip.bounding_box()["height"] <= low.bounding_box()["y"]
+    # the stepper takes a click with the first line's tooltip showing
+    root.locator('span.iw-tok[data-i="0"]').hover()
+    expect(tip).to_be_visible()
+    root.locator("button.iw-next").click()
+    expect(root).to_have_attribute("data-rendered-neuron", "1")
