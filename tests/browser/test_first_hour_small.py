@@ -56,3 +56,41 @@ def test_first_line_tooltip_leaves_the_stepper_clear(page, iw, tmp_path):
     expect(tip).to_be_visible()
     root.locator("button.iw-next").click()
     expect(root).to_have_attribute("data-rendered-neuron", "1")
+
+
+def test_hovering_a_zwj_emoji_shows_every_token_of_it(page, iw, tmp_path):
+    """A character-level trace reads 👨‍👩‍👧 as five tokens; the browser draws the glyph in the
+    first one's span and the other four are zero-width, so they cannot be hovered. Hovering
+    the glyph names all five, each with its value; a skin-toned emoji likewise."""
+    text = "hi \U0001f468\u200d\U0001f469\u200d\U0001f467 ok \U0001f44d\U0001f3fd!"
+    values = ((np.arange(len(text)) - 7) / 4).astype(np.float32)  # tokens 3..7: -1 .. 0
+    tr = iw.Trace.from_arrays(text, {"h": values[:, None]})
+    path = tmp_path / "zwj.html"
+    iw.NeuronText(tr, layer="h").save_html(str(path))
+    page.set_viewport_size({"width": 700, "height": 400})
+    page.goto(path.as_uri())
+    root = page.locator(NT)
+    expect(root).to_have_attribute("data-rendered-neuron", "0")
+    widths = root.locator("span.iw-tok").evaluate_all(
+        "ss => ss.map(s => s.getBoundingClientRect().width)"
+    )
+    assert widths[3] > 0 and widths[4:8] == [0, 0, 0, 0]  # what made the parts unreachable
+    tip = page.locator("div.iw-tooltip")
+    root.locator('span.iw-tok[data-i="3"]').hover()
+    expect(tip).to_contain_text("token 3\u20137 \u00b7 chars 3\u20138")
+    lines = tip.locator(".iw-tooltip-line").all_inner_texts()
+    assert lines[1] == '"\U0001f468\u200d\U0001f469\u200d\U0001f467"'
+    assert lines[2:] == [
+        '3  "\U0001f468"  value -1',
+        "4  U+200D  value -0.75",
+        '5  "\U0001f469"  value -0.5',
+        "6  U+200D  value -0.25",
+        '7  "\U0001f467"  value 0',
+    ]
+    page.screenshot(path=os.environ.get("IW_SHOT_ZWJ", str(tmp_path / "zwj.png")))
+    root.locator('span.iw-tok[data-i="12"]').hover()
+    expect(tip).to_contain_text("token 12\u201313")
+    # a character that is its own token keeps the one-token tooltip
+    root.locator('span.iw-tok[data-i="9"]').hover()
+    expect(tip).to_contain_text("token 9 \u00b7 chars 9\u201310")
+    expect(tip.locator(".iw-tooltip-line")).to_have_count(3)
