@@ -202,3 +202,24 @@ def test_neuron_text_underline_runs_and_errors():
         iw.NeuronText(tr, layer="h", underline="nope")
     with pytest.raises(ValueError, match="^underline: expected 13 values"):
         w.underline(np.ones(5))
+
+
+def test_exported_neuron_text_holds_every_layer_that_fits():
+    text = "def f(x):\n    return x\n" * 3
+    rng = np.random.default_rng(0)
+    acts = {k: rng.normal(size=(len(text), 4)).astype(np.float32) for k in ("a", "b", "c")}
+    w = iw.NeuronText(iw.Trace.from_arrays(text, acts), layer="b", neuron=1)
+    assert w._export_state() == {"export_layers": ["b", "a", "c"]}
+    held = {(r["layer"], r["neuron"]) for r in w._export_requests()}
+    assert held == {(k, n) for k in "abc" for n in range(4)}
+    # room for the selected layer and one more, not all three: the selected layer alone
+    w.export_budget = int(w._column_cost("b") * 4 * 2.5)
+    assert w._export_state() == {"export_layers": ["b"]}
+    assert len(w._export_requests()) == 4
+    # not even the selected layer whole: only the neurons around the selected one
+    w.export_budget = int(w._column_cost("b") * 2.5)
+    assert w._export_state() == {"export_layers": ["b"]}
+    assert {r["layer"] for r in w._export_requests()} == {"b"}
+    # NeuronExplorer keeps its budget for the heatmap
+    x = iw.NeuronExplorer(iw.Trace.from_arrays(text, acts), layer="b", neuron=1)
+    assert x._export_state() == {"export_layers": ["b"]}

@@ -58,8 +58,8 @@ class RenderedHTML:
         # the live widget where widgets render; the page in an iframe everywhere else
         bundle = self.widget._repr_mimebundle_(**kwargs)
         data = bundle[0] if isinstance(bundle, tuple) else bundle
-        if isinstance(data, dict):
-            data.setdefault("text/html", self._repr_html_())
+        if isinstance(data, dict):  # the page itself, not the widgets' short fallback note
+            data["text/html"] = self._repr_html_()
         return bundle
 
     def save_html(self, path: str | Path, title: str | None = None) -> Path:

@@ -325,6 +325,9 @@ class NeuronExplorer(NeuronText):
         ranks = [{"kind": "rank", "feature": name} for name in self.features]
         return ranks, sum(stored_nbytes(self._rank(b), b) for b in ranks)
 
+    #: the budget left after the selected layer's columns goes to heatmap windows
+    _export_more_layers = False
+
     def _columns_budget(self) -> int:
         return self.export_budget - self._rank_requests()[1]
 

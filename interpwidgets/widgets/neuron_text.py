@@ -61,7 +61,9 @@ class NeuronText(Widget):
     legend says which. Text keeps one ink colour per theme on every shade (contrast ≥ 4.5:1);
     NaN shows as a grey "missing" colour.
 
-    :meth:`save_html` writes a page that holds every neuron of the selected layer when they
+    :meth:`save_html` writes a page that holds every layer whole when all of them fit in
+    ``export_budget`` bytes (the page's layer menu then works as in the notebook); otherwise
+    it holds every neuron of the selected layer when they
     fit in ``export_budget`` bytes, otherwise the neurons nearest the selected one
     that fit; stepping to a neuron the file does not hold shows a message saying so. The
     budget counts what the page stores for each neuron (its values as base64 plus about 200
@@ -250,22 +252,23 @@ class NeuronText(Widget):
         """Bytes one stored column of ``layer`` takes in an exported page (an upper bound)."""
         from .assets import b64_len, stored_nbytes
 
-        body = {"kind": "column", "layer": layer, "neuron": self.neuron}
         acts = self._trace.activations[layer]
+        neuron = min(self.neuron, acts.shape[1] - 1)  # another layer may have fewer units
+        body = {"kind": "column", "layer": layer, "neuron": neuron}
         wide = 4 if _needs_float32(acts) else 2  # "auto": float16 unless a value is past it
         n = self._trace.n_tokens
         # the reply as sent, its buffer left empty: its JSON is measured, its values are
         # counted as ``wide`` bytes each (encoding a column only to measure it doubled the
         # encoding work of an export)
         data = {
-            **self._column_data(layer, self.neuron),
+            **self._column_data(layer, neuron),
             "values": {
                 "dtype": "float32" if wide == 4 else "float16",
                 "shape": [len(acts)],
                 "buffer": b"",
             },
         }
-        digits = len(str(acts.shape[1])) - len(str(self.neuron))  # a longer neuron index
+        digits = len(str(acts.shape[1])) - len(str(neuron))  # a longer neuron index
         return stored_nbytes(data, body) + b64_len(wide * n) + 2 * max(0, digits)
 
     def _columns_budget(self) -> int:
@@ -280,13 +283,35 @@ class NeuronText(Widget):
         lo = max(0, min(self.neuron - fit // 2, n_units - fit))
         return range(lo, lo + fit)
 
+    #: whether a page also holds other layers whole when the budget allows (NeuronExplorer
+    #: spends what is left on its heatmap instead)
+    _export_more_layers = True
+
+    def _export_layers(self) -> list[str]:
+        """The layers an exported page holds: every layer, whole, when all of them fit the
+        budget (so the page's layer menu works as in the notebook); else the selected one
+        (whole, or the neurons around the selected one) — a page is never filled up to the
+        budget with a few other layers."""
+        if self._export_more_layers:
+            names = self._trace.names
+            total = sum(self._column_cost(n) * self._trace.activations[n].shape[1] for n in names)
+            if len(names) > 1 and total <= self._columns_budget():
+                return [self.layer, *(n for n in names if n != self.layer)]
+        return [self.layer]
+
     def _export_requests(self) -> list[dict[str, Any]]:
-        return [
-            {"kind": "column", "layer": self.layer, "neuron": n} for n in self._export_neurons()
+        own = [{"kind": "column", "layer": self.layer, "neuron": n} for n in self._export_neurons()]
+        if not self._export_more_layers:
+            return own
+        others = [
+            {"kind": "column", "layer": name, "neuron": n}
+            for name in self._export_layers()[1:]
+            for n in range(self._trace.activations[name].shape[1])
         ]
+        return own + others
 
     def _export_state(self) -> dict[str, Any]:
-        return {"export_layers": [self.layer]}
+        return {"export_layers": self._export_layers()}
 
     def _export_missing(self) -> str:
         held = self._export_neurons()

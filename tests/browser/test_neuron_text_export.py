@@ -246,17 +246,19 @@ def test_a_failed_fetch_shows_an_error_with_retry_never_a_blank(iw, page, export
     expect(status).to_be_hidden(timeout=10_000)
 
 
-def test_layers_not_in_export_are_disabled_in_the_menu(page, known):
-    """An export holds the selected layer; the others are listed but cannot be picked."""
+def test_every_layer_that_fits_is_in_the_export(page, known):
+    """An export holds the selected layer and, when the budget allows, the others whole
+    (issue 18 item 16: it held one layer when all would fit); a layer it cannot hold is listed
+    but disabled (``test_layers_the_file_does_not_hold_are_disabled``)."""
     root = open_export(page, known)
     select = page.locator(f"{ROOT} select.iw-layer")
     options = select.locator("option")
-    assert options.all_inner_texts() == [LAYER, "rnn.1.h — not in this file"]
-    assert options.nth(0).is_enabled() and options.nth(1).is_disabled()
+    assert options.all_inner_texts() == [LAYER, "rnn.1.h"]
+    assert options.nth(0).is_enabled() and options.nth(1).is_enabled()
     root.focus()
-    page.keyboard.press("ArrowDown")  # stepping layers skips what the file does not hold
-    wait_rendered(root, layer=LAYER, neuron=0)
-    assert_colours(root, KNOWN[:, 0], what="still on the exported layer")
+    page.keyboard.press("ArrowDown")  # the next layer, drawn from the file
+    wait_rendered(root, layer="rnn.1.h", neuron=0)
+    expect(root).not_to_contain_text("not in this file")
 
 
 def test_constant_zero_neuron_is_neutral_not_blank(page, export):
