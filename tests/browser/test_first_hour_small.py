@@ -94,3 +94,43 @@ def test_hovering_a_zwj_emoji_shows_every_token_of_it(page, iw, tmp_path):
     root.locator('span.iw-tok[data-i="9"]').hover()
     expect(tip).to_contain_text("token 9 \u00b7 chars 9\u201310")
     expect(tip.locator(".iw-tooltip-line")).to_have_count(3)
+
+
+def test_dashboard_context_emoji_and_stepper(iw, page, tmp_path):
+    """NeuronDashboard's contexts are one span per character too: hovering a ZWJ emoji names
+    each of its characters, and no context's tooltip covers the neuron stepper."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from dashboard_fake import FakeScan
+
+    emoji = "\U0001f469\u200d\U0001f4bb"  # woman technologist: 3 code points
+    docs = {"a.py": f"x = 1  # {emoji} ok\n" * 6}
+    acts = {"rnn.0.h": [np.ones((len(t), 2), np.float32) for t in docs.values()]}
+    for a in acts["rnn.0.h"]:
+        a[:, 0] = np.arange(len(a)) % 19 / 4  # a distinct value per character of a line
+    scan = FakeScan(docs, acts, k=3, context=12)
+    path = tmp_path / "dash.html"
+    iw.NeuronDashboard(scan).save_html(str(path))
+    page.set_viewport_size({"width": 1000, "height": 800})
+    page.goto(path.as_uri())
+    root = page.locator(".iw-root.iw-neuron-dashboard")
+    expect(root.locator(".iw-nd-ctx").first).to_be_visible(timeout=30_000)
+    tip = page.locator("div.iw-tooltip:not([hidden])")  # the histogram has its own
+    stepper = root.locator(".iw-controls")
+    chars = root.locator(".iw-nd-ctx").first.locator(".iw-nd-ch")
+    texts = chars.all_inner_texts()
+    if "\U0001f469" not in texts:
+        pytest.skip("the first context holds no emoji")
+    k = texts.index("\U0001f469")
+    chars.nth(k).hover()
+    lines = tip.locator(".iw-tooltip-line").all_inner_texts()
+    assert lines[1] == f'"{emoji}"', lines
+    assert [line.split("  ")[1] for line in lines[2:5]] == [
+        '"\U0001f469"',
+        "U+200D",
+        '"\U0001f4bb"',
+    ]
+    assert not _overlap(tip.bounding_box(), stepper.bounding_box())
+    page.screenshot(path=os.environ.get("IW_SHOT_DASH", str(tmp_path / "dash.png")))

@@ -11,6 +11,7 @@ import { Legend, formatTick, formatValue } from "../shared/legend";
 import { MISSING } from "../shared/colors";
 import { MISSING_DARK, textBackground } from "../shared/text_scale";
 import { NeuronControls } from "../neuron_text/neuron_controls";
+import { clusterOf, perCodePoint, tokenLabel } from "../shared/graphemes";
 import { type ContextRow, type RawUnit, type Unit, decodeUnit, groupByInterval } from "./neuron_dashboard_data";
 import { Histogram } from "./neuron_dashboard_hist";
 import { contextList, effectBox, featureTable, paletteCss, statsBox, whereOf } from "./neuron_dashboard_parts";
@@ -341,14 +342,21 @@ export class NeuronDashboardView extends WidgetView<NeuronDashboardState> {
     const r = line ? this.rowOf(line) : null;
     if (!ch || !r) { this.tooltip.hide(); return; }
     const i = Number(ch.dataset.i);
-    const v = r.values[i];
-    const c = Array.from(r.context)[i] ?? "";
+    const chars = Array.from(r.context);
+    const valueOf = (k: number): string =>
+      Number.isNaN(r.values[k]) ? this.tr("tooltip.value_missing") : this.tr("tooltip.value", { value: formatValue(r.values[k]) });
+    // an emoji of several code points (ZWJ, skin tone) is drawn in its first one's span: all of them
+    const [a, b] = clusterOf(r.context, perCodePoint(r.context), i);
+    const focus = a <= r.focus && r.focus <= b ? r.focus : a;
     const lines = [
-      this.tr(i === r.focus ? "dashboard.tip_char_focus" : "dashboard.tip_char", { doc: r.doc, position: r.start + i }),
-      `${JSON.stringify(c)}  ${Number.isNaN(v) ? this.tr("tooltip.value_missing") : this.tr("tooltip.value", { value: formatValue(v) })}`,
+      this.tr(focus === r.focus ? "dashboard.tip_char_focus" : "dashboard.tip_char", { doc: r.doc, position: r.start + focus }),
+      ...(b > a
+        ? [tokenLabel(chars.slice(a, b + 1).join("")), ...chars.slice(a, b + 1).map((c, k) => `${r.start + a + k}  ${tokenLabel(c)}  ${valueOf(a + k)}`)]
+        : [`${JSON.stringify(chars[i] ?? "")}  ${valueOf(i)}`]),
       this.tr("dashboard.tip_click", { where: whereOf(r) }),
     ];
-    this.tooltip.showFor(lines, ch.getBoundingClientRect(), e.clientX);
+    // never over the layer menu and neuron stepper, when it fits elsewhere
+    this.tooltip.showFor(lines, ch.getBoundingClientRect(), e.clientX, [this.controls.row.getBoundingClientRect()]);
   }
 
   destroy(): void {

@@ -1,13 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { clusterOf, tokenLabel } from "./graphemes";
+import { clusterOf, perCodePoint, tokenLabel } from "./graphemes";
 import { codePointsToUtf16 } from "./text";
-
-/** One token per code point of `text`, as a character-level model reads it. */
-function perCodePoint(text: string): Int32Array {
-  const n = Array.from(text).length;
-  const cp = Int32Array.from({ length: 2 * n }, (_, k) => (k >> 1) + (k & 1));
-  return codePointsToUtf16(text, cp);
-}
 
 describe("clusterOf", () => {
   const text = "hi 👨\u200d👩\u200d👧 ok 👍🏽 e\u0301!";

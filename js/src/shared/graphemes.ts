@@ -4,6 +4,7 @@
 // as one glyph in the first token's span and leaves the others zero-width, so they cannot be
 // hovered; the hover of the cluster shows all of its tokens instead.
 
+import { codePointsToUtf16 } from "./text";
 import { visibleWhitespace } from "./tooltip";
 
 /** Characters that show nothing on their own (joiners, variation selectors, marks, controls). */
@@ -52,4 +53,11 @@ export function clusterOf(text: string, u16: ArrayLike<number>, i: number): [num
   while (first > 0 && inside(first - 1)) first--;
   while (last < n - 1 && inside(last + 1)) last++;
   return [first, last];
+}
+
+/** UTF-16 [start, end) of each code point of `text` as a token (a character-level context),
+ *  for `clusterOf`. */
+export function perCodePoint(text: string): Int32Array {
+  const n = Array.from(text).length;
+  return codePointsToUtf16(text, Int32Array.from({ length: 2 * n }, (_, k) => (k >> 1) + (k & 1)));
 }
