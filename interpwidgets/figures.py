@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .gate_figure import gate_saturation_figure as gate_saturation_figure  # re-exported
 from .trace.core import Trace
 
 #: The colour of a missing (NaN) value, as in the browser.
@@ -112,59 +113,6 @@ def neuron_text_figure(
     )
     sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(-vmax, vmax))
     fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=40)
-    return fig
-
-
-def gate_saturation_figure(table: Any, ax: Any = None, open: Any = None):
-    """Karpathy et al.'s saturation plot: per gate, each unit at (fraction left-, right-saturated).
-
-    Click a point to open that unit (with an interactive backend such as ipympl's
-    ``%matplotlib widget``): it is ringed and named, and ``open`` — a NeuronText or
-    NeuronExplorer of the trace, or a callable ``(layer, neuron)`` — shows it
-    (layer ``rnn.{k}.{gate letter}``). ``fig.unit_picks`` (:class:`~interpwidgets.unit_picks.UnitPicks`)
-    holds the selection and selects from code.
-    """
-    import matplotlib.pyplot as plt
-
-    from .neurons import GATE_NAMES
-    from .unit_picks import UnitPicks
-
-    letters = {name: letter for letter, name in GATE_NAMES.items()}
-    groups = []
-
-    gates = list(dict.fromkeys(table["gate"]))
-    if ax is None:
-        fig, grid = plt.subplots(
-            1, len(gates), figsize=(3.2 * len(gates), 3.4), sharex=True, sharey=True, squeeze=False
-        )
-        axes = list(grid[0])
-    else:
-        fig, axes = ax.figure, [ax]
-    colors = plt.get_cmap("tab10")
-    for a, gate in zip(axes, gates, strict=False):
-        sub = table[table["gate"] == gate]
-        for j, (layer, part) in enumerate(sub.groupby("layer")):
-            points = a.scatter(
-                part["left"],
-                part["right"],
-                s=8,
-                alpha=0.6,
-                color=colors(j),
-                label=f"layer {layer}",
-                picker=True,
-                pickradius=5,
-            )
-            name = f"rnn.{layer}.{letters.get(gate, gate)}"
-            groups.append((points, [(name, int(u)) for u in part["unit"]]))
-        a.plot([0, 1], [1, 0], color="#999", lw=0.8, ls="--")
-        a.set_xlim(0, 1)
-        a.set_ylim(0, 1)
-        a.set_title(f"{gate} gate")
-        a.set_xlabel("fraction left-saturated (< 0.1)")
-    axes[0].set_ylabel("fraction right-saturated (> 0.9)")
-    axes[0].legend(fontsize=8, loc="upper right")
-    fig.tight_layout()
-    fig.unit_picks = UnitPicks(fig, groups, open)  # type: ignore[attr-defined]
     return fig
 
 

@@ -1,4 +1,4 @@
-"""Clicking a unit in the gate-saturation plot opens it (issue 18 item 17)."""
+"""Clicking a unit in the gate-saturation plot opens it (issue 18 item 17; interpwidgets.gate_figure)."""
 
 import matplotlib
 

@@ -1,4 +1,4 @@
-"""Click a unit in a matplotlib figure to open it in a widget (the gate-saturation plot).
+"""Karpathy et al.'s gate-saturation plot, where a click on a unit opens it in a widget.
 
 With an interactive matplotlib backend (``%matplotlib widget`` with ipympl, or a desktop
 window), a click on a point selects that unit: the figure rings it and names it, and the
@@ -6,7 +6,7 @@ widget passed as ``open`` (a :class:`~interpwidgets.NeuronText` or
 :class:`~interpwidgets.NeuronExplorer` of the same trace) switches its ``layer`` and
 ``neuron`` to it. A callable ``open(layer, neuron)`` is called instead. An inline (static
 PNG) figure cannot be clicked; the selection can still be made from code with
-:meth:`UnitPicks.select`.
+:meth:`UnitPicks.select`. ``interpwidgets.figures`` re-exports :func:`gate_saturation_figure`.
 """
 
 from __future__ import annotations
@@ -97,3 +97,55 @@ class UnitPicks:
         self.fig.canvas.draw_idle()
         if self._open is not None:
             self._open(layer, int(neuron))
+
+
+def gate_saturation_figure(table: Any, ax: Any = None, open: Any = None):
+    """Karpathy et al.'s saturation plot: per gate, each unit at (fraction left-, right-saturated).
+
+    Click a point to open that unit (with an interactive backend such as ipympl's
+    ``%matplotlib widget``): it is ringed and named, and ``open`` — a NeuronText or
+    NeuronExplorer of the trace, or a callable ``(layer, neuron)`` — shows it
+    (layer ``rnn.{k}.{gate letter}``). ``fig.unit_picks`` (:class:`UnitPicks`)
+    holds the selection and selects from code.
+    """
+    import matplotlib.pyplot as plt
+
+    from .neurons import GATE_NAMES
+
+    letters = {name: letter for letter, name in GATE_NAMES.items()}
+    groups = []
+
+    gates = list(dict.fromkeys(table["gate"]))
+    if ax is None:
+        fig, grid = plt.subplots(
+            1, len(gates), figsize=(3.2 * len(gates), 3.4), sharex=True, sharey=True, squeeze=False
+        )
+        axes = list(grid[0])
+    else:
+        fig, axes = ax.figure, [ax]
+    colors = plt.get_cmap("tab10")
+    for a, gate in zip(axes, gates, strict=False):
+        sub = table[table["gate"] == gate]
+        for j, (layer, part) in enumerate(sub.groupby("layer")):
+            points = a.scatter(
+                part["left"],
+                part["right"],
+                s=8,
+                alpha=0.6,
+                color=colors(j),
+                label=f"layer {layer}",
+                picker=True,
+                pickradius=5,
+            )
+            name = f"rnn.{layer}.{letters.get(gate, gate)}"
+            groups.append((points, [(name, int(u)) for u in part["unit"]]))
+        a.plot([0, 1], [1, 0], color="#999", lw=0.8, ls="--")
+        a.set_xlim(0, 1)
+        a.set_ylim(0, 1)
+        a.set_title(f"{gate} gate")
+        a.set_xlabel("fraction left-saturated (< 0.1)")
+    axes[0].set_ylabel("fraction right-saturated (> 0.9)")
+    axes[0].legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    fig.unit_picks = UnitPicks(fig, groups, open)  # type: ignore[attr-defined]
+    return fig
