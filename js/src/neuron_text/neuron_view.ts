@@ -12,7 +12,7 @@ import { NeuronControls, type LayerInfo } from "./neuron_controls";
 import { TokenStrip, type Colorer } from "../shared/text";
 import { english, translator, type Tr } from "../shared/i18n";
 import { tokenLines, type AnchorRect } from "../shared/tooltip";
-import { clusterOf, tokenLabel } from "../shared/graphemes";
+import { clusterLines, clusterOf } from "../shared/graphemes";
 import { el } from "../shared/dom";
 import { HoverRing } from "./hover_ring";
 import { StatusLine } from "../shared/status";
@@ -358,43 +358,25 @@ export class NeuronView extends WidgetView<NeuronTextState> {
   private showTooltipFor(span: HTMLElement, x = this.lastXY[0], y = this.lastXY[1]): void {
     this.lastXY = [x, y];
     const i = Number(span.dataset.i);
-    const { cp } = this.strip;
-    const v = this.shown ? this.shown.values[i] : NaN;
+    const { cp, u16, text } = this.strip;
     const { tr } = this;
-    const value = !this.shown
-      ? tr("tooltip.value_loading")
-      : Number.isNaN(v)
-        ? tr("tooltip.value_missing")
-        : tr("tooltip.value", { value: formatValue(v) });
-    const [first, last] = clusterOf(this.strip.text, this.strip.u16, i);
-    const lines =
-      last > first
-        ? this.clusterLines(first, last) // one glyph drawn in the first span: all its tokens
-        : [...tokenLines(i, cp[2 * i], cp[2 * i + 1], this.strip.tokenText(i), tr), value];
-    if (this.unknown.has(i)) lines.push(tr("neuron_text.unknown"));
-    lines.push(...(this.opts.tooltipLines?.(i) ?? []));
-    // never over the layer menu and neuron stepper above the text, when it fits below
-    this.tooltip.showFor(lines, lineRect(span, y), x, [this.controls.row.getBoundingClientRect()]);
-  }
-
-  /** Tooltip lines of tokens first..last that split one drawn character (a ZWJ emoji):
-   *  their range and the character, then each token's text and value. */
-  private clusterLines(first: number, last: number): string[] {
-    const { cp } = this.strip;
-    const { tr } = this;
-    const u16 = this.strip.u16;
-    const whole = this.strip.text.slice(u16[2 * first], u16[2 * last + 1]);
-    const lines = [tr("tooltip.token", { i: `${first}\u2013${last}`, start: cp[2 * first], end: cp[2 * last + 1] }), tokenLabel(whole)];
-    for (let k = first; k <= last; k++) {
+    const valueOf = (k: number): string => {
       const v = this.shown ? this.shown.values[k] : NaN;
-      const value = !this.shown
+      return !this.shown
         ? tr("tooltip.value_loading")
         : Number.isNaN(v)
           ? tr("tooltip.value_missing")
           : tr("tooltip.value", { value: formatValue(v) });
-      lines.push(`${k}  ${tokenLabel(this.strip.tokenText(k))}  ${value}`);
-    }
-    return lines;
+    };
+    const [first, last] = clusterOf(text, u16, i);
+    const lines =
+      last > first
+        ? clusterLines(text, u16, cp, first, last, valueOf, tr) // one glyph drawn in the first span: all its tokens
+        : [...tokenLines(i, cp[2 * i], cp[2 * i + 1], this.strip.tokenText(i), tr), valueOf(i)];
+    if (this.unknown.has(i)) lines.push(tr("neuron_text.unknown"));
+    lines.push(...(this.opts.tooltipLines?.(i) ?? []));
+    // never over the layer menu and neuron stepper above the text, when it fits below
+    this.tooltip.showFor(lines, lineRect(span, y), x, [this.controls.row.getBoundingClientRect()]);
   }
 
   private unhover(): void {

@@ -4,6 +4,7 @@
 // as one glyph in the first token's span and leaves the others zero-width, so they cannot be
 // hovered; the hover of the cluster shows all of its tokens instead.
 
+import { english, type Tr } from "./i18n";
 import { codePointsToUtf16 } from "./text";
 import { visibleWhitespace } from "./tooltip";
 
@@ -60,4 +61,22 @@ export function clusterOf(text: string, u16: ArrayLike<number>, i: number): [num
 export function perCodePoint(text: string): Int32Array {
   const n = Array.from(text).length;
   return codePointsToUtf16(text, Int32Array.from({ length: 2 * n }, (_, k) => (k >> 1) + (k & 1)));
+}
+
+/** Tooltip lines of tokens first..last that split one drawn character: their range and the
+ *  character, then each token's index, text and value (`valueOf(k)`, e.g. "value 0.25").
+ *  `u16` and `cp` hold each token's UTF-16 and code-point [start, end) at [2k, 2k+1]. */
+export function clusterLines(
+  text: string,
+  u16: ArrayLike<number>,
+  cp: ArrayLike<number>,
+  first: number,
+  last: number,
+  valueOf: (k: number) => string,
+  tr: Tr = english,
+): string[] {
+  const whole = text.slice(u16[2 * first], u16[2 * last + 1]);
+  const lines = [tr("tooltip.token", { i: `${first}\u2013${last}`, start: cp[2 * first], end: cp[2 * last + 1] }), tokenLabel(whole)];
+  for (let k = first; k <= last; k++) lines.push(`${k}  ${tokenLabel(text.slice(u16[2 * k], u16[2 * k + 1]))}  ${valueOf(k)}`);
+  return lines;
 }
