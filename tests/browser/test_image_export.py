@@ -223,10 +223,11 @@ def test_attention_matrix_cell_colour_in_png(open_widget, tmp_path):
     left, top, _, _ = box(root, "canvas.iw-attn-matrix")
 
     # layer 0 head 1 is a previous-token head: query 4 → key 3 is the head's largest weight,
-    # the darkest colour of the sequential scale (Blues #08306b); query 4 → key 8 is ~0 (near white)
+    # the darkest colour of the sequential scale (Blues #08306b); query 4 → key 8 is ~0 (near white).
+    # Sampled near a cell's corner: big cells print their value in the middle.
     def cell(q, k):
-        x = left + d["x0"] + (k + 0.5) * d["tok"]
-        y = top + d["y0"] + (q + 0.5) * d["tok"]
+        x = left + d["x0"] + (k + 0.15) * d["tok"]
+        y = top + d["y0"] + (q + 0.15) * d["tok"]
         return png.getpixel((int(2 * x), int(2 * y)))[:3]
 
     assert close_rgb(cell(4, 3), (8, 48, 107), 4), cell(4, 3)
