@@ -66,12 +66,13 @@ def check_colours(root, neuron: int) -> None:
 
 
 def matrix_pixel(canvas, i: int, j: int) -> tuple[int, int, int]:
-    """The colour at the centre of matrix cell (query i, key j)."""
+    """The colour of matrix cell (query i, key j), near its corner (big cells print their
+    value in the middle)."""
     return tuple(
         canvas.evaluate(
             """(c, [i, j]) => {
                 const g = c.dataset, s = c.width / c.getBoundingClientRect().width;
-                const x = +g.x0 + (j + 0.5) * +g.tok, y = +g.y0 + (i + 0.5) * +g.tok;
+                const x = +g.x0 + (j + 0.15) * +g.tok, y = +g.y0 + (i + 0.15) * +g.tok;
                 return Array.from(c.getContext('2d').getImageData(Math.floor(x * s), Math.floor(y * s), 1, 1).data);
             }""",
             [i, j],
