@@ -294,54 +294,13 @@ def test_a_chinese_widget_shows_no_english_label(iw, tmp_path, page, name):
     assert not english_words(texts, data_words), (english_words(texts, data_words), texts)
 
 
-HARNESS = """<!doctype html><html><head><meta charset="utf-8"><style>%(css)s</style></head>
-<body><div id="host"></div>
-<script type="application/json" id="data">%(data)s</script>
-<script type="module">
-const data = JSON.parse(document.getElementById("data").textContent);
-const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-const state = data.state;
-data.buffer_paths.forEach((path, k) => {
-  let o = state;
-  for (const key of path.slice(0, -1)) o = o[key];
-  const b = bytes(data.buffers[k]);
-  o[path[path.length - 1]] = new DataView(b.buffer, b.byteOffset, b.byteLength);
-});
-const listeners = new Map();
-const emit = (ev, ...a) => (listeners.get(ev) || []).slice().forEach((f) => f(...a));
-const model = {
-  get: (n) => state[n],
-  set(n, v) { state[n] = v; emit("change:" + n, model, v); },
-  save_changes() {},
-  on(ev, f) { listeners.set(ev, [...(listeners.get(ev) || []), f]); },
-  off(ev, f) { listeners.set(ev, (listeners.get(ev) || []).filter((g) => f && g !== f)); },
-  send() {},
-};
-// What the kernel does when Python sets a trait.
-window.__iw = { kernelSet(n, v) { state[n] = v; emit("change:" + n, model, v); } };
-const url = URL.createObjectURL(new Blob([bytes(data.esm)], { type: "text/javascript" }));
-const mod = await import(url);
-mod.default.render({ model, el: document.getElementById("host") });
-</script></body></html>
-"""
-
-
 def test_changing_locale_on_a_drawn_widget_redraws_its_labels(iw, tmp_path, page):
     """``w.locale = "zh"`` after the widget is drawn: Python sends the new ``_strings`` (and
     the words it makes, here the selectivity note) and the view draws itself again in Chinese."""
-    from iwpage import probe_result
-
-    from interpwidgets.export import _json_for_script, page_data
-    from interpwidgets.widgets.base import bundle
+    from iwpage import open_harness, probe_result
 
     w = iw.ProbeChart([probe_result("m", ["embed", "rnn.0.h"], [0.6, 0.9], [0.7, 0.5], [0.5, 0.5])])
-    html = HARNESS % {
-        "css": bundle("style.css").read_text(encoding="utf-8"),
-        "data": _json_for_script(page_data(w, compress=False)),
-    }
-    path = tmp_path / "harness.html"
-    path.write_text(html, encoding="utf-8")
-    page.goto(path.resolve().as_uri())
+    open_harness(page, w, tmp_path)
     root = page.locator(".iw-root.iw-probe-chart")
     buttons = root.locator("button.iw-probe-metric")
     expect(buttons.first).to_have_text("accuracy")

@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 import pytest
-from iwpage import bg_rgb, close_rgb, expected_rgb, parse_rgb
+from iwpage import bg_rgb, close_rgb, expected_rgb, open_harness, parse_rgb
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -216,51 +216,8 @@ def test_hostile_text_shows_as_characters(exported, page):
 
 
 # -- the harness: the bundle rendered with a model that records what the browser saves -------
-HARNESS = """<!doctype html><html><head><meta charset="utf-8"><style>%(css)s</style></head>
-<body><div id="host"></div>
-<script type="application/json" id="data">%(data)s</script>
-<script type="module">
-const data = JSON.parse(document.getElementById("data").textContent);
-const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-const state = data.state;
-data.buffer_paths.forEach((path, k) => {
-  let o = state;
-  for (const key of path.slice(0, -1)) o = o[key];
-  const b = bytes(data.buffers[k]);
-  o[path[path.length - 1]] = new DataView(b.buffer, b.byteOffset, b.byteLength);
-});
-const listeners = new Map();
-const emit = (ev, ...a) => (listeners.get(ev) || []).slice().forEach((f) => f(...a));
-const pending = new Set();
-const saved = [];
-const model = {
-  get: (n) => state[n],
-  set(n, v) { if (Object.is(state[n], v)) return; state[n] = v; pending.add(n); emit("change:" + n, model, v); },
-  save_changes() { const c = {}; for (const n of pending) c[n] = state[n]; pending.clear(); saved.push(c); },
-  on(ev, f) { for (const e of ev.split(/\\s+/)) listeners.set(e, [...(listeners.get(e) || []), f]); },
-  off(ev, f) { for (const e of (ev || "").split(/\\s+/)) listeners.set(e, (listeners.get(e) || []).filter((g) => f && g !== f)); },
-  send() {},
-};
-// What the kernel would do: set a trait from Python (no save, no echo).
-window.__iw = { saved, kernelSet(n, v) { state[n] = v; emit("change:" + n, model, v); } };
-const url = URL.createObjectURL(new Blob([bytes(data.esm)], { type: "text/javascript" }));
-const mod = await import(url);
-mod.default.render({ model, el: document.getElementById("host") });
-</script></body></html>
-"""
-
-
 def harness(page, widget, tmp_path):
-    from interpwidgets.export import _json_for_script, page_data
-    from interpwidgets.widgets.base import bundle
-
-    html = HARNESS % {
-        "css": bundle("style.css").read_text(encoding="utf-8"),
-        "data": _json_for_script(page_data(widget, compress=False)),  # the harness reads base64
-    }
-    path = tmp_path / "harness.html"
-    path.write_text(html, encoding="utf-8")
-    page.goto(path.resolve().as_uri())
+    open_harness(page, widget, tmp_path)
     root = page.locator(ROOT)
     expect(root).to_have_attribute("data-rendered", re.compile(r"\|"))
     return root
