@@ -95,7 +95,9 @@ def test_attention_heads_grid_names_and_zoom(page, iw, write):
     for q, k in [(3, 1), (5, 5), (7, 0), (1, 6), (0, 7)]:  # the last two are above the diagonal
         got = pixel(matrix, *matrix_point(matrix, q, k, at=0.15))
         assert close_rgb(got, expected_seq(float(shown[q, k]), vmax), tol=4), (q, k, got)
-    assert close_rgb(pixel(matrix, *matrix_point(matrix, 0, 7, at=0.15)), expected_seq(0.0, 1.0), tol=4)
+    assert close_rgb(
+        pixel(matrix, *matrix_point(matrix, 0, 7, at=0.15)), expected_seq(0.0, 1.0), tol=4
+    )
 
 
 def test_attention_patterns_tokens_and_hover(page, iw, write):

@@ -265,7 +265,15 @@ def test_probe_chart_png_and_svg(open_widget, tmp_path):
     circles = Counter(c.get("fill") for c in svg.iter(f"{SVG}circle"))
     assert circles == {hexrgb(OKABE_BLUE): 3, hexrgb(OKABE_ORANGE): 3}, circles
     assert fills[hexrgb(OKABE_BLUE)] >= 4  # and the legend swatch
-    for t in ("embed", "layer 0", "layer 1", "1.0", "0.5", "ACCURACY", "char-LSTM"):  # axis fitted: 0.5…1
+    for t in (
+        "embed",
+        "layer 0",
+        "layer 1",
+        "1.0",
+        "0.5",
+        "ACCURACY",
+        "char-LSTM",
+    ):  # axis fitted: 0.5…1
         assert any(t in x for x in texts), t
     assert not [e for e in svg.iter() if e.get("class")]  # no stylesheet needed
     point = 'circle.iw-probe-point[data-series="0"][data-layer="1"]'

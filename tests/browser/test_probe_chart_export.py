@@ -181,7 +181,9 @@ def test_error_bars_are_drawn_to_scale_and_the_split_is_shown(open_chart):
         "ls => ls.map(l => l.getBoundingClientRect().top)"
     )
     ticks = [float(t) for t in root.locator("text.iw-probe-tick").all_text_contents()]
-    unit = (max(grid) - min(grid)) / (max(ticks) - min(ticks))  # pixels per 1.0 (the axis is fitted)
+    unit = (max(grid) - min(grid)) / (
+        max(ticks) - min(ticks)
+    )  # pixels per 1.0 (the axis is fitted)
     assert spans[0] == pytest.approx(2 * 1.96 * 0.05 * unit, abs=1.5)
     assert spans[0] > spans[2] > spans[1]
     expect(root.locator(".iw-probe-split")).to_contain_text("split by sentence, never by character")
