@@ -9,11 +9,45 @@ from typing import Any
 import numpy as np
 
 from .gate_figure import gate_saturation_figure as gate_saturation_figure  # re-exported
+from .i18n import catalogue, resolve, t
 from .trace.core import Trace
 
 #: The colour of a missing (NaN) value, as in the browser.
 MISSING = (189 / 255, 189 / 255, 189 / 255)
 CMAP = "RdBu_r"  # the same ColorBrewer stops as js/src/shared/colors.ts
+#: Faces a figure's text falls back to for Chinese (matplotlib's DejaVu Sans has no Han
+#: glyphs), in the order export.py's pages ask for them; only the installed ones are used.
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "PingFang SC",
+    "Microsoft YaHei",
+    "WenQuanYi Zen Hei",
+    "Noto Serif CJK SC",
+)
+
+
+def text_families() -> list[str]:
+    """The font families a figure's text uses: matplotlib's sans-serif face first (Latin looks
+    as it always did), then the installed :data:`CJK_FONTS` for Han characters."""
+    from matplotlib import font_manager, rcParams
+
+    installed = {f.name for f in font_manager.fontManager.ttflist}
+    first = [f for f in rcParams["font.sans-serif"] if f in installed][:1] or ["DejaVu Sans"]
+    return first + [f for f in CJK_FONTS if f in installed]
+
+
+def cjk_text(fig: Any) -> Any:
+    """Give every text of ``fig`` (titles, labels, ticks, legends) :func:`text_families`, so
+    Chinese labels and tokens draw as characters, not boxes; returns ``fig``."""
+    from matplotlib.text import Text
+
+    families = text_families()
+    if len(families) > 1:
+        for text in fig.findobj(Text):
+            if text.get_fontfamily() != ["monospace"]:
+                text.set_fontfamily(families)
+    return fig
 
 
 def column_vmax(values: np.ndarray) -> float:
@@ -123,10 +157,12 @@ def attention_matrix_figure(
     ax: Any = None,
     max_labels: int = 80,
     key_tokens: Sequence[str] | None = None,
+    lang: str | None = None,
 ):
     """A head's query × key attention as a heatmap with token labels (when they fit).
 
-    ``tokens`` label the rows (queries), ``key_tokens`` the columns (default: ``tokens``).
+    ``tokens`` label the rows (queries), ``key_tokens`` the columns (default: ``tokens``);
+    the axis labels are in ``lang`` (default: ``iw.locale()``).
     """
     import matplotlib.pyplot as plt
 
@@ -149,18 +185,26 @@ def attention_matrix_figure(
     if max(n, nk) <= max_labels:
         ax.set_xticks(range(nk), key_tokens, rotation=90, fontsize=8)
         ax.set_yticks(range(n), tokens, fontsize=8)
-    ax.set_xlabel("key (attended to)")
-    ax.set_ylabel("query (attending)")
+    lang = resolve(lang)
+    ax.set_xlabel(t("fig.attn_key_axis", lang))
+    ax.set_ylabel(t("fig.attn_query_axis", lang))
     ax.set_title(title, loc="left")
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    cjk_text(fig)
     fig.tight_layout()
     return fig
 
 
 def head_summary_figure(
-    values: Any, label: str, layer_labels: Sequence[str], head_labels: Sequence[str], ax: Any = None
+    values: Any,
+    label: str,
+    layer_labels: Sequence[str],
+    head_labels: Sequence[str],
+    ax: Any = None,
+    lang: str | None = None,
 ):
-    """A layers × heads grid coloured by one per-head measure, values printed in the cells."""
+    """A layers × heads grid coloured by one per-head measure, values printed in the cells
+    (axis labels in ``lang``, default ``iw.locale()``)."""
     import matplotlib.pyplot as plt
 
     v = np.asarray(values, dtype=np.float32)
@@ -171,8 +215,9 @@ def head_summary_figure(
     im = ax.imshow(v, cmap="Blues", aspect="auto")  # the widget's sequential scale
     ax.set_xticks(range(v.shape[1]), head_labels)
     ax.set_yticks(range(v.shape[0]), layer_labels)
-    ax.set_xlabel("head")
-    ax.set_ylabel("layer")
+    lang = resolve(lang)
+    ax.set_xlabel(t("fig.head", lang))
+    ax.set_ylabel(t("fig.layer", lang))
     ax.set_title(label, loc="left")
     mid = (np.nanmax(v) + np.nanmin(v)) / 2
     for (i, j), x in np.ndenumerate(v):
@@ -186,14 +231,19 @@ def head_summary_figure(
             color="white" if x > mid else "black",  # dark blue at the top of Blues
         )
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+    cjk_text(fig)
     fig.tight_layout()
     return fig
 
 
 def attribution_figure(
-    attributions: Sequence[Any], target: int | None = None, fontsize: float = 11.0
+    attributions: Sequence[Any],
+    target: int | None = None,
+    fontsize: float = 11.0,
+    lang: str | None = None,
 ):
-    """Attributions as shaded text, one row per method (diverging scale shared by the rows)."""
+    """Attributions as shaded text, one row per method (diverging scale shared by the rows;
+    the title in ``lang``, default ``iw.locale()``)."""
     import matplotlib.pyplot as plt
     from matplotlib import colormaps
 
@@ -213,6 +263,7 @@ def attribution_figure(
     ax.set_xlim(0, 1)
     ax.set_ylim(len(rows), 0)
     ax.set_axis_off()
+    families = text_families()
     # the Agg canvas pyplot makes has get_renderer; matplotlib's stubs type the base canvas
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
     for r, (label, scores, a) in enumerate(rows):
@@ -223,28 +274,39 @@ def attribution_figure(
                 continue
             piece = a.text[s:e].replace("\n", " ")
             color = cmap(0.5 + 0.5 * float(np.clip(scores[i] / vmax, -1, 1)))
-            t = ax.text(
+            drawn = ax.text(
                 x,
                 r + 0.5,
                 piece,
                 ha="left",
                 va="center",
                 fontsize=fontsize,
+                family=families,
                 bbox={"facecolor": color, "edgecolor": "none", "pad": 1.5},
             )
-            bb = t.get_window_extent(renderer=renderer).transformed(ax.transData.inverted())
+            bb = drawn.get_window_extent(renderer=renderer).transformed(ax.transData.inverted())
             x = bb.x1 + 0.006
     ax.set_title(
-        f"target: {first.labels[cls]}  (scale ±{vmax:.3g})", loc="left", fontsize=fontsize - 1
+        t("fig.attribution_title", resolve(lang), target=first.labels[cls], vmax=f"{vmax:.3g}"),
+        loc="left",
+        fontsize=fontsize - 1,
     )
-    return fig
+    return cjk_text(fig)
 
 
-def probe_figure(results: Sequence[Any], names: Sequence[str] | None = None, ax: Any = None):
+def probe_figure(
+    results: Sequence[Any],
+    names: Sequence[str] | None = None,
+    ax: Any = None,
+    lang: str | None = None,
+):
     """Probe accuracy (solid), control accuracy (dashed), selectivity (dotted) and the
     majority baseline (faint) per layer; error bars are ±1.96 SE (95 %) where the table has
-    ``accuracy_se`` / ``control_accuracy_se`` / ``selectivity_se``."""
+    ``accuracy_se`` / ``control_accuracy_se`` / ``selectivity_se``. Labels in ``lang``
+    (default ``iw.locale()``)."""
     import matplotlib.pyplot as plt
+
+    lang = resolve(lang)
 
     if ax is None:
         fig, ax = plt.subplots(figsize=(7, 3.6))
@@ -252,21 +314,29 @@ def probe_figure(results: Sequence[Any], names: Sequence[str] | None = None, ax:
         fig = ax.figure
     colors = plt.get_cmap("tab10")
     for i, r in enumerate(results):
-        t = r.table
-        x = np.arange(len(t))
+        table = r.table
+        x = np.arange(len(table))
         name = names[i] if names is not None else f"{r.model} · {r.task}"
 
-        def err(col: str, t: Any = t) -> Any:
-            return 1.96 * np.asarray(t[col], dtype=float) if col in t else None
+        def err(col: str, table: Any = table) -> Any:
+            return 1.96 * np.asarray(table[col], dtype=float) if col in table else None
 
         for col, style, label in (
-            ("accuracy", {"ls": "-", "marker": "o"}, "accuracy"),
-            ("control_accuracy", {"ls": "--", "marker": "x", "alpha": 0.7}, "control"),
-            ("selectivity", {"ls": ":", "marker": ".", "alpha": 0.9}, "selectivity"),
+            ("accuracy", {"ls": "-", "marker": "o"}, t("fig.probe_accuracy", lang)),
+            (
+                "control_accuracy",
+                {"ls": "--", "marker": "x", "alpha": 0.7},
+                t("fig.probe_control", lang),
+            ),
+            (
+                "selectivity",
+                {"ls": ":", "marker": ".", "alpha": 0.9},
+                t("fig.probe_selectivity", lang),
+            ),
         ):
             ax.errorbar(
                 x,
-                t[col],
+                table[col],
                 yerr=err(f"{col}_se"),
                 color=colors(i),
                 capsize=2,
@@ -274,20 +344,22 @@ def probe_figure(results: Sequence[Any], names: Sequence[str] | None = None, ax:
                 label=f"{name}: {label}",
                 **style,
             )
-        if "majority" in t:
-            ax.plot(x, t["majority"], ls=(0, (1, 3)), color=colors(i), alpha=0.5, lw=1)
+        if "majority" in table:
+            ax.plot(x, table["majority"], ls=(0, (1, 3)), color=colors(i), alpha=0.5, lw=1)
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_xlabel("layer (0 = first probed layer)")
-    ax.set_ylabel("held-out accuracy / selectivity")
+    ax.set_xlabel(t("fig.probe_x", lang))
+    ax.set_ylabel(t("fig.probe_y", lang))
     ax.axhline(0, color="#999", lw=0.6)
     ax.legend(fontsize=7, loc="best")
+    cjk_text(fig)
     fig.tight_layout()
     return fig
 
 
-#: How the robustness figure and widget name each perturbation.
+#: How the robustness figure names each perturbation in English (in another language: the
+#: catalogue's ``ui.robustness.kind_*``, as the widget does).
 KIND_NAMES = {
     "char_noise": "character noise",
     "word_dropout": "word dropout",
@@ -298,11 +370,21 @@ KIND_NAMES = {
 }
 
 
-def robustness_figure(result: Any, axes: Any = None):
+def kind_name(kind: Any, lang: str = "en") -> str:
+    """A perturbation kind's name in ``lang`` (an unknown kind: its name, spaced)."""
+    key = f"ui.robustness.kind_{kind}"
+    if lang != "en" and key in catalogue(lang):
+        return t(key, lang)
+    return KIND_NAMES.get(kind, str(kind).replace("_", " "))
+
+
+def robustness_figure(result: Any, axes: Any = None, lang: str | None = None):
     """Flip rate per perturbation kind (bars with their 95% Wilson interval, "flips/changed"
     printed) beside the change in the probability of the original prediction (one dot per
-    changed text, the mean as a bar)."""
+    changed text, the mean as a bar). Labels in ``lang`` (default ``iw.locale()``)."""
     import matplotlib.pyplot as plt
+
+    lang = resolve(lang)
 
     if axes is None:
         fig, axes = plt.subplots(
@@ -313,7 +395,7 @@ def robustness_figure(result: Any, axes: Any = None):
     left, right = axes
     s = result.summary
     y = np.arange(len(s))
-    names = [KIND_NAMES.get(k, str(k).replace("_", " ")) for k in s["kind"]]
+    names = [kind_name(k, lang) for k in s["kind"]]
     rate = s["flip_rate"].to_numpy(dtype=float)
     left.barh(y, np.nan_to_num(rate), color="#b2182b", height=0.6)
     end = np.nan_to_num(rate)
@@ -332,13 +414,15 @@ def robustness_figure(result: Any, axes: Any = None):
         )
         end = np.where(ok, np.fmax(end, np.nan_to_num(high)), end)
     for yi, r, e, f, n in zip(y, rate, end, s["flips"], s["changed"], strict=True):
-        label = "did not apply" if n == 0 else f"{r:.0%}  ({int(f)}/{int(n)})"
+        label = (
+            t("fig.robustness_did_not_apply", lang) if n == 0 else f"{r:.0%}  ({int(f)}/{int(n)})"
+        )
         left.text(e + 0.02, yi, label, va="center", fontsize=8, color="#333")
     left.set_yticks(y, names)
     left.invert_yaxis()
     left.set_xlim(0, 1.35)
     left.set_xticks([0, 0.5, 1], ["0%", "50%", "100%"])
-    left.set_xlabel("flip rate of changed texts, 95% interval")
+    left.set_xlabel(t("fig.robustness_rate", lang))
     d = result.details
     for yi, kind in zip(y, s["kind"], strict=True):
         rows = d[(d.kind == kind) & d.changed]
@@ -350,14 +434,21 @@ def robustness_figure(result: Any, axes: Any = None):
         right.plot([rows.delta.mean()] * 2, [yi - 0.3, yi + 0.3], color="#111", lw=2)
     right.axvline(0, color="#999", lw=0.6)
     right.set_xlim(-1.05, 1.05)
-    right.set_xlabel("change in P(original prediction): dots per text (red: flipped), bar: mean")
+    right.set_xlabel(t("fig.robustness_delta", lang))
     for ax in axes:
         ax.spines[["top", "right"]].set_visible(False)
     fig.suptitle(
-        f"Robustness of {len(result.texts)} texts (seed {result.seed}, rate {result.rate:g})",
+        t(
+            "fig.robustness_title",
+            lang,
+            n=len(result.texts),
+            seed=result.seed,
+            rate=f"{result.rate:g}",
+        ),
         fontsize=10,
         x=0.01,
         ha="left",
     )
+    cjk_text(fig)
     fig.tight_layout()
     return fig

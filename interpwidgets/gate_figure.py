@@ -99,18 +99,34 @@ class UnitPicks:
             self._open(layer, int(neuron))
 
 
-def gate_saturation_figure(table: Any, ax: Any = None, open: Any = None):
+#: the catalogue keys of the gates' titles (neurons.GATE_NAMES)
+GATE_KEYS = {
+    "input": "fig.gate_input",
+    "forget": "fig.gate_forget",
+    "cell candidate": "fig.gate_cell_candidate",
+    "output": "fig.gate_output",
+    "reset": "fig.gate_reset",
+    "update": "fig.gate_update",
+}
+
+
+def gate_saturation_figure(table: Any, ax: Any = None, open: Any = None, lang: str | None = None):
     """Karpathy et al.'s saturation plot: per gate, each unit at (fraction left-, right-saturated).
 
     Click a point to open that unit (with an interactive backend such as ipympl's
     ``%matplotlib widget``): it is ringed and named, and ``open`` — a NeuronText or
     NeuronExplorer of the trace, or a callable ``(layer, neuron)`` — shows it
     (layer ``rnn.{k}.{gate letter}``). ``fig.unit_picks`` (:class:`UnitPicks`)
-    holds the selection and selects from code.
+    holds the selection and selects from code. Titles, axes and legend are in ``lang``
+    (default ``iw.locale()``).
     """
     import matplotlib.pyplot as plt
 
+    from .figures import cjk_text
+    from .i18n import resolve, t
     from .neurons import GATE_NAMES
+
+    lang = resolve(lang)
 
     letters = {name: letter for letter, name in GATE_NAMES.items()}
     groups = []
@@ -133,7 +149,7 @@ def gate_saturation_figure(table: Any, ax: Any = None, open: Any = None):
                 s=8,
                 alpha=0.6,
                 color=colors(j),
-                label=f"layer {layer}",
+                label=t("fig.gate_legend", lang, layer=layer),
                 picker=True,
                 pickradius=5,
             )
@@ -142,10 +158,11 @@ def gate_saturation_figure(table: Any, ax: Any = None, open: Any = None):
         a.plot([0, 1], [1, 0], color="#999", lw=0.8, ls="--")
         a.set_xlim(0, 1)
         a.set_ylim(0, 1)
-        a.set_title(f"{gate} gate")
-        a.set_xlabel("fraction left-saturated (< 0.1)")
-    axes[0].set_ylabel("fraction right-saturated (> 0.9)")
+        a.set_title(t(GATE_KEYS[gate], lang) if gate in GATE_KEYS else f"{gate} gate")
+        a.set_xlabel(t("fig.gate_x", lang))
+    axes[0].set_ylabel(t("fig.gate_y", lang))
     axes[0].legend(fontsize=8, loc="upper right")
+    cjk_text(fig)
     fig.tight_layout()
     fig.unit_picks = UnitPicks(fig, groups, open)  # type: ignore[attr-defined]
     return fig

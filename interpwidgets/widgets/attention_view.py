@@ -23,12 +23,13 @@ LAYER_ARRAYS = {"values": "uint8"}
 GROUP_ARRAYS = {"thumbs": "uint8", "values": "float32", "rollout": "float16"}
 
 
-#: The groups a sentence pair gets (bertviz's "filters"): name, query slice, key slice.
+#: The groups a sentence pair gets (bertviz's "filters"): name's catalogue key, query slice,
+#: key slice.
 PAIR_GROUPS = (
-    ("Sentence A \u2192 Sentence A", "a", "a"),
-    ("Sentence B \u2192 Sentence B", "b", "b"),
-    ("Sentence A \u2192 Sentence B", "a", "b"),
-    ("Sentence B \u2192 Sentence A", "b", "a"),
+    ("widget.attn_pair_aa", "a", "a"),
+    ("widget.attn_pair_bb", "b", "b"),
+    ("widget.attn_pair_ab", "a", "b"),
+    ("widget.attn_pair_ba", "b", "a"),
 )
 _GROUP_KEYS = ("name", "attention", "tokens", "key_tokens", "sentence_b_start", "head_labels")
 
@@ -46,8 +47,13 @@ class _Group:
         layer_labels: list[str] | None = None,
         head_labels: list[str] | None = None,
         sliced: bool = False,
+        name_key: str = "",
     ) -> None:
-        self.name, self.stack, self.tokens, self.key_tokens = name, stack, tokens, key_tokens
+        # a name the widget makes (name_key: its catalogue key) is English here and in errors;
+        # label(lang) is what a reader sees
+        self.name_key = name_key
+        self.name = t(name_key, "en") if name_key else name
+        self.stack, self.tokens, self.key_tokens = stack, tokens, key_tokens
         self.sep = sep
         self.layer_labels = layer_labels or [str(i) for i in range(stack.shape[0])]
         self.head_labels = head_labels or [str(i) for i in range(stack.shape[1])]
@@ -75,33 +81,30 @@ class _Group:
             [self.layer_labels[i] for i in kl],
             [self.head_labels[i] for i in kh],
             self.sliced,
+            self.name_key,
         )
 
-    def notes(self) -> list[str]:
+    def label(self, lang: str = "en") -> str:
+        """The group's name in ``lang`` (a name the caller gave stays as it is)."""
+        return t(self.name_key, lang) if self.name_key else self.name
+
+    def notes(self, lang: str = "en") -> list[str]:
+        """What a reader should know about this group's weights, in ``lang``."""
         out = []
-        label = f"{self.name}: " if self.name else ""
+        group = t("widget.attn_group_sep", lang, name=self.label(lang)) if self.name else ""
         if self.sliced:
-            out.append(
-                f"{label}a slice of the full attention: each query's weights sum to less than 1 "
-                "(the rest goes to the other sentence); colours show the raw weights."
-            )
+            out.append(t("widget.attn_note_sliced", lang, group=group))
         else:
             deviation = A.row_sum_deviation(self.stack)
             if deviation > 1e-3:
                 out.append(
-                    f"{label}Rows do not sum to 1 (largest deviation {deviation:.3g}): colours show raw weights."
+                    t("widget.attn_note_rows", lang, group=group, deviation=f"{deviation:.3g}")
                 )
         if np.isnan(self.stack).any():
-            out.append(
-                f"{label}Some weights are missing (NaN); they are drawn as the missing colour."
-            )
+            out.append(t("widget.attn_note_missing", lang, group=group))
         if not self.square:
             nq, nk = self.stack.shape[2:]
-            out.append(
-                f"{label}queries ({nq} tokens, left / rows) and keys ({nk} other tokens, right / "
-                "columns) differ, so \u2192 itself, \u2192 previous/next token and the rollout "
-                "(which need square attention) are left out."
-            )
+            out.append(t("widget.attn_note_rect", lang, group=group, nq=nq, nk=nk))
         return out
 
     def payload(self, lang: str = "en") -> dict[str, Any]:
@@ -109,7 +112,7 @@ class _Group:
         (the summary's measure names in ``lang``)."""
         summary = A.head_summary(self.stack, self.key_tokens)
         return {
-            "name": self.name,
+            "name": self.label(lang),
             "tokens": self.tokens,
             "key_tokens": self.key_tokens,
             "n_layers": int(self.stack.shape[0]),
@@ -125,7 +128,7 @@ class _Group:
                 ]
             },
             "rollout": A.rollout(self.stack) if self.square else {},
-            "notes": self.notes(),
+            "notes": self.notes(lang),
         }
 
 
@@ -151,16 +154,17 @@ def pair_groups(name: str, stack: np.ndarray, tokens: list[str], sep: int) -> li
     groups = [_Group(name, stack, tokens, tokens, sep)]
     if not 0 < sep < len(tokens):
         return groups
-    groups[0].name = "All"
+    groups[0] = _Group("", stack, tokens, tokens, sep, name_key="widget.attn_group_all")
     part = {"a": slice(0, sep), "b": slice(sep, len(tokens))}
-    for label, q, k in PAIR_GROUPS:
+    for key, q, k in PAIR_GROUPS:
         groups.append(
             _Group(
-                label,
+                "",
                 np.ascontiguousarray(stack[:, :, part[q], part[k]]),
                 tokens[part[q]],
                 tokens[part[k]],
                 sliced=True,
+                name_key=key,
             )
         )
     return groups
@@ -371,6 +375,8 @@ class AttentionView(Widget):
         self.groups = [
             {
                 **g,
+                "name": group.label(self.locale),
+                "notes": group.notes(self.locale),
                 "summary": {
                     "measures": [
                         {**m, "label": measure_label(m["key"], self.locale)}
@@ -378,8 +384,9 @@ class AttentionView(Widget):
                     ]
                 },
             }
-            for g in self.groups
+            for g, group in zip(self.groups, self._groups, strict=True)
         ]
+        self.notes = self._g.notes(self.locale)
 
     def _apply_group(self) -> None:
         """Mirror the selected group into the plain traits; keep the selection in range."""
@@ -392,7 +399,7 @@ class AttentionView(Widget):
             self.layer_labels = g.layer_labels
             self.head_labels = g.head_labels
             self.sentence_b_start = g.sep
-            self.notes = g.notes()
+            self.notes = g.notes(self.locale)
             self.layer = min(self.layer, L - 1)
             self.head = min(self.head, H - 1)
             self.heads = [h for h in self.heads if h < H] if self.heads else list(range(H))
@@ -489,12 +496,21 @@ class AttentionView(Widget):
         g = self._g
         layer = self.layer if layer is None else layer
         head = self.head if head is None else head
-        name = f"{g.name} · " if g.name else ""
+        lang = kwargs.pop("lang", self.locale)
+        name = f"{g.label(lang)} · " if g.name else ""
+        title = t(
+            "fig.attn_title",
+            lang,
+            group=name,
+            layer=g.layer_labels[layer],
+            head=g.head_labels[head],
+        )
         return attention_matrix_figure(
             g.stack[layer, head],
             g.tokens,
-            title=f"{name}layer {g.layer_labels[layer]} · head {g.head_labels[head]}",
+            title=title,
             key_tokens=g.key_tokens,
+            lang=lang,
             **kwargs,
         )
 
@@ -506,8 +522,14 @@ class AttentionView(Widget):
         values = A.head_summary(g.stack, g.key_tokens)
         if measure not in values:
             raise ValueError(f"measure: expected one of {list(values)}, got {measure!r}")
+        lang = kwargs.pop("lang", self.locale)
         return head_summary_figure(
-            values[measure], A.MEASURES[measure], g.layer_labels, g.head_labels, **kwargs
+            values[measure],
+            measure_label(measure, lang),
+            g.layer_labels,
+            g.head_labels,
+            lang=lang,
+            **kwargs,
         )
 
 
@@ -518,14 +540,30 @@ def _encoder_decoder_groups(
     already checked by the trace)."""
     out = [
         _Group(
-            "Encoder", A.check_stack(encoder, len(encoder_tokens)), encoder_tokens, encoder_tokens
+            "",
+            A.check_stack(encoder, len(encoder_tokens)),
+            encoder_tokens,
+            encoder_tokens,
+            name_key="widget.attn_group_encoder",
         )
     ]
     dec_tokens = check_tokens(decoder.tokens, "decoder.tokens")
     if decoder.attention is not None:
-        out.append(_Group("Decoder", decoder.attention, dec_tokens, dec_tokens))
+        out.append(
+            _Group(
+                "", decoder.attention, dec_tokens, dec_tokens, name_key="widget.attn_group_decoder"
+            )
+        )
     if decoder.cross_attention is not None:
-        out.append(_Group("Cross", decoder.cross_attention, dec_tokens, encoder_tokens))
+        out.append(
+            _Group(
+                "",
+                decoder.cross_attention,
+                dec_tokens,
+                encoder_tokens,
+                name_key="widget.attn_group_cross",
+            )
+        )
     return out
 
 

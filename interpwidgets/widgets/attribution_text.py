@@ -191,6 +191,7 @@ class AttributionText(Widget):
         """The rows as a matplotlib figure (text shaded per token, one row per method)."""
         from ..figures import attribution_figure
 
+        kwargs.setdefault("lang", self.locale)
         return attribution_figure(self._items, self._classes[self.target], **kwargs)
 
 

@@ -174,4 +174,5 @@ class ProbeChart(Widget):
         """The chart as a matplotlib figure (accuracy solid, control dashed, selectivity dotted)."""
         from ..figures import probe_figure
 
+        kwargs.setdefault("lang", self.locale)
         return probe_figure(self._results, [s["name"] for s in self.series], **kwargs)

@@ -178,6 +178,7 @@ class Robustness(Widget):
         """Flip rate and confidence change per perturbation kind, as a matplotlib figure."""
         from ..figures import robustness_figure
 
+        kwargs.setdefault("lang", self.locale)
         return robustness_figure(self._result, **kwargs)
 
 

@@ -1,0 +1,144 @@
+"""The static figures speak the widget's language: ``w.figure()`` of a widget made with
+``locale="zh"`` has Chinese titles, axis labels and legends (read from matplotlib's Text
+objects), draws Han characters with a CJK face, and ``locale="en"`` keeps the English."""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+import interpwidgets as iw
+from interpwidgets import figures
+from interpwidgets.figures import gate_saturation_figure
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+TOKENS = ["[CLS]", "猫", "坐", "[SEP]", "狗", "[SEP]"]
+
+
+@pytest.fixture(autouse=True)
+def _close_and_english():
+    yield
+    plt.close("all")
+    iw.locale("en")
+
+
+def _attention():
+    a = np.random.default_rng(0).random((2, 3, 6, 6)).astype(np.float32)
+    return a / a.sum(-1, keepdims=True)
+
+
+def _words(fig) -> dict[str, str]:
+    """Every title, axis label and legend entry of ``fig``, by where it sits."""
+    out = {"suptitle": fig._suptitle.get_text() if fig._suptitle else ""}
+    for i, ax in enumerate(fig.axes):
+        out[f"{i}.title"] = ax.get_title(loc="left") or ax.get_title()
+        out[f"{i}.x"] = ax.get_xlabel()
+        out[f"{i}.y"] = ax.get_ylabel()
+        legend = ax.get_legend()
+        if legend is not None:
+            out[f"{i}.legend"] = " | ".join(t.get_text() for t in legend.get_texts())
+    return {k: v for k, v in out.items() if v}
+
+
+def test_attention_figures_in_chinese_and_english():
+    zh = iw.AttentionView(_attention(), tokens=TOKENS, sentence_b_start=4, locale="zh")
+    zh.group = 3  # Sentence A → Sentence B
+    w = _words(zh.figure(layer=1, head=2))
+    assert w["0.title"] == "句子 A → 句子 B · 第 1 层 · 第 2 个头"
+    assert w["0.x"] == "键（key，被关注的词元）" and w["0.y"] == "查询（query，发出关注的词元）"
+    s = _words(zh.summary_figure("to_sep"))
+    assert s["0.title"] == "→ [SEP]（分隔符）" and s["0.x"] == "头" and s["0.y"] == "层"
+
+    en = iw.AttentionView(_attention(), tokens=TOKENS, sentence_b_start=4, locale="en")
+    en.group = 3
+    w = _words(en.figure(layer=1, head=2))
+    assert w["0.title"] == "Sentence A → Sentence B · layer 1 · head 2"
+    assert w["0.x"] == "key (attended to)" and not any(HAN.search(v) for v in w.values())
+    # the figure follows the widget's language, not iw.locale()'s, unless asked
+    iw.locale("zh")
+    assert _words(en.figure())["0.x"] == "key (attended to)"
+    assert _words(en.figure(lang="zh"))["0.x"] == "键（key，被关注的词元）"
+
+
+def test_chinese_text_is_drawn_with_a_cjk_face():
+    fig = iw.AttentionView(_attention(), tokens=TOKENS, locale="zh").figure()
+    families = figures.text_families()
+    if len(families) == 1:
+        pytest.skip("no CJK font installed")
+    ax = fig.axes[0]
+    for text in [ax.title, ax.xaxis.label, *ax.get_yticklabels()]:
+        assert text.get_fontfamily() == families, text.get_text()
+    # Latin text keeps matplotlib's own face first
+    assert families[0] == "DejaVu Sans"
+
+
+def test_probe_figure_in_chinese():
+    from test_probe_chart import result
+
+    w = _words(iw.ProbeChart([result()], locale="zh").figure())
+    assert w["0.x"] == "层（0 = 第一个被探测的层）"
+    assert w["0.y"] == "留出集（held-out）准确率 / 选择性"
+    assert "准确率（accuracy）" in w["0.legend"] and "选择性（selectivity）" in w["0.legend"]
+    assert "accuracy" in _words(iw.ProbeChart([result()], locale="en").figure())["0.legend"]
+
+
+def _robustness_result():
+    kinds = ["char_noise", "negation"]
+    summary = pd.DataFrame(
+        {"kind": kinds, "flip_rate": [0.5, np.nan], "flips": [1, 0], "changed": [2, 0]}
+    )
+    details = pd.DataFrame(
+        {"kind": ["char_noise"] * 2, "changed": [True, True], "flipped": [True, False]}
+    )
+    details["delta"] = [-0.6, 0.1]
+    return SimpleNamespace(
+        summary=summary, details=details, kinds=kinds, texts=["a", "b"], seed=0, rate=0.1
+    )
+
+
+def test_robustness_figure_in_chinese():
+    fig = figures.robustness_figure(_robustness_result(), lang="zh")
+    w = _words(fig)
+    assert w["suptitle"] == "2 条文本上的鲁棒性（robustness）（随机种子 0，扰动比例 0.1）"
+    assert w["0.x"] == "被改动文本的翻转率（flip rate），95% 区间"
+    assert HAN.search(w["1.x"])
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["字符噪声", "加否定"]
+    assert "未生效" in [t.get_text() for t in fig.axes[0].texts]
+    en = figures.robustness_figure(_robustness_result(), lang="en")
+    assert [t.get_text() for t in en.axes[0].get_yticklabels()] == ["character noise", "negation"]
+
+
+def test_attribution_figure_title_in_chinese():
+    a = SimpleNamespace(
+        label="积分梯度",
+        all_scores=np.array([[0.0, 0.5, -0.2], [0.0, -0.5, 0.2]]),
+        special=np.array([True, False, False]),
+        offsets=[(0, 0), (0, 1), (1, 2)],
+        text="好看",
+        labels=["负面", "正面"],
+        target=1,
+    )
+    w = _words(figures.attribution_figure([a], lang="zh"))
+    assert w["0.title"] == "目标类别：正面（色标 ±0.5）"
+
+
+def test_gate_figure_in_chinese():
+    from test_gate_figure import gate_trace
+
+    fig = gate_saturation_figure(iw.gate_saturation(gate_trace()), lang="zh")
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["输入门（input gate）", "遗忘门（forget gate）", "输出门（output gate）"]
+    w = _words(fig)
+    assert w["0.x"] == "左饱和（left-saturated，< 0.1）的时间占比"
+    assert w["0.y"] == "右饱和（right-saturated，> 0.9）的时间占比"
+    assert w["0.legend"] == "第 0 层 | 第 1 层"
+    en = gate_saturation_figure(iw.gate_saturation(gate_trace()), lang="en")
+    assert [ax.get_title() for ax in en.axes] == ["input gate", "forget gate", "output gate"]
