@@ -216,17 +216,18 @@ export class HeadView {
   /** Rebuild the swatches (head labels changed). */
   setHeadLabels(): void {
     const labels = this.opts.headLabels();
-    const all = el("button", "iw-attn-all", "all");
+    const tr = this.opts.tr ?? english;
+    const all = el("button", "iw-attn-all", tr("attention.head_all"));
     all.type = "button";
-    all.title = "all heads on (or off)";
+    all.title = tr("attention.head_all_title");
     const buttons = labels.map((label, h) => {
       const b = el("button", "iw-attn-head iw-legend-key", label);
       b.type = "button";
       b.dataset.head = String(h);
-      b.title = `head ${label}: click to switch on/off, double-click for only this head`;
+      b.title = tr("attention.head_title", { head: label });
       return b;
     });
-    this.controls.replaceChildren(el("span", "iw-field-name", "heads"), ...buttons, all);
+    this.controls.replaceChildren(el("span", "iw-field-name", tr("attention.heads")), ...buttons, all);
     this.paintSwatches();
     this.setActive(this.active);
   }

@@ -10,6 +10,7 @@ import { canvasFont, cssColor, fitCanvas, fitText, matrixImage, pixelRatio, uiSc
 import { el } from "../shared/dom";
 import { textColorFor } from "../shared/colors";
 import { LUT_SIZE, sequential, sequentialLut } from "../shared/sequential";
+import { english, type Tr } from "../shared/i18n";
 import type { Tooltip } from "../shared/tooltip";
 
 export interface MatrixSource {
@@ -114,6 +115,8 @@ export function cellValue(v: number): string {
 export interface MatrixOptions {
   className: string;
   tooltip: Tooltip;
+  /** The widget's words in its language (English when absent). */
+  tr?: Tr;
   /** Row (query) labels. */
   tokens: () => readonly string[];
   /** Column (key) labels; the row labels when absent. */
@@ -155,7 +158,8 @@ export class MatrixPanel {
   constructor(parent: HTMLElement, private readonly opts: MatrixOptions) {
     this.canvas = el("canvas", opts.className);
     this.canvas.setAttribute("role", "img");
-    this.captionText.textContent = opts.caption ?? "rows: query (attends from) \u00b7 columns: key (attended to)";
+    const tr = opts.tr ?? english;
+    this.captionText.textContent = opts.caption ?? tr("attention.matrix_caption");
     const zoomButton = (text: string, title: string, to: () => number) => {
       const b = el("button", "iw-attn-zoom-btn", text);
       b.type = "button";
@@ -174,10 +178,10 @@ export class MatrixPanel {
       this.cleanups.push(() => t.removeEventListener(type, fn as EventListener));
     };
     this.zoomBar.append(
-      zoomButton("\u2212", "zoom out", () => this.zoom - 1),
+      zoomButton("\u2212", tr("attention.zoom_out"), () => this.zoom - 1),
       this.zoomLabel,
-      zoomButton("+", "zoom in (Ctrl + wheel; scroll to pan)", () => this.zoom + 1),
-      zoomButton("fit", "fit the matrix to the width", () => 0),
+      zoomButton("+", tr("attention.zoom_in"), () => this.zoom + 1),
+      zoomButton(tr("attention.zoom_fit"), tr("attention.zoom_fit_title"), () => 0),
     );
     this.caption.append(this.captionText, this.zoomBar);
     on<WheelEvent>(this.canvas, "wheel", (e) => {

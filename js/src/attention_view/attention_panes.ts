@@ -8,6 +8,7 @@ import { paintMatrix, offscreen, cssColor, canvasFont, uiScale } from "../shared
 import { MISSING, rgbString, textColorFor } from "../shared/colors";
 import { formatValue } from "../shared/legend";
 import { LUT_SIZE, sequential, sequentialLut } from "../shared/sequential";
+import type { Tr } from "../shared/i18n";
 import type { Tooltip } from "../shared/tooltip";
 
 /** Attention weights for tooltips: three decimals, small values with 4 significant digits. */
@@ -31,6 +32,8 @@ export interface PaneHost {
   open: (layer: number, head: number) => void;
   /** Pin query token i (-1: none). */
   pin: (i: number) => void;
+  /** The widget's words in its language. */
+  tr: Tr;
 }
 
 /** The thumbnails as one image, (heads·tk) × (layers·t) pixels, each cell scaled to its own max. */
@@ -59,6 +62,11 @@ function prefix(host: PaneHost): string {
   return name ? `${name} \u00b7 ` : "";
 }
 
+/** "layer l head h" of a grid cell, in the widget's language (the group first when named). */
+function cellName(host: PaneHost, l: number, h: number): string {
+  return host.tr("attention.cell_title", { group: prefix(host), layer: host.layerLabels()[l] ?? "", head: host.headLabels()[h] ?? "" });
+}
+
 export class ModelPane {
   readonly grid: LayerHeadGrid;
   private thumbs: Thumbs | null = null;
@@ -68,10 +76,10 @@ export class ModelPane {
     this.grid = new LayerHeadGrid(parent, {
       className: "iw-attn-grid",
       tooltip: host.tooltip,
-      caption: "rows: layers \u00b7 columns: heads \u00b7 each thumbnail is a head's query \u00d7 key pattern \u00b7 click one to open it",
+      caption: host.tr("attention.model_caption"),
       rowLabels: host.layerLabels,
       colLabels: host.headLabels,
-      describe: (l, h) => [`${prefix(host)}layer ${host.layerLabels()[l]} head ${host.headLabels()[h]}`, "click to open it in the matrix view"],
+      describe: (l, h) => [cellName(host, l, h), host.tr("attention.open_matrix")],
       onClick: (l, h) => host.open(l, h),
       paint: (ctx, g) => this.paint(ctx, g),
       minCell: 26, maxCell: 84, gap: 5,
@@ -120,13 +128,13 @@ export class SummaryPane {
     this.grid = new LayerHeadGrid(parent, {
       className: "iw-attn-summary-grid",
       tooltip: host.tooltip,
-      caption: "rows: layers \u00b7 columns: heads \u00b7 darker = larger \u00b7 click a head to open it",
+      caption: host.tr("attention.summary_caption"),
       rowLabels: host.layerLabels,
       colLabels: host.headLabels,
       describe: (l, h) => {
         const m = this.measure;
         const v = m ? m.values[l * m.heads + h] : NaN;
-        return [`${prefix(host)}layer ${host.layerLabels()[l]} head ${host.headLabels()[h]}`, `${m?.label ?? ""}: ${formatValue(v)}`, "click to open it in the matrix view"];
+        return [cellName(host, l, h), `${m?.label ?? ""}: ${formatValue(v)}`, host.tr("attention.open_matrix")];
       },
       onClick: (l, h) => host.open(l, h),
       paint: (ctx, g) => this.paint(ctx, g),
@@ -198,11 +206,12 @@ export class MatrixPane {
         const t = host.tokens();
         const k = host.keyTokens();
         return [
-          `${prefix(host)}layer ${host.layerLabels()[this.layer]} \u00b7 head ${host.headLabels()[this.head]} \u00b7 query ${i} \u2192 key ${j}`,
-          `from "${displayToken(t[i] ?? "")}" \u2192 to "${displayToken(k[j] ?? "")}": ${formatWeight(v)}`,
+          host.tr("attention.matrix_cell", { group: prefix(host), layer: host.layerLabels()[this.layer] ?? "", head: host.headLabels()[this.head] ?? "", i, j }),
+          host.tr("attention.matrix_weight", { from: displayToken(t[i] ?? ""), to: displayToken(k[j] ?? ""), weight: formatWeight(v) }),
         ];
       },
       onClick: (i) => host.pin(i),
+      tr: host.tr,
     });
   }
 

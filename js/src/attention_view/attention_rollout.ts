@@ -10,6 +10,7 @@ import { el } from "../shared/dom";
 import { formatValue } from "../shared/legend";
 import { rgbString, textColorFor } from "../shared/colors";
 import { sequential } from "../shared/sequential";
+import { english, type Tr } from "../shared/i18n";
 import type { Tooltip } from "../shared/tooltip";
 
 export interface RolloutOptions {
@@ -17,6 +18,8 @@ export interface RolloutOptions {
   tokens: () => readonly string[];
   sep: () => number;
   onToken: (i: number) => void;
+  /** The widget's words in its language (English when absent). */
+  tr?: Tr;
 }
 
 /** Special tokens a rollout piles onto: [CLS], [SEP], <s>, </s>, <|endoftext|> … */
@@ -76,15 +79,17 @@ export class RolloutView {
   private sourced = true;
   private query = 0;
   private readonly cleanups: (() => void)[] = [];
+  private readonly tr: Tr;
 
   constructor(parent: HTMLElement, private readonly opts: RolloutOptions) {
     this.el.append(this.controls, this.head, this.strip);
     parent.appendChild(this.el);
+    const tr = (this.tr = opts.tr ?? english);
     const logBox = el("input");
     const logField = el("label", "iw-attn-rollout-option");
     for (const [box, field, text, key, title] of [
-      [this.excludeBox, this.excludeField, "exclude [CLS]/[SEP]", "exclude", "leave the special tokens' columns out, so the scale is set by the other tokens"],
-      [logBox, logField, "log scale", "log", `log scale over ${LOG_DECADES} decades below the largest value`],
+      [this.excludeBox, this.excludeField, tr("attention.rollout_exclude"), "exclude", tr("attention.rollout_exclude_title")],
+      [logBox, logField, tr("attention.rollout_log"), "log", tr("attention.rollout_log_title", { decades: LOG_DECADES })],
     ] as const) {
       box.type = "checkbox";
       field.title = title;
@@ -101,12 +106,13 @@ export class RolloutView {
       tooltip: opts.tooltip,
       tokens: opts.tokens,
       sep: opts.sep,
-      caption: "rollout: rows are queries, columns the tokens they draw on through all layers \u00b7 click a row to pick it",
+      caption: tr("attention.rollout_caption"),
       describe: (i, j, v) => {
         const t = opts.tokens();
-        return [`rollout \u00b7 query ${i} \u2192 token ${j}`, `"${displayToken(t[i] ?? "")}" \u2192 "${displayToken(t[j] ?? "")}": ${formatValue(v)}`];
+        return [tr("attention.rollout_cell", { i, j }), `"${displayToken(t[i] ?? "")}" \u2192 "${displayToken(t[j] ?? "")}": ${formatValue(v)}`];
       },
       onClick: (i) => opts.onToken(i),
+      tr,
     });
     const on = <E extends Event>(type: string, fn: (e: E) => void) => {
       this.strip.addEventListener(type, fn as EventListener);
@@ -121,7 +127,7 @@ export class RolloutView {
       if (j < 0 || !this.data) { opts.tooltip.hide(); return; }
       const v = this.data.values[this.query * this.data.n + j];
       const t = opts.tokens();
-      opts.tooltip.show([`token ${j} \u00b7 click to make it the query`, `"${displayToken(t[this.query] ?? "")}" draws ${formatValue(v)} from "${displayToken(t[j] ?? "")}"`], e.clientX, e.clientY);
+      opts.tooltip.show([tr("attention.rollout_token", { j }), tr("attention.rollout_draws", { query: displayToken(t[this.query] ?? ""), value: formatValue(v), token: displayToken(t[j] ?? "") })], e.clientX, e.clientY);
     });
     on("mouseleave", () => opts.tooltip.hide());
   }
@@ -153,9 +159,10 @@ export class RolloutView {
   /** The legend's note: what the colours span under the options. */
   get scaleNote(): string {
     const parts = [];
-    if (this.options.log) parts.push(`log: ${formatValue(this.top * 10 ** -LOG_DECADES)} \u2026 ${formatValue(this.top)}`);
-    if (this.options.exclude && !this.excludeField.hidden) parts.push("[CLS]/[SEP] left out");
-    return parts.length ? `(${parts.join(", ")}; strip: share of the query's largest value)` : "(strip: share of the query's largest value)";
+    const tr = this.tr;
+    if (this.options.log) parts.push(tr("attention.rollout_log_range", { lo: formatValue(this.top * 10 ** -LOG_DECADES), hi: formatValue(this.top) }));
+    if (this.options.exclude && !this.excludeField.hidden) parts.push(tr("attention.rollout_left_out"));
+    return parts.length ? tr("attention.rollout_note_with", { parts: parts.join(tr("attention.rollout_note_sep")) }) : tr("attention.rollout_note");
   }
 
   setData(r: Rollout | null): void {
@@ -186,9 +193,9 @@ export class RolloutView {
     const tokens = this.opts.tokens();
     const q = this.query;
     this.head.replaceChildren(
-      el("span", "iw-field-name", "query"),
+      el("span", "iw-field-name", this.tr("attention.rollout_query")),
       el("span", "iw-attn-query", `${q} \u00b7 "${displayToken(tokens[q] ?? "")}"`),
-      el("span", "iw-attn-muted", "tokens shaded by the rollout of this query (darkest = most); click a token to choose another query"),
+      el("span", "iw-attn-muted", this.tr("attention.rollout_hint")),
     );
     const shares = rolloutShares(r, q);
     const spans = this.strip.children;

@@ -18,6 +18,7 @@ import { hexToRgb, MISSING } from "../shared/colors";
 import widget from "./attention_view";
 import { FakeModel } from "../testing/fake_model";
 import { checkErrorBox } from "../testing/error_box_check";
+import zh from "../../../interpwidgets/i18n/zh.json";
 
 /** A [H, n, n] stack where head h, query i, key j holds (h * 100 + i * 10 + j) / 1000. */
 function ramp(H: number, n: number): Float32Array {
@@ -587,5 +588,22 @@ describe("AttentionView widget", () => {
     cleanup!();
     cleanup = null;
     expect(model.listenerCount("change:layer")).toBe(0);
+  });
+
+  it("draws its captions, head buttons, zoom and rollout options in the widget's language", async () => {
+    const strings = Object.fromEntries(Object.entries(zh as Record<string, string>).filter(([k]) => k.startsWith("ui.")).map(([k, v]) => [k.slice(3), v]));
+    const root = mount({ _strings: strings, view: "matrix" });
+    await tick();
+    expect(root.querySelector(".iw-caption")!.textContent).toBe("第 0 层 · 第 0 个头 · 4 个词元");
+    expect(root.querySelector("button.iw-attn-all")!.textContent).toBe("全部");
+    expect((root.querySelector("button.iw-attn-all") as HTMLElement).title).toBe("打开（或关闭）全部注意力头");
+    expect((root.querySelector("button.iw-attn-head") as HTMLElement).title).toBe("头 0：单击打开 / 关闭，双击只看这个头");
+    const zoom = [...root.querySelectorAll(".iw-attn-zoom-btn")];
+    expect(zoom.map((b) => (b as HTMLElement).title)).toContain("缩小");
+    expect(zoom.map((b) => b.textContent)).toContain("适应宽度");
+    const options = [...root.querySelectorAll(".iw-attn-rollout-option")].map((o) => o.textContent!.trim());
+    expect(options).toEqual(["不计 [CLS]/[SEP]", "对数刻度"]);
+    const text = root.textContent ?? "";
+    for (const english of ["heads", "zoom", "exclude", "log scale", "rows:", "tokens shaded"]) expect(text).not.toContain(english);
   });
 });

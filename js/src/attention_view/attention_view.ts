@@ -120,6 +120,7 @@ export class AttentionView extends WidgetView<AttentionViewState> {
       sep: () => this.sep,
       open: (layer, head) => this.choose({ layer, head, view: "matrix" }),
       pin: (i) => this.choose({ token: i === this.token ? -1 : i }),
+      tr,
     };
     this.tooltip = pane.tooltip = new Tooltip(root);
     this.headView = new HeadView(this.body, {
@@ -138,7 +139,7 @@ export class AttentionView extends WidgetView<AttentionViewState> {
     this.modelPane = new ModelPane(this.body, pane);
     this.matrixPane = new MatrixPane(this.body, pane);
     this.summaryPane = new SummaryPane(this.body, pane);
-    this.rolloutView = new RolloutView(this.body, { tooltip: this.tooltip, tokens: () => this.tokens, sep: () => this.sep, onToken: pane.pin });
+    this.rolloutView = new RolloutView(this.body, { tooltip: this.tooltip, tokens: () => this.tokens, sep: () => this.sep, onToken: pane.pin, tr });
     this.rolloutView.redraw = () => this.schedule(); // its options redraw it with the legend
     this.empty.hidden = true;
     this.body.append(this.empty, this.status.el);
@@ -210,7 +211,7 @@ export class AttentionView extends WidgetView<AttentionViewState> {
     this.decoded.clear();
     this.layers.clear();
     this.groupSelect.replaceChildren(...this.groups.map((g, i) => {
-      const o = el("option", "", g.name || `group ${i}`);
+      const o = el("option", "", g.name || this.tr("attention.group_n", { n: i }));
       o.value = String(i);
       return o;
     }));
@@ -388,8 +389,8 @@ export class AttentionView extends WidgetView<AttentionViewState> {
     const nq = this.tokens.length;
     const nk = this.keyTokens.length;
     const named = this.groups.length > 1 && this.groupName ? `${this.groupName} \u00b7 ` : "";
-    const count = nq === nk ? `${nq} tokens` : `${nq} query \u00d7 ${nk} key tokens`;
-    this.titleRow.caption.textContent = `${named}layer ${this.layerLabels[this.layer] ?? "?"} \u00b7 head ${this.headLabels[this.head] ?? "?"} \u00b7 ${count}`;
+    const count = nq === nk ? this.tr("attention.count", { n: nq }) : this.tr("attention.count_qk", { nq, nk });
+    this.titleRow.caption.textContent = this.tr("attention.caption", { group: named, layer: this.layerLabels[this.layer] ?? "?", head: this.headLabels[this.head] ?? "?", count });
     this.headView.setActive(this.heads);
     this.headView.setPinned(this.token);
     this.matrixPane.panel.setMark(this.token);
@@ -452,7 +453,7 @@ export class AttentionView extends WidgetView<AttentionViewState> {
     delete this.root.dataset.rendered;
     this.root.classList.add("iw-stale");
     const here = () => this.layer === layer && this.group === group && !this.destroyed;
-    this.status.later(`loading layer ${this.layerLabels[layer]}\u2026`, LOADING_DELAY_MS, here);
+    this.status.later(this.tr("attention.loading", { layer: this.layerLabels[layer] ?? "" }), LOADING_DELAY_MS, here);
     this.layers.fetch(group, layer).then(
       () => { if (here()) this.render(); },
       (err: Error) => { if (here()) this.showError(err.message || String(err)); },
@@ -465,7 +466,7 @@ export class AttentionView extends WidgetView<AttentionViewState> {
   }
 
   private showError(message: string): void {
-    this.status.error(`layer ${this.layerLabels[this.layer]}: ${message}`, () => { this.hideStatus(); this.render(); });
+    this.status.error(this.tr("attention.layer_error", { layer: this.layerLabels[this.layer] ?? "", message }), () => { this.hideStatus(); this.render(); });
   }
 
   destroy(): void {
