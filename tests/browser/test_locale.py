@@ -108,6 +108,44 @@ def test_attention_view_tabs_in_chinese(iw, tmp_path, page):
     assert "层" in names and "头" in names, names
 
 
+def test_attention_view_in_chinese_every_view(iw, tmp_path, page):
+    """A sentence pair with a missing weight, in Chinese: the group names (bertviz's filters),
+    the notes and every view's captions and controls, with no English word but the allowed."""
+    tokens = ["[CLS]", "猫", "坐", "[SEP]", "狗", "叫", "[SEP]"]
+    att = np.random.default_rng(0).random((2, 2, 7, 7)).astype(np.float32)
+    att /= att.sum(-1, keepdims=True)
+    att[0, 0, 1, 1] = np.nan
+    w = iw.AttentionView(att, tokens, sentence_b_start=4, group=1, locale="zh")
+    path = tmp_path / "attn_pair.html"
+    w.save_html(path)
+    page.goto(path.resolve().as_uri())
+    root = page.locator(".iw-root.iw-attention-view")
+    expect(root).to_have_attribute("data-rendered", re.compile(".+"), timeout=30_000)
+    options = root.locator("select.iw-attn-group option").all_inner_texts()
+    assert options == [
+        "全部",
+        "句子 A → 句子 A",
+        "句子 B → 句子 B",
+        "句子 A → 句子 B",
+        "句子 B → 句子 A",
+    ]
+    notes = root.locator(".iw-attn-note").all_inner_texts()
+    assert notes[0].startswith("句子 A → 句子 A：这是完整注意力的一个切片"), notes
+    assert any("部分权重缺失（NaN）" in n for n in notes), notes
+    data = _words(*tokens)
+    seen = []
+    for view in ("head", "model", "matrix", "summary", "rollout"):
+        root.locator(f"button.iw-attn-tab[data-view='{view}']").click()
+        expect(root).to_have_attribute("data-rendered", re.compile(f"^{view}"), timeout=30_000)
+        page.wait_for_timeout(200)
+        texts = root.evaluate(VISIBLE_TEXT)
+        seen += texts
+        assert not english_words(texts, data), (view, english_words(texts, data), texts)
+    caption = root.locator(".iw-caption").first.inner_text()
+    assert "第 0 层" in caption or "行：" in caption, caption
+    assert any("不计 [CLS]/[SEP]" in t for t in seen) and any("对数刻度" in t for t in seen), seen
+
+
 def _glyph_report(root):
     """Per CJK token: its box width, the font size, and whether the glyph drawn with the span's
     own font differs from the missing-glyph box (drawn for an unassigned code point)."""
@@ -193,12 +231,13 @@ def test_png_export_draws_the_chinese_text(iw, tmp_path, make_page):
 # ---- every widget in Chinese: no English word a person reads, except the allowed ones
 
 #: English that a Chinese widget still shows on purpose: units, statistics and file formats
-#: known by these names (AUROC, SE, PNG), the names of methods and authors in brackets after
-#: their Chinese (显著性（Saliency，‖梯度‖）, Kendall τ, Hewitt & Liang), and the Shift key.
+#: known by these names (AUROC, SE, PNG), the names of methods, terms and authors in brackets
+#: after their Chinese (显著性（Saliency，‖梯度‖）, 查询（query）, Kendall τ, Hewitt & Liang),
+#: and the Shift key.
 ALLOWED = {
     "AUROC", "NaN", "PNG", "SVG", "SE", "Kendall", "Hewitt", "Liang", "Wilson", "Shift",
     "Integrated", "Gradients", "Saliency", "Gradient", "input", "Attention", "rollout",
-    "baseline", "pad", "n/a",
+    "baseline", "pad", "n/a", "query", "key", "entropy",
 }  # fmt: skip
 WORD = re.compile(r"[A-Za-z][A-Za-z'/]*[A-Za-z]")
 #: identifiers (layer and feature names such as rnn.0.c, in_string, blocks.1.resid)
