@@ -137,8 +137,8 @@ def test_gate_figure_in_chinese():
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["输入门（input gate）", "遗忘门（forget gate）", "输出门（output gate）"]
     w = _words(fig)
-    assert w["0.x"] == "左饱和（left-saturated，< 0.1）的时间占比"
-    assert w["0.y"] == "右饱和（right-saturated，> 0.9）的时间占比"
+    assert w["0.x"] == "左饱和比例（< 0.1）"
+    assert w["0.y"] == "右饱和比例（> 0.9）"
     assert w["0.legend"] == "第 0 层 | 第 1 层"
     en = gate_saturation_figure(iw.gate_saturation(gate_trace()), lang="en")
     assert [ax.get_title() for ax in en.axes] == ["input gate", "forget gate", "output gate"]
