@@ -8,9 +8,8 @@ import { displayToken, idOf, maxOf, separatorIndex, type Rollout } from "./atten
 import { MatrixPanel, type MatrixSource } from "./attention_matrix";
 import { el } from "../shared/dom";
 import { formatValue } from "../shared/legend";
-import { rgbString, textColorFor } from "../shared/colors";
-import { sequential } from "../shared/sequential";
 import { english, type Tr } from "../shared/i18n";
+import { textPaint, themeOf } from "../shared/text_scale";
 import type { Tooltip } from "../shared/tooltip";
 
 export interface RolloutOptions {
@@ -199,11 +198,14 @@ export class RolloutView {
     );
     const shares = rolloutShares(r, q);
     const spans = this.strip.children;
+    // the text scale (shared/text_scale.ts): one ink per theme, so a word's pieces never differ
+    const root = this.el.closest<HTMLElement>(".iw-root");
+    const theme = root ? themeOf(root) : "light";
     for (let j = 0; j < spans.length; j++) {
       const s = spans[j] as HTMLElement;
-      const rgb = sequential(shares[j], 1);
-      s.style.backgroundColor = rgbString(rgb);
-      s.style.color = textColorFor(rgb);
+      const { bg, fg } = textPaint("sequential", shares[j], theme);
+      s.style.backgroundColor = bg;
+      s.style.color = fg;
       s.classList.toggle("iw-attn-query-tok", j === q);
     }
     return this.matrix.draw(avail);

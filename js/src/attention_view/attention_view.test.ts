@@ -14,7 +14,8 @@ import { paintMatrix } from "../shared/canvas";
 import {
   HEAD_PALETTE, LUT_SIZE, SEQUENTIAL_STOPS, headColor, lutIndex, scaleUnit, sequential, sequentialAt, sequentialLut,
 } from "../shared/sequential";
-import { hexToRgb, MISSING } from "../shared/colors";
+import { hexToRgb, MISSING, rgbString } from "../shared/colors";
+import { INK, textBackground, themeOf } from "../shared/text_scale";
 import widget from "./attention_view";
 import { FakeModel } from "../testing/fake_model";
 import { checkErrorBox } from "../testing/error_box_check";
@@ -520,6 +521,19 @@ describe("AttentionView widget", () => {
     expect(status.textContent).toMatch(/kernel gone/);
     expect(root.querySelector("button.iw-retry")).not.toBeNull();
   });
+  it("rollout strip: one ink at every shade (a word's pieces never differ), the text scale's shades", async () => {
+    // row 0 draws 0, 0.1, …: shares from 0 to 1 of the row's largest
+    const v = new Float32Array(N * N).fill(0.25);
+    for (let j = 0; j < N; j++) v[j] = j / (N - 1);
+    const root = mount({ view: "rollout", rollout: { dtype: "float32", shape: [N, N], buffer: new DataView(v.buffer) } });
+    await tick();
+    const toks = [...root.querySelectorAll<HTMLElement>(".iw-attn-rollout .iw-attn-strip > *")];
+    expect(toks.length).toBe(N);
+    expect(new Set(toks.map((t) => t.style.color))).toEqual(new Set([INK[themeOf(root)]]));
+    expect(new Set(toks.map((t) => t.style.backgroundColor)).size).toBeGreaterThan(N / 2);
+    expect(toks[N - 1].style.backgroundColor).toBe(rgbString(textBackground("sequential", 1, themeOf(root))));
+  });
+
   it("a missing rollout disables its tab and shows a message instead of a blank", async () => {
     const root = mount({ rollout: {}, view: "rollout" });
     expect((root.querySelector('button.iw-attn-tab[data-view="rollout"]') as HTMLButtonElement).disabled).toBe(true);

@@ -1,10 +1,10 @@
 // Pieces of the AttributionText view: the signed legend, a segmented toggle, the Kendall τ
 // matrix. DOM factories only; all text goes in with textContent.
 
-import { DIVERGING_STOPS, diverging, rgbString, textColorFor } from "../shared/colors";
+import { rgbString, textColorFor } from "../shared/colors";
 import { el } from "../shared/dom";
 import { english, type Tr } from "../shared/i18n";
-import { SEQUENTIAL_STOPS, sequential } from "../shared/sequential";
+import { textGradient, textPaint, type Theme } from "../shared/text_scale";
 import { formatMax, tauPmText, tauText } from "./attribution_data";
 
 /** The legends: the diverging one ("against" · bar with −m, 0, +m · "towards") for signed
@@ -18,19 +18,18 @@ export class SignedLegend {
   private readonly max = el("span", "iw-attr-legend-max");
   private readonly umax = el("span", "iw-attr-legend-umax");
   private readonly towards = el("span", "iw-attr-legend-side iw-attr-legend-pos");
+  private readonly bar = el("span", "iw-attr-legend-bar");
+  private readonly ubar = el("span", "iw-attr-legend-bar");
 
   /** `tr`: the widget's words in its language. */
   constructor(private readonly tr: Tr = english) {
     this.towards.textContent = tr("attr.towards");
-    const bar = el("span", "iw-attr-legend-bar");
-    bar.style.backgroundImage = `linear-gradient(to right, ${DIVERGING_STOPS.join(", ")})`;
+    const { bar, ubar } = this;
     const ticks = el("span", "iw-attr-legend-ticks");
     ticks.append(this.min, el("span", "iw-attr-legend-zero", "0"), this.max);
     const scale = el("span", "iw-attr-legend-scale");
     scale.append(bar, ticks);
     this.signed.append(el("span", "iw-attr-legend-side iw-attr-legend-neg", tr("attr.against")), scale, this.towards);
-    const ubar = el("span", "iw-attr-legend-bar");
-    ubar.style.backgroundImage = `linear-gradient(to right, ${SEQUENTIAL_STOPS.join(", ")})`;
     const uticks = el("span", "iw-attr-legend-ticks");
     uticks.append(el("span", "iw-attr-legend-umin", "0"), this.umax);
     const uscale = el("span", "iw-attr-legend-scale");
@@ -42,7 +41,15 @@ export class SignedLegend {
       part.style.gap = "7px";
     }
     show(this.unsigned, false);
+    this.setTheme("light");
     this.el.append(this.signed, this.unsigned);
+  }
+
+  /** Draw the bars with the text's shades in `theme` (the shades the tokens get). */
+  setTheme(theme: Theme): void {
+    this.bar.style.backgroundImage = textGradient("diverging", theme);
+    this.ubar.style.backgroundImage = textGradient("sequential", theme);
+    this.el.dataset.theme = theme;
   }
 
   /** `vmax` null: each row has its own scale. `rows`: which kinds of rows are shown. */
@@ -202,9 +209,9 @@ export function tauLines(a: string, b: string, v: number, tr: Tr = english): str
   ];
 }
 
-/** The background colour of a score on the scale ±vmax (`unsigned`: its size on the
- *  sequential scale 0…vmax), with a readable text colour. */
-export function shade(value: number, vmax: number, unsigned = false): { bg: string; fg: string } {
-  const rgb = unsigned ? sequential(Math.abs(value), Number.isFinite(vmax) && vmax > 0 ? vmax : 1) : diverging(value, vmax);
-  return { bg: rgbString(rgb), fg: textColorFor(rgb) };
+/** The background colour of a score on the text scale ±vmax (`unsigned`: its size on the
+ *  sequential scale 0…vmax) in `theme`, and the theme's one ink (shared/text_scale.ts). */
+export function shade(value: number, vmax: number, unsigned = false, theme: Theme = "light"): { bg: string; fg: string } {
+  const m = Number.isFinite(vmax) && vmax > 0 ? vmax : 1;
+  return unsigned ? textPaint("sequential", Math.abs(value) / m, theme) : textPaint("diverging", value / m, theme);
 }

@@ -6,7 +6,8 @@ import {
   rowValues, scaleMaxima, tauPmText, tauText, tokenValue, tokensOfWord, unitMask,
 } from "./attribution_data";
 import { agreement, randomTauLines, tauLines, tauTable } from "./attribution_parts";
-import { diverging, rgbString } from "../shared/colors";
+import { diverging, hexToRgb, luminance, rgbString, type RGB } from "../shared/colors";
+import { INK, textBackground } from "../shared/text_scale";
 import { FakeIntersectionObserver } from "../testing/fake_io";
 import { FakeModel } from "../testing/fake_model";
 import { checkErrorBox } from "../testing/error_box_check";
@@ -189,7 +190,7 @@ const $ = <T extends Element = HTMLElement>(sel: string) => host.querySelector(s
 const flush = () => new Promise((r) => setTimeout(r, 0));
 const bg = (method: string, i: number) =>
   $(`.iw-attr-row[data-method="${method}"] .iw-tok[data-i="${i}"]`).style.backgroundColor;
-const want = (v: number, vmax: number) => rgbString(diverging(v, vmax));
+const want = (v: number, vmax: number) => rgbString(textBackground("diverging", v / vmax, "light"));
 
 beforeEach(() => {
   FakeIntersectionObserver.instances = [];
@@ -312,6 +313,34 @@ describe("AttributionText", () => {
     expect(root.dataset.rendered).toBe("1:token:shared");
     root.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowDown", bubbles: true }));
     expect(model.state.target).toBe(1); // clamped at the last class
+  });
+
+  it("one ink per theme: every piece of a multi-piece word has the same ink at every shade", async () => {
+    const rgbOf = (css: string): RGB => (css.startsWith("#") ? hexToRgb(css.replace(/^#(.)(.)(.)$/, "#$1$1$2$2$3$3")) : (css.match(/\d+/g) ?? []).map(Number) as RGB);
+    const contrast = (a: RGB, b: RGB) => {
+      const [x, y] = [luminance(a), luminance(b)];
+      return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
+    };
+    // "un ##believ ##able" (tokens 1–3) carry scores of both signs and sizes; with the scale
+    // fixed small the pieces go from pale to the strongest shade and past it (clipped)
+    mount({ rows: [row("integrated_gradients", "Integrated Gradients", [[0, 0.02, -0.3, 0.9, 0, 0, 0, 0, 0], [0, -0.9, 0.05, -0.2, 0, 0, 0, 0, 0]], null, null), row("saliency", "Saliency", [[0, 0.02, 0.3, 0.9, 0, 0, 0, 0, 0], [0, 0.9, 0.05, 0.2, 0, 0, 0, 0, 0]], null, null)] });
+    await flush();
+    const root = $(".iw-root.iw-attribution-text");
+    for (const theme of ["light", "dark"] as const) {
+      root.dataset.theme = theme;
+      for (const target of [0, 1]) {
+        model.set("target", target);
+        await flush();
+        for (const method of ["integrated_gradients", "saliency"]) {
+          const pieces = [1, 2, 3].map((i) => $(`.iw-attr-row[data-method="${method}"] .iw-tok[data-i="${i}"]`));
+          expect(new Set(pieces.map((p) => p.style.color))).toEqual(new Set([INK[theme]]));
+          expect(new Set(pieces.map((p) => p.style.backgroundColor)).size).toBe(3);
+          for (const p of pieces) expect(contrast(rgbOf(p.style.backgroundColor), rgbOf(INK[theme]))).toBeGreaterThanOrEqual(4.5);
+        }
+      }
+      // the legend's bars are drawn with the same shades
+      expect($(".iw-attr-legend").dataset.theme).toBe(theme);
+    }
   });
 
   it("cleans up its listeners", () => {

@@ -11,16 +11,15 @@ import {
   spanText, tokenValue, tokensOfWord, unitMask,
 } from "./attribution_data";
 import { SignedLegend, Segmented, randomTauLines, shade, tauLines, tauTable } from "./attribution_parts";
-import { MISSING, rgbString } from "../shared/colors";
 import { el, widgetModule } from "../shared/dom";
 import { translator, type Tr } from "../shared/i18n";
 import { TokenStrip, type Colorer } from "../shared/text";
+import { textPaint, themeOf } from "../shared/text_scale";
 import { visibleWhitespace } from "../shared/tooltip";
 import type { AttributionTextState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
 import { WidgetView } from "../shared/view";
 
-const MISSING_BG = rgbString(MISSING);
 
 interface RowView { root: HTMLElement; text: HTMLElement; strip: TokenStrip; delta: HTMLElement; max: HTMLElement }
 
@@ -75,7 +74,7 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     controls.append(targetField, levelField, this.scaleField, this.targetNote, this.legend.el);
     this.notes.setAttribute("role", "note");
     root.append(this.titleRow.el, controls, this.notes, this.rowsEl, this.compare);
-    this.mount(host, { name: "attribution_text", parent: controls, beside: this.legend.el });
+    this.mount(host, { name: "attribution_text", parent: controls, beside: this.legend.el, redraw: () => this.redraw("paint") });
 
     this.listen(this.select, "change", () => this.choose("target", Number(this.select.value)));
     this.listen<KeyboardEvent>(root, "keydown", (e) => this.onKey(e));
@@ -213,6 +212,9 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     this.targetNoteValue.textContent = showLabel(d.labels[target] ?? "");
     this.level.set(lvl);
     this.scale.set(mode);
+    const theme = themeOf(root);
+    this.legend.setTheme(theme);
+    const missing = textPaint("diverging", NaN, theme);
     const values = d.rows.map((_, k) => this.values(k));
     this.vmax = scaleMaxima(values, mode, unitMask(d, lvl));
     const kinds = {
@@ -250,11 +252,11 @@ export class AttributionView extends WidgetView<AttributionTextState> {
         const x = tokenValue(v, d, lvl, i);
         if (Number.isNaN(x)) {
           const outside = lvl === "word" && !(d.ofToken && d.ofToken[i] >= 0);
-          span.style.backgroundColor = outside ? "" : MISSING_BG;
-          span.style.color = outside ? "" : "#111";
+          span.style.backgroundColor = outside ? "" : missing.bg;
+          span.style.color = outside ? "" : missing.fg;
           span.classList.toggle("iw-missing", !outside);
         } else {
-          const { bg, fg } = shade(x, vmax, unsigned);
+          const { bg, fg } = shade(x, vmax, unsigned, theme);
           span.style.backgroundColor = bg;
           span.style.color = fg;
           span.classList.remove("iw-missing");

@@ -5,7 +5,8 @@ import {
   arrange, diffText, formatDelta, formatProb, formatRate, formatRateSE, formatScale, formatScore, kindName, pieces,
   rateSE, rateTitle, readData, totals, wilson, wordDiff, words,
 } from "./robustness_data";
-import { diverging, rgbString } from "../shared/colors";
+import { rgbString } from "../shared/colors";
+import { INK, textBackground } from "../shared/text_scale";
 import { FakeModel } from "../testing/fake_model";
 import { checkErrorBox } from "../testing/error_box_check";
 
@@ -350,12 +351,23 @@ describe("Robustness view", () => {
     const orig = root.querySelector(".iw-rob-orig[data-text='0']")!;
     const toks = [...orig.querySelectorAll<HTMLElement>(".iw-tok")];
     expect(toks.map((t) => t.textContent)).toEqual(["The", "plot", "was", "dull."]);
-    expect(toks[3].style.backgroundColor).toBe(rgbString(diverging(Math.fround(0.8), Math.fround(0.8))));
+    expect(toks[3].style.backgroundColor).toBe(rgbString(textBackground("diverging", 1, "light")));
     const neg = root.querySelector(".iw-rob-var[data-kind='negation']")!;
     const notTok = neg.querySelector<HTMLElement>(".iw-rob-ins .iw-tok")!;
     expect(notTok.textContent).toBe("not");
-    expect(notTok.style.backgroundColor).toBe(rgbString(diverging(Math.fround(-0.6), Math.fround(0.8)))); // float32 on the wire);
+    expect(notTok.style.backgroundColor).toBe(rgbString(textBackground("diverging", Math.fround(-0.6) / Math.fround(0.8), "light"))); // float32 on the wire);
     expect(root.querySelector(".iw-rob-orig .iw-rob-scale")!.textContent).toBe("scale \u00b10.8");
+    // one ink at every shade (the text scale), in the light theme and after a switch to dark
+    expect(new Set(toks.map((t) => t.style.color))).toEqual(new Set([INK.light]));
+    (root as HTMLElement).dataset.theme = "dark";
+    model.set("show_unchanged", !model.get("show_unchanged"));
+    await flush();
+    const dark = [...root.querySelectorAll<HTMLElement>(".iw-rob-orig[data-text='0'] .iw-tok")];
+    expect(new Set(dark.map((t) => t.style.color))).toEqual(new Set([INK.dark]));
+    expect(dark[3].style.backgroundColor).toBe(rgbString(textBackground("diverging", 1, "dark")));
+    model.set("show_unchanged", !model.get("show_unchanged"));
+    (root as HTMLElement).dataset.theme = "light";
+    await flush();
     // the variant without attributions is plain text
     expect(root.querySelector(".iw-rob-var[data-kind='antonym'] .iw-tok[style]")).toBeNull();
     const attr = root.querySelectorAll<HTMLButtonElement>("button.iw-rob-toggle")[2];

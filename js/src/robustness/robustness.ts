@@ -6,8 +6,7 @@
 // With attributions, every token is shaded by its score for the original prediction, on one
 // colour scale per input, before and after.
 
-import { SignedLegend } from "../attribution_text/attribution_parts";
-import { MISSING, diverging, rgbString, textColorFor } from "../shared/colors";
+import { SignedLegend, shade } from "../attribution_text/attribution_parts";
 import { el, widgetModule } from "../shared/dom";
 import {
   type AttrItem, type InputView, type Piece, type RobData, type SummaryRow, type Variant,
@@ -15,6 +14,7 @@ import {
   kindName, pieces, readData, totals, wordDiff,
 } from "./robustness_data";
 import { codePointsToUtf16 } from "../shared/text";
+import { themeOf } from "../shared/text_scale";
 import { visibleWhitespace } from "../shared/tooltip";
 import type { RobustnessState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
@@ -72,7 +72,7 @@ export class RobustnessView extends WidgetView<RobustnessState> {
     this.errors.setAttribute("role", "note");
     this.status.setAttribute("aria-live", "polite");
     root.append(this.titleRow.el, controls, this.errors, this.summaryEl, this.status, this.list, this.more);
-    this.mount(host, { name: "robustness", parent: controls, beside: this.legendField });
+    this.mount(host, { name: "robustness", parent: controls, beside: this.legendField, redraw: () => this.redraw(false) });
 
     this.listen(this.flipsBtn, "click", () => this.setTrait("flips_only", !this.model.get("flips_only")));
     this.listen(this.unchangedBtn, "click", () => this.setTrait("show_unchanged", !this.model.get("show_unchanged")));
@@ -170,6 +170,7 @@ export class RobustnessView extends WidgetView<RobustnessState> {
     this.legendField.hidden = !attr;
     if (d.attrs) {
       this.legend.set(null, tr("robustness.original_prediction"));
+      this.legend.setTheme(themeOf(this.root));
       this.legend.el.title = tr("robustness.legend_title");
       this.legendNote.textContent = tr("robustness.legend_note", { method: d.attrs.label });
     }
@@ -373,6 +374,7 @@ export class RobustnessView extends WidgetView<RobustnessState> {
   private textCell(text: string, diff: ReturnType<typeof wordDiff> | null, item: AttrItem | null, vmax: number): HTMLElement {
     const cell = el("span", "iw-rob-text");
     if (item) cell.classList.add("iw-rob-shaded");
+    const theme = themeOf(this.root);
     const ps: Piece[] = pieces(text, diff, item ? item.offsets : null);
     // A marked word is one span around its pieces (a word of several tokens gets one box).
     let wrap: HTMLElement | null = null;
@@ -401,9 +403,10 @@ export class RobustnessView extends WidgetView<RobustnessState> {
       span.dataset.i = String(p.tok);
       if (item) {
         const x = item.scores[p.tok];
-        const rgb = Number.isNaN(x) ? [...MISSING] as [number, number, number] : diverging(x, vmax);
-        span.style.backgroundColor = rgbString(rgb);
-        span.style.color = textColorFor(rgb);
+        // the text scale: one ink per theme, so the pieces of a word never differ
+        const { bg, fg } = shade(x, vmax, false, theme);
+        span.style.backgroundColor = bg;
+        span.style.color = fg;
         if (Number.isNaN(x)) span.classList.add("iw-missing");
       }
       target.append(span);

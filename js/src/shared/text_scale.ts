@@ -5,7 +5,7 @@
 // light-enough end (as Karpathy et al. 2016 kept theirs), in the dark theme light ink on
 // shades of a dark scale. Every shade keeps the ink at TEXT_CONTRAST or more (WCAG AA is 4.5).
 
-import { DIVERGING_STOPS, MISSING, hexToRgb, interpolateStops, luminance, type RGB } from "./colors";
+import { DIVERGING_STOPS, MISSING, hexToRgb, interpolateStops, luminance, rgbString, type RGB } from "./colors";
 import { SEQUENTIAL_STOPS } from "./sequential";
 
 export type Theme = "light" | "dark";
@@ -59,4 +59,25 @@ export function textBackground(ramp: Ramp, p: number, theme: Theme): RGB {
   return theme === "dark"
     ? interpolateStops(DARK_DIVERGING, (t + 1) / 2)
     : interpolateStops(RDBU, 0.5 + (t * LIGHT_REACH.diverging) / 2);
+}
+
+/** The theme a view's root is drawn in (the toolbar keeps `data-theme` on it). */
+export function themeOf(root: HTMLElement): Theme {
+  return root.dataset.theme === "dark" ? "dark" : "light";
+}
+
+/** Text at position `p` of `ramp` in `theme` as CSS colours: its shade and the theme's one ink
+ *  (the same ink at every shade, so the pieces of a word never differ). */
+export function textPaint(ramp: Ramp, p: number, theme: Theme): { bg: string; fg: string } {
+  return { bg: rgbString(textBackground(ramp, p, theme)), fg: INK[theme] };
+}
+
+/** A CSS gradient (left to right) of the text scale `ramp` in `theme`, for a legend's bar. */
+export function textGradient(ramp: Ramp, theme: Theme, steps = 12): string {
+  const lo = ramp === "sequential" ? 0 : -1;
+  const stops: string[] = [];
+  for (let k = 0; k <= steps; k++) {
+    stops.push(rgbString(textBackground(ramp, lo + ((1 - lo) * k) / steps, theme)));
+  }
+  return `linear-gradient(to right, ${stops.join(", ")})`;
 }
