@@ -72,30 +72,38 @@ def neuron_text_figure(
     columns: int = 100,
     fontsize: float = 9.0,
     ax: Any = None,
+    scale: str = "p99",
 ):
     """The text with each character's background coloured by one neuron, as a Figure.
 
     Lines longer than ``columns`` wrap; at most ``max_chars`` characters are drawn (a note
-    says when the text was cut). Colours match the widget: ``RdBu_r`` over ±``vmax``.
+    says when the text was cut). The colours are the widget's: the same scale decision
+    (:func:`~interpwidgets.widgets.neuron_scale.neuron_scale`: sigmoid gates 0..1 sequential,
+    tanh-range arrays ±1, others a fixed ±``vmax`` or ``scale`` — ``"p99"``, ``"max"`` or
+    ``"tanh"``), the same capped shades and the one dark ink of the light theme
+    (:mod:`interpwidgets.text_scale`); the colour bar's ticks and label say the scale.
     """
     import matplotlib.pyplot as plt
-    from matplotlib import colormaps
     from matplotlib.patches import Rectangle
+
+    from .text_scale import INK, text_background, text_colormap
+    from .widgets.neuron_scale import describe_scale, neuron_scale, value_range
 
     name = trace.resolve(layer)
     values = trace.activations[name]
     if not isinstance(neuron, (int, np.integer)) or not 0 <= neuron < values.shape[1]:
         raise ValueError(f"neuron: expected an index in [0, {values.shape[1] - 1}], got {neuron!r}")
     col = values[:, neuron]
-    vmax = float(vmax) if vmax is not None else column_vmax(col)
-    per_char = np.full(len(trace.text), np.nan, dtype=np.float32)
+    sc = neuron_scale(value_range(trace, name), scale, None if vmax is None else float(vmax), col)
+    ticks, note = describe_scale(sc, "en")
+    pos = sc.position(col)
+    per_char = np.full(len(trace.text), np.nan, dtype=np.float64)
     covered = np.zeros(len(trace.text), dtype=bool)
     for i, (s, e) in enumerate(trace.offsets):
-        per_char[s:e] = col[i]
+        per_char[s:e] = pos[i]
         covered[s:e] = True
     text = trace.text[:max_chars]
-    cmap = colormaps[CMAP]
-    cells = []  # (row, col, width, char, value, covered)
+    cells = []  # (row, col, width, char, position on the scale, covered)
     row = x = 0
     for i, ch in enumerate(text):
         if ch == "\n":
@@ -114,15 +122,11 @@ def neuron_text_figure(
         )
     else:
         fig = ax.figure
-    for r, c, w, ch, v, cov in cells:
+    for r, c, w, ch, p, cov in cells:
         if cov and w:
-            color = MISSING if np.isnan(v) else cmap(0.5 + 0.5 * float(np.clip(v / vmax, -1, 1)))
+            color = tuple(v / 255 for v in text_background(sc.ramp, float(p), "light"))
             ax.add_patch(Rectangle((c, r), w, 1, facecolor=color, edgecolor="none"))
         if ch.strip():
-            lum = 1.0
-            if cov and not np.isnan(v):
-                rgb = cmap(0.5 + 0.5 * float(np.clip(v / vmax, -1, 1)))[:3]
-                lum = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]
             ax.text(
                 c + w / 2,
                 r + 0.52,
@@ -131,7 +135,7 @@ def neuron_text_figure(
                 va="center",
                 family="monospace",
                 fontsize=fontsize,
-                color="white" if lum < 0.45 else "#111",
+                color=INK["light"],  # one ink on every shade, as in the widget
                 alpha=0.35 if ch == "⏎" else 1,
             )
     ax.set_xlim(0, columns)
@@ -142,11 +146,12 @@ def neuron_text_figure(
         if len(trace.text) > max_chars
         else ""
     )
-    ax.set_title(
-        f"{name} · neuron {neuron}  (scale ±{vmax:.3g}){cut}", fontsize=fontsize + 1, loc="left"
-    )
-    sm = plt.cm.ScalarMappable(cmap=cmap, norm=plt.Normalize(-vmax, vmax))
-    fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=40)
+    ax.set_title(f"{name} · neuron {neuron}{cut}", fontsize=fontsize + 1, loc="left")
+    lo = 0.0 if sc.ramp == "sequential" else -1.0
+    sm = plt.cm.ScalarMappable(cmap=text_colormap(sc.ramp, "light"), norm=plt.Normalize(lo, 1.0))
+    bar = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=40)
+    bar.set_ticks([lo, (lo + 1) / 2, 1.0], labels=list(ticks))
+    bar.set_label(note, fontsize=fontsize)
     return fig
 
 

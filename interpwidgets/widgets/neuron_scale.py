@@ -20,6 +20,7 @@ A range is only claimed when every finite value of the array lies in it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -53,3 +54,89 @@ def value_range(trace: Trace, name: str) -> str | None:
         if np.any(block < lo - 1e-6) or np.any(block > hi + 1e-6):
             return None  # e.g. a ReLU RNN: the metadata's claim does not hold for these values
     return got
+
+
+@dataclass(frozen=True)
+class NeuronScale:
+    """The colour scale of a neuron's values (the mirror of ``neuron_scale.ts``'s NeuronScale).
+
+    ``ramp``: ``"sequential"`` (0..hi) or ``"diverging"`` (±hi); ``source``: what decided it
+    (``"unit"``, ``"tanh-range"``, ``"fixed"``, ``"p99"``, ``"max"`` or ``"tanh"``); ``squash``:
+    values are placed by tanh(value) (``hi`` is 1)."""
+
+    ramp: str
+    source: str
+    hi: float
+    squash: bool = False
+
+    def position(self, values: np.ndarray) -> np.ndarray:
+        """Where ``values`` sit on the scale: 0..1 (sequential) or −1..1 (diverging), clipped;
+        NaN stays NaN."""
+        v = np.asarray(values, dtype=np.float64)
+        x = (np.tanh(v) if self.squash else v) / self.hi
+        return np.clip(x, 0.0 if self.ramp == "sequential" else -1.0, 1.0)
+
+
+def abs_stats(values: np.ndarray, q: float = 0.99) -> tuple[float, float]:
+    """The largest |value| and its ``q``-quantile (numpy's linear), over the finite values;
+    (0, 0) when there is none — as ``absStats`` in the browser."""
+    a = np.abs(np.asarray(values, dtype=np.float64))
+    a = a[np.isfinite(a)]
+    if not a.size:
+        return 0.0, 0.0
+    return float(a.max()), float(np.quantile(a, q))
+
+
+def neuron_scale(
+    range_: str | None, mode: str, fixed: float | None, values: np.ndarray
+) -> NeuronScale:
+    """The scale of ``values`` of a layer of ``range_`` shown with ``mode`` (one of
+    :data:`SCALES`); ``fixed``: the half-width the widget was given (None: none). The same
+    decision as the browser's ``neuronScale``: gates 0..1 sequential, tanh-range ±1, else a
+    fixed ±vmax, tanh(value), or ±(99th percentile | max) of |value|."""
+    if mode not in SCALES:
+        raise ValueError(f"scale: expected one of {list(SCALES)}, got {mode!r}")
+    if range_ == "unit":
+        return NeuronScale("sequential", "unit", 1.0)
+    if range_ == "tanh":
+        return NeuronScale("diverging", "tanh-range", 1.0)
+    if fixed is not None and np.isfinite(fixed) and fixed > 0:
+        return NeuronScale("diverging", "fixed", float(fixed))
+    if mode == "tanh":
+        return NeuronScale("diverging", "tanh", 1.0, squash=True)
+    top, p99 = abs_stats(values)
+    if mode == "p99" and p99 > 0:
+        return NeuronScale("diverging", "p99", p99)
+    return NeuronScale("diverging", "max", top if top > 0 else 1.0)
+
+
+def format_tick(v: float) -> str:
+    """A scale end as the legend prints it: 3 significant digits, a real minus sign."""
+    if np.isnan(v):
+        return "NaN"
+    if not np.isfinite(v):
+        return "∞" if v > 0 else "−∞"
+    if v == 0:
+        return "0"
+    a = abs(float(v))
+    if 1e-4 <= a < 1e6:
+        s = f"{float(f'{a:.3g}'):g}"
+    else:
+        mant, exp = f"{a:.2e}".split("e")
+        s = f"{mant.rstrip('0').rstrip('.')}e{int(exp):+d}"
+    return f"−{s}" if v < 0 else s
+
+
+def describe_scale(scale: NeuronScale, lang: str | None = None) -> tuple[tuple[str, str, str], str]:
+    """What the legend says of ``scale``: its three ticks (low end, middle, high end) and a
+    note, in the widget's words (``ui.scale.note_*``)."""
+    from ..i18n import t
+
+    v = format_tick(scale.hi)
+    if scale.source == "unit":
+        return ("0", "0.5", "1"), t("ui.scale.note_unit", lang)
+    if scale.source in ("tanh-range", "tanh"):
+        key = "ui.scale.note_tanh_range" if scale.source == "tanh-range" else "ui.scale.note_tanh"
+        return ("−1", "0", "1"), t(key, lang)
+    ticks = (format_tick(-scale.hi), "0", v)
+    return ticks, t(f"ui.scale.note_{scale.source}", lang, v=v)

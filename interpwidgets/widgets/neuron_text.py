@@ -325,7 +325,10 @@ class NeuronText(Widget):
 
     # -- static counterpart -----------------------------------------------------------------
     def figure(self, max_chars: int = 3000, **kwargs: Any):
-        """The current view as a matplotlib figure (for papers and slides)."""
+        """The current view as a matplotlib figure (for papers and slides): the shown layer and
+        neuron in the widget's colours — the same scale (the layer's range, ``vmax``, the
+        ``scale`` trait), shades and ink — with a colour bar saying the scale."""
+        kwargs.setdefault("scale", self.scale)
         return neuron_text_figure(
             self._trace, self.layer, self.neuron, vmax=self._vmax, max_chars=max_chars, **kwargs
         )

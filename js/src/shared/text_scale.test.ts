@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hexToRgb, luminance, type RGB } from "./colors";
-import { INK, LIGHT_REACH, MISSING_DARK, TEXT_CONTRAST, textBackground, type Ramp, type Theme } from "./text_scale";
+import { INK, LIGHT_REACH, MISSING_DARK, TEXT_CONTRAST, textBackground, textGradient, textPaint, type Ramp, type Theme } from "./text_scale";
+import fixture from "./text_scale.fixture.json";
 
 const contrast = (a: RGB, b: RGB) => {
   const [x, y] = [luminance(a), luminance(b)];
@@ -51,5 +52,16 @@ describe("text on the scales: one ink per theme", () => {
     expect(textBackground("diverging", 0, "light")).toEqual([247, 247, 247]);
     expect(textBackground("sequential", 0, "light")).toEqual(hexToRgb("#f7fbff"));
     expect(textBackground("diverging", NaN, "dark")).toEqual(MISSING_DARK);
+  });
+  it("the pinned colours Python's mirror (interpwidgets/text_scale.py) reproduces", () => {
+    expect(LIGHT_REACH).toEqual(fixture.light_reach);
+    for (const c of fixture.colours) expect([c.ramp, c.theme, c.p, textBackground(c.ramp as Ramp, c.p, c.theme as Theme)]).toEqual([c.ramp, c.theme, c.p, c.rgb]);
+  });
+  it("textPaint: the shade and the theme's one ink; textGradient: the same shades end to end", () => {
+    expect(textPaint("diverging", 1, "dark")).toEqual({ bg: "rgb(178, 24, 43)", fg: INK.dark });
+    expect(textPaint("sequential", 0.5, "light").fg).toBe(INK.light);
+    const g = textGradient("sequential", "light", 4);
+    expect(g.startsWith("linear-gradient(to right, rgb(247, 251, 255)")).toBe(true);
+    expect(g.endsWith("rgb(51, 131, 190))")).toBe(true);
   });
 });
