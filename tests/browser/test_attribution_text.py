@@ -1,8 +1,9 @@
 """AttributionText exported with ``save_html`` and opened from ``file://`` with the network blocked.
 
 Built from hand-made :class:`~interpwidgets.Attribution` objects, so every expected colour,
-rank, badge and τ is known here: colours are the RdBu_r colour of the score on the shared
-scale (max |score| over the drawn tokens of every row), the target selector and the word
+rank, badge and τ is known here: colours are the text scale's colour of the score on the
+shared scale (max |score| over the drawn tokens of every row; RdBu_r as far as the one dark
+ink keeps 4.6:1, every piece of a word in that one ink), the target selector and the word
 toggle recolour without a kernel, the Integrated Gradients Δ badge warns past 5%, hovering
 shows score and rank and outlines the token in every row, the τ matrix prints Kendall τ,
 CJK text keeps its colours in place and hostile text stays text. Every test also fails on
@@ -16,7 +17,7 @@ from itertools import combinations
 
 import numpy as np
 import pytest
-from iwpage import bg_rgb, close_rgb, expected_rgb, parse_rgb
+from iwpage import bg_rgb, close_rgb, expected_rgb, expected_text_rgb, parse_rgb
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -103,7 +104,7 @@ def assert_row(root, method, values, vmax, visible):
     got = colours(root, method)
     bad = []
     for i in visible:
-        want = expected_rgb(float(values[i]), vmax)
+        want = expected_text_rgb(float(values[i]), vmax)
         if not close_rgb(got[i][0], want):
             bad.append(
                 f"{method} token {i} {got[i][1]!r} {values[i]:.3f}: got {got[i][0]}, want {want}"
@@ -151,7 +152,7 @@ def test_colours_target_switch_and_word_level(iw, open_widget, page):
     got = colours(root, "integrated_gradients")
     for w in range(len(spans)):
         members = [i for i in visible if of_token[i] == w]
-        want = expected_rgb(float(word_ig[0][w]), vmax)
+        want = expected_text_rgb(float(word_ig[0][w]), vmax)
         for i in members:
             assert close_rgb(got[i][0], want), f"word {w} token {i}: got {got[i][0]}, want {want}"
     pain = tokens.index("pain")
@@ -163,7 +164,7 @@ def test_colours_target_switch_and_word_level(iw, open_widget, page):
     got = colours(root, "input_x_gradient")
     own = np.abs(word_gx[0]).max()
     for i in visible:
-        assert close_rgb(got[i][0], expected_rgb(float(word_gx[0][of_token[i]]), own))
+        assert close_rgb(got[i][0], expected_text_rgb(float(word_gx[0][of_token[i]]), own))
 
 
 def test_delta_badge_and_hover(iw, open_widget, page):
@@ -319,7 +320,7 @@ def test_cjk_emoji_newlines_line_up(iw, open_widget, page):
     for i in range(1, n - 1):
         s, e = offsets[i]
         assert got[i][1] == text[s:e], (i, got[i][1])
-        assert close_rgb(got[i][0], expected_rgb(float(sc[1, i]), 0.9)), (i, tokens[i])
+        assert close_rgb(got[i][0], expected_text_rgb(float(sc[1, i]), 0.9)), (i, tokens[i])
     # one row: no scale toggle and no τ matrix
     expect(root.locator(".iw-attr-scale-field")).to_be_hidden()
     expect(root.locator(".iw-attr-compare")).to_be_hidden()
@@ -365,3 +366,68 @@ def test_word_level_splits_a_chinese_clause_per_character(iw, open_widget, page)
     got = colours(root, "integrated_gradients")
     shades = {got[i][0] for i in range(1, n - 1)}
     assert len(shades) >= len(text) - 1, shades  # not one colour for the whole clause
+
+
+INK_OF_PIECES = """(root) => Array.from(root.querySelectorAll('.iw-attr-row'), row => [
+    row.dataset.method,
+    Array.from(row.querySelectorAll('span.iw-tok'), s => [
+        Number(s.dataset.i), getComputedStyle(s).color, getComputedStyle(s).backgroundColor]),
+])"""
+
+
+def _contrast(a, b):
+    def lum(c):
+        lin = [v / 255 for v in c]
+        lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in lin]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    x, y = lum(a), lum(b)
+    return (max(x, y) + 0.05) / (min(x, y) + 0.05)
+
+
+def test_one_ink_for_every_piece_of_a_word(iw, open_widget, page):
+    """The pieces of a split word ("sup|erb", "pain|fully") keep one ink at every shade — pale
+    next to the strongest, signed and unsigned rows, light and dark theme — each at ≥ 4.5:1
+    on its shade: no word changes colour half-way ("ValueE|rror")."""
+    from test_theme import go_dark
+
+    tokens, offsets = tokenize(REVIEW, SPLIT)
+    n = len(tokens)
+    sup, pain = tokens.index("sup"), tokens.index("pain")
+    steps = np.array([0.02, 0.3, 0.55, 0.8, 1.0], np.float32)
+    sc = np.zeros((len(steps), n), np.float32)
+    for c in range(len(steps)):
+        sc[c, [sup, sup + 1, pain, pain + 1]] = [steps[c], -steps[-1 - c], -steps[c], steps[-1 - c]]
+        sc[c, tokens.index("slow")] = 1.0  # the scale is ±1 for every target
+    labels = [f"class {c}" for c in range(len(steps))]
+    atts = make(
+        iw,
+        REVIEW,
+        tokens,
+        offsets,
+        {"integrated_gradients": sc, "saliency": np.abs(sc)},
+        labels=labels,
+    )
+    root = open_widget(atts)
+    checked = 0
+    for theme in ("light", "dark"):
+        if theme == "dark":
+            go_dark(page)
+            expect(root).to_have_attribute("data-theme", "dark", timeout=5_000)
+        inks = set()
+        for c in range(len(steps)):
+            root.locator("select.iw-attr-target").select_option(str(c))
+            expect(root).to_have_attribute("data-rendered", f"{c}:token:shared")
+            for method, spans in root.evaluate(INK_OF_PIECES):
+                got = {i: (parse_rgb(fg), parse_rgb(bg)) for i, fg, bg in spans}
+                for first in (sup, pain):
+                    (ink_a, bg_a), (ink_b, bg_b) = got[first], got[first + 1]
+                    assert ink_a == ink_b, (theme, c, method, tokens[first], ink_a, ink_b)
+                    for ink, bg in ((ink_a, bg_a), (ink_b, bg_b)):
+                        assert _contrast(ink, bg) >= 4.5, (theme, c, method, ink, bg)
+                        checked += 1
+                inks |= {fg for fg, _ in got.values()}
+        assert len(inks) == 1, (theme, inks)  # one ink for every token of every row
+        want = (17, 17, 17) if theme == "light" else (238, 238, 238)
+        assert inks == {want}, (theme, inks)
+    assert checked == 2 * len(steps) * 2 * 2 * 2

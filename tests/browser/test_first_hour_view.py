@@ -70,7 +70,7 @@ def test_unsigned_methods_use_the_sequential_scale_and_say_so(page, iw, tmp_path
     """Saliency (‖gradient‖) and attention have no sign: blues from white, a legend saying
     "size, no sign", never red "towards"; Integrated Gradients stays on the diverging scale."""
     import numpy as np
-    from iwpage import close_rgb, expected_seq, parse_rgb
+    from iwpage import close_rgb, expected_text_gate, parse_rgb
 
     text = "dull plot wonderful acting"
     offsets = np.array([[0, 4], [5, 9], [10, 19], [20, 26]])
@@ -99,7 +99,8 @@ def test_unsigned_methods_use_the_sequential_scale_and_say_so(page, iw, tmp_path
     ):
         tok = root.locator(f'.iw-attr-row[data-method="{method}"] span.iw-tok').nth(2)
         got = parse_rgb(tok.evaluate("e => getComputedStyle(e).backgroundColor"))
-        assert close_rgb(got, expected_seq(scores[2], max(scores))), (method, got)  # per row
+        # per row, on the text scale's sequential shades (Blues as far as the dark ink allows)
+        assert close_rgb(got, expected_text_gate(scores[2] / max(scores))), (method, got)
         expect(
             root.locator(f'.iw-attr-row[data-method="{method}"] .iw-attr-unsigned')
         ).to_be_visible()
