@@ -262,3 +262,18 @@ def test_harness_clicks_reach_the_python_widget(iw, result, tmp_path, page):
     expect(sel).to_have_count(1)
     expect(sel).to_have_attribute("data-text", "2")
     expect(sel).to_have_attribute("data-kind", "negation")
+
+
+def test_shaded_tokens_keep_one_ink_in_both_themes(exported, page):
+    """Every shaded token is in the theme's one ink (no black ↔ white flip inside a word), and
+    every piece of text keeps ≥ 4.5:1 in JupyterLab's dark theme too."""
+    from test_theme import LOW_CONTRAST, go_dark
+
+    inks = "r => [...new Set(Array.from(r.querySelectorAll('.iw-rob-text .iw-tok'), s => getComputedStyle(s).color))]"
+    assert exported.evaluate(inks) == ["rgb(17, 17, 17)"]
+    go_dark(page)
+    expect(exported).to_have_attribute("data-theme", "dark", timeout=5_000)
+    assert exported.evaluate(inks) == ["rgb(238, 238, 238)"]
+    got = exported.evaluate(LOW_CONTRAST)
+    assert got["checked"] > 10
+    assert not got["out"], "text below 4.5:1 in the dark theme:\n  " + "\n  ".join(got["out"])
