@@ -15,8 +15,9 @@ import { fitCanvas, offscreen, pixelRatio, uiScale } from "../shared/canvas";
 import { el } from "../shared/dom";
 import { english, type Tr } from "../shared/i18n";
 import { headColor, rgbaString } from "../shared/sequential";
-import { readableText, isDark, themeBackground, over } from "../shared/theme";
+import { readableText, isDark, themeBackground } from "../shared/theme";
 import type { RGB } from "../shared/colors";
+import { INK, inkAlpha } from "../shared/text_scale";
 
 export const ROW_H = 20;
 export const PAD_TOP = 4;
@@ -430,6 +431,10 @@ export class HeadView {
     const nk = keysOf(data);
     const col = focus.side === "q" ? this.right : this.left;
     const rgb = heads.length === 1 ? headColor(heads[0], this.dark) : [110, 118, 129] as [number, number, number];
+    // one ink per theme on every shade (shared/text_scale.ts): the shade stops where the ink
+    // would fall under its contrast, so a word's pieces never flip black ↔ white
+    const theme = this.dark ? "dark" : "light";
+    const cap = inkAlpha(rgb, page, theme);
     for (let t = 0; t < (focus.side === "q" ? nk : n); t++) {
       let sum = 0;
       for (const h of heads) {
@@ -440,12 +445,12 @@ export class HeadView {
       if (!(m >= 0.01)) continue;
       const s = col.children[t] as HTMLElement | undefined;
       if (!s) continue;
-      const alpha = Math.min(0.85, 0.1 + m);
+      const alpha = Math.min(cap, 0.1 + m);
       const bg = rgbaString(rgb, alpha);
       next.set(s, bg);
       if (this.shaded.get(s) === bg) continue;
       s.style.backgroundColor = bg;
-      s.style.color = readableText(over([rgb[0], rgb[1], rgb[2], alpha], page));
+      s.style.color = INK[theme];
     }
   }
 

@@ -521,6 +521,21 @@ describe("AttentionView widget", () => {
     expect(status.textContent).toMatch(/kernel gone/);
     expect(root.querySelector("button.iw-retry")).not.toBeNull();
   });
+  it("head view: hovering a token shades the labels it attends to, all in the theme's one ink", async () => {
+    // every query spreads its attention over the keys, so labels get shades from pale to full
+    const spread = new Float32Array(H * N * N);
+    for (let h = 0; h < H; h++) for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) spread[h * N * N + i * N + j] = (j + 1) / ((N * (N + 1)) / 2) * (j === 1 ? 6 : 1);
+    const root = mount({ current: { layer: 0, values: u8(spread, [H, N, N]) } });
+    await tick();
+    const q = root.querySelector<HTMLElement>('.iw-attn-col-q span.iw-attn-tok[data-i="2"]')!;
+    q.dispatchEvent(new MouseEvent("mouseover", { bubbles: true }));
+    await tick();
+    const shaded = [...root.querySelectorAll<HTMLElement>(".iw-attn-col span.iw-attn-tok")].filter((t) => t.style.backgroundColor);
+    expect(shaded.length).toBeGreaterThan(2);
+    expect(new Set(shaded.map((t) => t.style.color))).toEqual(new Set([INK[themeOf(root)]]));
+    expect(new Set(shaded.map((t) => t.style.backgroundColor)).size).toBeGreaterThan(2);
+  });
+
   it("rollout strip: one ink at every shade (a word's pieces never differ), the text scale's shades", async () => {
     // row 0 draws 0, 0.1, …: shares from 0 to 1 of the row's largest
     const v = new Float32Array(N * N).fill(0.25);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { hexToRgb, luminance, type RGB } from "./colors";
-import { INK, LIGHT_REACH, MISSING_DARK, TEXT_CONTRAST, textBackground, textGradient, textPaint, type Ramp, type Theme } from "./text_scale";
+import { INK, LIGHT_REACH, MISSING_DARK, TEXT_CONTRAST, inkAlpha, textBackground, textGradient, textPaint, type Ramp, type Theme } from "./text_scale";
+import { headColor } from "./sequential";
 import fixture from "./text_scale.fixture.json";
 
 const contrast = (a: RGB, b: RGB) => {
@@ -63,5 +64,22 @@ describe("text on the scales: one ink per theme", () => {
     const g = textGradient("sequential", "light", 4);
     expect(g.startsWith("linear-gradient(to right, rgb(247, 251, 255)")).toBe(true);
     expect(g.endsWith("rgb(51, 131, 190))")).toBe(true);
+  });
+  it("inkAlpha: translucent head colours over the page stop where the theme's ink keeps its contrast", () => {
+    const pages: Record<Theme, RGB> = { light: [255, 255, 255], dark: [17, 17, 17] };
+    for (const theme of ["light", "dark"] as Theme[]) {
+      const page = pages[theme];
+      for (const grey of [false, true]) {
+        for (let h = 0; h < (grey ? 1 : 24); h++) {
+          const c: RGB = grey ? [110, 118, 129] : headColor(h, theme === "dark");
+          const a = inkAlpha(c, page, theme);
+          const at = (x: number): RGB => [0, 1, 2].map((k) => Math.round(c[k] * x + page[k] * (1 - x))) as RGB;
+          expect(contrast(at(a), ink(theme))).toBeGreaterThanOrEqual(TEXT_CONTRAST);
+          expect(a).toBeGreaterThanOrEqual(0.2); // still a visible shade for every head
+          if (a < 0.85) expect(contrast(at(Math.min(0.85, a + 0.02)), ink(theme))).toBeLessThan(TEXT_CONTRAST);
+        }
+      }
+    }
+    expect(inkAlpha([0, 0, 0], [30, 30, 30], "light")).toBe(0); // the bare page already fails
   });
 });

@@ -81,3 +81,15 @@ export function textGradient(ramp: Ramp, theme: Theme, steps = 12): string {
   }
   return `linear-gradient(to right, ${stops.join(", ")})`;
 }
+
+/** The most opaque (≤ `cap`) a shade of `color` laid over the opaque `page` may be while the
+ *  ink of `theme` keeps TEXT_CONTRAST on it (0 when even the bare page falls short), so text
+ *  shaded with translucent colours (the head view's token labels) keeps one ink too. */
+export function inkAlpha(color: RGB, page: RGB, theme: Theme, cap = 0.85): number {
+  const ink = hexToRgb(theme === "dark" ? "#eeeeee" : "#111111");
+  const at = (a: number): RGB => [0, 1, 2].map((k) => Math.round(color[k] * a + page[k] * (1 - a))) as RGB;
+  if (contrastWith(at(0), ink) < TEXT_CONTRAST) return 0;
+  const steps = 100;
+  for (let k = 1; k <= steps; k++) if (contrastWith(at((cap * k) / steps), ink) < TEXT_CONTRAST) return (cap * (k - 1)) / steps;
+  return cap;
+}
