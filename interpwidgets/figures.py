@@ -73,6 +73,7 @@ def neuron_text_figure(
     fontsize: float = 9.0,
     ax: Any = None,
     scale: str = "p99",
+    lang: str | None = None,
 ):
     """The text with each character's background coloured by one neuron, as a Figure.
 
@@ -81,7 +82,8 @@ def neuron_text_figure(
     (:func:`~interpwidgets.widgets.neuron_scale.neuron_scale`: sigmoid gates 0..1 sequential,
     tanh-range arrays ±1, others a fixed ±``vmax`` or ``scale`` — ``"p99"``, ``"max"`` or
     ``"tanh"``), the same capped shades and the one dark ink of the light theme
-    (:mod:`interpwidgets.text_scale`); the colour bar's ticks and label say the scale.
+    (:mod:`interpwidgets.text_scale`); the colour bar's ticks and label say the scale (in
+    ``lang``, default ``iw.locale()``).
     """
     import matplotlib.pyplot as plt
     from matplotlib.patches import Rectangle
@@ -95,7 +97,7 @@ def neuron_text_figure(
         raise ValueError(f"neuron: expected an index in [0, {values.shape[1] - 1}], got {neuron!r}")
     col = values[:, neuron]
     sc = neuron_scale(value_range(trace, name), scale, None if vmax is None else float(vmax), col)
-    ticks, note = describe_scale(sc, "en")
+    ticks, note = describe_scale(sc, resolve(lang))
     pos = sc.position(col)
     per_char = np.full(len(trace.text), np.nan, dtype=np.float64)
     covered = np.zeros(len(trace.text), dtype=bool)

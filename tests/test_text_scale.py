@@ -124,3 +124,15 @@ def test_text_colormap_ends():
     cm = text_colormap("diverging", "dark")
     assert tuple(round(v * 255) for v in cm(0.0)[:3]) == text_background("diverging", -1, "dark")
     assert tuple(round(v * 255) for v in cm(1.0)[:3]) == text_background("diverging", 1, "dark")
+
+
+def test_figure_legend_in_the_widgets_language():
+    trace = _lstm_trace()
+    fig = iw.NeuronText(trace, layer="rnn.0.i", neuron=0, locale="zh").figure()
+    assert (
+        fig.axes[1].get_xlabel() == describe_scale(neuron_scale("unit", "p99", None, []), "zh")[1]
+    )
+    assert (
+        fig.axes[1].get_xlabel() != describe_scale(neuron_scale("unit", "p99", None, []), "en")[1]
+    )
+    matplotlib.pyplot.close(fig)

@@ -329,6 +329,7 @@ class NeuronText(Widget):
         neuron in the widget's colours — the same scale (the layer's range, ``vmax``, the
         ``scale`` trait), shades and ink — with a colour bar saying the scale."""
         kwargs.setdefault("scale", self.scale)
+        kwargs.setdefault("lang", self.locale)
         return neuron_text_figure(
             self._trace, self.layer, self.neuron, vmax=self._vmax, max_chars=max_chars, **kwargs
         )
