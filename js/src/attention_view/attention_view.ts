@@ -427,7 +427,7 @@ export class AttentionView extends WidgetView<AttentionViewState> {
       this.legend.setScale(measure?.label ?? "measure", lo, hi);
     } else {
       drawn = this.rolloutView.draw(avail);
-      if (drawn) this.legend.setScale("rollout", 0, this.rolloutView.vmax, this.rolloutView.scaleNote);
+      if (drawn) this.legend.setScale(this.tr("attention.view_rollout"), 0, this.rolloutView.vmax, this.rolloutView.scaleNote);
     }
     if (!drawn) {
       this.empty.textContent = this.emptyMessage(view);
