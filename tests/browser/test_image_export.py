@@ -23,7 +23,6 @@ import pytest
 from iwpage import close_rgb
 from playwright.sync_api import expect
 from teaching_widgets import (
-    BLUE,
     CODE,
     COLD,
     HOT,
@@ -244,16 +243,16 @@ def test_attribution_text_png_and_svg(open_widget, tmp_path):
     )
     idx = i.first.get_attribute("data-i")
     sel = f'.iw-attr-row[data-method="integrated_gradients"] span.iw-tok[data-i="{idx}"]'
-    assert has_colour(colours_in(png, box(root, sel)), RED)
+    assert has_colour(colours_in(png, box(root, sel)), TEXT_RED)  # the text scale's +1
     assert texts.count(TOWARDS) == 2  # one per method row
-    assert fills[hexrgb(RED)] >= 1
+    assert fills[hexrgb(TEXT_RED)] >= 1
     assert "Integrated" in texts and "Gradients" in texts
     assert "against" in texts and "towards" in texts  # the legend
-    # the legend's bar is a CSS gradient → an SVG linearGradient from blue to red
+    # the legend's bar is a CSS gradient of the text scale → an SVG linearGradient, blue to red
     grads = list(svg.iter(f"{SVG}linearGradient"))
     assert grads
     stops = [s.get("stop-color") for s in grads[0].iter(f"{SVG}stop")]
-    assert stops[0] == hexrgb(BLUE) and stops[-1] == hexrgb(RED)
+    assert stops[0] == hexrgb(TEXT_BLUE) and stops[-1] == hexrgb(TEXT_RED)
 
 
 def test_probe_chart_png_and_svg(open_widget, tmp_path):
