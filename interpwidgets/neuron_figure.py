@@ -1,0 +1,112 @@
+"""NeuronText's static counterpart: the text coloured by one neuron, as a matplotlib figure
+(``interpwidgets.figures`` re-exports :func:`neuron_text_figure`)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import numpy as np
+
+from .i18n import resolve
+from .trace.core import Trace
+
+
+def _char_width(ch: str) -> int:
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def neuron_text_figure(
+    trace: Trace,
+    layer: str | int | None = None,
+    neuron: int = 0,
+    vmax: float | None = None,
+    max_chars: int = 3000,
+    columns: int = 100,
+    fontsize: float = 9.0,
+    ax: Any = None,
+    scale: str = "p99",
+    lang: str | None = None,
+):
+    """The text with each character's background coloured by one neuron, as a Figure.
+
+    Lines longer than ``columns`` wrap; at most ``max_chars`` characters are drawn (a note
+    says when the text was cut). The colours are the widget's: the same scale decision
+    (:func:`~interpwidgets.widgets.neuron_scale.neuron_scale`: sigmoid gates 0..1 sequential,
+    tanh-range arrays ±1, others a fixed ±``vmax`` or ``scale`` — ``"p99"``, ``"max"`` or
+    ``"tanh"``), the same capped shades and the one dark ink of the light theme
+    (:mod:`interpwidgets.text_scale`); the colour bar's ticks and label say the scale (in
+    ``lang``, default ``iw.locale()``).
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from .text_scale import INK, text_background, text_colormap
+    from .widgets.neuron_scale import describe_scale, neuron_scale, value_range
+
+    name = trace.resolve(layer)
+    values = trace.activations[name]
+    if not isinstance(neuron, (int, np.integer)) or not 0 <= neuron < values.shape[1]:
+        raise ValueError(f"neuron: expected an index in [0, {values.shape[1] - 1}], got {neuron!r}")
+    col = values[:, neuron]
+    sc = neuron_scale(value_range(trace, name), scale, None if vmax is None else float(vmax), col)
+    ticks, note = describe_scale(sc, resolve(lang))
+    pos = sc.position(col)
+    per_char = np.full(len(trace.text), np.nan, dtype=np.float64)
+    covered = np.zeros(len(trace.text), dtype=bool)
+    for i, (s, e) in enumerate(trace.offsets):
+        per_char[s:e] = pos[i]
+        covered[s:e] = True
+    text = trace.text[:max_chars]
+    cells = []  # (row, col, width, char, position on the scale, covered)
+    row = x = 0
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            cells.append((row, x, 1, "⏎", per_char[i], covered[i]))
+            row, x = row + 1, 0
+            continue
+        w = 4 - x % 4 if ch == "\t" else _char_width(ch)
+        if x + w > columns:
+            row, x = row + 1, 0
+        cells.append((row, x, w, "" if ch == "\t" else ch, per_char[i], covered[i]))
+        x += w
+    n_rows = row + 1
+    if ax is None:
+        fig, ax = plt.subplots(
+            figsize=(columns * fontsize * 0.0085 + 0.4, n_rows * fontsize * 0.019 + 0.9)
+        )
+    else:
+        fig = ax.figure
+    for r, c, w, ch, p, cov in cells:
+        if cov and w:
+            color = tuple(v / 255 for v in text_background(sc.ramp, float(p), "light"))
+            ax.add_patch(Rectangle((c, r), w, 1, facecolor=color, edgecolor="none"))
+        if ch.strip():
+            ax.text(
+                c + w / 2,
+                r + 0.52,
+                ch,
+                ha="center",
+                va="center",
+                family="monospace",
+                fontsize=fontsize,
+                color=INK["light"],  # one ink on every shade, as in the widget
+                alpha=0.35 if ch == "⏎" else 1,
+            )
+    ax.set_xlim(0, columns)
+    ax.set_ylim(n_rows, 0)
+    ax.set_axis_off()
+    cut = (
+        f" (first {max_chars} of {len(trace.text)} characters)"
+        if len(trace.text) > max_chars
+        else ""
+    )
+    ax.set_title(f"{name} · neuron {neuron}{cut}", fontsize=fontsize + 1, loc="left")
+    lo = 0.0 if sc.ramp == "sequential" else -1.0
+    sm = plt.cm.ScalarMappable(cmap=text_colormap(sc.ramp, "light"), norm=plt.Normalize(lo, 1.0))
+    bar = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=40)
+    bar.set_ticks([lo, (lo + 1) / 2, 1.0], labels=list(ticks))
+    bar.set_label(note, fontsize=fontsize)
+    return fig
