@@ -27,6 +27,14 @@ from jupyter_host import KERNELSPEC, cell, start, wait_kernel_idle  # noqa: E402
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 WAIT = 900_000  # ms: a loaded machine
+#: JupyterLab 4 draws only the cells near the viewport (windowing), so the prompts of a long
+#: notebook's last cells are not in the page and "every cell has run" never comes true: draw all.
+SETTINGS = {
+    "@jupyterlab/notebook-extension:tracker": {
+        "autoStartDefaultKernel": True,
+        "windowingMode": "none",
+    }
+}
 
 
 def main(name: str) -> None:
@@ -37,7 +45,10 @@ def main(name: str) -> None:
     nb["metadata"]["kernelspec"] = KERNELSPEC
     n_cells = len(nb["cells"])
     n_code = sum(c["cell_type"] == "code" for c in nb["cells"])
-    with tempfile.TemporaryDirectory() as tmp, start(Path(tmp), app="lab") as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        start(Path(tmp), app="lab", settings=SETTINGS) as server,
+    ):
         (server.root / "course.ipynb").write_text(json.dumps(nb), encoding="utf-8")
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
