@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from .figure_fonts import CJK_FONTS as CJK_FONTS  # re-exported
+from .figure_fonts import cjk_text, text_families
 from .gate_figure import gate_saturation_figure as gate_saturation_figure  # re-exported
 from .i18n import catalogue, resolve, t
 from .neuron_figure import neuron_text_figure as neuron_text_figure  # re-exported
@@ -14,39 +16,6 @@ from .neuron_figure import neuron_text_figure as neuron_text_figure  # re-export
 #: The colour of a missing (NaN) value, as in the browser.
 MISSING = (189 / 255, 189 / 255, 189 / 255)
 CMAP = "RdBu_r"  # the same ColorBrewer stops as js/src/shared/colors.ts
-#: Faces a figure's text falls back to for Chinese (matplotlib's DejaVu Sans has no Han
-#: glyphs), in the order export.py's pages ask for them; only the installed ones are used.
-CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "PingFang SC",
-    "Microsoft YaHei",
-    "WenQuanYi Zen Hei",
-    "Noto Serif CJK SC",
-)
-
-
-def text_families() -> list[str]:
-    """The font families a figure's text uses: matplotlib's sans-serif face first (Latin looks
-    as it always did), then the installed :data:`CJK_FONTS` for Han characters."""
-    from matplotlib import font_manager, rcParams
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    first = [f for f in rcParams["font.sans-serif"] if f in installed][:1] or ["DejaVu Sans"]
-    return first + [f for f in CJK_FONTS if f in installed]
-
-
-def cjk_text(fig: Any) -> Any:
-    """Give every text of ``fig`` (titles, labels, ticks, legends) :func:`text_families`, so
-    Chinese labels and tokens draw as characters, not boxes; returns ``fig``."""
-    from matplotlib.text import Text
-
-    families = text_families()
-    if len(families) > 1:
-        for text in fig.findobj(Text):
-            if text.get_fontfamily() != ["monospace"]:
-                text.set_fontfamily(families)
-    return fig
 
 
 def column_vmax(values: np.ndarray) -> float:

@@ -122,7 +122,7 @@ def gate_saturation_figure(table: Any, ax: Any = None, open: Any = None, lang: s
     """
     import matplotlib.pyplot as plt
 
-    from .figures import cjk_text
+    from .figure_fonts import cjk_text
     from .i18n import resolve, t
     from .neurons import GATE_NAMES
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..text_scale import Ramp
 from ..trace.core import Trace
 
 #: The widget's ``scale`` trait: how an unbounded layer's values map onto the colours.
@@ -64,7 +65,7 @@ class NeuronScale:
     (``"unit"``, ``"tanh-range"``, ``"fixed"``, ``"p99"``, ``"max"`` or ``"tanh"``); ``squash``:
     values are placed by tanh(value) (``hi`` is 1)."""
 
-    ramp: str
+    ramp: Ramp
     source: str
     hi: float
     squash: bool = False
