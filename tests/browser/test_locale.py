@@ -144,7 +144,9 @@ def test_attention_view_in_chinese_every_view(iw, tmp_path, page):
     caption = root.locator(".iw-caption").first.inner_text()
     assert "第 0 层" in caption or "行：" in caption, caption
     assert any("不计 [CLS]/[SEP]" in t for t in seen) and any("对数刻度" in t for t in seen), seen
-    assert root.locator(".iw-legend-label").first.inner_text() == "注意力展开"  # the rollout's scale
+    assert (
+        root.locator(".iw-legend-label").first.inner_text() == "注意力展开"
+    )  # the rollout's scale
 
 
 def _glyph_report(root):
