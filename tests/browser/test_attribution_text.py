@@ -17,7 +17,7 @@ from itertools import combinations
 
 import numpy as np
 import pytest
-from iwpage import bg_rgb, close_rgb, expected_rgb, expected_text_rgb, parse_rgb
+from iwpage import _contrast, bg_rgb, close_rgb, expected_rgb, expected_text_rgb, parse_rgb
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -375,16 +375,6 @@ INK_OF_PIECES = """(root) => Array.from(root.querySelectorAll('.iw-attr-row'), r
 ])"""
 
 
-def _contrast(a, b):
-    def lum(c):
-        lin = [v / 255 for v in c]
-        lin = [v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4 for v in lin]
-        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-    x, y = lum(a), lum(b)
-    return (max(x, y) + 0.05) / (min(x, y) + 0.05)
-
-
 def test_one_ink_for_every_piece_of_a_word(iw, open_widget, page):
     """The pieces of a split word ("sup|erb", "pain|fully") keep one ink at every shade — pale
     next to the strongest, signed and unsigned rows, light and dark theme — each at ≥ 4.5:1
@@ -424,7 +414,13 @@ def test_one_ink_for_every_piece_of_a_word(iw, open_widget, page):
                     (ink_a, bg_a), (ink_b, bg_b) = got[first], got[first + 1]
                     assert ink_a == ink_b, (theme, c, method, tokens[first], ink_a, ink_b)
                     for ink, bg in ((ink_a, bg_a), (ink_b, bg_b)):
-                        assert _contrast(ink, bg) >= 4.5, (theme, c, method, ink, bg)
+                        assert _contrast([v / 255 for v in ink], [v / 255 for v in bg]) >= 4.5, (
+                            theme,
+                            c,
+                            method,
+                            ink,
+                            bg,
+                        )
                         checked += 1
                 inks |= {fg for fg, _ in got.values()}
         assert len(inks) == 1, (theme, inks)  # one ink for every token of every row
