@@ -12,10 +12,10 @@ from .figure_fonts import cjk_text, text_families
 from .gate_figure import gate_saturation_figure as gate_saturation_figure  # re-exported
 from .i18n import catalogue, resolve, t
 from .neuron_figure import neuron_text_figure as neuron_text_figure  # re-exported
+from .text_scale import INK, text_background
 
 #: The colour of a missing (NaN) value, as in the browser.
 MISSING = (189 / 255, 189 / 255, 189 / 255)
-CMAP = "RdBu_r"  # the same ColorBrewer stops as js/src/shared/colors.ts
 
 
 def column_vmax(values: np.ndarray) -> float:
@@ -118,11 +118,11 @@ def attribution_figure(
     lang: str | None = None,
 ):
     """Attributions as shaded text, one row per method (diverging scale shared by the rows;
-    the title in ``lang``, default ``iw.locale()``)."""
+    the title in ``lang``, default ``iw.locale()``). The shades and the ink are the widget's
+    (:func:`interpwidgets.text_scale.text_background`: RdBu capped where the dark ink keeps its
+    contrast), so every word is readable and the figure shows what AttributionText shows."""
     import matplotlib.pyplot as plt
-    from matplotlib import colormaps
 
-    cmap = colormaps[CMAP]
     cls = attributions[0].target if target is None else target
     rows = [(a.label, a.all_scores[cls], a) for a in attributions]
     vmax = (
@@ -148,7 +148,8 @@ def attribution_figure(
             if e <= s or a.special[i]:
                 continue
             piece = a.text[s:e].replace("\n", " ")
-            color = cmap(0.5 + 0.5 * float(np.clip(scores[i] / vmax, -1, 1)))
+            shade = text_background("diverging", float(np.clip(scores[i] / vmax, -1, 1)))
+            color = tuple(c / 255 for c in shade)
             drawn = ax.text(
                 x,
                 r + 0.5,
@@ -157,6 +158,7 @@ def attribution_figure(
                 va="center",
                 fontsize=fontsize,
                 family=families,
+                color=INK["light"],
                 bbox={"facecolor": color, "edgecolor": "none", "pad": 1.5},
             )
             bb = drawn.get_window_extent(renderer=renderer).transformed(ax.transData.inverted())

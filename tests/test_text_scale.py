@@ -136,3 +136,30 @@ def test_figure_legend_in_the_widgets_language():
         fig.axes[1].get_xlabel() != describe_scale(neuron_scale("unit", "p99", None, []), "en")[1]
     )
     matplotlib.pyplot.close(fig)
+
+
+def test_attribution_figure_uses_the_text_scale_and_one_ink():
+    from types import SimpleNamespace
+
+    from interpwidgets.figures import attribution_figure
+
+    scores = np.array([[0.0, 1.0, -1.0, 0.25, 0.0]])  # the row's extremes reach the scale's ends
+    a = SimpleNamespace(
+        label="IG",
+        all_scores=scores,
+        special=np.array([True, False, False, False, False]),
+        offsets=[(0, 0), (0, 4), (5, 8), (9, 12), (13, 17)],
+        text="good bad meh flat",
+        labels=["neg", "pos"],
+        target=0,
+    )
+    fig = attribution_figure([a])
+    words = {t.get_text(): t for t in fig.axes[0].texts if t.get_bbox_patch() is not None}
+    assert set(words) == {"good", "bad", "meh", "flat"}
+    ink = hex_to_rgb(INK["light"])
+    for word, p in (("good", 1.0), ("bad", -1.0), ("meh", 0.25), ("flat", 0.0)):
+        face = tuple(round(c * 255) for c in words[word].get_bbox_patch().get_facecolor()[:3])
+        assert face == text_background("diverging", p)  # the widget's shade, capped
+        assert matplotlib.colors.to_hex(words[word].get_color()) == "#111111"  # one ink
+        assert contrast(face, ink) >= TEXT_CONTRAST
+    matplotlib.pyplot.close(fig)
