@@ -99,7 +99,7 @@ class UnitPicks:
             self._open(layer, int(neuron))
 
 
-#: the catalogue keys of the gates' titles (neurons.GATE_NAMES)
+#: the catalogue keys of the gates' titles (neurons.gates.GATE_NAMES)
 GATE_KEYS = {
     "input": "fig.gate_input",
     "forget": "fig.gate_forget",
@@ -124,7 +124,7 @@ def gate_saturation_figure(table: Any, ax: Any = None, open: Any = None, lang: s
 
     from .figure_fonts import cjk_text
     from .i18n import resolve, t
-    from .neurons import GATE_NAMES
+    from .neurons.gates import GATE_NAMES
 
     lang = resolve(lang)
 

@@ -133,7 +133,9 @@ def _trace_all(model: Any, texts: list[tuple[str, str]], keep: tuple[str, ...]) 
 
 def _unit_score(traces: list, layer: str, neuron: int, sign: int, feature: str) -> dict:
     """One unit's score on ``traces`` with a fixed sign, its SE and 95% interval."""
-    from ..neurons import _auroc, _Part, _pearson, auroc_se, feature_values, r_interval
+    from ..neurons.heldout import _Part
+    from ..neurons.values import feature_values
+    from ..stats import auroc, auroc_se, pearson, r_interval
 
     part = _Part([(i, tr, 0, tr.n_tokens) for i, tr in enumerate(traces)], "")
     y = np.concatenate([feature_values(tr, feature) for tr in traces])
@@ -141,12 +143,12 @@ def _unit_score(traces: list, layer: str, neuron: int, sign: int, feature: str) 
     x, block = x.astype(np.float64), part.blocks()
     if feature in BOOLEAN:
         y = y.astype(bool)
-        raw = float(_auroc(x, y)[0])
+        raw = float(auroc(x, y)[0])
         score = raw if sign > 0 else 1 - raw
         se = float(auroc_se(x, y, block)[0])
         ci = [max(0.0, score - 1.96 * se), min(1.0, score + 1.96 * se)]
     else:
-        raw = float(_pearson(x, y.astype(np.float64))[0])
+        raw = float(pearson(x, y.astype(np.float64))[0])
         score = sign * raw
         se_r, lo, hi = r_interval(x, y.astype(np.float64), block)
         se = float(se_r[0])
@@ -162,7 +164,9 @@ def _unit_score(traces: list, layer: str, neuron: int, sign: int, feature: str) 
 
 def _null_best_of_n(sel: list, ev: list, feature: str, layers: list[str]) -> dict:
     """Best of N units with the feature shifted half the text against them (no relation)."""
-    from ..neurons import _auroc, _gather, _Part, _pearson, feature_values
+    from ..neurons.heldout import _gather, _Part
+    from ..neurons.values import feature_values
+    from ..stats import auroc, pearson
 
     out = {}
     for name, traces in (("selection", sel), ("held_out", ev)):
@@ -175,10 +179,10 @@ def _null_best_of_n(sel: list, ev: list, feature: str, layers: list[str]) -> dic
     for layer in layers:
         x = _gather(part, layer, ys)[0]
         if feature in BOOLEAN:
-            raw = _auroc(x, y.astype(bool))
+            raw = auroc(x, y.astype(bool))
             score, sign = np.maximum(raw, 1 - raw), np.where(raw >= 0.5, 1, -1)
         else:
-            raw = _pearson(x, y.astype(np.float64))
+            raw = pearson(x, y.astype(np.float64))
             score, sign = np.abs(raw), np.where(raw >= 0, 1, -1)
         k = int(np.argmax(score))
         if score[k] > best[0]:
@@ -186,10 +190,10 @@ def _null_best_of_n(sel: list, ev: list, feature: str, layers: list[str]) -> dic
     part, y, ys = out["held_out"]
     x = _gather(part, best[1], ys)[0][:, [best[2]]]
     if feature in BOOLEAN:
-        auc = float(_auroc(x, y.astype(bool))[0])
+        auc = float(auroc(x, y.astype(bool))[0])
         held = auc if best[3] > 0 else 1 - auc
     else:
-        held = best[3] * float(_pearson(x, y.astype(np.float64))[0])
+        held = best[3] * float(pearson(x, y.astype(np.float64))[0])
     return {"selection": round(best[0], 4), "held_out": round(held, 4)}
 
 
