@@ -141,7 +141,7 @@ def test_only_the_adapters_look_at_a_model_s_type():
         r"RECURRENT\b|CharTransformer\b|is_encoder_decoder|base_model_prefix|_is_hf\b"
         r"|\bisinstance\(m, (torch\.)?nn\.(LSTM|GRU|RNN|Embedding)"
     )
-    users = ["trace/__init__.py", "attribution", "probing", "diagnosis.py", "scan"]
+    users = ["trace/__init__.py", "attribution", "probing", "diagnosis", "scan"]
     found = []
     for entry in users:
         base = PACKAGE / entry
