@@ -201,7 +201,7 @@ def test_probe_and_attribute_through_nnsight():
     """probe's batches and attribute on an nnsight wrapper equal those of the wrapped model."""
     nnsight = pytest.importorskip("nnsight")
     from interpwidgets.models import adapter_for
-    from interpwidgets.probing.fit import _hf_sentence_batches
+    from interpwidgets.probing.extract import _hf_sentence_batches
 
     clf, tok = iw.zoo.sentiment()
     wrapped = nnsight.NNsight(clf)

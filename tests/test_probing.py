@@ -170,12 +170,12 @@ def test_probe_bad_inputs():
 
 def test_batched_sentence_representations_equal_one_trace_per_sentence(monkeypatch):
     pytest.importorskip("torch")
-    from interpwidgets.probing import fit, representations
+    from interpwidgets.probing import extract, representations
 
     enc, tok = iw.zoo.minilm()
     task = sentence_task("bigram_shift", n=23)  # lengths differ: padding must be masked out
     batched, y, c = representations(enc, task, tok, progress=False, batch_size=5)
-    monkeypatch.setattr(fit, "_hf_sentence_batches", lambda *a, **k: None)
+    monkeypatch.setattr(extract, "_hf_sentence_batches", lambda *a, **k: None)
     single, y1, c1 = representations(enc, task, tok, progress=False)
     assert (
         sorted(batched)

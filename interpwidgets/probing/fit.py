@@ -1,232 +1,24 @@
-"""Probes per layer: representations (cached), a seeded probe per layer on a split by
-sentence or text, control accuracy, standard errors, neuron ranking."""
+"""Probes per layer: a seeded probe per layer on a split by sentence or text, control accuracy,
+standard errors, neuron ranking. The representations they are trained on come from
+:mod:`.extract` (cached by :mod:`.cache`)."""
 
 from __future__ import annotations
 
-import hashlib
-import os
 import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..sae import add_features
+from .cache import cache_dir as cache_dir
+from .cache import cached_representations as cached_representations
+from .extract import example_groups as example_groups
+from .extract import representations as representations
 from .tasks import SENTENCE_TASKS, ProbingTask, char_task, sentence_task
 
 
-# -- representations ----------------------------------------------------------------------
-def _hf_sentence_batches(
-    adapter: Any,
-    texts: Sequence[str],
-    layers: Sequence[str] | None,
-    batch_size: int,
-    progress: bool,
-    desc: str,
-) -> dict[str, np.ndarray] | None:
-    """Mean-pooled ``embed`` / ``blocks.{k}.resid`` per sentence, ``batch_size`` sentences per
-    forward pass (the adapter's padding and truncation; padding and special tokens left out,
-    as in one trace per sentence). ``None`` when the model gives no hidden states this way
-    (the caller traces one by one)."""
-    import torch
-    from tqdm.auto import tqdm
-
-    batch = getattr(adapter, "batch", None)
-    if batch is None or adapter.kind == "hf-encoder-decoder":
-        return None
-    model = adapter.module
-    out: dict[str, list[np.ndarray]] = {}
-    was_training = model.training
-    model.eval()
-    device = adapter.device
-    try:
-        with torch.no_grad():
-            for i in tqdm(range(0, len(texts), batch_size), desc=desc, disable=not progress):
-                enc = batch(texts[i : i + batch_size])
-                special = enc.pop("special_tokens_mask")
-                keep = (enc["attention_mask"].bool() & ~special).unsqueeze(-1).float().to(device)
-                inputs = {k: v.to(device) for k, v in enc.items()}
-                states = getattr(
-                    adapter.forward(inputs, output_hidden_states=True), "hidden_states", None
-                )
-                if not states:
-                    return None
-                names = ["embed"] + [f"blocks.{k}.resid" for k in range(len(states) - 1)]
-                for name, h in zip(names, states, strict=True):
-                    if layers is None or name in layers:
-                        pooled = (h.float() * keep).sum(1) / keep.sum(1).clamp(min=1)
-                        out.setdefault(name, []).append(pooled.cpu().numpy())
-    finally:
-        model.train(was_training)
-    return {k: np.concatenate(v) for k, v in out.items()}
-
-
-def representations(
-    model: Any,
-    task: ProbingTask,
-    tokenizer: Any = None,
-    layers: Sequence[str] | None = None,
-    progress: bool = True,
-    batch_size: int = 32,
-    sae: Any = None,
-):
-    """``(X: layer → (n_examples, units), y, y_control)``: mean-pooled per sentence, or per character.
-
-    ``sae``: sparse autoencoder(s) whose features join as ``"<layer>.sae"`` layers
-    (:func:`interpwidgets.sae.add_features`; per-text traces only).
-
-    Sentence tasks on a Hugging Face encoder run ``batch_size`` sentences per forward pass;
-    character models are traced one text at a time (each text is one long sequence).
-    """
-    from tqdm.auto import tqdm
-
-    from ..models import adapter_for
-
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size: expected a positive int, got {batch_size!r}")
-    desc = f"representations ({task.name})"
-    adapter = adapter_for(model, tokenizer)
-    if task.level == "sentence" and sae is None:
-        xs_b = _hf_sentence_batches(adapter, task.texts, layers, batch_size, progress, desc)
-        if xs_b is not None:
-            if not xs_b:
-                raise KeyError(
-                    f"layers: none of {list(layers or [])} is in the model's hidden states"
-                )
-            assert task.control is not None  # filled by ProbingTask.__post_init__
-            y = np.concatenate([np.atleast_1d(v) for v in task.labels])
-            c = np.concatenate([np.atleast_1d(v) for v in task.control])
-            return xs_b, y, c
-    xs: dict[str, list[np.ndarray]] = {}
-    ys, cs = [], []
-    assert task.control is not None
-    for text, y, c in tqdm(
-        list(zip(task.texts, task.labels, task.control, strict=True)),
-        desc=desc,
-        disable=not progress,
-    ):
-        tr = add_features(adapter.trace(text, progress=False), sae)
-        names = [
-            n
-            for n in tr.names
-            if (layers is None and (n.endswith((".h", ".resid", ".sae")) or n == "embed"))
-            or (layers is not None and n in layers)
-        ]
-        if not names:
-            raise KeyError(
-                f"layers: none of {list(layers or [])} is in the trace; expected some of {tr.names}"
-            )
-        if task.level == "sentence":
-            keep = tr.offsets[:, 1] > tr.offsets[:, 0]
-            for name in names:
-                xs.setdefault(name, []).append(tr.activations[name][keep].mean(0, keepdims=True))
-            ys.append(np.atleast_1d(y))
-            cs.append(np.atleast_1d(c))
-        else:
-            y, c = np.asarray(y), np.asarray(c)
-            keep = y >= 0
-            for name in names:
-                xs.setdefault(name, []).append(tr.activations[name][keep])
-            ys.append(y[keep])
-            cs.append(c[keep])
-    return {k: np.concatenate(v) for k, v in xs.items()}, np.concatenate(ys), np.concatenate(cs)
-
-
-def example_groups(task: ProbingTask) -> np.ndarray:
-    """The group of every example :func:`representations` returns, in its order: the
-    sentence's group, or the text's group repeated for each of its labelled characters."""
-    assert task.groups is not None
-    if task.level == "sentence":
-        return np.asarray([str(g) for g in task.groups], dtype=object)
-    out = []
-    for g, y in zip(task.groups, task.labels, strict=True):
-        out.extend([str(g)] * int((np.asarray(y) >= 0).sum()))
-    return np.asarray(out, dtype=object)
-
-
-# -- a cache of representations -----------------------------------------------------------
-_MEMORY: dict[str, tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]] = {}
-
-
-def cache_dir() -> Path:
-    """Where :func:`probe` keeps representations: ``$INTERPWIDGETS_CACHE/probing``, else
-    ``~/.cache/interpwidgets/probing``. Safe to delete."""
-    root = os.environ.get("INTERPWIDGETS_CACHE")
-    return (Path(root) if root else Path.home() / ".cache" / "interpwidgets") / "probing"
-
-
-def _fingerprint(model: Any, tokenizer: Any) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(type(model).__qualname__.encode())
-    h.update(type(tokenizer).__qualname__.encode() if tokenizer is not None else b"-")
-    state = getattr(model, "state_dict", None)
-    if callable(state):
-        for name, t in state().items():
-            h.update(name.encode())
-            h.update(t.detach().cpu().contiguous().numpy().tobytes())
-    else:  # not a torch module: nothing stable to key on, so nothing is cached
-        return ""
-    return h.hexdigest()
-
-
-def _task_key(task: ProbingTask, layers: Sequence[str] | None) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    h.update(task.level.encode())
-    for t in task.texts:
-        h.update(t.encode("utf-8", "surrogatepass"))
-        h.update(b"\x00")
-    for y in task.labels:
-        h.update(np.ascontiguousarray(np.asarray(y >= 0 if task.level == "char" else 0)).tobytes())
-    h.update(repr(sorted(layers) if layers is not None else None).encode())
-    return h.hexdigest()
-
-
-def cached_representations(
-    model: Any,
-    task: ProbingTask,
-    tokenizer: Any = None,
-    layers: Sequence[str] | None = None,
-    progress: bool = True,
-    batch_size: int = 32,
-    cache: bool = True,
-    sae: Any = None,
-) -> dict[str, np.ndarray]:
-    """:func:`representations` as float16 (what the probes are trained on), kept in memory
-    and on disk under :func:`cache_dir`, keyed by a hash of the model's weights and the
-    task's texts — a second ``probe`` of the same model on the same texts skips the model."""
-    fp = _fingerprint(model, tokenizer) if cache and sae is None else ""
-    key = f"{fp}-{_task_key(task, layers)}" if fp else ""
-    if key and key in _MEMORY:
-        return _MEMORY[key][0]
-    path = cache_dir() / f"{key}.npz" if key else None
-    if path is not None and path.exists():
-        try:
-            with np.load(path) as z:
-                xs = {k: z[k] for k in z.files}
-            _MEMORY[key] = (xs, np.empty(0), np.empty(0))
-            return xs
-        except (OSError, ValueError):
-            pass
-    xs32, _, _ = representations(model, task, tokenizer, layers, progress, batch_size, sae)
-    xs = {k: v.astype(np.float16) for k, v in xs32.items()}
-    if path is not None:
-        if len(_MEMORY) >= 6:
-            _MEMORY.pop(next(iter(_MEMORY)))
-        _MEMORY[key] = (xs, np.empty(0), np.empty(0))
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
-            np.savez(tmp, **xs)
-            os.replace(tmp, path)
-        except OSError:
-            pass
-    return xs
-
-
-# -- fitting ------------------------------------------------------------------------------
 @dataclass
 class ProbeResult:
     """What :func:`probe` found: ``table`` (pandas, one row per layer: accuracy with its
