@@ -122,3 +122,111 @@ def test_resume_continues_exactly(tmp_path):
         assert torch.equal(a, b), k
     with pytest.raises(ValueError, match="resume"):
         train_tbptt("char_lstm", 7, 1e-3, checkpoint=tmp_path / "b.pt", resume=True, **kw)
+
+
+def test_unrolled_equals_the_fused_lstm():
+    from interpwidgets.zoo.tbptt import unrolled
+    from interpwidgets.zoo.train import build
+
+    torch.manual_seed(0)
+    model = build("char_lstm")
+    ids = torch.randint(1, 90, (3, 20))
+    state = (torch.randn(2, 3, 256) * 0.5, torch.randn(2, 3, 256))
+    with torch.no_grad():
+        logits, (h, c) = model(ids, state)
+        u_logits, (uh, uc), acts = unrolled(model, ids, state)
+    assert torch.allclose(logits, u_logits, atol=1e-5)
+    assert torch.allclose(h, uh, atol=1e-5) and torch.allclose(c, uc, atol=1e-5)
+    assert torch.allclose(acts["h"][1][:, -1], h[1], atol=1e-6)  # the top layer's last h
+    assert [a.shape for a in acts["c"]] == [(3, 20, 256)] * 2
+
+
+def _toy_lstm():
+    from interpwidgets.zoo.char_rnn import CharRNN
+
+    torch.manual_seed(3)
+    model = CharRNN(hidden_size=2, num_layers=1, embedding_dim=3)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn_like(p))
+    return model
+
+
+def test_activation_l1_against_a_hand_computation():
+    from interpwidgets.zoo.tbptt import activation_l1, unrolled
+
+    model = _toy_lstm()
+    ids = torch.tensor([[5, 9, 7], [2, 4, 6]])
+    scored = torch.tensor([[True, True, True], [True, False, False]])  # 4 scored positions
+    rnn = {k: v.detach().numpy().astype(np.float64) for k, v in model.rnn.state_dict().items()}
+    emb = model.embedding.weight.detach().numpy().astype(np.float64)
+
+    def sig(v):
+        return 1 / (1 + np.exp(-v))
+
+    h_abs = c_abs = 0.0
+    for lane in range(2):
+        h, c = np.zeros(2), np.zeros(2)
+        for t in range(3):
+            z = rnn["weight_ih_l0"] @ emb[ids[lane, t]] + rnn["bias_ih_l0"]
+            z = z + rnn["weight_hh_l0"] @ h + rnn["bias_hh_l0"]
+            i, f, g, o = sig(z[0:2]), sig(z[2:4]), np.tanh(z[4:6]), sig(z[6:8])
+            c = f * c + i * g
+            h = o * np.tanh(c)
+            if scored[lane, t]:
+                h_abs += np.abs(h).sum()
+                c_abs += np.abs(c).sum()
+    _, _, acts = unrolled(model, ids)
+    # mean over 4 positions × 2 units (× 2 kinds for "hc")
+    assert activation_l1(acts, "h", scored).item() == pytest.approx(h_abs / 8, rel=1e-5)
+    assert activation_l1(acts, "c", scored).item() == pytest.approx(c_abs / 8, rel=1e-5)
+    hc = activation_l1(acts, "hc", scored).item()
+    assert hc == pytest.approx((h_abs + c_abs) / 16, rel=1e-5)
+    assert h_abs != pytest.approx(c_abs)  # the hand computation tells h from c
+
+
+def test_act_l1_zero_changes_nothing_and_a_penalty_shrinks_activations(tmp_path):
+    from interpwidgets.zoo.tbptt import activation_l1, unrolled
+
+    kw = dict(seq_len=16, batch_size=2, max_train_chars=30_000, log_every=1, val_every=0)
+    kw["warmup"] = 1
+    plain, card = train_tbptt("char_lstm", 8, 3e-3, checkpoint=tmp_path / "a.pt", **kw)
+    zero, _ = train_tbptt("char_lstm", 8, 3e-3, checkpoint=tmp_path / "b.pt", act_l1=0.0, **kw)
+    for (k, a), b in zip(plain.state_dict().items(), zero.state_dict().values(), strict=True):
+        assert torch.equal(a, b), k
+    assert card["act_l1"] == 0.0 and "act_l1" not in card["log"][0]
+    sparse, scard = train_tbptt(
+        "char_lstm", 8, 3e-3, checkpoint=tmp_path / "c.pt", act_l1=1.0, act_l1_states="c", **kw
+    )
+    assert scard["act_l1"] == 1.0 and scard["act_l1_states"] == "c"
+    assert [e["act_l1"] > 0 for e in scard["log"]] == [True] * 8  # logged every step
+    ids = torch.randint(1, 90, (4, 64), generator=torch.Generator().manual_seed(0))
+    every = torch.ones(4, 64, dtype=torch.bool)
+    with torch.no_grad():
+        mean_c = [activation_l1(unrolled(m, ids)[2], "c", every).item() for m in (plain, sparse)]
+    assert mean_c[1] < 0.8 * mean_c[0]
+    with pytest.raises(ValueError, match="act_l1"):  # resume a penalised run without it
+        train_tbptt("char_lstm", 8, 3e-3, checkpoint=tmp_path / "c.pt", resume=True, **kw)
+
+
+def test_act_l1_bad_arguments(tmp_path):
+    from interpwidgets.zoo.train import train
+
+    with pytest.raises(ValueError, match="act_l1: expected"):
+        train_tbptt("char_lstm", 2, 1e-3, checkpoint=tmp_path / "x.pt", act_l1=-0.1)
+    with pytest.raises(ValueError, match="act_l1_states"):
+        train_tbptt(
+            "char_lstm", 2, 1e-3, checkpoint=tmp_path / "x.pt", act_l1=0.1, act_l1_states="hx"
+        )
+    with pytest.raises(ValueError, match="only LSTM"):
+        train("char_transformer", 2, tmp_path, act_l1=0.1)
+
+
+def test_windowed_training_takes_the_penalty_too(tmp_path):
+    from interpwidgets.zoo.train import train
+
+    kw = dict(max_train_chars=20_000, val_chars=2_000, seq_len=16, batch_size=2, log_every=1)
+    card = train("char_lstm", 3, tmp_path, act_l1=0.1, act_l1_states="h", **kw)
+    assert card["act_l1"] == 0.1 and card["act_l1_states"] == "h"
+    assert all(0 < e["act_l1"] < 1 for e in card["log"])  # mean |h|, h in (-1, 1)
+    assert "act_l1" not in train("char_lstm", 3, tmp_path, **kw)

@@ -64,6 +64,69 @@ def _restart(model, state, reset, burn, warm):
     return state
 
 
+#: the LSTM states ``--act-l1`` can penalise: hidden (``h``) and cell (``c``) activations
+ACT_STATES = ("h", "c")
+
+
+def check_act_l1(act_l1: float, act_l1_states: str) -> None:
+    """Raise a clear error for a bad ``act_l1`` (λ ≥ 0) or ``act_l1_states`` (``"h"``, ``"c"``,
+    ``"hc"``)."""
+    if not (isinstance(act_l1, (int, float)) and math.isfinite(act_l1) and act_l1 >= 0):
+        raise ValueError(f"act_l1: expected a finite number >= 0, got {act_l1!r}")
+    if not act_l1_states or any(k not in ACT_STATES for k in act_l1_states):
+        raise ValueError(f"act_l1_states: expected 'h', 'c' or 'hc', got {act_l1_states!r}")
+
+
+def unrolled(model, ids, state=None):
+    """``model(ids, state)`` of an LSTM :class:`~interpwidgets.zoo.char_rnn.CharRNN` computed one
+    step at a time, so every layer's hidden and cell states at every position are at hand (the
+    fused ``nn.LSTM`` returns only the last layer's ``h``).
+
+    Returns ``(logits, final state, {"h": [(batch, time, hidden) per layer], "c": [...]})``;
+    logits and state equal the fused module's (to float rounding), gradients flow through all.
+    """
+    import torch
+
+    rnn = model.rnn
+    if not isinstance(rnn, torch.nn.LSTM):
+        raise TypeError(f"model: expected an LSTM CharRNN, got {type(rnn).__name__}")
+    x = model.embedding(ids)
+    batch, hidden = x.shape[0], rnn.hidden_size
+    acts: dict[str, list] = {"h": [], "c": []}
+    last_h, last_c = [], []
+    for k in range(rnn.num_layers):
+        w_hh = getattr(rnn, f"weight_hh_l{k}")
+        bias = getattr(rnn, f"bias_ih_l{k}") + getattr(rnn, f"bias_hh_l{k}")
+        # (time, batch, 4 hidden), unbound once: slicing per step would make the backward pass
+        # allocate a whole-sequence gradient at every step
+        pre = (x @ getattr(rnn, f"weight_ih_l{k}").T + bias).transpose(0, 1).unbind(0)
+        h = x.new_zeros(batch, hidden) if state is None else state[0][k]
+        c = x.new_zeros(batch, hidden) if state is None else state[1][k]
+        hs, cs = [], []
+        for p in pre:
+            i, f, g, o = torch.addmm(p, h, w_hh.T).chunk(4, 1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            hs.append(h)
+            cs.append(c)
+        x = torch.stack(hs, 1)
+        acts["h"].append(x)
+        acts["c"].append(torch.stack(cs, 1))
+        last_h.append(h)
+        last_c.append(c)
+    return model.head(x), (torch.stack(last_h), torch.stack(last_c)), acts
+
+
+def activation_l1(acts, states: str, scored):
+    """Mean absolute activation over the ``states`` kinds (``"h"``, ``"c"``), every layer, every
+    unit and the ``scored`` positions (a (batch, time) bool mask): the ``--act-l1`` penalty
+    before it is multiplied by λ."""
+    weight = scored.to(acts["h"][0].dtype)[..., None]
+    parts = [(a.abs() * weight).sum() for k in states for a in acts[k]]
+    count = weight.sum() * acts["h"][0].shape[-1] * len(parts)
+    return sum(parts) / count.clamp(min=1)
+
+
 def file_bits_per_char(
     model,
     files: list[np.ndarray],
@@ -155,6 +218,8 @@ def train_tbptt(
     val_chars: int = 200_000,
     max_train_chars: int | None = None,
     stop_after: int | None = None,
+    act_l1: float = 0.0,
+    act_l1_states: str = "hc",
 ) -> tuple[Any, dict[str, Any]]:
     """Train recipe ``name`` with stateful TBPTT; returns ``(model, partial card)``.
 
@@ -162,7 +227,9 @@ def train_tbptt(
     SegmentStream`): consecutive windows per run, characters read before a run's first window.
     ``init`` starts from the float16 weights of an earlier run (recorded in the card with its
     SHA-256); ``stop_after`` ends the process's share of the run after that many steps (the
-    checkpoint then holds everything ``resume`` needs).
+    checkpoint then holds everything ``resume`` needs). ``act_l1`` = λ > 0 adds λ × the mean
+    absolute activation of the ``act_l1_states`` (:func:`activation_l1`) to the loss, an
+    unsupervised push towards sparse, axis-aligned units; 0 trains exactly as without it.
     """
     import torch
     import torch.nn.functional as F
@@ -183,6 +250,7 @@ def train_tbptt(
                 break
         return out
 
+    check_act_l1(act_l1, act_l1_states)
     checkpoint = Path(checkpoint)
     torch.manual_seed(seed)
     train_files, val_files = read("train", max_train_chars), read("val")
@@ -204,6 +272,12 @@ def train_tbptt(
             raise ValueError(
                 f"resume: {checkpoint} is a run of {ck['name']!r} for {ck['steps']} steps, "
                 f"not {name!r} for {steps}"
+            )
+        ran = (ck.get("act_l1", 0.0), ck.get("act_l1_states", "hc"))
+        if ran[0] != act_l1 or (act_l1 and ran[1] != act_l1_states):
+            raise ValueError(
+                f"resume: {checkpoint} ran with act_l1={ran[0]} on {ran[1]!r}, "
+                f"not act_l1={act_l1} on {act_l1_states!r}"
             )
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
@@ -230,6 +304,8 @@ def train_tbptt(
                 "log": log,
                 "seconds": elapsed + time.time() - start,
                 "init": init_info,
+                "act_l1": act_l1,
+                "act_l1_states": act_l1_states,
             },
         )
 
@@ -241,13 +317,17 @@ def train_tbptt(
         xb, yb, reset, burn, warm = stream.batch()
         x, y = torch.from_numpy(xb), torch.from_numpy(yb)
         state = _restart(model, state, reset, burn, warm)
-        logits, state = model(x, state)
+        if act_l1:
+            logits, state, acts = unrolled(model, x, state)
+            l1 = activation_l1(acts, act_l1_states, y != IGNORE)
+        else:
+            logits, state = model(x, state)
         state = _map_state(state, lambda s: s.detach())
         loss = F.cross_entropy(
             logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=IGNORE
         )
         opt.zero_grad()
-        loss.backward()
+        (loss + act_l1 * l1 if act_l1 else loss).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
@@ -259,6 +339,8 @@ def train_tbptt(
                 "seconds": round(elapsed + time.time() - start),
                 "epoch": round(stream.epochs(), 4),
             }
+            if act_l1:  # the mean |activation| before λ; train_bpc is the LM loss alone
+                entry["act_l1"] = round(l1.item(), 4)
             if val_every and step % val_every == 0:
                 entry["val_bpc"] = round(file_bits_per_char(model, val_files, val_chars), 4)
             log.append(entry)
@@ -277,6 +359,8 @@ def train_tbptt(
         "burn_in": burn_in,
         "warmup": warmup,
         "init": init_info,
+        "act_l1": act_l1,
+        "act_l1_states": act_l1_states,
         "epochs": round(stream.epochs(), 4),
         "train_seconds": round(elapsed + time.time() - start, 1),
         "log": log,
