@@ -23,7 +23,7 @@ def held_out_parts():
     """Two small disjoint parts of held-out stdlib text, traced file by file through the
     char-LSTM: 2 files × ≤ 2,500 characters each. Small on purpose (the test stays fast); the
     card's numbers come from 100,000 + 155,000 characters (python -m interpwidgets.zoo.cells)."""
-    from interpwidgets.zoo.cells import _take
+    from interpwidgets.zoo.cell_texts import _take
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # batch-1 recurrence: extra threads only spin on a shared machine

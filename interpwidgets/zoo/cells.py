@@ -13,7 +13,8 @@ there, on
 
 - ``held_out``: the *other* held-out standard-library files (≥ 150,000 characters);
 - ``third_party``: the source of installed packages the model never saw
-  (:data:`THIRD_PARTY`: files in sorted path order, each cut at a line end).
+  (:data:`~interpwidgets.zoo.cell_texts.THIRD_PARTY`: files in sorted path order, each cut at a
+  line end; the texts are made in :mod:`interpwidgets.zoo.cell_texts`).
 
 Every file is traced on its own (the model starts each file from a fresh state). Beside every
 score: its uncertainty (Obuchowski's clustered AUROC standard error or a block-jackknife
@@ -37,6 +38,10 @@ from typing import Any
 
 import numpy as np
 
+from . import cell_texts
+from .cell_texts import FILE_CHARS, stdlib_parts, third_party_texts
+from .cell_texts import THIRD_PARTY as THIRD_PARTY
+
 FEATURES = (
     "in_string",
     "in_docstring",
@@ -47,11 +52,6 @@ FEATURES = (
 )
 BOOLEAN = ("in_string", "in_docstring", "in_string_literal", "in_comment")
 CANDIDATES = {"char_lstm": (".h", ".c"), "char_transformer": (".mlp",)}
-THIRD_PARTY = ("numpy", "pandas", "bertviz")
-FILE_CHARS = 8_000  # each file cut at the last line end before this many characters
-SELECTION_CHARS = 100_000
-HELD_OUT_CHARS = 155_000
-THIRD_PARTY_CHARS = 40_000  # per package
 ALSO_AT = 0.75
 NOUN = {
     "in_string": "string",
@@ -68,52 +68,6 @@ NESTED = {
     "in_string_literal": {"in_string"},
     "in_comment": set(),
 }
-
-
-def _cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    end = text.rfind("\n", 0, limit)
-    return text[: end + 1] if end > 0 else text[:limit]
-
-
-def _take(paths: list[Path], budget: int, limit: int = FILE_CHARS) -> list[tuple[str, str]]:
-    out, total = [], 0
-    for path in paths:
-        try:
-            text = _cut(path.read_text(encoding="utf-8"), limit)
-        except (UnicodeDecodeError, OSError):
-            continue
-        if len(text.strip()) < 200:
-            continue
-        text = _cut(text, budget - total)
-        out.append((str(path), text))
-        total += len(text)
-        if total >= budget:
-            break
-    return out
-
-
-def stdlib_parts() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """(selection, held_out) texts: the held-out stdlib files alternately, in sorted order."""
-    from .corpus import stdlib_files
-
-    files = stdlib_files("val")
-    return _take(files[0::2], SELECTION_CHARS), _take(files[1::2], HELD_OUT_CHARS)
-
-
-def third_party_texts() -> dict[str, list[tuple[str, str]]]:
-    """Installed packages' own source (never in the training corpus), sorted paths."""
-    import importlib.util
-
-    out = {}
-    for name in THIRD_PARTY:
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
-            continue
-        root = Path(list(spec.submodule_search_locations)[0])
-        out[name] = _take(sorted(root.rglob("*.py")), THIRD_PARTY_CHARS)
-    return out
 
 
 def _trace_all(model: Any, texts: list[tuple[str, str]], keep: tuple[str, ...]) -> list:
@@ -369,7 +323,6 @@ def markdown_table(name: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global SELECTION_CHARS
     parser = argparse.ArgumentParser(prog="python -m interpwidgets.zoo.cells")
     parser.add_argument("name", nargs="?", default="all", choices=["all", *CANDIDATES])
     parser.add_argument("--write", action="store_true", help="store the entry in the card")
@@ -385,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         "--names", action="store_true", help="re-derive the cells' names from the card's numbers"
     )
     parser.add_argument(
-        "--selection-chars", type=int, default=SELECTION_CHARS, help="selection budget"
+        "--selection-chars", type=int, default=cell_texts.SELECTION_CHARS, help="selection budget"
     )
     parser.add_argument(
         "--weights", default=None, help="score the model in this folder (not with --write)"
@@ -393,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import torch
 
-    SELECTION_CHARS = args.selection_chars
+    cell_texts.SELECTION_CHARS = args.selection_chars
 
     from . import WEIGHTS
 

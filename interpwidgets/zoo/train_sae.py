@@ -36,7 +36,7 @@ TRAIN_CHARS = 100_000
 def training_texts(budget: int = TRAIN_CHARS, file_chars: int = TRAIN_FILE_CHARS):
     """``(path, text)`` pairs from the model's *training* files, spread evenly over the sorted
     list (every n-th file), each cut at a line end before ``file_chars`` characters."""
-    from .cells import _take
+    from .cell_texts import _take
     from .corpus import stdlib_files
 
     files = stdlib_files("train")
@@ -206,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from . import WEIGHTS, load
-    from .cells import stdlib_parts, third_party_texts
+    from .cell_texts import stdlib_parts, third_party_texts
     from .lanes import traces
 
     parser = argparse.ArgumentParser(
