@@ -96,8 +96,9 @@ def test_a_gate_layer_reads_0_to_1_and_a_half_open_gate_is_mid_shade(page, lstm_
     lo, mid, hi, note = legend(root)
     assert (lo, mid, hi) == ("0", "0.5", "1")
     assert "sigmoid gate" in note and "0 closed" in note and "1 open" in note
-    # the scale menu is off on a layer of known range (its scale is that range)
+    # the scale menu is off on a layer of known range and reads the scale in effect there
     expect(root.locator("select.iw-scale")).to_be_disabled()
+    assert shown_scale(root) == "0–1 (sigmoid gate)"
     got = token_colours(root)
     reach = blues_reach()
     for i, v in enumerate(GATE):
@@ -109,11 +110,26 @@ def test_a_gate_layer_reads_0_to_1_and_a_half_open_gate_is_mid_shade(page, lstm_
     assert all(min(a, b) <= h <= max(a, b) for h, a, b in zip(half, shut, open_, strict=True))
 
 
+def shown_scale(root) -> str:
+    """The words the scale menu shows (its selected entry), as a person reads them."""
+    return root.locator("select.iw-scale").evaluate("s => s.selectedOptions[0].textContent")
+
+
+def test_a_gate_layer_s_menu_reads_its_scale_in_chinese_too(page, lstm_page):
+    root = open_export(page, lstm_page("rnn.0.f", locale="zh"))
+    wait_rendered(root, layer="rnn.0.f", neuron=0)
+    expect(root.locator("select.iw-scale")).to_be_disabled()
+    assert shown_scale(root) == "0–1（sigmoid 门）"
+    assert "99" not in shown_scale(root)
+
+
 def test_the_tanh_range_layer_is_fixed_at_1(page, lstm_page):
     root = open_export(page, lstm_page("rnn.0.h"))
     wait_rendered(root, layer="rnn.0.h", neuron=0)
     lo, mid, hi, note = legend(root)
     assert (lo, mid, hi) == ("\u22121", "0", "1") and "tanh range" in note
+    expect(root.locator("select.iw-scale")).to_be_disabled()
+    assert shown_scale(root) == "±1 (tanh range)"
 
 
 def test_the_scale_menu_changes_the_legend_and_the_colours(page, lstm_page):

@@ -17,6 +17,8 @@ const INDEXED = /^(.+?)\.(\d+)\.(.+)$/;
 
 /** The scale menu's words, by mode. */
 const MODE_KEYS: Record<ScaleMode, string> = { p99: "scale.mode_p99", max: "scale.mode_max", tanh: "scale.mode_tanh" };
+/** The words of the (disabled) menu on a layer of known range: the scale in effect there. */
+const RANGE_KEYS: Record<Exclude<ValueRange, null>, string> = { unit: "scale.mode_unit", tanh: "scale.mode_tanh_range" };
 
 /** Suffix of a layer an exported page does not hold. */
 export const NOT_IN_FILE = english("neuron_text.not_in_file");
@@ -47,6 +49,10 @@ export class NeuronControls {
   readonly scaleSelect = el("select", "iw-scale");
   private readonly scaleField = el("label", "iw-field iw-scale-field");
   private readonly scaleName = el("span", "iw-field-name", "scale");
+  /** The menu's entry on a layer of known range (in the menu only there): what is in effect. */
+  private readonly rangeOption = el("option", "iw-scale-range");
+  /** The range the scale menu was last synced for (re-labelled on a language change). */
+  private scaleRange: ValueRange = null;
   /** The unit the title was given for: the one shown when the title arrived. */
   private titleUnit: { title: string; layer: string; neuron: number } | null = null;
 
@@ -79,13 +85,24 @@ export class NeuronControls {
     this.scaleField.hidden = false;
   }
 
-  /** Show `mode` in the scale menu; on a layer of known `range` the menu is off (its scale is
-   *  the range) and says why; with a scale `fixed` in Python (`vmax`) there is no menu. */
+  /** Show `mode` in the scale menu; on a layer of known `range` the menu is off, shows the
+   *  scale in effect there ("0–1 (sigmoid gate)", not the mode that other layers use) and its
+   *  tooltip says why; with a scale `fixed` in Python (`vmax`) there is no menu. */
   syncScale(mode: ScaleMode, range: ValueRange, fixed = false): void {
     this.scaleField.hidden = fixed;
-    if (this.scaleSelect.value !== mode) this.scaleSelect.value = mode;
-    this.scaleSelect.disabled = range !== null;
-    this.scaleSelect.title = range === "unit"
+    this.scaleRange = range;
+    const select = this.scaleSelect;
+    if (range === null) {
+      this.rangeOption.remove();
+      if (select.value !== mode) select.value = mode;
+    } else {
+      this.rangeOption.textContent = this.tr(RANGE_KEYS[range]);
+      this.rangeOption.value = `range:${range}`;
+      if (this.rangeOption.parentNode !== select) select.append(this.rangeOption);
+      this.rangeOption.selected = true;
+    }
+    select.disabled = range !== null;
+    select.title = range === "unit"
       ? this.tr("scale.fixed_unit")
       : range === "tanh" ? this.tr("scale.fixed_tanh") : this.tr("scale.menu_title");
   }
@@ -102,7 +119,11 @@ export class NeuronControls {
       o.value = m;
       return o;
     }));
-    if (value) this.scaleSelect.value = value;
+    if (this.scaleRange !== null) {
+      this.rangeOption.textContent = tr(RANGE_KEYS[this.scaleRange]);
+      this.scaleSelect.append(this.rangeOption);
+      this.rangeOption.selected = true;
+    } else if (value) this.scaleSelect.value = value;
   }
 
   /** A unit's name in the widget's language ("neuron" / "feature"; plural for a range). */

@@ -6,6 +6,7 @@ import { FakeModel } from "../testing/fake_model";
 import { checkErrorBox } from "../testing/error_box_check";
 import { absStats } from "./neuron_scale";
 import { formatTick } from "../shared/legend";
+import { NeuronControls } from "./neuron_controls";
 
 const TEXT = "if x:\n  <b>\"🙂\"</b>\n";
 const N = Array.from(TEXT).length; // one token per code point
@@ -328,8 +329,11 @@ describe("NeuronText", () => {
     expect([$(".iw-legend-min").textContent, $(".iw-legend-zero").textContent, $(".iw-legend-max").textContent]).toEqual(["0", "0.5", "1"]);
     expect($(".iw-legend-note").textContent).toContain("0 closed");
     expect($(".iw-root").dataset.scale).toBe("unit");
-    // the menu is off on a layer of known range, and says why
-    expect($<HTMLSelectElement>("select.iw-scale").disabled).toBe(true);
+    // the menu is off on a layer of known range, reads the scale in effect there, and says why
+    const sel = $<HTMLSelectElement>("select.iw-scale");
+    expect(sel.disabled).toBe(true);
+    expect(sel.selectedOptions[0].textContent).toBe("0\u20131 (sigmoid gate)");
+    expect(sel.title).toContain("sigmoid gate");
     const toks = host.querySelectorAll<HTMLElement>(".iw-tok");
     const rgb = (el: HTMLElement) => el.style.backgroundColor.match(/\d+/g)!.map(Number);
     const [half, open, shut] = [rgb(toks[0]), rgb(toks[1]), rgb(toks[2])];
@@ -363,3 +367,30 @@ describe("NeuronText", () => {
   });
 });
 
+
+describe("the scale menu on layers of known range", () => {
+  const shown = (c: NeuronControls) => c.scaleSelect.selectedOptions[0]?.textContent;
+  const values = (c: NeuronControls) => Array.from(c.scaleSelect.options).map((o) => o.value);
+
+  it("reads the scale in effect (not the mode of other layers), and the modes again off it", () => {
+    const c = new NeuronControls();
+    c.syncScale("p99", "unit");
+    expect(shown(c)).toBe("0\u20131 (sigmoid gate)");
+    expect(shown(c)).not.toMatch(/99/);
+    c.syncScale("max", "tanh");
+    expect(shown(c)).toBe("\u00b11 (tanh range)");
+    c.syncScale("max", null);
+    expect(c.scaleSelect.disabled).toBe(false);
+    expect(values(c)).toEqual(["p99", "max", "tanh"]);
+    expect(shown(c)).toBe("max |value|");
+  });
+
+  it("keeps saying it in the widget's language after a language change", () => {
+    const c = new NeuronControls();
+    c.syncScale("p99", "unit");
+    const zh: Record<string, string> = { "scale.mode_unit": "0\u20131\uff08sigmoid \u95e8\uff09" };
+    c.setLanguage((key) => zh[key] ?? key);
+    expect(shown(c)).toBe("0\u20131\uff08sigmoid \u95e8\uff09");
+    expect(c.scaleSelect.disabled).toBe(true);
+  });
+});
