@@ -2,9 +2,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import widget from "./robustness";
 import {
-  arrange, diffText, formatDelta, formatProb, formatRate, formatRateSE, formatScale, formatScore, kindName, pieces,
-  rateSE, rateTitle, readData, totals, wilson, wordDiff, words,
+  arrange, formatDelta, formatProb, formatRate, formatRateSE, formatScale, formatScore, kindName,
+  rateSE, rateTitle, readData, totals, wilson,
 } from "./robustness_data";
+import { diffText, pieces, wordDiff, words } from "./robustness_diff";
 import { rgbString } from "../shared/colors";
 import { INK, textBackground } from "../shared/text_scale";
 import { FakeModel } from "../testing/fake_model";
