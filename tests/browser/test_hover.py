@@ -1,7 +1,8 @@
 """What a hover shows, after hover was made cheap (issue 17: one frame per hover).
 
 The head view draws a hover in the next animation frame, keeps the drawing with no focus to
-put back by one blit, and writes only the token shades that change; NeuronText rings the
+put back by one blit, draws a hovered token's lines of all heads as one line per token in the
+colour they make together, and writes only the token shades that change; NeuronText rings the
 hovered token in a box above the text rather than by a style on the token. These tests
 assert that a person still sees the same thing: the hovered token's lines and no others, the
 other column shaded by weight, the very same pixels whatever the way to a state (a fresh
@@ -288,3 +289,64 @@ def _has_colour(png: bytes, rgb, tol: int = 40) -> bool:
     img = Image.open(io.BytesIO(png)).convert("RGB")
     pixels = (img.getpixel((x, y)) for x in range(img.width) for y in range(img.height))
     return any(all(abs(c - t) <= tol for c, t in zip(px, rgb, strict=True)) for px in pixels)
+
+
+#: Count the lines the page strokes from now on (every 2D context's lineTo).
+COUNT_LINES = """() => { window.__lines = 0; const p = CanvasRenderingContext2D.prototype, f = p.lineTo;
+  p.lineTo = function (...a) { window.__lines++; return f.apply(this, a); }; }"""
+#: The hovered query's lines drawn the way one would draw them head by head (one path per head
+#: and opacity step, heads in order) on a canvas like the lines canvas, compared with it in
+#: premultiplied colour: [max and mean difference (0-255) over the right half, where lines
+#: to different keys no longer cross, mean alpha difference everywhere, inked pixels of each].
+BY_HEAD = """(c, [q, levels]) => {
+  const r = c.width / c.getBoundingClientRect().width, w = c.width / r;
+  const top = document.querySelector('.iw-attn-hv-scroll').scrollTop;
+  const rowH = document.querySelector('.iw-attn-col-q span.iw-attn-tok').getBoundingClientRect().height;
+  const y = i => 4 + i * rowH + rowH / 2 - top;
+  const colors = [...document.querySelectorAll('button.iw-attn-head')].map(b => b.style.getPropertyValue('--iw-head'));
+  const ref = document.createElement('canvas'); ref.width = c.width; ref.height = c.height;
+  const ctx = ref.getContext('2d'); ctx.setTransform(r, 0, 0, r, 0, 0);
+  ctx.lineWidth = levels.length > 4 ? 1 : 1.75; ctx.lineCap = 'round';
+  levels.forEach((row, h) => { ctx.strokeStyle = colors[h];
+    for (let level = 1; level <= 24; level++) { if (!row.includes(level)) continue;
+      ctx.globalAlpha = level / 24; ctx.beginPath();
+      row.forEach((l, k) => { if (l === level) { ctx.moveTo(0, y(q)); ctx.lineTo(w, y(k)); } }); ctx.stroke(); } });
+  const a = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const b = ctx.getImageData(0, 0, c.width, c.height).data;
+  let max = 0, sum = 0, cnt = 0, alpha = 0, inkA = 0, inkB = 0;
+  for (let p = 0; p < a.length; p += 4) {
+    if (a[p + 3]) inkA++; if (b[p + 3]) inkB++;
+    alpha += Math.abs(a[p + 3] - b[p + 3]);
+    if ((p / 4) % c.width < c.width / 2) continue;
+    for (let ch = 0; ch < 3; ch++) {
+      const d = Math.abs(a[p + ch] * a[p + 3] - b[p + ch] * b[p + 3]) / 255;
+      max = Math.max(max, d); sum += d; cnt++; } }
+  return [max, sum / cnt, alpha / (a.length / 4), inkA, inkB]; }"""
+
+
+def test_head_view_hover_draws_one_line_per_token_in_the_heads_colours(page, iw, attention):
+    """A hovered token's lines of all the heads on are one line per token of the other column
+    (the heads' lines lie on the same pixels), coloured as the heads' lines drawn over one
+    another: the picture of drawing them head by head, with a fraction of the lines."""
+    from interpwidgets import codec
+
+    path, a = attention
+    _open(page, path)
+    q = 5
+    held = codec.decode(codec.encode(a[0], "uint8"))[:, q, :]  # layer 0 as the page holds it
+    gain = 1 / held.max()
+    levels = np.floor(np.minimum(1, held * gain) * 24 + 0.5).astype(int)  # JS rounding
+    levels[(levels == 0) & (held >= 0.004)] = 1
+    keys = int((levels > 0).any(0).sum())
+    assert int((levels > 0).sum()) > 1.5 * keys  # heads share keys: composing saves lines
+    page.evaluate(COUNT_LINES)
+    _hover(page, "q", q)
+    assert page.evaluate("window.__lines") == keys
+    lines = page.locator(f"{ROOT} canvas.iw-attn-lines")
+    worst, mean, alpha, ink, ink_by_head = lines.evaluate(BY_HEAD, [q, levels.tolist()])
+    assert abs(ink - ink_by_head) <= 0.02 * ink_by_head, (ink, ink_by_head)
+    # Only antialiased edge pixels may differ (a line covering part of a pixel lays its heads'
+    # colours on at that coverage one by one, not once at their composed opacity): measured 4 at
+    # worst here, while the heads composed in the wrong order differ by 13, 2 steps less
+    # opacity by 30.
+    assert worst <= 8 and mean < 0.1 and alpha < 0.5, (worst, mean, alpha)

@@ -7,9 +7,13 @@
 // measured by a full draw, not on every move; moves are coalesced into one animation frame
 // (the same frame Chromium dispatches the mouse move in); the drawing with no focus is kept
 // in an offscreen copy, so leaving a token puts it back with one blit instead of drawing
-// every line again; shading writes only the token styles that change.
+// every line again; shading writes only the token styles that change. A hovered token's
+// lines of all the heads on are drawn as one line per token of the other column, in the
+// colour the heads' lines make on top of one another (attention_lines.ts: focusStrokes):
+// the canvas rasterises ≤ n lines in that frame, not ≤ heads × n.
 
 import { displayToken, idOf, keysOf, separatorIndex, toggleHead, visibleRows, type LayerData } from "./attention_data";
+import { LEVELS, collectLines, focusMax, focusStrokes, strokeFocus, type Focus } from "./attention_lines";
 import { isRecording } from "../shared/snapshot_canvas";
 import { fitCanvas, offscreen, pixelRatio, uiScale } from "../shared/canvas";
 import { el } from "../shared/dom";
@@ -21,10 +25,7 @@ import { INK, inkAlpha } from "../shared/text_scale";
 
 export const ROW_H = 20;
 export const PAD_TOP = 4;
-/** Alpha steps: lines are batched by quantized alpha (one stroke per head and step). */
-export const LEVELS = 24;
-
-export interface Focus { side: "q" | "k"; i: number }
+export { LEVELS, collectLines, focusMax, focusStrokes, type Focus } from "./attention_lines";
 
 /** What drawing needs of the layout, measured by a full draw (never on a mouse move). */
 interface Geometry {
@@ -36,62 +37,6 @@ interface Geometry {
   rowH: number;
   /** The page's background (token shading is blended over it for its text colour). */
   page: RGB;
-}
-
-/** Lines of head h of a [heads, n, nk] stack (n queries on the left, nk keys on the right) to
- *  draw, as (query, key, level) triples, level = round(w · gain · LEVELS) (at most LEVELS):
- *  with a focus, every line of that token; else the lines touching rows [first, last) of
- *  either column. Weights whose level rounds to 0 are skipped (with a focus, any weight
- *  ≥ minFocus shows at level 1 at least). */
-export function collectLines(
-  values: Float32Array, n: number, h: number, focus: Focus | null, first: number, last: number,
-  gain = 1, minFocus = 0.004, nk = n,
-): Int32Array {
-  const base = h * n * nk;
-  const focused = !!focus && focus.i >= 0 && focus.i < (focus.side === "q" ? n : nk);
-  const rows = Math.max(0, Math.min(last, n) - first);
-  const cols = Math.max(0, Math.min(last, nk) - first);
-  // One typed array as large as the most lines there can be (no growing, little garbage).
-  const out = new Int32Array(3 * (focused ? Math.max(n, nk) : rows * nk + cols * n));
-  let m = 0;
-  const push = (i: number, j: number, w: number, floor: boolean) => {
-    if (!(w > 0)) return;
-    let level = Math.round(Math.min(1, w * gain) * LEVELS);
-    if (level === 0 && floor && w >= minFocus) level = 1;
-    if (level > 0) { out[m++] = i; out[m++] = j; out[m++] = level; }
-  };
-  if (focused) {
-    const f = focus!.i;
-    if (focus!.side === "q") for (let j = 0; j < nk; j++) push(f, j, values[base + f * nk + j], true);
-    else for (let i = 0; i < n; i++) push(i, f, values[base + i * nk + f], true);
-    return out.slice(0, m);
-  }
-  for (let i = first; i < Math.min(last, n); i++) {
-    const row = base + i * nk;
-    for (let j = 0; j < nk; j++) push(i, j, values[row + j], false);
-  }
-  for (let j = first; j < Math.min(last, nk); j++) {
-    for (let i = 0; i < n; i++) {
-      if (i >= first && i < last) continue;
-      push(i, j, values[base + i * nk + j], false);
-    }
-  }
-  return out.slice(0, m);
-}
-
-/** Largest weight of the focused token's lines over `heads` (0 when none). */
-export function focusMax(values: Float32Array, n: number, heads: readonly number[], f: Focus, nk = n): number {
-  let m = 0;
-  if (f.i < 0 || f.i >= (f.side === "q" ? n : nk)) return 0;
-  const other = f.side === "q" ? nk : n;
-  for (const h of heads) {
-    const base = h * n * nk;
-    for (let t = 0; t < other; t++) {
-      const w = f.side === "q" ? values[base + f.i * nk + t] : values[base + t * nk + f.i];
-      if (w > m) m = w;
-    }
-  }
-  return m;
 }
 
 export interface HeadViewOptions {
@@ -361,6 +306,13 @@ export class HeadView {
     // With a focus, opacity is relative to that token's largest weight (still ∝ weight), so
     // a token's strongest line is always clearly visible; without, it is the weight itself.
     const gain = focus ? 1 / (focusMax(values, n, heads, focus, nk) || 1) : 1;
+    if (focus && heads.length > 1 && !isRecording(this.canvas)) {
+      // on screen, one line per token in the heads' composited colour (a picture being taken
+      // keeps one path per head and opacity step: its SVG says which head drew what)
+      const colors = heads.map((hd) => headColor(hd, this.dark));
+      strokeFocus(ctx, focusStrokes(values, n, heads, colors, focus, gain, undefined, nk), focus, w, y);
+      return true;
+    }
     for (const head of heads) {
       const lines = collectLines(values, n, head, focus, first, last, gain, undefined, nk);
       const count = new Int32Array(LEVELS + 1);
