@@ -1,33 +1,21 @@
 // NeuronExplorer: the NeuronText view plus what the model predicts next (Karpathy et al. 2016),
 // a neurons × positions heatmap of the layer, and neuron search by feature or by brushing
 // spans of text (LSTMVis, Strobelt et al. 2018). Data the kernel did not send is requested.
+// The heatmap panel is heatmap_panel.ts (drawn by heatmap.ts); the prediction strip
+// predictions.ts, the ranking panel ranking.ts, brushing brush.ts; this file wires them.
 
-import { decode, type Encoded } from "../shared/codec";
 import { el, widgetModule } from "../shared/dom";
 import { brushSpan, brushedTokens, readSpans } from "./brush";
-import { Heatmap, heatmapWindow, robustScale, rowOrder, type HeatmapData } from "./heatmap";
-import { formatValue } from "../shared/legend";
+import { HeatmapPanel, LOADING_DELAY_MS } from "./heatmap_panel";
 import { NeuronView } from "../neuron_text/neuron_view";
-import { describeScale, type NeuronScale } from "../neuron_text/neuron_scale";
 import { PredictionStrip, decodePredictions, guessesAt, predictionLine, type Predictions } from "./predictions";
 import { RankingPanel, readRanking, type Ranking } from "./ranking";
-import { request } from "../shared/request";
+import { request, splitRequestKey } from "../shared/request";
 import { english, translator, type Tr } from "../shared/i18n";
-import { visibleWhitespace } from "../shared/tooltip";
 import type { NeuronExplorerState } from "../shared/states";
 import type { AnyModel, ModelEvent } from "../shared/types";
 
-interface RawHeatmap { layer?: unknown; start?: unknown; stop?: unknown; vmax?: unknown; values?: Encoded }
-
-const HEATMAP_CACHE = 24;
-const SCROLL_THROTTLE_MS = 150;
-const LOADING_DELAY_MS = 150;
-
-/** Split a shim/kernel error into the message and the request key it names (for a tooltip). */
-export function splitRequestKey(message: string): [string, string] {
-  const m = /^(.*?)\s*\((request \{.*\})\)\s*$/s.exec(message);
-  return m ? [m[1], m[2]] : [message, ""];
-}
+export { splitRequestKey };
 
 /** The ranking header for a request body. */
 export function describeRank(body: { feature?: string; spans?: unknown[] }, tr: Tr = english): string {
@@ -40,10 +28,7 @@ class NeuronExplorerView {
   private readonly model: AnyModel<NeuronExplorerState>;
   private readonly view: NeuronView;
   private readonly predStrip: PredictionStrip;
-  private readonly heatmap: Heatmap;
-  private readonly hmTitle = el("span", "iw-heatmap-title");
-  private readonly hmLabel = el("span", "iw-heatmap-label");
-  private readonly hmScale = el("span", "iw-heatmap-scale");
+  private readonly heatmap: HeatmapPanel;
   private readonly panel: RankingPanel;
   private ready = false;
   private destroyed = false;
@@ -52,15 +37,6 @@ class NeuronExplorerView {
   private hoverTok = -1;
   private pinned = -1;
   private pinnedEl: HTMLElement | null = null;
-  // heatmap
-  private readonly hmCache = new Map<string, HeatmapData>();
-  private readonly hmInflight = new Set<string>();
-  private hmWindow: [number, number] = [0, 0];
-  private hmWant = "";
-  private hmLayer = "";
-  private hmTimer: ReturnType<typeof setTimeout> | undefined;
-  private scrollTimer: ReturnType<typeof setTimeout> | undefined;
-  private linked: HTMLElement | null = null;
   // ranking and spans
   private ranking: Ranking | null = null;
   private readonly rankCache = new Map<string, Ranking>();
@@ -83,19 +59,13 @@ class NeuronExplorerView {
       decorate: (span, i) => span.classList.toggle("iw-brushed", this.brushed[i] === 1),
       onUpdate: () => { if (this.ready) this.onSelection(); },
       onText: () => { if (this.ready) this.onText(); },
-      redraw: () => { if (this.ready) this.heatmap.draw(); },
+      redraw: () => { if (this.ready) this.heatmap.heatmap.draw(); },
     });
     const { root } = this.view;
     this.predStrip = new PredictionStrip(root, tr);
 
     const lower = el("div", "iw-explorer-lower");
-    const hmPanel = el("div", "iw-heatmap-panel");
-    const hmHead = el("div", "iw-heatmap-head");
-    this.hmScale.title = tr("explorer.scale_title");
-    hmHead.append(el("span", "iw-field-name", tr("explorer.all_neurons")), this.hmTitle, this.hmLabel, this.hmScale);
-    hmPanel.append(hmHead);
-    this.heatmap = new Heatmap(hmPanel, tr);
-    lower.append(hmPanel);
+    this.heatmap = new HeatmapPanel(lower, model, this.view, tr, () => this.ranking?.rows ?? []);
     this.panel = new RankingPanel(lower, {
       onFeature: (name) => this.chooseFeature(name),
       onRow: (layer, neuron) => this.view.choose(layer, neuron),
@@ -110,7 +80,7 @@ class NeuronExplorerView {
     this.readSpansTrait();
     this.setRanking(readRanking(model.get("ranking")));
     this.onSelection();
-    this.updateWindow();
+    this.heatmap.updateWindow();
   }
 
   // ---- wiring
@@ -125,22 +95,14 @@ class NeuronExplorerView {
     on("change:features", () => this.panel.setFeatures(this.readFeatures(), String(model.get("feature") ?? "")));
     on("change:feature", () => this.panel.setFeature(String(model.get("feature") ?? "")));
     on("change:spans", () => this.readSpansTrait());
-    on("change:scale", () => this.rescale());
-    on("change:vmax", () => this.rescale());
+    on("change:scale", () => this.heatmap.rescale());
+    on("change:vmax", () => this.heatmap.rescale());
     on("change:ranking", () => { this.cancelRank(); this.setRanking(readRanking(model.get("ranking"))); });
 
     const text = view.textEl;
     view.listen<MouseEvent>(text, "click", (e) => this.pin(view.strip.tokenAt(e.target)));
-    view.listen(text, "scroll", () => this.onScroll());
+    view.listen(text, "scroll", () => this.heatmap.onScroll());
     view.listen<MouseEvent>(document, "mouseup", (e) => this.onMouseUp(e));
-    const canvas = this.heatmap.canvas;
-    view.listen<MouseEvent>(canvas, "mousemove", (e) => this.onHeatmapHover(e));
-    view.listen(canvas, "mouseleave", () => this.unhoverHeatmap());
-    view.listen<MouseEvent>(canvas, "click", (e) => {
-      const cell = this.heatmap.cellAt(e.clientX, e.clientY);
-      // Not while the map still shows another layer (the new one is loading).
-      if (cell && this.heatmap.shown?.layer === this.view.layer) this.view.choose(this.view.layer, cell.neuron);
-    });
   }
 
   private readonly cleanups: (() => void)[] = [];
@@ -151,23 +113,16 @@ class NeuronExplorerView {
   }
 
   private onText(): void {
-    this.hmCache.clear();
-    this.hmInflight.clear();
-    this.hmWant = "";
     this.pinned = -1;
     this.pinnedEl = null;
     this.readPredictions();
     this.brushed = brushedTokens(this.view.strip.cp, this.spans);
-    this.updateWindow();
+    this.heatmap.reset();
   }
 
   private onSelection(): void {
     const { layer, neuron } = this.view;
-    if (layer !== this.hmLayer) {
-      this.hmLayer = layer;
-      this.loadHeatmap();
-    }
-    this.heatmap.setSelected(neuron);
+    this.heatmap.select(layer, neuron);
     this.panel.highlight(layer, neuron);
   }
 
@@ -190,7 +145,7 @@ class NeuronExplorerView {
   private onHoverToken(i: number): void {
     this.hoverTok = i;
     this.showPredictions();
-    this.heatmap.mark(-1, i >= 0 ? i : this.pinned);
+    this.heatmap.heatmap.mark(-1, i >= 0 ? i : this.pinned);
   }
 
   private pin(i: number): void {
@@ -218,158 +173,6 @@ class NeuronExplorerView {
     return this.preds && i < this.preds.n ? [predictionLine(guessesAt(this.preds, i), this.tr)] : [];
   }
 
-  // ---- heatmap
-
-  private firstVisibleToken(): number {
-    const c = this.view.textEl;
-    if (c.scrollTop <= 0) return 0;
-    const top = c.getBoundingClientRect().top + c.clientTop + 2;
-    const spans = c.querySelectorAll<HTMLElement>(".iw-tok");
-    let lo = 0;
-    let hi = spans.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (spans[mid].getBoundingClientRect().bottom > top) hi = mid;
-      else lo = mid + 1;
-    }
-    if (!spans.length) return 0;
-    return Number(spans[Math.min(lo, spans.length - 1)].dataset.i) || 0;
-  }
-
-  private onScroll(): void {
-    if (this.scrollTimer !== undefined) return;
-    this.scrollTimer = setTimeout(() => {
-      this.scrollTimer = undefined;
-      if (!this.destroyed) this.updateWindow();
-    }, SCROLL_THROTTLE_MS);
-  }
-
-  private updateWindow(): void {
-    const w = heatmapWindow(this.firstVisibleToken(), this.view.strip.tokenCount);
-    if (w[0] === this.hmWindow[0] && w[1] === this.hmWindow[1] && this.hmWant) return;
-    this.hmWindow = w;
-    this.loadHeatmap();
-  }
-
-  private loadHeatmap(force = false): void {
-    const { layer } = this.view;
-    const [start, stop] = this.hmWindow;
-    if (!layer || stop <= start) { this.heatmap.setData(null); this.hmWant = ""; return; }
-    const key = `${layer}\u0000${start}\u0000${stop}`;
-    if (key === this.hmWant && !force && (this.hmInflight.has(key) || this.heatmap.shown)) {
-      const hit = this.hmCache.get(key);
-      if (!hit || hit === this.heatmap.shown) return;
-    }
-    this.hmWant = key;
-    const hit = this.hmCache.get(key);
-    if (hit) { this.showHeatmap(hit); return; }
-    this.heatmap.setStale(true);
-    clearTimeout(this.hmTimer);
-    this.hmTimer = setTimeout(() => {
-      if (this.hmWant === key) this.heatmap.setStatus(this.tr("explorer.loading_positions", { first: start, last: stop - 1 }), "iw-status-loading");
-    }, LOADING_DELAY_MS);
-    if (this.hmInflight.has(key)) return;
-    this.hmInflight.add(key);
-    request<RawHeatmap>(this.model, { kind: "heatmap", layer, start, stop }).then(
-      (raw) => {
-        this.hmInflight.delete(key);
-        const data = this.decodeHeatmap(raw, layer, start, stop);
-        this.hmCache.set(key, data);
-        while (this.hmCache.size > HEATMAP_CACHE) this.hmCache.delete(this.hmCache.keys().next().value as string);
-        if (!this.destroyed && this.hmWant === key) this.showHeatmap(data);
-      },
-    ).catch((err: Error) => {
-      this.hmInflight.delete(key);
-      if (this.destroyed || this.hmWant !== key) return;
-      clearTimeout(this.hmTimer);
-      const [msg, detail] = splitRequestKey(err.message || String(err));
-      this.heatmap.setStatus(msg, "iw-status-error", () => { this.heatmap.setStatus(""); this.loadHeatmap(true); });
-      if (detail) this.heatmap.el.title = detail;
-    });
-  }
-
-  private decodeHeatmap(raw: RawHeatmap, layer: string, start: number, stop: number): HeatmapData {
-    if (!raw || !raw.values) throw new Error(`the reply for the heatmap of ${layer} holds no values`);
-    const d = decode(raw.values);
-    const data = d.data instanceof Float32Array ? d.data : Float32Array.from(d.data);
-    const [rows, cols] = d.shape;
-    const units = this.view.unitsOf(layer);
-    if (d.shape.length !== 2 || cols !== stop - start || (units && rows !== units)) {
-      throw new Error(`heatmap: expected values of shape [${units}, ${stop - start}], got [${d.shape}]`);
-    }
-    const max = Number(raw.vmax);
-    return { layer, start, stop, vmax: robustScale(data, 0.99, max), max: max > 0 ? max : 1, rows, values: data };
-  }
-
-  private showHeatmap(data: HeatmapData): void {
-    clearTimeout(this.hmTimer);
-    this.heatmap.el.title = "";
-    this.heatmap.setStatus("");
-    this.heatmap.setStale(false);
-    this.heatmap.show(data, this.orderFor(data.layer, data.rows), this.rankedIn(data.layer, data.rows), this.view.neuron, this.scaleOf(data));
-    this.updateHeatmapLabel();
-  }
-
-  /** The heatmap's colour scale: the layer's, as the text's (neuron_scale.ts), over what the
-   *  window shows (its 99th percentile of |value|, the layer's largest |value|). */
-  private scaleOf(d: HeatmapData): NeuronScale {
-    return this.view.colours.scaleOf(d.layer, () => ({ max: d.max, p99: d.vmax }));
-  }
-
-  /** The `scale` or `vmax` trait changed: the heatmap in the new scale. */
-  private rescale(): void {
-    const d = this.heatmap.shown;
-    if (!d) return;
-    this.heatmap.setScale(this.scaleOf(d));
-    this.updateHeatmapLabel();
-  }
-
-  private orderFor(layer: string, rows: number): Int32Array {
-    return rowOrder(rows, this.ranking?.rows ?? [], layer);
-  }
-
-  /** How many rows of `layer` the ranking puts on top. */
-  private rankedIn(layer: string, rows: number): number {
-    const ns = (this.ranking?.rows ?? []).filter((r) => r.layer === layer && r.neuron >= 0 && r.neuron < rows);
-    return new Set(ns.map((r) => r.neuron)).size;
-  }
-
-  private updateHeatmapLabel(): void {
-    const d = this.heatmap.shown;
-    if (!d) { this.hmTitle.textContent = ""; this.hmLabel.textContent = ""; this.hmScale.textContent = ""; return; }
-    const ranked = this.rankedIn(d.layer, d.rows);
-    const { tr } = this;
-    const note = !ranked ? "" : ranked < d.rows ? tr("explorer.ranked_on_top", { n: ranked }) : tr("explorer.in_ranking_order");
-    this.hmTitle.textContent = tr("explorer.heatmap_title", { layer: d.layer, n: d.rows, note });
-    this.hmLabel.textContent = tr("explorer.heatmap_positions", { first: d.start, last: d.stop - 1, n: this.view.strip.tokenCount });
-    const scale = this.scaleOf(d);
-    this.hmScale.textContent = describeScale(scale, this.tr).note;
-    // the swatch before it (neuron_explorer.css) shows the ramp the map is drawn with
-    this.hmScale.style.setProperty("--iw-diverging-bar", scale.ramp === "sequential" ? "var(--iw-sequential-bar)" : "");
-  }
-
-  private onHeatmapHover(e: MouseEvent): void {
-    const cell = this.heatmap.cellAt(e.clientX, e.clientY);
-    if (!cell) { this.unhoverHeatmap(); return; }
-    this.heatmap.mark(cell.row, cell.pos);
-    const span = this.view.strip.spanOf(cell.pos);
-    if (span !== this.linked) {
-      this.linked?.classList.remove("iw-linked");
-      span?.classList.add("iw-linked");
-      this.linked = span;
-    }
-    const tok = visibleWhitespace(this.view.strip.tokenText(cell.pos));
-    const { tr } = this;
-    const value = Number.isNaN(cell.value) ? tr("tooltip.value_missing") : tr("tooltip.value", { value: formatValue(cell.value) });
-    this.view.tooltip.show([tr("explorer.heatmap_tip", { neuron: cell.neuron, pos: cell.pos, token: tok }), value], e.clientX, e.clientY);
-  }
-
-  private unhoverHeatmap(): void {
-    this.heatmap.mark(-1, -1);
-    this.linked?.classList.remove("iw-linked");
-    this.linked = null;
-    this.view.tooltip.hide();
-  }
 
   // ---- ranking
 
@@ -379,11 +182,7 @@ class NeuronExplorerView {
     this.panel.setLoading(false);
     this.panel.show(r);
     this.panel.highlight(this.view.layer, this.view.neuron);
-    const d = this.heatmap.shown;
-    if (d) {
-      this.heatmap.setOrder(this.orderFor(d.layer, d.rows), this.rankedIn(d.layer, d.rows));
-      this.updateHeatmapLabel();
-    }
+    this.heatmap.reorder();
   }
 
   private cancelRank(): void {
@@ -412,8 +211,7 @@ class NeuronExplorerView {
         this.panel.show({ source: describeRank(body, this.tr), rows: [] });
         const [msg, detail] = splitRequestKey(err.message || String(err));
         this.panel.setMessage(msg, "iw-rank-error", () => this.rank(body, cacheKey), detail);
-        const d = this.heatmap.shown;
-        if (d) this.heatmap.setOrder(this.orderFor(d.layer, d.rows), 0);
+        this.heatmap.reorder(false); // nothing ranked: the layer's own order
       },
     );
   }
@@ -489,8 +287,6 @@ class NeuronExplorerView {
 
   destroy(): void {
     this.destroyed = true;
-    clearTimeout(this.hmTimer);
-    clearTimeout(this.scrollTimer);
     clearTimeout(this.rankTimer);
     for (const c of this.cleanups.splice(0)) c();
     this.heatmap.destroy();

@@ -171,3 +171,9 @@ function ask<T>(model: AnyModel, body: unknown, timeoutMs: number): Promise<T> {
 export function pendingCount(model: AnyModel): number {
   return channels.get(model)?.pending.size ?? 0;
 }
+
+/** Split a shim/kernel error into the message and the request key it names (for a tooltip). */
+export function splitRequestKey(message: string): [string, string] {
+  const m = /^(.*?)\s*\((request \{.*\})\)\s*$/s.exec(message);
+  return m ? [m[1], m[2]] : [message, ""];
+}
