@@ -1,18 +1,19 @@
 // The neuron view shared by NeuronText and NeuronExplorer: title, layer/neuron controls,
 // legend, and the original text coloured token by token by one neuron (Karpathy et al.
 // 2016). Columns the kernel did not send are fetched on demand. Widgets that build on it
-// add their own pieces below the text through the hooks in NeuronViewOptions.
+// add their own pieces below the text through the hooks in NeuronViewOptions. The parts:
+// neuron_controls.ts (title, menus, stepper), neuron_columns.ts (columns fetched and cached),
+// neuron_colours.ts / neuron_scale.ts (the colour scale), neuron_tooltip.ts (a token's tooltip).
 
 import { decode, type Encoded } from "../shared/codec";
 import { ColumnStore, type Column } from "./neuron_columns";
-import { Legend, formatValue } from "../shared/legend";
+import { Legend } from "../shared/legend";
 import { NeuronColours } from "./neuron_colours";
 import { readMode } from "./neuron_scale";
 import { NeuronControls, type LayerInfo } from "./neuron_controls";
 import { TokenStrip, type Colorer } from "../shared/text";
 import { english, translator, type Tr } from "../shared/i18n";
-import { tokenLines, type AnchorRect } from "../shared/tooltip";
-import { clusterLines, clusterOf } from "../shared/graphemes";
+import { lineRect, tokenTooltip } from "./neuron_tooltip";
 import { el } from "../shared/dom";
 import { HoverRing } from "./hover_ring";
 import { StatusLine } from "../shared/status";
@@ -358,22 +359,7 @@ export class NeuronView extends WidgetView<NeuronTextState> {
   private showTooltipFor(span: HTMLElement, x = this.lastXY[0], y = this.lastXY[1]): void {
     this.lastXY = [x, y];
     const i = Number(span.dataset.i);
-    const { cp, u16, text } = this.strip;
-    const { tr } = this;
-    const valueOf = (k: number): string => {
-      const v = this.shown ? this.shown.values[k] : NaN;
-      return !this.shown
-        ? tr("tooltip.value_loading")
-        : Number.isNaN(v)
-          ? tr("tooltip.value_missing")
-          : tr("tooltip.value", { value: formatValue(v) });
-    };
-    const [first, last] = clusterOf(text, u16, i);
-    const lines =
-      last > first
-        ? clusterLines(text, u16, cp, first, last, valueOf, tr) // one glyph drawn in the first span: all its tokens
-        : [...tokenLines(i, cp[2 * i], cp[2 * i + 1], this.strip.tokenText(i), tr), valueOf(i)];
-    if (this.unknown.has(i)) lines.push(tr("neuron_text.unknown"));
+    const lines = tokenTooltip(this.strip, i, this.shown?.values ?? null, this.unknown.has(i), this.tr);
     lines.push(...(this.opts.tooltipLines?.(i) ?? []));
     // never over the layer menu and neuron stepper above the text, when it fits below
     this.tooltip.showFor(lines, lineRect(span, y), x, [this.controls.row.getBoundingClientRect()]);
@@ -393,16 +379,4 @@ export class NeuronView extends WidgetView<NeuronTextState> {
     super.destroy();
     this.strip.destroy();
   }
-}
-
-/** The box of the line of `span` nearest to viewport y (a token may wrap over lines). */
-function lineRect(span: HTMLElement, y: number): AnchorRect {
-  const rects = span.getClientRects();
-  let best: AnchorRect = span.getBoundingClientRect();
-  let dist = Infinity;
-  for (const r of Array.from(rects)) {
-    const d = y < r.top ? r.top - y : y > r.bottom ? y - r.bottom : 0;
-    if (d < dist) { dist = d; best = r; }
-  }
-  return best;
 }
