@@ -2,20 +2,22 @@
 // method, each token (or word) shaded by its signed score for the target class; IG's
 // completeness delta as a badge; the methods' rank agreement as a Kendall τ matrix
 // (Jain & Wallace 2019). Every class is precomputed: switching target, level or scale
-// recolours in the browser without the kernel.
+// recolours in the browser without the kernel. The parts: attribution_data.ts (traits → typed
+// arrays, ranks, scales), attribution_parts.ts (legend, toggles, τ table), attribution_tips.ts
+// (the tooltips' lines).
 
 import {
   type AttrData, type Level, type Ranks, type ScaleMode,
-  classOption, deltaBadge, showLabel, formatMax, formatScore, ranksByAbs, readData, rowValues, scaleMaxima,
+  classOption, deltaBadge, showLabel, formatMax, ranksByAbs, readData, rowValues, scaleMaxima,
   UNSIGNED_METHODS, unsignedNote,
-  spanText, tokenValue, tokensOfWord, unitMask,
+  tokenValue, tokensOfWord, unitMask,
 } from "./attribution_data";
-import { SignedLegend, Segmented, randomTauLines, shade, tauLines, tauTable } from "./attribution_parts";
+import { SignedLegend, Segmented, shade, tauTable } from "./attribution_parts";
+import { tauTip, tokenTip } from "./attribution_tips";
 import { el, widgetModule } from "../shared/dom";
 import { translator, type Tr } from "../shared/i18n";
 import { TokenStrip, type Colorer } from "../shared/text";
 import { textPaint, themeOf } from "../shared/text_scale";
-import { visibleWhitespace } from "../shared/tooltip";
 import type { AttributionTextState } from "../shared/states";
 import type { AnyModel } from "../shared/types";
 import { WidgetView } from "../shared/view";
@@ -302,7 +304,7 @@ export class AttributionView extends WidgetView<AttributionTextState> {
     const badge = t instanceof Element ? t.closest(".iw-attr-delta") as HTMLElement | null : null;
     if (cell || badge) {
       this.clearHighlight();
-      const lines = cell ? this.tauTooltip(cell) : this.badgeLines.get(badge!) ?? [];
+      const lines = cell ? tauTip(this.data, cell, this.target, this.tr) : this.badgeLines.get(badge!) ?? [];
       this.tooltip.show(lines, e.clientX, e.clientY);
       return;
     }
@@ -318,52 +320,7 @@ export class AttributionView extends WidgetView<AttributionTextState> {
       this.hoverKey = key;
       this.highlight(group, k);
     }
-    this.tooltip.show(this.tokenTooltip(k, i, w, group), e.clientX, e.clientY);
-  }
-
-  private tokenTooltip(k: number, i: number, w: number, group: number[]): string[] {
-    const d = this.data;
-    const row = d.rows[k];
-    const v = this.values(k)!;
-    const unit = w >= 0 ? w : i;
-    const value = w >= 0 ? v[w] : tokenValue(v, d, "token", i);
-    const ranks = this.rankOf(k);
-    const r = ranks && (w >= 0) === (this.lvl === "word") ? ranks.rank[unit] : 0;
-    const { tr } = this;
-    const lines = [tr("attr.tip_head", { method: row.label, label: showLabel(d.labels[this.target] ?? "") })];
-    if (w >= 0) {
-      lines.push(tr("attr.tip_word", { text: visibleWhitespace(spanText(d.text, d.wordOffsets, w)), w }));
-      lines.push(tr(group.length === 1 ? "attr.tip_word_score_one" : "attr.tip_word_score", { score: formatScore(value), agg: d.wordAgg, n: group.length }));
-    } else {
-      const shown = spanText(d.text, d.offsets, i);
-      const tok = d.tokens[i];
-      lines.push(tr("attr.tip_token", { text: visibleWhitespace(shown), i }) + (tok !== undefined && tok !== shown ? ` (${visibleWhitespace(tok)})` : ""));
-      lines.push(tr("attr.tip_score", { score: formatScore(value) }));
-    }
-    lines.push(r > 0 ? tr(w >= 0 ? "attr.tip_rank_words" : "attr.tip_rank", { r, n: ranks!.count }) : tr("attr.not_ranked"));
-    if (w >= 0) {
-      const own = row.scores.subarray(this.target * d.nTokens, (this.target + 1) * d.nTokens);
-      const parts = group.slice(0, 8).map((j) => `${visibleWhitespace(d.tokens[j] ?? spanText(d.text, d.offsets, j))} ${formatScore(own[j])}`);
-      lines.push(tr("attr.tip_tokens", { parts: parts.join(" \u00b7 ") + (group.length > 8 ? " \u2026" : "") }));
-    }
-    return lines;
-  }
-
-  private tauTooltip(cell: HTMLElement): string[] {
-    const d = this.data;
-    if (cell.dataset.random !== undefined) {
-      const b = Number(cell.dataset.random);
-      const n = d.rows.length;
-      const at = this.target * n * 2 + 2 * b;
-      const mean = d.tauRandom ? d.tauRandom[at] : NaN;
-      const se = d.tauRandom ? d.tauRandom[at + 1] : NaN;
-      return randomTauLines(d.rows[b]?.label ?? "", mean, se, d.randomDraws, this.tr);
-    }
-    const a = Number(cell.dataset.a);
-    const b = Number(cell.dataset.b);
-    const n = d.rows.length;
-    const v = d.tau ? d.tau[this.target * n * n + a * n + b] : NaN;
-    return tauLines(d.rows[a]?.label ?? "", d.rows[b]?.label ?? "", v, this.tr);
+    this.tooltip.show(tokenTip(d, { k, i, w, group }, this.values(k)!, this.rankOf(k), this.lvl, this.target, this.tr), e.clientX, e.clientY);
   }
 
   /** Outline the same tokens in every row (one box around a whole word). */
