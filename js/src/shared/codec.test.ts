@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fixtures from "../../../tests/fixtures/codec.json";
-import { base64ToBytes, check, convert, decode, float16Table, halfToFloat, putBuffers, stableStringify, uint8Table, type Encoded } from "./codec";
+import { base64ToBytes, check, convert, decode, float16Table, halfToFloat, inflate, putBuffers, stableStringify, uint8Table, type Encoded } from "./codec";
 
 /** `bytes` placed at byte `at` of a larger buffer, as a DataView over exactly those bytes. */
 function viewAt(bytes: Uint8Array, at: number): DataView {
@@ -102,6 +102,26 @@ describe("base64ToBytes", () => {
   it("decodes", () => {
     expect(Array.from(base64ToBytes("AAEC/w=="))).toEqual([0, 1, 2, 255]);
     expect(base64ToBytes("").length).toBe(0);
+  });
+});
+
+describe("inflate", () => {
+  const deflate = async (raw: Uint8Array) =>
+    new Uint8Array(await new Response(new Blob([raw as BlobPart]).stream().pipeThrough(new CompressionStream("deflate"))).arrayBuffer());
+
+  it("gives back the bytes, empty and several in parallel", async () => {
+    const big = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7) % 251);
+    const small = Uint8Array.from([1, 2, 3]);
+    const [a, b, c] = await Promise.all([big, small, new Uint8Array(0)].map(async (x) => inflate(await deflate(x))));
+    expect(a).toEqual(big);
+    expect(Array.from(b)).toEqual([1, 2, 3]);
+    expect(c.length).toBe(0);
+  });
+
+  it("rejects bytes that are not zlib data, or are cut short", async () => {
+    await expect(inflate(Uint8Array.from([1, 2, 3, 4, 5]))).rejects.toThrow();
+    const z = await deflate(Uint8Array.from({ length: 1000 }, (_, i) => i % 13));
+    await expect(inflate(z.slice(0, z.length - 6))).rejects.toThrow();
   });
 });
 

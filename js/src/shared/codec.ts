@@ -43,11 +43,17 @@ export const NO_INFLATE =
   "(Chrome/Edge 80, Firefox 113, Safari 16.4 or newer have it); open it in a newer browser, " +
   "or save it again with save_html(..., compress=False)";
 
-/** Inflate zlib-format bytes with the browser's native DecompressionStream. */
+/** Inflate zlib-format bytes with the browser's native DecompressionStream. The bytes are
+ *  written into the stream directly: a Blob would be registered with the browser process
+ *  (a round trip that waits on a busy machine) only to be read back. Bad data rejects. */
 export async function inflate(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
   if (typeof DecompressionStream === "undefined") throw new Error(NO_INFLATE);
-  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("deflate"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  const stream = new DecompressionStream("deflate");
+  const writer = stream.writable.getWriter();
+  // (their failures are the readable side's, reported by arrayBuffer() below)
+  writer.write(bytes).catch(() => undefined);
+  writer.close().catch(() => undefined);
+  return new Uint8Array(await new Response(stream.readable).arrayBuffer());
 }
 
 /** The raw bytes of a stored buffer (inverse of Python's `codec.pack`). */

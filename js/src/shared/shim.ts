@@ -24,10 +24,20 @@ function toDataView(b: string | Uint8Array): DataView {
   return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
+/** The page's state buffers as bytes (inflating those stored deflated, in parallel). */
+function unpackBuffers(data: PageData): Promise<Uint8Array[]> {
+  return Promise.all(((data.buffers ?? []) as (Packed | Uint8Array)[]).map((b) => (b instanceof Uint8Array ? b : unpack(b))));
+}
+
+/** The page's module as bytes. */
+function unpackEsm(data: PageData): Promise<Uint8Array<ArrayBuffer>> {
+  return data.esm instanceof Uint8Array ? Promise.resolve(data.esm) : unpack(data.esm);
+}
+
 /** The page's module and state buffers as bytes (inflating those stored deflated, in parallel). */
 export async function unpackPage(data: PageData): Promise<PageData> {
-  const esm = data.esm instanceof Uint8Array ? data.esm : unpack(data.esm);
-  const buffers = Promise.all(((data.buffers ?? []) as (Packed | Uint8Array)[]).map((b) => (b instanceof Uint8Array ? b : unpack(b))));
+  const esm = unpackEsm(data);
+  const buffers = unpackBuffers(data);
   return { ...data, esm: await esm, buffers: await buffers };
 }
 
@@ -135,9 +145,13 @@ export async function main(): Promise<void> {
   try {
     const script = document.getElementById("iw-data");
     if (!script) throw new Error("the page holds no #iw-data");
-    const data = await unpackPage(JSON.parse(script.textContent || "{}") as PageData);
-    const model = createModel(data);
-    const widget = await loadWidget(data.esm as Uint8Array<ArrayBuffer>);
+    const data = JSON.parse(script.textContent || "{}") as PageData;
+    // The module is imported as soon as it is inflated (a blob: URL the browser process
+    // serves) while the state's buffers inflate; its error is reported where it is awaited.
+    const loading = unpackEsm(data).then(loadWidget);
+    loading.catch(() => undefined);
+    const model = createModel({ ...data, buffers: await unpackBuffers(data) });
+    const widget = await loading;
     if (typeof widget.initialize === "function") await widget.initialize({ model });
     const props: RenderProps = { model, el: root };
     await widget.render(props);
