@@ -468,6 +468,26 @@ def test_export_holds_every_group_within_the_budget():
     assert got == [(0, 1), (1, 1)]  # the selected layer of every group first
 
 
+@pytest.mark.parametrize("view", ["head", "model", "matrix", "summary", "rollout"])
+def test_export_state_holds_the_layer_only_for_views_that_draw_one(view):
+    """A page opening on the model, summary or rollout view carries no ``current`` layer (its
+    store holds that layer, asked for when a layer is first shown); head and matrix keep it."""
+    from interpwidgets.export import page_data
+    from interpwidgets.widgets.assets import request_key
+
+    w = iw.AttentionView(_stack(layers=3), tokens=list("abcdef"), view=view, layer=2)
+    data = page_data(w)
+    state = data["state"]
+    assert request_key({"kind": "layer", "group": 0, "layer": 2}) in data["store"]
+    if view in ("head", "matrix"):
+        assert state["current"]["layer"] == 2
+        assert ["current", "values", "buffer"] in data["buffer_paths"]
+    else:
+        assert state["current"] is None
+        assert not any(p[0] == "current" for p in data["buffer_paths"])
+    assert w.current["layer"] == 2  # the widget itself keeps it
+
+
 @pytest.mark.parametrize(
     ("groups", "error", "match"),
     [

@@ -15,6 +15,8 @@ from .base import Widget, check_budget, check_title
 from .traits import Data
 
 VIEWS = ("head", "model", "matrix", "summary", "rollout")
+#: The views that draw one layer of attention (the others draw from ``groups``).
+LAYER_VIEWS = ("head", "matrix")
 #: An exported page holds every layer when they fit in this many bytes (uint8), else the current one.
 EXPORT_BUDGET = 48_000_000
 #: A layer of attention travels as uint8 (one byte a weight, NaN marked).
@@ -484,6 +486,13 @@ class AttentionView(Widget):
             used += size
             out.append({"kind": "layer", "group": gi, "layer": layer})
         return out
+
+    def _export_state(self) -> dict[str, Any]:
+        # The store always holds the selected layer (_export_requests puts it first). A page
+        # that opens on a view drawing no layer (model, summary, rollout) asks the store for it
+        # when a layer is first shown, so its state carries no second copy to parse and inflate
+        # before the first view is drawn.
+        return {} if self.view in LAYER_VIEWS else {"current": None}
 
     def _export_missing(self) -> str:
         return t("page.attention_missing", self.locale)

@@ -214,6 +214,34 @@ def test_clicking_a_model_cell_opens_that_head(page, attention_page):
     expect(root).to_have_attribute("data-rendered", "matrix:1:3")
 
 
+def test_page_saved_on_the_model_view(page, attention_page):
+    """A page saved on the model view holds no layer in its state: the thumbnails (drawn
+    straight from their uint8 codes) show each head on its own scale, and the head view asks
+    the page's store for its layer when it is first shown."""
+    make, a = attention_page
+    root = open_view(page, make(view="model", layer=PREV[0]))
+    expect(root).to_have_attribute("data-rendered", f"model:{PREV[0]}:0")
+    canvas = page.locator(f"{ROOT} canvas.iw-attn-grid")
+    g = canvas.evaluate("c => ({cell: +c.dataset.cell})")
+    bad = []
+    for layer, head in (PREV, (0, 0), (2, 3)):
+        x, y = grid_point(canvas, layer, head)
+        vmax = float(a[layer, head].max())
+        for q, k in ((5, 4), (5, 0), (2, 7)):
+            # the middle of thumbnail pixel (q, k): N × N pixels fill the square cell
+            px = x + (k + 0.5 - N / 2) * g["cell"] / N
+            py = y + (q + 0.5 - N / 2) * g["cell"] / N
+            got = pixel(canvas, px, py)
+            want = expected_seq(float(a[layer, head, q, k]), vmax)
+            if not close_rgb(got, want, tol=6):
+                bad.append(f"layer {layer} head {head} ({q}, {k}): got rgb{got}, want rgb{want}")
+    assert not bad, "\n".join(bad)
+    show(page, "head", layer=PREV[0])
+    lines = page.locator(f"{ROOT} canvas.iw-attn-lines")
+    distinct, ink, _ = canvas_stats(lines)
+    assert ink > 1000 and distinct > 8, (distinct, ink)
+
+
 def test_head_toggle_and_hover_change_the_lines(page, attention_page):
     make, _ = attention_page
     open_view(page, make())

@@ -1,9 +1,12 @@
 // The layer loader: layers are checked when they arrive and converted when first shown; the
-// fused uint8 conversion gives the same values and head maxima as decode + maxOf.
+// fused uint8 conversion gives the same values and head maxima as decode + maxOf, and uint8
+// thumbnails paint the same pixels as their converted values.
 import { describe, expect, it } from "vitest";
-import { checkLayer, convertLayer, decodeLayer, maxOf } from "./attention_data";
+import { checkLayer, convertLayer, decodeLayer, decodeThumbs, maxOf, paintThumbCodes, type Thumbs } from "./attention_data";
 import { LayerLoader } from "./attention_loader";
+import { paintMatrix } from "../shared/canvas";
 import { decode } from "../shared/codec";
+import { LUT_SIZE, sequentialLut } from "../shared/sequential";
 import { FakeModel } from "../testing/fake_model";
 
 function u8(codes: number[], shape: number[], scale: number, offset: number) {
@@ -94,5 +97,47 @@ describe("thumbnails and rollout", () => {
     const th = decodeThumbs({ dtype: "uint8", shape: [1, 2, 1, 1], buffer: Uint8Array.from([0, 254]).buffer, scale: 0.5 }, 1, 2)!;
     expect(Array.from(th.values)).toEqual([0, 127]);
     expect(() => decodeThumbs({ dtype: "uint8", shape: [1, 2, 1, 1], buffer: Uint8Array.from([0]).buffer }, 1, 2)).toThrow(/expected 2 bytes/);
+  });
+});
+
+describe("paintThumbCodes", () => {
+  /** The atlas as paintMatrix paints the converted values (the general path of thumbAtlas). */
+  function reference(th: Thumbs): Uint8ClampedArray {
+    const { layers, heads, t, tk, values } = th;
+    const w = heads * tk;
+    const rgba = new Uint8ClampedArray(w * layers * t * 4);
+    for (let l = 0; l < layers; l++) {
+      for (let h = 0; h < heads; h++) {
+        const off = (l * heads + h) * t * tk;
+        paintMatrix(rgba, w, h * tk, l * t, values, off, t, tk, tk, maxOf(values, off, t * tk), sequentialLut(), LUT_SIZE);
+      }
+    }
+    return rgba;
+  }
+
+  it("paints uint8 codes as the converted values would be painted (NaN, empty heads, offsets)", () => {
+    // 2 layers × 3 heads of 2 × 3 thumbnails: random codes, a NaN code, a head of zeros, a
+    // head of NaN only and a head whose values are all below zero (offset < 0)
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 255);
+    const codes = Array.from({ length: 2 * 3 * 6 }, rand);
+    codes[4] = 255;
+    codes.fill(0, 6, 12);
+    codes.fill(255, 12, 18);
+    for (const [scale, offset] of [[1 / 254, 0], [0.003, -0.5], [0, 0.2], [0.01, 0.1]]) {
+      const th = decodeThumbs(u8(codes, [2, 3, 2, 3], scale, offset), 2, 3)!;
+      const rgba = new Uint8ClampedArray(3 * 3 * 2 * 2 * 4);
+      expect(paintThumbCodes(rgba, th, sequentialLut(), LUT_SIZE)).toBe(true);
+      expect(Array.from(rgba)).toEqual(Array.from(reference(th)));
+    }
+  });
+
+  it("leaves float thumbnails and a falling scale to the general path", () => {
+    const rgba = new Uint8ClampedArray(2 * 4);
+    const falling = decodeThumbs(u8([0, 9], [1, 2, 1, 1], -0.1, 1), 1, 2)!;
+    expect(paintThumbCodes(rgba, falling, sequentialLut(), LUT_SIZE)).toBe(false);
+    const floats = decodeThumbs({ dtype: "float32", shape: [1, 2, 1, 1], buffer: new Float32Array([0, 1]).buffer }, 1, 2)!;
+    expect(paintThumbCodes(rgba, floats, sequentialLut(), LUT_SIZE)).toBe(false);
+    expect(Array.from(rgba)).toEqual(Array(8).fill(0)); // nothing painted
   });
 });

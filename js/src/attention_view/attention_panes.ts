@@ -1,7 +1,7 @@
 // The model view (pooled thumbnails of every head), the summary view (one measure per head)
 // and the matrix view (one head's query × key heatmap), each a pane of the AttentionView.
 
-import { displayToken, idOf, keysOf, maxOf, rangeOf, thumbRect, type LayerData, type Measure, type Thumbs } from "./attention_data";
+import { displayToken, idOf, keysOf, maxOf, paintThumbCodes, rangeOf, thumbRect, type LayerData, type Measure, type Thumbs } from "./attention_data";
 import { LayerHeadGrid, cellOrigin, type GridLayout } from "./attention_grid";
 import { MatrixPanel } from "./attention_matrix";
 import { paintMatrix, offscreen, cssColor, canvasFont, uiScale } from "../shared/canvas";
@@ -38,7 +38,7 @@ export interface PaneHost {
 
 /** The thumbnails as one image, (heads·tk) × (layers·t) pixels, each cell scaled to its own max. */
 export function thumbAtlas(th: Thumbs): HTMLCanvasElement | null {
-  const { layers, heads, t, tk, values } = th;
+  const { layers, heads, t, tk } = th;
   const w = heads * tk;
   const c = offscreen(w, layers * t);
   let ctx: CanvasRenderingContext2D | null = null;
@@ -46,10 +46,13 @@ export function thumbAtlas(th: Thumbs): HTMLCanvasElement | null {
   if (!ctx || typeof ctx.createImageData !== "function") return null;
   const img = ctx.createImageData(w, layers * t);
   const lut = sequentialLut();
-  for (let l = 0; l < layers; l++) {
-    for (let h = 0; h < heads; h++) {
-      const off = (l * heads + h) * t * tk;
-      paintMatrix(img.data, w, h * tk, l * t, values, off, t, tk, tk, maxOf(values, off, t * tk), lut, LUT_SIZE);
+  if (!paintThumbCodes(img.data, th, lut, LUT_SIZE)) {
+    const { values } = th;
+    for (let l = 0; l < layers; l++) {
+      for (let h = 0; h < heads; h++) {
+        const off = (l * heads + h) * t * tk;
+        paintMatrix(img.data, w, h * tk, l * t, values, off, t, tk, tk, maxOf(values, off, t * tk), lut, LUT_SIZE);
+      }
     }
   }
   ctx.putImageData(img, 0, 0);

@@ -41,10 +41,20 @@ function reach(at: (u: number) => RGB, ink: RGB): number {
 }
 
 const INK_LIGHT = hexToRgb("#111111");
-/** The part of each light scale dark ink stays readable on (≈ 0.6 of RdBu's half, 0.7 of Blues). */
-export const LIGHT_REACH = {
-  diverging: Math.min(reach((u) => interpolateStops(RDBU, 0.5 + u / 2), INK_LIGHT), reach((u) => interpolateStops(RDBU, 0.5 - u / 2), INK_LIGHT)),
-  sequential: reach((u) => interpolateStops(BLUES, u), INK_LIGHT),
+let reachDiverging: number | undefined;
+let reachSequential: number | undefined;
+/** The part of each light scale dark ink stays readable on (≈ 0.6 of RdBu's half, 0.7 of Blues).
+ *  Each is found the first time it is read (a page that shows no shaded text never pays for it). */
+export const LIGHT_REACH: { readonly diverging: number; readonly sequential: number } = {
+  get diverging() {
+    return (reachDiverging ??= Math.min(
+      reach((u) => interpolateStops(RDBU, 0.5 + u / 2), INK_LIGHT),
+      reach((u) => interpolateStops(RDBU, 0.5 - u / 2), INK_LIGHT),
+    ));
+  },
+  get sequential() {
+    return (reachSequential ??= reach((u) => interpolateStops(BLUES, u), INK_LIGHT));
+  },
 };
 
 /** The background of text at position `p` of `ramp` in `theme` (diverging p in −1..1,
