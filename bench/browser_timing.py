@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import statistics
 import subprocess
 from pathlib import Path
 
@@ -92,3 +93,14 @@ def quantiles(xs: list[float]) -> tuple[float | None, float | None]:
         return None, None
     s = sorted(xs)
     return s[len(s) // 2], s[min(len(s) - 1, int(len(s) * 0.95))]
+
+
+def median_of(runs: list[dict], key: str) -> float | None:
+    """The median of ``key`` over runs (None when the runs do not have it)."""
+    return statistics.median(r[key] for r in runs) if runs and key in runs[0] else None
+
+
+def ratio_range(slow: list[float], fast: list[float]) -> tuple[float, float, float]:
+    """``slow[k] / fast[k]`` for each round k both were timed in: (median, lowest, highest)."""
+    ratios = [a / b for a, b in zip(slow, fast, strict=False)]
+    return statistics.median(ratios), min(ratios), max(ratios)
