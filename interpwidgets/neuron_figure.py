@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from .figure_fonts import cjk_text
 from .i18n import resolve
 from .trace.core import Trace
 
@@ -109,4 +110,4 @@ def neuron_text_figure(
     bar = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=40)
     bar.set_ticks([lo, (lo + 1) / 2, 1.0], labels=list(ticks))
     bar.set_label(note, fontsize=fontsize)
-    return fig
+    return cjk_text(fig)  # the scale note in Chinese: Han characters in a CJK face, not boxes

@@ -142,3 +142,21 @@ def test_gate_figure_in_chinese():
     assert w["0.legend"] == "第 0 层 | 第 1 层"
     en = gate_saturation_figure(iw.gate_saturation(gate_trace()), lang="en")
     assert [ax.get_title() for ax in en.axes] == ["input gate", "forget gate", "output gate"]
+
+
+def test_neuron_text_figure_draws_its_chinese_scale_note_with_a_cjk_face():
+    import warnings
+
+    families = figures.text_families()
+    if len(families) == 1:
+        pytest.skip("no CJK font installed")
+    text = "def f(x):\n    return 'hi'\n"
+    tr = iw.Trace.from_arrays(text, {"h": np.linspace(-1, 2, len(text))[:, None]})
+    fig = iw.NeuronText(tr, locale="zh").figure(max_chars=20)
+    label = fig.axes[1].xaxis.label
+    assert HAN.search(label.get_text()), label.get_text()
+    assert label.get_fontfamily() == families
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    assert not [w for w in caught if "missing from font" in str(w.message)]
