@@ -298,22 +298,39 @@ def output_text(page: Any, k: int) -> str:
     return cell(page, k).locator(".jp-OutputArea").inner_text()
 
 
+#: True when the notebook's toolbar names a kernel and its execution indicator says idle. The
+#: indicator alone is not enough: JupyterLab 4.6 draws it "idle" while the status bar still says
+#: "No Kernel | Initializing" (about 1.5 s, seen here); Run All clicked then runs nothing.
+KERNEL_READY = """() => {
+    const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
+    const name = document.querySelector('.jp-NotebookPanel .jp-KernelName, .jp-NotebookPanel .jp-Toolbar-kernelName');
+    const label = name ? name.textContent.trim() : '';
+    return !!ind && ind.getAttribute('data-status') === 'idle' && label !== '' && label !== 'No Kernel';
+}"""
+
+
 def wait_kernel_idle(page: Any, timeout: float) -> None:
-    """Wait, as a person would, until the kernel is up; no "Select Kernel" dialog on the way."""
+    """Wait, as a person would, until the kernel is up (the toolbar names it and it is idle);
+    no "Select Kernel" dialog on the way."""
     from playwright.sync_api import expect
 
-    expect(page.locator(".jp-Notebook-ExecutionIndicator")).to_have_attribute(
-        "data-status", "idle", timeout=timeout
-    )
+    page.wait_for_function(KERNEL_READY, timeout=timeout)
     expect(page.locator(".jp-Dialog")).to_have_count(0, timeout=5_000)
 
 
 def describe(page: Any, server: Server, shot_name: str = "failure.png") -> str:
     """What a person would look at when the widget does not show: outputs, dialogs, server log."""
     parts = []
-    with contextlib.suppress(Exception):
-        for k in range(page.locator(".jp-Notebook .jp-Cell").count()):
-            parts.append(f"cell {k} output: {output_text(page, k)[:800]!r}")
+    with contextlib.suppress(Exception):  # read at once: a markdown cell has no output to wait for
+        outputs = page.evaluate(
+            """() => [...document.querySelectorAll('.jp-Notebook .jp-Cell')].map(c => {
+                const o = c.querySelector('.jp-OutputArea');
+                return o ? o.innerText : null;
+            })"""
+        )
+        for k, text in enumerate(outputs):
+            if text is not None:
+                parts.append(f"cell {k} output: {text[:800]!r}")
     with contextlib.suppress(Exception):
         parts.append(f"dialogs: {page.locator('.jp-Dialog').all_inner_texts()!r}")
     with contextlib.suppress(Exception):
