@@ -2,7 +2,8 @@
 // fused uint8 conversion gives the same values and head maxima as decode + maxOf, and uint8
 // thumbnails paint the same pixels as their converted values.
 import { describe, expect, it } from "vitest";
-import { checkLayer, convertLayer, decodeLayer, decodeThumbs, maxOf, paintThumbCodes, type Thumbs } from "./attention_data";
+import { checkLayer, convertLayer, decodeLayer, maxOf } from "./attention_data";
+import { decodeThumbs, paintThumbCodes, type Thumbs } from "./attention_thumbs";
 import { LayerLoader } from "./attention_loader";
 import { paintMatrix } from "../shared/canvas";
 import { decode } from "../shared/codec";

@@ -1,7 +1,8 @@
 // The model view (pooled thumbnails of every head), the summary view (one measure per head)
 // and the matrix view (one head's query × key heatmap), each a pane of the AttentionView.
 
-import { displayToken, idOf, keysOf, maxOf, paintThumbCodes, rangeOf, thumbRect, type LayerData, type Measure, type Thumbs } from "./attention_data";
+import { displayToken, idOf, keysOf, maxOf, rangeOf, type LayerData, type Measure } from "./attention_data";
+import { paintThumbCodes, thumbRect, type Thumbs } from "./attention_thumbs";
 import { LayerHeadGrid, cellOrigin, type GridLayout } from "./attention_grid";
 import { MatrixPanel } from "./attention_matrix";
 import { paintMatrix, offscreen, cssColor, canvasFont, uiScale } from "../shared/canvas";
