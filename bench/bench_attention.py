@@ -7,17 +7,13 @@ For each input length and view (head, model) it writes both pages and prints: pa
 ready time (``page_ready.mjs``: load event and last long task, once the main thread has been
 quiet for 1.5 s) and hover latency p50 / p95 (Event Timing: mouse move → next painted frame)
 over ``--hovers`` moves onto query/key tokens (head view) or layer × head thumbnails (model
-view). ``--stack`` adds a BERT-base-shaped page (12 layers × 12 heads × 512 tokens of real
-attention, bench_scale.real_stack). Each page is timed ``--repeat`` times (bertviz's
-``--bertviz-repeat`` times, ``--repeat`` unless given), the rounds interleaved (their order
-reversed every other round, and ``--settle`` s of rest before each load, so that neither tool
-is always timed just after the other's browser closed), and the median printed with the load
-average (``uptime``) before and after; ``×sooner`` is the median of each round's ratio, with
-its range over the rounds. Our pages are judged by the same ``page_ready`` and also by when
-our view had drawn (its ``data-render-ms``, ms from navigation, read in a second fresh
-browser in the same round): our ready is the later of the two, so a view whose work is cut
-into tasks under 50 ms is not taken as ready before it shows (``ready_ms`` is that,
-``page_ready_ms`` page_ready's alone, ``drawn_ms`` the drawing alone; medians).
+view). ``--stack`` adds a BERT-base-shaped page (12 × 12 heads × 512 tokens of real attention,
+bench_scale.real_stack). Each page is timed ``--repeat`` times (bertviz's ``--bertviz-repeat``,
+by default as often), in rounds that alternate their order, ``--settle`` s of rest before each
+load; printed: medians, the load average before and after, and ``×sooner`` as the median
+(range) of each round's ratio. Our ready is the later of page_ready's and when our view had
+drawn (its ``data-render-ms``, read in a second fresh browser in the same round), so a view
+whose work is cut into tasks under 50 ms is not judged ready before it shows.
 
 The figures for the README (issue 17), one command:
 
@@ -50,6 +46,7 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests" / "browser"))
+from attention_table import table  # noqa: E402
 from browser_timing import (  # noqa: E402
     VENDOR,
     centres,
@@ -57,7 +54,6 @@ from browser_timing import (  # noqa: E402
     median_of,
     page_ready,
     quantiles,
-    ratio_range,
     vendor,
 )
 from iwpage import CHROMIUM  # noqa: E402  (one list of Chromium flags)
@@ -384,36 +380,6 @@ def main() -> None:
 def load_average() -> str:
     """The 1, 5 and 15 minute load averages, as ``uptime`` prints them."""
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def table(rows: list[dict], labels: list[str], repeat: int = 1, bertviz_repeat: int = 1) -> None:
-    fmt = lambda v, f: "—" if v is None else format(v, f)  # noqa: E731
-    print(
-        f"\nready: median of {repeat} (ours), {bertviz_repeat} (bertviz); ours is the later of "
-        "page_ready's and drawn (when our view had drawn); ×sooner: median (range) of each round's ratio"
-        f"\n{'tokens':>9} {'view':>5} | {'bertviz MB':>10} {'ours MB':>8} {'×smaller':>8} | "
-        f"{'bertviz s':>9} {'ours s':>7} {'×sooner':>15} {'drawn s':>7} | {'hover p50/p95 ms: bertviz':>25} {'ours':>9}"
-    )
-    for n in labels:
-        for view in ("head", "model"):
-            found = {r["tool"]: r for r in rows if (r["tokens"], r["view"]) == (n, view)}
-            ours, bv = found.get("ours"), found.get("bertviz")
-            if ours is None:
-                continue
-            hover = lambda r: (  # noqa: E731
-                "—" if r is None else f"{fmt(r['hover_p50'], '.0f')}/{fmt(r['hover_p95'], '.0f')}"
-            )
-            ratio = "—"
-            if bv:
-                mid, lo, hi = ratio_range(bv["ready_runs"], ours["ready_runs"])
-                ratio = f"{mid:.0f} ({lo:.0f}–{hi:.0f})"
-            print(
-                f"{n:>9} {view:>5} | {fmt(bv and bv['bytes'] / 1e6, '10.1f'):>10} {ours['bytes'] / 1e6:>8.2f} "
-                f"{fmt(bv and bv['bytes'] / ours['bytes'], '8.0f'):>8} | "
-                f"{fmt(bv and bv['ready_ms'] / 1e3, '9.2f'):>9} {ours['ready_ms'] / 1e3:>7.2f} "
-                f"{ratio:>15} "
-                f"{fmt(ours['drawn_ms'] and ours['drawn_ms'] / 1e3, '7.2f'):>7} | {hover(bv):>25} {hover(ours):>9}"
-            )
 
 
 if __name__ == "__main__":
