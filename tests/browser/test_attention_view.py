@@ -242,6 +242,23 @@ def test_page_saved_on_the_model_view(page, attention_page):
     assert ink > 1000 and distinct > 8, (distinct, ink)
 
 
+def test_exported_page_draws_once_in_its_theme(page, attention_page):
+    """The root is in the page before the toolbar reads the theme, so the first render is in
+    the reader's theme (dark here) and no second render follows to correct it."""
+    make, _ = attention_page
+    page.emulate_media(color_scheme="dark")
+    page.add_init_script(
+        """window.__renders = [];
+        new MutationObserver(ms => { for (const m of ms) if (m.attributeName === 'data-render-ms')
+          window.__renders.push(m.target.dataset.theme); })
+          .observe(document, {attributes: true, subtree: true, attributeFilter: ['data-render-ms']});"""
+    )
+    root = open_view(page, make(view="model"))
+    expect(root).to_have_attribute("data-theme", "dark")
+    page.wait_for_timeout(700)  # past the toolbar's second look at the theme (400 ms)
+    assert page.evaluate("window.__renders") == ["dark"]
+
+
 def test_head_toggle_and_hover_change_the_lines(page, attention_page):
     make, _ = attention_page
     open_view(page, make())

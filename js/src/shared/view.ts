@@ -65,12 +65,14 @@ export abstract class WidgetView<S extends object> {
   }
 
   /** Show the view: the error box goes first in the root (which holds the view's rows by
-   *  now), the toolbar into `toolbar.parent`, the root into `host`, the tooltip last. */
+   *  now), the root into `host`, the toolbar into `toolbar.parent`, the tooltip last. The root
+   *  is in the page before the toolbar reads its theme, so a host that shows it at once (an
+   *  exported page) gets the first render in the right theme, with no second one to correct it. */
   protected mount(host: HTMLElement, toolbar?: ViewToolbar): void {
     const { model, root } = this;
     this.errorBox = new ErrorBox(model, root);
-    if (toolbar) this.cleanups.push(attachToolbar({ model, root, ...toolbar }));
     host.appendChild(root);
+    if (toolbar) this.cleanups.push(attachToolbar({ model, root, ...toolbar }));
     this.tooltip ??= new Tooltip(root);
   }
 
