@@ -128,7 +128,14 @@ def _encoder_decoder(
             prettify,
             f"{name}_attention has {{n}} positions",
         )
-        groups.append({"name": name.capitalize(), "attention": stack, "tokens": toks})
+        groups.append(
+            {
+                "name": name.capitalize(),
+                "_name_key": f"widget.attn_group_{name}",
+                "attention": stack,
+                "tokens": toks,
+            }
+        )
     if cross_attention is not None:
         if encoder_tokens is None:
             raise ValueError(
@@ -153,7 +160,15 @@ def _encoder_decoder(
             prettify,
             "cross_attention has {n} key positions",
         )
-        groups.append({"name": "Cross", "attention": stack, "tokens": queries, "key_tokens": keys})
+        groups.append(
+            {
+                "name": "Cross",
+                "_name_key": "widget.attn_group_cross",
+                "attention": stack,
+                "tokens": queries,
+                "key_tokens": keys,
+            }
+        )
     return groups
 
 

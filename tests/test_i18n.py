@@ -223,3 +223,40 @@ def test_attention_group_names_and_notes_follow_the_locale():
     assert z.notes == w.notes
     own = iw.AttentionView(groups=[{"name": "Mine", "attention": att, "tokens": toks}], locale="zh")
     assert own.groups[0]["name"] == "Mine" and own.notes[0].startswith("Mine：")
+
+
+def test_bertviz_dropin_encoder_decoder_groups_follow_the_locale(monkeypatch):
+    from interpwidgets import dropin
+
+    shown: list = []
+    monkeypatch.setattr("IPython.display.display", shown.append)  # the drop-in displays its widget
+
+    rng = np.random.default_rng(0)
+
+    def att(q: int, k: int) -> list:
+        a = rng.random((1, 1, 2, q, k)).astype(
+            np.float32
+        )  # bertviz: per layer (batch, heads, q, k)
+        return [a[0] / a[0].sum(-1, keepdims=True)]
+
+    enc, dec = ["a", "b", "c"], ["x", "y"]
+    dropin.model_view(
+        encoder_attention=att(3, 3),
+        decoder_attention=att(2, 2),
+        cross_attention=att(2, 3),
+        encoder_tokens=enc,
+        decoder_tokens=dec,
+    )
+    (w,) = shown
+    assert w.group_names == ["Encoder", "Decoder", "Cross"]  # the API's names stay English
+    assert [g["name"] for g in w.groups] == ["Encoder", "Decoder", "Cross"]
+    w.locale = "zh"
+    assert [g["name"] for g in w.groups] == [
+        "编码器（Encoder）",
+        "解码器（Decoder）",
+        "交叉注意力（Cross）",
+    ]
+    with pytest.raises(ValueError, match=r"groups\[0\]: unknown keys \['label'\]"):
+        iw.AttentionView(
+            groups=[{"name": "g", "label": "x", "attention": att(3, 3)[0], "tokens": enc}]
+        )

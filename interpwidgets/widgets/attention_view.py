@@ -586,7 +586,9 @@ def _check_groups(groups: Any) -> list[_Group]:
         where = f"groups[{i}]"
         if not isinstance(spec, dict):
             raise TypeError(f"{where}: expected a dict, got {type(spec).__name__}")
-        unknown = sorted(set(spec) - set(_GROUP_KEYS))
+        # "_name_key": a catalogue key for a name the package makes (the bertviz drop-in's
+        # Encoder / Decoder / Cross), shown in the widget's language like the trace's own groups
+        unknown = sorted(set(spec) - set(_GROUP_KEYS) - {"_name_key"})
         if unknown:
             raise ValueError(
                 f"{where}: unknown keys {unknown}; expected some of {list(_GROUP_KEYS)}"
@@ -632,7 +634,10 @@ def _check_groups(groups: Any) -> list[_Group]:
                 raise ValueError(
                     f"{where}.head_labels: attention has {stack.shape[1]} heads but {len(head_labels)} labels were given"
                 )
-        out.append(_Group(name, stack, tokens, key_tokens, sep, head_labels=head_labels))
+        name_key = spec.get("_name_key", "")
+        out.append(
+            _Group(name, stack, tokens, key_tokens, sep, head_labels=head_labels, name_key=name_key)
+        )
     names = [g.name for g in out]
     if len(set(names)) != len(names):
         raise ValueError(f"groups: expected distinct names, got {names}")
