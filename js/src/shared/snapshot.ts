@@ -173,7 +173,8 @@ class SvgWriter extends SvgBoxes {
     const size = parseFloat(cs.fontSize) || 13;
     const font = `${cs.fontStyle} ${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
     const [asc, desc] = metrics(font, size);
-    const isSelect = el instanceof HTMLSelectElement;
+    // a select drawn with no arrow (appearance: none — a disabled one reads as its value) gets none
+    const isSelect = el instanceof HTMLSelectElement && cs.getPropertyValue("appearance") !== "none";
     const arrow = isSelect ? size * 0.9 : 0;
     const cy = (b.top + b.bottom) / 2;
     const a: Record<string, string | number> = {

@@ -90,7 +90,7 @@ export class SvgBoxes {
   clipGroup(r: Rect, ctx: Ctx): Element {
     const id = `iwclip${++this.ids}`;
     const cp = this.node("clipPath", { id }, this.defs);
-    this.node("rect", { x: r.left - this.ox, y: r.top - this.oy, width: r.right - r.left, height: r.bottom - r.top }, cp);
+    this.node("rect", { x: r.left - this.ox, y: r.top - this.oy, width: Math.max(0, r.right - r.left), height: Math.max(0, r.bottom - r.top) }, cp);
     return this.node("g", { "clip-path": `url(#${id})` }, ctx.parent);
   }
 
