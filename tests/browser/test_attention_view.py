@@ -500,7 +500,7 @@ def test_encoder_decoder_groups_switch_offline(page, seq2seq_page):
         page.locator(f"{ROOT} select.iw-attn-layer").select_option("0")
     # Cross: the caption says queries and keys differ, rollout is not offered, notes say why
     expect(page.locator(f"{ROOT} .iw-caption")).to_contain_text(
-        "Cross · layer 0 · head 0 · 6 query × 9 key tokens"
+        "Cross · layer 0 · all 3 heads · 6 query × 9 key tokens"
     )
     expect(page.locator(f'{ROOT} button.iw-attn-tab[data-view="rollout"]')).to_be_hidden()
     expect(page.locator(f"{ROOT} .iw-attn-note").first).to_contain_text("left out")

@@ -488,6 +488,21 @@ describe("AttentionView widget", () => {
     expect(model.state.token).toBe(2);
     expect(model.saves).toBeGreaterThanOrEqual(3);
   });
+  it("the caption names the heads the head view draws, and the one head of the other views", async () => {
+    const caption = (root: HTMLElement) => root.querySelector(".iw-caption")!.textContent;
+    const root = mount({ head_labels: ["0", "1"], heads: [0, 1] });
+    await tick();
+    expect(caption(root)).toMatch(/^layer 0 · heads 0, 1 · /);
+    model.set("heads", [1]);
+    await tick();
+    expect(caption(root)).toMatch(/^layer 0 · head 1 · /);
+    model.set("heads", []);
+    await tick();
+    expect(caption(root)).toMatch(/^layer 0 · no head on · /);
+    model.set("view", "matrix");
+    await tick();
+    expect(caption(root)).toMatch(/^layer 0 · head 0 · /); // the matrix shows the selected head
+  });
   it("follows Python: layer change asks for the layer once and caches it", async () => {
     const root = mount({ view: "matrix" });
     expect(root.dataset.rendered).toBe("matrix:0:0");
@@ -591,7 +606,7 @@ describe("AttentionView widget", () => {
     await tick();
     expect(root.dataset.rendered).toBe("head:0:0");
     expect(root.dataset.group).toBe("2");
-    expect(root.querySelector(".iw-caption")!.textContent).toMatch(/Cross · layer 0 · head 0 · 2 query × 5 key tokens/);
+    expect(root.querySelector(".iw-caption")!.textContent).toMatch(/Cross · layer 0 · heads 0, 1 · 2 query × 5 key tokens/);
     // a key token pinned in a rectangular group stays pinned (the token trait holds queries)
     const key4 = root.querySelectorAll(".iw-attn-col-k span.iw-attn-tok")[4] as HTMLElement;
     key4.click();

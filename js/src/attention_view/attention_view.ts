@@ -390,7 +390,7 @@ export class AttentionView extends WidgetView<AttentionViewState> {
     const nk = this.keyTokens.length;
     const named = this.groups.length > 1 && this.groupName ? `${this.groupName} \u00b7 ` : "";
     const count = nq === nk ? this.tr("attention.count", { n: nq }) : this.tr("attention.count_qk", { nq, nk });
-    this.titleRow.caption.textContent = this.tr("attention.caption", { group: named, layer: this.layerLabels[this.layer] ?? "?", head: this.headLabels[this.head] ?? "?", count });
+    this.titleRow.caption.textContent = this.tr("attention.caption", { group: named, layer: this.layerLabels[this.layer] ?? "?", heads: this.headsShown(), count });
     this.headView.setActive(this.heads);
     this.headView.setPinned(this.token);
     this.matrixPane.panel.setMark(this.token);
@@ -463,6 +463,17 @@ export class AttentionView extends WidgetView<AttentionViewState> {
   private hideStatus(): void {
     this.status.hide();
     this.root.classList.remove("iw-stale");
+  }
+
+  /** The heads the caption names: the head view draws every head switched on, the others one head. */
+  private headsShown(): string {
+    const label = (h: number) => this.headLabels[h] ?? "?";
+    if (this.view !== "head") return this.tr("attention.caption_head", { head: label(this.head) });
+    const on = this.heads;
+    if (on.length === 0) return this.tr("attention.caption_heads_none");
+    if (on.length === 1) return this.tr("attention.caption_head", { head: label(on[0]) });
+    if (on.length === this.headLabels.length && on.length > 2) return this.tr("attention.caption_heads_all", { n: on.length });
+    return this.tr("attention.caption_heads", { list: on.map(label).join(", ") });
   }
 
   private showError(message: string): void {
