@@ -8,10 +8,17 @@ was chosen on. Boolean features: AUROC (0.5 = chance); numeric ones: |r| (0 = ch
 
     python bench/cell_readout.py                          # the shipped weights
     python bench/cell_readout.py --weights .train/run     # a folder with char_lstm.safetensors
+    python bench/cell_readout.py --weights .train/run --bpc   # + validation bits/char, |activation|
 
 A single unit far below the all-unit read-out means the model holds the feature spread over
 many units: a crisp "cell" is then a matter of how the model arranged it, not of what it knows.
 Takes ~4 minutes on one CPU thread (tracing 220,000 characters).
+
+``--bpc`` first prints the weights' validation bits per character over whole held-out stdlib
+files from a fresh state (``zoo.tbptt.file_bits_per_char``: the first 8,000 characters of each,
+200,000 in all — the figure a ``--tbptt`` run's card records) and the mean |activation| of each
+layer's ``h`` and ``c`` on the third-party text (what ``--act-l1`` penalises), with each unit's
+L1/L2 ratio averaged over the units (scale-free: lower is sparser, √(2/π) ≈ 0.80 for a Gaussian).
 """
 
 from __future__ import annotations
@@ -39,6 +46,20 @@ def _arrays(model, texts: list[tuple[str, str]], names: tuple[str, ...]):
     return np.concatenate(xs).astype(np.float64), ys, labels
 
 
+def validation_bpc(model) -> float:
+    """Whole-file validation bits/char, as a ``--tbptt`` run's card measures it."""
+    from interpwidgets.zoo.corpus import encode_text, stdlib_files
+    from interpwidgets.zoo.tbptt import file_bits_per_char
+
+    files = []
+    for path in stdlib_files("val"):
+        try:
+            files.append(encode_text(path.read_text(encoding="utf-8")))
+        except (UnicodeDecodeError, OSError):
+            continue
+    return file_bits_per_char(model, files, 200_000)
+
+
 def main(argv: list[str] | None = None) -> None:
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.metrics import roc_auc_score
@@ -47,8 +68,11 @@ def main(argv: list[str] | None = None) -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--weights", default=None, help="folder holding char_lstm.safetensors")
+    ap.add_argument("--bpc", action="store_true", help="also validation bits/char, |activation|")
     args = ap.parse_args(argv)
     model = load("char_lstm", args.weights)
+    if args.bpc:
+        print(f"validation: {validation_bpc(model):.4f} bits/char over whole held-out files")
     sel_texts, _ = cells.stdlib_parts()
     tp_texts = [t for texts in cells.third_party_texts().values() for t in texts]
     t0 = time.time()
@@ -56,6 +80,14 @@ def main(argv: list[str] | None = None) -> None:
     xt, yt, _ = _arrays(model, tp_texts, cells.CANDIDATES["char_lstm"])
     print(f"traced {len(xs):,} selection and {len(xt):,} third-party characters "
           f"({xs.shape[1]} units) in {time.time() - t0:.0f} s\n")  # fmt: skip
+    if args.bpc:  # per layer: mean |activation|, and the mean over units of L1/L2 (scale-free)
+        mean_abs = np.abs(xt).mean(0)
+        ratio = mean_abs / (np.sqrt((xt**2).mean(0)) + 1e-12)
+        kinds = sorted({name.rsplit("/", 1)[0] for name in labels})
+        rows = [[n.startswith(k + "/") for n in labels] for k in kinds]
+        print("third-party text, per layer: mean |activation| / per-unit L1/L2 (lower = sparser): "
+              + ", ".join(f"{k} {mean_abs[r].mean():.3f} / {ratio[r].mean():.3f}"
+                          for k, r in zip(kinds, rows, strict=True)) + "\n")  # fmt: skip
     mu, sd = xs.mean(0), xs.std(0) + 1e-6
     zs, zt = (xs - mu) / sd, (xt - mu) / sd
     print("| feature | metric | best unit (chosen on stdlib) | 4 units | 16 units | all units |")
