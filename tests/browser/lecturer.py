@@ -34,14 +34,17 @@ STATE = """() => {
   const ind = document.querySelector('.jp-Notebook-ExecutionIndicator');
   const MARKED = ['iw-neuron-text', 'iw-neuron-explorer', 'iw-attention-view', 'iw-attribution-text',
                   'iw-probe-chart', 'iw-robustness', 'iw-neuron-dashboard'];
-  // a widget's output is a panel with no data-mime-type (text, images and HTML have one)
-  const widgets = [...document.querySelectorAll('.jp-OutputArea-output:not([data-mime-type])')].map(out => {
-    if (/Error displaying widget/.test(out.textContent)) return 'error';
-    const root = out.querySelector('.iw-root');
-    if (!root) return /Loading widget/.test(out.textContent) ? 'waiting' : 'other';
-    const marked = root.matches('[data-rendered], [data-rendered-neuron]');
-    const known = MARKED.some(c => root.classList.contains(c));
-    return (marked || (!known && root.offsetHeight > 40)) ? 'drawn' : 'waiting';
+  // a widget's output is a panel with no data-mime-type (text, images and HTML have one); it
+  // may hold several of ours (an ipywidgets HBox of two views): each counts
+  const widgets = [...document.querySelectorAll('.jp-OutputArea-output:not([data-mime-type])')].flatMap(out => {
+    if (/Error displaying widget/.test(out.textContent)) return ['error'];
+    const roots = [...out.querySelectorAll('.iw-root:not(.iw-root .iw-root)')];
+    if (!roots.length) return [/Loading widget/.test(out.textContent) ? 'waiting' : 'other'];
+    return roots.map(root => {
+      const marked = root.matches('[data-rendered], [data-rendered-neuron]');
+      const known = MARKED.some(c => root.classList.contains(c));
+      return (marked || (!known && root.offsetHeight > 40)) ? 'drawn' : 'waiting';
+    });
   });
   return {prompts, kernel: ind ? ind.getAttribute('data-status') : null, widgets};
 }"""
