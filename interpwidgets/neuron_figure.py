@@ -9,14 +9,58 @@ from typing import Any
 import numpy as np
 
 from .figure_fonts import cjk_text
-from .i18n import resolve
+from .i18n import resolve, t
 from .trace.core import Trace
 
 
 def _char_width(ch: str) -> int:
-    if unicodedata.combining(ch):
-        return 0
+    """Columns one character takes: 2 for East Asian Wide/Fullwidth (Han, kana, most emoji),
+    1 otherwise (combining marks join the character before them in :func:`_cells`)."""
     return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+_ZWJ = "\u200d"
+_VS16 = "\ufe0f"  # emoji presentation: the character before it draws as a (wide) emoji
+
+
+def _joins(prev: str, ch: str) -> bool:
+    """Whether ``ch`` belongs to the grapheme cluster ``prev`` ends (an approximation of
+    UAX #29 for what a character-level text holds): combining marks, joiners, variation
+    selectors, emoji skin tones, the character after a ZWJ, the second flag letter."""
+    if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me"):
+        return True
+    if ch == _ZWJ or "\ufe00" <= ch <= "\ufe0f" or "\U0001f3fb" <= ch <= "\U0001f3ff":
+        return True
+    if prev.endswith(_ZWJ):
+        return True
+    regional = [c for c in prev if "\U0001f1e6" <= c <= "\U0001f1ff"]
+    return "\U0001f1e6" <= ch <= "\U0001f1ff" and len(regional) % 2 == 1
+
+
+def _cells(text: str, columns: int) -> list[tuple[int, int, int, str, int]]:
+    """Where each grapheme cluster of ``text`` sits: (row, column, width in columns, the
+    cluster as drawn, index of its first character). Wide characters take two columns, a
+    tab runs to the next multiple of 4, a newline is drawn as a faint ⏎ and starts a row,
+    a line longer than ``columns`` wraps before the cluster that does not fit."""
+    cells: list[list] = []
+    row = x = 0
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            cells.append([row, x, 1, "⏎", i])
+            row, x = row + 1, 0
+            continue
+        last = cells[-1] if cells and cells[-1][3] not in ("⏎", "") else None
+        if last is not None and last[0] == row and _joins(last[3], ch):
+            last[3] += ch
+            if ch == _VS16 and last[2] == 1 and x + 1 <= columns:
+                last[2], x = 2, x + 1  # ❤️: text-width heart drawn as a wide emoji
+            continue
+        w = 4 - x % 4 if ch == "\t" else _char_width(ch)
+        if x + w > columns:
+            row, x = row + 1, 0
+        cells.append([row, x, w, "" if ch == "\t" else ch, i])
+        x += w
+    return [tuple(c) for c in cells]
 
 
 def neuron_text_figure(
@@ -53,7 +97,8 @@ def neuron_text_figure(
         raise ValueError(f"neuron: expected an index in [0, {values.shape[1] - 1}], got {neuron!r}")
     col = values[:, neuron]
     sc = neuron_scale(value_range(trace, name), scale, None if vmax is None else float(vmax), col)
-    ticks, note = describe_scale(sc, resolve(lang))
+    lang = resolve(lang)
+    ticks, note = describe_scale(sc, lang)
     pos = sc.position(col)
     per_char = np.full(len(trace.text), np.nan, dtype=np.float64)
     covered = np.zeros(len(trace.text), dtype=bool)
@@ -61,28 +106,22 @@ def neuron_text_figure(
         per_char[s:e] = pos[i]
         covered[s:e] = True
     text = trace.text[:max_chars]
-    cells = []  # (row, col, width, char, position on the scale, covered)
-    row = x = 0
-    for i, ch in enumerate(text):
-        if ch == "\n":
-            cells.append((row, x, 1, "⏎", per_char[i], covered[i]))
-            row, x = row + 1, 0
-            continue
-        w = 4 - x % 4 if ch == "\t" else _char_width(ch)
-        if x + w > columns:
-            row, x = row + 1, 0
-        cells.append((row, x, w, "" if ch == "\t" else ch, per_char[i], covered[i]))
-        x += w
-    n_rows = row + 1
+    cells = _cells(text, columns)
+    n_rows = cells[-1][0] + 1 if cells else 1
     if ax is None:
         fig, ax = plt.subplots(
-            figsize=(columns * fontsize * 0.0085 + 0.4, n_rows * fontsize * 0.019 + 0.9)
+            # at least as wide as the colour bar's label needs (a few columns of text)
+            figsize=(
+                max(columns * fontsize * 0.0085 + 0.4, fontsize * 0.4),
+                n_rows * fontsize * 0.019 + 0.9,
+            ),
+            layout="constrained",  # room for the title and the colour bar's label
         )
     else:
         fig = ax.figure
-    for r, c, w, ch, p, cov in cells:
-        if cov and w:
-            color = tuple(v / 255 for v in text_background(sc.ramp, float(p), "light"))
+    for r, c, w, ch, i in cells:
+        if covered[i] and w:
+            color = tuple(v / 255 for v in text_background(sc.ramp, float(per_char[i]), "light"))
             ax.add_patch(Rectangle((c, r), w, 1, facecolor=color, edgecolor="none"))
         if ch.strip():
             ax.text(
@@ -100,14 +139,16 @@ def neuron_text_figure(
     ax.set_ylim(n_rows, 0)
     ax.set_axis_off()
     cut = (
-        f" (first {max_chars} of {len(trace.text)} characters)"
+        t("fig.neuron_cut", lang, shown=max_chars, total=len(trace.text))
         if len(trace.text) > max_chars
         else ""
     )
-    ax.set_title(f"{name} · neuron {neuron}{cut}", fontsize=fontsize + 1, loc="left")
+    title = t("fig.neuron_title", lang, layer=name, neuron=neuron, cut=cut)
+    ax.set_title(title, fontsize=fontsize + 1, loc="left")
     lo = 0.0 if sc.ramp == "sequential" else -1.0
     sm = plt.cm.ScalarMappable(cmap=text_colormap(sc.ramp, "light"), norm=plt.Normalize(lo, 1.0))
     bar = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=40)
     bar.set_ticks([lo, (lo + 1) / 2, 1.0], labels=list(ticks))
     bar.set_label(note, fontsize=fontsize)
-    return cjk_text(fig)  # the scale note in Chinese: Han characters in a CJK face, not boxes
+    # the title, the scale note and the text itself: Han characters in a CJK face, not boxes
+    return cjk_text(fig)

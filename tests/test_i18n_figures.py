@@ -160,3 +160,88 @@ def test_neuron_text_figure_draws_its_chinese_scale_note_with_a_cjk_face():
         warnings.simplefilter("always")
         fig.canvas.draw()
     assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+def _glyph_warnings(caught) -> list[str]:
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+def test_neuron_text_figure_draws_chinese_text_in_two_columns_without_missing_glyphs():
+    import warnings
+
+    from matplotlib.patches import Rectangle
+
+    families = figures.text_families()
+    if len(families) == 1:
+        pytest.skip("no CJK font installed")
+    text = "注意力头 attention"
+    tr = iw.Trace.from_arrays(text, {"h": np.linspace(-1, 1, len(text))[:, None]})
+    fig = iw.NeuronText(tr, locale="zh").figure()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    assert not _glyph_warnings(caught)
+    ax = fig.axes[0]
+    glyphs = [t for t in ax.texts if t.get_text().strip()]
+    assert "".join(t.get_text() for t in glyphs) == text.replace(" ", "")
+    assert glyphs[0].get_fontfamily() == figures.text_families(monospace=True)
+    # one box per character (the space too), left to right, none overlapping the next
+    boxes = [(p.get_x(), p.get_width()) for p in ax.patches if isinstance(p, Rectangle)]
+    assert len(boxes) == len(text)
+    assert [w for _, w in boxes] == [2] * 4 + [1] * 10  # Han twice a Latin letter
+    assert all(x + w <= nx for (x, w), (nx, _) in zip(boxes, boxes[1:], strict=False))
+    assert boxes[-1][0] + boxes[-1][1] == 4 * 2 + 10
+    # what a reader sees: each drawn glyph inside its own box, so glyphs do not overlap either
+    renderer = fig.canvas.get_renderer()
+    inked = [b for ch, b in zip(text, boxes, strict=True) if ch != " "]
+    for glyph, (x, w) in zip(glyphs, inked, strict=True):
+        ink = glyph.get_window_extent(renderer)
+        (left, _), (right, _) = ax.transData.transform([(x, 0), (x + w, 0)])
+        assert left - 0.5 <= ink.x0 and ink.x1 <= right + 0.5, (glyph.get_text(), ink, left, right)
+    han = glyphs[0].get_window_extent(renderer).width  # 注
+    latin = glyphs[4].get_window_extent(renderer).width  # a
+    assert 1.4 < han / latin < 2.2, (han, latin)
+
+
+def test_neuron_text_figure_title_follows_the_widgets_language():
+    text = "注意力头 attention " * 10
+    tr = iw.Trace.from_arrays(text, {"h": np.linspace(-1, 1, len(text))[:, None]})
+    zh = iw.NeuronText(tr, locale="zh").figure(max_chars=30)
+    title = zh.axes[0].get_title(loc="left")
+    assert title == "h · 第 0 号神经元（前 30 个字符，共 150 个）"
+    assert not re.search(r"[A-Za-z]{2,}", title)  # the layer's name "h" is the only Latin
+    en = iw.NeuronText(tr, locale="en").figure(max_chars=30)
+    assert en.axes[0].get_title(loc="left") == "h · neuron 0 (first 30 of 150 characters)"
+    iw.locale("zh")
+    assert "neuron" in iw.NeuronText(tr, locale="en").figure().axes[0].get_title(loc="left")
+    fig = iw.NeuronText(tr, locale="en").figure(lang="zh")
+    assert fig.axes[0].get_title(loc="left") == "h · 第 0 号神经元"
+
+
+def test_neuron_text_figure_cells_follow_grapheme_clusters_and_east_asian_width():
+    from interpwidgets.neuron_figure import _cells
+
+    def layout(text, columns=100):
+        return [(r, c, w, s) for r, c, w, s, _ in _cells(text, columns)]
+
+    assert layout("e\u0301x") == [(0, 0, 1, "e\u0301"), (0, 1, 1, "x")]  # combining accent
+    assert layout("👍🏽a") == [(0, 0, 2, "👍🏽"), (0, 2, 1, "a")]  # skin tone joins
+    family = "👨\u200d👩\u200d👧"
+    assert layout(family) == [(0, 0, 2, family)]  # a ZWJ sequence is one wide cell
+    assert [s for *_, s in layout("🇨🇳🇺🇸")] == ["🇨🇳", "🇺🇸"]  # flags pair up
+    assert layout("❤\ufe0f") == [(0, 0, 2, "❤\ufe0f")]  # emoji presentation is wide
+    assert layout("ＡＢ") == [(0, 0, 2, "Ａ"), (0, 2, 2, "Ｂ")]  # fullwidth
+    # a wide character that does not fit the row starts the next one; tabs run to 4
+    assert layout("abc注", columns=4) == [
+        (0, 0, 1, "a"),
+        (0, 1, 1, "b"),
+        (0, 2, 1, "c"),
+        (1, 0, 2, "注"),
+    ]
+    assert layout("a\tb\nc") == [
+        (0, 0, 1, "a"),
+        (0, 1, 3, ""),
+        (0, 4, 1, "b"),
+        (0, 5, 1, "⏎"),
+        (1, 0, 1, "c"),
+    ]
