@@ -108,15 +108,19 @@ def neuron_text_figure(
     text = trace.text[:max_chars]
     cells = _cells(text, columns)
     n_rows = cells[-1][0] + 1 if cells else 1
+    cax = None
     if ax is None:
-        fig, ax = plt.subplots(
+        text_h = n_rows * fontsize * 0.019
+        fig = plt.figure(
             # at least as wide as the colour bar's label needs (a few columns of text)
-            figsize=(
-                max(columns * fontsize * 0.0085 + 0.4, fontsize * 0.4),
-                n_rows * fontsize * 0.019 + 0.9,
-            ),
+            figsize=(max(columns * fontsize * 0.0085 + 0.4, fontsize * 0.4), text_h + 0.9),
             layout="constrained",  # room for the title and the colour bar's label
         )
+        # the colour bar in a row of its own, a fixed share of the height and the middle half of
+        # the width, so one line of text still gets a bar that can be read
+        gs = fig.add_gridspec(2, 3, height_ratios=[text_h, 0.13], width_ratios=[1, 2, 1])
+        ax = fig.add_subplot(gs[0, :])
+        cax = fig.add_subplot(gs[1, 1])
     else:
         fig = ax.figure
     for r, c, w, ch, i in cells:
@@ -147,7 +151,10 @@ def neuron_text_figure(
     ax.set_title(title, fontsize=fontsize + 1, loc="left")
     lo = 0.0 if sc.ramp == "sequential" else -1.0
     sm = plt.cm.ScalarMappable(cmap=text_colormap(sc.ramp, "light"), norm=plt.Normalize(lo, 1.0))
-    bar = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=40)
+    if cax is not None:
+        bar = fig.colorbar(sm, cax=cax, orientation="horizontal")
+    else:
+        bar = fig.colorbar(sm, ax=ax, orientation="horizontal", fraction=0.04, pad=0.02, aspect=40)
     bar.set_ticks([lo, (lo + 1) / 2, 1.0], labels=list(ticks))
     bar.set_label(note, fontsize=fontsize)
     # the title, the scale note and the text itself: Han characters in a CJK face, not boxes
