@@ -32,7 +32,8 @@ ROOT = Path(__file__).resolve().parents[1] / "notebooks"
 RESULTS = Path(__file__).resolve().parent / "results" / "notebooks.json"
 
 
-def _cpu(proc: psutil.Process) -> float:
+def tree_cpu(proc: psutil.Process) -> float:
+    """CPU seconds of a process and its children (those that ended included)."""
     total = 0.0
     for p in [proc, *proc.children(recursive=True)]:
         try:
@@ -66,7 +67,7 @@ def run(path: Path, warm: bool = False, cells: bool = False) -> dict:
                     failed = f"cell {i}: {str(exc).strip().splitlines()[-1][:200]}"
                     break
                 finally:
-                    peak = max(peak, _cpu(proc))  # worker processes end before the kernel does
+                    peak = max(peak, tree_cpu(proc))  # worker processes end before the kernel does
                 if cells and cell.cell_type == "code":
                     per_cell.append((i, round(peak - before, 1), cell.source.splitlines()[0][:70]))
             wall = time.perf_counter() - t0

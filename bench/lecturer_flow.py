@@ -31,7 +31,9 @@ HERE = Path(__file__).resolve().parent
 NOTEBOOKS = HERE.parent / "notebooks"
 RESULTS = HERE / "results" / "lecturer.json"
 sys.path.insert(0, str(HERE.parent / "tests" / "browser"))
+sys.path.insert(0, str(HERE))
 
+from bench_notebooks import tree_cpu  # noqa: E402
 from iwpage import CHROMIUM, LAUNCH_ARGS  # noqa: E402
 from jupyter_host import KERNELSPEC, cell, describe, start, wait_kernel_idle  # noqa: E402
 from lecturer import SETTINGS, export_png, open_handout, present, run_all, top_roots  # noqa: E402
@@ -44,16 +46,11 @@ def kernel_cpu(server) -> float:
     """CPU seconds so far of the notebook's kernel and the processes it started."""
     (session,) = server.api("/api/sessions")
     kid = session["kernel"]["id"]
-    total = 0.0
-    for p in psutil.process_iter(["cmdline"]):
-        if any(f"kernel-{kid}.json" in a for a in p.info["cmdline"] or ()):
-            for q in [p, *p.children(recursive=True)]:
-                try:
-                    t = q.cpu_times()
-                    total += t.user + t.system + t.children_user + t.children_system
-                except psutil.Error:
-                    pass
-    return total
+    return sum(
+        tree_cpu(p)
+        for p in psutil.process_iter(["cmdline"])
+        if any(f"kernel-{kid}.json" in a for a in p.info["cmdline"] or ())
+    )
 
 
 def flow(name: str, browser) -> dict:
