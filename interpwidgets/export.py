@@ -12,6 +12,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -81,11 +82,12 @@ def _escape(text: str) -> str:
     )
 
 
-def page_data(widget: Widget, compress: bool = True) -> dict[str, Any]:
+def page_data(widget: Widget, compress: bool = True, esm: bool = True) -> dict[str, Any]:
     """Everything the exported page holds, as one JSON-able dict.
 
     Each buffer (and the widget's module, ``esm``) is stored by :func:`codec.pack`: deflated
-    when ``compress`` is true and that makes it smaller, else base64 of the raw bytes.
+    when ``compress`` is true and that makes it smaller, else base64 of the raw bytes. With
+    ``esm=False`` the module is left out (:func:`to_html` places it in a script of its own).
     """
     from .widgets.assets import bundle, request_key
 
@@ -100,15 +102,48 @@ def page_data(widget: Widget, compress: bool = True) -> dict[str, Any]:
     for body in widget._export_requests():
         reply, rbuf = widget._reply(body)
         store[request_key(body)] = {**reply, "buffers": [pack(b, compress) for b in rbuf]}
-    esm = bundle(widget._bundle).read_bytes()
+    data: dict[str, Any] = {}
+    if esm:
+        data["esm"] = pack(bundle(widget._bundle).read_bytes(), compress)
     return {
-        "esm": pack(esm, compress),
+        **data,
         "state": state,
         "buffer_paths": paths,
         "buffers": [pack(b, compress) for b in buffers],
         "store": store,
         "missing": widget._export_missing(),
     }
+
+
+#: the statement esbuild ends a bundle with: ``export{He as AttentionView,$s as default};``
+_EXPORTS = re.compile(r"export\s*\{([^{}]*)\}\s*;?\s*$")
+#: what the shim reads the inlined module's exports from (js/src/shared/shim.ts: INLINED)
+_INLINED = "__iwWidget"
+
+
+def inline_module(esm: str) -> str | None:
+    """The widget's bundle as the text of an inline ``<script type="module">``: its closing
+    ``export{…}`` becomes ``globalThis.__iwWidget = {…}``, where the page's shim (the next
+    module script, so run after it) takes the widget from. None when the bundle does not end
+    with one export statement or holds text that could end or confuse the script element;
+    the page then stores the module in #iw-data and the shim imports it from a blob: URL.
+
+    Inline, the module is parsed with the page: no inflating, no blob: request to the browser
+    process and back before the widget can render.
+    """
+    m = _EXPORTS.search(esm)
+    low = esm.lower()
+    # (the CSP hash is of the text as parsed: the parser would rewrite a CR or a NUL)
+    if not m or any(bad in low for bad in ("</script", "<!--", "<script", "\r", "\x00")):
+        return None
+    props = []
+    for item in m.group(1).split(","):
+        local, _, exported = item.strip().partition(" as ")
+        local, exported = local.strip(), (exported.strip() or local.strip())
+        if not re.fullmatch(r"[\w$]+", local) or not re.fullmatch(r"[\w$]+", exported):
+            return None
+        props.append(f"{json.dumps(exported)}:{local}")
+    return esm[: m.start()] + f"globalThis.{_INLINED}={{{','.join(props)}}};\n"
 
 
 def to_html(widget: Widget, title: str | None = None, compress: bool = True) -> str:
@@ -119,10 +154,12 @@ def to_html(widget: Widget, title: str | None = None, compress: bool = True) -> 
     if "</script" in shim.lower():  # pragma: no cover - guarded by the build
         raise RuntimeError("shim.js contains '</script' and cannot be inlined")
     css = bundle(css_name(widget._bundle)).read_text(encoding="utf-8").replace("</", "<\\/")
-    digest = base64.b64encode(hashlib.sha256(shim.encode("utf-8")).digest()).decode("ascii")
+    module = inline_module(bundle(widget._bundle).read_text(encoding="utf-8"))
+    hashes = " ".join(f"'sha256-{_digest(s)}'" for s in (shim, module) if s is not None)
     csp = (
         "default-src 'none'; "
-        f"script-src 'sha256-{digest}' blob:; "
+        # blob: only for a module stored in #iw-data (a bundle that cannot be inlined)
+        f"script-src {hashes}{'' if module is not None else ' blob:'}; "
         "style-src 'unsafe-inline'; img-src data: blob:; font-src data:; connect-src 'none'; "
         # neither falls back to default-src: a form or a <base> would otherwise be allowed
         "form-action 'none'; base-uri 'none'"
@@ -134,7 +171,10 @@ def to_html(widget: Widget, title: str | None = None, compress: bool = True) -> 
     if not isinstance(compress, bool):
         raise TypeError(f"compress: expected True or False, got {type(compress).__name__}")
     title = title or t("page.title", widget.locale, widget=type(widget).__name__)
-    data = _json_for_script(page_data(widget, compress=compress))
+    data = _json_for_script(page_data(widget, compress=compress, esm=module is None))
+    # the widget's module runs before the shim (module scripts run in document order)
+    inlined = "" if module is None else f'<script type="module" id="iw-module">{module}</script>\n'
+
     return (
         f'<!DOCTYPE html>\n<html lang="{LANG_TAGS[widget.locale]}">\n<head>\n<meta charset="utf-8">\n'
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp, quote=False)}">\n'
@@ -148,9 +188,15 @@ def to_html(widget: Widget, title: str | None = None, compress: bool = True) -> 
         f"<style>{css}</style>\n</head>\n<body>\n"
         '<div id="iw-root"></div>\n'
         f'<script type="application/json" id="iw-data">{data}</script>\n'
+        f"{inlined}"
         f'<script type="module">{shim}</script>\n'
         "</body>\n</html>\n"
     )
+
+
+def _digest(script: str) -> str:
+    """The CSP hash of an inline script's text."""
+    return base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
 
 
 def save_html(

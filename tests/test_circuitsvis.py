@@ -186,10 +186,13 @@ def test_str_is_a_whole_offline_page_and_it_displays(make):
     assert "default-src 'none'" in csp and "connect-src 'none'" in csp
     assert page == r.widget.to_html()  # the project's exported page, same CSP
     data = json.loads(re.search(r'id="iw-data">(.*?)</script>', page, re.S).group(1))
-    esm = data["esm"]  # base64 text, or deflated ({"deflate": base64, "bytes": n})
-    raw = base64.b64decode(esm if isinstance(esm, str) else esm["deflate"])
-    module = (raw if isinstance(esm, str) else zlib.decompress(raw)).decode("utf-8")
-    for text in (page, module):  # the page and the widget module it imports from a blob
+    esm = data.get("esm")  # base64 text, deflated ({"deflate": base64, "bytes": n}) or inlined
+    if esm is None:
+        module = re.search(r'<script type="module" id="iw-module">(.*?)</script>', page, re.S)[1]
+    else:
+        raw = base64.b64decode(esm if isinstance(esm, str) else esm["deflate"])
+        module = (raw if isinstance(esm, str) else zlib.decompress(raw)).decode("utf-8")
+    for text in (page, module):  # the page and the widget module
         assert not URL.search(text), URL.search(text)
         assert not IMPORT_URL.search(text), IMPORT_URL.search(text)
         assert "unpkg.com" not in text and "jsdelivr" not in text

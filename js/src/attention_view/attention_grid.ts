@@ -73,6 +73,8 @@ export class LayerHeadGrid {
   readonly el = el("div", "iw-attn-grid-wrap");
   readonly canvas: HTMLCanvasElement;
   private readonly overlay = el("canvas", "iw-attn-overlay");
+  /** Whether the overlay has been given pixels (on the first hover). */
+  private overlayOn = false;
   private layout: GridLayout | null = null;
   private hover: [number, number] = [-1, -1];
   private selected: [number, number] = [-1, -1];
@@ -82,6 +84,7 @@ export class LayerHeadGrid {
     this.canvas = el("canvas", opts.className);
     this.canvas.setAttribute("role", "img");
     const stack = el("div", "iw-attn-canvas-stack");
+    this.overlay.width = this.overlay.height = 0;
     stack.append(this.canvas, this.overlay);
     this.el.append(el("div", "iw-attn-caption", opts.caption), stack);
     parent.appendChild(this.el);
@@ -104,10 +107,9 @@ export class LayerHeadGrid {
 
   get shownLayout(): GridLayout | null { return this.layout; }
 
+  /** The cell outlined as selected, shown by the next `draw` (it is painted with the cells). */
   setSelected(r: number, c: number): void {
-    if (r === this.selected[0] && c === this.selected[1]) return;
     this.selected = [r, c];
-    this.drawOverlay();
   }
 
   draw(avail: number): void {
@@ -132,7 +134,10 @@ export class LayerHeadGrid {
     ds.cell = String(g.cell);
     ds.gap = String(g.gap);
     const ctx = fitCanvas(this.canvas, g.width, g.height);
-    fitCanvas(this.overlay, g.width, g.height);
+    // the hover layer gets its pixels when a cell is first hovered (until then it is 0 × 0:
+    // nothing to allocate, clear or composite for the first frame)
+    if (this.overlayOn) this.fitOverlay(g);
+    this.canvas.dataset.selected = this.selected.join(":");
     if (!ctx) return;
     this.opts.paint(ctx, g);
     ctx.font = font;
@@ -150,7 +155,18 @@ export class LayerHeadGrid {
     cols.forEach((label, c) => {
       if (c % every === 0) ctx.fillText(label, g.x0 + c * step + g.cell / 2, g.y0 - 6 * s);
     });
+    const [sr, sc] = this.selected;
+    if (sr >= 0 && sc >= 0 && sr < g.rows && sc < g.cols) {
+      ctx.strokeStyle = cssColor(this.el, "--iw-accent", "#1f6feb");
+      ctx.lineWidth = 2;
+      ctx.strokeRect(g.x0 + sc * step - 1, g.y0 + sr * step - 1, g.cell + 2, g.cell + 2);
+    }
     this.drawOverlay();
+  }
+
+  private fitOverlay(g: GridLayout): void {
+    fitCanvas(this.overlay, g.width, g.height);
+    this.overlayOn = true;
   }
 
   private cellAt(e: MouseEvent): [number, number] | null {
@@ -166,23 +182,19 @@ export class LayerHeadGrid {
     this.drawOverlay();
   }
 
+  /** The hover outline and label bands, on the layer above the cells. */
   private drawOverlay(): void {
     const g = this.layout;
+    const [r, c] = this.hover;
+    if (!g || (!this.overlayOn && r < 0)) return;
+    if (!this.overlayOn) this.fitOverlay(g);
     const ctx = this.overlay.getContext?.("2d") ?? null;
-    if (!g || !ctx) return;
+    if (!ctx) return;
     const dpr = pixelRatio();
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, g.width, g.height);
     const fg = cssColor(this.el, "color", "#1f2328");
-    const accent = cssColor(this.el, "--iw-accent", "#1f6feb");
     const step = g.cell + g.gap;
-    const [sr, sc] = this.selected;
-    if (sr >= 0 && sc >= 0 && sr < g.rows && sc < g.cols) {
-      ctx.strokeStyle = accent;
-      ctx.lineWidth = 2;
-      ctx.strokeRect(g.x0 + sc * step - 1, g.y0 + sr * step - 1, g.cell + 2, g.cell + 2);
-    }
-    const [r, c] = this.hover;
     if (r >= 0 && c >= 0) {
       ctx.strokeStyle = fg;
       ctx.lineWidth = 2;

@@ -82,6 +82,8 @@ export class HeadView {
   /** Whether the page is dark (head colours follow it). */
   private dark = false;
   private readonly cleanups: (() => void)[] = [];
+  /** The token columns wait for the head view's first draw (see setTokens). */
+  private tokensStale = true;
 
   constructor(parent: HTMLElement, private readonly opts: HeadViewOptions) {
     const heads = el("div", "iw-attn-colhead");
@@ -137,14 +139,32 @@ export class HeadView {
     return this.keys().length === this.opts.tokens().length;
   }
 
-  /** Rebuild the token columns (tokens or the separator changed). */
+  /** The token columns are out of date: they are rebuilt when the head view next draws, so a
+   *  widget opened on another view builds none of its (up to 2 × n) token spans. */
   setTokens(): void {
-    const queries = this.opts.tokens();
-    const keys = this.keys();
-    const sep = queries.length === keys.length ? separatorIndex(this.opts.sep(), queries.length) : -1;
     this.pinned = null;
     this.localPin = false;
     this.hover = null;
+    this.shaded.clear();
+    this.geom = null;
+    this.tokensStale = true;
+    this.left.replaceChildren();
+    this.right.replaceChildren();
+  }
+
+  /** Whether the token columns hold spans for the current tokens (built on the first draw). */
+  get tokensBuilt(): boolean {
+    return !this.tokensStale;
+  }
+
+  /** Build the token columns if `setTokens` left them out of date (the widget calls it when
+   *  the head view is shown, so its tokens are there while a layer loads). */
+  buildTokens(): void {
+    if (!this.tokensStale) return;
+    this.tokensStale = false;
+    const queries = this.opts.tokens();
+    const keys = this.keys();
+    const sep = queries.length === keys.length ? separatorIndex(this.opts.sep(), queries.length) : -1;
     const make = (side: "q" | "k") => (side === "q" ? queries : keys).map((t, i) => {
       const s = el("span", "iw-attn-tok", displayToken(t));
       s.dataset.i = String(i);
@@ -155,8 +175,7 @@ export class HeadView {
     });
     this.left.replaceChildren(...make("q"));
     this.right.replaceChildren(...make("k"));
-    this.shaded.clear();
-    this.geom = null;
+    this.markPinned();
   }
 
   /** Rebuild the swatches (head labels changed). */
@@ -254,6 +273,7 @@ export class HeadView {
 
   /** Measure the layout, then draw the lines; false when there is no layer to draw. */
   draw(): boolean {
+    this.buildTokens();
     const w = Math.max(40, this.gap.offsetWidth || 200);
     const h = Math.max(40, this.scroller.clientHeight || 400);
     this.canvas.style.left = `${this.gap.offsetLeft}px`;

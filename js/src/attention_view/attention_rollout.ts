@@ -139,11 +139,22 @@ export class RolloutView {
   /** Called after an option changes; the owner's redraw (set by AttentionView). */
   redraw: () => void = () => this.draw(this.lastAvail);
   private lastAvail = 0;
+  private stripStale = true;
 
+  /** New tokens: the strip's spans are built when the rollout view next draws (a widget opened
+   *  on another view builds none). */
   setTokens(): void {
     const tokens = this.opts.tokens();
     this.excludeField.hidden = !tokens.some((t) => SPECIAL.test(t));
     this.sourced = false;
+    this.stripStale = true;
+    this.strip.replaceChildren();
+  }
+
+  private buildStrip(): void {
+    if (!this.stripStale) return;
+    this.stripStale = false;
+    const tokens = this.opts.tokens();
     const sep = separatorIndex(this.opts.sep(), tokens.length);
     this.strip.replaceChildren(...tokens.map((t, i) => {
       const s = el("span", "iw-attn-tok", displayToken(t));
@@ -197,6 +208,7 @@ export class RolloutView {
       el("span", "iw-attn-muted", this.tr("attention.rollout_hint")),
     );
     const shares = rolloutShares(r, q);
+    this.buildStrip();
     const spans = this.strip.children;
     // the text scale (shared/text_scale.ts): one ink per theme, so a word's pieces never differ
     const root = this.el.closest<HTMLElement>(".iw-root");

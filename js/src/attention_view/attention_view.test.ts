@@ -463,6 +463,26 @@ describe("AttentionView widget", () => {
     expect(root.dataset.rendered).toBe("head:0:0");
   });
 
+  it("opened on the model view, builds no token spans until the head or rollout view is shown", async () => {
+    const root = mount({ view: "model", token: 2 });
+    expect(root.dataset.rendered).toBe("model:0:0");
+    expect(root.querySelectorAll("span.iw-attn-tok").length).toBe(0);
+    expect((root.querySelector("canvas.iw-attn-grid") as HTMLCanvasElement).dataset.selected).toBe("0:0");
+    (root.querySelector('button.iw-attn-tab[data-view="head"]') as HTMLButtonElement).click();
+    await tick();
+    expect(root.dataset.rendered).toBe("head:0:0");
+    const q = [...root.querySelectorAll<HTMLElement>(".iw-attn-col-q span.iw-attn-tok")];
+    expect(q.map((e) => e.dataset.i)).toEqual(TOKENS.map((_, i) => String(i)));
+    expect(root.querySelectorAll(".iw-attn-col-k span.iw-attn-tok").length).toBe(N);
+    expect(q[2].classList.contains("iw-attn-pinned")).toBe(true); // the token trait, set before they existed
+    expect(q[3].classList.contains("iw-attn-sep")).toBe(true);
+    expect(root.querySelectorAll(".iw-attn-rollout .iw-attn-strip > *").length).toBe(0);
+    (root.querySelector('button.iw-attn-tab[data-view="rollout"]') as HTMLButtonElement).click();
+    await tick();
+    expect(root.dataset.rendered).toBe("rollout:0:0");
+    expect(root.querySelectorAll(".iw-attn-rollout .iw-attn-strip > *").length).toBe(N);
+  });
+
   it("renders the head view with tokens as text, tabs, notes and a separator", () => {
     const root = mount();
     expect(root.dataset.rendered).toBe("head:0:0");
@@ -588,7 +608,9 @@ describe("AttentionView widget", () => {
     const select = root.querySelector("select.iw-attn-group") as HTMLSelectElement;
     expect((select.closest("label") as HTMLElement).hidden).toBe(false);
     expect([...select.options].map((o) => o.textContent)).toEqual(["Encoder", "Decoder", "Cross"]);
-    expect(root.querySelectorAll(".iw-attn-col-k span.iw-attn-tok").length).toBe(5);
+    // opened on the rollout: the head view's columns wait until it is shown
+    expect(root.querySelectorAll(".iw-attn-col span.iw-attn-tok").length).toBe(0);
+    expect(root.querySelectorAll(".iw-attn-rollout .iw-attn-strip > *").length).toBe(5);
     select.value = "2";
     select.dispatchEvent(new Event("change"));
     expect(model.state.group).toBe(2);

@@ -399,6 +399,7 @@ export class AttentionView extends WidgetView<AttentionViewState> {
     this.lastWidth = this.width();
     const avail = this.lastWidth;
     let drawn = false;
+    if (view === "head") this.headView.buildTokens();
     if (view === "head" || view === "matrix") {
       const data = this.layers.get(this.group, this.layer);
       if (!data) { this.load(this.group, this.layer); return; }
@@ -414,15 +415,15 @@ export class AttentionView extends WidgetView<AttentionViewState> {
       }
       this.layers.prefetchAround(this.group, this.layer, this.layerLabels.length);
     } else if (view === "model") {
-      drawn = this.modelPane.draw(avail);
       this.modelPane.grid.setSelected(this.layer, this.head);
+      drawn = this.modelPane.draw(avail);
       this.legend.setScale(this.scaleName(), 0, 1, this.tr("attention.scale_thumbnails"));
     } else if (view === "summary") {
       const measure = pickMeasure(this.measures, this.measureKey);
       if (measure) this.measureSelect.value = measure.key;
       this.summaryPane.setMeasure(measure);
-      drawn = this.summaryPane.draw(avail);
       this.summaryPane.grid.setSelected(this.layer, this.head);
+      drawn = this.summaryPane.draw(avail);
       const [lo, hi] = this.summaryPane.shownRange;
       this.legend.setScale(measure?.label ?? "measure", lo, hi);
     } else {

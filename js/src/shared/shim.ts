@@ -10,7 +10,8 @@ interface StoredReply { ok: boolean; data?: unknown; error?: string; buffer_path
 /** #iw-data as Python's export.page_data writes it; `unpackPage` turns the packed buffers of
  *  the state (and the module) into bytes, the store's are inflated when a request needs them. */
 export interface PageData {
-  esm: Packed | Uint8Array<ArrayBuffer>;
+  /** The widget's module; absent when the page inlines it (see `inlinedWidget`). */
+  esm?: Packed | Uint8Array<ArrayBuffer>;
   css?: string;
   state: Record<string, unknown>;
   buffer_paths?: Path[];
@@ -31,14 +32,24 @@ function unpackBuffers(data: PageData): Promise<Uint8Array[]> {
 
 /** The page's module as bytes. */
 function unpackEsm(data: PageData): Promise<Uint8Array<ArrayBuffer>> {
+  if (!data.esm) return Promise.reject(new Error("the page holds no widget module"));
   return data.esm instanceof Uint8Array ? Promise.resolve(data.esm) : unpack(data.esm);
 }
 
 /** The page's module and state buffers as bytes (inflating those stored deflated, in parallel). */
 export async function unpackPage(data: PageData): Promise<PageData> {
-  const esm = unpackEsm(data);
+  const esm = data.esm ? unpackEsm(data) : undefined;
   const buffers = unpackBuffers(data);
   return { ...data, esm: await esm, buffers: await buffers };
+}
+
+/** Where the widget module the page inlines (export.py: a `<script type="module">` before
+ *  this one, so it has run by now) leaves its exports. */
+export const INLINED = "__iwWidget";
+
+/** The exports of the module the page inlined, or undefined when it stores it in #iw-data. */
+export function inlinedWidget(): unknown {
+  return (globalThis as Record<string, unknown>)[INLINED];
 }
 
 /** anywidget's model interface over a plain state object; requests answered from `store`. */
@@ -120,6 +131,12 @@ export async function loadWidget(esm: string | Uint8Array<ArrayBuffer>): Promise
   } finally {
     URL.revokeObjectURL(url);
   }
+  return widgetOf(mod);
+}
+
+/** anywidget's two forms of a module: `default` (or the module itself) is the widget, or a
+ *  function returning it. */
+export async function widgetOf(mod: { default?: unknown; render?: unknown }): Promise<WidgetModule> {
   let widget = (mod.default ?? mod) as unknown;
   if (typeof widget === "function") widget = await (widget as () => unknown)();
   if (!widget || typeof (widget as WidgetModule).render !== "function") {
@@ -146,9 +163,11 @@ export async function main(): Promise<void> {
     const script = document.getElementById("iw-data");
     if (!script) throw new Error("the page holds no #iw-data");
     const data = JSON.parse(script.textContent || "{}") as PageData;
-    // The module is imported as soon as it is inflated (a blob: URL the browser process
-    // serves) while the state's buffers inflate; its error is reported where it is awaited.
-    const loading = unpackEsm(data).then(loadWidget);
+    // The module: inlined in the page (it ran before this script), or stored in #iw-data and
+    // imported as soon as it is inflated (a blob: URL the browser process serves) while the
+    // state's buffers inflate; its error is reported where it is awaited.
+    const inlined = inlinedWidget();
+    const loading = inlined !== undefined ? widgetOf(inlined as { default?: unknown }) : unpackEsm(data).then(loadWidget);
     loading.catch(() => undefined);
     const model = createModel({ ...data, buffers: await unpackBuffers(data) });
     const widget = await loading;
