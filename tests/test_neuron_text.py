@@ -147,9 +147,13 @@ def test_export_is_self_contained_and_escapes_text(tmp_path):
     tr = iw.Trace.from_arrays(text, {"h": np.linspace(-1, 1, len(text))[:, None].repeat(3, 1)})
     path = iw.NeuronText(tr, neuron=1).save_html(tmp_path / "p.html")
     html = path.read_text(encoding="utf-8")
-    assert (
-        "<img" not in html and html.count("</script>") == 2
-    )  # the data and the shim, nothing injected
+    # the data, the widget's module and the shim: nothing injected
+    assert "<img" not in html and html.count("</script>") == 3
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script type="application/json" id="iw-data">',
+        '<script type="module" id="iw-module">',
+        '<script type="module">',
+    ]
     assert not re.search(r"(src|href)=[\"']?(https?:)?//", html)
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     data = _page_data(html)
