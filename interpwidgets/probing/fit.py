@@ -4,7 +4,6 @@ standard errors, neuron ranking. The representations they are trained on come fr
 
 from __future__ import annotations
 
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import numpy as np
 
 from .cache import cache_dir as cache_dir
 from .cache import cached_representations as cached_representations
+from .enet import elastic_net_logistic
 from .extract import example_groups as example_groups
 from .extract import representations as representations
 from .tasks import SENTENCE_TASKS, ProbingTask, char_task, sentence_task
@@ -87,7 +87,6 @@ def fit_layer(
     instead. Standard errors are cluster-robust over the test groups (:func:`clustered_se`).
     The elastic-net neuron ranking is fitted on at most ``rank_neurons`` training examples.
     """
-    from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.neural_network import MLPClassifier
     from sklearn.pipeline import make_pipeline
@@ -120,26 +119,16 @@ def fit_layer(
         ctrl_pred = make().fit(x[tr_i], control[tr_i]).predict(x[te_i])
     else:  # every type drew the same control label: a constant predicts it
         ctrl_pred = np.full(len(te_i), control[tr_i][0])
-    import sklearn
-
-    old = tuple(int(p) for p in sklearn.__version__.split(".")[:2]) < (1, 8)  # 1.8: no penalty=
-    net = LogisticRegression(
-        solver="saga",
-        l1_ratio=0.5,
-        C=0.1,
-        max_iter=300,
-        tol=1e-3,
-        **({"penalty": "elasticnet"} if old else {}),
-    )
     rank_i = (
         np.random.default_rng(seed).choice(tr_i, rank_neurons, replace=False)
         if len(tr_i) > rank_neurons
         else tr_i
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=ConvergenceWarning)
-        sparse = make_pipeline(StandardScaler(), net).fit(x[rank_i], y[rank_i])
-    weights = np.abs(np.atleast_2d(sparse[-1].coef_)).sum(0)
+    if len(np.unique(y[rank_i])) > 1:  # scikit-learn's elastic-net optimum, faster than SAGA
+        coef, _ = elastic_net_logistic(StandardScaler().fit_transform(x[rank_i]), y[rank_i])
+        weights = np.abs(coef).sum(0)
+    else:
+        weights = np.zeros(x.shape[1])
     hit = main.predict(x[te_i]) == y[te_i]
     chit = ctrl_pred == control[te_i]
     g = groups[te_i]
