@@ -17,8 +17,11 @@ Takes ~4 minutes on one CPU thread (tracing 220,000 characters).
 ``--bpc`` first prints the weights' validation bits per character over whole held-out stdlib
 files from a fresh state (``zoo.tbptt.file_bits_per_char``: the first 8,000 characters of each,
 200,000 in all — the figure a ``--tbptt`` run's card records) and the mean |activation| of each
-layer's ``h`` and ``c`` on the third-party text (what ``--act-l1`` penalises), with each unit's
-L1/L2 ratio averaged over the units (scale-free: lower is sparser, √(2/π) ≈ 0.80 for a Gaussian).
+layer's ``h`` and ``c`` on the third-party text (what ``--act-kind l1`` penalises), with each
+unit's L1/L2 ratio over the characters averaged over the units (lifetime sparsity, scale-free:
+lower is sparser, √(2/π) ≈ 0.80 for a Gaussian) and the Hoyer sparsity of the layer's state at
+each character averaged over the characters (population sparsity, what ``--act-kind hoyer``
+penalises: 1/n = one unit of n, 2/π ≈ 0.64 for a Gaussian).
 """
 
 from __future__ import annotations
@@ -80,14 +83,19 @@ def main(argv: list[str] | None = None) -> None:
     xt, yt, _ = _arrays(model, tp_texts, cells.CANDIDATES["char_lstm"])
     print(f"traced {len(xs):,} selection and {len(xt):,} third-party characters "
           f"({xs.shape[1]} units) in {time.time() - t0:.0f} s\n")  # fmt: skip
-    if args.bpc:  # per layer: mean |activation|, and the mean over units of L1/L2 (scale-free)
+    if args.bpc:  # per layer: mean |activation|, lifetime L1/L2, population Hoyer (scale-free)
         mean_abs = np.abs(xt).mean(0)
         ratio = mean_abs / (np.sqrt((xt**2).mean(0)) + 1e-12)
         kinds = sorted({name.rsplit("/", 1)[0] for name in labels})
-        rows = [[n.startswith(k + "/") for n in labels] for k in kinds]
-        print("third-party text, per layer: mean |activation| / per-unit L1/L2 (lower = sparser): "
-              + ", ".join(f"{k} {mean_abs[r].mean():.3f} / {ratio[r].mean():.3f}"
-                          for k, r in zip(kinds, rows, strict=True)) + "\n")  # fmt: skip
+        rows = [np.array([n.startswith(k + "/") for n in labels]) for k in kinds]
+        hoyer = [
+            (np.abs(xt[:, r]).sum(1) ** 2 / (r.sum() * (xt[:, r] ** 2).sum(1) + 1e-8)).mean()
+            for r in rows
+        ]
+        print("third-party text, per layer: mean |activation| / per-unit L1/L2 / Hoyer "
+              "(lower = sparser): "
+              + ", ".join(f"{k} {mean_abs[r].mean():.3f} / {ratio[r].mean():.3f} / {h:.3f}"
+                          for k, r, h in zip(kinds, rows, hoyer, strict=True)) + "\n")  # fmt: skip
     mu, sd = xs.mean(0), xs.std(0) + 1e-6
     zs, zt = (xs - mu) / sd, (xt - mu) / sd
     print("| feature | metric | best unit (chosen on stdlib) | 4 units | 16 units | all units |")

@@ -185,48 +185,92 @@ def test_activation_l1_against_a_hand_computation():
     assert h_abs != pytest.approx(c_abs)  # the hand computation tells h from c
 
 
-def test_act_l1_zero_changes_nothing_and_a_penalty_shrinks_activations(tmp_path):
+def test_hoyer_is_scale_free_and_spans_one_unit_to_all():
+    from interpwidgets.zoo.tbptt import activation_hoyer, activation_penalty
+
+    n = 8
+    one_hot = torch.zeros(1, 1, n)
+    one_hot[..., 3] = -2.5
+    flat = torch.full((1, 1, n), 0.7)
+    every = torch.ones(1, 1, dtype=torch.bool)
+    for a, want in ((one_hot, 1 / n), (flat, 1.0)):
+        assert activation_hoyer({"h": [a], "c": [a]}, "h", every).item() == pytest.approx(want)
+    g = torch.randn(1, 3, 64, generator=torch.Generator().manual_seed(0))
+    acts = {"h": [g, 2 * g], "c": [g]}
+    by_hand = (g.abs().sum(-1) ** 2 / (64 * g.pow(2).sum(-1))).mean().item()
+    # every layer scored alike; a state and its 1000x-scaled copy score the same
+    assert activation_hoyer(acts, "h", torch.ones(1, 3, dtype=torch.bool)).item() == pytest.approx(
+        by_hand, rel=1e-5
+    )
+    big = {"h": [1000 * g], "c": [g]}
+    mask = torch.tensor([[True, False, True]])
+    assert activation_penalty(big, "h", mask, "hoyer").item() == pytest.approx(
+        activation_penalty(big, "c", mask, "hoyer").item(), rel=1e-5
+    )
+    assert activation_penalty(big, "h", mask, "l1").item() == pytest.approx(
+        1000 * activation_penalty(big, "c", mask, "l1").item(), rel=1e-5
+    )
+
+
+def test_a_hoyer_penalty_trains_and_resumes_only_as_itself(tmp_path):
+    kw = dict(seq_len=16, batch_size=2, max_train_chars=30_000, log_every=1, val_every=0)
+    kw["warmup"] = 1
+    ck = tmp_path / "h.pt"
+    run = dict(checkpoint=ck, act_sparsity=0.5, act_kind="hoyer", **kw)
+    _, card = train_tbptt("char_lstm", 4, 3e-3, stop_after=2, **run)
+    _, card = train_tbptt("char_lstm", 4, 3e-3, resume=True, **run)
+    assert card["act_kind"] == "hoyer" and card["steps_done"] == 4
+    assert all(1 / 256 < e["act_sparsity"] <= 1 for e in card["log"])
+    with pytest.raises(ValueError, match=r"\(hoyer\)"):  # the same λ of the other kind
+        train_tbptt("char_lstm", 4, 3e-3, resume=True, **{**run, "act_kind": "l1"})
+    with pytest.raises(ValueError, match="act_kind: expected"):
+        train_tbptt("char_lstm", 2, 1e-3, checkpoint=ck, act_sparsity=0.1, act_kind="l2")
+
+
+def test_no_penalty_changes_nothing_and_an_l1_penalty_shrinks_activations(tmp_path):
     from interpwidgets.zoo.tbptt import activation_l1, unrolled
 
     kw = dict(seq_len=16, batch_size=2, max_train_chars=30_000, log_every=1, val_every=0)
     kw["warmup"] = 1
     plain, card = train_tbptt("char_lstm", 8, 3e-3, checkpoint=tmp_path / "a.pt", **kw)
-    zero, _ = train_tbptt("char_lstm", 8, 3e-3, checkpoint=tmp_path / "b.pt", act_l1=0.0, **kw)
+    zero, _ = train_tbptt(
+        "char_lstm", 8, 3e-3, checkpoint=tmp_path / "b.pt", act_sparsity=0.0, **kw
+    )
     for (k, a), b in zip(plain.state_dict().items(), zero.state_dict().values(), strict=True):
         assert torch.equal(a, b), k
-    assert card["act_l1"] == 0.0 and "act_l1" not in card["log"][0]
+    assert card["act_sparsity"] == 0.0 and "act_sparsity" not in card["log"][0]
     sparse, scard = train_tbptt(
-        "char_lstm", 8, 3e-3, checkpoint=tmp_path / "c.pt", act_l1=1.0, act_l1_states="c", **kw
+        "char_lstm", 8, 3e-3, checkpoint=tmp_path / "c.pt", act_sparsity=1.0, act_states="c", **kw
     )
-    assert scard["act_l1"] == 1.0 and scard["act_l1_states"] == "c"
-    assert [e["act_l1"] > 0 for e in scard["log"]] == [True] * 8  # logged every step
+    assert scard["act_sparsity"] == 1.0 and scard["act_states"] == "c"
+    assert [e["act_sparsity"] > 0 for e in scard["log"]] == [True] * 8  # logged every step
     ids = torch.randint(1, 90, (4, 64), generator=torch.Generator().manual_seed(0))
     every = torch.ones(4, 64, dtype=torch.bool)
     with torch.no_grad():
         mean_c = [activation_l1(unrolled(m, ids)[2], "c", every).item() for m in (plain, sparse)]
     assert mean_c[1] < 0.8 * mean_c[0]
-    with pytest.raises(ValueError, match="act_l1"):  # resume a penalised run without it
+    with pytest.raises(ValueError, match="act_sparsity"):  # resume a penalised run without it
         train_tbptt("char_lstm", 8, 3e-3, checkpoint=tmp_path / "c.pt", resume=True, **kw)
 
 
-def test_act_l1_bad_arguments(tmp_path):
+def test_act_sparsity_bad_arguments(tmp_path):
     from interpwidgets.zoo.train import train
 
-    with pytest.raises(ValueError, match="act_l1: expected"):
-        train_tbptt("char_lstm", 2, 1e-3, checkpoint=tmp_path / "x.pt", act_l1=-0.1)
-    with pytest.raises(ValueError, match="act_l1_states"):
+    with pytest.raises(ValueError, match="act_sparsity: expected"):
+        train_tbptt("char_lstm", 2, 1e-3, checkpoint=tmp_path / "x.pt", act_sparsity=-0.1)
+    with pytest.raises(ValueError, match="act_states"):
         train_tbptt(
-            "char_lstm", 2, 1e-3, checkpoint=tmp_path / "x.pt", act_l1=0.1, act_l1_states="hx"
+            "char_lstm", 2, 1e-3, checkpoint=tmp_path / "x.pt", act_sparsity=0.1, act_states="hx"
         )
     with pytest.raises(ValueError, match="only LSTM"):
-        train("char_transformer", 2, tmp_path, act_l1=0.1)
+        train("char_transformer", 2, tmp_path, act_sparsity=0.1)
 
 
 def test_windowed_training_takes_the_penalty_too(tmp_path):
     from interpwidgets.zoo.train import train
 
     kw = dict(max_train_chars=20_000, val_chars=2_000, seq_len=16, batch_size=2, log_every=1)
-    card = train("char_lstm", 3, tmp_path, act_l1=0.1, act_l1_states="h", **kw)
-    assert card["act_l1"] == 0.1 and card["act_l1_states"] == "h"
-    assert all(0 < e["act_l1"] < 1 for e in card["log"])  # mean |h|, h in (-1, 1)
-    assert "act_l1" not in train("char_lstm", 3, tmp_path, **kw)
+    card = train("char_lstm", 3, tmp_path, act_sparsity=0.1, act_states="h", **kw)
+    assert card["act_sparsity"] == 0.1 and card["act_states"] == "h"
+    assert all(0 < e["act_sparsity"] < 1 for e in card["log"])  # mean |h|, h in (-1, 1)
+    assert "act_sparsity" not in train("char_lstm", 3, tmp_path, **kw)

@@ -64,17 +64,22 @@ def _restart(model, state, reset, burn, warm):
     return state
 
 
-#: the LSTM states ``--act-l1`` can penalise: hidden (``h``) and cell (``c``) activations
+#: the LSTM states ``--act-sparsity`` can penalise: hidden (``h``) and cell (``c``) activations
 ACT_STATES = ("h", "c")
+#: the activation penalties: ``l1`` (mean |activation|) and ``hoyer`` (scale-free, per character)
+ACT_KINDS = ("l1", "hoyer")
 
 
-def check_act_l1(act_l1: float, act_l1_states: str) -> None:
-    """Raise a clear error for a bad ``act_l1`` (λ ≥ 0) or ``act_l1_states`` (``"h"``, ``"c"``,
-    ``"hc"``)."""
-    if not (isinstance(act_l1, (int, float)) and math.isfinite(act_l1) and act_l1 >= 0):
-        raise ValueError(f"act_l1: expected a finite number >= 0, got {act_l1!r}")
-    if not act_l1_states or any(k not in ACT_STATES for k in act_l1_states):
-        raise ValueError(f"act_l1_states: expected 'h', 'c' or 'hc', got {act_l1_states!r}")
+def check_act_sparsity(act_sparsity: float, act_states: str, act_kind: str = "l1") -> None:
+    """Raise a clear error for a bad ``act_sparsity`` (λ ≥ 0), ``act_states`` (``"h"``, ``"c"``,
+    ``"hc"``) or ``act_kind`` (``"l1"``, ``"hoyer"``)."""
+    ok = isinstance(act_sparsity, (int, float)) and math.isfinite(act_sparsity)
+    if not (ok and act_sparsity >= 0):
+        raise ValueError(f"act_sparsity: expected a finite number >= 0, got {act_sparsity!r}")
+    if not act_states or any(k not in ACT_STATES for k in act_states):
+        raise ValueError(f"act_states: expected 'h', 'c' or 'hc', got {act_states!r}")
+    if act_kind not in ACT_KINDS:
+        raise ValueError(f"act_kind: expected 'l1' or 'hoyer', got {act_kind!r}")
 
 
 def unrolled(model, ids, state=None):
@@ -119,12 +124,34 @@ def unrolled(model, ids, state=None):
 
 def activation_l1(acts, states: str, scored):
     """Mean absolute activation over the ``states`` kinds (``"h"``, ``"c"``), every layer, every
-    unit and the ``scored`` positions (a (batch, time) bool mask): the ``--act-l1`` penalty
+    unit and the ``scored`` positions (a (batch, time) bool mask): the ``--act-sparsity`` penalty
     before it is multiplied by λ."""
     weight = scored.to(acts["h"][0].dtype)[..., None]
     parts = [(a.abs() * weight).sum() for k in states for a in acts[k]]
     count = weight.sum() * acts["h"][0].shape[-1] * len(parts)
     return sum(parts) / count.clamp(min=1)
+
+
+def activation_hoyer(acts, states: str, scored):
+    """Mean Hoyer-square sparsity of each layer's state vector at each ``scored`` character:
+    ``(Σ|a|)² / (n Σa²)`` over the layer's ``n`` units — 1/n when one unit holds it all, 1 when
+    all are equal, ≈ 2/π for Gaussian noise. Scale-free: unlike :func:`activation_l1`, the
+    weights reading a state cannot pay it by shrinking that state and scaling their own weights
+    up; only concentrating each character's activity in fewer units lowers it (Hurley &
+    Rickard 2009; Yang et al. 2020, DeepHoyer)."""
+    weight = scored.to(acts["h"][0].dtype)
+    parts = []
+    for k in states:
+        for a in acts[k]:
+            ratio = a.abs().sum(-1) ** 2 / (a.shape[-1] * a.pow(2).sum(-1) + 1e-8)
+            parts.append((ratio * weight).sum())
+    return sum(parts) / (weight.sum() * len(parts)).clamp(min=1)
+
+
+def activation_penalty(acts, states: str, scored, kind: str = "l1"):
+    """The ``--act-sparsity`` penalty of ``kind`` (``"l1"``: :func:`activation_l1`, ``"hoyer"``:
+    :func:`activation_hoyer`) before it is multiplied by λ."""
+    return (activation_hoyer if kind == "hoyer" else activation_l1)(acts, states, scored)
 
 
 def file_bits_per_char(
@@ -218,8 +245,9 @@ def train_tbptt(
     val_chars: int = 200_000,
     max_train_chars: int | None = None,
     stop_after: int | None = None,
-    act_l1: float = 0.0,
-    act_l1_states: str = "hc",
+    act_sparsity: float = 0.0,
+    act_states: str = "hc",
+    act_kind: str = "l1",
 ) -> tuple[Any, dict[str, Any]]:
     """Train recipe ``name`` with stateful TBPTT; returns ``(model, partial card)``.
 
@@ -227,9 +255,10 @@ def train_tbptt(
     SegmentStream`): consecutive windows per run, characters read before a run's first window.
     ``init`` starts from the float16 weights of an earlier run (recorded in the card with its
     SHA-256); ``stop_after`` ends the process's share of the run after that many steps (the
-    checkpoint then holds everything ``resume`` needs). ``act_l1`` = λ > 0 adds λ × the mean
-    absolute activation of the ``act_l1_states`` (:func:`activation_l1`) to the loss, an
-    unsupervised push towards sparse, axis-aligned units; 0 trains exactly as without it.
+    checkpoint then holds everything ``resume`` needs). ``act_sparsity`` = λ > 0 adds λ × the
+    ``act_kind`` penalty of the ``act_states`` (:func:`activation_penalty`: mean |activation| or
+    Hoyer sparsity) to the loss, an unsupervised push towards sparse, axis-aligned units; 0
+    trains exactly as without it.
     """
     import torch
     import torch.nn.functional as F
@@ -250,7 +279,7 @@ def train_tbptt(
                 break
         return out
 
-    check_act_l1(act_l1, act_l1_states)
+    check_act_sparsity(act_sparsity, act_states, act_kind)
     checkpoint = Path(checkpoint)
     torch.manual_seed(seed)
     train_files, val_files = read("train", max_train_chars), read("val")
@@ -273,11 +302,11 @@ def train_tbptt(
                 f"resume: {checkpoint} is a run of {ck['name']!r} for {ck['steps']} steps, "
                 f"not {name!r} for {steps}"
             )
-        ran = (ck.get("act_l1", 0.0), ck.get("act_l1_states", "hc"))
-        if ran[0] != act_l1 or (act_l1 and ran[1] != act_l1_states):
+        ran = (ck.get("act_sparsity", 0.0), ck.get("act_states", "hc"), ck.get("act_kind", "l1"))
+        if ran[0] != act_sparsity or (act_sparsity and ran[1:] != (act_states, act_kind)):
             raise ValueError(
-                f"resume: {checkpoint} ran with act_l1={ran[0]} on {ran[1]!r}, "
-                f"not act_l1={act_l1} on {act_l1_states!r}"
+                f"resume: {checkpoint} ran with act_sparsity={ran[0]} ({ran[2]}) on {ran[1]!r}, "
+                f"not act_sparsity={act_sparsity} ({act_kind}) on {act_states!r}"
             )
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
@@ -304,8 +333,9 @@ def train_tbptt(
                 "log": log,
                 "seconds": elapsed + time.time() - start,
                 "init": init_info,
-                "act_l1": act_l1,
-                "act_l1_states": act_l1_states,
+                "act_sparsity": act_sparsity,
+                "act_states": act_states,
+                "act_kind": act_kind,
             },
         )
 
@@ -317,9 +347,9 @@ def train_tbptt(
         xb, yb, reset, burn, warm = stream.batch()
         x, y = torch.from_numpy(xb), torch.from_numpy(yb)
         state = _restart(model, state, reset, burn, warm)
-        if act_l1:
+        if act_sparsity:
             logits, state, acts = unrolled(model, x, state)
-            l1 = activation_l1(acts, act_l1_states, y != IGNORE)
+            penalty = activation_penalty(acts, act_states, y != IGNORE, act_kind)
         else:
             logits, state = model(x, state)
         state = _map_state(state, lambda s: s.detach())
@@ -327,7 +357,7 @@ def train_tbptt(
             logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=IGNORE
         )
         opt.zero_grad()
-        (loss + act_l1 * l1 if act_l1 else loss).backward()
+        (loss + act_sparsity * penalty if act_sparsity else loss).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
@@ -339,8 +369,8 @@ def train_tbptt(
                 "seconds": round(elapsed + time.time() - start),
                 "epoch": round(stream.epochs(), 4),
             }
-            if act_l1:  # the mean |activation| before λ; train_bpc is the LM loss alone
-                entry["act_l1"] = round(l1.item(), 4)
+            if act_sparsity:  # the penalty before λ; train_bpc is the LM loss alone
+                entry["act_sparsity"] = round(penalty.item(), 4)
             if val_every and step % val_every == 0:
                 entry["val_bpc"] = round(file_bits_per_char(model, val_files, val_chars), 4)
             log.append(entry)
@@ -359,8 +389,9 @@ def train_tbptt(
         "burn_in": burn_in,
         "warmup": warmup,
         "init": init_info,
-        "act_l1": act_l1,
-        "act_l1_states": act_l1_states,
+        "act_sparsity": act_sparsity,
+        "act_states": act_states,
+        "act_kind": act_kind,
         "epochs": round(stream.epochs(), 4),
         "train_seconds": round(elapsed + time.time() - start, 1),
         "log": log,

@@ -9,10 +9,12 @@
 ``--windows`` consecutive windows of a file, each run warmed up by ``--burn-in`` characters
 (:mod:`interpwidgets.zoo.segments`), and checkpoints to ``--checkpoint`` every few minutes.
 
-``--act-l1 LAMBDA`` adds λ × the mean absolute activation of the LSTM's states (``--act-l1-states``:
-``h``, ``c`` or ``hc``, every layer, unit and character) to the loss — unsupervised pressure
-towards sparse, axis-aligned units (:func:`interpwidgets.zoo.tbptt.activation_l1`); logged as
-``act_l1`` (before λ) and recorded in the card.
+``--act-sparsity LAMBDA`` adds λ × a sparsity penalty on the LSTM's states (``--act-states``:
+``h``, ``c`` or ``hc``, every layer and character) to the loss — unsupervised pressure towards
+sparse, axis-aligned units. ``--act-kind l1`` is the mean absolute activation, ``hoyer`` the
+scale-free Hoyer sparsity of each layer's state at each character
+(:func:`interpwidgets.zoo.tbptt.activation_penalty`); logged as ``act_sparsity`` (before λ) and
+recorded in the card.
 
 Writes ``<name>.safetensors`` (float16 weights) and ``<name>.json`` (the model card:
 config, corpus, steps, validation bits per character) into ``--out`` (default: the
@@ -71,27 +73,29 @@ def train(
     threads: int | None = None,
     log_every: int = 100,
     tbptt: bool = False,
-    act_l1: float = 0.0,
-    act_l1_states: str = "hc",
+    act_sparsity: float = 0.0,
+    act_states: str = "hc",
+    act_kind: str = "l1",
     **tbptt_options,
 ) -> dict:
     """Train recipe ``name`` for ``steps`` steps and write its weights and model card.
 
     ``tbptt=True`` trains statefully (:func:`interpwidgets.zoo.tbptt.train_tbptt`, which takes
     ``tbptt_options``: ``init``, ``checkpoint``, ``resume``, ``warmup``, ``stop_after``, ...).
-    ``act_l1`` = λ > 0 penalises the mean |activation| of ``act_l1_states`` (LSTM recipes only);
-    0 trains exactly as without it.
+    ``act_sparsity`` = λ > 0 penalises the ``act_states`` by ``act_kind`` (``"l1"``: mean
+    |activation|, ``"hoyer"``: scale-free Hoyer sparsity; LSTM recipes only); 0 trains exactly as
+    without it.
     """
     import torch
     import torch.nn.functional as F
     from tqdm.auto import tqdm
 
     from .corpus import encode_text, read_corpus
-    from .tbptt import activation_l1, check_act_l1, unrolled, warmup_cosine
+    from .tbptt import activation_penalty, check_act_sparsity, unrolled, warmup_cosine
 
-    check_act_l1(act_l1, act_l1_states)
-    if act_l1 and RECIPES[name][1].get("cell") != "lstm":
-        raise ValueError(f"act_l1: only LSTM recipes have h and c states, not {name!r}")
+    check_act_sparsity(act_sparsity, act_states, act_kind)
+    if act_sparsity and RECIPES[name][1].get("cell") != "lstm":
+        raise ValueError(f"act_sparsity: only LSTM recipes have h and c states, not {name!r}")
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(seed)
@@ -110,7 +114,12 @@ def train(
             max_train_chars,
             val_chars,
             log_every,
-            {**tbptt_options, "act_l1": act_l1, "act_l1_states": act_l1_states},
+            {
+                **tbptt_options,
+                "act_sparsity": act_sparsity,
+                "act_states": act_states,
+                "act_kind": act_kind,
+            },
         )
     train_ids = encode_text(read_corpus("train", max_train_chars))
     val_ids = encode_text(read_corpus("val"))
@@ -125,14 +134,15 @@ def train(
         starts = rng.integers(0, len(train_ids) - seq_len - 1, size=batch_size)
         batch = np.stack([train_ids[s : s + seq_len + 1] for s in starts])
         x, y = torch.from_numpy(batch[:, :-1]), torch.from_numpy(batch[:, 1:])
-        if act_l1:
+        if act_sparsity:
             logits, _, acts = unrolled(model, x)
-            l1 = activation_l1(acts, act_l1_states, torch.ones_like(y, dtype=torch.bool))
+            scored = torch.ones_like(y, dtype=torch.bool)
+            penalty = activation_penalty(acts, act_states, scored, act_kind)
         else:
             logits, _ = model(x)
         loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
         opt.zero_grad()
-        (loss + act_l1 * l1 if act_l1 else loss).backward()
+        (loss + act_sparsity * penalty if act_sparsity else loss).backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         sched.step()
@@ -142,7 +152,7 @@ def train(
                     "step": step + 1,
                     "train_bpc": loss.item() / math.log(2),
                     "seconds": round(time.time() - start),
-                    **({"act_l1": round(l1.item(), 4)} if act_l1 else {}),
+                    **({"act_sparsity": round(penalty.item(), 4)} if act_sparsity else {}),
                 }
             )
             print(json.dumps(log[-1]), flush=True)
@@ -153,7 +163,11 @@ def train(
         _corpus_entry(len(train_ids), min(len(val_ids), val_chars)),
         val_bits_per_char=round(val_bpc, 4),
         train_seconds=round(time.time() - start, 1),
-        **({"act_l1": act_l1, "act_l1_states": act_l1_states} if act_l1 else {}),
+        **(
+            {"act_sparsity": act_sparsity, "act_states": act_states, "act_kind": act_kind}
+            if act_sparsity
+            else {}
+        ),
         log=log,
     )  # fmt: skip
     _write(model, card, out)
@@ -262,14 +276,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--log-every", type=int, default=100)
     parser.add_argument("--seq-len", type=int, default=None, help="200; 256 with --tbptt")
     parser.add_argument(
-        "--act-l1",
+        "--act-sparsity",
         type=float,
         default=0.0,
         metavar="LAMBDA",
-        help="add LAMBDA x mean |activation| of the LSTM states to the loss (default 0: off)",
+        help="add LAMBDA x a sparsity penalty on the LSTM states to the loss (default 0: off)",
     )
     parser.add_argument(
-        "--act-l1-states", choices=("h", "c", "hc"), default="hc", help="states --act-l1 penalises"
+        "--act-states", choices=("h", "c", "hc"), default="hc", help="states --act-sparsity reads"
+    )
+    parser.add_argument(
+        "--act-kind",
+        choices=("l1", "hoyer"),
+        default="l1",
+        help="l1: mean |activation|; hoyer: scale-free sparsity of each layer's state per character",
     )
     tb = parser.add_argument_group("stateful truncated BPTT (recurrent models)")
     tb.add_argument("--tbptt", action="store_true", help="carry the state across windows")
@@ -316,8 +336,9 @@ def main(argv: list[str] | None = None) -> None:
         batch_size=args.batch_size,
         log_every=args.log_every,
         seq_len=args.seq_len or (256 if args.tbptt else 200),
-        act_l1=args.act_l1,
-        act_l1_states=args.act_l1_states,
+        act_sparsity=args.act_sparsity,
+        act_states=args.act_states,
+        act_kind=args.act_kind,
         **(
             {
                 "tbptt": True,
