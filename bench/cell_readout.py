@@ -9,6 +9,7 @@ was chosen on. Boolean features: AUROC (0.5 = chance); numeric ones: |r| (0 = ch
     python bench/cell_readout.py                          # the shipped weights
     python bench/cell_readout.py --weights .train/run     # a folder with char_lstm.safetensors
     python bench/cell_readout.py --weights .train/run --bpc   # + validation bits/char, |activation|
+    python bench/cell_readout.py --name char_lstm_wide --weights bench/runs/char_lstm_wide
 
 A single unit far below the all-unit read-out means the model holds the feature spread over
 many units: a crisp "cell" is then a matter of how the model arranged it, not of what it knows.
@@ -70,17 +71,18 @@ def main(argv: list[str] | None = None) -> None:
     from interpwidgets.zoo import cells, load
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--weights", default=None, help="folder holding char_lstm.safetensors")
+    ap.add_argument("--name", default="char_lstm", help="recipe (default %(default)s)")
+    ap.add_argument("--weights", default=None, help="folder holding NAME.safetensors")
     ap.add_argument("--bpc", action="store_true", help="also validation bits/char, |activation|")
     args = ap.parse_args(argv)
-    model = load("char_lstm", args.weights)
+    model = load(args.name, args.weights)
     if args.bpc:
         print(f"validation: {validation_bpc(model):.4f} bits/char over whole held-out files")
     sel_texts, _ = cells.stdlib_parts()
     tp_texts = [t for texts in cells.third_party_texts().values() for t in texts]
     t0 = time.time()
-    xs, ys, labels = _arrays(model, sel_texts, cells.CANDIDATES["char_lstm"])
-    xt, yt, _ = _arrays(model, tp_texts, cells.CANDIDATES["char_lstm"])
+    xs, ys, labels = _arrays(model, sel_texts, cells.candidates(args.name))
+    xt, yt, _ = _arrays(model, tp_texts, cells.candidates(args.name))
     print(f"traced {len(xs):,} selection and {len(xt):,} third-party characters "
           f"({xs.shape[1]} units) in {time.time() - t0:.0f} s\n")  # fmt: skip
     if args.bpc:  # per layer: mean |activation|, lifetime L1/L2, population Hoyer (scale-free)

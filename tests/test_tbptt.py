@@ -274,3 +274,44 @@ def test_windowed_training_takes_the_penalty_too(tmp_path):
     assert card["act_sparsity"] == 0.1 and card["act_states"] == "h"
     assert all(0 < e["act_sparsity"] < 1 for e in card["log"])  # mean |h|, h in (-1, 1)
     assert "act_sparsity" not in train("char_lstm", 3, tmp_path, **kw)
+
+
+def test_sigterm_leaves_a_checkpoint_and_partial_weights_that_load_and_resume(
+    tmp_path, monkeypatch
+):
+    import json
+    import signal
+
+    from interpwidgets.zoo import load
+    from interpwidgets.zoo import train as train_module
+
+    batches = {"n": 0}
+    real_batch = SegmentStream.batch
+
+    def batch(self):  # `kill` arrives while the third step reads its batch
+        batches["n"] += 1
+        if batches["n"] == 3:
+            signal.raise_signal(signal.SIGTERM)
+        return real_batch(self)
+
+    monkeypatch.setattr(SegmentStream, "batch", batch)
+    handler = signal.getsignal(signal.SIGTERM)
+    kw = dict(max_train_chars=20_000, val_chars=2_000, seq_len=16, batch_size=2, log_every=1)
+    kw.update(tbptt=True, checkpoint=tmp_path / "run.pt", warmup=1, val_every=0)
+    out = tmp_path / "out"
+    card = train_module.train("char_lstm", 12, out, **kw)
+    assert signal.getsignal(signal.SIGTERM) is handler  # the process's own handler is back
+    assert card["partial"] and card["steps"] == 3 and card["steps_done"] == 3
+    assert 0 < card["val_bits_per_char"] < 10
+    written = json.loads((out / "char_lstm.json").read_text())
+    assert written["partial"] and written["steps"] == 12 and written["steps_done"] == 3
+    assert load("char_lstm", out).rnn.hidden_size == 256
+    monkeypatch.setattr(SegmentStream, "batch", real_batch)
+    done = train_module.train("char_lstm", 12, out, resume=True, **kw)
+    assert done["steps"] == 12 and "partial" not in done
+    assert [e["step"] for e in done["log"]] == list(range(1, 13))
+    # a partial run never writes over the package's own weights
+    monkeypatch.setattr(train_module, "WEIGHTS", tmp_path / "package")
+    kw["checkpoint"] = tmp_path / "other.pt"
+    card = train_module.train("char_lstm", 12, tmp_path / "package", stop_after=1, **kw)
+    assert card["partial"] and not (tmp_path / "package").exists()

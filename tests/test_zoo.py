@@ -212,3 +212,17 @@ def test_bag_of_words_baseline_is_order_blind_and_fails_negation_as_it_should():
     assert accuracy(bow, tok, negated) < 0.6
     w1, w2 = (train(steps=20)[0].weight.weight.detach() for _ in range(2))
     torch.testing.assert_close(w1, w2)  # seeded
+
+
+def test_an_unshipped_recipe_is_scored_among_the_layers_of_its_kind(capsys):
+    from interpwidgets.zoo.cells import CANDIDATES, candidates, main
+    from interpwidgets.zoo.recipes import build
+
+    assert build("char_lstm_wide").rnn.hidden_size == 512
+    assert candidates("char_lstm_wide") == CANDIDATES["char_lstm"]
+    assert candidates("char_transformer") == (".mlp",)
+    with pytest.raises(KeyError, match="name: expected one of"):
+        candidates("char_gru")
+    with pytest.raises(SystemExit):  # not shipped: its weights folder is needed
+        main(["char_lstm_wide"])
+    assert "give --weights DIR" in capsys.readouterr().err

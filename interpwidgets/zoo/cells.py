@@ -52,6 +52,21 @@ FEATURES = (
 )
 BOOLEAN = ("in_string", "in_docstring", "in_string_literal", "in_comment")
 CANDIDATES = {"char_lstm": (".h", ".c"), "char_transformer": (".mlp",)}
+
+
+def candidates(name: str) -> tuple[str, ...]:
+    """The layers a cell of recipe ``name`` is chosen among: a shipped model's
+    :data:`CANDIDATES`, else those of the shipped model of the same kind (a recipe trained with
+    ``--out DIR`` and scored with ``--weights DIR``)."""
+    from .recipes import RECIPES
+
+    if name in CANDIDATES:
+        return CANDIDATES[name]
+    if name not in RECIPES:
+        raise KeyError(f"name: expected one of {sorted(RECIPES)}, got {name!r}")
+    return CANDIDATES["char_lstm" if RECIPES[name][0] == "rnn" else "char_transformer"]
+
+
 ALSO_AT = 0.75
 NOUN = {
     "in_string": "string",
@@ -189,7 +204,7 @@ def compute(name: str, log=print, weights: str | Path | None = None) -> dict[str
     model = load(name, weights)
     sel_texts, ev_texts = stdlib_parts()
     tp_texts = third_party_texts()
-    keep = CANDIDATES[name]
+    keep = candidates(name)
     sel, ev = _trace_all(model, sel_texts, keep), _trace_all(model, ev_texts, keep)
     tp = {pkg: _trace_all(model, texts, keep) for pkg, texts in tp_texts.items()}
     tp_all = [tr for trs in tp.values() for tr in trs]
@@ -324,7 +339,9 @@ def markdown_table(name: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m interpwidgets.zoo.cells")
-    parser.add_argument("name", nargs="?", default="all", choices=["all", *CANDIDATES])
+    from .recipes import RECIPES
+
+    parser.add_argument("name", nargs="?", default="all", choices=["all", *RECIPES])
     parser.add_argument("--write", action="store_true", help="store the entry in the card")
     parser.add_argument(
         "--markdown",
@@ -376,6 +393,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.weights and args.write:
         parser.error("--weights scores a candidate; --write stores the shipped model's cells")
+    if args.name not in ("all", *CANDIDATES) and not args.weights:
+        parser.error(f"{args.name} is not shipped: give --weights DIR (its --out folder)")
     for name in CANDIDATES if args.name == "all" else [args.name]:
         result = compute(name, weights=args.weights)
         if args.write:

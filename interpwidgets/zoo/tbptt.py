@@ -17,6 +17,7 @@ states, the RNG states and the log so far) every ``checkpoint_minutes`` to ``che
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -221,6 +222,30 @@ def warmup_cosine(warmup: int, steps: int):
     return schedule
 
 
+@contextlib.contextmanager
+def _stop_on_sigterm():
+    """Within it, SIGTERM sets the yielded flag instead of ending the process (main thread only;
+    elsewhere the flag never changes), so ``kill`` ends a long run cleanly: checkpointed, its
+    partial weights written. The previous handler comes back on leaving."""
+    import signal
+    import threading
+
+    flag = {"asked": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def ask(signum, frame) -> None:
+        flag["asked"] = True
+        print(json.dumps({"sigterm": "stopping after this step"}), flush=True)
+
+    previous = signal.signal(signal.SIGTERM, ask)
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def sha256(path: Path | str) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -255,7 +280,8 @@ def train_tbptt(
     SegmentStream`): consecutive windows per run, characters read before a run's first window.
     ``init`` starts from the float16 weights of an earlier run (recorded in the card with its
     SHA-256); ``stop_after`` ends the process's share of the run after that many steps (the
-    checkpoint then holds everything ``resume`` needs). ``act_sparsity`` = λ > 0 adds λ × the
+    checkpoint then holds everything ``resume`` needs; SIGTERM does the same after the step in
+    hand). ``act_sparsity`` = λ > 0 adds λ × the
     ``act_kind`` penalty of the ``act_states`` (:func:`activation_penalty`: mean |activation| or
     Hoyer sparsity) to the loss, an unsupervised push towards sparse, axis-aligned units; 0
     trains exactly as without it.
@@ -343,41 +369,45 @@ def train_tbptt(
     last_save = start
     model.train()
     stop_at = steps if stop_after is None else min(steps, step + stop_after)
-    while step < stop_at:
-        xb, yb, reset, burn, warm = stream.batch()
-        x, y = torch.from_numpy(xb), torch.from_numpy(yb)
-        state = _restart(model, state, reset, burn, warm)
-        if act_sparsity:
-            logits, state, acts = unrolled(model, x, state)
-            penalty = activation_penalty(acts, act_states, y != IGNORE, act_kind)
-        else:
-            logits, state = model(x, state)
-        state = _map_state(state, lambda s: s.detach())
-        loss = F.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=IGNORE
-        )
-        opt.zero_grad()
-        (loss + act_sparsity * penalty if act_sparsity else loss).backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        opt.step()
-        sched.step()
-        step += 1
-        if log_every and step % log_every == 0:
-            entry = {
-                "step": step,
-                "train_bpc": round(loss.item() / math.log(2), 4),
-                "seconds": round(elapsed + time.time() - start),
-                "epoch": round(stream.epochs(), 4),
-            }
-            if act_sparsity:  # the penalty before λ; train_bpc is the LM loss alone
-                entry["act_sparsity"] = round(penalty.item(), 4)
-            if val_every and step % val_every == 0:
-                entry["val_bpc"] = round(file_bits_per_char(model, val_files, val_chars), 4)
-            log.append(entry)
-            print(json.dumps(entry), flush=True)
-        if time.time() - last_save >= checkpoint_minutes * 60 or step == stop_at:
-            save_checkpoint()
-            last_save = time.time()
+    with _stop_on_sigterm() as stop:
+        while step < stop_at:
+            if stop["asked"]:  # SIGTERM: leave after the step in hand, as stop_after would
+                save_checkpoint()
+                break
+            xb, yb, reset, burn, warm = stream.batch()
+            x, y = torch.from_numpy(xb), torch.from_numpy(yb)
+            state = _restart(model, state, reset, burn, warm)
+            if act_sparsity:
+                logits, state, acts = unrolled(model, x, state)
+                penalty = activation_penalty(acts, act_states, y != IGNORE, act_kind)
+            else:
+                logits, state = model(x, state)
+            state = _map_state(state, lambda s: s.detach())
+            loss = F.cross_entropy(
+                logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=IGNORE
+            )
+            opt.zero_grad()
+            (loss + act_sparsity * penalty if act_sparsity else loss).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            if log_every and step % log_every == 0:
+                entry = {
+                    "step": step,
+                    "train_bpc": round(loss.item() / math.log(2), 4),
+                    "seconds": round(elapsed + time.time() - start),
+                    "epoch": round(stream.epochs(), 4),
+                }
+                if act_sparsity:  # the penalty before λ; train_bpc is the LM loss alone
+                    entry["act_sparsity"] = round(penalty.item(), 4)
+                if val_every and step % val_every == 0:
+                    entry["val_bpc"] = round(file_bits_per_char(model, val_files, val_chars), 4)
+                log.append(entry)
+                print(json.dumps(entry), flush=True)
+            if time.time() - last_save >= checkpoint_minutes * 60 or step == stop_at:
+                save_checkpoint()
+                last_save = time.time()
     card = {
         "steps_done": step,
         "training": f"stateful truncated BPTT: each lane reads {windows} consecutive "

@@ -238,19 +238,26 @@ def _train_tbptt(
         **options,
     )
     val_files = part.pop("val_files")
-    if part["steps_done"] < steps:  # stopped early: the checkpoint holds the run
-        return {
-            "name": name,
-            "steps": part["steps_done"],
-            "val_bits_per_char": None,
-            "train_seconds": part["train_seconds"],
-        }
+    # whole held-out files from a fresh state, as iw.trace reads them
+    val_bpc = round(file_bits_per_char(model, val_files, val_chars), 4)
+    if part["steps_done"] < steps:
+        # stopped early: the checkpoint holds the run (--resume on this machine); the float16
+        # weights and a card marked partial go to out (--init DIR/NAME.safetensors elsewhere)
+        card = _card(
+            name, model, steps, batch_size, seq_len, seed, lr,
+            _corpus_entry(part.pop("train_chars"), val_chars),
+            partial=True, val_bits_per_char=val_bpc, **part,
+        )  # fmt: skip
+        if Path(out).resolve() == Path(WEIGHTS).resolve():  # never over the shipped weights
+            print(f"stopped early: partial weights not written into {out}; give --out DIR")
+        else:
+            _write(model, card, out)
+        return {**card, "steps": part["steps_done"]}
     val_ids = encode_text(read_corpus("val"))
     card = _card(
         name, model, steps, batch_size, seq_len, seed, lr,
         _corpus_entry(part.pop("train_chars"), val_chars),
-        # whole held-out files from a fresh state, as iw.trace reads them
-        val_bits_per_char=round(file_bits_per_char(model, val_files, val_chars), 4),
+        val_bits_per_char=val_bpc,
         # the earlier measure: windows of seq_len characters, each from a fresh state
         val_bits_per_char_windows=round(
             bits_per_char(model, val_ids, seq_len=seq_len, max_chars=val_chars), 4
