@@ -211,3 +211,21 @@ def r_interval(
     se_r = np.fmax(se_r, (1 - r**2) / np.sqrt(max(len(y) - 3, 1)))
     z = np.arctanh(np.clip(r, -0.999999, 0.999999))
     return se_r, np.tanh(z - 1.96 * se_z), np.tanh(z + 1.96 * se_z)
+
+
+def clustered_se(hits: np.ndarray, groups: np.ndarray) -> float:
+    """Standard error of the mean of ``hits`` (per-example 0/1, or differences of two) when
+    examples come in groups that are sampled together (one text's characters): the
+    cluster-robust (sandwich) estimate ``sqrt(G/(G-1) · Σ_g (s_g − m̄·n_g)²) / N``. With one
+    example per group it is the binomial ``sqrt(p(1-p)/n)`` (times ``sqrt(n/(n-1))``)."""
+    hits = np.asarray(hits, dtype=np.float64)
+    if len(hits) == 0:
+        return float("nan")
+    _, g = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+    n_g = np.bincount(g)
+    G = len(n_g)
+    if G < 2:
+        return float("nan")
+    s_g = np.bincount(g, weights=hits)
+    mean = hits.mean()
+    return float(np.sqrt(G / (G - 1) * np.sum((s_g - mean * n_g) ** 2)) / len(hits))

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..stats import clustered_se as clustered_se
 from .cache import cache_dir as cache_dir
 from .cache import cached_representations as cached_representations
 from .enet import elastic_net_logistic
@@ -33,24 +34,6 @@ class ProbeResult:
     top_neurons: dict[str, list[tuple[int, float]]]
     split: str = ""
     source: str = ""
-
-
-def clustered_se(hits: np.ndarray, groups: np.ndarray) -> float:
-    """Standard error of the mean of ``hits`` (per-example 0/1, or differences of two) when
-    examples come in groups that are sampled together (one text's characters): the
-    cluster-robust (sandwich) estimate ``sqrt(G/(G-1) · Σ_g (s_g − m̄·n_g)²) / N``. With one
-    example per group it is the binomial ``sqrt(p(1-p)/n)`` (times ``sqrt(n/(n-1))``)."""
-    hits = np.asarray(hits, dtype=np.float64)
-    if len(hits) == 0:
-        return float("nan")
-    _, g = np.unique(np.asarray(groups).astype(str), return_inverse=True)
-    n_g = np.bincount(g)
-    G = len(n_g)
-    if G < 2:
-        return float("nan")
-    s_g = np.bincount(g, weights=hits)
-    mean = hits.mean()
-    return float(np.sqrt(G / (G - 1) * np.sum((s_g - mean * n_g) ** 2)) / len(hits))
 
 
 def group_split(
