@@ -11,7 +11,7 @@ import numpy as np
 
 from ..arrays import to_numpy
 from ..trace.core import Trace
-from ..widgets.attention_view import check_tokens
+from ..widgets.attention_groups import check_tokens
 from ..widgets.base import Widget
 
 
