@@ -65,10 +65,12 @@ def validation_bpc(model) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
+    import torch
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.metrics import roc_auc_score
 
     from interpwidgets.zoo import cells, load
+    from interpwidgets.zoo.tbptt import activation_hoyer
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--name", default="char_lstm", help="recipe (default %(default)s)")
@@ -90,8 +92,9 @@ def main(argv: list[str] | None = None) -> None:
         ratio = mean_abs / (np.sqrt((xt**2).mean(0)) + 1e-12)
         kinds = sorted({name.rsplit("/", 1)[0] for name in labels})
         rows = [np.array([n.startswith(k + "/") for n in labels]) for k in kinds]
+        every = torch.ones(1, len(xt), dtype=torch.bool)
         hoyer = [
-            (np.abs(xt[:, r]).sum(1) ** 2 / (r.sum() * (xt[:, r] ** 2).sum(1) + 1e-8)).mean()
+            activation_hoyer({"h": [torch.from_numpy(xt[:, r])[None]]}, "h", every).item()
             for r in rows
         ]
         print("third-party text, per layer: mean |activation| / per-unit L1/L2 / Hoyer "

@@ -34,6 +34,7 @@ import numpy as np
 
 from .recipes import RECIPES as RECIPES  # re-exported
 from .recipes import build as build
+from .tbptt import ACT_KINDS
 
 WEIGHTS = Path(__file__).parent / "weights"
 CHECKPOINT = Path(".train") / "char_lstm_tbptt.pt"
@@ -294,7 +295,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--act-kind",
-        choices=("l1", "hoyer"),
+        choices=ACT_KINDS,
         default="l1",
         help="l1: mean |activation|; hoyer: scale-free sparsity of each layer's state per character",
     )
